@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Digest } from '../digest.ts'
+import type { ArchiveEntry } from './entry.ts'
+import { gzipStream } from './gzip.ts'
+import { tarStream } from './tar.ts'
+import { zipStream } from './zip.ts'
+
+export type ArchiveFormat = 'tar' | 'tar.gz' | 'zip'
+
+export interface WriteArchiveOptions {
+  readonly format: ArchiveFormat
+  /** Entry mtime in seconds; see `sourceDateEpoch()`. */
+  readonly mtime: number
+  readonly gzipLevel?: number
+}
+
+/** Bytes of an archive in the given format, streamed. */
+export function archiveStream(
+  entries: Iterable<ArchiveEntry>,
+  options: WriteArchiveOptions,
+): AsyncIterable<Uint8Array> {
+  switch (options.format) {
+    case 'tar':
+      return tarStream(entries, options)
+    case 'tar.gz':
+      return gzipStream(
+        tarStream(entries, options),
+        options.gzipLevel === undefined ? {} : { level: options.gzipLevel },
+      )
+    case 'zip':
+      return zipStream(entries, options)
+  }
+}
+
+/**
+ * Writes an archive to `file` (through a temp file and rename, so a crash never leaves
+ * a torn archive under the final name) and returns its digest and size.
+ */
+export async function writeArchive(
+  file: string,
+  entries: Iterable<ArchiveEntry>,
+  options: WriteArchiveOptions,
+): Promise<{ digest: Digest; size: number }> {
+  await mkdir(dirname(file), { recursive: true })
+  const temp = `${file}.${process.pid}.tmp`
+  const hash = createHash('sha256')
+  let size = 0
+  const counted = async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const chunk of source) {
+      hash.update(chunk)
+      size += chunk.length
+      yield chunk
+    }
+  }
+  try {
+    await pipeline(Readable.from(counted(archiveStream(entries, options))), createWriteStream(temp))
+    await rename(temp, file)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+  return { digest: `sha256:${hash.digest('hex')}`, size }
+}

@@ -1,0 +1,34 @@
+import { type BinaryConfig, binarySchema } from './binary.ts'
+import { type ChartConfig, chartSchema } from './chart.ts'
+import { type ImageConfig, imageSchema } from './image.ts'
+import { type WheelConfig, wheelSchema } from './wheel.ts'
+
+/** The `polyship` field of a project's package.json: which formats it ships. */
+export interface ProjectConfig {
+  readonly binary?: BinaryConfig
+  readonly image?: ImageConfig
+  readonly wheel?: WheelConfig
+  readonly chart?: ChartConfig
+}
+
+export type FormatName = keyof ProjectConfig
+export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart']
+
+const SEMVER =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$'
+
+/** Schema of a releasable project's package.json (only the fields polyship reads). */
+export const projectManifestSchema = {
+  type: 'object',
+  required: ['name', 'version', 'polyship'],
+  properties: {
+    name: { type: 'string', pattern: '^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$' },
+    version: { type: 'string', pattern: SEMVER },
+    polyship: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { binary: binarySchema, image: imageSchema, wheel: wheelSchema, chart: chartSchema },
+    },
+  },
+} as const

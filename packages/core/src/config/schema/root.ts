@@ -1,0 +1,116 @@
+/** Where each kind of artifact goes. Defaults are embedded destinations under `outDir`. */
+export type ImageDestination =
+  | { readonly type: 'oci-layout'; readonly path: string }
+  | { readonly type: 'registry'; readonly repository: string; readonly insecure?: boolean }
+
+export type WheelDestination =
+  | { readonly type: 'simple-index'; readonly path: string }
+  | { readonly type: 'pypi'; readonly url: string; readonly tokenEnv?: string }
+
+export type FileDestination =
+  | { readonly type: 'directory'; readonly path: string }
+  | { readonly type: 'github'; readonly repository: string; readonly tokenEnv?: string }
+
+export type SigningConfig =
+  | { readonly mode: 'key'; readonly key?: string }
+  | { readonly mode: 'keyless'; readonly identityToken?: string }
+  | { readonly mode: 'none' }
+
+/** `polyship.json` at the workspace root. Every field is optional. */
+export interface RootConfig {
+  readonly outDir?: string
+  /** Source repository URL recorded in provenance and image annotations. */
+  readonly repository?: string
+  readonly signing?: SigningConfig
+  readonly destinations?: {
+    readonly images?: ImageDestination
+    readonly charts?: ImageDestination
+    readonly wheels?: WheelDestination
+    readonly files?: FileDestination
+  }
+}
+
+const ociDestination = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['type', 'path'],
+      additionalProperties: false,
+      properties: { type: { const: 'oci-layout' }, path: { type: 'string' } },
+    },
+    {
+      type: 'object',
+      required: ['type', 'repository'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'registry' },
+        repository: { type: 'string' },
+        insecure: { type: 'boolean' },
+      },
+    },
+  ],
+} as const
+
+export const rootSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    outDir: { type: 'string' },
+    repository: { type: 'string' },
+    signing: {
+      type: 'object',
+      required: ['mode'],
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ['key', 'keyless', 'none'] },
+        key: { type: 'string' },
+        identityToken: { type: 'string' },
+      },
+    },
+    destinations: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        images: ociDestination,
+        charts: ociDestination,
+        wheels: {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['type', 'path'],
+              additionalProperties: false,
+              properties: { type: { const: 'simple-index' }, path: { type: 'string' } },
+            },
+            {
+              type: 'object',
+              required: ['type', 'url'],
+              additionalProperties: false,
+              properties: { type: { const: 'pypi' }, url: { type: 'string' }, tokenEnv: { type: 'string' } },
+            },
+          ],
+        },
+        files: {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['type', 'path'],
+              additionalProperties: false,
+              properties: { type: { const: 'directory' }, path: { type: 'string' } },
+            },
+            {
+              type: 'object',
+              required: ['type', 'repository'],
+              additionalProperties: false,
+              properties: {
+                type: { const: 'github' },
+                repository: { type: 'string' },
+                tokenEnv: { type: 'string' },
+              },
+            },
+          ],
+        },
+      },
+    },
+  },
+} as const

@@ -1,0 +1,29 @@
+import { stringList } from './common.ts'
+
+/** `polyship.wheel`: Python wheels (and an sdist) built by maturin. */
+export interface WheelConfig {
+  /** Rust target triples, or `host` (default `["host"]`). */
+  readonly targets?: readonly string[]
+  /** maturin `--compatibility`, e.g. `manylinux_2_17`, `musllinux_1_2`, `pypi`. */
+  readonly compatibility?: string
+  readonly sdist?: boolean
+  /** Interpreters for non-abi3 builds, e.g. `python3.11`. */
+  readonly interpreters?: readonly string[]
+  /** Directory of pyproject.toml relative to the project (default `.`). */
+  readonly path?: string
+}
+
+export const wheelSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    targets: { ...stringList, minItems: 1 },
+    compatibility: {
+      type: 'string',
+      pattern: '^(pypi|linux|manylinux_\\d+_\\d+|musllinux_\\d+_\\d+|manylinux\\d+)$',
+    },
+    sdist: { type: 'boolean' },
+    interpreters: stringList,
+    path: { type: 'string' },
+  },
+} as const

@@ -1,0 +1,65 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import { CoreError } from '../errors.ts'
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
+const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>()
+
+/** `/polyship/binary/platforms/2` -> `polyship.binary.platforms[2]` */
+function fieldPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '')
+}
+
+function describe(error: ErrorObject, value: unknown): string {
+  const at = fieldPath(error.instancePath)
+  const field = (name: string) => (at ? `${at}.${name}` : name)
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const schema = error.parentSchema as { properties?: Record<string, unknown> }
+      const known = Object.keys(schema.properties ?? {}).join(', ')
+      return `unknown field ${field(String(params.additionalProperty))} (known: ${known})`
+    }
+    case 'required':
+      return `missing field ${field(String(params.missingProperty))}`
+    case 'enum':
+      return `${at}: ${JSON.stringify(value)} is not one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    case 'const':
+      return `${at}: must be ${JSON.stringify(params.allowedValue)}`
+    case 'pattern':
+      return `${at}: ${JSON.stringify(value)} does not have the expected form (${params.pattern})`
+    default:
+      return `${at || '(top level)'}: ${error.message ?? 'is invalid'}`
+  }
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root
+  for (const part of pointer.split('/').slice(1)) node = (node as Record<string, unknown> | undefined)?.[part]
+  return node
+}
+
+/**
+ * Validates `value` against a JSON Schema; on failure throws CONFIG_INVALID naming the
+ * file and every offending field with what was expected.
+ */
+export function validateConfig<T>(schema: object, value: unknown, file: string, hint: string): T {
+  let validate = compiled.get(schema)
+  if (validate === undefined) {
+    validate = ajv.compile(schema)
+    compiled.set(schema, validate)
+  }
+  if (validate(value)) return value as T
+  const errors = (validate.errors ?? []).filter(
+    (error) => error.keyword !== 'oneOf' && error.keyword !== 'if',
+  )
+  const lines = [...new Set(errors.map((error) => describe(error, valueAt(value, error.instancePath))))]
+  throw new CoreError(
+    'CONFIG_INVALID',
+    `${file}: ${lines.length === 1 ? lines[0] : `\n  - ${lines.join('\n  - ')}`}`,
+    { hint },
+  )
+}

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs'
+import { glob, readFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { CoreError } from '../errors.ts'
+import { type Platform, parsePlatform } from '../platform.ts'
+import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
+import { type RootConfig, rootSchema } from './schema/root.ts'
+import { validateConfig } from './validate.ts'
+
+/** A releasable project: a package.json with a `polyship` field. */
+export interface Project {
+  readonly name: string
+  readonly version: string
+  /** Absolute project directory. */
+  readonly root: string
+  /** Workspace-relative directory, POSIX separators. */
+  readonly dir: string
+  readonly manifestPath: string
+  readonly config: ProjectConfig
+  readonly description?: string
+  readonly license?: string
+  /** Names of workspace projects this one depends on (package.json dependencies). */
+  readonly dependsOn: readonly string[]
+}
+
+export interface Workspace {
+  readonly root: string
+  readonly config: RootConfig
+  readonly projects: readonly Project[]
+}
+
+export const ROOT_CONFIG_FILE = 'polyship.json'
+
+/** Walks up from `start` to the directory holding polyship.json or pnpm-workspace.yaml. */
+export function findWorkspaceRoot(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ROOT_CONFIG_FILE)) || existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir
+    if (dirname(dir) === dir) {
+      throw new CoreError(
+        'CONFIG_UNREADABLE',
+        `no ${ROOT_CONFIG_FILE} or pnpm-workspace.yaml in ${start} or above`,
+        {
+          hint: 'run polyship inside a pnpm workspace, or pass --cwd <workspace root>',
+        },
+      )
+    }
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new CoreError('CONFIG_UNREADABLE', `cannot read ${file}`, {
+      cause,
+      hint: 'check the path and permissions',
+    })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new CoreError('CONFIG_INVALID', `${file}: not valid JSON (${(cause as Error).message})`, { cause })
+  }
+}
+
+/** Parses and validates a package.json's polyship fields; `file` is for messages. */
+export function parseProjectManifest(
+  manifest: unknown,
+  file: string,
+): { name: string; version: string; config: ProjectConfig } {
+  const valid = validateConfig<{ name: string; version: string; polyship: ProjectConfig }>(
+    projectManifestSchema,
+    manifest,
+    file,
+    'see docs/config.md for the polyship field; versions are SemVer (1.2.3), platforms os/arch',
+  )
+  const platforms = [
+    ...(valid.polyship.binary?.platforms ?? []).map(
+      (p, i) => [`polyship.binary.platforms[${i}]`, p] as const,
+    ),
+    ...(valid.polyship.image?.platforms ?? []).map((p, i) => [`polyship.image.platforms[${i}]`, p] as const),
+  ]
+  for (const [field, text] of platforms) parsePlatform(text, `${file}: ${field}`)
+  return { name: valid.name, version: valid.version, config: valid.polyship }
+}
+
+export function parseRootConfig(value: unknown, file: string): RootConfig {
+  return validateConfig<RootConfig>(
+    rootSchema,
+    value,
+    file,
+    'see docs/config.md for polyship.json; every field is optional',
+  )
+}
+
+async function workspaceGlobs(root: string): Promise<string[]> {
+  const file = join(root, 'pnpm-workspace.yaml')
+  if (!existsSync(file)) return ['*', '*/*']
+  const parsed = parseYaml(await readFile(file, 'utf8')) as { packages?: unknown } | null
+  const packages = parsed?.packages
+  if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
+    throw new CoreError('CONFIG_INVALID', `${file}: packages must be a list of globs`)
+  }
+  return packages
+}
+
+/**
+ * Loads polyship.json (optional) and every releasable project of the workspace:
+ * package.json files matched by pnpm-workspace.yaml's globs that carry a `polyship` field.
+ */
+export async function loadWorkspace(start: string): Promise<Workspace> {
+  const root = findWorkspaceRoot(start)
+  const rootFile = join(root, ROOT_CONFIG_FILE)
+  const config = existsSync(rootFile) ? parseRootConfig(await readJson(rootFile), rootFile) : {}
+  const globs = (await workspaceGlobs(root)).filter((g) => !g.startsWith('!'))
+  const manifests = new Set<string>()
+  for (const pattern of globs) {
+    for await (const match of glob(`${pattern.replace(/\/$/, '')}/package.json`, { cwd: root })) {
+      if (!match.split(/[\\/]/).includes('node_modules')) manifests.add(match)
+    }
+  }
+  const projects: Project[] = []
+  for (const manifestRel of [...manifests].sort()) {
+    const manifestPath = join(root, manifestRel)
+    const manifest = (await readJson(manifestPath)) as Record<string, unknown>
+    if (manifest.polyship === undefined) continue
+    const {
+      name,
+      version,
+      config: projectConfig,
+    } = parseProjectManifest(manifest, relative(process.cwd(), manifestPath) || manifestPath)
+    const deps = { ...(manifest.dependencies as object), ...(manifest.devDependencies as object) } as Record<
+      string,
+      string
+    >
+    projects.push({
+      name,
+      version,
+      root: dirname(manifestPath),
+      dir: dirname(manifestRel).split('\\').join('/'),
+      manifestPath,
+      config: projectConfig,
+      ...(typeof manifest.description === 'string' ? { description: manifest.description } : {}),
+      ...(typeof manifest.license === 'string' ? { license: manifest.license } : {}),
+      dependsOn: Object.keys(deps).sort(),
+    })
+  }
+  checkReferences(projects)
+  return { root, config, projects }
+}
+
+function checkReferences(projects: readonly Project[]): void {
+  const names = new Set(projects.map((p) => p.name))
+  const seen = new Set<string>()
+  for (const project of projects) {
+    if (seen.has(project.name)) {
+      throw new CoreError(
+        'CONFIG_INVALID',
+        `two projects are named "${project.name}" (${project.manifestPath})`,
+        {
+          hint: 'package.json names must be unique in the workspace',
+        },
+      )
+    }
+    seen.add(project.name)
+    const chart = project.config.chart
+    const refs = [
+      ...(chart?.appVersionFrom === undefined
+        ? []
+        : [['polyship.chart.appVersionFrom', chart.appVersionFrom] as const]),
+      ...Object.entries(chart?.images ?? {}).map(
+        ([key, target]) => [`polyship.chart.images["${key}"]`, target] as const,
+      ),
+    ]
+    for (const [field, target] of refs) {
+      if (!names.has(target)) {
+        throw new CoreError(
+          'CONFIG_INVALID',
+          `${project.manifestPath}: ${field} names "${target}", which is not a releasable project`,
+          {
+            hint: `known projects: ${[...names].sort().join(', ')}`,
+          },
+        )
+      }
+    }
+  }
+}
+
+/** Platforms of a format section, parsed (config was validated on load). */
+export function platformsOf(
+  section: { readonly platforms?: readonly string[] } | undefined,
+  fallback: readonly string[],
+): Platform[] {
+  return (section?.platforms ?? fallback).map((text) => parsePlatform(text))
+}

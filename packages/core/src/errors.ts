@@ -1,0 +1,41 @@
+/**
+ * Base of every coded polyship error. Each package declares its own subclass with a
+ * code union (`OciError`, `BinaryError`, ...); the CLI prints `code`, `message` and
+ * `hint` and exits non-zero. Programmer bugs stay plain `Error`.
+ */
+export class PolyshipError<Code extends string = string> extends Error {
+  readonly code: Code
+  /** What the user should do about it, one sentence. */
+  readonly hint: string | undefined
+
+  constructor(code: Code, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.hint = options.hint
+  }
+}
+
+export type CoreErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_UNREADABLE'
+  | 'DIGEST_INVALID'
+  | 'DIGEST_MISMATCH'
+  | 'PLATFORM_INVALID'
+  | 'SUBPROCESS_FAILED'
+  | 'SUBPROCESS_NOT_FOUND'
+  | 'SUBPROCESS_TIMEOUT'
+  | 'ARCHIVE_INVALID_ENTRY'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'RECORD_INVALID'
+
+export class CoreError extends PolyshipError<CoreErrorCode> {}
+
+export function isPolyshipError(error: unknown): error is PolyshipError {
+  return error instanceof PolyshipError
+}
+
+/** Exhaustiveness guard for `switch` over a discriminated union. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,60 @@
+export {
+  type ArchiveEntry,
+  checkEntryPath,
+  normalizeEntries,
+  type TreeOptions,
+  treeEntries,
+} from './archive/entry.ts'
+export { sourceDateEpoch } from './archive/epoch.ts'
+export { type GzipOptions, gzipStream } from './archive/gzip.ts'
+export { type TarOptions, tarStream } from './archive/tar.ts'
+export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchive } from './archive/write.ts'
+export { type ZipOptions, zipStream } from './archive/zip.ts'
+export type { Artifact, ArtifactKind } from './artifact.ts'
+export type { BinaryConfig } from './config/schema/binary.ts'
+export type { ChartConfig } from './config/schema/chart.ts'
+export type { ImageConfig } from './config/schema/image.ts'
+export { FORMATS, type FormatName, type ProjectConfig } from './config/schema/project.ts'
+export type {
+  FileDestination,
+  ImageDestination,
+  RootConfig,
+  SigningConfig,
+  WheelDestination,
+} from './config/schema/root.ts'
+export type { WheelConfig } from './config/schema/wheel.ts'
+export { validateConfig } from './config/validate.ts'
+export {
+  findWorkspaceRoot,
+  loadWorkspace,
+  type Project,
+  parseProjectManifest,
+  parseRootConfig,
+  platformsOf,
+  ROOT_CONFIG_FILE,
+  type Workspace,
+} from './config/workspace.ts'
+export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } from './digest.ts'
+export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipError } from './errors.ts'
+export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
+export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
+export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
+export {
+  type AttestationRef,
+  parseReleaseRecord,
+  RELEASE_RECORD_SCHEMA,
+  type RecordedArtifact,
+  type RecordedProject,
+  type ReleaseRecord,
+  readReleaseRecord,
+  writeJsonAtomic,
+  writeReleaseRecord,
+} from './release-record.ts'
+export {
+  formatCommand,
+  hasTool,
+  type RunOptions,
+  type RunResult,
+  run,
+  SubprocessError,
+} from './subprocess.ts'

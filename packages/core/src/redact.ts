@@ -1,0 +1,35 @@
+/** Environment variable names whose values are treated as secrets. */
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH)/i
+/** `scheme://user:password@host` */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi
+/** `Authorization: Bearer xxx` / `Basic xxx` in logged headers. */
+const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g
+
+export const REDACTED = '[redacted]'
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name)
+}
+
+/** Values of secret-looking variables in `env` that are long enough to be worth hiding. */
+export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => isSecretName(name) && value !== undefined && value.length >= 4)
+    .map(([, value]) => value as string)
+    .sort((a, b) => b.length - a.length)
+}
+
+/**
+ * Removes credentials from text meant for humans: URL userinfo, auth header values,
+ * and every literal secret passed in `secrets` (and their base64 forms).
+ */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length < 4) continue
+    out = out.split(secret).join(REDACTED)
+    const b64 = Buffer.from(secret).toString('base64')
+    if (b64.length >= 8) out = out.split(b64).join(REDACTED)
+  }
+  return out.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(AUTH_HEADER, `$1 ${REDACTED}`)
+}

@@ -1,0 +1,98 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { ArtifactKind } from './artifact.ts'
+import { type Digest, isDigest } from './digest.ts'
+import { CoreError } from './errors.ts'
+
+export const RELEASE_RECORD_SCHEMA = 'https://polyship.dev/release-record/v1'
+
+/** A reference from an artifact to one of its attestations. */
+export interface AttestationRef {
+  /** Where it is: a path relative to the record's directory, or an OCI reference by digest. */
+  readonly location: string
+  readonly digest: Digest
+}
+
+export interface RecordedArtifact {
+  readonly kind: ArtifactKind
+  readonly name: string
+  readonly project: string
+  readonly version: string
+  readonly platform?: string
+  readonly digest: Digest
+  readonly size: number
+  readonly mediaType?: string
+  /** Where the artifact was published: file paths, `oci-layout:dir@digest`, registry refs, URLs. */
+  readonly locations: readonly string[]
+  readonly signature?: AttestationRef
+  readonly sbom?: AttestationRef
+  readonly provenance?: AttestationRef
+}
+
+export interface RecordedProject {
+  readonly name: string
+  readonly version: string
+  /** `<name>@<version>`, the git tag written last. */
+  readonly tag: string
+}
+
+/** `dist/release.json`: everything one release produced and where it went. */
+export interface ReleaseRecord {
+  readonly schema: typeof RELEASE_RECORD_SCHEMA
+  readonly createdAt: string
+  readonly commit?: string
+  readonly projects: readonly RecordedProject[]
+  readonly artifacts: readonly RecordedArtifact[]
+}
+
+/** Validates a parsed release record; `file` names the source in errors. */
+export function parseReleaseRecord(value: unknown, file: string): ReleaseRecord {
+  const fail = (what: string): never => {
+    throw new CoreError('RECORD_INVALID', `${file}: ${what}`, {
+      hint: 'release records are written by `polyship release`; regenerate it rather than editing by hand',
+    })
+  }
+  if (typeof value !== 'object' || value === null) return fail('not a JSON object')
+  const record = value as Partial<ReleaseRecord>
+  if (record.schema !== RELEASE_RECORD_SCHEMA) fail(`schema must be "${RELEASE_RECORD_SCHEMA}"`)
+  if (!Array.isArray(record.artifacts)) fail('artifacts must be an array')
+  if (!Array.isArray(record.projects)) fail('projects must be an array')
+  record.artifacts!.forEach((artifact, i) => {
+    if (!isDigest(artifact?.digest)) fail(`artifacts[${i}].digest is not a sha256 digest`)
+    if (typeof artifact.name !== 'string' || artifact.name === '') fail(`artifacts[${i}].name is missing`)
+    if (!Array.isArray(artifact.locations)) fail(`artifacts[${i}].locations must be an array`)
+  })
+  return record as ReleaseRecord
+}
+
+export async function readReleaseRecord(file: string): Promise<ReleaseRecord> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new CoreError('RECORD_INVALID', `cannot read release record ${file}`, {
+      hint: 'run `polyship release` first, or pass the path of an existing dist/release.json',
+      cause,
+    })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new CoreError('RECORD_INVALID', `${file}: not valid JSON`, { cause })
+  }
+  return parseReleaseRecord(json, file)
+}
+
+/** Writes the record atomically (temp file + rename), keys in a stable order. */
+export async function writeReleaseRecord(file: string, record: ReleaseRecord): Promise<void> {
+  await writeJsonAtomic(file, record)
+}
+
+/** Writes JSON with a trailing newline through a temp file and rename, so readers never see a torn file. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(dirname(file), { recursive: true })
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`)
+  await rename(temp, file)
+}

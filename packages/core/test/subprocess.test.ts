@@ -1,0 +1,56 @@
+import { run, SubprocessError } from '@polyship/core'
+import { describe, expect, it } from 'vitest'
+
+describe('run', () => {
+  it('returns stdout of a successful command, env passed explicitly', async () => {
+    const result = await run('sh', ['-c', 'echo "$GREETING"'], {
+      env: { PATH: process.env.PATH, GREETING: 'hello world' },
+    })
+    expect(result.stdout).toBe('hello world\n')
+  })
+
+  it('reports the escaped command, exit code and stderr tail, and never a secret from env', async () => {
+    const token = 'ghp_s3cr3tT0kenValue1234567890'
+    const error = await run(
+      'sh',
+      [
+        '-c',
+        'for i in $(seq 1 40); do echo "line $i" >&2; done; echo "auth: $GITHUB_TOKEN" >&2; exit 3',
+        'arg with space',
+      ],
+      {
+        env: { PATH: process.env.PATH, GITHUB_TOKEN: token },
+      },
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SubprocessError)
+    const failure = error as SubprocessError
+    expect(failure.code).toBe('SUBPROCESS_FAILED')
+    expect(failure.exitCode).toBe(3)
+    expect(failure.message).toContain("sh -c 'for i in")
+    expect(failure.message).toContain("'arg with space' failed with exit code 3")
+    expect(failure.message).toContain('line 40')
+    expect(failure.message).not.toContain('line 10\n')
+    expect(failure.message).toContain('auth: [redacted]')
+    expect(JSON.stringify({ ...failure, message: failure.message })).not.toContain(token)
+  })
+
+  it('redacts credentials in URLs given as arguments', async () => {
+    const error = (await run('sh', ['-c', 'exit 1', 'https://user:hunter22@example.invalid/repo'], {}).catch(
+      (e: unknown) => e,
+    )) as Error
+    expect(error.message).toContain('https://[redacted]@example.invalid/repo')
+    expect(error.message).not.toContain('hunter22')
+  })
+
+  it('says which command is missing', async () => {
+    await expect(run('polyship-no-such-tool', ['--version'])).rejects.toMatchObject({
+      code: 'SUBPROCESS_NOT_FOUND',
+    })
+  })
+
+  it('kills a command past its time limit', async () => {
+    await expect(run('sleep', ['5'], { timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'SUBPROCESS_TIMEOUT',
+    })
+  })
+})

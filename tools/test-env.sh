@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the external tools the test suite drives, each only when missing, into
+# $POLYSHIP_CACHE (Go and Python tools) or the system (Debian packages).
+# Idempotent; fails loudly naming the package that could not be installed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/tools/env.sh"
+
+log() { printf 'test-env: %s\n' "$*" >&2; }
+die() { printf 'test-env: error: %s\n' "$*" >&2; exit 1; }
+mkdir -p "$POLYSHIP_CACHE/bin"
+
+apt_missing=()
+for pkg in $APT_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || apt_missing+=("$pkg")
+done
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  log "apt-get install ${apt_missing[*]}"
+  $sudo apt-get update -qq >&2 || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >&2 \
+    || die "apt-get could not install: ${apt_missing[*]}"
+fi
+
+venv="$POLYSHIP_CACHE/venv"
+pip_specs=("maturin==$MATURIN_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
+  "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib")
+stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  log "pip install ${pip_specs[*]}"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || die "python3 -m venv failed (install python3-venv)"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${pip_specs[@]}" >&2 \
+    || die "pip could not install: ${pip_specs[*]}"
+  touch "$stamp"
+fi
+
+go_tool() { # name module@version
+  local name="$1" module="$2" want="${2##*@}"
+  local marker="$POLYSHIP_CACHE/bin/.$name-$want"
+  if [ -x "$POLYSHIP_CACHE/bin/$name" ] && [ -f "$marker" ]; then return; fi
+  command -v go >/dev/null || die "go is needed to install $name ($module)"
+  log "go install $module"
+  GOBIN="$POLYSHIP_CACHE/bin" GOFLAGS=-mod=mod CGO_ENABLED=0 go install "$module" >&2 \
+    || die "go install failed: $module"
+  rm -f "$POLYSHIP_CACHE/bin/.$name-"*
+  touch "$marker"
+}
+go_tool helm "$HELM_MODULE"
+go_tool crane "$CRANE_MODULE"
+go_tool actionlint "$ACTIONLINT_MODULE"
+go_tool cosign "$COSIGN_MODULE"
+log "tools ready in $POLYSHIP_CACHE"

@@ -1,0 +1,15 @@
+# Pinned versions of every tool the project installs from outside npm.
+# Sourced by tools/bootstrap.sh and tools/test-env.sh; bump here only.
+NODE_VERSION=24.21.0
+PNPM_VERSION=11.28.10
+MATURIN_VERSION=1.16.0
+PYPISERVER_VERSION=2.4.2
+TWINE_VERSION=7.0.0
+ZIGLANG_VERSION=0.15.1
+CARGO_ZIGBUILD_VERSION=0.24.0
+HELM_MODULE=helm.sh/helm/v3/cmd/helm@v3.22.0
+COSIGN_MODULE=github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
+CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane@v0.22.1
+ACTIONLINT_MODULE=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+APT_PACKAGES="docker-registry skopeo umoci buildah file zip unzip apache2-utils openssl"
+POLYSHIP_CACHE="${POLYSHIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polyship}"
