@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+
+/**
+ * Shared benchmark harness: every benchmark times polyship and the peer a user would pick
+ * instead in the same run, alternating them, and reports the ratio of medians.
+ */
+export interface Timed {
+  readonly name: string
+  readonly samplesMs: readonly number[]
+  readonly medianMs: number
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Runs each contender `runs` times, interleaved (A B A B ...) so drift hits both alike; `before` resets state. */
+export async function compare(
+  contenders: readonly { name: string; run: () => Promise<unknown>; before?: () => Promise<unknown> }[],
+  runs = 5,
+): Promise<Timed[]> {
+  const samples = contenders.map(() => [] as number[])
+  for (let i = 0; i < runs; i++) {
+    for (const [index, contender] of contenders.entries()) {
+      await contender.before?.()
+      const start = performance.now()
+      await contender.run()
+      samples[index]!.push(performance.now() - start)
+    }
+  }
+  return contenders.map((c, i) => ({ name: c.name, samplesMs: samples[i]!, medianMs: median(samples[i]!) }))
+}
+
+/** Prints a result table and the ratio of each contender's median to the first one's (polyship). */
+export function report(title: string, results: readonly Timed[]): void {
+  const base = results[0]!
+  console.log(`\n${title}`)
+  for (const r of results) {
+    const ratio = r.medianMs / base.medianMs
+    console.log(
+      `  ${r.name.padEnd(32)} median ${r.medianMs.toFixed(0).padStart(7)} ms  (${r.samplesMs.map((s) => s.toFixed(0)).join(', ')})  ${r === base ? '' : `peer/polyship = ${ratio.toFixed(2)}`}`,
+    )
+  }
+}
+
+/** Runs a command and returns its peak RSS in MiB, read from GNU time's -f %M. */
+export async function peakRssMiB(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%M', command, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const kib = Number(stderr.trim().split('\n').pop())
+      if (code !== 0 || Number.isNaN(kib)) reject(new Error(`${command} failed (${code}): ${stderr}`))
+      else resolve(kib / 1024)
+    })
+  })
+}
+
+/** Runs a command to completion, rejecting on a non-zero exit; for peers in benchmarks. */
+export function sh(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`)),
+    )
+  })
+}
