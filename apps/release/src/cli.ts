@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { isPolyshipError, redact, secretValues } from '@polyship/core'
 import { planCommand, planHelp } from './commands/plan.ts'
+import { statusCommand, statusHelp } from './commands/status.ts'
+import { versionCommand, versionHelp } from './commands/version.ts'
 import type { CliContext } from './context.ts'
 import { CliError } from './errors.ts'
 
@@ -12,6 +14,7 @@ Usage: polyship <command> [options]
 
 Commands:
   plan      list releasable projects, their versions and the artifacts they produce
+  status    show pending changesets: which projects a release would bump, to which versions
   version   apply pending changesets and write versions into every native manifest
   release   build, package, sign, attest and publish everything not yet published
   verify    check signatures, SBOMs and provenance of a release from the outside
@@ -28,10 +31,8 @@ Run 'polyship <command> --help' for a command's options.
 
 const COMMANDS: Record<string, { help: string; implemented: boolean }> = {
   plan: { help: planHelp, implemented: true },
-  version: {
-    help: 'Usage: polyship version [--cwd DIR]\n\nApplies pending changesets and syncs native manifests.\n',
-    implemented: false,
-  },
+  status: { help: statusHelp, implemented: true },
+  version: { help: versionHelp, implemented: true },
   release: {
     help: 'Usage: polyship release [options]\n\nBuilds, packages, attests and publishes unpublished projects.\n',
     implemented: false,
@@ -84,15 +85,19 @@ export async function main(args: readonly string[], context: CliContext): Promis
       context.stdout.write(spec.help)
       return 0
     }
-    if (rest.length > 0 && command === 'plan') {
-      throw new CliError('CLI_USAGE', `plan takes no arguments, got "${rest.join(' ')}"`, {
-        hint: planHelp.split('\n')[0] ?? '',
+    if (rest.length > 0 && (command === 'plan' || command === 'status' || command === 'version')) {
+      throw new CliError('CLI_USAGE', `${command} takes no arguments, got "${rest.join(' ')}"`, {
+        hint: spec.help.split('\n')[0] ?? '',
       })
     }
     const cwd = values.cwd ?? context.cwd
     switch (command) {
       case 'plan':
         return await planCommand(context, { json: values.json, cwd })
+      case 'status':
+        return await statusCommand(context, { json: values.json, cwd })
+      case 'version':
+        return await versionCommand(context, { json: values.json, cwd })
       default:
         context.stderr.write(
           `polyship ${command} is not implemented yet (see README.md, "What works today").\n`,

@@ -1,0 +1,76 @@
+import { appendFile, mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { run } from '@polyship/core'
+import { VersioningError } from './errors.ts'
+
+/** The git tag of one project's release: `<name>@<version>`, as changesets writes it. */
+export function releaseTag(name: string, version: string): string {
+  return `${name}@${version}`
+}
+
+/** Splits `<name>@<version>` (scoped names keep their leading `@`); undefined for other tags. */
+export function parseReleaseTag(tag: string): { name: string; version: string } | undefined {
+  const at = tag.lastIndexOf('@')
+  if (at <= 0) return undefined
+  return { name: tag.slice(0, at), version: tag.slice(at + 1) }
+}
+
+export interface TagResult {
+  /** Tags created by this call. */
+  readonly created: readonly string[]
+  /** Tags that already existed on the same commit: nothing to do. */
+  readonly existing: readonly string[]
+}
+
+/**
+ * Creates the release tags of `projects` on HEAD, last step of a release. Idempotent:
+ * a tag already on HEAD is skipped, a tag on another commit is an error (versions are
+ * immutable). With `outputFile` (changesets/action v2 passes `CHANGESETS_OUTPUT`), each
+ * created tag is appended as `{"type":"git-tag","tag":...,"packageName":...}`, which is
+ * how the action learns what to push and which GitHub releases to create.
+ */
+export async function createReleaseTags(
+  root: string,
+  projects: readonly { readonly name: string; readonly version: string }[],
+  options: { readonly outputFile?: string } = {},
+): Promise<TagResult> {
+  const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim()
+  const created: string[] = []
+  const existing: string[] = []
+  for (const project of projects) {
+    const tag = releaseTag(project.name, project.version)
+    const target = await tagTarget(root, tag)
+    if (target === head) {
+      existing.push(tag)
+      continue
+    }
+    if (target !== undefined) {
+      throw new VersioningError(
+        'VERSION_TAG_FAILED',
+        `tag ${tag} already exists on commit ${target.slice(0, 12)}`,
+        {
+          hint: `versions are immutable: add a changeset to release ${project.name} under a new version`,
+        },
+      )
+    }
+    await run('git', ['tag', tag, head], { cwd: root })
+    created.push(tag)
+  }
+  if (options.outputFile !== undefined && created.length > 0) {
+    await mkdir(dirname(options.outputFile), { recursive: true })
+    const lines = created.map((tag) => {
+      const packageName = parseReleaseTag(tag)?.name ?? tag
+      return `${JSON.stringify({ type: 'git-tag', tag, packageName })}\n`
+    })
+    await appendFile(options.outputFile, lines.join(''))
+  }
+  return { created, existing }
+}
+
+async function tagTarget(root: string, tag: string): Promise<string | undefined> {
+  const { stdout } = await run('git', ['tag', '--list', tag, '--format=%(objectname) %(*objectname)'], {
+    cwd: root,
+  })
+  const [object, peeled] = stdout.trim().split(' ')
+  return object === undefined || object === '' ? undefined : peeled || object
+}
