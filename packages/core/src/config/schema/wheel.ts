@@ -11,6 +11,12 @@ export interface WheelConfig {
   readonly interpreters?: readonly string[]
   /** Directory of pyproject.toml relative to the project (default `.`). */
   readonly path?: string
+  /**
+   * The Python distribution name (pyproject.toml `project.name`) when it differs from
+   * package.json's `name`, e.g. `fastjson` for a project named `fastjson-py`. Without it
+   * the two must be equal after PEP 503 normalization.
+   */
+  readonly distribution?: string
 }
 
 export const wheelSchema = {
@@ -25,5 +31,6 @@ export const wheelSchema = {
     sdist: { type: 'boolean' },
     interpreters: stringList,
     path: { type: 'string' },
+    distribution: { type: 'string', pattern: '^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$' },
   },
 } as const
