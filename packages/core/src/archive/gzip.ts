@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream'
 import { constants, createGzip } from 'node:zlib'
+import { throughZlib } from './zlib.ts'
 
 /** gzip header byte 9 (OS). zlib writes the build platform; we always write 255 ("unknown"), as Go and Python do. */
 const OS_UNKNOWN = 255
@@ -12,22 +12,20 @@ export interface GzipOptions {
 /**
  * Gzips a byte stream reproducibly: no file name, mtime 0, fixed level, normalized OS byte.
  * The deflate bytes depend on Node's bundled zlib, which is why the project pins Node.
+ * Same chunk contract as `tarStream`.
  */
 export async function* gzipStream(
   source: AsyncIterable<Uint8Array>,
   options: GzipOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const gzip = createGzip({ level: options.level ?? constants.Z_DEFAULT_COMPRESSION, memLevel: 8 })
-  Readable.from(source, { objectMode: false })
-    .on('error', (error) => gzip.destroy(error))
-    .pipe(gzip)
   let head: Buffer | undefined = Buffer.alloc(0)
-  for await (const chunk of gzip) {
+  for await (const chunk of throughZlib(gzip, source)) {
     if (head === undefined) {
-      yield chunk as Buffer
+      yield chunk
       continue
     }
-    head = Buffer.concat([head, chunk as Buffer])
+    head = Buffer.concat([head, chunk])
     if (head.length < 10) continue
     head[9] = OS_UNKNOWN
     yield head

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { CoreError } from '../errors.ts'
 import { type ArchiveEntry, type NormalizedEntry, normalizeEntries } from './entry.ts'
 
@@ -13,10 +12,31 @@ export interface TarOptions {
 }
 
 /**
+ * Reads a file in chunks into one reused buffer. Each yielded chunk is valid only until
+ * the next one is pulled: that is what keeps memory flat for any file size.
+ */
+export async function* readChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = Buffer.allocUnsafe(chunkSize)
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null)
+      if (bytesRead === 0) return
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
  * Streams a reproducible tar: entries sorted with explicit parent directories, uid/gid 0,
  * empty uname/gname, fixed modes, one mtime, USTAR headers with a PAX header only where
  * USTAR cannot hold a path, link target or size. File contents are streamed from disk,
  * so memory stays constant whatever the sizes.
+ *
+ * Chunk contract: a yielded chunk may be overwritten once the next one is pulled; consume
+ * it (hash, write, compress) or copy it first.
  */
 export async function* tarStream(
   entries: Iterable<ArchiveEntry>,
@@ -29,9 +49,9 @@ export async function* tarStream(
     if (entry.type !== 'file') continue
     if (entry.source !== undefined) {
       let written = 0
-      for await (const chunk of createReadStream(entry.source, { highWaterMark: 1 << 20 })) {
-        written += (chunk as Buffer).length
-        yield chunk as Buffer
+      for await (const chunk of readChunks(entry.source)) {
+        written += chunk.length
+        yield chunk
       }
       if (written !== size) {
         throw new CoreError(

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { Digest } from '../digest.ts'
 import type { ArchiveEntry } from './entry.ts'
 import { gzipStream } from './gzip.ts'
@@ -50,15 +47,18 @@ export async function writeArchive(
   const temp = `${file}.${process.pid}.tmp`
   const hash = createHash('sha256')
   let size = 0
-  const counted = async function* (source: AsyncIterable<Uint8Array>) {
-    for await (const chunk of source) {
-      hash.update(chunk)
-      size += chunk.length
-      yield chunk
-    }
-  }
   try {
-    await pipeline(Readable.from(counted(archiveStream(entries, options))), createWriteStream(temp))
+    // Each chunk is written before the next is pulled: nothing queues, memory stays flat.
+    const handle = await open(temp, 'w')
+    try {
+      for await (const chunk of archiveStream(entries, options)) {
+        hash.update(chunk)
+        size += chunk.length
+        await handle.write(chunk)
+      }
+    } finally {
+      await handle.close()
+    }
     await rename(temp, file)
   } catch (error) {
     await rm(temp, { force: true })

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs'
-import { Readable } from 'node:stream'
 import { crc32, createDeflateRaw } from 'node:zlib'
 import { CoreError } from '../errors.ts'
 import { type ArchiveEntry, normalizeEntries } from './entry.ts'
+import { readChunks } from './tar.ts'
+import { throughZlib } from './zlib.ts'
 
 const UINT32_MAX = 0xffffffff
 /** Made by: UNIX (3), spec 2.0; so unzip honours the permission bits in the external attributes. */
@@ -68,26 +68,26 @@ export async function* zipStream(
     const raw: AsyncIterable<Uint8Array> =
       entry.type === 'file'
         ? entry.source !== undefined
-          ? createReadStream(entry.source, { highWaterMark: 1 << 20 })
-          : Readable.from([
+          ? readChunks(entry.source)
+          : inMemory(
               typeof entry.content === 'string'
                 ? Buffer.from(entry.content)
                 : (entry.content ?? new Uint8Array()),
-            ])
+            )
         : entry.type === 'symlink'
-          ? Readable.from([Buffer.from(entry.target)])
-          : Readable.from([])
+          ? inMemory(Buffer.from(entry.target))
+          : inMemory()
     const counted = (async function* () {
       for await (const chunk of raw) {
-        crc = crc32(chunk as Buffer, crc)
-        size += (chunk as Buffer).length
-        yield chunk as Buffer
+        crc = crc32(chunk, crc)
+        size += chunk.length
+        yield chunk
       }
     })()
-    const data = method === DEFLATE ? Readable.from(counted).pipe(createDeflateRaw({ level: 9 })) : counted
+    const data = method === DEFLATE ? throughZlib(createDeflateRaw({ level: 9 }), counted) : counted
     for await (const chunk of data) {
-      compressedSize += (chunk as Buffer).length
-      yield emit(chunk as Buffer)
+      compressedSize += chunk.length
+      yield emit(chunk)
     }
     if (size > UINT32_MAX || compressedSize > UINT32_MAX || offset > UINT32_MAX) {
       throw new CoreError(
@@ -141,6 +141,10 @@ export async function* zipStream(
   end.writeUInt32LE(offset - centralStart, 12)
   end.writeUInt32LE(centralStart, 16)
   yield emit(end)
+}
+
+async function* inMemory(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks
 }
 
 /** DOS time and date fields in UTC (zip has no zone; UTC keeps it machine-independent). */
