@@ -1,1 +1,34 @@
-export {}
+export { BinaryError, type BinaryErrorCode } from './errors.ts'
+export { assertCleanTree, type GitStamp, readGitStamp, rfc3339 } from './git.ts'
+export { buildGoBinaries, defaultGoBinaryName, goLdflags, readonlyGoflags } from './go/build.ts'
+export { type GoBuildInfo, type GoModule, parseGoBuildInfo, readGoBuildInfo } from './go/build-info.ts'
+export { compareGoVersions, type GoMod, parseGoMod, readGoMod } from './go/go-mod.ts'
+export { type GoTarget, goTarget } from './go/target.ts'
+export { checkGoToolchain, type GoToolchain } from './go/toolchain.ts'
+export {
+  archiveFileName,
+  archiveFormatFor,
+  archLabel,
+  buildDirName,
+  checksumsFileName,
+  DEFAULT_PLATFORMS,
+  executableName,
+  projectSlug,
+  releaseVersion,
+} from './names.ts'
+export { binaryTargetInputs, type NxInput } from './nx-inputs.ts'
+export type { BinaryBuildOptions, Env } from './options.ts'
+export { type PackageOptions, packageBinaries } from './package/archives.ts'
+export { formatChecksums, writeChecksums } from './package/checksums.ts'
+export { type BinaryRelease, buildBinaryRelease } from './release.ts'
+export type { BinaryBuild, BinaryDependencies, BinaryPackages, BuiltBinary, SkippedTarget } from './result.ts'
+export { buildRustBinaries, encodedRustflags, type RustBuildOptions } from './rust/build.ts'
+export {
+  type LockedPackage,
+  parseCargoLock,
+  type RustCrate,
+  type RustDependencies,
+  readRustDependencies,
+} from './rust/dependencies.ts'
+export { planRustTarget, type RustTargetFacts, type RustTargetPlan, rustTriples } from './rust/target.ts'
+export { findZigbuild, type RustToolchain, readRustToolchain, type Zigbuild } from './rust/toolchain.ts'

@@ -1,0 +1,151 @@
+import { chmod, rm } from 'node:fs/promises'
+import { basename, join, posix } from 'node:path'
+import { digestFile, formatPlatform, type Project, run } from '@polyship/core'
+import { BinaryError, buildFailed } from '../errors.ts'
+import { assertCleanTree } from '../git.ts'
+import { mapLimit } from '../limit.ts'
+import { buildDirName, executableName } from '../names.ts'
+import { type BinaryBuildOptions, type BuildContext, buildContext, toolEnv } from '../options.ts'
+import type { BinaryBuild, BuiltBinary } from '../result.ts'
+import { readGoBuildInfo } from './build-info.ts'
+import { readGoMod } from './go-mod.ts'
+import { type GoTarget, goTarget } from './target.ts'
+import { checkGoToolchain } from './toolchain.ts'
+
+/**
+ * Cross-compiles a Go project (polyship.binary.toolchain "go") for every platform:
+ * `CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X <version/commit/date>"` with
+ * GOFLAGS=-mod=readonly and GOTOOLCHAIN=local, then reads each binary's embedded build
+ * info for the SBOM. Go targets every platform offline, so nothing is skipped.
+ */
+export async function buildGoBinaries(project: Project, options: BinaryBuildOptions): Promise<BinaryBuild> {
+  const context = buildContext(project, 'go', options)
+  if (options.requireCleanTree === true) await assertCleanTree(project.root, context.env)
+  const goMod = await readGoMod(project.root)
+  const toolchain = await checkGoToolchain(goMod, context.env, context.reporter)
+  const targets = context.platforms.map((platform, i) =>
+    goTarget(platform, toolchain.targets, `${project.manifestPath}: platform ${i + 1}`),
+  )
+  const main = context.config.main ?? '.'
+  const binaryName = context.config.name ?? defaultGoBinaryName(goMod.module, main)
+  const ldflags = goLdflags(
+    { version: context.version, commit: options.commit, date: options.date },
+    context.config.ldflags,
+  )
+  const binaries = await mapLimit(targets, context.concurrency, (target) =>
+    buildTarget(context, target, {
+      binaryName,
+      main,
+      ldflags,
+      outDir: options.outDir,
+      signal: options.signal,
+    }),
+  )
+  return {
+    project: project.name,
+    version: context.version,
+    toolchain: 'go',
+    binaryName,
+    commit: options.commit,
+    date: options.date,
+    binaries,
+    skipped: [],
+  }
+}
+
+interface TargetBuild {
+  readonly binaryName: string
+  readonly main: string
+  readonly ldflags: string
+  readonly outDir: string
+  readonly signal: AbortSignal | undefined
+}
+
+async function buildTarget(
+  context: BuildContext,
+  target: GoTarget,
+  build: TargetBuild,
+): Promise<BuiltBinary> {
+  const { project, reporter } = context
+  const step = `go build ${target.name}${target.env.GOARM === undefined ? '' : ` GOARM=${target.env.GOARM}`}`
+  reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
+  const out = join(
+    build.outDir,
+    buildDirName(build.binaryName, target.platform),
+    executableName(build.binaryName, target.platform),
+  )
+  const env = toolEnv(context, {
+    ...target.env,
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: 'local',
+    GOFLAGS: readonlyGoflags(context.env.GOFLAGS, context.config.env?.GOFLAGS),
+  })
+  await rm(out, { force: true })
+  try {
+    await run('go', ['build', '-trimpath', '-ldflags', build.ldflags, '-o', out, build.main], {
+      cwd: project.root,
+      env,
+      ...(build.signal === undefined ? {} : { signal: build.signal }),
+    })
+  } catch (error) {
+    throw buildFailed(error, `go build for ${formatPlatform(target.platform)} of ${project.name} failed`)
+  }
+  await chmod(out, 0o755)
+  const [{ digest, size }, dependencies] = await Promise.all([digestFile(out), readGoBuildInfo(out, env)])
+  const artifact = {
+    kind: 'binary' as const,
+    name: basename(out),
+    project: project.name,
+    version: context.version,
+    platform: target.platform,
+    path: out,
+    digest,
+    size,
+    mediaType: 'application/octet-stream',
+    extra: { toolchain: 'go', target: target.name, goVersion: dependencies.goVersion },
+  }
+  reporter.emit({ type: 'artifact', artifact })
+  reporter.emit({ type: 'step', project: project.name, step, status: 'done' })
+  return { artifact, target: target.name, dependencies }
+}
+
+/** What `go build` would name it: the main package's directory, or the module's last element without a /vN suffix. */
+export function defaultGoBinaryName(module: string, main: string): string {
+  const clean = posix.normalize(main.replaceAll('\\', '/')).replace(/\/+$/, '')
+  if (clean !== '.' && clean !== '') return posix.basename(clean)
+  const parts = module.split('/')
+  const last = parts.at(-1) ?? module
+  return /^v\d+$/.test(last) && parts.length > 1 ? parts.at(-2)! : last
+}
+
+/** `-s -w -X <pkg>.version=... -X <pkg>.commit=... -X <pkg>.date=...`, quoting values Go's flag parser would split. */
+export function goLdflags(
+  values: { readonly version: string; readonly commit: string; readonly date: string },
+  names: { readonly version?: string; readonly commit?: string; readonly date?: string } = {},
+): string {
+  const x = (name: string, value: string) => {
+    const flag = `${name}=${value}`
+    if (!/[\s'"]/.test(flag)) return `-X ${flag}`
+    if (!flag.includes("'")) return `-X '${flag}'`
+    if (!flag.includes('"')) return `-X "${flag}"`
+    throw new BinaryError(
+      'BINARY_PROJECT_INVALID',
+      `cannot pass ${JSON.stringify(flag)} to -ldflags -X: it holds both quote kinds`,
+    )
+  }
+  return [
+    '-s',
+    '-w',
+    x(names.version ?? 'main.version', values.version),
+    x(names.commit ?? 'main.commit', values.commit),
+    x(names.date ?? 'main.date', values.date),
+  ].join(' ')
+}
+
+/** GOFLAGS with any `-mod=` replaced by `-mod=readonly`: a release never edits go.mod or go.sum. */
+export function readonlyGoflags(...sources: readonly (string | undefined)[]): string {
+  const flags = sources
+    .flatMap((source) => (source ?? '').split(/\s+/))
+    .filter((flag) => flag !== '' && !flag.startsWith('-mod='))
+  return [...new Set(flags), '-mod=readonly'].join(' ')
+}

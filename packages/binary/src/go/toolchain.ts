@@ -1,0 +1,70 @@
+import { tmpdir } from 'node:os'
+import { CoreError, type Reporter, run } from '@polyship/core'
+import { BinaryError } from '../errors.ts'
+import type { Env } from '../options.ts'
+import { compareGoVersions, type GoMod, isGoVersion } from './go-mod.ts'
+
+/** The local Go toolchain, checked against a go.mod. */
+export interface GoToolchain {
+  /** `1.26.8` */
+  readonly version: string
+  /** `GOOS/GOARCH` pairs this toolchain can target (`go tool dist list`). */
+  readonly targets: ReadonlySet<string>
+}
+
+/**
+ * Finds `go` (with GOTOOLCHAIN=local: a release never downloads a toolchain), reads its
+ * version and targets, and checks it against go.mod's `go` line (the minimum: older is
+ * BINARY_TOOLCHAIN_MISSING). A newer `toolchain` line is only a preference: a warning.
+ */
+export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporter): Promise<GoToolchain> {
+  // Outside the module, so a go.mod asking for a newer Go cannot fail these two calls.
+  const options = { cwd: tmpdir(), env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 120_000 }
+  let versionOut: string
+  let distOut: string
+  try {
+    ;[{ stdout: versionOut }, { stdout: distOut }] = await Promise.all([
+      run('go', ['env', 'GOVERSION'], options),
+      run('go', ['tool', 'dist', 'list'], options),
+    ])
+  } catch (error) {
+    if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
+      throw new BinaryError(
+        'BINARY_TOOLCHAIN_MISSING',
+        `go is not on PATH; ${goMod.file} needs Go ${goMod.go ?? '(any version)'} or newer`,
+        { cause: error, hint: 'install Go from https://go.dev/dl and put its bin directory on PATH' },
+      )
+    }
+    throw error
+  }
+  const raw = versionOut.trim()
+  const version = /^go(\d+(?:\.\d+)*(?:(?:beta|rc)\d+)?)/.exec(raw)?.[1]
+  const targets = new Set(distOut.split('\n').filter((line) => line.includes('/')))
+  if (version === undefined) {
+    reporter.emit({
+      type: 'log',
+      level: 'warn',
+      message: `go reports version "${raw}" (a development build?); not checking it against ${goMod.file}`,
+    })
+    return { version: raw, targets }
+  }
+  if (goMod.go !== undefined && isGoVersion(goMod.go) && compareGoVersions(version, goMod.go) < 0) {
+    throw new BinaryError(
+      'BINARY_TOOLCHAIN_MISSING',
+      `${goMod.file} requires Go >= ${goMod.go} (its go line), but the go on PATH is ${version}; polyship builds with GOTOOLCHAIN=local and does not download toolchains`,
+      { hint: `install Go ${goMod.go} or newer and put it first on PATH` },
+    )
+  }
+  if (
+    goMod.toolchain !== undefined &&
+    isGoVersion(goMod.toolchain) &&
+    compareGoVersions(version, goMod.toolchain) < 0
+  ) {
+    reporter.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${goMod.file} prefers toolchain go${goMod.toolchain}; building with the local go${version}, which meets its go line`,
+    })
+  }
+  return { version, targets }
+}

@@ -1,0 +1,81 @@
+import {
+  type BinaryConfig,
+  type Platform,
+  type Project,
+  parsePlatform,
+  type Reporter,
+  silentReporter,
+} from '@polyship/core'
+import { BinaryError } from './errors.ts'
+import { DEFAULT_PLATFORMS, releaseVersion } from './names.ts'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** What every binary build takes. */
+export interface BinaryBuildOptions {
+  /** Binaries land in `<outDir>/<binary>_<os>_<arch>/`, archives and checksums in `<outDir>/`. */
+  readonly outDir: string
+  /** The commit being released, injected into Go binaries (`readGitStamp` reads it). */
+  readonly commit: string
+  /** Commit date, RFC 3339 UTC; injected into Go binaries, and the archive mtime when SOURCE_DATE_EPOCH is unset. */
+  readonly date: string
+  /** Defaults to the project's version; a leading `v` is dropped. */
+  readonly version?: string
+  /** Defaults to `polyship.binary.platforms`, else linux/amd64, linux/arm64, darwin/amd64, darwin/arm64, windows/amd64. */
+  readonly platforms?: readonly Platform[]
+  /** Refuse to build (BINARY_DIRTY_TREE) when the project directory has uncommitted changes. */
+  readonly requireCleanTree?: boolean
+  /** Platforms compiled at once (Go; cargo serializes on its target directory anyway). Default 1. */
+  readonly concurrency?: number
+  /** The environment tools run in; default this process's. */
+  readonly env?: Env
+  readonly reporter?: Reporter
+  readonly signal?: AbortSignal
+}
+
+/** Options resolved once, shared by both toolchains. */
+export interface BuildContext {
+  readonly project: Project
+  readonly config: BinaryConfig
+  readonly version: string
+  readonly platforms: readonly Platform[]
+  readonly env: Env
+  readonly reporter: Reporter
+  readonly concurrency: number
+}
+
+export function buildContext(
+  project: Project,
+  toolchain: BinaryConfig['toolchain'],
+  options: BinaryBuildOptions,
+): BuildContext {
+  const config = project.config.binary
+  if (config === undefined || config.toolchain !== toolchain) {
+    throw new BinaryError(
+      'BINARY_PROJECT_INVALID',
+      `${project.manifestPath}: polyship.binary.toolchain is ${config === undefined ? 'not set' : `"${config.toolchain}"`}, not "${toolchain}"`,
+      {
+        hint: `set "polyship": { "binary": { "toolchain": "${toolchain}" } } or call the ${config?.toolchain ?? 'matching'} builder`,
+      },
+    )
+  }
+  const platforms =
+    options.platforms ??
+    (config.platforms ?? DEFAULT_PLATFORMS).map((text, i) =>
+      parsePlatform(text, `${project.manifestPath}: polyship.binary.platforms[${i}]`),
+    )
+  return {
+    project,
+    config,
+    version: releaseVersion(options.version ?? project.version),
+    platforms,
+    env: options.env ?? process.env,
+    reporter: options.reporter ?? silentReporter,
+    concurrency: options.concurrency ?? 1,
+  }
+}
+
+/** The build environment: `env`, then the project's `polyship.binary.env`, then what polyship forces. */
+export function toolEnv(context: BuildContext, forced: Env): Record<string, string | undefined> {
+  return { ...context.env, ...context.config.env, ...forced }
+}

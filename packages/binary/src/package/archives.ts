@@ -1,0 +1,109 @@
+import { readdir, stat } from 'node:fs/promises'
+import { join, posix } from 'node:path'
+import {
+  type ArchiveEntry,
+  type Project,
+  type Reporter,
+  silentReporter,
+  sourceDateEpoch,
+  treeEntries,
+  writeArchive,
+} from '@polyship/core'
+import { BinaryError } from '../errors.ts'
+import { mapLimit } from '../limit.ts'
+import { archiveFileName, archiveFormatFor, checksumsFileName } from '../names.ts'
+import type { Env } from '../options.ts'
+import type { BinaryBuild, BinaryPackages, BuiltBinary } from '../result.ts'
+import { writeChecksums } from './checksums.ts'
+
+export interface PackageOptions {
+  /** Archives and the checksums file are written here. */
+  readonly outDir: string
+  /** Read for SOURCE_DATE_EPOCH; default this process's environment. */
+  readonly env?: Env
+  /** Archives written at once. Default 1. */
+  readonly concurrency?: number
+  readonly reporter?: Reporter
+}
+
+/** GoReleaser's default extra files: LICENSE*, README*, CHANGELOG* at the project root, any case. */
+const DEFAULT_EXTRA = /^(licen[cs]e|readme|changelog)([.-].*)?$/i
+
+/**
+ * Archives every binary of a build, GoReleaser style: `<project>_<version>_<os>_<arch>.tar.gz`
+ * (zip for windows) holding the executable (0755) with LICENSE/README/CHANGELOG and
+ * `polyship.binary.archiveFiles`, then `<project>_<version>_checksums.txt` over the
+ * archives. Reproducible: every entry carries SOURCE_DATE_EPOCH, else the build's commit date.
+ */
+export async function packageBinaries(
+  project: Project,
+  build: BinaryBuild,
+  options: PackageOptions,
+): Promise<BinaryPackages> {
+  const env = options.env ?? process.env
+  const reporter = options.reporter ?? silentReporter
+  const mtime = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : Math.floor(Date.parse(build.date) / 1000) || 0
+  const extras = await extraEntries(project)
+  const archives = await mapLimit(build.binaries, options.concurrency ?? 1, async (binary) => {
+    const name = archiveFileName(build.project, build.version, binary.artifact.platform)
+    const path = join(options.outDir, name)
+    const format = archiveFormatFor(binary.artifact.platform)
+    const { digest, size } = await writeArchive(path, [binaryEntry(binary), ...extras], { format, mtime })
+    const artifact = {
+      kind: 'archive' as const,
+      name,
+      project: build.project,
+      version: build.version,
+      platform: binary.artifact.platform,
+      path,
+      digest,
+      size,
+      mediaType: format === 'zip' ? 'application/zip' : 'application/gzip',
+      extra: { format, binary: binary.artifact.name, binaryDigest: binary.artifact.digest },
+    }
+    reporter.emit({ type: 'artifact', artifact })
+    return artifact
+  })
+  const checksumsName = checksumsFileName(build.project, build.version)
+  const written = await writeChecksums(options.outDir, checksumsName, archives)
+  const checksums = {
+    kind: 'checksums' as const,
+    name: checksumsName,
+    project: build.project,
+    version: build.version,
+    ...written,
+    mediaType: 'text/plain; charset=utf-8',
+  }
+  reporter.emit({ type: 'artifact', artifact: checksums })
+  return { archives, checksums }
+}
+
+function binaryEntry(binary: BuiltBinary): ArchiveEntry {
+  return { type: 'file', path: binary.artifact.name, source: binary.artifact.path, mode: 0o755 }
+}
+
+/** LICENSE/README/CHANGELOG files plus `archiveFiles` (files or directories, kept at their project-relative paths). */
+async function extraEntries(project: Project): Promise<ArchiveEntry[]> {
+  const entries: ArchiveEntry[] = []
+  for (const entry of await readdir(project.root, { withFileTypes: true })) {
+    if (entry.isFile() && DEFAULT_EXTRA.test(entry.name))
+      entries.push({ type: 'file', path: entry.name, source: join(project.root, entry.name) })
+  }
+  const listed = project.config.binary?.archiveFiles ?? []
+  for (const [i, file] of listed.entries()) {
+    const path = posix.normalize(file.replaceAll('\\', '/'))
+    const full = join(project.root, path)
+    const info = await stat(full).catch((cause: NodeJS.ErrnoException) => {
+      if (cause.code !== 'ENOENT') throw cause
+      throw new BinaryError(
+        'BINARY_PROJECT_INVALID',
+        `${project.manifestPath}: polyship.binary.archiveFiles[${i}] "${file}" does not exist in ${project.root}`,
+        { cause, hint: 'list files relative to the project directory, or remove the entry' },
+      )
+    })
+    if (entries.some((e) => e.path === path)) continue
+    if (info.isDirectory()) entries.push(...(await treeEntries(full, { prefix: path })))
+    else entries.push({ type: 'file', path, source: full, mode: info.mode & 0o111 ? 0o755 : 0o644 })
+  }
+  return entries
+}
