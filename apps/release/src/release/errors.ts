@@ -1,0 +1,12 @@
+import { PolyshipError } from '@polyship/core'
+
+export type ReleaseErrorCode =
+  | 'RELEASE_LOCKED'
+  | 'RELEASE_CONFLICT'
+  | 'RELEASE_CREDENTIALS_MISSING'
+  | 'RELEASE_UNKNOWN_PROJECT'
+  | 'RELEASE_GITHUB_FAILED'
+  | 'RELEASE_SHARD_INVALID'
+  | 'RELEASE_MERGE_INVALID'
+
+export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

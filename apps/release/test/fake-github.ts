@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+interface FakeAsset {
+  id: number
+  name: string
+  size: number
+  digest: string | null
+  bytes: Buffer
+}
+
+interface FakeRelease {
+  id: number
+  tag_name: string
+  name: string
+  body: string
+  draft: boolean
+  assets: FakeAsset[]
+}
+
+/**
+ * A loopback FAKE of the GitHub Releases endpoints polyship uses (GitHub cannot be reached
+ * here): list/create/patch releases, list/upload/delete/download assets, bearer auth.
+ * `omitDigests` imitates assets uploaded before GitHub computed digests.
+ */
+export class FakeGitHub {
+  readonly releases: FakeRelease[] = []
+  readonly requests: string[] = []
+  omitDigests = false
+  failNext: number[] = []
+  #server: Server | undefined
+  #nextId = 1
+  url = ''
+  readonly token: string
+
+  constructor(token: string) {
+    this.token = token
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const reply = this.#handle(req, Buffer.concat(chunks))
+        res.writeHead(reply.status, reply.headers ?? { 'content-type': 'application/json' })
+        res.end(
+          reply.body === undefined
+            ? ''
+            : Buffer.isBuffer(reply.body)
+              ? reply.body
+              : JSON.stringify(reply.body),
+        )
+      })
+    })
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return this.url
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.#server?.close(resolve))
+  }
+
+  #view(release: FakeRelease) {
+    return {
+      id: release.id,
+      tag_name: release.tag_name,
+      name: release.name,
+      body: release.body,
+      draft: release.draft,
+      html_url: `${this.url}/owner/repo/releases/tag/${release.tag_name}`,
+      upload_url: `${this.url}/uploads/repos/owner/repo/releases/${release.id}/assets{?name,label}`,
+    }
+  }
+
+  #handle(
+    req: IncomingMessage,
+    body: Buffer,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const url = new URL(req.url ?? '/', this.url)
+    this.requests.push(`${req.method} ${url.pathname}`)
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return { status: 401, body: { message: 'Bad credentials' } }
+    const failure = this.failNext.shift()
+    if (failure !== undefined) return { status: failure, body: { message: 'injected' } }
+    let match: RegExpMatchArray | null
+    if (req.method === 'GET' && url.pathname === '/repos/owner/repo/releases') {
+      return { status: 200, body: this.releases.map((r) => this.#view(r)) }
+    }
+    if (req.method === 'POST' && url.pathname === '/repos/owner/repo/releases') {
+      const input = JSON.parse(body.toString()) as {
+        tag_name: string
+        name: string
+        body: string
+        draft: boolean
+      }
+      if (this.releases.some((r) => r.tag_name === input.tag_name))
+        return { status: 422, body: { message: 'already_exists' } }
+      const release = {
+        id: this.#nextId++,
+        tag_name: input.tag_name,
+        name: input.name,
+        body: input.body,
+        draft: input.draft,
+        assets: [],
+      }
+      this.releases.push(release)
+      return { status: 201, body: this.#view(release) }
+    }
+    if ((match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)$/)) && req.method === 'PATCH') {
+      const release = this.releases.find((r) => r.id === Number(match![1]))
+      if (!release) return { status: 404, body: { message: 'Not Found' } }
+      Object.assign(release, JSON.parse(body.toString()))
+      return { status: 200, body: this.#view(release) }
+    }
+    if (
+      (match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)) &&
+      req.method === 'GET'
+    ) {
+      const release = this.releases.find((r) => r.id === Number(match![1]))
+      return {
+        status: 200,
+        body: (release?.assets ?? []).map((a) => ({
+          id: a.id,
+          name: a.name,
+          size: a.size,
+          digest: this.omitDigests ? null : a.digest,
+          url: `${this.url}/repos/owner/repo/releases/assets/${a.id}`,
+        })),
+      }
+    }
+    if (
+      (match = url.pathname.match(/^\/uploads\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)) &&
+      req.method === 'POST'
+    ) {
+      const release = this.releases.find((r) => r.id === Number(match![1]))
+      const name = url.searchParams.get('name') ?? ''
+      if (!release) return { status: 404, body: { message: 'Not Found' } }
+      if (release.assets.some((a) => a.name === name))
+        return { status: 422, body: { message: 'already_exists' } }
+      const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`
+      release.assets.push({ id: this.#nextId++, name, size: body.length, digest, bytes: body })
+      return { status: 201, body: { name } }
+    }
+    if ((match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/assets\/(\d+)$/))) {
+      const id = Number(match[1])
+      const release = this.releases.find((r) => r.assets.some((a) => a.id === id))
+      const asset = release?.assets.find((a) => a.id === id)
+      if (!release || !asset) return { status: 404, body: { message: 'Not Found' } }
+      if (req.method === 'DELETE') {
+        release.assets = release.assets.filter((a) => a.id !== id)
+        return { status: 204 }
+      }
+      return { status: 200, body: asset.bytes, headers: { 'content-type': 'application/octet-stream' } }
+    }
+    return { status: 404, body: { message: `fake has no ${req.method} ${url.pathname}` } }
+  }
+}
