@@ -18,6 +18,9 @@ export default defineConfig({
       test: { name: root.split('/').pop() ?? root, root },
     })),
     include: ['test/**/*.test.ts'],
+    // Starts one loopback docker-registry for the whole run; tests read its address with
+    // `inject('ociRegistry')` -> { host: '127.0.0.1:<port>', url } (see @polyship/oci/testing).
+    globalSetup: ['packages/oci/src/testing/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -1,1 +1,56 @@
-export {}
+export { type CopyOptions, copyImage } from './copy.ts'
+export { type OciDeps, nodeDeps } from './deps.ts'
+export { insecureHostsOf, openStore } from './destination.ts'
+export { OciError, type OciErrorCode } from './errors.ts'
+export { LayoutStore } from './layout/layout-store.ts'
+export {
+  childrenOf,
+  type Descriptor,
+  descriptorOf,
+  EMPTY_DESCRIPTOR,
+  EMPTY_JSON,
+  encodeManifest,
+  type ImageIndex,
+  type ImageManifest,
+  MAX_MANIFEST_BYTES,
+  type ManifestContent,
+  type ParsedManifest,
+  parseManifest,
+  referrerManifest,
+  subjectOf,
+} from './manifest.ts'
+export {
+  isIndexMediaType,
+  isManifestMediaType,
+  MANIFEST_ACCEPT,
+  MEDIA_TYPES,
+  type ManifestMediaType,
+  REF_NAME_ANNOTATION,
+} from './media-types.ts'
+export {
+  DOCKER_HUB,
+  formatReference,
+  type ImageReference,
+  parseReference,
+  parseTag,
+  repositoryName,
+  versionTag,
+} from './reference.ts'
+export { fallbackTag } from './referrers/fallback.ts'
+export type { Credential, ExplicitCredentials } from './registry/auth/credentials.ts'
+export { RegistryClient, type RegistryClientOptions } from './registry/client.ts'
+export { RegistryStore } from './registry/registry-store.ts'
+export { DEFAULT_RETRY, type RetryPolicy } from './registry/retry.ts'
+export { isLoopback, registryOrigin } from './registry/url.ts'
+export type {
+  AttachOutcome,
+  BlobOutcome,
+  BlobSource,
+  BlobStore,
+  ManifestStore,
+  OciStore,
+  PublishOutcome,
+  PushBlobOptions,
+  PutManifestOptions,
+  ReferrerStore,
+} from './store.ts'

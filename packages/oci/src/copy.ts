@@ -1,0 +1,91 @@
+import { Readable } from 'node:stream'
+import { isDigest } from '@polyship/core'
+import { skip } from './blob-stream.ts'
+import { OciError } from './errors.ts'
+import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
+import { LayoutStore } from './layout/layout-store.ts'
+import { RegistryStore } from './registry/registry-store.ts'
+import type { BlobSource, OciStore, PublishOutcome } from './store.ts'
+
+export interface CopyOptions {
+  /** Tag to set in the destination; default: `ref` itself when it is a tag. */
+  readonly tag?: string
+  /** Move the destination tag when it points elsewhere; default: report a conflict and copy nothing. */
+  readonly moveTag?: boolean
+  /** Blob transfers in flight at once (default 4). */
+  readonly concurrency?: number
+}
+
+/**
+ * Copies an image or index with everything it points at from one store to another:
+ * children before parents, by digest first, the tag last, so the tag never points at
+ * something incomplete. Anything the destination already holds by digest is skipped
+ * with its whole subtree; blobs between two repositories of one registry are mounted.
+ */
+export async function copyImage(from: OciStore, to: OciStore, ref: string, options: CopyOptions = {}): Promise<PublishOutcome> {
+  const root = await from.resolve(ref)
+  if (root === undefined) {
+    throw new OciError('OCI_MANIFEST_UNKNOWN', `copy ${from.location} ${ref}: not found in the source`, {
+      hint: 'check the tag or digest; list the source tags to see what it holds',
+    })
+  }
+  const tag = options.tag ?? (isDigest(ref) ? undefined : ref)
+  const location = `${to.location}${tag === undefined ? `@${root.digest}` : `:${tag}`}`
+  if (tag !== undefined) {
+    const existing = await to.resolve(tag)
+    if (existing?.digest === root.digest) return { status: 'unchanged', location, descriptor: root }
+    if (existing !== undefined && options.moveTag !== true) {
+      return { status: 'conflict', location, descriptor: root, existing: existing.digest }
+    }
+  }
+  const limit = limiter(options.concurrency ?? 4)
+  const mountFrom = sameRegistry(from, to) ? from.repository : undefined
+
+  const copyBlob = (blob: Descriptor) =>
+    limit(() => to.pushBlob(blob, sourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
+
+  const copyChildren = async (content: ManifestContent, digest: string): Promise<void> => {
+    const parsed = parseManifest(content.bytes, content.mediaType, `${from.location}@${digest}`)
+    if (parsed.kind === 'index') await Promise.all(parsed.index.manifests.map(copyTree))
+    else await Promise.all(childrenOf(parsed).map(copyBlob))
+  }
+  const copyTree = async (descriptor: Descriptor): Promise<void> => {
+    if ((await to.resolve(descriptor.digest)) !== undefined) return
+    const content = await from.getManifest(descriptor.digest)
+    await copyChildren(content, descriptor.digest)
+    await to.putManifest(content)
+  }
+
+  const content = await from.getManifest(root.digest)
+  if ((await to.resolve(root.digest)) === undefined) await copyChildren(content, root.digest)
+  return to.putManifest(content, {
+    ...(tag === undefined ? {} : { tag }),
+    ...(options.moveTag === undefined ? {} : { moveTag: options.moveTag }),
+  })
+}
+
+/** A layout blob is read from its file (the registry verifies the digest on PUT); anything else is streamed. */
+function sourceOf(from: OciStore, blob: Descriptor): BlobSource {
+  if (from instanceof LayoutStore) return { path: from.blobPath(blob.digest) }
+  return { open: async (offset) => Readable.from(skip(await from.fetchBlob(blob), offset)) }
+}
+
+function sameRegistry(from: OciStore, to: OciStore): from is RegistryStore {
+  return from instanceof RegistryStore && to instanceof RegistryStore && from.registry === to.registry && from.repository !== to.repository
+}
+
+/** Runs at most `max` of the given tasks at once. */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return async (task) => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}

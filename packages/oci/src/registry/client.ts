@@ -1,0 +1,255 @@
+import { type OciDeps, nodeDeps } from '../deps.ts'
+import { OciError } from '../errors.ts'
+import { type ImageReference, parseReference } from '../reference.ts'
+import { HostAuth, type Scope } from './auth/authenticator.ts'
+import { parseChallenge } from './auth/challenge.ts'
+import type { ExplicitCredentials } from './auth/credentials.ts'
+import {
+  type Agents,
+  createAgents,
+  discard,
+  type HttpRequest,
+  type HttpResponse,
+  header,
+  type RequestBody,
+  send,
+} from './http.ts'
+import { RegistryStore } from './registry-store.ts'
+import { backoffMs, DEFAULT_RETRY, isRetryableError, isRetryableStatus, type RetryPolicy, retryAfterMs } from './retry.ts'
+import { checkScheme, registryOrigin, shownUrl } from './url.ts'
+
+export interface RegistryClientOptions {
+  /** Credentials by registry host, tried before any docker/podman config (CI secrets, polyship config). */
+  readonly credentials?: ExplicitCredentials
+  /** Hosts (`host` or `host:port`) spoken to over plain HTTP although they are not loopback. */
+  readonly insecureHosts?: readonly string[]
+  readonly retry?: Partial<RetryPolicy>
+  /** Blobs larger than this go up in resumable chunks of this size (default 64 MiB). */
+  readonly chunkSize?: number
+  readonly deps?: Partial<OciDeps>
+}
+
+/** One request to a registry, before auth, retries and redirects. */
+export interface RegistryRequest {
+  readonly method: HttpRequest['method']
+  /** A path under the registry origin (`/v2/...`) or an absolute URL from a `Location` header. */
+  readonly target: string | URL
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: RequestBody
+  /** Access the request needs, for bearer token scopes. */
+  readonly scopes: readonly Scope[]
+  /** What is being done, for messages: `push blob sha256:... to host/repo`. */
+  readonly what: string
+  /** Follow redirects (GET and HEAD of blobs and manifests). */
+  readonly redirects?: boolean
+  /** Retry 429/5xx and dropped connections here (default); false when the caller resumes by itself. */
+  readonly retry?: boolean
+}
+
+interface Host {
+  readonly origin: string
+  readonly auth: HostAuth
+  ready: Promise<void> | undefined
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+const MAX_REDIRECTS = 5
+
+/**
+ * Talks to OCI registries: one connection pool, credential lookup and token cache per host,
+ * retries with backoff and jitter honouring Retry-After, plain HTTP only for loopback or
+ * insecure hosts, and no Authorization sent to another host on redirect.
+ */
+export class RegistryClient {
+  readonly deps: OciDeps
+  readonly retry: RetryPolicy
+  readonly chunkSize: number
+  readonly insecureHosts: readonly string[]
+  readonly #credentials: ExplicitCredentials
+  readonly #agents: Agents = createAgents()
+  readonly #hosts = new Map<string, Host>()
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.deps = { ...nodeDeps, ...options.deps }
+    this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    this.chunkSize = options.chunkSize ?? 64 * 1024 * 1024
+    this.insecureHosts = options.insecureHosts ?? []
+    this.#credentials = options.credentials ?? {}
+  }
+
+  /** A store for one repository, e.g. `ghcr.io/acme/server` (a tag or digest in the text is ignored). */
+  repository(name: string | ImageReference): RegistryStore {
+    const ref = typeof name === 'string' ? parseReference(name) : name
+    return new RegistryStore(this, ref.registry, ref.repository)
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.#agents.http.destroy()
+    this.#agents.https.destroy()
+  }
+
+  /**
+   * Sends a request with auth, retries and redirects. Returns any final answer (the caller
+   * reads 404 and friends); throws OCI_UNAUTHORIZED / OCI_DENIED on 401 / 403 and
+   * OCI_UNAVAILABLE when retries run out on a dropped connection.
+   */
+  async request(registry: string, request: RegistryRequest): Promise<HttpResponse> {
+    const host = this.#host(registry)
+    host.ready ??= this.#ping(registry, host).catch((error: unknown) => {
+      host.ready = undefined
+      throw error
+    })
+    await host.ready
+    const url = typeof request.target === 'string' ? new URL(request.target, host.origin) : request.target
+    let extraScopes: readonly string[] = []
+    let reauthenticated = false
+    for (let attempt = 0; ; attempt++) {
+      const authorization = await host.auth.authorization(request.scopes, request.what, extraScopes)
+      const res = await this.#attempt(request, url, host.origin, authorization, attempt)
+      if (res === 'retry') continue
+      if (res.status === 401) {
+        if (reauthenticated) {
+          await discard(res)
+          throw await host.auth.unauthorized(request.what)
+        }
+        reauthenticated = true
+        extraScopes = await host.auth.onUnauthorized(res, authorization, request.what)
+        attempt--
+        continue
+      }
+      if (res.status === 403) {
+        await discard(res)
+        throw await host.auth.denied(request.what)
+      }
+      return res
+    }
+  }
+
+  /** Sends without registry auth but with retries: token realms. */
+  async transport(request: HttpRequest, what: string): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#attempt(
+        { method: request.method, target: request.url, headers: request.headers, scopes: [], what, ...(request.body === undefined ? {} : { body: request.body }) },
+        request.url,
+        request.url.origin,
+        undefined,
+        attempt,
+      )
+      if (res !== 'retry') return res
+    }
+  }
+
+  /** How long to wait before retry number `attempt` (0-based), from Retry-After or backoff. */
+  async waitBeforeRetry(attempt: number, res: HttpResponse | undefined, what: string): Promise<void> {
+    const after = res === undefined ? undefined : retryAfterMs(header(res, 'retry-after'), this.deps.now())
+    if (after !== undefined && after > this.retry.maxRetryAfterMs) {
+      throw new OciError('OCI_UNAVAILABLE', `${what}: registry asked to retry after ${Math.round(after / 1000)} s`, {
+        hint: 'the registry is rate-limiting or down for maintenance; run again later',
+      })
+    }
+    await this.deps.sleep(after ?? backoffMs(attempt, this.retry, this.deps.random))
+  }
+
+  unavailable(what: string, cause: unknown): OciError {
+    return new OciError(
+      'OCI_UNAVAILABLE',
+      `${what}: connection failed after ${this.retry.attempts} tries (${cause instanceof Error ? cause.message : String(cause)})`,
+      { hint: 'check that the registry is reachable; polyship resumes where it stopped when run again', cause },
+    )
+  }
+
+  async #attempt(
+    request: RegistryRequest,
+    url: URL,
+    origin: string,
+    authorization: string | undefined,
+    attempt: number,
+  ): Promise<HttpResponse | 'retry'> {
+    const retrying = request.retry !== false && attempt + 1 < this.retry.attempts
+    let res: HttpResponse
+    try {
+      res = await this.#follow(request, url, origin, authorization)
+    } catch (error) {
+      if (error instanceof OciError) throw error
+      if (!isRetryableError(error)) throw error
+      if (!retrying) throw this.unavailable(request.what, error)
+      await this.waitBeforeRetry(attempt, undefined, request.what)
+      return 'retry'
+    }
+    if (retrying && isRetryableStatus(res.status)) {
+      await discard(res)
+      await this.waitBeforeRetry(attempt, res, request.what)
+      return 'retry'
+    }
+    return res
+  }
+
+  /** Sends and follows redirects; Authorization goes only to the registry's own origin. */
+  async #follow(request: RegistryRequest, first: URL, origin: string, authorization: string | undefined) {
+    let url = first
+    for (let hop = 0; ; hop++) {
+      checkScheme(url, this.insecureHosts, request.what)
+      const headers: Record<string, string> = { 'user-agent': 'polyship', ...request.headers }
+      if (authorization !== undefined && url.origin === origin) headers.authorization = authorization
+      const res = await send(
+        { method: request.method, url, headers, ...(request.body === undefined ? {} : { body: request.body }) },
+        this.#agents,
+      )
+      this.deps.reporter.emit({
+        type: 'log',
+        level: 'debug',
+        message: `${request.method} ${shownUrl(url)} ${res.status}`,
+      })
+      const location = header(res, 'location')
+      if (!request.redirects || !REDIRECTS.has(res.status) || location === undefined) return res
+      await discard(res)
+      if (hop >= MAX_REDIRECTS) {
+        throw new OciError('OCI_REGISTRY_ERROR', `${request.what}: more than ${MAX_REDIRECTS} redirects`, {
+          hint: 'the registry or a proxy in front of it redirects in a loop',
+        })
+      }
+      url = new URL(location, url)
+    }
+  }
+
+  #host(registry: string): Host {
+    let host = this.#hosts.get(registry)
+    if (host === undefined) {
+      host = {
+        origin: registryOrigin(registry, this.insecureHosts),
+        auth: new HostAuth({
+          registry,
+          explicit: this.#credentials,
+          insecureHosts: this.insecureHosts,
+          deps: this.deps,
+          transport: (request, what) => this.transport(request, what),
+        }),
+        ready: undefined,
+      }
+      this.#hosts.set(registry, host)
+    }
+    return host
+  }
+
+  /** `GET /v2/`: learns whether and how the registry wants authentication, before any body is sent. */
+  async #ping(registry: string, host: Host): Promise<void> {
+    const url = new URL('/v2/', host.origin)
+    const what = `contact registry ${registry}`
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#attempt({ method: 'GET', target: url, scopes: [], what }, url, host.origin, undefined, attempt)
+      if (res === 'retry') continue
+      await discard(res)
+      if (res.status === 401) {
+        host.auth.setChallenge(parseChallenge(header(res, 'www-authenticate')))
+        return
+      }
+      if (res.status === 200) return
+      throw new OciError(
+        res.status === 404 ? 'OCI_REGISTRY_ERROR' : 'OCI_UNAVAILABLE',
+        `${what}: ${shownUrl(url)} answered ${res.status}`,
+        { hint: res.status === 404 ? `${registry} does not serve the OCI distribution API (/v2/)` : 'retry later' },
+      )
+    }
+  }
+}
