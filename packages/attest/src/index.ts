@@ -1,1 +1,115 @@
-export {}
+export {
+  type AttestedFile,
+  attestFile,
+  attestFiles,
+  bundleBytes,
+  FILE_SUFFIXES,
+  type FileAttestationRequest,
+  type FileAttestOptions,
+  sbomStatement,
+} from './attach/files.ts'
+export {
+  ANNOTATIONS,
+  type AttestationStore,
+  type AttestedImage,
+  attestImage,
+  bundleReferrer,
+  type ImageAttestRequest,
+  type OciDescriptor,
+  type ReferrerArtifact,
+  readBundles,
+  type StoredBundle,
+} from './attach/referrers.ts'
+export { type AttestDeps, nodeDeps, withDeps } from './deps.ts'
+export { AttestError, type AttestErrorCode, isAttestError } from './errors.ts'
+export {
+  defaultKeyPath,
+  generateSigningKey,
+  type KeyOptions,
+  publicKeyPathOf,
+  type ResolvedKey,
+  resolveSigningKey,
+} from './key/resolve-key.ts'
+export {
+  KEY_ENV,
+  PASSPHRASE_ENVS,
+  parseSigningKey,
+  publicKeyHint,
+  readSigningKey,
+  type SigningKey,
+} from './key/signing-key.ts'
+export {
+  buildSbom,
+  SBOM_MEDIA_TYPE,
+  type Sbom,
+  type SbomOptions,
+  type SbomSubject,
+  sbomSerialNumber,
+} from './sbom/build.ts'
+export {
+  type CargoPackage,
+  type ComponentType,
+  cargoPackage,
+  fileComponent,
+  type GoModule,
+  goModule,
+  goStdlib,
+  helmChart,
+  ociImage,
+  ociPurl,
+  type PythonRequirement,
+  pythonRequirement,
+  type SbomComponent,
+} from './sbom/component.ts'
+export { parseRequirement } from './sbom/requirement.ts'
+export { validateSbom } from './sbom/validate.ts'
+export {
+  BUNDLE_V03_MEDIA_TYPE,
+  type BundleSigner,
+  type SigstoreBundle,
+  sigstoreBundleSigner,
+} from './sign/bundle-signer.ts'
+export { type ConfiguredSigner, signerFromConfig } from './sign/from-config.ts'
+export { keySigner } from './sign/key-signer.ts'
+export { type KeylessOptions, keylessSigner } from './sign/keyless-signer.ts'
+export { type IdentityTokenSource, identityTokenSource, TOKEN_ENV } from './sign/oidc.ts'
+export {
+  BUILD_TYPE,
+  type BuilderRun,
+  detectBuilder,
+  LOCAL_BUILDER_ID,
+  type ProvenanceInput,
+  provenanceStatement,
+  type ResourceDescriptor,
+  type SlsaProvenance,
+  type SourceInfo,
+} from './statement/provenance.ts'
+export {
+  cosignSignStatement,
+  coversDigest,
+  INTOTO_PAYLOAD_TYPE,
+  PREDICATE_TYPES,
+  type PredicateType,
+  parseStatement,
+  type Statement,
+  type StatementSubject,
+  statement,
+  subjectOf,
+} from './statement/statement.ts'
+export { type VerifiedBundle, verifyBundle } from './verify/bundle.ts'
+export { type CheckName, type CheckResult, type Expectations, expectationsFor } from './verify/checks.ts'
+export { type FileVerifyOptions, verifyFile } from './verify/file.ts'
+export { type ImageVerifyOptions, verifyImage } from './verify/image.ts'
+export {
+  keyPolicy,
+  readPublicKey,
+  readTrustedRoot,
+  trustMaterialFromJson,
+  type VerificationPolicy,
+} from './verify/policy.ts'
+export {
+  type ArtifactLocation,
+  type ArtifactLocator,
+  localFileLocation,
+  verifyRecord,
+} from './verify/record.ts'

@@ -1,0 +1,205 @@
+import { X509Certificate } from 'node:crypto'
+import { type AttestationRef, type Digest, isPolyshipError, sha256 } from '@polyship/core'
+import type { Sbom } from '../sbom/build.ts'
+import { BUNDLE_V03_MEDIA_TYPE, type BundleSigner, type SigstoreBundle } from '../sign/bundle-signer.ts'
+import { cosignSignStatement, type Statement } from '../statement/statement.ts'
+import { bundleBytes, sbomStatement } from './files.ts'
+
+/** An OCI descriptor, as much of it as attestations need. */
+export interface OciDescriptor {
+  readonly mediaType: string
+  readonly digest: Digest
+  readonly size: number
+  readonly artifactType?: string
+  readonly annotations?: Readonly<Record<string, string>>
+}
+
+/** A referrer manifest and the blobs it points at. */
+export interface ReferrerArtifact {
+  readonly manifest: Uint8Array
+  readonly blobs: readonly { readonly descriptor: OciDescriptor; readonly bytes: Uint8Array }[]
+}
+
+/**
+ * Where image and chart attestations live: one repository of a registry or one OCI layout.
+ * `@polyship/oci` stores satisfy it through `attestationStore(store)`.
+ */
+export interface AttestationStore {
+  /** For messages and refs: `ghcr.io/acme/app`, `oci-layout:dist/oci`. */
+  readonly location: string
+  /** Pushes the blobs, then the manifest, and makes it discoverable from its subject (referrers API or `sha256-<hex>` tag). */
+  attach(referrer: ReferrerArtifact): Promise<{ readonly digest: Digest; readonly added: boolean }>
+  /** Descriptors of the manifests referring to `subject` with this artifactType. */
+  list(subject: Digest, artifactType: string): Promise<readonly OciDescriptor[]>
+  /** Bytes of a manifest or blob, checked against the descriptor's digest. */
+  fetch(descriptor: OciDescriptor): Promise<Uint8Array>
+}
+
+export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json'
+const EMPTY_CONFIG = {
+  mediaType: 'application/vnd.oci.empty.v1+json',
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a' as Digest,
+  size: 2,
+}
+export const ANNOTATIONS = {
+  content: 'dev.sigstore.bundle.content',
+  predicateType: 'dev.sigstore.bundle.predicateType',
+  created: 'org.opencontainers.image.created',
+} as const
+
+/**
+ * The referrer manifest cosign 3 writes for a bundle: artifactType and single layer of the
+ * bundle media type, empty config, the image as subject, the predicate type annotated.
+ */
+export function bundleReferrer(
+  subject: OciDescriptor,
+  bundle: SigstoreBundle,
+  predicateType: string,
+  created: Date,
+): ReferrerArtifact {
+  const layerBytes = bundleBytes(bundle)
+  const layer = { mediaType: BUNDLE_V03_MEDIA_TYPE, digest: sha256(layerBytes), size: layerBytes.length }
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST_MEDIA_TYPE,
+    artifactType: BUNDLE_V03_MEDIA_TYPE,
+    config: EMPTY_CONFIG,
+    layers: [layer],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations: {
+      [ANNOTATIONS.content]: 'dsse-envelope',
+      [ANNOTATIONS.predicateType]: predicateType,
+      [ANNOTATIONS.created]: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    },
+  }
+  return {
+    manifest: new TextEncoder().encode(JSON.stringify(manifest)),
+    blobs: [
+      { descriptor: EMPTY_CONFIG, bytes: new TextEncoder().encode('{}') },
+      { descriptor: layer, bytes: layerBytes },
+    ],
+  }
+}
+
+/** A referrer of `subject` holding a bundle, read back: the manifest descriptor and the bundle JSON. */
+export interface StoredBundle {
+  readonly descriptor: OciDescriptor
+  readonly predicateType: string | undefined
+  /** The bundle JSON; undefined when it could not be read (see `problem`). */
+  readonly bundle: unknown
+  readonly problem?: string
+}
+
+/** Parsed JSON, or undefined for bytes that are not JSON (a damaged referrer is reported by verification). */
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+async function readBundle(store: AttestationStore, descriptor: OciDescriptor): Promise<StoredBundle> {
+  const announced = descriptor.annotations?.[ANNOTATIONS.predicateType]
+  try {
+    const manifest = (parseJson(await store.fetch(descriptor)) ?? {}) as {
+      layers?: OciDescriptor[]
+      annotations?: Record<string, string>
+    }
+    const predicateType = manifest.annotations?.[ANNOTATIONS.predicateType] ?? announced
+    const layer = manifest.layers?.find((l) => l.mediaType?.startsWith('application/vnd.dev.sigstore.bundle'))
+    if (layer === undefined) {
+      return {
+        descriptor,
+        predicateType,
+        bundle: undefined,
+        problem: 'the referrer manifest has no bundle layer',
+      }
+    }
+    return { descriptor, predicateType, bundle: parseJson(await store.fetch(layer)) }
+  } catch (error) {
+    if (!isPolyshipError(error)) throw error
+    return {
+      descriptor,
+      predicateType: announced,
+      bundle: undefined,
+      problem: `${error.code}: ${error.message}`,
+    }
+  }
+}
+
+/** Every Sigstore bundle attached to `subject`, with the predicate type its manifest announces. */
+export async function readBundles(store: AttestationStore, subject: Digest): Promise<StoredBundle[]> {
+  const descriptors = await store.list(subject, BUNDLE_V03_MEDIA_TYPE)
+  return Promise.all(descriptors.map((descriptor) => readBundle(store, descriptor)))
+}
+
+/** Who signed a bundle, comparable across runs: the key hint, or the certificate's subject. */
+function signerIdentity(bundle: unknown): string | undefined {
+  const material = (bundle as { verificationMaterial?: Record<string, unknown> })?.verificationMaterial
+  const hint = (material?.publicKey as { hint?: string } | undefined)?.hint
+  if (hint) return `key:${hint}`
+  const raw =
+    (material?.certificate as { rawBytes?: string } | undefined)?.rawBytes ??
+    (material?.x509CertificateChain as { certificates?: { rawBytes?: string }[] } | undefined)
+      ?.certificates?.[0]?.rawBytes
+  if (raw === undefined) return undefined
+  return `cert:${new X509Certificate(Buffer.from(raw, 'base64')).subjectAltName}`
+}
+
+function payloadOf(bundle: unknown): string | undefined {
+  return (bundle as { dsseEnvelope?: { payload?: string } })?.dsseEnvelope?.payload
+}
+
+export interface AttestedImage {
+  readonly digest: Digest
+  readonly signature: AttestationRef
+  readonly sbom?: AttestationRef
+  readonly provenance?: AttestationRef
+}
+
+export interface ImageAttestRequest {
+  readonly sbom?: Sbom
+  readonly provenance?: Statement
+  /** org.opencontainers.image.created of the referrer manifests; default: now. */
+  readonly created?: Date
+}
+
+/**
+ * Signs an image or chart manifest the way `cosign sign` does and attaches SBOM and
+ * provenance the way `cosign attest` does, all as referrers of `subject`. Re-running adds
+ * nothing when a referrer with the same statement from the same signer is already there.
+ */
+export async function attestImage(
+  subject: OciDescriptor,
+  store: AttestationStore,
+  signer: BundleSigner,
+  request: ImageAttestRequest = {},
+): Promise<AttestedImage> {
+  const created = request.created ?? new Date()
+  const existing = await readBundles(store, subject.digest)
+  const attach = async (value: Statement): Promise<AttestationRef> => {
+    const bundle = await signer.signStatement(value)
+    const same = existing.find(
+      (stored) =>
+        stored.predicateType === value.predicateType &&
+        payloadOf(stored.bundle) === payloadOf(bundle) &&
+        signerIdentity(stored.bundle) === signerIdentity(bundle),
+    )
+    if (same !== undefined)
+      return { location: `${store.location}@${same.descriptor.digest}`, digest: same.descriptor.digest }
+    const { digest } = await store.attach(bundleReferrer(subject, bundle, value.predicateType, created))
+    return { location: `${store.location}@${digest}`, digest }
+  }
+
+  const signature = await attach(cosignSignStatement(subject.digest))
+  const sbom =
+    request.sbom === undefined ? undefined : await attach(sbomStatement(request.sbom, subject.digest))
+  const provenance = request.provenance === undefined ? undefined : await attach(request.provenance)
+  return {
+    digest: subject.digest,
+    signature,
+    ...(sbom === undefined ? {} : { sbom }),
+    ...(provenance === undefined ? {} : { provenance }),
+  }
+}

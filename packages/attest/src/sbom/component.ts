@@ -1,0 +1,213 @@
+import { type Digest, digestHex } from '@polyship/core'
+import { PackageURL } from 'packageurl-js'
+import { AttestError } from '../errors.ts'
+
+/** CycloneDX component types polyship uses. */
+export type ComponentType = 'application' | 'library' | 'container' | 'file' | 'framework'
+
+/**
+ * One entry of an SBOM in plain data. Format packages report what they know (Go modules,
+ * Cargo.lock packages, requirements, images); the release app maps them to these through
+ * the constructors below, which get the purls right.
+ */
+export interface SbomComponent {
+  readonly type: ComponentType
+  readonly name: string
+  readonly group?: string
+  readonly version?: string
+  /** Unique within an SBOM; it is also the component's bom-ref. */
+  readonly purl: string
+  /** Lowercase hex. */
+  readonly hashes?: { readonly sha256?: string; readonly sha512?: string }
+  readonly scope?: 'required' | 'optional'
+  readonly description?: string
+  readonly properties?: Readonly<Record<string, string>>
+  /** Components this one is built from or contains; they become dependency edges. */
+  readonly dependsOn?: readonly SbomComponent[]
+}
+
+function purl(
+  type: string,
+  namespace: string | undefined,
+  name: string,
+  version?: string,
+  qualifiers?: Record<string, string>,
+) {
+  try {
+    return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString()
+  } catch (cause) {
+    throw new AttestError(
+      'ATTEST_INPUT_INVALID',
+      `cannot make a ${type} package URL for "${name}": ${(cause as Error).message}`,
+      {
+        hint: 'this is input from a build step; check the module/crate/package names it reported',
+        cause,
+      },
+    )
+  }
+}
+
+/** A Go module as `go version -m` reports it (`Deps[]` / `Main` of debug.BuildInfo). */
+export interface GoModule {
+  readonly path: string
+  readonly version: string
+  /** go.sum hash, `h1:<base64 sha256>`. */
+  readonly sum?: string
+  readonly replace?: GoModule
+}
+
+/** A Go module dependency: `pkg:golang/<module path>@<version>`; replaced modules report the replacement. */
+export function goModule(module: GoModule): SbomComponent {
+  const used = module.replace ?? module
+  const slash = used.path.lastIndexOf('/')
+  const group = slash === -1 ? undefined : used.path.slice(0, slash)
+  const name = used.path.slice(slash + 1)
+  const h1 = used.sum?.startsWith('h1:') ? Buffer.from(used.sum.slice(3), 'base64') : undefined
+  return {
+    type: 'library',
+    name,
+    ...(group === undefined ? {} : { group }),
+    version: used.version,
+    purl: purl('golang', group, name, used.version),
+    ...(h1?.length === 32 ? { hashes: { sha256: h1.toString('hex') } } : {}),
+    ...(module.replace === undefined
+      ? {}
+      : { properties: { 'polyship:go:replaces': `${module.path}@${module.version}` } }),
+  }
+}
+
+/** The Go standard library linked into a binary, as scanners name it: `pkg:golang/stdlib@1.24.2`. */
+export function goStdlib(goVersion: string): SbomComponent {
+  const version = goVersion.replace(/^go/, '')
+  return { type: 'library', name: 'stdlib', version, purl: purl('golang', undefined, 'stdlib', version) }
+}
+
+/** A package of Cargo.lock (`[[package]]`: name, version, source, checksum). */
+export interface CargoPackage {
+  readonly name: string
+  readonly version: string
+  /** `registry+https://github.com/rust-lang/crates.io-index`, `git+https://...#rev`, absent for path packages. */
+  readonly source?: string
+  /** sha256 of the .crate file, hex. */
+  readonly checksum?: string
+}
+
+const CRATES_IO =
+  /^(sparse|registry)\+https:\/\/(github\.com\/rust-lang\/crates\.io-index|index\.crates\.io\/?)$/
+
+/** A crate: `pkg:cargo/<name>@<version>`, with `vcs_url` for git sources and `repository_url` for other registries. */
+export function cargoPackage(pkg: CargoPackage): SbomComponent {
+  const qualifiers: Record<string, string> = {}
+  if (pkg.source?.startsWith('git+')) qualifiers.vcs_url = pkg.source
+  else if (pkg.source !== undefined && !CRATES_IO.test(pkg.source)) {
+    qualifiers.repository_url = pkg.source.replace(/^(sparse|registry)\+/, '')
+  }
+  return {
+    type: 'library',
+    name: pkg.name,
+    version: pkg.version,
+    purl: purl('cargo', undefined, pkg.name, pkg.version, qualifiers),
+    ...(pkg.checksum === undefined ? {} : { hashes: { sha256: pkg.checksum.toLowerCase() } }),
+    ...(pkg.source === undefined ? { properties: { 'polyship:cargo:source': 'path' } } : {}),
+  }
+}
+
+/** A Python requirement (a wheel's `Requires-Dist`), see `parseRequirement`. */
+export interface PythonRequirement {
+  readonly name: string
+  readonly extras?: readonly string[]
+  /** Version specifier as written: `>=1.26,<3`. */
+  readonly specifier?: string
+  /** Environment marker as written: `python_version < "3.11"`, `extra == "test"`. */
+  readonly marker?: string
+}
+
+/**
+ * A requirement: `pkg:pypi/<normalized name>`, versioned only when pinned with `==`.
+ * Requirements behind an `extra` marker are optional.
+ */
+export function pythonRequirement(requirement: PythonRequirement): SbomComponent {
+  const pinned = /^===?\s*([A-Za-z0-9_.!+-]+)$/.exec(requirement.specifier?.trim() ?? '')?.[1]
+  const text = [
+    requirement.name,
+    requirement.extras?.length ? `[${requirement.extras.join(',')}]` : '',
+    requirement.specifier ?? '',
+    requirement.marker === undefined ? '' : `; ${requirement.marker}`,
+  ].join('')
+  return {
+    type: 'library',
+    name: requirement.name,
+    ...(pinned === undefined ? {} : { version: pinned }),
+    purl: purl('pypi', undefined, requirement.name, pinned),
+    scope: /\bextra\s*==/.test(requirement.marker ?? '') ? 'optional' : 'required',
+    properties: { 'polyship:python:requirement': text },
+  }
+}
+
+/** An OCI artifact by digest: `pkg:oci/<last path segment>@sha256:...?repository_url=<repository>[&tag=..]`. */
+export function ociPurl(repository: string, digest: Digest, tag?: string): string {
+  const name = repository.split('/').pop() ?? repository
+  return purl('oci', undefined, name.toLowerCase(), digest, {
+    ...(repository.includes('/') || repository.includes('.') ? { repository_url: repository } : {}),
+    ...(tag === undefined ? {} : { tag }),
+  })
+}
+
+/** An image (a base image, or an image a chart deploys), pinned by digest. */
+export function ociImage(image: {
+  readonly repository: string
+  readonly digest: Digest
+  readonly tag?: string
+}): SbomComponent {
+  return {
+    type: 'container',
+    name: image.repository,
+    version: image.digest,
+    purl: ociPurl(image.repository, image.digest, image.tag),
+    hashes: { sha256: digestHex(image.digest) },
+  }
+}
+
+/** A Helm chart (a dependency chart, or the chart itself): `pkg:oci` when it lives in a registry, else by file checksum. */
+export function helmChart(chart: {
+  readonly name: string
+  readonly version: string
+  /** The chart manifest digest (OCI) or the .tgz digest. */
+  readonly digest: Digest
+  /** OCI repository of the chart (`ghcr.io/acme/charts/app`), when it is in one. */
+  readonly repository?: string
+}): SbomComponent {
+  return {
+    type: 'application',
+    name: chart.name,
+    version: chart.version,
+    purl:
+      chart.repository === undefined
+        ? purl('generic', undefined, chart.name, chart.version, { checksum: chart.digest })
+        : ociPurl(chart.repository, chart.digest, chart.version.replaceAll('+', '_')),
+    hashes: { sha256: digestHex(chart.digest) },
+    properties: { 'polyship:kind': 'helm-chart' },
+  }
+}
+
+/** A file inside another artifact (a binary inside an archive or an image), with what it was built from. */
+export function fileComponent(file: {
+  readonly name: string
+  readonly digest: Digest
+  readonly version?: string
+  readonly purl?: string
+  readonly dependsOn?: readonly SbomComponent[]
+}): SbomComponent {
+  return {
+    type: 'application',
+    name: file.name,
+    ...(file.version === undefined ? {} : { version: file.version }),
+    purl:
+      file.purl ??
+      purl('generic', undefined, file.name, file.version, {
+        checksum: file.digest,
+      }),
+    hashes: { sha256: digestHex(file.digest) },
+    ...(file.dependsOn === undefined ? {} : { dependsOn: file.dependsOn }),
+  }
+}

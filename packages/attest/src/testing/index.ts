@@ -1,0 +1,2 @@
+export { FAKE_ISSUER, type FakeSigstore, startFakeSigstore } from './fake-sigstore.ts'
+export { memoryAttestationStore } from './memory-store.ts'

@@ -1,0 +1,139 @@
+import { type Digest, digestHex, isPolyshipError } from '@polyship/core'
+import { AttestError } from '../errors.ts'
+import { validateSbom } from '../sbom/validate.ts'
+import type { SlsaProvenance } from '../statement/provenance.ts'
+import { coversDigest, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
+import type { VerifiedBundle } from './bundle.ts'
+
+export type CheckName = 'digest' | 'signature' | 'provenance' | 'sbom'
+
+/** The outcome of one check of one artifact: what `polyship verify` prints a row for. */
+export type CheckResult =
+  | {
+      readonly artifact: string
+      readonly check: CheckName
+      readonly status: 'passed'
+      readonly detail: string
+    }
+  | {
+      readonly artifact: string
+      readonly check: CheckName
+      readonly status: 'failed'
+      readonly code: string
+      readonly reason: string
+    }
+
+/** Which attestations an artifact must have besides its signature. */
+export interface Expectations {
+  readonly sbom: boolean
+  readonly provenance: boolean
+}
+
+/** Runs one check, turning a coded polyship error into a failed row; anything else is a bug and propagates. */
+export async function runCheck(
+  artifact: string,
+  check: CheckName,
+  body: () => Promise<string> | string,
+): Promise<CheckResult> {
+  try {
+    return { artifact, check, status: 'passed', detail: await body() }
+  } catch (error) {
+    if (!isPolyshipError(error)) throw error
+    return { artifact, check, status: 'failed', code: error.code, reason: error.message }
+  }
+}
+
+function requireStatement(verified: VerifiedBundle, where: string): Statement {
+  if (verified.statement === undefined) {
+    throw new AttestError(
+      'ATTEST_BUNDLE_INVALID',
+      `${where}: a message signature where an attestation (DSSE) was expected`,
+    )
+  }
+  return verified.statement
+}
+
+function requireSubject(value: Statement, digest: Digest, where: string): void {
+  if (!coversDigest(value, digest)) {
+    const subjects = value.subject.map(
+      (s) => `${s.name ?? '(unnamed)'} sha256:${s.digest.sha256.slice(0, 12)}…`,
+    )
+    throw new AttestError(
+      'ATTEST_SUBJECT_MISMATCH',
+      `${where}: its subjects (${subjects.join(', ')}) do not include the artifact's digest sha256:${digestHex(digest).slice(0, 12)}…`,
+      { hint: 'the artifact changed after it was attested, or the attestation belongs to another artifact' },
+    )
+  }
+}
+
+/** An image/chart signature: cosign's sign/v1 statement over exactly this manifest. */
+export function checkSignatureStatement(verified: VerifiedBundle, digest: Digest, where: string): string {
+  const value = requireStatement(verified, where)
+  if (value.predicateType !== PREDICATE_TYPES.cosignSign) {
+    throw new AttestError(
+      'ATTEST_SIGNATURE_INVALID',
+      `${where}: predicate type ${value.predicateType} is not a signature`,
+    )
+  }
+  requireSubject(value, digest, where)
+  return `signed by ${verified.signer}`
+}
+
+export function checkProvenance(verified: VerifiedBundle, digest: Digest, where: string): string {
+  const value = requireStatement(verified, where)
+  if (value.predicateType !== PREDICATE_TYPES.slsaProvenance) {
+    throw new AttestError(
+      'ATTEST_PROVENANCE_INVALID',
+      `${where}: predicate type ${value.predicateType} is not SLSA provenance v1`,
+    )
+  }
+  requireSubject(value, digest, where)
+  const predicate = value.predicate as Partial<SlsaProvenance>
+  const builder = predicate.runDetails?.builder?.id
+  if (typeof builder !== 'string' || typeof predicate.buildDefinition?.buildType !== 'string') {
+    throw new AttestError(
+      'ATTEST_PROVENANCE_INVALID',
+      `${where}: the predicate lacks buildDefinition.buildType or runDetails.builder.id`,
+    )
+  }
+  return `SLSA v1 by ${builder}, signed by ${verified.signer}`
+}
+
+export async function checkSbom(verified: VerifiedBundle, digest: Digest, where: string): Promise<string> {
+  const value = requireStatement(verified, where)
+  if (value.predicateType !== PREDICATE_TYPES.cyclonedx) {
+    throw new AttestError(
+      'ATTEST_SBOM_INVALID',
+      `${where}: predicate type ${value.predicateType} is not a CycloneDX SBOM`,
+    )
+  }
+  requireSubject(value, digest, where)
+  await validateSbom(JSON.stringify(value.predicate), where)
+  const document = value.predicate as {
+    components?: unknown[]
+    metadata?: { component?: { hashes?: { alg?: string; content?: string }[] } }
+  }
+  const hashes = document.metadata?.component?.hashes ?? []
+  const described = hashes.find((h) => h.alg === 'SHA-256')?.content
+  if (described !== undefined && described !== digestHex(digest)) {
+    throw new AttestError(
+      'ATTEST_SUBJECT_MISMATCH',
+      `${where}: the SBOM describes sha256:${described.slice(0, 12)}…, not this artifact`,
+    )
+  }
+  return `CycloneDX 1.6, ${document.components?.length ?? 0} components, signed by ${verified.signer}`
+}
+
+/** Expectations by artifact kind: checksums files get provenance but no SBOM. */
+export function expectationsFor(kind: string): Expectations {
+  switch (kind) {
+    case 'checksums':
+      return { sbom: false, provenance: true }
+    case 'sbom':
+    case 'signature':
+    case 'provenance':
+      return { sbom: false, provenance: false }
+    default:
+      return { sbom: true, provenance: true }
+  }
+}
