@@ -1,1 +1,60 @@
-export {}
+export { distributionArtifact, platformOfTag } from './artifact.ts'
+export {
+  type BuildOptions,
+  buildWheels,
+  checkBuilt,
+  type SkippedTarget,
+  type WheelBuild,
+} from './build/build.ts'
+export { planTargets, type TargetPlan } from './build/targets.ts'
+export { detectToolchain, MATURIN_INSTALL_HINT, type Toolchain } from './build/toolchain.ts'
+export {
+  type WheelConflict,
+  WheelConflictError,
+  WheelError,
+  type WheelErrorCode,
+} from './errors.ts'
+export { Blake2b256 } from './inspect/blake2b.ts'
+export { type Distribution, hashFile, inspectDistribution } from './inspect/distribution.ts'
+export { type CoreMetadata, parseCoreMetadata } from './inspect/metadata.ts'
+export { parseRecord, type RecordRow, verifyRecord } from './inspect/record.ts'
+export { openZip, type ZipEntry, type ZipReader } from './inspect/zip.ts'
+export {
+  escapedName,
+  isValidDistributionName,
+  type NormalizedName,
+  normalizeName,
+  parseDistributionFilename,
+  type SdistFilename,
+  type WheelFilename,
+  type WheelTag,
+} from './names.ts'
+export {
+  cargoVersion,
+  type Pyproject,
+  type PythonProject,
+  parsePyproject,
+  readPythonProject,
+} from './project/pyproject.ts'
+export {
+  credentialsFor,
+  DEFAULT_TOKEN_ENV,
+  type DestinationOptions,
+  indexFor,
+  publishWheels,
+} from './publish/destination.ts'
+export { directoryIndex } from './publish/directory-index.ts'
+export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
+export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
+export { checkPypiPlatformTags, isPypi } from './publish/platform-tags.ts'
+export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'
+export {
+  defaultSimpleUrl,
+  type IndexCredentials,
+  type RemoteIndexOptions,
+  remoteIndex,
+} from './publish/remote-index.ts'
+export { type IndexedFile, listProjectFiles } from './publish/simple-api.ts'
+export { mintPypiToken, oidcBase } from './publish/trusted.ts'
+export { uploadFields } from './publish/upload-form.ts'
+export { normalizePep440, pythonVersionOf, samePythonVersion } from './version.ts'

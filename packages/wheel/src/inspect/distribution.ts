@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { basename } from 'node:path'
+import type { Digest } from '@polyship/core'
+import { WheelError } from '../errors.ts'
+import { escapedName, formatTag, parseDistributionFilename } from '../names.ts'
+import { samePythonVersion } from '../version.ts'
+import { Blake2b256 } from './blake2b.ts'
+import { type CoreMetadata, parseCoreMetadata } from './metadata.ts'
+import { verifyRecord } from './record.ts'
+import { readTarGz } from './tar.ts'
+import { openZip, type ZipReader } from './zip.ts'
+
+/** A built wheel or sdist, read and checked: what publishing and the SBOM step need to know. */
+export interface Distribution {
+  readonly kind: 'wheel' | 'sdist'
+  readonly path: string
+  readonly filename: string
+  /** Name and version as the metadata spells them. */
+  readonly name: string
+  readonly version: string
+  /** The upload form's `pyversion`: the wheel's python tag, `source` for an sdist. */
+  readonly pythonTag: string
+  /** Expanded compatibility tags (`cp39-abi3-manylinux_2_17_x86_64`); empty for an sdist. */
+  readonly tags: readonly string[]
+  readonly metadata: CoreMetadata
+  readonly digest: Digest
+  /** BLAKE2b-256 of the file, hex (the upload form's `blake2_256_digest`). */
+  readonly blake2b256: string
+  readonly size: number
+}
+
+/**
+ * Reads a wheel or sdist and checks it is self-consistent: file name against metadata,
+ * wheel tags against WHEEL, every file against RECORD. Throws WHEEL_ARCHIVE_INVALID or
+ * WHEEL_RECORD_INVALID naming the file.
+ */
+export async function inspectDistribution(path: string): Promise<Distribution> {
+  const parsed = parseDistributionFilename(basename(path))
+  const bad = (what: string): never => {
+    throw new WheelError('WHEEL_ARCHIVE_INVALID', `${path}: ${what}`, {
+      hint: 'rebuild it with maturin; polyship publishes only files whose metadata agrees with their name',
+    })
+  }
+  let metadataText: string
+  let tags: string[] = []
+  if (parsed.kind === 'wheel') {
+    const zip = await openZip(path)
+    const infoDirs = new Set(
+      zip.entries.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')),
+    )
+    if (infoDirs.size !== 1) bad(`expected one .dist-info directory, found ${infoDirs.size}`)
+    const [infoDir] = infoDirs as Set<string>
+    metadataText = await readText(zip, `${infoDir}/METADATA`, bad)
+    const wheelFile = parseCoreHeaders(await readText(zip, `${infoDir}/WHEEL`, bad))
+    if (!/^1\.\d+$/.test(wheelFile.get('wheel-version')?.[0] ?? ''))
+      bad(
+        `${infoDir}/WHEEL has Wheel-Version ${wheelFile.get('wheel-version')?.[0] ?? '(none)'}, expected 1.x`,
+      )
+    tags = parsed.tags.map(formatTag).sort()
+    const declared = [...new Set(wheelFile.get('tag') ?? [])].sort()
+    if (declared.join(' ') !== tags.join(' '))
+      bad(
+        `the file name carries tags ${tags.join(', ')} but ${infoDir}/WHEEL declares ${declared.join(', ') || 'none'}`,
+      )
+    await verifyRecord(zip, `${infoDir}/RECORD`)
+  } else {
+    const top = `${parsed.distribution}-${parsed.version}`
+    const listing = await readTarGz(path, (name) => /^[^/]+\/PKG-INFO$/.test(name))
+    const outside = listing.names.find((name) => name !== top && !name.startsWith(`${top}/`))
+    if (outside !== undefined) bad(`${outside} is outside the top directory ${top}/`)
+    const pkgInfo = listing.files.get(`${top}/PKG-INFO`)
+    if (pkgInfo === undefined) bad(`${top}/PKG-INFO is missing`)
+    metadataText = pkgInfo!.toString('utf8')
+  }
+  const metadata = parseCoreMetadata(metadataText)
+  if ('missing' in metadata) return bad(`metadata lacks ${metadata.missing.join(', ')}`)
+  if (escapedName(metadata.name) !== escapedName(parsed.distribution))
+    bad(`the file name says ${parsed.distribution} but the metadata names ${metadata.name}`)
+  if (!samePythonVersion(metadata.version, parsed.version))
+    bad(`the file name says version ${parsed.version} but the metadata says ${metadata.version}`)
+  const { digest, blake2b256, size } = await hashFile(path)
+  return {
+    kind: parsed.kind === 'wheel' ? 'wheel' : 'sdist',
+    path,
+    filename: parsed.filename,
+    name: metadata.name,
+    version: metadata.version,
+    pythonTag: parsed.kind === 'wheel' ? parsed.pythonTag : 'source',
+    tags,
+    metadata,
+    digest,
+    blake2b256,
+    size,
+  }
+}
+
+async function readText(zip: ZipReader, name: string, bad: (what: string) => never): Promise<string> {
+  const entry = zip.find(name)
+  if (entry === undefined) bad(`${name} is missing`)
+  return (await zip.read(entry!)).toString('utf8')
+}
+
+/** Headers of a WHEEL file, lowercased names, values in order. */
+function parseCoreHeaders(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const key = line.slice(0, colon).trim().toLowerCase()
+    out.set(key, [...(out.get(key) ?? []), line.slice(colon + 1).trim()])
+  }
+  return out
+}
+
+/** sha256 and BLAKE2b-256 in one read. */
+export async function hashFile(path: string): Promise<{ digest: Digest; blake2b256: string; size: number }> {
+  const sha = createHash('sha256')
+  const blake = new Blake2b256()
+  let size = 0
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    sha.update(chunk as Buffer)
+    blake.update(chunk as Buffer)
+    size += (chunk as Buffer).length
+  }
+  return { digest: `sha256:${sha.digest('hex')}`, blake2b256: blake.hex(), size }
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto'
+import { WheelError } from '../errors.ts'
+import type { ZipReader } from './zip.ts'
+
+/** One row of a wheel's RECORD: `path,sha256=<urlsafe b64 without padding>,size`. */
+export interface RecordRow {
+  readonly path: string
+  readonly hash?: { readonly algorithm: string; readonly value: string }
+  readonly size?: number
+}
+
+const ALGORITHMS = new Set(['sha256', 'sha384', 'sha512'])
+
+/** RFC 4180 rows, as Python's csv module writes them. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+    } else field += c
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field])
+  return rows.filter((r) => !(r.length === 1 && r[0] === ''))
+}
+
+export function parseRecord(text: string, where: string): RecordRow[] {
+  const bad = (what: string): never => {
+    throw new WheelError('WHEEL_RECORD_INVALID', `${where}: ${what}`, {
+      hint: 'the wheel was altered after it was built, or its builder wrote a broken RECORD; rebuild it',
+    })
+  }
+  return parseCsv(text).map((fields, i) => {
+    if (fields.length !== 3) bad(`line ${i + 1} has ${fields.length} fields, expected path,hash,size`)
+    const [path, hash, size] = fields as [string, string, string]
+    if (path === '') bad(`line ${i + 1} has an empty path`)
+    let parsedHash: RecordRow['hash']
+    if (hash !== '') {
+      const eq = hash.indexOf('=')
+      const algorithm = hash.slice(0, eq)
+      const value = hash.slice(eq + 1)
+      if (eq < 0 || !/^[A-Za-z0-9_-]+$/.test(value))
+        bad(`line ${i + 1}: "${hash}" is not algorithm=urlsafe-base64`)
+      if (!ALGORITHMS.has(algorithm))
+        bad(`line ${i + 1}: hash algorithm ${algorithm} is too weak or unknown (use sha256)`)
+      parsedHash = { algorithm, value }
+    }
+    if (size !== '' && !/^\d+$/.test(size)) bad(`line ${i + 1}: size "${size}" is not a number`)
+    return {
+      path,
+      ...(parsedHash === undefined ? {} : { hash: parsedHash }),
+      ...(size === '' ? {} : { size: Number(size) }),
+    }
+  })
+}
+
+/**
+ * Checks RECORD against the wheel: every file is listed once with a matching hash and
+ * size, nothing listed is missing, and only RECORD (and its signatures) go unhashed.
+ */
+export async function verifyRecord(zip: ZipReader, recordPath: string): Promise<void> {
+  const where = `${zip.path}: ${recordPath}`
+  const bad = (what: string): never => {
+    throw new WheelError('WHEEL_RECORD_INVALID', `${where}: ${what}`, {
+      hint: 'the wheel was altered after it was built, or its builder wrote a broken RECORD; rebuild it',
+    })
+  }
+  const recordEntry = zip.find(recordPath)
+  if (recordEntry === undefined) bad('missing')
+  const rows = parseRecord((await zip.read(recordEntry!)).toString('utf8'), where)
+  const unhashed = new Set([recordPath, `${recordPath}.jws`, `${recordPath}.p7s`])
+  const listed = new Map<string, RecordRow>()
+  for (const row of rows) {
+    if (listed.has(row.path)) bad(`${row.path} is listed twice`)
+    listed.set(row.path, row)
+  }
+  for (const entry of zip.entries) {
+    if (entry.name.endsWith('/')) continue
+    const row = listed.get(entry.name)
+    listed.delete(entry.name)
+    if (unhashed.has(entry.name)) continue
+    if (row === undefined) bad(`${entry.name} is in the wheel but not in RECORD`)
+    if (row!.hash === undefined) bad(`${entry.name} has no hash`)
+    if (row!.size !== undefined && row!.size !== entry.size)
+      bad(`${entry.name} is ${entry.size} bytes, RECORD says ${row!.size}`)
+    const hash = createHash(row!.hash!.algorithm)
+    for await (const chunk of zip.stream(entry)) hash.update(chunk)
+    const actual = hash.digest('base64url')
+    if (actual !== row!.hash!.value)
+      bad(`${entry.name} has ${row!.hash!.algorithm}=${actual}, RECORD says ${row!.hash!.value}`)
+  }
+  const missing = [...listed.keys()]
+  if (missing.length > 0) bad(`lists files the wheel does not contain: ${missing.join(', ')}`)
+}

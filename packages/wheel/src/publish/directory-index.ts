@@ -1,0 +1,118 @@
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { digestFile, digestHex } from '@polyship/core'
+import type { Distribution } from '../inspect/distribution.ts'
+import { type NormalizedName, normalizeName } from '../names.ts'
+import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
+
+/**
+ * The embedded destination: a PEP 503 simple index in a directory,
+ * `<root>/simple/<project>/<file>` with `<root>/simple/<project>/index.html` linking every
+ * file with its `#sha256=` fragment, and `<root>/simple/index.html` listing projects.
+ * `pip install --index-url file://<root>/simple/ <name>` installs from it, as does
+ * `--find-links <root>/simple/<project>/`. Files are never overwritten: a file name is
+ * taken atomically (hard link), and the pages are regenerated from the files on disk, so
+ * an interrupted run is repaired by the next one.
+ */
+export function directoryIndex(root: string): PackageIndex {
+  const simple = join(resolve(root), 'simple')
+  const projectDir = (project: NormalizedName) => join(simple, project)
+  // page writes run one at a time, each from a fresh listing, so the last one sees every file
+  let pages: Promise<void> = Promise.resolve()
+  const refreshPages = (project: NormalizedName) => {
+    const run = pages.then(async () => {
+      await writeProjectPage(projectDir(project), project)
+      await writeRootPage(simple)
+    })
+    pages = run.catch(() => {})
+    return run
+  }
+  return {
+    url: pathToFileURL(`${simple}/`).href,
+
+    async held(project, filenames) {
+      const out = new Map<string, HeldFile>()
+      for (const filename of filenames) {
+        const path = join(projectDir(project), filename)
+        const found = await digestFile(path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined
+          throw error
+        })
+        if (found !== undefined) out.set(filename, { digest: found.digest, location: path })
+      }
+      // a run interrupted between taking a name and writing the pages is repaired here
+      if (out.size > 0) await refreshPages(project)
+      return out
+    },
+
+    async add(distribution: Distribution): Promise<AddResult> {
+      const project = normalizeName(distribution.name)
+      const dir = projectDir(project)
+      await mkdir(dir, { recursive: true })
+      const path = join(dir, distribution.filename)
+      const temp = join(dir, `.${distribution.filename}.${process.pid}.${Date.now()}.tmp`)
+      await copyFile(distribution.path, temp)
+      try {
+        await link(temp, path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        return { status: 'exists' }
+      } finally {
+        await rm(temp, { force: true })
+      }
+      await refreshPages(project)
+      return { status: 'added', location: path }
+    },
+  }
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
+
+function page(title: string, links: readonly (readonly [href: string, text: string])[]): string {
+  const body = links
+    .map(([href, text]) => `    <a href="${escapeHtml(href)}">${escapeHtml(text)}</a><br/>\n`)
+    .join('')
+  return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.0">\n    <title>${escapeHtml(title)}</title>\n  </head>\n  <body>\n    <h1>${escapeHtml(title)}</h1>\n${body}  </body>\n</html>\n`
+}
+
+/** Replaces a file through a temp file and rename, and only when its content changes. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined)
+  if (current === text) return
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
+  await writeFile(temp, text)
+  await rename(temp, file)
+}
+
+/** Regenerates a project page from the files present, sorted, each with its sha256. */
+async function writeProjectPage(dir: string, project: string): Promise<void> {
+  const files = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name !== 'index.html')
+    .map((e) => e.name)
+    .sort()
+  const links: [string, string][] = []
+  for (const file of files) {
+    const { digest } = await digestFile(join(dir, file))
+    links.push([`${encodeURIComponent(file)}#sha256=${digestHex(digest)}`, file])
+  }
+  await writeAtomic(join(dir, 'index.html'), page(`Links for ${project}`, links))
+}
+
+async function writeRootPage(simple: string): Promise<void> {
+  const projects = (await readdir(simple, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort()
+  await writeAtomic(
+    join(simple, 'index.html'),
+    page(
+      'Simple index',
+      projects.map((p) => [`${p}/`, p] as const),
+    ),
+  )
+}

@@ -1,0 +1,40 @@
+import { WheelError } from '../errors.ts'
+import type { Distribution } from '../inspect/distribution.ts'
+
+const ARCH = '(x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x|riscv64)'
+/** Platform tags PyPI accepts (warehouse's upload checks); plain `linux_<arch>` is refused except on 32-bit ARM. */
+const PYPI_PLATFORMS = [
+  /^any$/,
+  /^win32$/,
+  /^win_(amd64|arm64|ia64)$/,
+  /^manylinux1_(x86_64|i686)$/,
+  /^manylinux2010_(x86_64|i686)$/,
+  /^manylinux2014_(x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x)$/,
+  new RegExp(`^manylinux_\\d+_\\d+_${ARCH}$`),
+  new RegExp(`^musllinux_\\d+_\\d+_${ARCH}$`),
+  /^linux_(armv6l|armv7l)$/,
+  /^macosx_\d+_\d+_(universal2?|arm64|x86_64|intel|fat3?|fat64|i386|ppc64|ppc)$/,
+  /^ios_\d+_\d+_(arm64|x86_64)_(iphoneos|iphonesimulator)$/,
+  /^android_\d+_(armeabi_v7a|arm64_v8a|x86|x86_64)$/,
+]
+
+/** Whether the index is PyPI or TestPyPI, whose platform-tag rules apply. */
+export function isPypi(url: string): boolean {
+  return /^(upload\.)?(test\.)?pypi\.org$/.test(new URL(url).hostname)
+}
+
+/** Refuses wheels PyPI would reject for their platform tag, before anything is uploaded. */
+export function checkPypiPlatformTags(distribution: Distribution, indexUrl: string): void {
+  for (const tag of distribution.tags) {
+    const platform = tag.split('-')[2]!
+    if (!PYPI_PLATFORMS.some((rule) => rule.test(platform))) {
+      throw new WheelError(
+        'WHEEL_PLATFORM_REJECTED',
+        `${distribution.filename}: ${indexUrl} refuses the platform tag ${platform}`,
+        {
+          hint: 'build with a manylinux or musllinux policy: set polyship.wheel.compatibility to manylinux_2_17 (or pypi) in package.json',
+        },
+      )
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { redact } from '@polyship/core'
+import { WheelError } from '../errors.ts'
+import type { Distribution } from '../inspect/distribution.ts'
+import { normalizeName } from '../names.ts'
+import {
+  basicAuth,
+  bodyExcerpt,
+  type HttpDeps,
+  isLoopback,
+  nodeHttpDeps,
+  type RetryPolicy,
+  send,
+} from './http.ts'
+import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
+import { digestOf, type IndexReadOptions, listProjectFiles } from './simple-api.ts'
+import { mintPypiToken } from './trusted.ts'
+import { uploadForm } from './upload-form.ts'
+
+/** How to authenticate to an index. Tokens go as `__token__:<token>`, the PyPI convention. */
+export type IndexCredentials =
+  | { readonly type: 'none' }
+  | { readonly type: 'token'; readonly token: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
+  /** GitHub Actions OIDC exchanged for a short-lived token, minted on the first upload. */
+  | { readonly type: 'trusted' }
+
+export interface RemoteIndexOptions {
+  /** The legacy upload endpoint: `https://upload.pypi.org/legacy/`, a pypiserver root, a devpi index. */
+  readonly uploadUrl: string
+  /** The simple API; derived from the upload URL when absent (see `defaultSimpleUrl`). */
+  readonly simpleUrl?: string
+  readonly credentials: IndexCredentials
+  readonly deps?: HttpDeps
+  readonly retry?: RetryPolicy
+  /** Allow credentials over plain http to a host that is not loopback. */
+  readonly insecure?: boolean
+}
+
+/**
+ * The simple API that goes with an upload URL: pypi.org and test.pypi.org by name,
+ * otherwise `simple/` under the upload URL (pypiserver, Nexus, Artifactory, devpi with `+simple`
+ * needs an explicit simpleUrl).
+ */
+export function defaultSimpleUrl(uploadUrl: string): string {
+  const url = new URL(uploadUrl)
+  if (url.hostname === 'upload.pypi.org') return 'https://pypi.org/simple/'
+  if (url.hostname === 'test.pypi.org' && /^\/legacy\/?$/.test(url.pathname))
+    return 'https://test.pypi.org/simple/'
+  return new URL('simple/', uploadUrl.endsWith('/') ? uploadUrl : `${uploadUrl}/`).href
+}
+
+/** A PyPI-compatible index reached over HTTP: simple API to ask, legacy upload API to add. */
+export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
+  const deps = options.deps ?? nodeHttpDeps
+  const uploadUrl = options.uploadUrl
+  const simpleUrl = options.simpleUrl ?? defaultSimpleUrl(uploadUrl)
+  const credentials = options.credentials
+  for (const url of [uploadUrl, simpleUrl]) {
+    const parsed = new URL(url)
+    if (
+      parsed.protocol === 'http:' &&
+      !isLoopback(parsed) &&
+      credentials.type !== 'none' &&
+      options.insecure !== true
+    ) {
+      throw new WheelError(
+        'WHEEL_INDEX_INSECURE',
+        `${parsed.origin} is plain http; credentials would travel unencrypted`,
+        {
+          hint: 'use the https URL of the index (plain http is accepted only for loopback addresses)',
+        },
+      )
+    }
+  }
+  const trustedOrigins = new Set([new URL(uploadUrl).origin, new URL(simpleUrl).origin])
+  let authorization: Promise<string | undefined> | undefined
+  const secrets: string[] = []
+  const authorize = (): Promise<string | undefined> => {
+    authorization ??= (async () => {
+      switch (credentials.type) {
+        case 'none':
+          return undefined
+        case 'token':
+          secrets.push(credentials.token)
+          return basicAuth('__token__', credentials.token)
+        case 'basic':
+          secrets.push(credentials.password)
+          return basicAuth(credentials.username, credentials.password)
+        case 'trusted': {
+          const token = await mintPypiToken(uploadUrl, deps, options.retry)
+          secrets.push(token)
+          return basicAuth('__token__', token)
+        }
+      }
+    })()
+    return authorization
+  }
+  const common = { deps, secrets, ...(options.retry === undefined ? {} : { retry: options.retry }) }
+  // reads carry static credentials (private indexes need them); a trusted token is minted only to upload
+  const readHeaders =
+    credentials.type === 'token' || credentials.type === 'basic' ? authorize() : Promise.resolve(undefined)
+
+  return {
+    url: uploadUrl,
+
+    async held(project, filenames) {
+      const header = await readHeaders
+      const read: IndexReadOptions = {
+        ...common,
+        what: `asking ${simpleUrl} about ${project}`,
+        authorize: (url) =>
+          header !== undefined && trustedOrigins.has(new URL(url).origin) ? { authorization: header } : {},
+      }
+      const listed = await listProjectFiles(simpleUrl, project, read)
+      const out = new Map<string, HeldFile>()
+      for (const filename of filenames) {
+        const file = listed.get(filename)
+        if (file !== undefined) out.set(filename, { digest: await digestOf(file, read), location: file.url })
+      }
+      return out
+    },
+
+    async add(distribution: Distribution): Promise<AddResult> {
+      const header = await authorize()
+      const form = await uploadForm(distribution)
+      const what = `uploading ${distribution.filename} to ${uploadUrl}`
+      const response = await send(
+        uploadUrl,
+        () => ({
+          method: 'POST',
+          body: form,
+          headers: header === undefined ? {} : { authorization: header },
+        }),
+        { ...common, what },
+      )
+      const status = response.status
+      if (status >= 200 && status < 300) {
+        await response.body?.cancel()
+        return {
+          status: 'added',
+          location: `${new URL(`${normalizeName(distribution.name)}/`, simpleUrl).href}#${distribution.filename}`,
+        }
+      }
+      const detail = redact(`${status} ${response.statusText}: ${await bodyExcerpt(response)}`, secrets)
+      if (status === 409 || (status === 400 && /already exists/i.test(`${response.statusText} ${detail}`)))
+        return { status: 'exists' }
+      if (status === 401 || status === 403) {
+        throw new WheelError(
+          'WHEEL_UPLOAD_FORBIDDEN',
+          `${what}: the index refused the credentials (${status} ${response.statusText})`,
+          {
+            hint:
+              credentials.type === 'none'
+                ? 'the index needs credentials: set the token variable of the wheels destination (PYPI_TOKEN by default)'
+                : 'check the token (it is never printed): it must be valid for this index and allowed to upload this project',
+          },
+        )
+      }
+      if (status >= 300 && status < 400) {
+        throw new WheelError(
+          'WHEEL_UPLOAD_REJECTED',
+          `${what}: the index redirected the upload to ${response.headers.get('location') ?? '(nowhere)'}`,
+          {
+            hint: 'uploads are not re-sent across redirects; configure the URL the index redirects to',
+          },
+        )
+      }
+      throw new WheelError('WHEEL_UPLOAD_REJECTED', `${what}: ${detail}`, {
+        hint:
+          status === 413
+            ? 'the file is larger than the index accepts'
+            : "read the index's reason above; fix the file or its metadata and release again",
+      })
+    },
+  }
+}

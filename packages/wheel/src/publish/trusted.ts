@@ -1,0 +1,105 @@
+import { redact } from '@polyship/core'
+import { WheelError } from '../errors.ts'
+import { bodyExcerpt, type HttpDeps, nodeHttpDeps, type RetryPolicy, send } from './http.ts'
+
+/**
+ * Where an upload URL's trusted-publishing endpoints live: PyPI uploads go to
+ * upload.pypi.org but mint tokens at pypi.org; every other index serves them itself.
+ */
+export function oidcBase(uploadUrl: string): string {
+  const url = new URL(uploadUrl)
+  if (url.hostname === 'upload.pypi.org') return `${url.protocol}//pypi.org`
+  return url.origin
+}
+
+function failed(what: string, hint: string, cause?: unknown): never {
+  throw new WheelError('WHEEL_TRUSTED_PUBLISHING_FAILED', `trusted publishing: ${what}`, {
+    hint,
+    ...(cause === undefined ? {} : { cause }),
+  })
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  try {
+    return (await response.json()) as Record<string, unknown>
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * Exchanges the GitHub Actions OIDC identity for a short-lived upload token:
+ * GET `<index>/_/oidc/audience`, ask GitHub for an ID token with that audience
+ * (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN, present with `permissions: id-token: write`),
+ * POST it to `<index>/_/oidc/mint-token`. No long-lived secret is involved.
+ */
+export async function mintPypiToken(
+  uploadUrl: string,
+  deps: HttpDeps = nodeHttpDeps,
+  retry?: RetryPolicy,
+): Promise<string> {
+  const base = oidcBase(uploadUrl)
+  const requestUrl = deps.env.ACTIONS_ID_TOKEN_REQUEST_URL
+  const requestToken = deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  if (!requestUrl || !requestToken) {
+    failed(
+      'no GitHub Actions OIDC credentials (ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are unset)',
+      'run in GitHub Actions with `permissions: id-token: write`, or provide an API token instead',
+    )
+  }
+  const secrets = [requestToken!]
+  const common = { deps, secrets, ...(retry === undefined ? {} : { retry }) }
+
+  const audienceResponse = await send(`${base}/_/oidc/audience`, () => ({}), {
+    ...common,
+    what: 'trusted publishing',
+  })
+  if (!audienceResponse.ok) {
+    failed(
+      `${base}/_/oidc/audience answered ${audienceResponse.status} ${audienceResponse.statusText}`,
+      'this index does not support trusted publishing; use an API token',
+    )
+  }
+  const audience = (await json(audienceResponse)).audience
+  if (typeof audience !== 'string') failed(`${base}/_/oidc/audience gave no audience`, 'check the index URL')
+
+  const idUrl = new URL(requestUrl!)
+  idUrl.searchParams.set('audience', audience as string)
+  const idResponse = await send(
+    idUrl.href,
+    () => ({ headers: { authorization: `bearer ${requestToken}` } }),
+    {
+      ...common,
+      what: 'requesting the GitHub OIDC token',
+    },
+  )
+  const idToken = idResponse.ok ? (await json(idResponse)).value : undefined
+  if (typeof idToken !== 'string') {
+    failed(
+      `GitHub refused the OIDC token request (${idResponse.status} ${idResponse.statusText})`,
+      'grant the job `permissions: id-token: write`',
+    )
+  }
+  secrets.push(idToken as string)
+
+  const mintResponse = await send(
+    `${base}/_/oidc/mint-token`,
+    () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: idToken }),
+    }),
+    { ...common, what: 'minting a PyPI token' },
+  )
+  const minted = await json(mintResponse.clone())
+  if (mintResponse.ok && typeof minted.token === 'string') return minted.token
+  const errors = Array.isArray(minted.errors)
+    ? (minted.errors as { code?: string; description?: string }[]).map(
+        (e) => `${e.code ?? 'error'}: ${e.description ?? ''}`,
+      )
+    : [typeof minted.message === 'string' ? minted.message : await bodyExcerpt(mintResponse)]
+  return failed(
+    redact(`${base} refused to mint a token (${mintResponse.status}): ${errors.join('; ')}`, secrets),
+    'register this repository and workflow as a trusted publisher of the project on the index (its publishing settings)',
+  )
+}

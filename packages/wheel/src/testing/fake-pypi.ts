@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** What the fake saw, for assertions. */
+export interface FakePypiLog {
+  readonly mintRequests: number
+  readonly uploads: readonly { readonly filename: string; readonly authorization: string | undefined }[]
+}
+
+export interface FakeTrustedPypi {
+  /** The index root: upload URL, and where `/_/oidc/*` and `/simple/` live. */
+  readonly url: string
+  /** What GitHub Actions sets for a job with `id-token: write`, pointing at the fake's GitHub endpoint. */
+  readonly actionsEnv: {
+    readonly ACTIONS_ID_TOKEN_REQUEST_URL: string
+    readonly ACTIONS_ID_TOKEN_REQUEST_TOKEN: string
+  }
+  readonly log: FakePypiLog
+  stop(): Promise<void>
+}
+
+export interface FakeTrustedPypiOptions {
+  readonly audience?: string
+  /** The token the fake mints (default a fixed string). */
+  readonly mintedToken?: string
+  /** When false, mint-token answers 422 invalid-publisher like PyPI does for an unknown workflow. */
+  readonly publisherRegistered?: boolean
+}
+
+/**
+ * A loopback fake of the parts of PyPI and GitHub Actions trusted publishing touches:
+ * GitHub's ID-token endpoint, `/_/oidc/audience`, `/_/oidc/mint-token`, a legacy upload
+ * endpoint that accepts only the minted token, and a PEP 503 page of what was uploaded.
+ * Real PyPI and GitHub cannot be reached from tests; everything else about the flow is real.
+ */
+export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {}): Promise<FakeTrustedPypi> {
+  const audience = options.audience ?? 'pypi'
+  const minted = options.mintedToken ?? 'pypi-fake-minted-token-0123456789'
+  const requestToken = 'fake-actions-request-token-abcdef'
+  const idToken = `fake.jwt.for-${audience}`
+  const files = new Map<string, Buffer>()
+  const log = { mintRequests: 0, uploads: [] as { filename: string; authorization: string | undefined }[] }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, base: string) => {
+    const url = new URL(req.url ?? '/', base)
+    const body = await readBody(req)
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
+    }
+    if (req.method === 'GET' && url.pathname === '/github/token') {
+      if (req.headers.authorization !== `bearer ${requestToken}`)
+        return json(401, { message: 'bad request token' })
+      return json(200, { value: `fake.jwt.for-${url.searchParams.get('audience')}` })
+    }
+    if (req.method === 'GET' && url.pathname === '/_/oidc/audience') return json(200, { audience })
+    if (req.method === 'POST' && url.pathname === '/_/oidc/mint-token') {
+      log.mintRequests++
+      const token = (JSON.parse(body.toString() || '{}') as { token?: string }).token
+      if (token !== idToken || options.publisherRegistered === false) {
+        return json(422, {
+          message: 'Token request failed',
+          errors: [{ code: 'invalid-publisher', description: 'valid token, but no corresponding publisher' }],
+        })
+      }
+      return json(200, { success: true, token: minted })
+    }
+    if (req.method === 'POST' && url.pathname === '/') {
+      const expected = `Basic ${Buffer.from(`__token__:${minted}`).toString('base64')}`
+      log.uploads.push({ filename: '', authorization: req.headers.authorization })
+      if (req.headers.authorization !== expected)
+        return res.writeHead(403, 'Invalid or non-existent authentication information.').end()
+      const form = await new Response(body, {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData()
+      const content = form.get('content')
+      if (!(content instanceof File)) return res.writeHead(400, 'Missing content').end()
+      const bytes = Buffer.from(await content.arrayBuffer())
+      log.uploads[log.uploads.length - 1] = {
+        filename: content.name,
+        authorization: req.headers.authorization,
+      }
+      const existing = files.get(content.name)
+      if (existing !== undefined && !existing.equals(bytes))
+        return res.writeHead(400, 'File already exists').end()
+      files.set(content.name, bytes)
+      return res.writeHead(200).end()
+    }
+    const page = /^\/simple\/([^/]+)\/$/.exec(url.pathname)
+    if (req.method === 'GET' && page !== null) {
+      const links = [...files].map(
+        ([name, bytes]) =>
+          `<a href="/files/${name}#sha256=${createHash('sha256').update(bytes).digest('hex')}">${name}</a>`,
+      )
+      if (links.length === 0) return res.writeHead(404).end()
+      return res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!DOCTYPE html><html><body>${links.join('<br/>')}</body></html>`)
+    }
+    res.writeHead(404).end()
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res, base).catch((error: unknown) => res.writeHead(500).end(String(error)))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url: `${base}/`,
+    actionsEnv: {
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/github/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken,
+    },
+    log,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}

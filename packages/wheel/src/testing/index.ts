@@ -1,0 +1,8 @@
+export {
+  type FakePypiLog,
+  type FakeTrustedPypi,
+  type FakeTrustedPypiOptions,
+  startFakeTrustedPypi,
+} from './fake-pypi.ts'
+export { freePort, type PypiServer, type PypiServerOptions, startPypiServer } from './pypiserver.ts'
+export { type SyntheticWheelOptions, writeSyntheticWheel } from './synthetic-wheel.ts'

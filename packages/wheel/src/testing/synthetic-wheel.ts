@@ -1,0 +1,71 @@
+import { createCipheriv, createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { writeArchive } from '@polyship/core'
+import { escapedName } from '../names.ts'
+
+export interface SyntheticWheelOptions {
+  readonly name: string
+  readonly version: string
+  /** Extra payload bytes in a data file (default 0), deterministic from `seed`. */
+  readonly size?: number
+  readonly seed?: string
+  readonly tag?: string
+  /** Extra METADATA header lines. */
+  readonly metadata?: readonly string[]
+  readonly mtime?: number
+}
+
+/**
+ * Writes a valid pure-Python wheel (METADATA, WHEEL, RECORD with correct hashes) with a
+ * module `<name>/__init__.py` that sets `__version__`; returns its path. For tests and
+ * benchmarks that need many real wheels without compiling anything.
+ */
+export async function writeSyntheticWheel(dir: string, options: SyntheticWheelOptions): Promise<string> {
+  const module = escapedName(options.name)
+  const tag = options.tag ?? 'py3-none-any'
+  const info = `${module}-${options.version}.dist-info`
+  const files: [string, Buffer][] = [
+    [`${module}/__init__.py`, Buffer.from(`__version__ = ${JSON.stringify(options.version)}\n`)],
+    [
+      `${info}/METADATA`,
+      Buffer.from(
+        [
+          'Metadata-Version: 2.4',
+          `Name: ${options.name}`,
+          `Version: ${options.version}`,
+          'Summary: a synthetic wheel',
+          ...(options.metadata ?? []),
+          '',
+          '',
+        ].join('\n'),
+      ),
+    ],
+    [
+      `${info}/WHEEL`,
+      Buffer.from(`Wheel-Version: 1.0\nGenerator: polyship-testing\nRoot-Is-Purelib: true\nTag: ${tag}\n`),
+    ],
+  ]
+  if ((options.size ?? 0) > 0)
+    files.push([`${module}/data.bin`, pseudoRandom(options.size!, options.seed ?? options.name)])
+  const record = files
+    .map(
+      ([path, data]) =>
+        `${path},sha256=${createHash('sha256').update(data).digest('base64url')},${data.length}`,
+    )
+    .concat(`${info}/RECORD,,`, '')
+    .join('\n')
+  files.push([`${info}/RECORD`, Buffer.from(record)])
+  const path = join(dir, `${module}-${options.version}-${tag}.whl`)
+  await writeArchive(
+    path,
+    files.map(([p, content]) => ({ type: 'file' as const, path: p, content })),
+    { format: 'zip', mtime: options.mtime ?? 1_700_000_000 },
+  )
+  return path
+}
+
+/** Incompressible bytes, the same for the same seed. */
+function pseudoRandom(size: number, seed: string): Buffer {
+  const key = createHash('sha256').update(seed).digest()
+  return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size))
+}
