@@ -1,0 +1,96 @@
+import { posix } from 'node:path'
+import type { ProjectConfig } from '@polyship/core'
+
+/** Name of the per-project named input holding every file a project's artifacts are made of. */
+export const SOURCES_INPUT = 'polyship-sources'
+
+/** `{projectRoot}/<sub>/<pattern>`, without `./` segments Nx would not match. */
+function under(sub: string | undefined, pattern: string): string {
+  const path = posix.normalize(posix.join(sub ?? '.', pattern))
+  return `{projectRoot}/${path}`
+}
+
+/** What a Go or Rust binary is compiled from. */
+function binaryInputs(config: ProjectConfig): string[] {
+  switch (config.binary?.toolchain) {
+    case 'go':
+      // Tests never reach a binary: a change to *_test.go must not rebuild or re-release it.
+      return [
+        '{projectRoot}/**/*.go',
+        '!{projectRoot}/**/*_test.go',
+        '{projectRoot}/go.mod',
+        '{projectRoot}/go.sum',
+      ]
+    case 'rust':
+      // Every crate's src/ and build script (workspace members included); tests/ and benches/ are not shipped.
+      return [
+        '{projectRoot}/**/src/**/*',
+        '{projectRoot}/**/build.rs',
+        '{projectRoot}/**/Cargo.toml',
+        '{projectRoot}/Cargo.lock',
+        '!{projectRoot}/target/**/*',
+      ]
+    case undefined:
+      return []
+  }
+}
+
+/** What maturin builds a wheel from: pyproject, the Python package, the Rust core. */
+function wheelInputs(config: ProjectConfig): string[] {
+  if (config.wheel === undefined) return []
+  const at = config.wheel.path
+  return [
+    under(at, 'pyproject.toml'),
+    under(at, 'python/**/*'),
+    under(at, '**/src/**/*'),
+    under(at, '**/build.rs'),
+    under(at, '**/Cargo.toml'),
+    under(at, 'Cargo.lock'),
+    under(at, 'README*'),
+    under(at, 'LICENSE*'),
+    `!${under(at, 'target/**/*')}`,
+  ]
+}
+
+/** What `helm package` reads. */
+function chartInputs(config: ProjectConfig): string[] {
+  if (config.chart === undefined) return []
+  const at = config.chart.path
+  return [
+    under(at, 'Chart.yaml'),
+    under(at, 'Chart.lock'),
+    under(at, 'values*.yaml'),
+    under(at, 'values.schema.json'),
+    under(at, 'templates/**/*'),
+    under(at, 'charts/**/*'),
+    under(at, 'crds/**/*'),
+    under(at, '.helmignore'),
+  ]
+}
+
+/** Extra files copied into archives and images. */
+function packagedFiles(config: ProjectConfig): string[] {
+  const files = [
+    ...(config.binary === undefined ? [] : ['{projectRoot}/README*', '{projectRoot}/LICENSE*']),
+    ...(config.binary?.archiveFiles ?? []).map((file) => under('.', file)),
+    ...(config.image?.files ?? []).map((file) => under('.', file.from)),
+    ...(config.image?.dockerfile === undefined ? [] : [under('.', config.image.dockerfile)]),
+  ]
+  return files
+}
+
+/** Inputs of the build target: the compiler's sources, the version (package.json), the build time. */
+export function buildInputs(config: ProjectConfig): string[] {
+  return ordered([...binaryInputs(config), ...wheelInputs(config), '{projectRoot}/package.json'])
+}
+
+/** The project's `polyship-sources` named input: everything any of its artifacts contains. */
+export function sourceInputs(config: ProjectConfig): string[] {
+  return ordered([...buildInputs(config), ...chartInputs(config), ...packagedFiles(config)])
+}
+
+/** Deduplicated, exclusions (`!pattern`) last so that they apply to every pattern. */
+function ordered(patterns: readonly string[]): string[] {
+  const unique = [...new Set(patterns)]
+  return [...unique.filter((p) => !p.startsWith('!')), ...unique.filter((p) => p.startsWith('!'))]
+}
