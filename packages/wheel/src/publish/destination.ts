@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path'
 import type { Reporter, WheelDestination } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { directoryIndex } from './directory-index.ts'
-import type { HttpDeps, RetryPolicy } from './http.ts'
+import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
 import type { PackageIndex } from './package-index.ts'
 import { checkPypiPlatformTags, isPypi } from './platform-tags.ts'
 import { publishDistributions, type WheelPublishOutcome } from './publish.ts'
@@ -40,11 +40,11 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
         isAbsolute(destination.path) ? destination.path : join(options.root, destination.path),
       )
     case 'pypi': {
-      const deps = options.deps
+      const env = options.env ?? options.deps?.env ?? process.env
       return remoteIndex({
         uploadUrl: destination.url,
-        credentials: credentialsFor(destination, options.env ?? deps?.env ?? process.env),
-        ...(deps === undefined ? {} : { deps }),
+        credentials: credentialsFor(destination, env),
+        deps: options.deps ?? { ...nodeHttpDeps, env },
         ...(options.retry === undefined ? {} : { retry: options.retry }),
       })
     }

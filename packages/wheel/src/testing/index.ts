@@ -5,4 +5,4 @@ export {
   startFakeTrustedPypi,
 } from './fake-pypi.ts'
 export { freePort, type PypiServer, type PypiServerOptions, startPypiServer } from './pypiserver.ts'
-export { type SyntheticWheelOptions, writeSyntheticWheel } from './synthetic-wheel.ts'
+export { type SyntheticWheelOptions, writeSyntheticSdist, writeSyntheticWheel } from './synthetic-wheel.ts'

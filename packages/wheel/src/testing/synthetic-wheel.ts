@@ -34,8 +34,10 @@ export async function writeSyntheticWheel(dir: string, options: SyntheticWheelOp
           `Name: ${options.name}`,
           `Version: ${options.version}`,
           'Summary: a synthetic wheel',
+          'Description-Content-Type: text/markdown',
           ...(options.metadata ?? []),
           '',
+          `# ${options.name}`,
           '',
         ].join('\n'),
       ),
@@ -68,4 +70,27 @@ export async function writeSyntheticWheel(dir: string, options: SyntheticWheelOp
 function pseudoRandom(size: number, seed: string): Buffer {
   const key = createHash('sha256').update(seed).digest()
   return createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size))
+}
+
+/** Writes a minimal sdist (`<name>-<version>/PKG-INFO` and a module) as a .tar.gz; returns its path. */
+export async function writeSyntheticSdist(
+  dir: string,
+  options: Pick<SyntheticWheelOptions, 'name' | 'version' | 'seed' | 'mtime'>,
+): Promise<string> {
+  const top = `${escapedName(options.name)}-${options.version}`
+  const path = join(dir, `${top}.tar.gz`)
+  const pkgInfo = `Metadata-Version: 2.4\nName: ${options.name}\nVersion: ${options.version}\nSummary: a synthetic sdist\nDescription-Content-Type: text/markdown\n\n# ${options.name}\n`
+  await writeArchive(
+    path,
+    [
+      { type: 'file', path: `${top}/PKG-INFO`, content: pkgInfo },
+      {
+        type: 'file',
+        path: `${top}/src/${escapedName(options.name)}.py`,
+        content: `# ${options.seed ?? ''}\n`,
+      },
+    ],
+    { format: 'tar.gz', mtime: options.mtime ?? 1_700_000_000 },
+  )
+  return path
 }
