@@ -16,15 +16,19 @@ export type BinaryErrorCode =
 
 export class BinaryError extends PolyshipError<BinaryErrorCode> {}
 
-/** Turns a failed compiler run into BINARY_BUILD_FAILED with its stderr tail; other errors pass through. */
-export function buildFailed(error: unknown, what: string): unknown {
+/**
+ * Turns a failed compiler run into BINARY_BUILD_FAILED with its stderr tail (a missing
+ * compiler into BINARY_TOOLCHAIN_MISSING); other errors pass through. `envShown` prefixes
+ * the command in the hint (`GOOS=linux GOARCH=arm64 `) so it can be pasted into a shell.
+ */
+export function buildFailed(error: unknown, what: string, envShown = ''): unknown {
   if (error instanceof SubprocessError) {
     return new BinaryError(
       'BINARY_BUILD_FAILED',
       `${what} (exit code ${error.exitCode ?? '?'}):\n${error.stderrTail}`,
       {
         cause: error,
-        hint: `fix the error above; reproduce with: ${error.command}`,
+        hint: `fix the error above; reproduce with: ${envShown}${error.command}`,
       },
     )
   }

@@ -1,6 +1,6 @@
 import { chmod, rm } from 'node:fs/promises'
 import { basename, join, posix } from 'node:path'
-import { digestFile, formatPlatform, type Project, run } from '@polyship/core'
+import { digestFile, formatCommand, formatPlatform, type Project, run } from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { mapLimit } from '../limit.ts'
@@ -88,7 +88,14 @@ async function buildTarget(
       ...(build.signal === undefined ? {} : { signal: build.signal }),
     })
   } catch (error) {
-    throw buildFailed(error, `go build for ${formatPlatform(target.platform)} of ${project.name} failed`)
+    const shown = ['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOFLAGS', 'GOTOOLCHAIN'].flatMap((key) =>
+      env[key] === undefined ? [] : [formatCommand(`${key}=${env[key]}`, [])],
+    )
+    throw buildFailed(
+      error,
+      `go build for ${formatPlatform(target.platform)} of ${project.name} failed`,
+      `${shown.join(' ')} `,
+    )
   }
   await chmod(out, 0o755)
   const [{ digest, size }, dependencies] = await Promise.all([digestFile(out), readGoBuildInfo(out, env)])

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process'
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadWorkspace, type Project } from '@polyship/core'
+
+/** Fixed identity and dates: two copies committed alike get the same commit hash. */
+export const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'polyship test',
+  GIT_AUTHOR_EMAIL: 'test@polyship.invalid',
+  GIT_COMMITTER_NAME: 'polyship test',
+  GIT_COMMITTER_EMAIL: 'test@polyship.invalid',
+  GIT_AUTHOR_DATE: '2026-01-02T03:04:05Z',
+  GIT_COMMITTER_DATE: '2026-01-02T03:04:05Z',
+}
+
+export const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples')
+
+export interface TestWorkspace {
+  /** Workspace root (a git repository when `git` was asked for). */
+  readonly root: string
+  readonly project: Project
+  /** Outside the repository, so builds never dirty it. */
+  readonly outDir: string
+}
+
+/**
+ * A throwaway pnpm workspace at `<tmp>/<nest...>/ws` holding `source` as `proj/`,
+ * optionally committed with a fixed identity and date.
+ */
+export async function makeWorkspace(
+  source: string | Record<string, string>,
+  options: { readonly git?: boolean; readonly nest?: readonly string[] } = {},
+): Promise<TestWorkspace> {
+  const base = await mkdtemp(join(tmpdir(), 'polyship-binary-'))
+  const root = join(base, ...(options.nest ?? []), 'ws')
+  const projectDir = join(root, 'proj')
+  await mkdir(projectDir, { recursive: true })
+  if (typeof source === 'string') {
+    await cp(source, projectDir, {
+      recursive: true,
+      filter: (path) => !/[\\/](target|dist|node_modules)$/.test(path),
+    })
+  } else {
+    for (const [file, text] of Object.entries(source)) {
+      await mkdir(join(projectDir, file, '..'), { recursive: true })
+      await writeFile(join(projectDir, file), text)
+    }
+  }
+  await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - proj\n')
+  if (options.git === true) {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV, stdio: 'pipe' })
+    await writeFile(join(root, '.gitignore'), 'target/\n')
+    git('init', '-q', '-b', 'main')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'fixture')
+  }
+  const workspace = await loadWorkspace(root)
+  const project = workspace.projects[0]
+  if (project === undefined) throw new Error(`no polyship project in ${root}`)
+  return { root, project, outDir: join(base, 'dist') }
+}
+
+/** Runs a command, returning stdout; throws with stderr on failure. */
+export function sh(command: string, args: readonly string[], cwd?: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
