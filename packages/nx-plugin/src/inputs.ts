@@ -52,20 +52,13 @@ function wheelInputs(config: ProjectConfig): string[] {
   ]
 }
 
-/** What `helm package` reads. */
+/**
+ * What a chart package holds: every file of the chart directory, as `helm package` takes
+ * them. `.helmignore` is not translated: ignored files only cause a needless re-package,
+ * while a missed one would leave a stale chart in the cache.
+ */
 function chartInputs(config: ProjectConfig): string[] {
-  if (config.chart === undefined) return []
-  const at = config.chart.path
-  return [
-    under(at, 'Chart.yaml'),
-    under(at, 'Chart.lock'),
-    under(at, 'values*.yaml'),
-    under(at, 'values.schema.json'),
-    under(at, 'templates/**/*'),
-    under(at, 'charts/**/*'),
-    under(at, 'crds/**/*'),
-    under(at, '.helmignore'),
-  ]
+  return config.chart === undefined ? [] : [under(config.chart.path, '**/*')]
 }
 
 /** Extra files copied into archives and images. */

@@ -1,8 +1,12 @@
+export type { ValueEdit } from './edit/splice.ts'
+export { editToml, parseToml } from './edit/toml-edit.ts'
+export { scanToml, type TomlSpan, type ValuePath } from './edit/toml-scan.ts'
+export { editYaml, parseYaml } from './edit/yaml-edit.ts'
 export { VersioningError, type VersioningErrorCode } from './errors.ts'
 export { type ManifestChange, ManifestEdits } from './manifests/edit-set.ts'
 export { type ManifestSyncInput, planManifestChanges } from './manifests/sync.ts'
 export { type PendingRelease, type ReleasePlanning, readReleasePlanning } from './plan/read-plan.ts'
-export { isSemver, pythonVersionOf } from './semver.ts'
+export { isPythonVersion, isSemver, pythonVersionOf, retargetRequirement } from './semver.ts'
 export { createReleaseTags, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
 export {
   type ReleaseStatus,

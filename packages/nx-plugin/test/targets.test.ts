@@ -1,0 +1,124 @@
+import { join } from 'node:path'
+import { createNodes, createNodesV2 } from '@polyship/nx-plugin'
+import { describe, expect, it } from 'vitest'
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..')
+const manifests = [
+  'examples/time-server-go/package.json',
+  'examples/echo-server-rust/package.json',
+  'examples/fastjson-py/package.json',
+  'examples/charts/mcp-stack/package.json',
+  'packages/core/package.json',
+]
+
+async function inferred() {
+  const [, create] = createNodes
+  const results = await create(manifests, {}, { workspaceRoot: repoRoot, nxJsonConfiguration: {} })
+  return Object.fromEntries(results.flatMap(([, result]) => Object.entries(result.projects ?? {})))
+}
+
+describe('Nx plugin: targets inferred from the polyship field', () => {
+  it('registers for every package.json, under both names Nx looks for', () => {
+    expect(createNodes[0]).toBe('**/package.json')
+    expect(createNodesV2).toBe(createNodes)
+  })
+
+  it('gives each example a build target (binaries, wheels) and a package target; ignores other packages', async () => {
+    const projects = await inferred()
+    expect(Object.keys(projects).sort()).toEqual([
+      'examples/charts/mcp-stack',
+      'examples/echo-server-rust',
+      'examples/fastjson-py',
+      'examples/time-server-go',
+    ])
+    expect(Object.keys(projects['examples/charts/mcp-stack']?.targets ?? {})).toEqual(['polyship-package'])
+    expect(projects['examples/time-server-go']?.targets?.['polyship-build']).toMatchInlineSnapshot(`
+      {
+        "cache": true,
+        "command": "polyship build --only time-server-go",
+        "inputs": [
+          "{projectRoot}/**/*.go",
+          "{projectRoot}/go.mod",
+          "{projectRoot}/go.sum",
+          "{projectRoot}/package.json",
+          "!{projectRoot}/**/*_test.go",
+          {
+            "env": "SOURCE_DATE_EPOCH",
+          },
+        ],
+        "metadata": {
+          "description": "Compile the binaries and wheels of this project",
+          "technologies": [
+            "polyship",
+          ],
+        },
+        "outputs": [
+          "{workspaceRoot}/dist/build/time-server-go",
+        ],
+      }
+    `)
+  })
+
+  it('makes a chart package depend on the packages, and the sources, of the images it deploys', async () => {
+    const chart = (await inferred())['examples/charts/mcp-stack']
+    expect(chart?.targets?.['polyship-package']).toMatchInlineSnapshot(`
+      {
+        "cache": true,
+        "command": "polyship package --only mcp-stack",
+        "dependsOn": [
+          {
+            "projects": [
+              "echo-server-rust",
+              "time-server-go",
+            ],
+            "target": "polyship-package",
+          },
+        ],
+        "inputs": [
+          "polyship-sources",
+          "{workspaceRoot}/polyship.json",
+          {
+            "input": "polyship-sources",
+            "projects": [
+              "echo-server-rust",
+              "time-server-go",
+            ],
+          },
+          {
+            "env": "SOURCE_DATE_EPOCH",
+          },
+        ],
+        "metadata": {
+          "description": "Package archives, images and charts of this project",
+          "technologies": [
+            "polyship",
+          ],
+        },
+        "outputs": [
+          "{workspaceRoot}/dist/package/mcp-stack",
+        ],
+      }
+    `)
+    // README, LICENSE, templates, values: helm packages the whole chart directory.
+    expect(chart?.namedInputs).toEqual({
+      'polyship-sources': ['{projectRoot}/package.json', '{projectRoot}/**/*'],
+    })
+  })
+
+  it('builds wheels from pyproject, the Python package and the Rust core, never from target/', async () => {
+    const wheel = (await inferred())['examples/fastjson-py']
+    expect(wheel?.namedInputs?.['polyship-sources']).toEqual([
+      '{projectRoot}/pyproject.toml',
+      '{projectRoot}/python/**/*',
+      '{projectRoot}/**/src/**/*',
+      '{projectRoot}/**/build.rs',
+      '{projectRoot}/**/Cargo.toml',
+      '{projectRoot}/Cargo.lock',
+      '{projectRoot}/README*',
+      '{projectRoot}/LICENSE*',
+      '{projectRoot}/package.json',
+      '!{projectRoot}/target/**/*',
+    ])
+    expect(wheel?.targets?.['polyship-package']?.dependsOn).toEqual(['polyship-build'])
+  })
+})
