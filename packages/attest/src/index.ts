@@ -8,6 +8,7 @@ export {
   type FileAttestOptions,
   sbomStatement,
 } from './attach/files.ts'
+export { attestationStore } from './attach/oci-store.ts'
 export {
   ANNOTATIONS,
   type AttestationStore,

@@ -11,6 +11,7 @@ import {
   sourceDateEpoch,
 } from '@polyship/core'
 import { PackageURL } from 'packageurl-js'
+import { AttestError } from '../errors.ts'
 import { type ComponentType, ociPurl, type SbomComponent } from './component.ts'
 import { validateSbom } from './validate.ts'
 
@@ -127,7 +128,25 @@ const COMPONENT_TYPES: Record<ComponentType, Enums.ComponentType> = {
   framework: Enums.ComponentType.Framework,
 }
 
+const HEX_LENGTHS = { sha256: 64, sha512: 128 } as const
+
+function checkHashes(component: SbomComponent): void {
+  for (const [alg, length] of Object.entries(HEX_LENGTHS)) {
+    const value = component.hashes?.[alg as keyof typeof HEX_LENGTHS]
+    if (value !== undefined && !new RegExp(`^[a-f0-9]{${length}}$`).test(value)) {
+      throw new AttestError(
+        'ATTEST_INPUT_INVALID',
+        `${component.purl}: ${alg} "${value}" is not ${length} lowercase hex digits`,
+        {
+          hint: 'hashes come from the build step (Cargo.lock checksum, go.sum); check what it reported',
+        },
+      )
+    }
+  }
+}
+
 function toModel(component: SbomComponent): Models.Component {
+  checkHashes(component)
   const model = new Models.Component(COMPONENT_TYPES[component.type], component.name, {
     bomRef: component.purl,
     purl: component.purl,

@@ -19,6 +19,8 @@ export interface KeylessOptions {
   readonly tokenEnv?: string
   /** Replaces the token lookup (tests, other CI systems). */
   readonly identityToken?: IdentityTokenSource
+  /** Rekor entry kind for DSSE bundles (default `dsse`; `intoto` is what older verifiers and @sigstore/mock understand). */
+  readonly rekorEntryType?: 'dsse' | 'intoto'
 }
 
 /** Re-request a certificate when less than this much of its validity remains. */
@@ -92,7 +94,10 @@ export function keylessSigner(options: KeylessOptions, deps: AttestDeps): Bundle
   const rekorURL = options.rekorURL ?? DEFAULT_REKOR_URL
   const getToken = options.identityToken ?? identityTokenSource(options, deps)
   const inner = sigstoreBundleSigner(certificateReusingSigner(fulcioURL, getToken, deps), [
-    new RekorWitness({ rekorBaseURL: rekorURL }),
+    new RekorWitness({
+      rekorBaseURL: rekorURL,
+      ...(options.rekorEntryType === undefined ? {} : { entryType: options.rekorEntryType }),
+    }),
   ])
   return {
     signBlob: (data) => inner.signBlob(data).catch((error) => keylessError(error, fulcioURL, rekorURL)),

@@ -2,6 +2,8 @@ import { type Digest, digestHex, isDigest } from '@polyship/core'
 import { AttestError } from '../errors.ts'
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1'
+/** What cosign's `attest-blob` still writes; same shape, accepted when reading. */
+const LEGACY_STATEMENT_TYPE = 'https://in-toto.io/Statement/v0.1'
 /** DSSE payload type of an in-toto statement. */
 export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json'
 
@@ -69,10 +71,11 @@ export function parseStatement(payload: Uint8Array, where: string): Statement {
     Array.isArray(value.subject) &&
     value.subject.length > 0 &&
     value.subject.every((s) => isDigest(`sha256:${(s as Partial<StatementSubject>)?.digest?.sha256}`))
-  if (value._type !== STATEMENT_TYPE || typeof value.predicateType !== 'string' || !subjectsValid) {
+  const knownType = value._type === STATEMENT_TYPE || (value._type as string) === LEGACY_STATEMENT_TYPE
+  if (!knownType || typeof value.predicateType !== 'string' || !subjectsValid) {
     throw new AttestError(
       'ATTEST_BUNDLE_INVALID',
-      `${where}: the signed payload is not an in-toto v1 statement with sha256 subjects`,
+      `${where}: the signed payload is not an in-toto statement with sha256 subjects`,
       { hint: 'attestations are in-toto Statement v1 JSON inside a DSSE envelope' },
     )
   }

@@ -1,0 +1,35 @@
+import type { Digest } from '@polyship/core'
+import { isManifestMediaType, MEDIA_TYPES, type OciStore } from '@polyship/oci'
+import type { AttestationStore, OciDescriptor } from './referrers.ts'
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of stream) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+/**
+ * An OCI store (registry repository or image layout) as the place for attestations:
+ * referrers go through its referrers API or `sha256-<hex>` tag fallback.
+ */
+export function attestationStore(store: OciStore): AttestationStore {
+  return {
+    location: store.location,
+    async attach(referrer) {
+      for (const blob of referrer.blobs) await store.pushBlob(blob.descriptor, blob.bytes)
+      const outcome = await store.attachReferrer({
+        bytes: referrer.manifest,
+        mediaType: MEDIA_TYPES.ociManifest,
+      })
+      return { digest: outcome.descriptor.digest, added: outcome.added }
+    },
+    list: (subject: Digest, artifactType: string): Promise<OciDescriptor[]> =>
+      store.listReferrers(subject, artifactType),
+    async fetch(descriptor) {
+      if (isManifestMediaType(descriptor.mediaType)) {
+        return (await store.getManifest(descriptor.digest)).bytes
+      }
+      return collect(await store.fetchBlob(descriptor))
+    },
+  }
+}
