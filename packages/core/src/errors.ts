@@ -27,6 +27,8 @@ export type CoreErrorCode =
   | 'SUBPROCESS_TIMEOUT'
   | 'ARCHIVE_INVALID_ENTRY'
   | 'ARCHIVE_TOO_LARGE'
+  | 'ARCHIVE_CORRUPT'
+  | 'ARCHIVE_UNSUPPORTED'
   | 'RECORD_INVALID'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}

@@ -1,6 +1,7 @@
 export {
   type ArchiveEntry,
   checkEntryPath,
+  type EntryOwner,
   normalizeEntries,
   type TreeOptions,
   treeEntries,
@@ -10,6 +11,7 @@ export { type GzipOptions, gzipStream } from './archive/gzip.ts'
 export { type TarOptions, tarStream } from './archive/tar.ts'
 export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchive } from './archive/write.ts'
 export { type ZipOptions, zipStream } from './archive/zip.ts'
+export { openZip, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
