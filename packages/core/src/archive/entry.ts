@@ -2,9 +2,18 @@ import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { CoreError } from '../errors.ts'
 
+/**
+ * Numeric owner of a tar entry (default 0/0, what reproducible archives use). Only tar
+ * writes it (container layers need files owned by a non-root user); zip ignores it.
+ */
+export interface EntryOwner {
+  readonly uid?: number
+  readonly gid?: number
+}
+
 /** One entry of a reproducible archive. Paths are relative POSIX paths, no `..`. */
 export type ArchiveEntry =
-  | {
+  | (EntryOwner & {
       readonly type: 'file'
       readonly path: string
       /** Defaults to 0o644. Only the permission bits are kept. */
@@ -13,9 +22,9 @@ export type ArchiveEntry =
       readonly source?: string
       /** ...or given in memory (small files only). */
       readonly content?: Uint8Array | string
-    }
-  | { readonly type: 'directory'; readonly path: string; readonly mode?: number }
-  | { readonly type: 'symlink'; readonly path: string; readonly target: string }
+    })
+  | (EntryOwner & { readonly type: 'directory'; readonly path: string; readonly mode?: number })
+  | (EntryOwner & { readonly type: 'symlink'; readonly path: string; readonly target: string })
 
 export interface NormalizedEntry {
   readonly entry: ArchiveEntry

@@ -30,8 +30,8 @@ export async function* readChunks(path: string, chunkSize = 1 << 20): AsyncGener
 }
 
 /**
- * Streams a reproducible tar: entries sorted with explicit parent directories, uid/gid 0,
- * empty uname/gname, fixed modes, one mtime, USTAR headers with a PAX header only where
+ * Streams a reproducible tar: entries sorted with explicit parent directories, uid/gid 0
+ * unless an entry sets an owner, empty uname/gname, fixed modes, one mtime, USTAR headers with a PAX header only where
  * USTAR cannot hold a path, link target or size. File contents are streamed from disk,
  * so memory stays constant whatever the sizes.
  *
@@ -106,6 +106,8 @@ function* header(item: NormalizedEntry, size: number, mtime: number): Generator<
   yield ustarHeader({
     name: base,
     prefix,
+    uid: entry.uid ?? 0,
+    gid: entry.gid ?? 0,
     mode: item.mode,
     size: size > USTAR_MAX_SIZE ? 0 : size,
     mtime,
@@ -150,6 +152,8 @@ function paxRecord(key: string, value: string): string {
 interface HeaderFields {
   readonly name: string
   readonly prefix?: string
+  readonly uid?: number
+  readonly gid?: number
   readonly mode: number
   readonly size: number
   readonly mtime: number
@@ -161,8 +165,8 @@ function ustarHeader(fields: HeaderFields): Uint8Array {
   const block = Buffer.alloc(BLOCK)
   block.write(fields.name, 0, 100, 'utf8')
   writeOctal(block, fields.mode, 100, 8)
-  writeOctal(block, 0, 108, 8) // uid
-  writeOctal(block, 0, 116, 8) // gid
+  writeOctal(block, fields.uid ?? 0, 108, 8)
+  writeOctal(block, fields.gid ?? 0, 116, 8)
   writeOctal(block, fields.size, 124, 12)
   writeOctal(block, fields.mtime, 136, 12)
   block.write('        ', 148, 8, 'latin1') // checksum placeholder
