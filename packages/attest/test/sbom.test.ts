@@ -46,6 +46,21 @@ function goBinary(): { subject: SbomSubject; components: ReturnType<typeof goMod
   }
 }
 
+/** The parts of a CycloneDX document these tests look at. */
+interface Document {
+  readonly specVersion: string
+  readonly serialNumber: string
+  readonly metadata: {
+    readonly timestamp?: string
+    readonly component: { readonly type: string; readonly purl: string }
+  }
+  readonly dependencies: readonly unknown[]
+}
+
+function documentOf(sbom: { document: unknown }): Document {
+  return sbom.document as Document
+}
+
 function componentsOf(document: Readonly<Record<string, unknown>>) {
   return document.components as {
     purl: string
@@ -58,7 +73,7 @@ describe('buildSbom', () => {
   it('describes a Go binary: the binary as metadata component, module purls and hashes', async () => {
     const { subject, components } = goBinary()
     const sbom = await buildSbom(subject, components, { env })
-    const document = sbom.document as Record<string, any>
+    const document = documentOf(sbom)
     expect(document.specVersion).toBe('1.6')
     expect(document.serialNumber).toBe(sbomSerialNumber(subject.digest))
     expect(document.metadata.timestamp).toBe('2023-11-14T22:13:20.000Z')
@@ -140,7 +155,7 @@ describe('buildSbom', () => {
       [...crates, ...requires],
       { env },
     )
-    const document = sbom.document as Record<string, any>
+    const document = documentOf(sbom)
     expect(document.metadata.component.purl).toBe(
       'pkg:pypi/time-py@0.3.0?file_name=time_py-0.3.0-cp39-abi3-manylinux_2_17_x86_64.whl',
     )
@@ -178,7 +193,7 @@ describe('buildSbom', () => {
       [base, binary],
       { env },
     )
-    const imageDoc = image.document as Record<string, any>
+    const imageDoc = documentOf(image)
     expect(imageDoc.metadata.component.type).toBe('container')
     expect(imageDoc.metadata.component.purl).toBe(
       `pkg:oci/time-server-go@${digest('index').replace(':', '%3A')}?repository_url=127.0.0.1%3A5000%2Facme%2Ftime-server-go`.replace(
@@ -215,7 +230,7 @@ describe('buildSbom', () => {
       ],
       { env },
     )
-    const chartDoc = chart.document as Record<string, any>
+    const chartDoc = documentOf(chart)
     expect(chartDoc.metadata.component.purl).toBe(
       `pkg:oci/time@${digest('chart')}?repository_url=127.0.0.1%3A5000%2Facme%2Fcharts%2Ftime&tag=0.4.0_build.1`,
     )
@@ -314,7 +329,7 @@ describe('buildSbom', () => {
 describe('validateSbom', () => {
   it('rejects documents that break the CycloneDX 1.6 schema, naming the problem', async () => {
     const { subject, components } = goBinary()
-    const document = (await buildSbom(subject, components, { env })).document as Record<string, any>
+    const { document } = await buildSbom(subject, components, { env })
     const broken = { ...document, components: [{ type: 'gadget', name: 'x' }] }
     const error = await validateSbom(JSON.stringify(broken), 'broken.cdx.json').catch((e: unknown) => e)
     expect(isAttestError(error) && error.code).toBe('ATTEST_SBOM_INVALID')

@@ -71,7 +71,8 @@ export function parseStatement(payload: Uint8Array, where: string): Statement {
     Array.isArray(value.subject) &&
     value.subject.length > 0 &&
     value.subject.every((s) => isDigest(`sha256:${(s as Partial<StatementSubject>)?.digest?.sha256}`))
-  const knownType = value._type === STATEMENT_TYPE || (value._type as string) === LEGACY_STATEMENT_TYPE
+  const type: unknown = value._type
+  const knownType = type === STATEMENT_TYPE || type === LEGACY_STATEMENT_TYPE
   if (!knownType || typeof value.predicateType !== 'string' || !subjectsValid) {
     throw new AttestError(
       'ATTEST_BUNDLE_INVALID',
