@@ -82,12 +82,18 @@ function sizeMismatch(where: string, expected: Descriptor, got: number, how: str
   return new OciError(
     'OCI_SIZE_MISMATCH',
     `${where}: expected ${expected.size} bytes for ${expected.digest}, got ${how} ${got}`,
-    { hint: 'the descriptor size is wrong or the content was truncated; rebuild the manifest or re-push the blob' },
+    {
+      hint: 'the descriptor size is wrong or the content was truncated; rebuild the manifest or re-push the blob',
+    },
   )
 }
 
 /** Reads a whole stream into memory, refusing more than `limit` bytes. For manifests and small blobs only. */
-export async function readAll(stream: AsyncIterable<Uint8Array>, limit: number, onOverflow: () => Error): Promise<Buffer> {
+export async function readAll(
+  stream: AsyncIterable<Uint8Array>,
+  limit: number,
+  onOverflow: () => Error,
+): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {

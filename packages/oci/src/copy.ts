@@ -2,8 +2,8 @@ import { Readable } from 'node:stream'
 import { isDigest } from '@polyship/core'
 import { skip } from './blob-stream.ts'
 import { OciError } from './errors.ts'
-import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
 import { LayoutStore } from './layout/layout-store.ts'
+import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
 import { RegistryStore } from './registry/registry-store.ts'
 import type { BlobSource, OciStore, PublishOutcome } from './store.ts'
 
@@ -22,7 +22,12 @@ export interface CopyOptions {
  * something incomplete. Anything the destination already holds by digest is skipped
  * with its whole subtree; blobs between two repositories of one registry are mounted.
  */
-export async function copyImage(from: OciStore, to: OciStore, ref: string, options: CopyOptions = {}): Promise<PublishOutcome> {
+export async function copyImage(
+  from: OciStore,
+  to: OciStore,
+  ref: string,
+  options: CopyOptions = {},
+): Promise<PublishOutcome> {
   const root = await from.resolve(ref)
   if (root === undefined) {
     throw new OciError('OCI_MANIFEST_UNKNOWN', `copy ${from.location} ${ref}: not found in the source`, {
@@ -71,7 +76,12 @@ function sourceOf(from: OciStore, blob: Descriptor): BlobSource {
 }
 
 function sameRegistry(from: OciStore, to: OciStore): from is RegistryStore {
-  return from instanceof RegistryStore && to instanceof RegistryStore && from.registry === to.registry && from.repository !== to.repository
+  return (
+    from instanceof RegistryStore &&
+    to instanceof RegistryStore &&
+    from.registry === to.registry &&
+    from.repository !== to.repository
+  )
 }
 
 /** Runs at most `max` of the given tasks at once. */

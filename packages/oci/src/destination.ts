@@ -8,7 +8,9 @@ import type { OciStore } from './store.ts'
 /** The hosts of registry destinations marked `insecure`, for `RegistryClientOptions.insecureHosts`. */
 export function insecureHostsOf(destinations: readonly ImageDestination[]): string[] {
   return destinations.flatMap((d) =>
-    d.type === 'registry' && d.insecure === true ? [parseReference(d.repository, 'destination repository').registry] : [],
+    d.type === 'registry' && d.insecure === true
+      ? [parseReference(d.repository, 'destination repository').registry]
+      : [],
   )
 }
 
@@ -19,11 +21,17 @@ export function insecureHostsOf(destinations: readonly ImageDestination[]): stri
  */
 export function openStore(
   destination: ImageDestination,
-  options: { readonly baseDir: string; readonly client?: RegistryClient; readonly clientOptions?: RegistryClientOptions },
+  options: {
+    readonly baseDir: string
+    readonly client?: RegistryClient
+    readonly clientOptions?: RegistryClientOptions
+  },
 ): OciStore {
   switch (destination.type) {
     case 'oci-layout':
-      return new LayoutStore(isAbsolute(destination.path) ? destination.path : join(options.baseDir, destination.path))
+      return new LayoutStore(
+        isAbsolute(destination.path) ? destination.path : join(options.baseDir, destination.path),
+      )
     case 'registry': {
       const ref = parseReference(destination.repository, 'destination repository')
       const client =

@@ -1,5 +1,5 @@
 export { type CopyOptions, copyImage } from './copy.ts'
-export { type OciDeps, nodeDeps } from './deps.ts'
+export { nodeDeps, type OciDeps } from './deps.ts'
 export { insecureHostsOf, openStore } from './destination.ts'
 export { OciError, type OciErrorCode } from './errors.ts'
 export { LayoutStore } from './layout/layout-store.ts'
@@ -23,8 +23,8 @@ export {
   isIndexMediaType,
   isManifestMediaType,
   MANIFEST_ACCEPT,
-  MEDIA_TYPES,
   type ManifestMediaType,
+  MEDIA_TYPES,
   REF_NAME_ANNOTATION,
 } from './media-types.ts'
 export {
@@ -54,3 +54,4 @@ export type {
   PutManifestOptions,
   ReferrerStore,
 } from './store.ts'
+export { rejectConflict } from './store.ts'

@@ -1,6 +1,6 @@
 import { type Digest, isDigest, type Platform, sha256 } from '@polyship/core'
 import { OciError } from './errors.ts'
-import { isIndexMediaType, isManifestMediaType, MEDIA_TYPES, type ManifestMediaType } from './media-types.ts'
+import { isIndexMediaType, isManifestMediaType, type ManifestMediaType, MEDIA_TYPES } from './media-types.ts'
 
 /** Points at content by digest: a blob, a manifest or an index. */
 export interface Descriptor {
@@ -75,7 +75,9 @@ export function checkManifestSize(size: number, where: string): void {
     throw new OciError(
       'OCI_MANIFEST_TOO_LARGE',
       `${where}: manifest is ${size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit registries guarantee`,
-      { hint: 'move large data into a blob (a layer) and reference it by descriptor; keep annotations short' },
+      {
+        hint: 'move large data into a blob (a layer) and reference it by descriptor; keep annotations short',
+      },
     )
   }
 }
@@ -84,7 +86,11 @@ export function checkManifestSize(size: number, where: string): void {
  * Parses and checks manifest bytes. `declared` is the media type from a Content-Type
  * header or caller; when the document names its own `mediaType`, both must agree.
  */
-export function parseManifest(bytes: Uint8Array, declared: string | undefined, where: string): ParsedManifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  declared: string | undefined,
+  where: string,
+): ParsedManifest {
   checkManifestSize(bytes.length, where)
   let doc: unknown
   try {
@@ -95,16 +101,20 @@ export function parseManifest(bytes: Uint8Array, declared: string | undefined, w
       cause: error,
     })
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad(where, 'manifest is not a JSON object')
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw bad(where, 'manifest is not a JSON object')
   const record = doc as Record<string, unknown>
-  if (record.schemaVersion !== 2) throw bad(where, `schemaVersion is ${JSON.stringify(record.schemaVersion)}, expected 2`)
+  if (record.schemaVersion !== 2)
+    throw bad(where, `schemaVersion is ${JSON.stringify(record.schemaVersion)}, expected 2`)
   const own = record.mediaType
   if (own !== undefined && declared !== undefined && own !== declared && isManifestMediaType(declared)) {
     throw bad(where, `mediaType "${String(own)}" differs from the declared "${declared}"`)
   }
-  const mediaType = own ?? declared ?? ('manifests' in record ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest)
+  const mediaType =
+    own ?? declared ?? ('manifests' in record ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest)
   if (!isManifestMediaType(mediaType)) throw bad(where, `"${String(mediaType)}" is not a manifest media type`)
-  const subject = record.subject === undefined ? undefined : parseDescriptor(record.subject, `${where} subject`)
+  const subject =
+    record.subject === undefined ? undefined : parseDescriptor(record.subject, `${where} subject`)
   const common = {
     ...(typeof record.artifactType === 'string' ? { artifactType: record.artifactType } : {}),
     ...(subject === undefined ? {} : { subject }),
@@ -125,7 +135,8 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   if (typeof value !== 'object' || value === null) throw bad(where, 'descriptor is not an object')
   const d = value as Record<string, unknown>
   if (typeof d.mediaType !== 'string' || d.mediaType === '') throw bad(where, 'descriptor has no mediaType')
-  if (!isDigest(d.digest)) throw bad(where, `descriptor digest ${JSON.stringify(d.digest)} is not a sha256 digest`)
+  if (!isDigest(d.digest))
+    throw bad(where, `descriptor digest ${JSON.stringify(d.digest)} is not a sha256 digest`)
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
     throw bad(where, `descriptor size ${JSON.stringify(d.size)} is not a non-negative integer`)
   }
@@ -160,7 +171,9 @@ function isStringMap(value: unknown): value is Record<string, string> {
 
 /** What a manifest points at: its config and layers, or an index's manifests. */
 export function childrenOf(parsed: ParsedManifest): readonly Descriptor[] {
-  return parsed.kind === 'index' ? parsed.index.manifests : [parsed.manifest.config, ...parsed.manifest.layers]
+  return parsed.kind === 'index'
+    ? parsed.index.manifests
+    : [parsed.manifest.config, ...parsed.manifest.layers]
 }
 
 export function subjectOf(parsed: ParsedManifest): Descriptor | undefined {
@@ -183,7 +196,11 @@ export function referrerManifest(options: {
     artifactType: options.artifactType,
     config: EMPTY_DESCRIPTOR,
     layers: options.layers,
-    subject: { mediaType: options.subject.mediaType, digest: options.subject.digest, size: options.subject.size },
+    subject: {
+      mediaType: options.subject.mediaType,
+      digest: options.subject.digest,
+      size: options.subject.size,
+    },
     ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
   })
 }

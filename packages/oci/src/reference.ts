@@ -16,15 +16,22 @@ const MAX_NAME_LENGTH = 255
 const TAG = /^[\w][\w.-]{0,127}$/
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`)
+const DOMAIN = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`,
+)
 
 function invalid(text: string, where: string, problem: string, hint: string): OciError {
-  return new OciError('OCI_REFERENCE_INVALID', `${where}: "${text}" is not a valid image reference: ${problem}`, {
-    hint,
-  })
+  return new OciError(
+    'OCI_REFERENCE_INVALID',
+    `${where}: "${text}" is not a valid image reference: ${problem}`,
+    {
+      hint,
+    },
+  )
 }
 
-const FORMAT_HINT = 'write references as registry/repository[:tag][@sha256:<hex>], e.g. ghcr.io/acme/server:1.2.0'
+const FORMAT_HINT =
+  'write references as registry/repository[:tag][@sha256:<hex>], e.g. ghcr.io/acme/server:1.2.0'
 
 /**
  * Parses `host[:port]/repo[:tag][@digest]`. A first component without `.` or `:` (and not
@@ -62,12 +69,18 @@ function splitName(name: string, text: string, where: string): { registry: strin
   const slash = name.indexOf('/')
   const first = slash === -1 ? name : name.slice(0, slash)
   const isDomain =
-    slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
+    slash !== -1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
   let registry = isDomain ? first : DOCKER_HUB
   let repository = isDomain ? name.slice(slash + 1) : name
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB
   if (!DOMAIN.test(registry)) {
-    throw invalid(text, where, `"${registry}" is not a registry host`, 'a registry is a host name or IP with optional :port')
+    throw invalid(
+      text,
+      where,
+      `"${registry}" is not a registry host`,
+      'a registry is a host name or IP with optional :port',
+    )
   }
   if (repository === '') throw invalid(text, where, 'the repository is empty', FORMAT_HINT)
   if (repository !== repository.toLowerCase()) {
@@ -89,7 +102,12 @@ function splitName(name: string, text: string, where: string): { registry: strin
   }
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`
   if (registry.length + 1 + repository.length > MAX_NAME_LENGTH) {
-    throw invalid(text, where, `the name is longer than ${MAX_NAME_LENGTH} characters`, 'use a shorter repository path')
+    throw invalid(
+      text,
+      where,
+      `the name is longer than ${MAX_NAME_LENGTH} characters`,
+      'use a shorter repository path',
+    )
   }
   return { registry, repository }
 }

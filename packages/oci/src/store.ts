@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Digest } from '@polyship/core'
+import { OciError } from './errors.ts'
 import type { Descriptor, ManifestContent } from './manifest.ts'
 
 /**
@@ -84,4 +85,21 @@ export interface AttachOutcome {
 export interface OciStore extends BlobStore, ManifestStore, ReferrerStore {
   /** Where this store is, for messages and release records: `ghcr.io/acme/app` or `oci-layout:dist/oci`. */
   readonly location: string
+}
+
+/**
+ * Turns a `conflict` outcome into OCI_TAG_CONFLICT (published versions are immutable);
+ * other outcomes pass through.
+ */
+export function rejectConflict(
+  outcome: PublishOutcome,
+): Exclude<PublishOutcome, { readonly status: 'conflict' }> {
+  if (outcome.status !== 'conflict') return outcome
+  throw new OciError(
+    'OCI_TAG_CONFLICT',
+    `${outcome.location} already points at ${outcome.existing}, not ${outcome.descriptor.digest}; a published version is immutable`,
+    {
+      hint: 'release a new version (add a changeset) instead of overwriting this one; moving tags like latest need moveTag',
+    },
+  )
 }

@@ -33,7 +33,7 @@ describe('parseReference', () => {
   })
 
   it('splits registry, repository, tag and digest', () => {
-    expect(parseReference('localhost:5000/acme/app:1.0@sha256:' + 'a'.repeat(64))).toEqual({
+    expect(parseReference(`localhost:5000/acme/app:1.0@sha256:${'a'.repeat(64)}`)).toEqual({
       registry: 'localhost:5000',
       repository: 'acme/app',
       tag: '1.0',

@@ -31,9 +31,13 @@ export async function initLayout(dir: string): Promise<void> {
   })
   if (layout === undefined) await writeAtomic(join(dir, OCI_LAYOUT_FILE), LAYOUT_CONTENT)
   else if (!/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {
-    throw new OciError('OCI_LAYOUT_INVALID', `${join(dir, OCI_LAYOUT_FILE)}: unsupported layout ${layout.trim()}`, {
-      hint: 'polyship writes OCI image layout 1.0.0; use an empty directory',
-    })
+    throw new OciError(
+      'OCI_LAYOUT_INVALID',
+      `${join(dir, OCI_LAYOUT_FILE)}: unsupported layout ${layout.trim()}`,
+      {
+        hint: 'polyship writes OCI image layout 1.0.0; use an empty directory',
+      },
+    )
   }
 }
 
@@ -66,10 +70,14 @@ export async function readIndex(dir: string): Promise<LayoutIndex> {
       ...(doc.annotations === undefined ? {} : { annotations: doc.annotations }),
     }
   } catch (error) {
-    throw new OciError('OCI_LAYOUT_INVALID', `${file} is not a valid OCI index: ${(error as Error).message}`, {
-      hint: 'restore it from another copy or delete the layout directory and publish again',
-      cause: error,
-    })
+    throw new OciError(
+      'OCI_LAYOUT_INVALID',
+      `${file} is not a valid OCI index: ${(error as Error).message}`,
+      {
+        hint: 'restore it from another copy or delete the layout directory and publish again',
+        cause: error,
+      },
+    )
   }
 }
 

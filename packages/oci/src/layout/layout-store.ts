@@ -106,7 +106,8 @@ export class LayoutStore implements OciStore {
     if (tag === undefined) return { status: 'published', location, descriptor }
     return this.#update<PublishOutcome>((index) => {
       const current = index.manifests.find((d) => tagOf(d) === tag)
-      if (current?.digest === descriptor.digest) return [undefined, { status: 'unchanged', location, descriptor }]
+      if (current?.digest === descriptor.digest)
+        return [undefined, { status: 'unchanged', location, descriptor }]
       if (current !== undefined && options.moveTag !== true) {
         return [undefined, { status: 'conflict', location, descriptor, existing: current.digest }]
       }
@@ -120,9 +121,13 @@ export class LayoutStore implements OciStore {
     const parsed = parseManifest(content.bytes, content.mediaType, where)
     for (const child of childrenOf(parsed)) {
       if (!(await this.hasBlob(child.digest))) {
-        throw new OciError('OCI_MANIFEST_BLOB_UNKNOWN', `${where}: references ${child.digest} (${child.mediaType}), which is not in the layout`, {
-          hint: 'push every blob (config, layers) and child manifest before the manifest that references it',
-        })
+        throw new OciError(
+          'OCI_MANIFEST_BLOB_UNKNOWN',
+          `${where}: references ${child.digest} (${child.mediaType}), which is not in the layout`,
+          {
+            hint: 'push every blob (config, layers) and child manifest before the manifest that references it',
+          },
+        )
       }
     }
     await this.pushBlob(descriptor, content.bytes)
@@ -149,7 +154,9 @@ export class LayoutStore implements OciStore {
     if (!isDigest(tagOrDigest)) {
       const tag = parseTag(tagOrDigest, `tag for ${this.location}`)
       const entry = index.manifests.find((d) => tagOf(d) === tag)
-      return entry === undefined ? undefined : { mediaType: entry.mediaType, digest: entry.digest, size: entry.size }
+      return entry === undefined
+        ? undefined
+        : { mediaType: entry.mediaType, digest: entry.digest, size: entry.size }
     }
     const listed = index.manifests.find((d) => d.digest === tagOrDigest)
     if (listed !== undefined) return { mediaType: listed.mediaType, digest: listed.digest, size: listed.size }
@@ -204,7 +211,9 @@ export class LayoutStore implements OciStore {
   }
 
   /** Read-modify-write of index.json under the layout lock; `change` returns the new index (or none) and a result. */
-  async #update<T>(change: (index: LayoutIndex) => Promise<[LayoutIndex | undefined, T]> | [LayoutIndex | undefined, T]): Promise<T> {
+  async #update<T>(
+    change: (index: LayoutIndex) => Promise<[LayoutIndex | undefined, T]> | [LayoutIndex | undefined, T],
+  ): Promise<T> {
     await this.#init()
     return withLock(join(this.dir, 'index.json.lock'), async () => {
       const [next, result] = await change(await readIndex(this.dir))
@@ -214,14 +223,18 @@ export class LayoutStore implements OciStore {
   }
 
   #init(): Promise<void> {
-    this.#initialized ??= mkdir(this.dir, { recursive: true }).then(() => withLock(join(this.dir, 'index.json.lock'), async () => {
-      await initLayout(this.dir)
-      const index = await readIndex(this.dir)
-      if (index.raw.length === 0) await writeIndex(this.dir, index)
-    })).catch((error: unknown) => {
-      this.#initialized = undefined
-      throw error
-    })
+    this.#initialized ??= mkdir(this.dir, { recursive: true })
+      .then(() =>
+        withLock(join(this.dir, 'index.json.lock'), async () => {
+          await initLayout(this.dir)
+          const index = await readIndex(this.dir)
+          if (index.raw.length === 0) await writeIndex(this.dir, index)
+        }),
+      )
+      .catch((error: unknown) => {
+        this.#initialized = undefined
+        throw error
+      })
     return this.#initialized
   }
 }

@@ -38,9 +38,13 @@ async function holdFileLock<T>(lockFile: string, fn: () => Promise<T>, timeoutMs
       continue
     }
     if (Date.now() > deadline) {
-      throw new OciError('OCI_LAYOUT_LOCKED', `${lockFile} has been held by process ${owner || '?'} for over ${timeoutMs} ms`, {
-        hint: 'another polyship run is writing this layout; wait for it, or delete the lock file if that process is gone',
-      })
+      throw new OciError(
+        'OCI_LAYOUT_LOCKED',
+        `${lockFile} has been held by process ${owner || '?'} for over ${timeoutMs} ms`,
+        {
+          hint: 'another polyship run is writing this layout; wait for it, or delete the lock file if that process is gone',
+        },
+      )
     }
     await delay(wait + Math.random() * wait)
   }

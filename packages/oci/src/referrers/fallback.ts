@@ -17,7 +17,11 @@ export function fallbackTag(subject: Digest): string {
   return `sha256-${digestHex(subject)}`
 }
 
-export const EMPTY_REFERRERS: ImageIndex = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [] }
+export const EMPTY_REFERRERS: ImageIndex = {
+  schemaVersion: 2,
+  mediaType: MEDIA_TYPES.ociIndex,
+  manifests: [],
+}
 
 /** Parses a referrer manifest and returns it with its subject; a manifest without subject is refused. */
 export function parseReferrer(
@@ -27,9 +31,13 @@ export function parseReferrer(
   const parsed = parseManifest(content.bytes, content.mediaType, where)
   const subject = subjectOf(parsed)
   if (subject === undefined) {
-    throw new OciError('OCI_MANIFEST_INVALID', `${where}: a referrer needs a "subject" pointing at what it refers to`, {
-      hint: 'build it with referrerManifest({ subject, artifactType, layers })',
-    })
+    throw new OciError(
+      'OCI_MANIFEST_INVALID',
+      `${where}: a referrer needs a "subject" pointing at what it refers to`,
+      {
+        hint: 'build it with referrerManifest({ subject, artifactType, layers })',
+      },
+    )
   }
   return { parsed, subject, entry: referrerEntry(parsed, content) }
 }
@@ -37,7 +45,8 @@ export function parseReferrer(
 /** The descriptor listed for a referrer: artifactType (or config media type) and annotations copied. */
 function referrerEntry(parsed: ParsedManifest, content: ManifestContent): Descriptor {
   const doc = parsed.kind === 'index' ? parsed.index : parsed.manifest
-  const artifactType = doc.artifactType ?? (parsed.kind === 'manifest' ? parsed.manifest.config.mediaType : undefined)
+  const artifactType =
+    doc.artifactType ?? (parsed.kind === 'manifest' ? parsed.manifest.config.mediaType : undefined)
   return {
     ...descriptorOf(content),
     ...(artifactType === undefined ? {} : { artifactType }),
@@ -51,7 +60,10 @@ export function withReferrer(index: ImageIndex, entry: Descriptor): ManifestCont
   return encodeManifest({ ...EMPTY_REFERRERS, manifests: [...index.manifests, entry] })
 }
 
-export function filterReferrers(descriptors: readonly Descriptor[], artifactType: string | undefined): Descriptor[] {
+export function filterReferrers(
+  descriptors: readonly Descriptor[],
+  artifactType: string | undefined,
+): Descriptor[] {
   return descriptors.filter((d) => artifactType === undefined || d.artifactType === artifactType)
 }
 
@@ -59,9 +71,13 @@ export function filterReferrers(descriptors: readonly Descriptor[], artifactType
 export function parseReferrersIndex(content: ManifestContent, where: string): ImageIndex {
   const parsed = parseManifest(content.bytes, content.mediaType, where)
   if (parsed.kind !== 'index') {
-    throw new OciError('OCI_MANIFEST_INVALID', `${where}: the referrers tag points at a ${parsed.mediaType}, not an index`, {
-      hint: 'the sha256-<hex> tag is reserved for the referrers fallback; delete or rename what is there',
-    })
+    throw new OciError(
+      'OCI_MANIFEST_INVALID',
+      `${where}: the referrers tag points at a ${parsed.mediaType}, not an index`,
+      {
+        hint: 'the sha256-<hex> tag is reserved for the referrers fallback; delete or rename what is there',
+      },
+    )
   }
   return parsed.index
 }

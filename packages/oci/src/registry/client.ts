@@ -1,4 +1,4 @@
-import { type OciDeps, nodeDeps } from '../deps.ts'
+import { nodeDeps, type OciDeps } from '../deps.ts'
 import { OciError } from '../errors.ts'
 import { type ImageReference, parseReference } from '../reference.ts'
 import { HostAuth, type Scope } from './auth/authenticator.ts'
@@ -15,7 +15,14 @@ import {
   send,
 } from './http.ts'
 import { RegistryStore } from './registry-store.ts'
-import { backoffMs, DEFAULT_RETRY, isRetryableError, isRetryableStatus, type RetryPolicy, retryAfterMs } from './retry.ts'
+import {
+  backoffMs,
+  DEFAULT_RETRY,
+  isRetryableError,
+  isRetryableStatus,
+  type RetryPolicy,
+  retryAfterMs,
+} from './retry.ts'
 import { checkScheme, registryOrigin, shownUrl } from './url.ts'
 
 export interface RegistryClientOptions {
@@ -68,6 +75,7 @@ export class RegistryClient {
   readonly #credentials: ExplicitCredentials
   readonly #agents: Agents = createAgents()
   readonly #hosts = new Map<string, Host>()
+  readonly #queues = new Map<string, Promise<unknown>>()
 
   constructor(options: RegistryClientOptions = {}) {
     this.deps = { ...nodeDeps, ...options.deps }
@@ -81,6 +89,18 @@ export class RegistryClient {
   repository(name: string | ImageReference): RegistryStore {
     const ref = typeof name === 'string' ? parseReference(name) : name
     return new RegistryStore(this, ref.registry, ref.repository)
+  }
+
+  /** Runs tasks with the same key one after another (read-modify-write of shared registry state). */
+  serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(key) ?? Promise.resolve()
+    const result = previous.catch(() => undefined).then(task)
+    const tail = result.catch(() => undefined)
+    this.#queues.set(key, tail)
+    void tail.then(() => {
+      if (this.#queues.get(key) === tail) this.#queues.delete(key)
+    })
+    return result
   }
 
   /** Closes idle keep-alive connections. */
@@ -110,7 +130,11 @@ export class RegistryClient {
       if (res === 'retry') continue
       if (res.status === 401) {
         if (reauthenticated) {
+          const challenge = parseChallenge(header(res, 'www-authenticate'))
           await discard(res)
+          if (challenge?.scheme === 'bearer' && challenge.error === 'insufficient_scope') {
+            throw await host.auth.denied(request.what)
+          }
           throw await host.auth.unauthorized(request.what)
         }
         reauthenticated = true
@@ -130,7 +154,14 @@ export class RegistryClient {
   async transport(request: HttpRequest, what: string): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.#attempt(
-        { method: request.method, target: request.url, headers: request.headers, scopes: [], what, ...(request.body === undefined ? {} : { body: request.body }) },
+        {
+          method: request.method,
+          target: request.url,
+          headers: request.headers,
+          scopes: [],
+          what,
+          ...(request.body === undefined ? {} : { body: request.body }),
+        },
         request.url,
         request.url.origin,
         undefined,
@@ -144,9 +175,13 @@ export class RegistryClient {
   async waitBeforeRetry(attempt: number, res: HttpResponse | undefined, what: string): Promise<void> {
     const after = res === undefined ? undefined : retryAfterMs(header(res, 'retry-after'), this.deps.now())
     if (after !== undefined && after > this.retry.maxRetryAfterMs) {
-      throw new OciError('OCI_UNAVAILABLE', `${what}: registry asked to retry after ${Math.round(after / 1000)} s`, {
-        hint: 'the registry is rate-limiting or down for maintenance; run again later',
-      })
+      throw new OciError(
+        'OCI_UNAVAILABLE',
+        `${what}: registry asked to retry after ${Math.round(after / 1000)} s`,
+        {
+          hint: 'the registry is rate-limiting or down for maintenance; run again later',
+        },
+      )
     }
     await this.deps.sleep(after ?? backoffMs(attempt, this.retry, this.deps.random))
   }
@@ -155,7 +190,10 @@ export class RegistryClient {
     return new OciError(
       'OCI_UNAVAILABLE',
       `${what}: connection failed after ${this.retry.attempts} tries (${cause instanceof Error ? cause.message : String(cause)})`,
-      { hint: 'check that the registry is reachable; polyship resumes where it stopped when run again', cause },
+      {
+        hint: 'check that the registry is reachable; polyship resumes where it stopped when run again',
+        cause,
+      },
     )
   }
 
@@ -193,7 +231,12 @@ export class RegistryClient {
       const headers: Record<string, string> = { 'user-agent': 'polyship', ...request.headers }
       if (authorization !== undefined && url.origin === origin) headers.authorization = authorization
       const res = await send(
-        { method: request.method, url, headers, ...(request.body === undefined ? {} : { body: request.body }) },
+        {
+          method: request.method,
+          url,
+          headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+        },
         this.#agents,
       )
       this.deps.reporter.emit({
@@ -237,7 +280,13 @@ export class RegistryClient {
     const url = new URL('/v2/', host.origin)
     const what = `contact registry ${registry}`
     for (let attempt = 0; ; attempt++) {
-      const res = await this.#attempt({ method: 'GET', target: url, scopes: [], what }, url, host.origin, undefined, attempt)
+      const res = await this.#attempt(
+        { method: 'GET', target: url, scopes: [], what },
+        url,
+        host.origin,
+        undefined,
+        attempt,
+      )
       if (res === 'retry') continue
       await discard(res)
       if (res.status === 401) {
@@ -248,7 +297,10 @@ export class RegistryClient {
       throw new OciError(
         res.status === 404 ? 'OCI_REGISTRY_ERROR' : 'OCI_UNAVAILABLE',
         `${what}: ${shownUrl(url)} answered ${res.status}`,
-        { hint: res.status === 404 ? `${registry} does not serve the OCI distribution API (/v2/)` : 'retry later' },
+        {
+          hint:
+            res.status === 404 ? `${registry} does not serve the OCI distribution API (/v2/)` : 'retry later',
+        },
       )
     }
   }

@@ -13,9 +13,9 @@ import {
 import { isManifestMediaType, MANIFEST_ACCEPT } from '../media-types.ts'
 import { parseTag } from '../reference.ts'
 import {
+  EMPTY_REFERRERS,
   fallbackTag,
   filterReferrers,
-  EMPTY_REFERRERS,
   parseReferrer,
   parseReferrersIndex,
   withReferrer,
@@ -36,7 +36,7 @@ import { registryError } from './registry-error.ts'
 import { isRetryableError } from './retry.ts'
 import { uploadBlob } from './upload.ts'
 
-const FALLBACK_UPDATE_TRIES = 5
+const FALLBACK_UPDATE_TRIES = 8
 
 /** One repository of a registry, as an OciStore. Get one from `RegistryClient.repository(name)`. */
 export class RegistryStore implements OciStore {
@@ -57,16 +57,26 @@ export class RegistryStore implements OciStore {
   }
 
   async hasBlob(digest: Digest): Promise<boolean> {
-    const res = await this.#send('HEAD', `/blobs/${digest}`, this.#pull, `check blob ${digest} in ${this.location}`, {
-      redirects: true,
-    })
+    const res = await this.#send(
+      'HEAD',
+      `/blobs/${digest}`,
+      this.#pull,
+      `check blob ${digest} in ${this.location}`,
+      {
+        redirects: true,
+      },
+    )
     await discard(res)
     if (res.status === 200) return true
     if (res.status === 404) return false
     throw await registryError(res, `check blob ${digest} in ${this.location}`)
   }
 
-  async pushBlob(descriptor: Descriptor, source: BlobSource, options: PushBlobOptions = {}): Promise<BlobOutcome> {
+  async pushBlob(
+    descriptor: Descriptor,
+    source: BlobSource,
+    options: PushBlobOptions = {},
+  ): Promise<BlobOutcome> {
     if (await this.hasBlob(descriptor.digest)) return 'exists'
     const mountFrom = options.mountFrom === this.repository ? undefined : options.mountFrom
     return uploadBlob(
@@ -156,7 +166,11 @@ export class RegistryStore implements OciStore {
   }
 
   /** PUTs manifest bytes under a digest or tag; returns the OCI-Subject header (referrers API present). */
-  async #putManifest(content: ManifestContent, descriptor: Descriptor, reference: string): Promise<string | undefined> {
+  async #putManifest(
+    content: ManifestContent,
+    descriptor: Descriptor,
+    reference: string,
+  ): Promise<string | undefined> {
     const what = `push manifest ${descriptor.digest} to ${this.location}${isDigest(reference) ? '' : `:${reference}`}`
     checkManifestSize(content.bytes.length, what)
     const res = await this.#send('PUT', `/manifests/${reference}`, this.#push, what, {
@@ -167,9 +181,13 @@ export class RegistryStore implements OciStore {
     await discard(res)
     const echoed = header(res, 'docker-content-digest')
     if (echoed !== undefined && echoed !== descriptor.digest) {
-      throw new OciError('OCI_DIGEST_MISMATCH', `${what}: registry stored ${echoed} instead of ${descriptor.digest}`, {
-        hint: 'the registry rewrote the manifest (e.g. converted it); push to a registry that stores OCI manifests as is',
-      })
+      throw new OciError(
+        'OCI_DIGEST_MISMATCH',
+        `${what}: registry stored ${echoed} instead of ${descriptor.digest}`,
+        {
+          hint: 'the registry rewrote the manifest (e.g. converted it); push to a registry that stores OCI manifests as is',
+        },
+      )
     }
     return header(res, 'oci-subject')
   }
@@ -193,17 +211,26 @@ export class RegistryStore implements OciStore {
       res.body.destroy()
       checkManifestSize(declaredSize, what)
     }
-    const bytes = await readAll(res.body, MAX_MANIFEST_BYTES, () =>
-      new OciError('OCI_MANIFEST_TOO_LARGE', `${what}: manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, {
-        hint: 'the registry serves a manifest larger than registries must accept; it is refused',
-      }),
+    const bytes = await readAll(
+      res.body,
+      MAX_MANIFEST_BYTES,
+      () =>
+        new OciError('OCI_MANIFEST_TOO_LARGE', `${what}: manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, {
+          hint: 'the registry serves a manifest larger than registries must accept; it is refused',
+        }),
     )
     const actual = sha256(bytes)
-    const expected = isDigest(reference) ? reference : (header(res, 'docker-content-digest') as Digest | undefined)
+    const expected = isDigest(reference)
+      ? reference
+      : (header(res, 'docker-content-digest') as Digest | undefined)
     if (expected !== undefined && expected !== actual) throw digestMismatch(what, expected, actual)
     const contentType = header(res, 'content-type')?.split(';')[0]?.trim()
     const parsed = parseManifest(bytes, isManifestMediaType(contentType) ? contentType : undefined, what)
-    return { bytes, mediaType: parsed.mediaType, descriptor: { mediaType: parsed.mediaType, digest: actual, size: bytes.length } }
+    return {
+      bytes,
+      mediaType: parsed.mediaType,
+      descriptor: { mediaType: parsed.mediaType, digest: actual, size: bytes.length },
+    }
   }
 
   async resolve(tagOrDigest: string): Promise<Descriptor | undefined> {
@@ -231,7 +258,12 @@ export class RegistryStore implements OciStore {
     const tags: string[] = []
     let next: string | undefined = `/v2/${this.repository}/tags/list?n=1000`
     while (next !== undefined) {
-      const res = await this.client.request(this.registry, { method: 'GET', target: next, scopes: this.#pull, what })
+      const res = await this.client.request(this.registry, {
+        method: 'GET',
+        target: next,
+        scopes: this.#pull,
+        what,
+      })
       if (res.status === 404) {
         await discard(res)
         return []
@@ -244,12 +276,24 @@ export class RegistryStore implements OciStore {
     return tags.sort()
   }
 
+  /**
+   * Attaches are serialized per subject within this client: the tag fallback is a
+   * read-modify-write that distribution does not make conditional. Across processes the
+   * registry's ETag/If-Match is used where offered, and the update is read back.
+   */
   async attachReferrer(content: ManifestContent): Promise<AttachOutcome> {
+    const { subject } = parseReferrer(content, `referrer for ${this.location}`)
+    return this.client.serialize(`${this.location}@${subject.digest}`, () => this.#attach(content))
+  }
+
+  async #attach(content: ManifestContent): Promise<AttachOutcome> {
     const where = `referrer for ${this.location}`
     const { subject, entry } = parseReferrer(content, where)
     const descriptor = descriptorOf(content)
     const existed = (await this.resolve(descriptor.digest)) !== undefined
-    const subjectHeader = existed ? undefined : await this.#putManifest(content, descriptor, descriptor.digest)
+    const subjectHeader = existed
+      ? undefined
+      : await this.#putManifest(content, descriptor, descriptor.digest)
     if (subjectHeader !== undefined) return { descriptor, via: 'referrers-api', added: true }
     if (existed && (await this.#referrersApi(subject.digest)) !== undefined) {
       return { descriptor, via: 'referrers-api', added: false }
@@ -275,9 +319,13 @@ export class RegistryStore implements OciStore {
       await discard(res)
       // Without conditional PUT support a concurrent writer may have replaced our update: read it back.
     }
-    throw new OciError('OCI_REGISTRY_ERROR', `${where}: the referrers tag kept changing under concurrent updates`, {
-      hint: 'another process is attaching referrers to the same subject; run again',
-    })
+    throw new OciError(
+      'OCI_REGISTRY_ERROR',
+      `${where}: the referrers tag kept changing under concurrent updates`,
+      {
+        hint: 'another process is attaching referrers to the same subject; run again',
+      },
+    )
   }
 
   async listReferrers(subject: Digest, artifactType?: string): Promise<Descriptor[]> {
@@ -298,10 +346,17 @@ export class RegistryStore implements OciStore {
       return undefined
     }
     if (res.status !== 200) throw await registryError(res, what)
-    const bytes = await readAll(res.body, MAX_MANIFEST_BYTES, () =>
-      new OciError('OCI_MANIFEST_TOO_LARGE', `${what}: referrers index exceeds ${MAX_MANIFEST_BYTES} bytes`, {
-        hint: 'the subject has too many referrers for one page',
-      }),
+    const bytes = await readAll(
+      res.body,
+      MAX_MANIFEST_BYTES,
+      () =>
+        new OciError(
+          'OCI_MANIFEST_TOO_LARGE',
+          `${what}: referrers index exceeds ${MAX_MANIFEST_BYTES} bytes`,
+          {
+            hint: 'the subject has too many referrers for one page',
+          },
+        ),
     )
     const index = parseReferrersIndex({ bytes, mediaType: 'application/vnd.oci.image.index.v1+json' }, what)
     return filterReferrers(index.manifests, artifactType)
@@ -318,10 +373,17 @@ export class RegistryStore implements OciStore {
       return { index: EMPTY_REFERRERS, etag: undefined }
     }
     if (res.status !== 200) throw await registryError(res, what)
-    const bytes = await readAll(res.body, MAX_MANIFEST_BYTES, () =>
-      new OciError('OCI_MANIFEST_TOO_LARGE', `${what}: referrers index exceeds ${MAX_MANIFEST_BYTES} bytes`, {
-        hint: 'the subject has too many referrers for the tag fallback',
-      }),
+    const bytes = await readAll(
+      res.body,
+      MAX_MANIFEST_BYTES,
+      () =>
+        new OciError(
+          'OCI_MANIFEST_TOO_LARGE',
+          `${what}: referrers index exceeds ${MAX_MANIFEST_BYTES} bytes`,
+          {
+            hint: 'the subject has too many referrers for the tag fallback',
+          },
+        ),
     )
     const index = parseReferrersIndex({ bytes, mediaType: 'application/vnd.oci.image.index.v1+json' }, what)
     return { index, etag: header(res, 'etag') }

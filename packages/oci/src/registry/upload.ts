@@ -38,7 +38,8 @@ export async function uploadBlob(
     try {
       return await uploadOnce(target, descriptor, source, restart === 0 ? mountFrom : undefined, what)
     } catch (error) {
-      const restartable = error instanceof RestartUpload || (error instanceof OciError && error.code === 'OCI_UNAVAILABLE')
+      const restartable =
+        error instanceof RestartUpload || (error instanceof OciError && error.code === 'OCI_UNAVAILABLE')
       if (!restartable || restart + 1 >= client.retry.attempts) {
         if (error instanceof RestartUpload) {
           throw new OciError('OCI_UPLOAD_FAILED', `${what}: ${error.message}`, {
@@ -62,7 +63,8 @@ async function uploadOnce(
 ): Promise<BlobOutcome> {
   const { client, registry, repository } = target
   const push: Scope[] = [{ repository, actions: ['pull', 'push'] }]
-  const scopes: Scope[] = mountFrom === undefined ? push : [...push, { repository: mountFrom, actions: ['pull'] }]
+  const scopes: Scope[] =
+    mountFrom === undefined ? push : [...push, { repository: mountFrom, actions: ['pull'] }]
   const query =
     mountFrom === undefined ? '' : `?mount=${descriptor.digest}&from=${encodeURIComponent(mountFrom)}`
   const started = await client.request(registry, {
@@ -111,12 +113,14 @@ async function uploadOnce(
         retry: false,
       })
     } catch (error) {
-      if (!(error instanceof OciError && error.code === 'OCI_UNAVAILABLE') && !isRetryableError(error)) throw error
+      if (!(error instanceof OciError && error.code === 'OCI_UNAVAILABLE') && !isRetryableError(error))
+        throw error
     }
     if (res !== undefined && res.status === 202) {
       await discard(res)
       location = await sessionLocation(res, what)
       offset = rangeEnd(res) ?? end
+      failures = 0
       continue
     }
     if (res !== undefined && !isRetryableStatus(res.status)) {
@@ -132,7 +136,7 @@ async function uploadOnce(
     }
     await client.waitBeforeRetry(failures - 1, res, what)
     if (res !== undefined) await discard(res)
-    offset = await resumeOffset(target, location, what)
+    offset = await resumeOffset(target, location, what, offset)
   }
   const res = await client.request(registry, {
     method: 'PUT',
@@ -144,8 +148,17 @@ async function uploadOnce(
   return finish(res, descriptor.digest, what)
 }
 
-/** Asks the registry how much of the session it holds (`Range: 0-<last>`), to resume after it. */
-async function resumeOffset(target: UploadTarget, location: URL, what: string): Promise<number> {
+/**
+ * Asks the registry how much of the session it holds (`Range: 0-<last>`), to resume right
+ * after it. `confirmed` is what it acknowledged before; distribution writes `0-0` for an
+ * empty session too, which is read as 0 when nothing was acknowledged.
+ */
+async function resumeOffset(
+  target: UploadTarget,
+  location: URL,
+  what: string,
+  confirmed: number,
+): Promise<number> {
   const res = await target.client.request(target.registry, {
     method: 'GET',
     target: location,
@@ -153,8 +166,13 @@ async function resumeOffset(target: UploadTarget, location: URL, what: string): 
     what: `${what} (upload status)`,
   })
   await discard(res)
-  if (res.status !== 204 && res.status !== 202) throw new RestartUpload(`the upload session is gone (${res.status})`)
-  return rangeEnd(res) ?? 0
+  if (res.status !== 204 && res.status !== 202)
+    throw new RestartUpload(`the upload session is gone (${res.status})`)
+  const reported = rangeEnd(res) ?? confirmed
+  const offset = reported === 1 && confirmed === 0 && header(res, 'range')?.endsWith('0-0') ? 0 : reported
+  if (offset < confirmed)
+    throw new RestartUpload(`the registry holds ${offset} bytes after acknowledging ${confirmed}`)
+  return offset
 }
 
 /** The offset after a `Range: 0-<last>` header (the next byte to send). */

@@ -35,9 +35,13 @@ export function registryOrigin(registry: string, insecureHosts: readonly string[
 export function checkScheme(url: URL, insecureHosts: readonly string[], what: string): void {
   if (url.protocol === 'https:') return
   if (url.protocol === 'http:' && allowsPlainHttp(url.host, insecureHosts)) return
-  throw new OciError('OCI_INSECURE_REFUSED', `${what}: refusing to use ${url.protocol}//${url.host} without TLS`, {
-    hint: `plain HTTP is used only for loopback hosts; if ${url.host} is a trusted registry without TLS, mark it insecure (destination "insecure": true)`,
-  })
+  throw new OciError(
+    'OCI_INSECURE_REFUSED',
+    `${what}: refusing to use ${url.protocol}//${url.host} without TLS`,
+    {
+      hint: `plain HTTP is used only for loopback hosts; if ${url.host} is a trusted registry without TLS, mark it insecure (destination "insecure": true)`,
+    },
+  )
 }
 
 /** URL without query and fragment, for messages: upload URLs carry state tokens in the query. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
 
 /** What the proxy did with one request. */
-export type FaultAction = 'pass' | 'reset' | 'reset-mid-body' | 'unavailable'
+export type FaultAction = 'pass' | 'reset' | 'reset-mid-body' | 'reset-mid-response' | 'unavailable'
 
 export interface FaultProxyOptions {
   /** Where requests go: `http://127.0.0.1:5000`. */
@@ -14,9 +14,11 @@ export interface FaultProxyOptions {
   readonly unavailable?: number
   /** Probability, for requests with a body, of forwarding part of it then dropping both sides (default 0). */
   readonly resetMidBody?: number
+  /** Probability, for GET requests, of forwarding part of the response body then dropping the connection (default 0). */
+  readonly resetMidResponse?: number
   /** Retry-After seconds sent with 503s (default: none). */
   readonly retryAfterSeconds?: number
-  /** Never more than this many faults in a row, so every request gets through eventually (default 2). */
+  /** Never more than this many faults in a row among the requests faults apply to, so each gets through (default 2). */
   readonly maxConsecutiveFaults?: number
   /** Only requests this returns true for are subject to faults (default: all but `GET /v2/`). */
   readonly applies?: (method: string, path: string) => boolean
@@ -27,7 +29,12 @@ export interface FaultProxy {
   readonly host: string
   readonly url: string
   /** Every request seen, in arrival order, with the action taken. */
-  readonly log: readonly { readonly method: string; readonly path: string; readonly action: FaultAction; readonly range?: string }[]
+  readonly log: readonly {
+    readonly method: string
+    readonly path: string
+    readonly action: FaultAction
+    readonly range?: string
+  }[]
   stop(): Promise<void>
 }
 
@@ -54,13 +61,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (roll < reset) return 'reset'
     if (roll < reset + unavailable) return 'unavailable'
     if (roll < reset + unavailable + midBody) return 'reset-mid-body'
+    const midResponse = req.method === 'GET' ? (options.resetMidResponse ?? 0) : 0
+    if (roll < reset + unavailable + midBody + midResponse) return 'reset-mid-response'
     return 'pass'
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const action = decide(req)
-    consecutive = action === 'pass' ? 0 : consecutive + 1
     const path = new URL(req.url ?? '/', 'http://proxy').pathname
+    const action = decide(req)
+    if (applies(req.method ?? 'GET', path)) consecutive = action === 'pass' ? 0 : consecutive + 1
     const range = req.headers['content-range']
     log.push({ method: req.method ?? '', path, action, ...(range === undefined ? {} : { range }) })
     switch (action) {
@@ -71,14 +80,23 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         res.writeHead(503, {
           'content-type': 'application/json',
           connection: 'close',
-          ...(options.retryAfterSeconds === undefined ? {} : { 'retry-after': String(options.retryAfterSeconds) }),
+          ...(options.retryAfterSeconds === undefined
+            ? {}
+            : { 'retry-after': String(options.retryAfterSeconds) }),
         })
         res.end('{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}')
         req.resume()
         return
       case 'pass':
+        forward(req, res, target, {})
+        return
       case 'reset-mid-body':
-        forward(req, res, target, action === 'reset-mid-body' ? Math.floor(random() * Number(req.headers['content-length'])) : undefined)
+        forward(req, res, target, {
+          cutRequestAfter: Math.floor(random() * Number(req.headers['content-length'])),
+        })
+        return
+      case 'reset-mid-response':
+        forward(req, res, target, { cutResponseAt: random() })
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -94,26 +112,53 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 }
 
-/** Forwards one request; with `cutAfter`, drops both connections once that many body bytes went upstream. */
-function forward(req: IncomingMessage, res: ServerResponse, target: URL, cutAfter: number | undefined): void {
+/**
+ * Forwards one request. `cutRequestAfter`: drop both connections once that many request
+ * body bytes went upstream. `cutResponseAt`: drop the client connection after that
+ * fraction of a response body was relayed.
+ */
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: URL,
+  cut: { readonly cutRequestAfter?: number; readonly cutResponseAt?: number },
+): void {
   const upstream = request(
     { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(res)
+      const length = Number(answer.headers['content-length'] ?? 0)
+      if (cut.cutResponseAt === undefined || length === 0) {
+        answer.pipe(res)
+        return
+      }
+      const limit = Math.max(1, Math.floor(length * cut.cutResponseAt))
+      let relayed = 0
+      answer.on('data', (chunk: Buffer) => {
+        if (relayed >= limit) return
+        const part = chunk.subarray(0, limit - relayed)
+        relayed += part.length
+        res.write(part)
+        if (relayed >= limit) {
+          answer.destroy()
+          res.socket?.destroy()
+        }
+      })
+      answer.on('end', () => res.end())
     },
   )
   upstream.on('error', () => req.socket.destroy())
+  const cutAfter = cut.cutRequestAfter
   if (cutAfter === undefined) {
     req.pipe(upstream)
     return
   }
   let sent = 0
-  let cut = false
+  let stopped = false
   req.on('data', (chunk: Buffer) => {
-    if (cut) return
+    if (stopped) return
     if (sent + chunk.length >= cutAfter) {
-      cut = true
+      stopped = true
       upstream.write(chunk.subarray(0, cutAfter - sent))
       upstream.destroy()
       req.socket.destroy()
@@ -123,7 +168,7 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, cutAfte
     upstream.write(chunk)
   })
   req.on('end', () => {
-    if (!cut) upstream.end()
+    if (!stopped) upstream.end()
   })
 }
 

@@ -58,8 +58,16 @@ export async function pushTestImage(store: OciStore, options: TestImageOptions):
       for (let l = 0; l < (options.layers ?? 2); l++) {
         const file = join(work, `layer-${p}-${l}.tar.gz`)
         const random = join(work, `random-${p}-${l}`)
-        await pipeline(Readable.from(randomBytes(`${options.seed}/${p}/${l}`, options.layerSize ?? 64 * 1024)), createWriteStream(random))
-        const { diffId, digest, size } = await writeLayer(file, random, `data/${p}-${l}.bin`, options.gzipLevel ?? 1)
+        await pipeline(
+          Readable.from(randomBytes(`${options.seed}/${p}/${l}`, options.layerSize ?? 64 * 1024)),
+          createWriteStream(random),
+        )
+        const { diffId, digest, size } = await writeLayer(
+          file,
+          random,
+          `data/${p}-${l}.bin`,
+          options.gzipLevel ?? 1,
+        )
         const layer = { mediaType: MEDIA_TYPES.ociLayerGzip, digest, size }
         await store.pushBlob(layer, { path: file })
         layers.push(layer)
@@ -71,7 +79,11 @@ export async function pushTestImage(store: OciStore, options: TestImageOptions):
           architecture: platform.architecture,
           os: platform.os,
           ...(platform.variant === undefined ? {} : { variant: platform.variant }),
-          config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['/bin/sh'], Labels: { seed: options.seed } },
+          config: {
+            Env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
+            Cmd: ['/bin/sh'],
+            Labels: { seed: options.seed },
+          },
           rootfs: { type: 'layers', diff_ids: diffIds },
           history: diffIds.map(() => ({ created: CREATED, created_by: 'polyship test image' })),
         }),
@@ -79,19 +91,43 @@ export async function pushTestImage(store: OciStore, options: TestImageOptions):
       const configDescriptor = { mediaType: MEDIA_TYPES.ociConfig, digest: sha(config), size: config.length }
       await store.pushBlob(configDescriptor, config)
       blobs.push(configDescriptor, ...layers)
-      const content = encodeManifest({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: configDescriptor, layers })
+      const content = encodeManifest({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociManifest,
+        config: configDescriptor,
+        layers,
+      })
       const single = platforms.length === 1
-      const outcome = await store.putManifest(content, single && options.tag !== undefined ? { tag: options.tag } : {})
+      const outcome = await store.putManifest(
+        content,
+        single && options.tag !== undefined ? { tag: options.tag } : {},
+      )
       manifests.push({ descriptor: { ...outcome.descriptor, platform }, content })
-      if (single) return { root: outcome.descriptor, rootContent: content, manifests: [outcome.descriptor], blobs, outcome }
+      if (single)
+        return {
+          root: outcome.descriptor,
+          rootContent: content,
+          manifests: [outcome.descriptor],
+          blobs,
+          outcome,
+        }
     }
     const rootContent = encodeManifest({
       schemaVersion: 2,
       mediaType: MEDIA_TYPES.ociIndex,
       manifests: manifests.map((m) => m.descriptor),
     })
-    const outcome = await store.putManifest(rootContent, options.tag === undefined ? {} : { tag: options.tag })
-    return { root: outcome.descriptor, rootContent, manifests: manifests.map((m) => m.descriptor), blobs, outcome }
+    const outcome = await store.putManifest(
+      rootContent,
+      options.tag === undefined ? {} : { tag: options.tag },
+    )
+    return {
+      root: outcome.descriptor,
+      rootContent,
+      manifests: manifests.map((m) => m.descriptor),
+      blobs,
+      outcome,
+    }
   } finally {
     await rm(work, { recursive: true, force: true })
   }

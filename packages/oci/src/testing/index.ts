@@ -5,7 +5,13 @@
  */
 import type {} from './global-setup.ts'
 
-export { type FaultAction, type FaultProxy, type FaultProxyOptions, mulberry32, startFaultProxy } from './fault-proxy.ts'
+export {
+  type FaultAction,
+  type FaultProxy,
+  type FaultProxyOptions,
+  mulberry32,
+  startFaultProxy,
+} from './fault-proxy.ts'
 export { pushTestImage, randomBytes, type TestImage, type TestImageOptions } from './image.ts'
 export { type ReferrersFake, startReferrersFake } from './referrers-fake.ts'
 export {
@@ -15,4 +21,9 @@ export {
   type TestRegistry,
   type TestRegistryAuth,
 } from './registry.ts'
-export { startTokenIssuer, type TokenIssuer, type TokenIssuerOptions, type TokenRequest } from './token-issuer.ts'
+export {
+  startTokenIssuer,
+  type TokenIssuer,
+  type TokenIssuerOptions,
+  type TokenRequest,
+} from './token-issuer.ts'

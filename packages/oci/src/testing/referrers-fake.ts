@@ -40,7 +40,9 @@ export async function startReferrersFake(options: { readonly target: string }): 
         'content-type': 'application/vnd.oci.image.index.v1+json',
         ...(artifactType === null ? {} : { 'oci-filters-applied': 'artifactType' }),
       })
-      res.end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }))
+      res.end(
+        JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+      )
       return
     }
     const manifestPut = /^\/v2\/(.+)\/manifests\/[^/]+$/.exec(path)
@@ -64,7 +66,9 @@ export async function startReferrersFake(options: { readonly target: string }): 
               digest,
               size: body.length,
               ...(artifactType === undefined ? {} : { artifactType }),
-              ...(doc.annotations === undefined ? {} : { annotations: doc.annotations as Record<string, string> }),
+              ...(doc.annotations === undefined
+                ? {}
+                : { annotations: doc.annotations as Record<string, string> }),
             })
             bySubject.set(key, list)
           }
@@ -107,7 +111,10 @@ function forward(
   const upstream = request(
     { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...extraHeaders(answer.statusCode ?? 502) })
+      res.writeHead(answer.statusCode ?? 502, {
+        ...answer.headers,
+        ...extraHeaders(answer.statusCode ?? 502),
+      })
       answer.pipe(res)
     },
   )

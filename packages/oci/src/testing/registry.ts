@@ -49,7 +49,9 @@ export async function freePort(): Promise<number> {
  * enabled) and waits until `/v2/` answers. Variants: no auth, htpasswd Basic, or bearer
  * tokens from a loopback `TokenIssuer`. `stop()` ends it and removes its directory.
  */
-export async function startRegistry(options: { readonly auth?: TestRegistryAuth } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { readonly auth?: TestRegistryAuth } = {},
+): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'polyship-registry-'))
   const auth = options.auth ?? { type: 'none' }
   let authConfig = ''

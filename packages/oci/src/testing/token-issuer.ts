@@ -32,7 +32,11 @@ export interface TokenIssuerOptions {
   /** OAuth2 refresh tokens (docker `identitytoken`) and the user each stands for. */
   readonly refreshTokens?: Readonly<Record<string, string>>
   /** Actions granted to `user` (undefined = anonymous) on `repository`; default: all asked to users, pull to nobody. */
-  readonly grant?: (user: string | undefined, repository: string, asked: readonly string[]) => readonly string[]
+  readonly grant?: (
+    user: string | undefined,
+    repository: string,
+    asked: readonly string[],
+  ) => readonly string[]
   /** Token lifetime in seconds (default 300). */
   readonly expiresIn?: number
 }
@@ -42,8 +46,21 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   const keyFile = join(dir, 'key.pem')
   const certFile = join(dir, 'cert.pem')
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=polyship-test-issuer',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=polyship-test-issuer',
   ])
   const key = createPrivateKey(await readFile(keyFile))
   const x5c = new X509Certificate(await readFile(certFile)).raw.toString('base64')
@@ -56,7 +73,9 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     const access = scopes.flatMap((scope) => {
       const match = /^repository:([^:]+):(.+)$/.exec(scope)
       if (match === null) return []
-      return [{ type: 'repository', name: match[1]!, actions: [...grant(user, match[1]!, match[2]!.split(','))] }]
+      return [
+        { type: 'repository', name: match[1]!, actions: [...grant(user, match[1]!, match[2]!.split(','))] },
+      ]
     })
     const now = Math.floor(Date.now() / 1000)
     const header = { typ: 'JWT', alg: 'ES256', x5c: [x5c] }
@@ -127,7 +146,10 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
 }
 
 function deny(res: ServerResponse): void {
-  res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="polyship-test-issuer"' })
+  res.writeHead(401, {
+    'content-type': 'application/json',
+    'www-authenticate': 'Basic realm="polyship-test-issuer"',
+  })
   res.end('{"details":"invalid username or password"}')
 }
 

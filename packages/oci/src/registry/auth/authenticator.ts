@@ -111,10 +111,14 @@ export class HostAuth {
 
   async denied(what: string): Promise<OciError> {
     const { credential } = await this.#credentials()
-    const who = credential === undefined ? 'anonymous access' : `the credentials from ${credential.source}`
-    return new OciError('OCI_DENIED', `${what}: ${this.#options.registry} denied it to ${who}`, {
-      hint: 'those credentials lack the rights this needs (push needs write access to the repository); use an account or token that has them',
-    })
+    if (credential === undefined) return this.#unauthorized(what, false)
+    return new OciError(
+      'OCI_DENIED',
+      `${what}: ${this.#options.registry} denied it to the credentials from ${credential.source}`,
+      {
+        hint: 'those credentials lack the rights this needs (push needs write access to the repository); use an account or token that has them',
+      },
+    )
   }
 
   #credentials(): Promise<CredentialLookup> {
@@ -141,7 +145,11 @@ export class HostAuth {
     )
   }
 
-  async #fetchToken(challenge: Challenge & { scheme: 'bearer' }, scopes: string[], what: string): Promise<CachedToken> {
+  async #fetchToken(
+    challenge: Challenge & { scheme: 'bearer' },
+    scopes: string[],
+    what: string,
+  ): Promise<CachedToken> {
     const { credential } = await this.#credentials()
     const realm = new URL(challenge.realm)
     checkScheme(realm, this.#options.insecureHosts, `token realm of ${this.#options.registry}`)
@@ -195,7 +203,11 @@ export class HostAuth {
       })
     }
     const lifetimeMs = Math.max(60, body.expires_in ?? 60) * 1000
-    const token = { scopes, value, expiresAt: this.#options.deps.now() + lifetimeMs - Math.min(10_000, lifetimeMs / 4) }
+    const token = {
+      scopes,
+      value,
+      expiresAt: this.#options.deps.now() + lifetimeMs - Math.min(10_000, lifetimeMs / 4),
+    }
     this.#tokens.push(token)
     return token
   }
@@ -233,6 +245,12 @@ function covers(granted: readonly string[], wanted: readonly string[]): boolean 
   return wanted.every((scope) => {
     const cut = scope.lastIndexOf(':')
     const actions = have.get(scope.slice(0, cut))
-    return actions !== undefined && scope.slice(cut + 1).split(',').every((a) => actions.has(a) || actions.has('*'))
+    return (
+      actions !== undefined &&
+      scope
+        .slice(cut + 1)
+        .split(',')
+        .every((a) => actions.has(a) || actions.has('*'))
+    )
   })
 }

@@ -34,7 +34,8 @@ function parseParams(text: string): Record<string, string> {
   const pattern = /([a-zA-Z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy
   let match = pattern.exec(text)
   while (match !== null) {
-    params[match[1]!.toLowerCase()] = match[2] === undefined ? (match[3] ?? '') : match[2].replace(/\\(.)/g, '$1')
+    params[match[1]!.toLowerCase()] =
+      match[2] === undefined ? (match[3] ?? '') : match[2].replace(/\\(.)/g, '$1')
     match = pattern.exec(text)
   }
   return params

@@ -17,7 +17,9 @@ export interface Credential {
 }
 
 /** Credentials given directly (polyship config, CI secrets), by registry host. */
-export type ExplicitCredentials = Readonly<Record<string, { readonly username: string; readonly password: string }>>
+export type ExplicitCredentials = Readonly<
+  Record<string, { readonly username: string; readonly password: string }>
+>
 
 export interface CredentialLookup {
   readonly credential: Credential | undefined
@@ -112,10 +114,14 @@ async function fromConfigFile(
       tried.push(`${label} (absent)`)
       return undefined
     }
-    throw new OciError('OCI_CREDENTIALS_INVALID', `${label}: cannot read registry credentials: ${String(error)}`, {
-      hint: 'fix the JSON of that file (docker login rewrites it) or point DOCKER_CONFIG / REGISTRY_AUTH_FILE elsewhere',
-      cause: error,
-    })
+    throw new OciError(
+      'OCI_CREDENTIALS_INVALID',
+      `${label}: cannot read registry credentials: ${String(error)}`,
+      {
+        hint: 'fix the JSON of that file (docker login rewrites it) or point DOCKER_CONFIG / REGISTRY_AUTH_FILE elsewhere',
+        cause: error,
+      },
+    )
   }
   const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => normalizeAuthKey(key) === host)?.[1]
   if (helper !== undefined) return fromHelper(helper, host, `credHelpers in ${label}`, deps, tried)
@@ -148,7 +154,8 @@ function fromAuthEntry(entry: AuthEntry, source: string): Credential | undefined
     username = decoded.slice(0, colon)
     password = decoded.slice(colon + 1)
   }
-  if (entry.identitytoken) return { source, ...(username ? { username } : {}), identityToken: entry.identitytoken }
+  if (entry.identitytoken)
+    return { source, ...(username ? { username } : {}), identityToken: entry.identitytoken }
   if (username !== undefined && password !== undefined) return { source, username, password }
   return undefined
 }
@@ -169,7 +176,11 @@ async function fromHelper(
   try {
     ;({ stdout } = await run(program, ['get'], { input: serverUrl, env: deps.env, timeoutMs: 60_000 }))
   } catch (error) {
-    if (error instanceof CoreError && error.code === 'SUBPROCESS_FAILED' && /not found/i.test(error.message)) {
+    if (
+      error instanceof CoreError &&
+      error.code === 'SUBPROCESS_FAILED' &&
+      /not found/i.test(error.message)
+    ) {
       return undefined
     }
     throw new OciError('OCI_CREDENTIALS_INVALID', `${source} failed for ${host}`, {
