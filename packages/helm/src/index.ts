@@ -1,1 +1,27 @@
-export {}
+export type { ChartDependency, ChartMaintainer, ChartMetadata, ChartYaml } from './chart/chart-yaml.ts'
+export { parseChartYaml } from './chart/chart-yaml.ts'
+export { chartConfigJson } from './chart/go-json.ts'
+export { type IgnoreRules, parseHelmignore } from './chart/helmignore.ts'
+export { MAX_CHART_BYTES, MAX_FILE_BYTES } from './chart/limits.ts'
+export { type ChartSource, polyshipExcludes, type ReadChartOptions, readChart } from './chart/read-chart.ts'
+export {
+  parseValuesSchema,
+  type ValuesIssue,
+  type ValuesSchema,
+  ValuesSchemaError,
+  validateValues,
+} from './chart/values.ts'
+export { HelmError, type HelmErrorCode } from './errors.ts'
+export type { WorkspaceChart } from './package/dependencies.ts'
+export {
+  CHART_LAYER_MEDIA_TYPE,
+  type PackageChartOptions,
+  type PackagedChart,
+  packageChart,
+} from './package/package-chart.ts'
+export {
+  type ChartRelease,
+  DEFAULT_IMAGE_KEYS,
+  type ImageKeys,
+  type ReleasedImage,
+} from './package/wiring.ts'

@@ -1,0 +1,339 @@
+import { HelmError, type HelmErrorCode } from '../errors.ts'
+import { isStrictSemver, toRange } from './constraint.ts'
+import { formatPath, lineOf, parseYamlSource, type YamlPath, type YamlSource } from './yaml-source.ts'
+
+export interface ChartMaintainer {
+  readonly name?: string
+  readonly email?: string
+  readonly url?: string
+}
+
+export interface ChartDependency {
+  readonly name: string
+  /** A version or constraint (`^1.2.0`). */
+  readonly version?: string
+  /** `file://../sibling`, `https://...`, `oci://...`, or empty (vendored in charts/). */
+  readonly repository: string
+  readonly condition?: string
+  readonly tags?: readonly string[]
+  readonly enabled?: boolean
+  readonly importValues?: readonly unknown[]
+  readonly alias?: string
+}
+
+/** Chart.yaml of an apiVersion v2 chart, checked. Field names follow Helm's `chart.Metadata`. */
+export interface ChartMetadata {
+  readonly apiVersion: 'v2'
+  readonly name: string
+  /** Strict SemVer 2. */
+  readonly version: string
+  readonly appVersion?: string
+  readonly description?: string
+  readonly home?: string
+  readonly icon?: string
+  readonly sources?: readonly string[]
+  readonly keywords?: readonly string[]
+  readonly maintainers?: readonly ChartMaintainer[]
+  readonly condition?: string
+  readonly tags?: string
+  readonly deprecated?: boolean
+  readonly annotations?: Readonly<Record<string, string>>
+  readonly kubeVersion?: string
+  readonly dependencies?: readonly ChartDependency[]
+  readonly type?: 'application' | 'library'
+}
+
+/** A parsed Chart.yaml: the checked metadata plus the document (for edits and line numbers). */
+export interface ChartYaml {
+  readonly metadata: ChartMetadata
+  readonly source: YamlSource
+  /** Top-level keys Helm does not know (ignored by Helm; reported by lint). */
+  readonly unknownFields: readonly string[]
+}
+
+const KNOWN_FIELDS = new Set([
+  'apiVersion',
+  'name',
+  'version',
+  'kubeVersion',
+  'description',
+  'type',
+  'keywords',
+  'home',
+  'sources',
+  'dependencies',
+  'maintainers',
+  'icon',
+  'appVersion',
+  'deprecated',
+  'annotations',
+  'condition',
+  'tags',
+])
+
+/** Lowercase OCI path component: the chart name becomes a repository name and the archive's top directory. */
+const CHART_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/
+const ALIAS = /^[a-zA-Z0-9_-]+$/
+/** OCI tags are at most 128 characters. */
+const MAX_VERSION_LENGTH = 128
+
+/**
+ * Parses and checks Chart.yaml text (pure; `file` is for messages). Every problem is a
+ * HelmError naming `file:line`: HELM_YAML_INVALID, HELM_CHART_INVALID, HELM_NAME_INVALID,
+ * HELM_VERSION_INVALID.
+ */
+export function parseChartYaml(text: string, file: string): ChartYaml {
+  const source = parseYamlSource(text, file)
+  const value: unknown = source.document.toJS()
+  const check = new Checker(source)
+  if (!isRecord(value)) throw check.fail('HELM_CHART_INVALID', [], 'Chart.yaml must be a YAML map of fields')
+
+  if (value.apiVersion !== 'v2') {
+    const shown = value.apiVersion === undefined ? 'missing' : JSON.stringify(value.apiVersion)
+    throw check.fail(
+      'HELM_CHART_INVALID',
+      ['apiVersion'],
+      `apiVersion is ${shown}, polyship packages apiVersion v2 charts`,
+      {
+        hint: 'set apiVersion: v2 (Helm 3 charts; move requirements.yaml dependencies into Chart.yaml)',
+      },
+    )
+  }
+  const name = check.string(value, ['name'], { required: true })!
+  if (!CHART_NAME.test(name)) {
+    throw check.fail(
+      'HELM_NAME_INVALID',
+      ['name'],
+      `chart name "${name}" is not a lowercase name (a-z, 0-9, separated by - . _)`,
+      {
+        hint: 'chart names become OCI repository names: lowercase letters and digits, words joined by dashes',
+      },
+    )
+  }
+  const version = value.version
+  if (typeof version !== 'string' || !isStrictSemver(version) || version.length > MAX_VERSION_LENGTH) {
+    throw check.fail(
+      'HELM_VERSION_INVALID',
+      ['version'],
+      `version ${version === undefined ? 'is missing' : JSON.stringify(version)} is not SemVer 2 (MAJOR.MINOR.PATCH[-pre][+build])`,
+      {
+        hint: 'Helm and OCI tags need strict SemVer: write version: 1.2.3 (no v prefix, three numbers, quoted if YAML would read a number)',
+      },
+    )
+  }
+  const type = check.string(value, ['type'])
+  if (type !== undefined && type !== 'application' && type !== 'library') {
+    throw check.fail('HELM_CHART_INVALID', ['type'], `type "${type}" is neither application nor library`)
+  }
+  const kubeVersion = check.string(value, ['kubeVersion'])
+  if (kubeVersion !== undefined && toRange(kubeVersion) === undefined) {
+    throw check.fail(
+      'HELM_CHART_INVALID',
+      ['kubeVersion'],
+      `kubeVersion "${kubeVersion}" is not a SemVer constraint`,
+      {
+        hint: 'write a constraint such as ">=1.27.0-0"',
+      },
+    )
+  }
+  const metadata: ChartMetadata = {
+    apiVersion: 'v2',
+    name,
+    version,
+    ...optional('appVersion', check.string(value, ['appVersion'])),
+    ...optional('description', check.string(value, ['description'])),
+    ...optional('home', check.string(value, ['home'])),
+    ...optional('icon', check.string(value, ['icon'])),
+    ...optional('sources', check.strings(value, ['sources'])),
+    ...optional('keywords', check.strings(value, ['keywords'])),
+    ...optional('maintainers', maintainersOf(check, value)),
+    ...optional('condition', check.string(value, ['condition'])),
+    ...optional('tags', check.string(value, ['tags'])),
+    ...optional('deprecated', check.boolean(value, ['deprecated'])),
+    ...optional('annotations', check.stringMap(value, ['annotations'])),
+    ...optional('kubeVersion', kubeVersion),
+    ...optional('dependencies', dependenciesOf(check, value)),
+    ...optional('type', type as 'application' | 'library' | undefined),
+  }
+  const unknownFields = Object.keys(value).filter((key) => !KNOWN_FIELDS.has(key))
+  return { metadata, source, unknownFields }
+}
+
+function maintainersOf(check: Checker, value: Record<string, unknown>): ChartMaintainer[] | undefined {
+  const list = check.list(value, ['maintainers'])
+  return list?.map((item, i) => {
+    const path = ['maintainers', i]
+    if (!isRecord(item))
+      throw check.fail('HELM_CHART_INVALID', path, 'a maintainer must be a map with name, email, url')
+    const name = check.string(item, [...path, 'name'])
+    if (name === undefined || name === '')
+      throw check.fail('HELM_CHART_INVALID', path, 'each maintainer needs a name')
+    return {
+      name,
+      ...optional('email', check.string(item, [...path, 'email'])),
+      ...optional('url', check.string(item, [...path, 'url'])),
+    }
+  })
+}
+
+function dependenciesOf(check: Checker, value: Record<string, unknown>): ChartDependency[] | undefined {
+  const list = check.list(value, ['dependencies'])
+  if (list === undefined) return undefined
+  const seen = new Map<string, number>()
+  return list.map((item, i) => {
+    const path = ['dependencies', i]
+    if (!isRecord(item))
+      throw check.fail(
+        'HELM_CHART_INVALID',
+        path,
+        'a dependency must be a map with name, version, repository',
+      )
+    const name = check.string(item, [...path, 'name'], { required: true })!
+    const alias = check.string(item, [...path, 'alias'])
+    if (alias !== undefined && !ALIAS.test(alias)) {
+      throw check.fail(
+        'HELM_CHART_INVALID',
+        [...path, 'alias'],
+        `dependency alias "${alias}" may only hold letters, digits, - and _`,
+      )
+    }
+    const version = check.string(item, [...path, 'version'])
+    if (version !== undefined && toRange(version) === undefined) {
+      throw check.fail(
+        'HELM_CHART_INVALID',
+        [...path, 'version'],
+        `dependency ${name}: version "${version}" is not a version or SemVer range`,
+      )
+    }
+    const key = alias ?? name
+    if (seen.has(key)) {
+      throw check.fail(
+        'HELM_CHART_INVALID',
+        path,
+        `two dependencies are named "${key}" (the other is dependencies[${seen.get(key)}])`,
+        {
+          hint: 'give one of them an alias',
+        },
+      )
+    }
+    seen.set(key, i)
+    const importValues = item['import-values']
+    if (importValues !== undefined && !Array.isArray(importValues)) {
+      throw check.fail('HELM_CHART_INVALID', [...path, 'import-values'], 'import-values must be a list')
+    }
+    return {
+      name,
+      repository: check.string(item, [...path, 'repository']) ?? '',
+      ...optional('version', version),
+      ...optional('condition', check.string(item, [...path, 'condition'])),
+      ...optional('tags', check.strings(item, [...path, 'tags'])),
+      ...optional('enabled', check.boolean(item, [...path, 'enabled'])),
+      ...optional('importValues', importValues as unknown[] | undefined),
+      ...optional('alias', alias),
+    }
+  })
+}
+
+/** Type checks that fail with the `file:line` of the offending value. */
+class Checker {
+  readonly #source: YamlSource
+
+  constructor(source: YamlSource) {
+    this.#source = source
+  }
+
+  fail(code: HelmErrorCode, path: YamlPath, problem: string, options: { hint?: string } = {}): HelmError {
+    const line = lineOf(this.#source, path)
+    const file = this.#source.file
+    return new HelmError(code, `${file}${line === undefined ? '' : `:${line}`}: ${problem}`, {
+      file,
+      ...(line === undefined ? {} : { line }),
+      hint: options.hint ?? 'see https://helm.sh/docs/topics/charts/#the-chartyaml-file',
+    })
+  }
+
+  #field(record: Record<string, unknown>, path: YamlPath): unknown {
+    return record[path[path.length - 1] as string]
+  }
+
+  string(
+    record: Record<string, unknown>,
+    path: YamlPath,
+    options: { required?: boolean } = {},
+  ): string | undefined {
+    const value = this.#field(record, path)
+    if (value === undefined || value === null) {
+      if (options.required) throw this.fail('HELM_CHART_INVALID', path, `${formatPath(path)} is required`)
+      return undefined
+    }
+    if (typeof value !== 'string') {
+      throw this.fail('HELM_CHART_INVALID', path, `${formatPath(path)} is ${describe(value)}, not a string`, {
+        hint: `quote it (${formatPath(path)}: "${String(value)}"): Helm would silently rewrite it (1.10 becomes "1.1")`,
+      })
+    }
+    return value
+  }
+
+  boolean(record: Record<string, unknown>, path: YamlPath): boolean | undefined {
+    const value = this.#field(record, path)
+    if (value === undefined || value === null) return undefined
+    if (typeof value !== 'boolean')
+      throw this.fail('HELM_CHART_INVALID', path, `${formatPath(path)} must be true or false`)
+    return value
+  }
+
+  list(record: Record<string, unknown>, path: YamlPath): unknown[] | undefined {
+    const value = this.#field(record, path)
+    if (value === undefined || value === null) return undefined
+    if (!Array.isArray(value))
+      throw this.fail('HELM_CHART_INVALID', path, `${formatPath(path)} must be a list`)
+    return value
+  }
+
+  strings(record: Record<string, unknown>, path: YamlPath): string[] | undefined {
+    return this.list(record, path)?.map((item, i) => {
+      if (typeof item !== 'string') {
+        throw this.fail(
+          'HELM_CHART_INVALID',
+          [...path, i],
+          `${formatPath([...path, i])} is ${describe(item)}, not a string`,
+        )
+      }
+      return item
+    })
+  }
+
+  stringMap(record: Record<string, unknown>, path: YamlPath): Record<string, string> | undefined {
+    const value = this.#field(record, path)
+    if (value === undefined || value === null) return undefined
+    if (!isRecord(value))
+      throw this.fail('HELM_CHART_INVALID', path, `${formatPath(path)} must be a map of strings`)
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item !== 'string') {
+        throw this.fail(
+          'HELM_CHART_INVALID',
+          [...path, key],
+          `${formatPath([...path, key])} is ${describe(item)}, not a string`,
+          {
+            hint: 'quote annotation values',
+          },
+        )
+      }
+    }
+    return value as Record<string, string>
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list'
+  if (isRecord(value)) return 'a map'
+  return `the ${typeof value} ${JSON.stringify(value)}`
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+}

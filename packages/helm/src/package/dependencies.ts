@@ -1,0 +1,102 @@
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { ChartConfig } from '@polyship/core'
+import type { ChartDependency } from '../chart/chart-yaml.ts'
+import { isStrictSemver } from '../chart/constraint.ts'
+import type { ChartSource } from '../chart/read-chart.ts'
+import { lineOf } from '../chart/yaml-source.ts'
+import { at, HelmError } from '../errors.ts'
+
+/** A chart of the workspace, which other charts may depend on through `file://`. */
+export interface WorkspaceChart {
+  /** The releasing project (package.json `name`). */
+  readonly project: string
+  /** Absolute chart directory. */
+  readonly dir: string
+  /** Its version in this release. */
+  readonly version: string
+  readonly config: ChartConfig
+}
+
+/** A `file://` dependency: packaged from its directory into `charts/<name>/`. */
+export interface SiblingDependency {
+  readonly index: number
+  readonly dependency: ChartDependency
+  /** Absolute chart directory. */
+  readonly dir: string
+  /** Set when the directory is a workspace chart project (released version, own values wiring). */
+  readonly workspace: WorkspaceChart | undefined
+}
+
+export interface ResolvedDependencies {
+  readonly siblings: readonly SiblingDependency[]
+  /** Stale copies of sibling charts under charts/ (from `helm dependency build`), left out of the package. */
+  readonly replaced: ReadonlySet<string>
+}
+
+/**
+ * Resolves Chart.yaml dependencies: `file://` ones must point at a chart directory (a
+ * sibling, packaged fresh at its released version); every other one must already be
+ * vendored under charts/ (`<name>-<version>.tgz` or `<name>/`), because polyship does not
+ * download charts. HELM_DEPENDENCY_MISSING otherwise, at the dependency's line.
+ */
+export async function resolveDependencies(
+  source: ChartSource,
+  workspaceCharts: readonly WorkspaceChart[],
+): Promise<ResolvedDependencies> {
+  const siblings: SiblingDependency[] = []
+  const replaced = new Set<string>()
+  const dependencies = source.chart.metadata.dependencies ?? []
+  for (const [index, dependency] of dependencies.entries()) {
+    const vendored = source.files.filter((file) => isVendoredCopy(file.path, dependency.name))
+    const line = lineOf(source.chart.source, ['dependencies', index, 'repository'])
+    const file = source.chart.source.file
+    if (dependency.repository.startsWith('file://')) {
+      const dir = resolve(source.dir, dependency.repository.slice('file://'.length))
+      const isChart = await stat(join(dir, 'Chart.yaml')).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+      if (!isChart) {
+        throw new HelmError(
+          'HELM_DEPENDENCY_MISSING',
+          `${at(file, line)}: dependency ${dependency.name} points at ${dependency.repository}, but ${dir} holds no Chart.yaml`,
+          {
+            file,
+            ...(line === undefined ? {} : { line }),
+            hint: 'point file:// at the sibling chart directory, relative to this chart (file://../<chart>)',
+          },
+        )
+      }
+      for (const copy of vendored) replaced.add(copy.path)
+      siblings.push({
+        index,
+        dependency,
+        dir,
+        workspace: workspaceCharts.find((chart) => resolve(chart.dir) === dir),
+      })
+    } else if (vendored.length === 0) {
+      throw new HelmError(
+        'HELM_DEPENDENCY_MISSING',
+        `${at(file, line)}: dependency ${dependency.name} (${dependency.repository || 'no repository'}) is not in charts/`,
+        {
+          file,
+          ...(line === undefined ? {} : { line }),
+          hint: 'for a chart of this workspace write repository: file://../<chart>; for a remote chart run `helm dependency build` first (polyship does not download charts)',
+        },
+      )
+    }
+  }
+  return { siblings, replaced }
+}
+
+/** `charts/<name>-<semver>.tgz` or anything under `charts/<name>/`. */
+function isVendoredCopy(path: string, name: string): boolean {
+  if (path.startsWith(`charts/${name}/`)) return true
+  const prefix = `charts/${name}-`
+  return (
+    path.startsWith(prefix) &&
+    path.endsWith('.tgz') &&
+    isStrictSemver(path.slice(prefix.length, -'.tgz'.length))
+  )
+}
