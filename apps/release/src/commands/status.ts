@@ -1,4 +1,3 @@
-import { releaseStatus } from '@polyship/versioning'
 import type { CliContext } from '../context.ts'
 import { renderTable } from '../table.ts'
 
@@ -13,6 +12,8 @@ export async function statusCommand(
   context: CliContext,
   options: { json: boolean; cwd: string },
 ): Promise<number> {
+  // Loaded on demand: the changesets libraries are not worth their start-up cost to other commands.
+  const { releaseStatus } = await import('@polyship/versioning')
   const status = await releaseStatus(options.cwd)
   if (options.json) {
     context.stdout.write(`${JSON.stringify(status, null, 2)}\n`)

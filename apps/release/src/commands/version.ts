@@ -1,5 +1,4 @@
 import type { Reporter } from '@polyship/core'
-import { versionWorkspace } from '@polyship/versioning'
 import type { CliContext } from '../context.ts'
 import { renderTable } from '../table.ts'
 
@@ -21,6 +20,8 @@ export async function versionCommand(
       if (event.type === 'log' && event.level === 'warn') context.stderr.write(`warning: ${event.message}\n`)
     },
   }
+  // Loaded on demand: the changesets libraries are not worth their start-up cost to other commands.
+  const { versionWorkspace } = await import('@polyship/versioning')
   const result = await versionWorkspace(options.cwd, { reporter })
   if (options.json) {
     context.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
