@@ -25,3 +25,10 @@ export {
   type ImageKeys,
   type ReleasedImage,
 } from './package/wiring.ts'
+export {
+  type ChartManifest,
+  chartAnnotations,
+  chartManifest,
+  HELM_MEDIA_TYPES,
+} from './push/chart-manifest.ts'
+export { chartStore, type PushChartOptions, pushChart } from './push/push-chart.ts'

@@ -71,11 +71,11 @@ function maintainer(m: ChartMaintainer): GoValue {
 function dependency(d: ChartDependency): GoValue {
   return {
     struct: [
-      ['name', sanitize(d.name)],
-      ...field('version', d.version === undefined ? undefined : sanitize(d.version)),
-      ['repository', sanitize(d.repository)],
-      ...field('condition', d.condition === undefined ? undefined : sanitize(d.condition)),
-      ...field('tags', d.tags?.map(sanitize)),
+      ['name', d.name],
+      ...field('version', d.version),
+      ['repository', d.repository],
+      ...field('condition', d.condition),
+      ...field('tags', d.tags),
       ...field('enabled', d.enabled),
       ...field('import-values', d.importValues?.map(goAny)),
       ...field('alias', d.alias),
@@ -83,32 +83,70 @@ function dependency(d: ChartDependency): GoValue {
   }
 }
 
-const clean = (text: string | undefined) => (text === undefined ? undefined : sanitize(text))
+/** Chart metadata as Helm holds it after loading: `Metadata.Validate` sanitizes these strings. */
+export function sanitizeMetadata(metadata: ChartMetadata): ChartMetadata {
+  const m = metadata
+  return {
+    ...m,
+    name: sanitize(m.name),
+    ...(m.description === undefined ? {} : { description: sanitize(m.description) }),
+    ...(m.home === undefined ? {} : { home: sanitize(m.home) }),
+    ...(m.icon === undefined ? {} : { icon: sanitize(m.icon) }),
+    ...(m.condition === undefined ? {} : { condition: sanitize(m.condition) }),
+    ...(m.tags === undefined ? {} : { tags: sanitize(m.tags) }),
+    ...(m.appVersion === undefined ? {} : { appVersion: sanitize(m.appVersion) }),
+    ...(m.kubeVersion === undefined ? {} : { kubeVersion: sanitize(m.kubeVersion) }),
+    ...(m.sources === undefined ? {} : { sources: m.sources.map(sanitize) }),
+    ...(m.keywords === undefined ? {} : { keywords: m.keywords.map(sanitize) }),
+    ...(m.maintainers === undefined
+      ? {}
+      : {
+          maintainers: m.maintainers.map((x) => ({
+            ...(x.name === undefined ? {} : { name: sanitize(x.name) }),
+            ...(x.email === undefined ? {} : { email: sanitize(x.email) }),
+            ...(x.url === undefined ? {} : { url: sanitize(x.url) }),
+          })),
+        }),
+    ...(m.dependencies === undefined
+      ? {}
+      : {
+          dependencies: m.dependencies.map((d) => ({
+            ...d,
+            name: sanitize(d.name),
+            repository: sanitize(d.repository),
+            ...(d.version === undefined ? {} : { version: sanitize(d.version) }),
+            ...(d.condition === undefined ? {} : { condition: sanitize(d.condition) }),
+            ...(d.tags === undefined ? {} : { tags: d.tags.map(sanitize) }),
+          })),
+        }),
+  }
+}
 
 /**
  * The Helm OCI config blob (`application/vnd.cncf.helm.config.v1+json`): Chart.yaml
  * metadata as `helm push` marshals Helm's `chart.Metadata`, byte for byte.
  */
 export function chartConfigJson(metadata: ChartMetadata): string {
+  const m = sanitizeMetadata(metadata)
   return goJson({
     struct: [
-      ...field('name', clean(metadata.name)),
-      ...field('home', clean(metadata.home)),
-      ...field('sources', metadata.sources?.map(sanitize)),
-      ...field('version', metadata.version),
-      ...field('description', clean(metadata.description)),
-      ...field('keywords', metadata.keywords?.map(sanitize)),
-      ...field('maintainers', metadata.maintainers?.map(maintainer)),
-      ...field('icon', clean(metadata.icon)),
-      ...field('apiVersion', metadata.apiVersion),
-      ...field('condition', clean(metadata.condition)),
-      ...field('tags', clean(metadata.tags)),
-      ...field('appVersion', clean(metadata.appVersion)),
-      ...field('deprecated', metadata.deprecated),
-      ...field('annotations', metadata.annotations === undefined ? undefined : { map: metadata.annotations }),
-      ...field('kubeVersion', clean(metadata.kubeVersion)),
-      ...field('dependencies', metadata.dependencies?.map(dependency)),
-      ...field('type', metadata.type),
+      ...field('name', m.name),
+      ...field('home', m.home),
+      ...field('sources', m.sources),
+      ...field('version', m.version),
+      ...field('description', m.description),
+      ...field('keywords', m.keywords),
+      ...field('maintainers', m.maintainers?.map(maintainer)),
+      ...field('icon', m.icon),
+      ...field('apiVersion', m.apiVersion),
+      ...field('condition', m.condition),
+      ...field('tags', m.tags),
+      ...field('appVersion', m.appVersion),
+      ...field('deprecated', m.deprecated),
+      ...field('annotations', m.annotations === undefined ? undefined : { map: m.annotations }),
+      ...field('kubeVersion', m.kubeVersion),
+      ...field('dependencies', m.dependencies?.map(dependency)),
+      ...field('type', m.type),
     ],
   })
 }
