@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdtemp, symlink, writeFile } from 'node:fs/promises'
+import { appendFile, cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { run } from '@polyship/core'
@@ -88,9 +88,12 @@ describe('nx affected with the polyship plugin (real nx, real git)', () => {
     expect(explanation.affected).toEqual({})
   })
 
-  it('a Python source change selects only fastjson', async () => {
+  it('a Python source change selects only the wheel project', async () => {
     const explanation = await affectedBy(root, 'examples/fastjson-py/python/fastjson/cli.py')
-    expect(Object.keys(explanation.affected)).toEqual(['fastjson:polyship-package'])
+    const { name } = JSON.parse(await readFile(join(root, 'examples/fastjson-py/package.json'), 'utf8')) as {
+      name: string
+    }
+    expect(Object.keys(explanation.affected)).toEqual([`${name}:polyship-package`])
   })
 
   it('a chart values change selects only the chart', async () => {

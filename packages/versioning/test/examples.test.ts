@@ -125,11 +125,15 @@ describe('polyship version on a copy of examples/', () => {
   })
 
   it('versions the wheel: pyproject.toml, Cargo.toml and Cargo.lock, and maturin builds it at that version', async () => {
-    await addChangeset(root, 'fast-json', { fastjson: 'minor' }, 'Add fastjson.validate')
+    // The wheel project's package.json name (the directory is fastjson-py).
+    const name = (
+      JSON.parse(await readFile(join(root, fastjson, 'package.json'), 'utf8')) as { name: string }
+    ).name
+    await addChangeset(root, 'fast-json', { [name]: 'minor' }, 'Add fastjson.validate')
     await commitAll(root, 'wheel changeset')
     const table = await polyship(root, 'version')
     expect(table.code).toBe(0)
-    expect(table.stdout).toContain('fastjson  minor  0.1.0  0.2.0  fastjson@0.2.0')
+    expect(table.stdout).toMatch(new RegExp(`${name} +minor +0\\.1\\.0 +0\\.2\\.0 +${name}@0\\.2\\.0`))
     const pyproject = parseToml(await readFile(join(root, fastjson, 'pyproject.toml'), 'utf8')) as {
       project: { version: string }
     }
