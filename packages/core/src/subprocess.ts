@@ -14,11 +14,15 @@ export interface RunOptions {
   /** Return bytes instead of text on stdout. */
   readonly binary?: boolean
   readonly signal?: AbortSignal
+  /** Exit codes besides 0 that are results, not failures (e.g. a linter's 1 = findings); see `RunResult.exitCode`. */
+  readonly okExitCodes?: readonly number[]
 }
 
 export interface RunResult {
   readonly stdout: string
   readonly stderr: string
+  /** Set when the tool exited with one of `okExitCodes` (undefined means 0). */
+  readonly exitCode?: number
 }
 
 const STDERR_TAIL_LINES = 20
@@ -59,6 +63,14 @@ export async function run(
     stripFinalNewline: false,
   })
   if (!result.failed) return { stdout: result.stdout, stderr: result.stderr }
+  if (
+    result.exitCode !== undefined &&
+    !result.timedOut &&
+    result.signal === undefined &&
+    options.okExitCodes?.includes(result.exitCode)
+  ) {
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }
+  }
 
   const where = options.cwd === undefined ? '' : ` (in ${options.cwd})`
   if (

@@ -2,6 +2,12 @@ import { run, SubprocessError } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 
 describe('run', () => {
+  it('returns the output of an exit code listed in okExitCodes instead of throwing', async () => {
+    const result = await run('sh', ['-c', 'echo findings; exit 1'], { okExitCodes: [1] })
+    expect(result).toEqual({ stdout: 'findings\n', stderr: '', exitCode: 1 })
+    await expect(run('sh', ['-c', 'exit 2'], { okExitCodes: [1] })).rejects.toBeInstanceOf(SubprocessError)
+  })
+
   it('returns stdout of a successful command, env passed explicitly', async () => {
     const result = await run('sh', ['-c', 'echo "$GREETING"'], {
       env: { PATH: process.env.PATH, GREETING: 'hello world' },

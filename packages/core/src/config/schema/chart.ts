@@ -6,7 +6,18 @@ export interface ChartConfig {
   readonly appVersionFrom?: string
   /** values path (e.g. `timeServer.image`) -> image project; repository, tag and digest are written there. */
   readonly images?: Readonly<Record<string, string>>
+  /**
+   * Key names written under each `images` path (default `repository`, `tag`, `digest`);
+   * `false` leaves that key alone (e.g. `{ "digest": false }` for charts without one).
+   */
+  readonly imageKeys?: {
+    readonly repository?: string | false
+    readonly tag?: string | false
+    readonly digest?: string | false
+  }
 }
+
+const imageKey = { anyOf: [{ type: 'string', minLength: 1 }, { const: false }] } as const
 
 export const chartSchema = {
   type: 'object',
@@ -15,5 +26,10 @@ export const chartSchema = {
     path: { type: 'string' },
     appVersionFrom: { type: 'string' },
     images: { type: 'object', additionalProperties: { type: 'string' } },
+    imageKeys: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { repository: imageKey, tag: imageKey, digest: imageKey },
+    },
   },
 } as const
