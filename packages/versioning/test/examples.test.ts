@@ -114,6 +114,20 @@ describe('polyship version on a copy of examples/', () => {
     expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed')
   })
 
+  it('is deterministic: the same tree and changesets give byte-identical files', async () => {
+    const again = await copyExamples()
+    await addChangeset(again, 'quick-time', { 'time-server-go': 'minor' }, 'Report the time zone in /time')
+    await addChangeset(again, 'calm-echo', { 'echo-server-rust': 'patch' }, 'Echo request headers in order')
+    await commitAll(again, 'changesets')
+    expect((await git(again, 'rev-parse', 'HEAD')).trim()).toBe((await git(root, 'rev-parse', 'HEAD')).trim())
+    await versionWorkspace(again)
+    const files = await changedFiles(root)
+    expect(await changedFiles(again)).toEqual(files)
+    for (const file of files.filter((f) => !f.startsWith('D ')).map((f) => f.split(' ')[1]!)) {
+      expect(await readFile(join(again, file), 'utf8'), file).toBe(await readFile(join(root, file), 'utf8'))
+    }
+  })
+
   it('with nothing pending, says so and exits 0 (changeset version would exit 1)', async () => {
     await commitAll(root, 'Version Packages')
     expect(await versionWorkspace(root)).toEqual({ status: 'nothing-pending' })

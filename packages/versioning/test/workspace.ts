@@ -11,6 +11,9 @@ const gitEnv = {
   GIT_AUTHOR_EMAIL: 'test@polyship.invalid',
   GIT_COMMITTER_NAME: 'polyship test',
   GIT_COMMITTER_EMAIL: 'test@polyship.invalid',
+  // Fixed dates: the same tree committed twice gets the same hash, so changelogs (which cite commits) match too.
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 }
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {
