@@ -76,7 +76,8 @@ export async function syncCargoManifest(
     )
   }
 
-  if (workspace !== undefined && (pkg === undefined || !(typeof pkg.version === 'string'))) {
+  // The crate inherits its version, or the manifest is a virtual workspace: version the workspace.
+  if (workspace !== undefined && typeof pkg?.version !== 'string') {
     crates.push(...(await syncWorkspaceVersion(context, project, workspace)))
   }
   const unit =
