@@ -12,6 +12,15 @@ export {
   validateValues,
 } from './chart/values.ts'
 export { HelmError, type HelmErrorCode } from './errors.ts'
+export {
+  assertLintClean,
+  formatFinding,
+  type LintChartOptions,
+  type LintFinding,
+  type LintReport,
+  type LintSeverity,
+  lintChart,
+} from './lint/lint-chart.ts'
 export type { WorkspaceChart } from './package/dependencies.ts'
 export {
   CHART_LAYER_MEDIA_TYPE,

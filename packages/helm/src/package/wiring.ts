@@ -42,20 +42,12 @@ export function wireImages(
   options: { readonly release: ChartRelease; readonly keys?: Partial<ImageKeys>; readonly chart: string },
 ): Document | undefined {
   const mappings = Object.entries(config.images ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  if (mappings.length === 0) return undefined
-  if (values === undefined) {
-    throw new HelmError(
-      'HELM_VALUES_PATH',
-      `chart ${options.chart} maps images into values, but it ships no values.yaml`,
-      {
-        hint: `add a values.yaml with the mapped paths (${mappings.map(([path]) => path).join(', ')})`,
-      },
-    )
-  }
-  const keys = { ...DEFAULT_IMAGE_KEYS, ...options.keys }
+  checkImagePaths(values, config, options.chart)
+  if (mappings.length === 0 || values === undefined) return undefined
+  const keys = imageKeysOf(config, options.keys)
   const document = values.document.clone()
   for (const [valuesPath, project] of mappings) {
-    const path = valuesPath.split('.')
+    const path = imagePath(values, valuesPath, keys)
     const image = options.release.images[project]
     if (image === undefined) {
       throw new HelmError(
@@ -63,18 +55,6 @@ export function wireImages(
         `chart ${options.chart}: polyship.chart.images maps ${valuesPath} to ${project}, but this release has no image of ${project}`,
         {
           hint: `release ${project}'s image in the same run (polyship.image in its package.json), or remove the mapping`,
-        },
-      )
-    }
-    if (!isMap(nodeAt(values, path))) {
-      const line = lineOf(values, path)
-      throw new HelmError(
-        'HELM_VALUES_PATH',
-        `${values.file}${line === undefined ? '' : `:${line}`}: ${valuesPath} (polyship.chart.images) is not a map in values.yaml`,
-        {
-          file: values.file,
-          ...(line === undefined ? {} : { line }),
-          hint: `declare ${valuesPath} in values.yaml as a map with ${[keys.repository, keys.tag, keys.digest].filter(Boolean).join(', ')} keys`,
         },
       )
     }
@@ -87,6 +67,46 @@ export function wireImages(
     }
   }
   return document
+}
+
+/** The key names to write: `polyship.chart.imageKeys`, then `overrides`, over the defaults. */
+export function imageKeysOf(config: ChartConfig, overrides: Partial<ImageKeys> = {}): ImageKeys {
+  return { ...DEFAULT_IMAGE_KEYS, ...config.imageKeys, ...overrides }
+}
+
+/**
+ * Checks that every `polyship.chart.images` path is a map in values.yaml (HELM_VALUES_PATH
+ * at the line of the deepest existing ancestor otherwise).
+ */
+export function checkImagePaths(values: YamlSource | undefined, config: ChartConfig, chart: string): void {
+  const paths = Object.keys(config.images ?? {})
+  if (paths.length === 0) return
+  if (values === undefined) {
+    throw new HelmError(
+      'HELM_VALUES_PATH',
+      `chart ${chart} maps images into values, but it ships no values.yaml`,
+      {
+        hint: `add a values.yaml with the mapped paths (${paths.join(', ')})`,
+      },
+    )
+  }
+  const keys = imageKeysOf(config)
+  for (const valuesPath of paths) imagePath(values, valuesPath, keys)
+}
+
+function imagePath(values: YamlSource, valuesPath: string, keys: ImageKeys): string[] {
+  const path = valuesPath.split('.')
+  if (isMap(nodeAt(values, path))) return path
+  const line = lineOf(values, path)
+  throw new HelmError(
+    'HELM_VALUES_PATH',
+    `${values.file}${line === undefined ? '' : `:${line}`}: ${valuesPath} (polyship.chart.images) is not a map in values.yaml`,
+    {
+      file: values.file,
+      ...(line === undefined ? {} : { line }),
+      hint: `declare ${valuesPath} in values.yaml as a map with ${[keys.repository, keys.tag, keys.digest].filter(Boolean).join(', ')} keys`,
+    },
+  )
 }
 
 /** The version `appVersionFrom` names, or HELM_IMAGE_MISSING when the release does not know the project. */
