@@ -78,6 +78,11 @@ describe('GitHub workflows', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
     expect(step(build!, 'actions/upload-artifact@')?.with?.name).toBe('dist-shard-${{ matrix.shard }}')
 
+    for (const job of [build!, publish!]) {
+      expect(job.steps.some((s) => s.run?.includes('SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)'))).toBe(
+        true,
+      )
+    }
     expect(publish?.needs).toEqual(['version', 'build'])
     expect(step(publish!, 'actions/download-artifact@')?.with?.pattern).toBe('dist-shard-*')
     const publishStep = step(publish!, 'changesets/action@v2')
