@@ -151,7 +151,15 @@ describe('images and charts signed and attested in a registry (tag fallback, dis
       ])
       expect(attestation.ok, `${type}: ${attestation.output}`).toBe(true)
     }
-    const absent = await cosign(['verify-attestation', '--key', publicKeyPath, ...HTTP, '--type', 'spdxjson', image.ref])
+    const absent = await cosign([
+      'verify-attestation',
+      '--key',
+      publicKeyPath,
+      ...HTTP,
+      '--type',
+      'spdxjson',
+      image.ref,
+    ])
     expect(absent.ok, 'cosign must not pass a predicate type we did not attach').toBe(false)
   })
 

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { X509Certificate } from '@sigstore/core'
 import type { TrustMaterial } from '@sigstore/verify'
 import { AttestError } from '../errors.ts'
@@ -156,5 +157,5 @@ export async function readTrustedRoot(path: string): Promise<TrustMaterial> {
 
 /** A short name for a key in messages: its source and hint prefix. */
 export function describeKey(entry: { key: KeyObject; source: string }): string {
-  return `${entry.source} (${publicKeyHint(entry.key).slice(0, 12)}…)`
+  return `${basename(entry.source)} (${publicKeyHint(entry.key).slice(0, 12)}…)`
 }

@@ -1,0 +1,290 @@
+import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import {
+  type ArtifactLocation,
+  attestationStore,
+  type CheckResult,
+  defaultKeyPath,
+  expectationsFor,
+  keyPolicy,
+  localFileLocation,
+  nodeDeps,
+  publicKeyPathOf,
+  readPublicKey,
+  readTrustedRoot,
+  type VerificationPolicy,
+  verifyFile,
+  verifyImage,
+  verifyRecord,
+} from '@polyship/attest'
+import {
+  CoreError,
+  isPolyshipError,
+  loadWorkspace,
+  parseReleaseRecord,
+  RELEASE_RECORD_SCHEMA,
+  type RecordedArtifact,
+  type RootConfig,
+} from '@polyship/core'
+import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryClient } from '@polyship/oci'
+import type { CliContext } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { renderTable } from '../table.ts'
+
+export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
+       polyship verify [TARGET] --certificate-identity URI --trusted-root FILE
+                       [--certificate-oidc-issuer URL]
+
+Checks a release from the outside: every signature, every provenance statement (its
+subjects must include the artifact's digest) and every SBOM (present, valid CycloneDX
+1.6, about this artifact). Prints one row per check and exits 1 naming each artifact
+that fails and why.
+
+TARGET is one of
+  dist/release.json            a release record (the default: <outDir>/release.json)
+  ghcr.io/acme/app@sha256:...  an image or chart in a registry (a tag works too)
+  oci-layout:dist/oci@sha256:… an image or chart in an OCI image layout
+  dist/assets/app.tar.gz       a file, with its .sigstore.json companions next to it
+
+Options:
+  --key FILE                     public key (PEM) the release was signed with; repeatable.
+                                 Default: the .pub next to the configured or generated key
+  --certificate-identity URI     keyless: the signer's identity, e.g. the release workflow
+                                 https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main
+  --certificate-identity-regexp  keyless: the identity as a regular expression
+  --certificate-oidc-issuer URL  keyless: default https://token.actions.githubusercontent.com
+  --trusted-root FILE            keyless: the Sigstore trusted_root.json to check certificates against
+`
+
+/** parseArgs options of `polyship verify`, to merge with the global ones. */
+export const VERIFY_OPTIONS = {
+  key: { type: 'string', multiple: true },
+  'certificate-identity': { type: 'string' },
+  'certificate-identity-regexp': { type: 'string' },
+  'certificate-oidc-issuer': { type: 'string' },
+  'trusted-root': { type: 'string' },
+} as const
+
+export interface VerifyCommandOptions {
+  readonly cwd: string
+  readonly json: boolean
+  readonly target?: string
+  readonly key?: readonly string[]
+  readonly certificateIdentity?: string
+  readonly certificateIdentityRegexp?: string
+  readonly certificateOidcIssuer?: string
+  readonly trustedRoot?: string
+}
+
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
+const OCI_KINDS = new Set(['image', 'image-index', 'chart'])
+
+/** The workspace's polyship.json, or nothing when verifying from outside any workspace. */
+async function workspaceConfig(cwd: string): Promise<{ root: string; config: RootConfig }> {
+  try {
+    const workspace = await loadWorkspace(cwd)
+    return { root: workspace.root, config: workspace.config }
+  } catch (error) {
+    if (error instanceof CoreError && error.code === 'CONFIG_UNREADABLE') return { root: cwd, config: {} }
+    throw error
+  }
+}
+
+async function policyOf(
+  options: VerifyCommandOptions,
+  workspace: { root: string; config: RootConfig },
+  context: CliContext,
+): Promise<VerificationPolicy> {
+  const identity =
+    options.certificateIdentity ??
+    (options.certificateIdentityRegexp === undefined
+      ? undefined
+      : new RegExp(options.certificateIdentityRegexp))
+  if (identity !== undefined) {
+    if (options.trustedRoot === undefined) {
+      throw new CliError('CLI_USAGE', 'keyless verification needs --trusted-root', {
+        hint: 'pass the trusted_root.json of the Sigstore instance that signed (`cosign trusted-root` / TUF for the public one)',
+      })
+    }
+    return {
+      mode: 'keyless',
+      trustMaterial: await readTrustedRoot(resolve(options.cwd, options.trustedRoot)),
+      identity,
+      issuer: options.certificateOidcIssuer ?? GITHUB_ISSUER,
+    }
+  }
+  if (options.key !== undefined && options.key.length > 0) {
+    return keyPolicy(await Promise.all(options.key.map((k) => readPublicKey(resolve(options.cwd, k)))))
+  }
+  if (workspace.config.signing?.mode === 'keyless') {
+    throw new CliError('CLI_USAGE', 'this workspace signs keyless: say whose signatures to accept', {
+      hint: 'pass --certificate-identity (the release workflow URI) and --trusted-root',
+    })
+  }
+  const configured = workspace.config.signing?.mode === 'key' ? workspace.config.signing.key : undefined
+  const home = context.env.HOME ?? nodeDeps.home
+  const keyPath =
+    configured === undefined
+      ? defaultKeyPath({ env: context.env, home })
+      : resolve(workspace.root, configured.replace(/^~(?=\/|$)/, home))
+  return keyPolicy([await readPublicKey(publicKeyPathOf(keyPath))])
+}
+
+/** A store and the tag or digest in it, from `oci-layout:DIR[:TAG][@DIGEST]` or a registry reference. */
+function openOci(text: string, base: string, client: RegistryClient): { store: OciStore; reference: string } {
+  if (text.startsWith('oci-layout:')) {
+    const rest = text.slice('oci-layout:'.length)
+    const at = rest.indexOf('@sha256:')
+    const digest = at === -1 ? undefined : rest.slice(at + 1)
+    let path = at === -1 ? rest : rest.slice(0, at)
+    let tag: string | undefined
+    const colon = path.lastIndexOf(':')
+    if (!existsSync(resolve(base, path)) && colon > path.lastIndexOf('/')) {
+      tag = path.slice(colon + 1)
+      path = path.slice(0, colon)
+    }
+    const reference = digest ?? tag
+    if (reference === undefined) {
+      throw new CliError('CLI_USAGE', `${text}: name a tag or digest in the layout`, {
+        hint: 'write oci-layout:DIR:TAG or oci-layout:DIR@sha256:<hex>',
+      })
+    }
+    return { store: new LayoutStore(resolve(base, path)), reference }
+  }
+  const ref = parseReference(text, 'verify target')
+  return { store: client.repository(ref), reference: ref.digest ?? ref.tag ?? 'latest' }
+}
+
+async function verifyOci(
+  text: string,
+  base: string,
+  client: RegistryClient,
+  policy: VerificationPolicy,
+): Promise<CheckResult[]> {
+  const { store, reference } = openOci(text, base, client)
+  const subject = await store.resolve(reference)
+  if (subject === undefined) {
+    return [
+      {
+        artifact: text,
+        check: 'digest',
+        status: 'failed',
+        code: 'OCI_MANIFEST_UNKNOWN',
+        reason: `${text} not found`,
+      },
+    ]
+  }
+  return verifyImage(subject, attestationStore(store), policy, {
+    name: `${store.location}@${subject.digest}`,
+  })
+}
+
+/** Finds recorded artifacts: images and charts in their store by digest, files at their local path. */
+function recordLocator(client: RegistryClient) {
+  return async (artifact: RecordedArtifact, recordDir: string): Promise<ArtifactLocation | undefined> => {
+    if (!OCI_KINDS.has(artifact.kind)) {
+      const path = localFileLocation(artifact, recordDir)
+      return path !== undefined && existsSync(path) ? { kind: 'file', path } : undefined
+    }
+    for (const location of artifact.locations) {
+      try {
+        const { store } = openOci(location, recordDir, client)
+        const subject = await store.resolve(artifact.digest)
+        if (subject !== undefined) return { kind: 'oci', store: attestationStore(store), subject }
+      } catch (error) {
+        if (!isPolyshipError(error)) throw error
+      }
+    }
+    return undefined
+  }
+}
+
+function isReleaseRecord(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { schema?: unknown } | null)?.schema === RELEASE_RECORD_SCHEMA
+  } catch (error) {
+    if (error instanceof SyntaxError) return false
+    throw error
+  }
+}
+
+type Target =
+  | { kind: 'record'; path: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'oci'; text: string }
+
+async function classify(text: string, cwd: string): Promise<Target> {
+  const path = resolve(cwd, text)
+  if (existsSync(path) && statSync(path).isFile()) {
+    if (path.endsWith('.json') && isReleaseRecord(await readFile(path, 'utf8')))
+      return { kind: 'record', path }
+    return { kind: 'file', path }
+  }
+  if (
+    text.startsWith('oci-layout:') ||
+    (!text.endsWith('.json') && text.includes('/') && !existsSync(path))
+  ) {
+    return { kind: 'oci', text }
+  }
+  throw new CliError('CLI_USAGE', `${text}: no such file, and not an image reference`, {
+    hint: 'pass a release record (run `polyship release` first), a file, or an image reference with a tag or digest',
+  })
+}
+
+function render(context: CliContext, results: readonly CheckResult[]): void {
+  const rows = results.map((r) =>
+    r.status === 'passed'
+      ? [r.artifact, r.check, 'ok', r.detail]
+      : [r.artifact, r.check, 'FAILED', `${r.code}`],
+  )
+  context.stdout.write(renderTable(['artifact', 'check', 'result', 'detail'], rows))
+  const failed = results.filter((r) => r.status === 'failed')
+  const artifacts = new Set(results.map((r) => r.artifact)).size
+  if (failed.length === 0) {
+    context.stdout.write(`\n${artifacts} artifacts, ${results.length} checks: all passed\n`)
+    return
+  }
+  context.stderr.write(`\n${failed.length} of ${results.length} checks failed:\n`)
+  for (const r of failed)
+    if (r.status === 'failed') context.stderr.write(`  ${r.artifact}: ${r.check}: ${r.code}: ${r.reason}\n`)
+}
+
+/** `polyship verify`: exit 0 when every check passes, 1 when any fails. */
+export async function verifyCommand(context: CliContext, options: VerifyCommandOptions): Promise<number> {
+  const workspace = await workspaceConfig(options.cwd)
+  const policy = await policyOf(options, workspace, context)
+  const defaultRecord = join(workspace.root, workspace.config.outDir ?? 'dist', 'release.json')
+  const target = await classify(options.target ?? defaultRecord, options.cwd)
+  const destinations = [workspace.config.destinations?.images, workspace.config.destinations?.charts]
+  const client = new RegistryClient({
+    insecureHosts: insecureHostsOf(destinations.filter((d) => d !== undefined)),
+  })
+
+  let results: CheckResult[]
+  switch (target.kind) {
+    case 'record': {
+      const record = parseReleaseRecord(JSON.parse(await readFile(target.path, 'utf8')), target.path)
+      results = await verifyRecord(record, dirname(target.path), policy, recordLocator(client))
+      break
+    }
+    case 'file':
+      results = await verifyFile(target.path, policy, { expect: expectationsFor(fileKind(target.path)) })
+      break
+    case 'oci':
+      results = await verifyOci(target.text, options.cwd, client, policy)
+      break
+  }
+  if (options.json) {
+    const passed = results.every((r) => r.status === 'passed')
+    context.stdout.write(`${JSON.stringify({ passed, results }, null, 2)}\n`)
+  } else {
+    render(context, results)
+  }
+  return results.every((r) => r.status === 'passed') ? 0 : 1
+}
+
+/** A checksums file carries no SBOM; everything else a release signs does. */
+function fileKind(path: string): string {
+  return /checksums?(\.txt)?$/i.test(basename(path)) ? 'checksums' : 'file'
+}
