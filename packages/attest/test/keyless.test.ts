@@ -143,6 +143,18 @@ describe('OIDC token lookup', () => {
     expect(await source()).toBe('header.payload.sig')
   })
 
+  it('surfaces a refused GitHub token as ATTEST_OIDC_TOKEN_MISSING when signing', async () => {
+    const { deps } = testDeps('/h', {
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://actions.example/token',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+    })
+    const refusing = { ...deps, fetch: async () => new Response('forbidden', { status: 403 }) }
+    const signer = keylessSigner({ fulcioURL: fake.fulcioURL, rekorURL: fake.rekorURL }, refusing)
+    const error = await signer.signBlob(new Uint8Array([1])).catch((e: unknown) => e)
+    expect(isAttestError(error) && error.code).toBe('ATTEST_OIDC_TOKEN_MISSING')
+    expect((error as Error).message).toContain('HTTP 403')
+  })
+
   it('requests the token from GitHub Actions with the sigstore audience', async () => {
     const requests: string[] = []
     const { deps } = testDeps('/h', {

@@ -73,7 +73,10 @@ function certificateReusingSigner(
 }
 
 function keylessError(error: unknown, fulcioURL: string, rekorURL: string): never {
-  if (error instanceof AttestError) throw error
+  // @sigstore/sign wraps identity provider failures; ours are already coded.
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof AttestError) throw cause
+  }
   const message = error instanceof Error ? error.message : String(error)
   throw new AttestError(
     'ATTEST_KEYLESS_FAILED',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type Bundle, bundleFromJSON } from '@sigstore/bundle'
+import { assertBundle, type Bundle, bundleFromJSON } from '@sigstore/bundle'
 import { PolicyError, toSignedEntity, VerificationError, Verifier } from '@sigstore/verify'
 import { AttestError } from '../errors.ts'
 import { INTOTO_PAYLOAD_TYPE, parseStatement, type Statement } from '../statement/statement.ts'
@@ -14,7 +14,9 @@ export interface VerifiedBundle {
 
 function parseBundle(json: unknown, where: string): Bundle {
   try {
-    return bundleFromJSON(json)
+    const bundle = bundleFromJSON(json)
+    assertBundle(bundle)
+    return bundle
   } catch (cause) {
     throw new AttestError(
       'ATTEST_BUNDLE_INVALID',
