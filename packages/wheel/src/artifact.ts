@@ -23,7 +23,8 @@ export function platformOfTag(tag: string): Platform | undefined {
         ? 'windows'
         : undefined
   if (os === undefined) return undefined
-  const arch = tag === 'win32' ? '386' : ARCHITECTURES[/_([a-z0-9]+)$/.exec(tag)?.[1] ?? '']
+  const suffix = Object.keys(ARCHITECTURES).find((a) => tag.endsWith(`_${a}`))
+  const arch = tag === 'win32' ? '386' : suffix === undefined ? undefined : ARCHITECTURES[suffix]
   if (arch === undefined) return undefined
   return arch === 'arm' ? { os, architecture: arch, variant: 'v7' } : { os, architecture: arch }
 }

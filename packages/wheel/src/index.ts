@@ -15,7 +15,7 @@ export {
   type WheelErrorCode,
 } from './errors.ts'
 export { Blake2b256 } from './inspect/blake2b.ts'
-export { type Distribution, hashFile, inspectDistribution } from './inspect/distribution.ts'
+export { type Distribution, inspectDistribution } from './inspect/distribution.ts'
 export { type CoreMetadata, parseCoreMetadata } from './inspect/metadata.ts'
 export { parseRecord, type RecordRow, verifyRecord } from './inspect/record.ts'
 export { openZip, type ZipEntry, type ZipReader } from './inspect/zip.ts'
@@ -56,5 +56,5 @@ export {
 } from './publish/remote-index.ts'
 export { type IndexedFile, listProjectFiles } from './publish/simple-api.ts'
 export { mintPypiToken, oidcBase } from './publish/trusted.ts'
-export { uploadFields } from './publish/upload-form.ts'
+export { blake2b256File, type UploadBody, uploadBody, uploadFields } from './publish/upload-form.ts'
 export { normalizePep440, pythonVersionOf, samePythonVersion } from './version.ts'

@@ -249,21 +249,19 @@ describe('network failures (loopback fakes)', () => {
     const fake = await fakeIndex((req, res) => {
       if (req.method === 'GET') {
         if (!listed) return res.writeHead(404).end()
-        return res
-          .writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' })
-          .end(
-            JSON.stringify({
-              meta: { 'api-version': '1.1' },
-              name: 'demo-exists',
-              files: [
-                {
-                  filename: file!.filename,
-                  url: `/f/${file!.filename}`,
-                  hashes: { sha256: file!.digest.slice(7) },
-                },
-              ],
-            }),
-          )
+        return res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' }).end(
+          JSON.stringify({
+            meta: { 'api-version': '1.1' },
+            name: 'demo-exists',
+            files: [
+              {
+                filename: file!.filename,
+                url: `/f/${file!.filename}`,
+                hashes: { sha256: file!.digest.slice(7) },
+              },
+            ],
+          }),
+        )
       }
       listed = true
       return res.writeHead(400, "File already exists ('demo', with blake2_256 hash 'x').").end()
@@ -302,6 +300,26 @@ describe('trusted publishing (fake PyPI and GitHub OIDC endpoints)', () => {
     const first = await publishWheels(files, { type: 'pypi', url: fake.url }, { root: work, env })
     expect(first.map((o) => o.status)).toEqual(['published', 'published', 'published'])
     expect(fake.log.mintRequests).toBe(1)
+    // the digests the form carries are those of the bytes (hashlib is the referee for BLAKE2b)
+    for (const upload of fake.log.uploads) {
+      const file = files.find((f) => f.filename === upload.filename)!
+      const fields = Object.fromEntries(upload.fields)
+      const blake2 = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import hashlib,sys;print(hashlib.blake2b(open(sys.argv[1],"rb").read(),digest_size=32).hexdigest())',
+          file.path,
+        ],
+        { encoding: 'utf8' },
+      ).trim()
+      expect([fields.sha256_digest, fields.blake2_256_digest, fields.filetype, fields.name]).toEqual([
+        file.digest.slice(7),
+        blake2,
+        file.kind === 'wheel' ? 'bdist_wheel' : 'sdist',
+        'demo-trusted',
+      ])
+    }
     expect(new Set(fake.log.uploads.map((u) => u.authorization))).toEqual(
       new Set([`Basic ${Buffer.from('__token__:pypi-fake-minted-token-0123456789').toString('base64')}`]),
     )

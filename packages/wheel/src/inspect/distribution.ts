@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
-import type { Digest } from '@polyship/core'
+import { type Digest, digestFile } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import { escapedName, formatTag, parseDistributionFilename } from '../names.ts'
 import { samePythonVersion } from '../version.ts'
-import { Blake2b256 } from './blake2b.ts'
 import { type CoreMetadata, parseCoreMetadata } from './metadata.ts'
 import { verifyRecord } from './record.ts'
 import { readTarGz } from './tar.ts'
@@ -25,8 +22,6 @@ export interface Distribution {
   readonly tags: readonly string[]
   readonly metadata: CoreMetadata
   readonly digest: Digest
-  /** BLAKE2b-256 of the file, hex (the upload form's `blake2_256_digest`). */
-  readonly blake2b256: string
   readonly size: number
 }
 
@@ -79,7 +74,7 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
     bad(`the file name says ${parsed.distribution} but the metadata names ${metadata.name}`)
   if (!samePythonVersion(metadata.version, parsed.version))
     bad(`the file name says version ${parsed.version} but the metadata says ${metadata.version}`)
-  const { digest, blake2b256, size } = await hashFile(path)
+  const { digest, size } = await digestFile(path)
   return {
     kind: parsed.kind === 'wheel' ? 'wheel' : 'sdist',
     path,
@@ -90,7 +85,6 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
     tags,
     metadata,
     digest,
-    blake2b256,
     size,
   }
 }
@@ -111,17 +105,4 @@ function parseCoreHeaders(text: string): Map<string, string[]> {
     out.set(key, [...(out.get(key) ?? []), line.slice(colon + 1).trim()])
   }
   return out
-}
-
-/** sha256 and BLAKE2b-256 in one read. */
-export async function hashFile(path: string): Promise<{ digest: Digest; blake2b256: string; size: number }> {
-  const sha = createHash('sha256')
-  const blake = new Blake2b256()
-  let size = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    sha.update(chunk as Buffer)
-    blake.update(chunk as Buffer)
-    size += (chunk as Buffer).length
-  }
-  return { digest: `sha256:${sha.digest('hex')}`, blake2b256: blake.hex(), size }
 }

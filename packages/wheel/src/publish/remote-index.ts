@@ -14,7 +14,7 @@ import {
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
 import { digestOf, type IndexReadOptions, listProjectFiles } from './simple-api.ts'
 import { mintPypiToken } from './trusted.ts'
-import { uploadForm } from './upload-form.ts'
+import { uploadBody } from './upload-form.ts'
 
 /** How to authenticate to an index. Tokens go as `__token__:<token>`, the PyPI convention. */
 export type IndexCredentials =
@@ -122,14 +122,19 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
 
     async add(distribution: Distribution): Promise<AddResult> {
       const header = await authorize()
-      const form = await uploadForm(distribution)
+      const body = uploadBody(distribution)
       const what = `uploading ${distribution.filename} to ${uploadUrl}`
       const response = await send(
         uploadUrl,
         () => ({
           method: 'POST',
-          body: form,
-          headers: header === undefined ? {} : { authorization: header },
+          body: body.stream(),
+          duplex: 'half',
+          headers: {
+            'content-type': body.contentType,
+            'content-length': String(body.length),
+            ...(header === undefined ? {} : { authorization: header }),
+          },
         }),
         { ...common, what },
       )

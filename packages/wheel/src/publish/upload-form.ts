@@ -1,4 +1,6 @@
-import { openAsBlob } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { Blake2b256 } from '../inspect/blake2b.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 
 /**
@@ -37,7 +39,7 @@ const FIELDS: Readonly<Record<string, string>> = {
   dynamic: 'dynamic',
 }
 
-/** The upload form's fields for a distribution, without the file itself. */
+/** The upload form's fields for a distribution, without the file and its BLAKE2b digest. */
 export function uploadFields(distribution: Distribution): [name: string, value: string][] {
   const fields: [string, string][] = []
   for (const [header, value] of distribution.metadata.headers) {
@@ -54,16 +56,75 @@ export function uploadFields(distribution: Distribution): [name: string, value: 
     ['filetype', distribution.kind === 'wheel' ? 'bdist_wheel' : 'sdist'],
     ['pyversion', distribution.pythonTag],
     ['sha256_digest', distribution.digest.slice('sha256:'.length)],
-    ['blake2_256_digest', distribution.blake2b256],
   )
   return fields
 }
 
-/** The multipart body of a legacy upload: metadata fields, then the file, streamed from disk. */
-export async function uploadForm(distribution: Distribution): Promise<FormData> {
-  const form = new FormData()
-  for (const [name, value] of uploadFields(distribution)) form.append(name, value)
-  const blob = await openAsBlob(distribution.path, { type: 'application/octet-stream' })
-  form.append('content', blob, distribution.filename)
-  return form
+/** A multipart/form-data body whose length is known before it is produced. */
+export interface UploadBody {
+  readonly contentType: string
+  readonly length: number
+  /** A fresh stream of the body (one per attempt). */
+  stream(): ReadableStream<Uint8Array>
+}
+
+const BLAKE2_FIELD = 'blake2_256_digest'
+const BLAKE2_HEX_LENGTH = 64
+
+/**
+ * The legacy upload body: metadata fields, the file streamed from disk, then
+ * `blake2_256_digest`, computed while the file passes through, so the file is read once
+ * per attempt and hashing overlaps the transfer. Form parsers read the whole form, so
+ * the digest may follow the content. Memory stays flat whatever the file's size.
+ */
+export function uploadBody(distribution: Distribution): UploadBody {
+  const boundary = `polyship-${randomBytes(16).toString('hex')}`
+  const part = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+  const head = Buffer.from(
+    uploadFields(distribution)
+      .map(([name, value]) => part(name, value))
+      .join('') +
+      `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${distribution.filename}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
+  )
+  const tail = (hex: string) => Buffer.from(`\r\n${part(BLAKE2_FIELD, hex)}--${boundary}--\r\n`)
+  const length = head.length + distribution.size + tail('0'.repeat(BLAKE2_HEX_LENGTH)).length
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield head
+    const hash = new Blake2b256()
+    let size = 0
+    for await (const chunk of createReadStream(distribution.path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer)
+      size += (chunk as Buffer).length
+      yield chunk as Buffer
+    }
+    // the declared Content-Length must hold: a file changed since it was inspected is a bug upstream
+    if (size !== distribution.size) throw new Error(`${distribution.path} changed size while being uploaded`)
+    yield tail(hash.hex())
+  }
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length,
+    stream() {
+      const iterator = chunks()
+      return new ReadableStream({
+        async pull(controller) {
+          const next = await iterator.next()
+          if (next.done) controller.close()
+          else controller.enqueue(next.value)
+        },
+        async cancel() {
+          await iterator.return(undefined)
+        },
+      })
+    },
+  }
+}
+
+/** BLAKE2b-256 of a file, hex, as the upload form's `blake2_256_digest` carries it. */
+export async function blake2b256File(path: string): Promise<string> {
+  const hash = new Blake2b256()
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  return hash.hex()
 }

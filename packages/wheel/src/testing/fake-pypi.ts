@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+export interface FakeUpload {
+  readonly filename: string
+  readonly authorization: string | undefined
+  /** The form's fields other than the file, in order. */
+  readonly fields: readonly (readonly [string, string])[]
+}
+
 /** What the fake saw, for assertions. */
 export interface FakePypiLog {
   readonly mintRequests: number
-  readonly uploads: readonly { readonly filename: string; readonly authorization: string | undefined }[]
+  readonly uploads: readonly FakeUpload[]
 }
 
 export interface FakeTrustedPypi {
@@ -40,7 +47,7 @@ export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {})
   const requestToken = 'fake-actions-request-token-abcdef'
   const idToken = `fake.jwt.for-${audience}`
   const files = new Map<string, Buffer>()
-  const log = { mintRequests: 0, uploads: [] as { filename: string; authorization: string | undefined }[] }
+  const log = { mintRequests: 0, uploads: [] as FakeUpload[] }
 
   const handle = async (req: IncomingMessage, res: ServerResponse, base: string) => {
     const url = new URL(req.url ?? '/', base)
@@ -67,19 +74,23 @@ export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {})
     }
     if (req.method === 'POST' && url.pathname === '/') {
       const expected = `Basic ${Buffer.from(`__token__:${minted}`).toString('base64')}`
-      log.uploads.push({ filename: '', authorization: req.headers.authorization })
-      if (req.headers.authorization !== expected)
+      if (req.headers.authorization !== expected) {
+        log.uploads.push({ filename: '', authorization: req.headers.authorization, fields: [] })
         return res.writeHead(403, 'Invalid or non-existent authentication information.').end()
-      const form = await new Response(body, {
+      }
+      const form = await new Response(new Uint8Array(body), {
         headers: { 'content-type': req.headers['content-type'] ?? '' },
       }).formData()
       const content = form.get('content')
       if (!(content instanceof File)) return res.writeHead(400, 'Missing content').end()
       const bytes = Buffer.from(await content.arrayBuffer())
-      log.uploads[log.uploads.length - 1] = {
-        filename: content.name,
-        authorization: req.headers.authorization,
-      }
+      const fields = [...form].flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as const] : []))
+      log.uploads.push({ filename: content.name, authorization: req.headers.authorization, fields })
+      // like warehouse: a supplied digest must match the bytes
+      if (form.get('sha256_digest') !== createHash('sha256').update(bytes).digest('hex'))
+        return res
+          .writeHead(400, 'The digest supplied does not match a digest calculated from the uploaded file.')
+          .end()
       const existing = files.get(content.name)
       if (existing !== undefined && !existing.equals(bytes))
         return res.writeHead(400, 'File already exists').end()
