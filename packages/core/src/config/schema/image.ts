@@ -2,7 +2,12 @@ import { platformList, stringList, stringMap } from './common.ts'
 
 /** `polyship.image`: a container image assembled without a daemon (or built from a Dockerfile). */
 export interface ImageConfig {
-  /** `static` (built-in minimal base), `scratch`, `python` (wheel images), or an image reference. */
+  /**
+   * `static` (built-in minimal base: passwd/group with root and nonroot 65532, CA bundle, /tmp),
+   * `scratch`, `python` (the base `python.base` names), a registry reference
+   * (`docker.io/library/debian:12-slim`) or an OCI layout (`oci:path/to/layout:tag`,
+   * relative to the project). Ignored when `dockerfile` is set.
+   */
   readonly base: string
   readonly platforms?: readonly string[]
   /** Repository name under the images destination (default: the project name). */
@@ -12,10 +17,34 @@ export interface ImageConfig {
   readonly env?: Readonly<Record<string, string>>
   readonly workdir?: string
   readonly ports?: readonly number[]
+  /** `uid[:gid]` or a name from the image's /etc/passwd (default `65532:65532`, nonroot). */
   readonly user?: string
   readonly labels?: Readonly<Record<string, string>>
-  /** Extra files from the project: `{ from: 'config/app.toml', to: '/etc/app.toml' }`. */
-  readonly files?: readonly { readonly from: string; readonly to: string; readonly mode?: string }[]
+  /**
+   * Extra files from the project: `{ from: 'config/app.toml', to: '/etc/app.toml' }`;
+   * a directory is copied whole. `owner` is numeric `uid[:gid]` (default 0:0).
+   */
+  readonly files?: readonly {
+    readonly from: string
+    readonly to: string
+    readonly mode?: string
+    readonly owner?: string
+  }[]
+  /** Where the project's binary artifacts go, one per platform (default `/usr/local/bin`). */
+  readonly binaryDir?: string
+  /** The Python that wheels are installed for (wheel images). */
+  readonly python?: {
+    /** The image `base: "python"` stands for (default `docker.io/library/python:3.11-slim`). */
+    readonly base?: string
+    /** `major.minor` of that Python (default: read from the base tag, else 3.11). */
+    readonly version?: string
+    /** Default `/usr/local/lib/python<version>/site-packages` (the official python images). */
+    readonly sitePackages?: string
+    /** Interpreter in the #! line of console-script launchers (default `/usr/local/bin/python<version>`). */
+    readonly interpreter?: string
+    /** Where launchers and wheel scripts go (default `/usr/local/bin`). */
+    readonly scriptsDir?: string
+  }
   /** Tags besides the version: `latest`, `{major}.{minor}`, ... */
   readonly tags?: readonly string[]
   readonly healthcheck?: {
@@ -23,8 +52,12 @@ export interface ImageConfig {
     readonly interval?: string
     readonly timeout?: string
     readonly retries?: number
+    readonly startPeriod?: string
   }
+  /** A Dockerfile (relative to the project) built by `docker buildx` or `buildah` instead of assembling. */
   readonly dockerfile?: string
+  /** Build context of the Dockerfile, relative to the project (default `.`). */
+  readonly context?: string
 }
 
 export const imageSchema = {
@@ -52,7 +85,20 @@ export const imageSchema = {
           from: { type: 'string' },
           to: { type: 'string' },
           mode: { type: 'string', pattern: '^0?[0-7]{3,4}$' },
+          owner: { type: 'string', pattern: '^[0-9]{1,7}(:[0-9]{1,7})?$' },
         },
+      },
+    },
+    binaryDir: { type: 'string', pattern: '^/' },
+    python: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        base: { type: 'string', minLength: 1 },
+        version: { type: 'string', pattern: '^[0-9]+\\.[0-9]+$' },
+        sitePackages: { type: 'string', pattern: '^/' },
+        interpreter: { type: 'string', pattern: '^/' },
+        scriptsDir: { type: 'string', pattern: '^/' },
       },
     },
     tags: stringList,
@@ -65,8 +111,10 @@ export const imageSchema = {
         interval: { type: 'string' },
         timeout: { type: 'string' },
         retries: { type: 'integer', minimum: 0 },
+        startPeriod: { type: 'string' },
       },
     },
     dockerfile: { type: 'string' },
+    context: { type: 'string' },
   },
 } as const
