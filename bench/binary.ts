@@ -38,7 +38,7 @@ await cp(join(import.meta.dirname, '..', 'examples', 'time-server-go'), projectD
 await writeFile(join(work, 'ws', 'pnpm-workspace.yaml'), 'packages:\n  - time-server-go\n')
 const project = (await loadWorkspace(join(work, 'ws'))).projects[0]!
 const env = { ...process.env, SOURCE_DATE_EPOCH: epoch }
-const goflags = readonlyGoflags(process.env.GOFLAGS)
+const goflags = readonlyGoflags([process.env.GOFLAGS])
 
 const polyshipOut = join(work, 'out-polyship')
 const shellOut = join(work, 'out-shell')

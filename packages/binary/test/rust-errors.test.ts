@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildRustBinaries } from '@polyship/binary'
+import { buildRustBinaries, findZigbuild } from '@polyship/binary'
 import { isPolyshipError, parsePlatform } from '@polyship/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makeWorkspace, type TestWorkspace } from './workspace.ts'
@@ -95,5 +95,18 @@ describe('buildRustBinaries refuses bad input with coded errors', () => {
     expect(await codeOf(buildRustBinaries(ws.project, { ...stamp, outDir: ws.outDir }))).toMatch(
       /^BINARY_PROJECT_INVALID: .*Cargo\.lock/,
     )
+  })
+})
+
+describe('cargo-zigbuild detection', () => {
+  it('finds polyship`s cargo-zigbuild and checks that it reaches zig', async () => {
+    // Off PATH, it is still found in polyship's tool venv (cargo-zigbuild itself needs rustc on PATH).
+    const path = (process.env.PATH ?? '')
+      .split(':')
+      .filter((dir) => !dir.endsWith('/venv/bin'))
+      .join(':')
+    const zigbuild = await findZigbuild({ ...process.env, PATH: path })
+    expect(zigbuild?.command).toMatch(/venv\/bin\/cargo-zigbuild$/)
+    expect(await findZigbuild(process.env, '/nonexistent/cargo-zigbuild')).toBeUndefined()
   })
 })

@@ -72,11 +72,12 @@ describe('go flags', () => {
     )
   })
 
-  it('forces -mod=readonly and keeps the other GOFLAGS', () => {
-    expect(readonlyGoflags('-buildvcs=false -mod=mod', undefined, '-tags=netgo')).toBe(
+  it('forces -mod=readonly (or -mod=vendor for a vendored module) and keeps the other GOFLAGS', () => {
+    expect(readonlyGoflags(['-buildvcs=false -mod=mod', undefined, '-tags=netgo'])).toBe(
       '-buildvcs=false -tags=netgo -mod=readonly',
     )
-    expect(readonlyGoflags(undefined)).toBe('-mod=readonly')
+    expect(readonlyGoflags([undefined])).toBe('-mod=readonly')
+    expect(readonlyGoflags(['-mod=mod'], true)).toBe('-mod=vendor')
   })
 
   it('compares Go versions like the go command', () => {

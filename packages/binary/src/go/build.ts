@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { chmod, rm } from 'node:fs/promises'
 import { basename, join, posix } from 'node:path'
 import { digestFile, formatCommand, formatPlatform, type Project, run } from '@polyship/core'
@@ -78,7 +79,10 @@ async function buildTarget(
     ...target.env,
     CGO_ENABLED: '0',
     GOTOOLCHAIN: 'local',
-    GOFLAGS: readonlyGoflags(context.env.GOFLAGS, context.config.env?.GOFLAGS),
+    GOFLAGS: readonlyGoflags(
+      [context.env.GOFLAGS, context.config.env?.GOFLAGS],
+      existsSync(join(project.root, 'vendor', 'modules.txt')),
+    ),
   })
   await rm(out, { force: true })
   try {
@@ -149,10 +153,13 @@ export function goLdflags(
   ].join(' ')
 }
 
-/** GOFLAGS with any `-mod=` replaced by `-mod=readonly`: a release never edits go.mod or go.sum. */
-export function readonlyGoflags(...sources: readonly (string | undefined)[]): string {
+/**
+ * GOFLAGS with `-mod=readonly` (a release never edits go.mod or go.sum) in place of any
+ * other `-mod=`; `vendored` keeps `-mod=vendor`, which is read-only too and builds offline.
+ */
+export function readonlyGoflags(sources: readonly (string | undefined)[], vendored = false): string {
   const flags = sources
     .flatMap((source) => (source ?? '').split(/\s+/))
     .filter((flag) => flag !== '' && !flag.startsWith('-mod='))
-  return [...new Set(flags), '-mod=readonly'].join(' ')
+  return [...new Set(flags), vendored ? '-mod=vendor' : '-mod=readonly'].join(' ')
 }
