@@ -1,62 +1,88 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { Readable } from 'node:stream'
+import { open } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import type { Digest } from '@polyship/core'
 import { OciError } from './errors.ts'
 import type { Descriptor } from './manifest.ts'
 import type { BlobSource } from './store.ts'
 
-/** Opens a blob source at `offset` (0 = from the start). */
-export async function openSource(source: BlobSource, offset: number): Promise<Readable> {
-  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source.subarray(offset))])
-  if ('path' in source) return createReadStream(source.path, { start: offset, highWaterMark: 1 << 20 })
-  return source.open(offset)
+const CHUNK = 1 << 20
+
+/**
+ * Bytes [start, end) of a blob source. File chunks are read into one reused buffer: a
+ * chunk is valid only until the next one is pulled (that keeps memory flat for any blob
+ * size), so consumers write or hash it before asking for more, never queue it.
+ */
+export async function* sourceChunks(
+  source: BlobSource,
+  start: number,
+  end: number,
+): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source.subarray(start, end)
+    return
+  }
+  if ('path' in source) {
+    yield* fileChunks(source.path, start, end)
+    return
+  }
+  const stream = await source.open(start)
+  let left = end - start
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Uint8Array
+      yield bytes.length > left ? bytes.subarray(0, left) : bytes
+      left -= Math.min(left, bytes.length)
+      if (left === 0) return
+    }
+  } finally {
+    stream.destroy()
+  }
+}
+
+async function* fileChunks(path: string, start: number, end: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, end - start)))
+    for (let position = start; position < end; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position)
+      if (bytesRead === 0) {
+        throw new OciError(
+          'OCI_SIZE_MISMATCH',
+          `${path} ends at ${position} bytes, before the ${end} its descriptor says`,
+          {
+            hint: 'the file changed after it was digested; rebuild it',
+          },
+        )
+      }
+      position += bytesRead
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
+  }
 }
 
 /**
- * Passes bytes through, hashing them; throws instead of ending when the bytes do not
+ * Passes chunks through, hashing them; throws instead of ending when the bytes do not
  * match `expected`, so a consumer never sees a clean end on wrong content.
  */
 export async function* verified(
   source: AsyncIterable<Uint8Array>,
   expected: Descriptor,
   where: string,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256')
   let size = 0
   for await (const chunk of source) {
     size += chunk.length
     if (size > expected.size) throw sizeMismatch(where, expected, size, 'more than')
     hash.update(chunk)
-    yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
+    yield chunk
   }
   if (size !== expected.size) throw sizeMismatch(where, expected, size, 'only')
   const actual: Digest = `sha256:${hash.digest('hex')}`
   if (actual !== expected.digest) throw digestMismatch(where, expected.digest, actual)
-}
-
-/** The bytes [start, end) of a source, for one chunk of a chunked upload. */
-export async function openRange(source: BlobSource, start: number, end: number): Promise<Readable> {
-  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source.subarray(start, end))])
-  if ('path' in source) return createReadStream(source.path, { start, end: end - 1, highWaterMark: 1 << 20 })
-  return Readable.from(take(await source.open(start), end - start))
-}
-
-async function* take(stream: Readable, count: number): AsyncGenerator<Buffer> {
-  let left = count
-  try {
-    for await (const chunk of stream) {
-      const buffer = chunk as Buffer
-      if (buffer.length >= left) {
-        yield buffer.subarray(0, left)
-        return
-      }
-      left -= buffer.length
-      yield buffer
-    }
-  } finally {
-    stream.destroy()
-  }
 }
 
 /** Skips the first `count` bytes of a stream: resuming a copy from a source that can only start at 0. */
@@ -69,6 +95,20 @@ export async function* skip(source: AsyncIterable<Uint8Array>, count: number): A
     }
     yield left === 0 ? chunk : chunk.subarray(left)
     left = 0
+  }
+}
+
+/** Writes chunks to a new file one at a time (safe for reused chunk buffers). */
+export async function writeChunks(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const handle = await open(path, 'wx')
+  try {
+    for await (const chunk of chunks) {
+      for (let offset = 0; offset < chunk.length; ) {
+        offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten
+      }
+    }
+  } finally {
+    await handle.close()
   }
 }
 
@@ -89,20 +129,16 @@ function sizeMismatch(where: string, expected: Descriptor, got: number, how: str
 }
 
 /** Reads a whole stream into memory, refusing more than `limit` bytes. For manifests and small blobs only. */
-export async function readAll(
-  stream: AsyncIterable<Uint8Array>,
-  limit: number,
-  onOverflow: () => Error,
-): Promise<Buffer> {
+export async function readAll(stream: Readable, limit: number, onOverflow: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {
-    size += chunk.length
+    size += (chunk as Buffer).length
     if (size > limit) {
-      if (stream instanceof Readable) stream.destroy()
+      stream.destroy()
       throw onOverflow()
     }
-    chunks.push(Buffer.from(chunk))
+    chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks, size)
 }

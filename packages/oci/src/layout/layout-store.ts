@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve as resolvePath } from 'node:path'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { type Digest, digestHex, isDigest, sha256 } from '@polyship/core'
-import { digestMismatch, openSource, verified } from '../blob-stream.ts'
+import { digestMismatch, sourceChunks, verified, writeChunks } from '../blob-stream.ts'
 import { OciError } from '../errors.ts'
 import {
   checkManifestSize,
@@ -74,10 +73,7 @@ export class LayoutStore implements OciStore {
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     const where = `write blob ${descriptor.digest} to ${this.location}`
     try {
-      await pipeline(
-        Readable.from(verified(await openSource(source, 0), descriptor, where)),
-        createWriteStream(temp),
-      )
+      await writeChunks(temp, verified(sourceChunks(source, 0, descriptor.size), descriptor, where))
       await rename(temp, target)
     } catch (error) {
       await rm(temp, { force: true })

@@ -1,9 +1,11 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https'
-import type { Readable } from 'node:stream'
-
-/** A request body: bytes, or a factory called once per attempt (a stream cannot be sent twice). */
-export type RequestBody = Uint8Array | (() => Promise<Readable>)
+/**
+ * A request body: bytes, or a factory of chunks called once per attempt (a stream cannot
+ * be sent twice). Chunks may share a reused buffer: each is written and flushed before the
+ * next is pulled.
+ */
+export type RequestBody = Uint8Array | (() => AsyncIterable<Uint8Array>)
 
 export interface HttpRequest {
   readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -39,12 +41,11 @@ const SOCKET_TIMEOUT_MS = 120_000
  * arrive, even if the server answers before the whole body was sent (the rest of the
  * body is then abandoned and the connection closed).
  */
-export async function send(request: HttpRequest, agents: Agents): Promise<HttpResponse> {
-  const body = typeof request.body === 'function' ? await request.body() : request.body
+export function send(request: HttpRequest, agents: Agents): Promise<HttpResponse> {
   const secure = request.url.protocol === 'https:'
   return new Promise<HttpResponse>((resolve, reject) => {
     const headers: Record<string, string> = { ...request.headers }
-    if (body instanceof Uint8Array) headers['content-length'] = String(body.length)
+    if (request.body instanceof Uint8Array) headers['content-length'] = String(request.body.length)
     const req = (secure ? https : http).request(request.url, {
       method: request.method,
       headers,
@@ -52,10 +53,10 @@ export async function send(request: HttpRequest, agents: Agents): Promise<HttpRe
       timeout: SOCKET_TIMEOUT_MS,
     })
     let settled = false
+    let sending = false
     const fail = (error: Error) => {
       if (settled) return
       settled = true
-      if (body !== undefined && !(body instanceof Uint8Array)) body.destroy()
       req.destroy()
       reject(error)
     }
@@ -69,22 +70,41 @@ export async function send(request: HttpRequest, agents: Agents): Promise<HttpRe
         return
       }
       settled = true
-      if (body !== undefined && !(body instanceof Uint8Array) && !req.writableFinished) {
-        // The server answered early (an error, a 503): stop sending and drop the connection.
-        body.unpipe(req)
-        body.destroy()
+      if (sending) {
+        // The server answered before the whole body was sent (an error, a 503): stop
+        // sending and drop the connection once the answer is read.
         res.on('end', () => req.destroy())
         res.on('close', () => req.destroy())
       }
       resolve({ status: res.statusCode ?? 0, headers: res.headers, url: request.url, body: res })
     })
+    const body = request.body
     if (body === undefined) req.end()
     else if (body instanceof Uint8Array) req.end(body)
     else {
-      body.on('error', fail)
-      body.pipe(req)
+      sending = true
+      pump(req, body(), () => settled)
+        .then(() => {
+          sending = false
+        })
+        .catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))))
     }
   })
+}
+
+/** Writes chunks one at a time, each flushed before the next is pulled; stops when `stop()` says so. */
+async function pump(
+  req: http.ClientRequest,
+  chunks: AsyncIterable<Uint8Array>,
+  stop: () => boolean,
+): Promise<void> {
+  for await (const chunk of chunks) {
+    if (stop() || req.destroyed) return
+    await new Promise<void>((resolve, reject) =>
+      req.write(chunk, (error) => (error ? reject(error) : resolve())),
+    )
+  }
+  if (!stop()) req.end()
 }
 
 /** Reads a small response body as text (error bodies, JSON documents), at most `limit` bytes kept. */

@@ -1,5 +1,5 @@
 import type { Digest } from '@polyship/core'
-import { openRange, openSource } from '../blob-stream.ts'
+import { sourceChunks } from '../blob-stream.ts'
 import { OciError } from '../errors.ts'
 import type { Descriptor } from '../manifest.ts'
 import type { BlobOutcome, BlobSource } from '../store.ts'
@@ -85,7 +85,7 @@ async function uploadOnce(
       method: 'PUT',
       target: withDigest(location, descriptor.digest),
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(descriptor.size) },
-      body: () => openSource(source, 0),
+      body: () => sourceChunks(source, 0, descriptor.size),
       scopes: push,
       what,
     })
@@ -107,7 +107,7 @@ async function uploadOnce(
           'content-length': String(end - start),
           'content-range': `${start}-${end - 1}`,
         },
-        body: () => openRange(source, start, end),
+        body: () => sourceChunks(source, start, end),
         scopes: push,
         what,
         retry: false,
