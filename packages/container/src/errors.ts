@@ -1,0 +1,32 @@
+import { PolyshipError } from '@polyship/core'
+
+export type ContainerErrorCode =
+  /** The base image has no manifest for a requested platform; the message lists what it has. */
+  | 'CONTAINER_BASE_PLATFORM_MISSING'
+  /** The base reference cannot be parsed, found or read (registry, OCI layout, unknown alias). */
+  | 'CONTAINER_BASE_INVALID'
+  /** No entrypoint/cmd at all, or the program it names is not an executable file in the image. */
+  | 'CONTAINER_ENTRYPOINT_MISSING'
+  /** A mapped path leaves the image root or the project directory (`..`), or a wheel entry does. */
+  | 'CONTAINER_PATH_ESCAPES'
+  /** A user or group name that the image's /etc/passwd or /etc/group does not define. */
+  | 'CONTAINER_USER_UNKNOWN'
+  /** Two layers (or two mappings) put something at the same path. */
+  | 'CONTAINER_DUPLICATE_PATH'
+  /** No wheel whose tags fit the image platform and Python. */
+  | 'CONTAINER_WHEEL_INCOMPATIBLE'
+  /** A wheel is not a valid wheel (WHEEL/RECORD missing, a file that fails its RECORD hash). */
+  | 'CONTAINER_WHEEL_INVALID'
+  /** A platform of the image has no binary artifact to put in it. */
+  | 'CONTAINER_ARTIFACT_MISSING'
+  /** An image config value that polyship cannot use (duration, port, user syntax, tag template). */
+  | 'CONTAINER_CONFIG_INVALID'
+  /** A Dockerfile project and neither a reachable Docker daemon with buildx nor buildah. */
+  | 'CONTAINER_BUILDER_MISSING'
+  /** `docker buildx build` or `buildah bud` failed; the message carries the tail of its output. */
+  | 'CONTAINER_BUILD_FAILED'
+  /** The version tag already points at a different image: versions are immutable. */
+  | 'CONTAINER_TAG_CONFLICT'
+
+/** Every failure of @polyship/container a user can act on: a stable code, a message naming the field or file, a hint. */
+export class ContainerError extends PolyshipError<ContainerErrorCode> {}

@@ -1,0 +1,249 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import {
+  type Artifact,
+  type Digest,
+  formatPlatform,
+  type ImageConfig,
+  type Project,
+  type Reporter,
+  silentReporter,
+  sourceDateEpoch,
+} from '@polyship/core'
+import { RegistryClient } from '@polyship/oci'
+import { parseBase } from '../base/base-reference.ts'
+import { type PythonSettings, pythonSettings } from '../base/python.ts'
+import { resolveBase } from '../base/resolve-base.ts'
+import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
+import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
+import { blobSourceOf } from '../publish/blob-source.ts'
+import { imageTags } from '../publish/tags.ts'
+import { baseTreeLoader } from '../rootfs/base-tree.ts'
+import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
+import { chooseWheels } from '../wheel/choose.ts'
+import { parseWheelName } from '../wheel/wheel-tags.ts'
+import { type BuiltImage, disposerOf, type ImageBlob } from './built-image.ts'
+import { type ComposedManifest, composeIndex, composeManifest } from './compose.ts'
+import { LayerBuilder, platformLayers } from './layers.ts'
+import { imageAnnotations, runtimeConfig } from './runtime.ts'
+import { DEFAULT_USER, healthcheck, imagePlatforms, parseUser, pathOf, timestamp } from './settings.ts'
+
+/** What an image is built from. */
+export interface ImageBuildInput {
+  /** The releasing project; its `config.image` says what to build. */
+  readonly project: Project
+  /** The project's binaries (kind `binary`) and wheels (kind `wheel`), with `path` and `platform`. */
+  readonly artifacts?: readonly Artifact[]
+  /** Source repository URL: `org.opencontainers.image.source`. */
+  readonly source?: string
+  /** VCS revision (commit): `org.opencontainers.image.revision`. */
+  readonly revision?: string
+  /**
+   * Release-level replacements of bases by name, e.g. `{ python: 'oci:dist/bases/python:3.11-slim' }`
+   * to build offline; `oci:` paths are relative to `workspaceRoot`. They win over project config.
+   */
+  readonly bases?: Readonly<Record<string, string>>
+  readonly workspaceRoot?: string
+}
+
+/** Ambient things and knobs of a build, with production defaults. */
+export interface BuildImageOptions {
+  /** Reads registry bases (one shared client per release); default: a new client. */
+  readonly client?: RegistryClient
+  /** SOURCE_DATE_EPOCH, and the environment of external builders; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Parent of the build's temp directory (default: the OS temp dir). */
+  readonly tmpDir?: string
+  readonly reporter?: Reporter
+  /** gzip level of layers, 1-9 (default 6). Changing it changes every digest. */
+  readonly gzipLevel?: number
+  /** Time limit of each external builder run (Dockerfile backend), default 30 minutes. */
+  readonly timeoutMs?: number
+  /** Dockerfile backend to use instead of detecting one (buildx with a reachable daemon, else buildah). */
+  readonly builder?: DockerfileBackend
+}
+
+/**
+ * Assembles a multi-platform image without a daemon: resolves the base per platform, writes
+ * polyship's layers (static base, project files, wheels, binaries) reproducibly, checks the
+ * entrypoint and user against the resulting tree, and composes configs, manifests and the
+ * index. Nothing is published; temp files are removed on failure, or by `dispose()`.
+ */
+export async function assembleImage(
+  input: ImageBuildInput,
+  config: ImageConfig,
+  options: BuildImageOptions = {},
+): Promise<BuiltImage> {
+  const { project } = input
+  const where = `${relative(process.cwd(), project.manifestPath) || project.manifestPath}: polyship.image`
+  const reporter = options.reporter ?? silentReporter
+  const created = timestamp(sourceDateEpoch(options.env ?? process.env))
+  const platforms = imagePlatforms(config, where)
+  const python = pythonSettings(config.python, input.bases?.python)
+  const baseText = baseTextOf(config.base, python, input)
+  const baseSpec = parseBase(baseText.text, {
+    baseDir: baseText.baseDir,
+    where: `${where.replace(/polyship\.image$/, '')}${baseText.field}`,
+  })
+  const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
+  const check =
+    config.healthcheck === undefined ? undefined : healthcheck(config.healthcheck, `${where}.healthcheck`)
+  imageTags(project.version, config.tags)
+  const artifacts = input.artifacts ?? []
+  const wheels = artifacts
+    .filter((a) => a.kind === 'wheel')
+    .map((a) => {
+      if (a.path === undefined) throw new Error(`wheel artifact ${a.name} has no path`)
+      return { path: a.path, name: parseWheelName(a.path) }
+    })
+
+  const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-image-'))
+  const dispose = disposerOf(work)
+  try {
+    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
+    const client = options.client ?? new RegistryClient()
+    const base = await resolveBase(baseSpec, platforms, { client, where: `${where}.base` })
+    const baseName = base.kind === 'image' ? base.name : undefined
+    const files = config.files?.length
+      ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
+      : undefined
+    const builder = new LayerBuilder({
+      dir: work,
+      mtime: sourceDateEpoch(options.env ?? process.env),
+      gzipLevel: options.gzipLevel ?? 6,
+    })
+    const annotations = imageAnnotations({
+      created,
+      project,
+      ...(input.source === undefined ? {} : { source: input.source }),
+      ...(input.revision === undefined ? {} : { revision: input.revision }),
+    })
+    const manifests: ComposedManifest[] = []
+    const blobs = new Map<Digest, ImageBlob>()
+    for (const [i, platform] of platforms.entries()) {
+      const shown = formatPlatform(platform)
+      const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
+      const binaries = binaryEntries(artifacts, platform, config.binaryDir ?? '/usr/local/bin')
+      const layers = await platformLayers(builder, {
+        platform,
+        staticBase: base.kind === 'static',
+        files,
+        wheels: chooseWheels(wheels, platform, python.version, where),
+        binaries,
+        python,
+      })
+      const runtime = runtimeConfig({
+        config,
+        baseKind: base.kind,
+        base: platformBase,
+        binaries,
+        user: user.text,
+        healthcheck: check,
+        labels: annotations,
+      })
+      const tree = new ImageTree(
+        layers.map((l) => l.tree),
+        base.kind === 'image' && platformBase !== undefined
+          ? baseTreeLoader(base.store, platformBase.layers, { name: base.name, reporter })
+          : undefined,
+      )
+      await checkEntrypoint(tree, runtime.entrypoint ?? runtime.cmd, {
+        path: pathOf(runtime.env),
+        workdir: runtime.workdir ?? '/',
+        where,
+        platform: shown,
+      })
+      await checkUser(tree, user, `${where}.user`)
+      if (wheels.length > 0)
+        await warnWithoutPython(tree, python, {
+          project: project.name,
+          base: baseName ?? config.base,
+          reporter,
+        })
+
+      const composed = composeManifest({
+        platform,
+        base: platformBase,
+        baseName,
+        layers: layers.map((l) => l.layer),
+        runtime,
+        created,
+        annotations,
+      })
+      manifests.push(composed)
+      if (base.kind === 'image' && platformBase !== undefined) {
+        for (const layer of platformBase.layers)
+          blobs.set(layer.digest, {
+            descriptor: layer,
+            source: blobSourceOf(base.store, layer),
+            origin: base.store,
+          })
+      }
+      for (const { layer } of layers)
+        blobs.set(layer.descriptor.digest, { descriptor: layer.descriptor, source: { path: layer.file } })
+      blobs.set(composed.config.descriptor.digest, {
+        descriptor: composed.config.descriptor,
+        source: composed.config.bytes,
+      })
+    }
+    const indexAnnotations = {
+      ...annotations,
+      ...(baseName === undefined ? {} : { 'org.opencontainers.image.base.name': baseName }),
+    }
+    const index = composeIndex(manifests, indexAnnotations)
+    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'done' })
+    return {
+      index,
+      manifests: manifests.map((m) => ({
+        platform: m.platform,
+        descriptor: m.descriptor,
+        content: m.content,
+        ...(m.base === undefined ? {} : { base: m.base }),
+      })),
+      blobs: [...blobs.values()],
+      annotations: indexAnnotations,
+      backend: 'assembled',
+      dispose,
+    }
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+}
+
+/**
+ * The base to parse and the directory its `oci:` path is relative to: a release-level
+ * replacement (relative to the workspace), else the config (`python` meaning the Python
+ * base, relative to the project).
+ */
+function baseTextOf(
+  base: string,
+  python: PythonSettings,
+  input: ImageBuildInput,
+): { readonly text: string; readonly baseDir: string; readonly field: string } {
+  const override = input.bases?.[base]
+  if (override !== undefined)
+    return {
+      text: override,
+      baseDir: input.workspaceRoot ?? input.project.root,
+      field: `release bases.${base}`,
+    }
+  if (base === 'python')
+    return { text: python.base, baseDir: input.project.root, field: 'polyship.image.python.base' }
+  return { text: base, baseDir: input.project.root, field: 'polyship.image.base' }
+}
+
+/** A wheel image with no interpreter still builds (its layers are real), but it is said loudly that it cannot run. */
+async function warnWithoutPython(
+  tree: ImageTree,
+  python: PythonSettings,
+  context: { readonly project: string; readonly base: string; readonly reporter: Reporter },
+): Promise<void> {
+  if ((await tree.find(python.interpreter)) !== undefined) return
+  context.reporter.emit({
+    type: 'log',
+    level: 'warn',
+    message: `${context.project}: the image has no ${python.interpreter} (base ${context.base}); its Python entry points cannot run. Point polyship.image.python.base (or the release's python base) at a Python image to make it runnable.`,
+  })
+}

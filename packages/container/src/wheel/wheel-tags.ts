@@ -1,0 +1,91 @@
+import { basename } from 'node:path'
+import type { Platform } from '@polyship/core'
+import { ContainerError } from '../errors.ts'
+
+/** One expanded compatibility tag of a wheel: `cp39-abi3-manylinux_2_17_x86_64`. */
+export interface WheelTag {
+  readonly interpreter: string
+  readonly abi: string
+  readonly platform: string
+}
+
+export interface WheelName {
+  readonly filename: string
+  /** As escaped in the file name: `fast_json`. */
+  readonly distribution: string
+  readonly version: string
+  readonly tags: readonly WheelTag[]
+}
+
+const WHEEL = /^([^-]+)-([^-]+)(?:-(\d[^-]*))?-([^-]+)-([^-]+)-([^-]+)\.whl$/
+
+/** Parses a wheel file name (PEP 427), expanding compressed tag sets (`py2.py3`). */
+export function parseWheelName(path: string): WheelName {
+  const filename = basename(path)
+  const match = WHEEL.exec(filename)
+  if (match === null) {
+    throw new ContainerError('CONTAINER_WHEEL_INVALID', `${filename} is not a wheel file name`, {
+      hint: 'wheels are named {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl',
+    })
+  }
+  const [, distribution, version, , python, abi, platform] = match as unknown as string[]
+  const tags: WheelTag[] = []
+  for (const interpreter of python!.split('.'))
+    for (const a of abi!.split('.'))
+      for (const p of platform!.split('.')) tags.push({ interpreter, abi: a, platform: p })
+  return { filename, distribution: distribution!, version: version!, tags }
+}
+
+const ARCHITECTURES: Readonly<Record<string, string>> = {
+  x86_64: 'amd64',
+  aarch64: 'arm64',
+  i686: '386',
+  armv7l: 'arm',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+}
+
+/**
+ * Whether a tag runs on CPython `pythonVersion` (`3.11`) on a Linux image of `platform`,
+ * by the rules pip applies: `cpXY-abi3` from X.Y up, `cpXY-<abi>` on X.Y only, `pyX` on
+ * any X.*, `pyXY` from X.Y down; `any`, or a linux/manylinux/musllinux tag of the image's
+ * architecture.
+ */
+export function tagFits(tag: WheelTag, platform: Platform, pythonVersion: string): boolean {
+  return interpreterFits(tag, pythonVersion) && platformFits(tag.platform, platform)
+}
+
+function interpreterFits(tag: WheelTag, pythonVersion: string): boolean {
+  const [major, minor] = pythonVersion.split('.').map(Number) as [number, number]
+  const cp = /^cp(\d)(\d+)$/.exec(tag.interpreter)
+  if (cp !== null) {
+    const [tagMajor, tagMinor] = [Number(cp[1]), Number(cp[2])]
+    if (tagMajor !== major) return false
+    if (tag.abi === 'abi3') return tagMinor <= minor
+    return (
+      tagMinor === minor &&
+      (tag.abi === 'none' || tag.abi === `cp${major}${minor}` || tag.abi === `cp${major}${minor}m`)
+    )
+  }
+  const py = /^py(\d)(\d*)$/.exec(tag.interpreter)
+  if (py === null || tag.abi !== 'none') return false
+  if (Number(py[1]) !== major) return false
+  return py[2] === '' || Number(py[2]) <= minor
+}
+
+function platformFits(tag: string, platform: Platform): boolean {
+  if (tag === 'any') return true
+  if (platform.os !== 'linux') return false
+  const match =
+    /^(?:linux|manylinux1|manylinux2010|manylinux2014|manylinux_\d+_\d+|musllinux_\d+_\d+)_(.+)$/.exec(tag)
+  if (match === null) return false
+  const arch = ARCHITECTURES[match[1]!]
+  if (arch !== platform.architecture) return false
+  return arch !== 'arm' || platform.variant === 'v7'
+}
+
+/** The tags of a wheel, as written, for messages. */
+export function shownTags(name: WheelName): string {
+  return name.tags.map((t) => `${t.interpreter}-${t.abi}-${t.platform}`).join(', ')
+}
