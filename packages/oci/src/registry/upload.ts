@@ -4,19 +4,13 @@ import { OciError } from '../errors.ts'
 import type { Descriptor } from '../manifest.ts'
 import type { BlobOutcome, BlobSource } from '../store.ts'
 import type { Scope } from './auth/authenticator.ts'
-import type { RegistryClient } from './client.ts'
 import { discard, type HttpResponse, header } from './http.ts'
 import { registryError } from './registry-error.ts'
+import type { RegistryStore } from './registry-store.ts'
 import { isRetryableError, isRetryableStatus } from './retry.ts'
 
-export interface UploadTarget {
-  readonly client: RegistryClient
-  readonly registry: string
-  readonly repository: string
-  /** `host/repo`, for messages. */
-  readonly name: string
-  hasBlob(digest: Digest): Promise<boolean>
-}
+/** The repository an upload goes to. */
+type UploadTarget = Pick<RegistryStore, 'client' | 'registry' | 'repository' | 'location' | 'hasBlob'>
 
 /** An upload session that broke in a way a fresh session can fix. */
 class RestartUpload extends Error {}
@@ -33,7 +27,7 @@ export async function uploadBlob(
   mountFrom: string | undefined,
 ): Promise<BlobOutcome> {
   const { client } = target
-  const what = `push blob ${descriptor.digest} to ${target.name}`
+  const what = `push blob ${descriptor.digest} to ${target.location}`
   for (let restart = 0; ; restart++) {
     try {
       return await uploadOnce(target, descriptor, source, restart === 0 ? mountFrom : undefined, what)
