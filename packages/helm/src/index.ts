@@ -28,6 +28,7 @@ export {
   type PackagedChart,
   packageChart,
 } from './package/package-chart.ts'
+export { readPackagedChart } from './package/read-package.ts'
 export {
   type ChartRelease,
   DEFAULT_IMAGE_KEYS,

@@ -127,6 +127,18 @@ describe('packageChart: examples/charts/mcp-stack', () => {
     expect(rendered.stdout).toContain(`image: "registry.example/echo-server-rust@${fakeDigest('b')}"`)
   })
 
+  it('ships the same files as `helm package` of the same directory', async () => {
+    const root = await temp()
+    const dir = await copyExampleChart(root)
+    const ours = await packageChart(dir, { env, outDir: join(root, 'ours') })
+    await run('helm', ['package', dir, '--destination', join(root, 'helm')])
+    const files = async (file: string) =>
+      (await run('tar', ['tzf', file])).stdout.split('\n').filter((p) => p !== '' && !p.endsWith('/'))
+    expect((await files(ours.file)).sort()).toEqual(
+      (await files(join(root, 'helm', 'mcp-stack-0.1.0.tgz'))).sort(),
+    )
+  })
+
   it('without a release, ships values and appVersion as they are in git', async () => {
     const root = await temp()
     const dir = await copyExampleChart(root)

@@ -10,6 +10,7 @@ import {
   type PackagedChart,
   packageChart,
   pushChart,
+  readPackagedChart,
 } from '@polyship/helm'
 import { parseManifest, RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
@@ -193,6 +194,50 @@ describe('pushChart to a registry', () => {
     expect(await readFile(join(pulled, 'mcp-stack-0.3.0+build.7.tgz.prov'), 'utf8')).toContain(
       'not really signed',
     )
+  })
+})
+
+describe('readPackagedChart', () => {
+  it('reads our package back unchanged', async () => {
+    const read = await readPackagedChart(chart.file)
+    expect(read).toEqual({ ...chart, artifact: { ...chart.artifact } })
+  })
+
+  it('pushes a `helm package` archive exactly as `helm push` does', async () => {
+    const out = await temp()
+    await run('helm', [
+      'package',
+      chartDir,
+      '--version',
+      '0.9.0',
+      '--app-version',
+      '9.9.9',
+      '--destination',
+      out,
+    ])
+    const file = join(out, 'mcp-stack-0.9.0.tgz')
+    const packaged = await readPackagedChart(file)
+    expect([packaged.version, packaged.appVersion]).toEqual(['0.9.0', '9.9.9'])
+    await pushChart(packaged, store(`${prefix}/from-helm-package`))
+    await utimes(file, packaged.created, packaged.created)
+    await run('helm', ['push', file, `oci://${host}/${prefix}/by-helm`, '--plain-http'])
+    const ours = await store(`${prefix}/from-helm-package`).resolve('0.9.0')
+    expect((await store(`${prefix}/by-helm`).resolve('0.9.0'))?.digest).toBe(ours?.digest)
+  })
+
+  it('refuses archives Helm would refuse', async () => {
+    const dir = await temp()
+    await writeFile(join(dir, 'not-gzip.tgz'), 'plain text')
+    expect(await readPackagedChart(join(dir, 'not-gzip.tgz')).catch((e: unknown) => e)).toMatchObject({
+      code: 'HELM_ARCHIVE_INVALID',
+    })
+    const copy = await copyExampleChart(dir)
+    await writeFile(join(dir, 'stray.txt'), 'outside the chart directory')
+    await run('tar', ['-czf', join(dir, 'two-roots.tgz'), '-C', dir, 'mcp-stack', 'stray.txt'])
+    const error = await readPackagedChart(join(dir, 'two-roots.tgz')).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'HELM_ARCHIVE_INVALID' })
+    expect((error as HelmError).message).toContain('entry "stray.txt" is not inside mcp-stack/')
+    expect(copy).toBe(join(dir, 'mcp-stack'))
   })
 })
 
