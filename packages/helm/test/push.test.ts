@@ -134,8 +134,7 @@ describe('pushChart to a registry', () => {
     ])
     expect(parsed.manifest.annotations).toEqual({
       'org.opencontainers.image.created': '2023-11-14T22:13:20Z',
-      'org.opencontainers.image.description':
-        'Deploys the polyship example servers (time-server-go and echo-server-rust) on Kubernetes',
+      'org.opencontainers.image.description': chart.metadata.description,
       'org.opencontainers.image.title': 'mcp-stack',
       'org.opencontainers.image.version': '0.2.0',
     })

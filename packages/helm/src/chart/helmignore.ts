@@ -23,7 +23,7 @@ interface Rule {
   readonly regex: RegExp
 }
 
-export const HELM_DEFAULT_IGNORE = 'templates/.?*'
+const HELM_DEFAULT_IGNORE = 'templates/.?*'
 
 /** Parses .helmignore text (`file` is for messages) and appends Helm's default rule. */
 export function parseHelmignore(text: string, file: string): IgnoreRules {
@@ -73,7 +73,7 @@ function ignores(rules: readonly Rule[], path: string, isDirectory: boolean): bo
 }
 
 /** Go's `filepath.Match` pattern (Unix) as an anchored RegExp; malformed patterns fail like ErrBadPattern. */
-export function compileGlob(pattern: string, fail: (problem: string) => Error): RegExp {
+function compileGlob(pattern: string, fail: (problem: string) => Error): RegExp {
   const chars = [...pattern]
   let out = ''
   for (let i = 0; i < chars.length; i++) {

@@ -1,7 +1,6 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { isMap } from 'yaml'
 import { at, HelmError } from '../errors.ts'
 import { isRecord } from './chart-yaml.ts'
 import { formatPath, lineOf, type YamlPath, type YamlSource } from './yaml-source.ts'
@@ -45,6 +44,18 @@ const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: 
  * not asserted; remote `$ref`s are not fetched (HELM_SCHEMA_INVALID).
  */
 export function parseValuesSchema(text: string, file: string): ValuesSchema {
+  let validate = compiled.get(text)
+  if (validate === undefined) {
+    validate = compileSchema(text, file)
+    compiled.set(text, validate)
+  }
+  return { file, validate }
+}
+
+/** Compiled schemas by text: a release packages the same chart (and its lint) several times. */
+const compiled = new Map<string, ValidateFunction>()
+
+function compileSchema(text: string, file: string): ValidateFunction {
   let schema: unknown
   try {
     schema = JSON.parse(text.replace(/^\ufeff/, ''))
@@ -66,11 +77,10 @@ export function parseValuesSchema(text: string, file: string): ValuesSchema {
   }
   const dialect = isRecord(schema) && typeof schema.$schema === 'string' ? schema.$schema : ''
   try {
-    if (dialect.includes('2019-09')) return { file, validate: new Ajv2019(AJV_OPTIONS).compile(schema) }
-    if (dialect === '' || dialect.includes('2020-12'))
-      return { file, validate: new Ajv2020(AJV_OPTIONS).compile(schema) }
+    if (dialect.includes('2019-09')) return new Ajv2019(AJV_OPTIONS).compile(schema)
+    if (dialect === '' || dialect.includes('2020-12')) return new Ajv2020(AJV_OPTIONS).compile(schema)
     const { $schema: _, ...rest } = schema as Record<string, unknown>
-    return { file, validate: new Ajv(AJV_OPTIONS).compile(rest) }
+    return new Ajv(AJV_OPTIONS).compile(rest)
   } catch (error) {
     throw new HelmError(
       'HELM_SCHEMA_INVALID',
@@ -165,10 +175,4 @@ function valueAt(data: unknown, path: YamlPath): unknown {
   let node = data
   for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key]
   return node
-}
-
-/** Whether a values.yaml source is a map (or empty), as Helm requires. */
-export function isValuesMap(values: YamlSource): boolean {
-  const contents = values.document.contents
-  return contents === null || isMap(contents)
 }

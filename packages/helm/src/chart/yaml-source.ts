@@ -1,5 +1,5 @@
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
-import { at, HelmError } from '../errors.ts'
+import { HelmError } from '../errors.ts'
 
 /** A parsed YAML file that remembers where every node came from, for `file:line` messages. */
 export interface YamlSource {
@@ -79,11 +79,6 @@ export function lineOf(source: YamlSource, path: YamlPath): number | undefined {
 function lineOfNode(source: YamlSource, node: unknown): number | undefined {
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range
   return range === undefined ? undefined : source.lines.linePos(range[0]).line
-}
-
-/** `file:line` of the value at `path`. */
-export function where(source: YamlSource, path: YamlPath): string {
-  return at(source.file, lineOf(source, path))
 }
 
 /** `a.b[2].c` */
