@@ -37,7 +37,12 @@ export {
   versionTag,
 } from './reference.ts'
 export { fallbackTag } from './referrers/fallback.ts'
-export type { Credential, ExplicitCredentials } from './registry/auth/credentials.ts'
+export {
+  type Credential,
+  type CredentialLookup,
+  type ExplicitCredentials,
+  findCredential,
+} from './registry/auth/credentials.ts'
 export { RegistryClient, type RegistryClientOptions } from './registry/client.ts'
 export { RegistryStore } from './registry/registry-store.ts'
 export { DEFAULT_RETRY, type RetryPolicy } from './registry/retry.ts'

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@polyship/core'
-import { type OciError, RegistryClient, registryOrigin } from '@polyship/oci'
+import { findCredential, nodeDeps, type OciError, RegistryClient, registryOrigin } from '@polyship/oci'
 import {
   pushTestImage,
   startRegistry,
@@ -279,5 +279,47 @@ describe('transport rules (fake registry and blob host)', () => {
     )
     expect(error.code).toBe('OCI_INSECURE_REFUSED')
     client.close()
+  })
+})
+
+describe('findCredential', () => {
+  it('matches Docker Hub under any of its names and falls back to GITHUB_TOKEN for ghcr.io only', async () => {
+    const env = await dockerConfig('hub', {
+      auths: { 'https://index.docker.io/v1/': { auth: basic('hubuser', PASSWORD) } },
+    })
+    const deps = { ...nodeDeps, env, homedir: () => join(work, 'no-home') }
+    const hub = await findCredential('docker.io', {}, deps)
+    expect(hub.credential).toMatchObject({
+      username: 'hubuser',
+      source: expect.stringContaining('auths."https://index.docker.io/v1/"'),
+    })
+
+    const ci = { ...deps, env: { ...env, GITHUB_TOKEN: 'ghs_token-value-1234', GITHUB_ACTOR: 'octocat' } }
+    expect((await findCredential('ghcr.io', {}, ci)).credential).toMatchObject({
+      username: 'octocat',
+      source: 'GITHUB_TOKEN (for ghcr.io)',
+    })
+    const other = await findCredential('quay.io', {}, ci)
+    expect(other.credential).toBeUndefined()
+    expect(other.tried).toEqual([
+      'explicit credentials for quay.io',
+      `DOCKER_CONFIG ${join(work, 'hub', 'config.json')} (no auths entry for quay.io)`,
+    ])
+  })
+
+  it('reads identitytoken and registrytoken entries', async () => {
+    const env = await dockerConfig('tokens', {
+      auths: {
+        'a.example': { identitytoken: 'refresh-abc-123' },
+        'b.example': { registrytoken: 'bearer-xyz-789' },
+      },
+    })
+    const deps = { ...nodeDeps, env }
+    expect((await findCredential('a.example', {}, deps)).credential).toMatchObject({
+      identityToken: 'refresh-abc-123',
+    })
+    expect((await findCredential('b.example', {}, deps)).credential).toMatchObject({
+      registryToken: 'bearer-xyz-789',
+    })
   })
 })

@@ -2,7 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { collectingReporter, run, sha256 } from '@polyship/core'
-import { encodeManifest, LayoutStore, MEDIA_TYPES, RegistryClient, type RegistryStore } from '@polyship/oci'
+import {
+  encodeManifest,
+  insecureHostsOf,
+  LayoutStore,
+  MEDIA_TYPES,
+  openStore,
+  RegistryClient,
+  type RegistryStore,
+} from '@polyship/oci'
 import { pushTestImage } from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
@@ -105,5 +113,20 @@ describe('RegistryStore against docker-registry 2.8', () => {
     expect(requests.filter((r) => r.startsWith('HEAD'))).toHaveLength(image.blobs.length)
     expect(requests.filter((r) => !r.startsWith('HEAD') && !r.endsWith('/v2/ 200'))).toEqual([])
     counting.close()
+  })
+})
+
+describe('openStore', () => {
+  it('opens configured destinations: a layout relative to the workspace, a registry repository', () => {
+    const layout = openStore({ type: 'oci-layout', path: 'dist/oci' }, { baseDir: '/ws' })
+    expect(layout).toBeInstanceOf(LayoutStore)
+    expect((layout as LayoutStore).dir).toBe('/ws/dist/oci')
+    const remote = openStore(
+      { type: 'registry', repository: 'registry.lan:5000/team/app', insecure: true },
+      { baseDir: '/ws' },
+    )
+    expect(remote.location).toBe('registry.lan:5000/team/app')
+    expect((remote as RegistryStore).client.insecureHosts).toEqual(['registry.lan:5000'])
+    expect(insecureHostsOf([{ type: 'registry', repository: 'ghcr.io/acme/app' }])).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { get } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,10 +81,17 @@ export async function startRegistry(
     const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    const missing = new Promise<Error>((resolve) => child.once('error', resolve))
     const log = createWriteStream(join(dir, 'registry.log'))
     child.stdout.pipe(log)
     child.stderr.pipe(log)
-    const ready = await waitReady(`http://${host}/v2/`, child)
+    const ready = await Promise.race([waitReady(`http://${host}/v2/`, child), missing])
+    if (ready instanceof Error) {
+      await rm(dir, { recursive: true, force: true })
+      throw new Error(
+        `cannot run docker-registry (${ready.message}); install it with tools/test-env.sh (Debian package docker-registry)`,
+      )
+    }
     if (ready) {
       return {
         host,
@@ -113,12 +121,13 @@ async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
     exited = true
   })
   for (let i = 0; i < 200 && !exited; i++) {
-    try {
-      const res = await fetch(url)
-      if (res.status === 200 || res.status === 401) return true
-    } catch {
-      // not listening yet
-    }
+    const status = await new Promise<number>((resolve) => {
+      get(url, { agent: false }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      }).on('error', () => resolve(0))
+    })
+    if (status === 200 || status === 401) return true
     await delay(50)
   }
   return false
@@ -128,7 +137,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
-  const killed = await Promise.race([exited.then(() => true), delay(5000).then(() => false)])
+  const killed = await Promise.race([
+    exited.then(() => true),
+    delay(5000, undefined, { ref: false }).then(() => false),
+  ])
   if (!killed) {
     child.kill('SIGKILL')
     await exited
