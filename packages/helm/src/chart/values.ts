@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { at, HelmError } from '../errors.ts'
-import { isRecord } from './chart-yaml.ts'
+import { isRecord } from './field-checker.ts'
 import { formatPath, lineOf, type YamlPath, type YamlSource } from './yaml-source.ts'
 
 /** A compiled values.schema.json. */
