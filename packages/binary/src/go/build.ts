@@ -33,15 +33,21 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     { version: context.version, commit: options.commit, date: options.date },
     context.config.ldflags,
   )
-  const binaries = await mapLimit(targets, context.concurrency, (target) =>
-    buildTarget(context, target, {
-      binaryName,
-      main,
-      ldflags,
-      outDir: options.outDir,
-      signal: options.signal,
-    }),
-  )
+  const build = { binaryName, main, ldflags, outDir: options.outDir, signal: options.signal }
+  // Each binary is hashed and its build info read while the next one compiles.
+  const described: Promise<BuiltBinary>[] = []
+  try {
+    await mapLimit(targets, context.concurrency, async (target, index) => {
+      const compiled = await compileTarget(context, target, build)
+      const binary = describeBinary(context, compiled)
+      binary.catch(() => {}) // awaited below; no unhandled rejection while later targets compile
+      described[index] = binary
+    })
+  } catch (error) {
+    await Promise.allSettled(described)
+    throw error
+  }
+  const binaries = await Promise.all(described)
   return {
     project: project.name,
     version: context.version,
@@ -62,11 +68,18 @@ interface TargetBuild {
   readonly signal: AbortSignal | undefined
 }
 
-async function buildTarget(
+interface CompiledTarget {
+  readonly target: GoTarget
+  readonly out: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly step: string
+}
+
+async function compileTarget(
   context: BuildContext,
   target: GoTarget,
   build: TargetBuild,
-): Promise<BuiltBinary> {
+): Promise<CompiledTarget> {
   const { project, reporter } = context
   const step = `go build ${target.name}${target.env.GOARM === undefined ? '' : ` GOARM=${target.env.GOARM}`}`
   reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
@@ -102,7 +115,17 @@ async function buildTarget(
     )
   }
   await chmod(out, 0o755)
-  const [{ digest, size }, dependencies] = await Promise.all([digestFile(out), readGoBuildInfo(out, env)])
+  return { target, out, env, step }
+}
+
+/** Digest, size and embedded build info of a compiled binary, as a `binary` artifact. */
+async function describeBinary(context: BuildContext, compiled: CompiledTarget): Promise<BuiltBinary> {
+  const { project, reporter } = context
+  const { target, out } = compiled
+  const [{ digest, size }, dependencies] = await Promise.all([
+    digestFile(out),
+    readGoBuildInfo(out, compiled.env),
+  ])
   const artifact = {
     kind: 'binary' as const,
     name: basename(out),
@@ -116,7 +139,7 @@ async function buildTarget(
     extra: { toolchain: 'go', target: target.name, goVersion: dependencies.goVersion },
   }
   reporter.emit({ type: 'artifact', artifact })
-  reporter.emit({ type: 'step', project: project.name, step, status: 'done' })
+  reporter.emit({ type: 'step', project: project.name, step: compiled.step, status: 'done' })
   return { artifact, target: target.name, dependencies }
 }
 
