@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -198,6 +199,7 @@ export async function busyboxLayout(
  */
 export function unpack(source: string, work: string, platform: Platform = AMD64): string {
   const layout = join(work, 'copied')
+  mkdirSync(work, { recursive: true })
   execFileSync(
     'skopeo',
     [
