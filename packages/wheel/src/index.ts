@@ -46,7 +46,7 @@ export {
 export { directoryIndex } from './publish/directory-index.ts'
 export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
-export { checkPypiPlatformTags, isPypi } from './publish/platform-tags.ts'
+export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'
 export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'
 export {
   defaultSimpleUrl,

@@ -9,10 +9,12 @@ import {
   silentReporter,
   sourceDateEpoch,
 } from '@polyship/core'
+import { distributionArtifact } from '../artifact.ts'
 import { WheelError } from '../errors.ts'
 import { type Distribution, inspectDistribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
 import { type PythonProject, readPythonProject } from '../project/pyproject.ts'
+import { pypiRefusedPlatforms } from '../publish/platform-tags.ts'
 import { samePythonVersion } from '../version.ts'
 import { planTargets } from './targets.ts'
 import { detectToolchain, type Toolchain } from './toolchain.ts'
@@ -109,6 +111,15 @@ export async function buildWheels(project: Project, options: BuildOptions): Prom
     const distribution = await inspectDistribution(file)
     checkBuilt(distribution, python, project)
     distributions.push(distribution)
+    const refused = pypiRefusedPlatforms(distribution)
+    if (refused.length > 0) {
+      reporter.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${distribution.filename}: PyPI refuses the platform tag ${refused.join(', ')}; set polyship.wheel.compatibility (manylinux_2_17, musllinux_1_2 or pypi) to publish there`,
+      })
+    }
+    reporter.emit({ type: 'artifact', artifact: distributionArtifact(distribution, project) })
   }
   return { python, distributions, skipped, sourceDateEpoch: epoch, maturinVersion: toolchain.maturinVersion }
 }

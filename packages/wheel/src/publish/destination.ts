@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path'
-import type { Reporter, WheelDestination } from '@polyship/core'
+import { assertNever, type Reporter, type WheelDestination } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { directoryIndex } from './directory-index.ts'
 import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
@@ -48,6 +48,8 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
         ...(options.retry === undefined ? {} : { retry: options.retry }),
       })
     }
+    default:
+      return assertNever(destination, 'wheel destination')
   }
 }
 

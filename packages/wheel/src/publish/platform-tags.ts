@@ -23,18 +23,22 @@ export function isPypi(url: string): boolean {
   return /^(upload\.)?(test\.)?pypi\.org$/.test(new URL(url).hostname)
 }
 
+/** The platform tags of a wheel that PyPI would refuse (none for an sdist or a portable wheel). */
+export function pypiRefusedPlatforms(distribution: Distribution): string[] {
+  const platforms = distribution.tags.map((tag) => tag.split('-')[2]!)
+  return [...new Set(platforms.filter((platform) => !PYPI_PLATFORMS.some((rule) => rule.test(platform))))]
+}
+
 /** Refuses wheels PyPI would reject for their platform tag, before anything is uploaded. */
 export function checkPypiPlatformTags(distribution: Distribution, indexUrl: string): void {
-  for (const tag of distribution.tags) {
-    const platform = tag.split('-')[2]!
-    if (!PYPI_PLATFORMS.some((rule) => rule.test(platform))) {
-      throw new WheelError(
-        'WHEEL_PLATFORM_REJECTED',
-        `${distribution.filename}: ${indexUrl} refuses the platform tag ${platform}`,
-        {
-          hint: 'build with a manylinux or musllinux policy: set polyship.wheel.compatibility to manylinux_2_17 (or pypi) in package.json',
-        },
-      )
-    }
+  const refused = pypiRefusedPlatforms(distribution)
+  if (refused.length > 0) {
+    throw new WheelError(
+      'WHEEL_PLATFORM_REJECTED',
+      `${distribution.filename}: ${indexUrl} refuses the platform tag ${refused.join(', ')}`,
+      {
+        hint: 'build with a manylinux or musllinux policy: set polyship.wheel.compatibility to manylinux_2_17 (or pypi) in package.json',
+      },
+    )
   }
 }

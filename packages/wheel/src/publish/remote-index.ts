@@ -1,4 +1,4 @@
-import { redact } from '@polyship/core'
+import { assertNever, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
@@ -91,6 +91,8 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
           secrets.push(token)
           return basicAuth('__token__', token)
         }
+        default:
+          return assertNever(credentials, 'credentials')
       }
     })()
     return authorization
