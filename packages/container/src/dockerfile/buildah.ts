@@ -21,10 +21,9 @@ export function platformRef(platform: Platform): string {
 }
 
 /**
- * Builds with buildah, daemonless and rootless-friendly: vfs storage and its own
- * registries.conf, storage.conf and signature policy in the temp directory (nothing read
- * from or left in /var/lib/containers), chroot isolation so RUN steps work without a
- * runtime, one `bud` per platform with `--timestamp` = SOURCE_DATE_EPOCH, then
+ * Builds with buildah, daemonless: vfs storage, registries.conf, storage.conf and a
+ * signature policy of its own in the temp directory (the machine's container storage is
+ * neither read nor filled), chroot isolation so RUN steps work without a runtime, one `bud` per platform with `--timestamp` = SOURCE_DATE_EPOCH, then
  * `buildah push` of each into an OCI layout at `<work>/layout`.
  */
 export async function buildWithBuildah(build: DockerfileBuild): Promise<string> {
