@@ -229,7 +229,8 @@ export class RegistryClient {
     for (let hop = 0; ; hop++) {
       checkScheme(url, this.insecureHosts, request.what)
       const headers: Record<string, string> = { 'user-agent': 'polyship', ...request.headers }
-      if (authorization !== undefined && url.origin === origin) headers.authorization = authorization
+      if (url.origin !== origin) delete headers.authorization
+      else if (authorization !== undefined) headers.authorization = authorization
       const res = await send(
         {
           method: request.method,
