@@ -41,7 +41,13 @@ export async function* sourceChunks(
 }
 
 async function* fileChunks(path: string, start: number, end: number): AsyncGenerator<Uint8Array> {
-  const handle = await open(path, 'r')
+  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
+    throw new OciError('OCI_BLOB_UNKNOWN', `${path} does not exist`, {
+      hint: 'the blob file is gone (an incomplete OCI layout or a cleaned build directory); rebuild it',
+      cause: error,
+    })
+  })
   try {
     const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, end - start)))
     for (let position = start; position < end; ) {

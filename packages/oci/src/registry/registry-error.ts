@@ -52,15 +52,6 @@ const BY_REGISTRY_CODE: Readonly<Record<string, { code: OciErrorCode; hint: stri
   UNSUPPORTED: { code: 'OCI_REGISTRY_ERROR', hint: 'the registry does not support this operation' },
 }
 
-/** The first error code of a registry error body, if any (404s may be plain text). */
-export function registryErrorCode(text: string): string | undefined {
-  try {
-    return (JSON.parse(text) as RegistryErrorBody).errors?.[0]?.code
-  } catch {
-    return undefined
-  }
-}
-
 /** Turns an unexpected registry answer into a coded error, reading the error body for its code and detail. */
 export async function registryError(res: HttpResponse, what: string): Promise<OciError> {
   const text = await readText(res, 16 * 1024)

@@ -11,7 +11,7 @@ export interface Scope {
   readonly actions: readonly ('pull' | 'push')[]
 }
 
-export function scopeString(scope: Scope): string {
+function scopeString(scope: Scope): string {
   return `repository:${scope.repository}:${[...scope.actions].sort().join(',')}`
 }
 
@@ -219,7 +219,7 @@ function hostLevel(challenge: Challenge): Challenge {
 }
 
 /** Merges `repository:name:actions` scopes of the same repository (union of actions); others kept as is. Sorted. */
-export function mergeScopes(scopes: readonly string[]): string[] {
+function mergeScopes(scopes: readonly string[]): string[] {
   const byRepo = new Map<string, Set<string>>()
   const other = new Set<string>()
   for (const scope of scopes) {
