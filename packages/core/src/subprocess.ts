@@ -1,4 +1,3 @@
-import { execa } from 'execa'
 import { CoreError } from './errors.ts'
 import { redact, secretValues } from './redact.ts'
 
@@ -52,6 +51,8 @@ export async function run(
   const env = options.env ?? process.env
   const secrets = [...(options.secrets ?? []), ...secretValues(env), ...secretValues(process.env)]
   const shown = redact(formatCommand(command, args), secrets)
+  // Loaded on first use: execa costs ~150 ms of start-up that commands without tools never need.
+  const { execa } = await import('execa')
   const result = await execa(command, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),

@@ -1,8 +1,18 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { createRequire } from 'node:module'
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv'
 import { CoreError } from '../errors.ts'
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
-const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>()
+let ajv: AjvType | undefined
+const compiled = new WeakMap<object, ValidateFunction>()
+
+/** ajv is created on first validation, so commands that never read config don't pay for it. */
+function validator(): AjvType {
+  if (ajv === undefined) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv')
+    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
+  }
+  return ajv
+}
 
 /** `/polyship/binary/platforms/2` -> `polyship.binary.platforms[2]` */
 function fieldPath(pointer: string): string {
@@ -49,7 +59,7 @@ function valueAt(root: unknown, pointer: string): unknown {
 export function validateConfig<T>(schema: object, value: unknown, file: string, hint: string): T {
   let validate = compiled.get(schema)
   if (validate === undefined) {
-    validate = ajv.compile(schema)
+    validate = validator().compile(schema)
     compiled.set(schema, validate)
   }
   if (validate(value)) return value as T

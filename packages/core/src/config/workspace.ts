@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { glob, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
@@ -98,6 +97,7 @@ export function parseRootConfig(value: unknown, file: string): RootConfig {
 async function workspaceGlobs(root: string): Promise<string[]> {
   const file = join(root, 'pnpm-workspace.yaml')
   if (!existsSync(file)) return ['*', '*/*']
+  const { parse: parseYaml } = await import('yaml')
   const parsed = parseYaml(await readFile(file, 'utf8')) as { packages?: unknown } | null
   const packages = parsed?.packages
   if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
