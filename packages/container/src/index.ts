@@ -21,4 +21,10 @@ export {
 } from './publish/publish.ts'
 export { type ImageTag, imageTags, type SkippedTag } from './publish/tags.ts'
 export { INSTALLER, installWheel } from './wheel/install.ts'
-export { parseWheelName, tagFits, type WheelName, type WheelTag } from './wheel/wheel-tags.ts'
+export {
+  exactPythonVersion,
+  parseWheelName,
+  tagFits,
+  type WheelName,
+  type WheelTag,
+} from './wheel/wheel-tags.ts'

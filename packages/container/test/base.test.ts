@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildImage, publishImage } from '@polyship/container'
-import type { ImageConfig } from '@polyship/core'
+import type { ArchiveEntry, ImageConfig } from '@polyship/core'
 import { copyImage, parseManifest, RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -116,5 +116,34 @@ describe('an image on a registry base', () => {
       { env, client },
     )
     await expect(arm).rejects.toThrow(/has no linux\/arm\/v7 image; it has linux\/amd64, linux\/arm64/)
+  })
+
+  it('reads the base layers as a runtime stacks them: whiteouts, opaque directories, PAX long names', async () => {
+    const deep = `opt/${'very-long-directory-name-'.repeat(5)}/${'tool-'.repeat(25)}`
+    const upper: ArchiveEntry[] = [
+      { type: 'file', path: 'bin/.wh.cat', content: '' },
+      { type: 'file', path: 'etc/.wh..wh..opq', content: '' },
+      { type: 'file', path: 'etc/passwd', content: 'svc:x:2000:2000::/:/bin/sh\n' },
+      { type: 'file', path: deep, content: '#!/bin/sh\n', mode: 0o755 },
+    ]
+    const layout = join(work, 'layered')
+    await busyboxLayout(layout, { tag: 'v1', upper })
+    const onLayered = (name: string, image: Partial<ImageConfig>) =>
+      project(name, { base: `oci:${layout}:v1`, platforms: ['linux/amd64'], ...image })
+    expect(deep.length).toBeGreaterThan(100)
+    const tool = await buildImage(
+      { project: await onLayered('deep', { user: 'svc', entrypoint: [`/${deep}`] }) },
+      { env, client },
+    )
+    await tool.dispose()
+    await expect(
+      buildImage(
+        { project: await onLayered('cat-gone', { user: 'svc', entrypoint: ['cat'] }) },
+        { env, client },
+      ),
+    ).rejects.toThrow(/cat on PATH \/bin is not in the linux\/amd64 image/)
+    await expect(buildImage({ project: await onLayered('app-gone', {}) }, { env, client })).rejects.toThrow(
+      /\(it has: svc\)/,
+    )
   })
 })

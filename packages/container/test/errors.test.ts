@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildImage, ContainerError, imageTags } from '@polyship/container'
+import {
+  buildImage,
+  ContainerError,
+  exactPythonVersion,
+  imageTags,
+  parseWheelName,
+  tagFits,
+} from '@polyship/container'
 import type { Artifact, ImageConfig } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -170,5 +177,31 @@ describe('tags', () => {
     const pre = imageTags('2.0.0-rc.1', ['latest', '{major}.{minor}', 'edge'])
     expect(pre.tags.map((t) => t.tag)).toEqual(['2.0.0-rc.1', 'edge'])
     expect(pre.skipped.map((s) => s.template)).toEqual(['latest', '{major}.{minor}'])
+  })
+})
+
+describe('wheel tags', () => {
+  const fits = (file: string, platform = AMD64, python = '3.11') =>
+    parseWheelName(file).tags.some((t) => tagFits(t, platform, python))
+  it('follow the rules pip applies for CPython on Linux', () => {
+    expect(fits('a-1-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl')).toBe(true)
+    expect(fits('a-1-cp39-abi3-manylinux_2_17_x86_64.whl', ARM64)).toBe(false)
+    expect(fits('a-1-cp312-abi3-manylinux_2_17_x86_64.whl')).toBe(false)
+    expect(fits('a-1-cp311-cp311-musllinux_1_2_aarch64.whl', ARM64)).toBe(true)
+    expect(fits('a-1-cp310-cp310-linux_x86_64.whl')).toBe(false)
+    expect(fits('a-1-py3-none-any.whl', ARM64)).toBe(true)
+    expect(fits('a-1-py2.py3-none-any.whl')).toBe(true)
+    expect(fits('a-1-cp311-cp311-macosx_11_0_arm64.whl', ARM64)).toBe(false)
+    expect(fits('a-1-pp310-pypy310_pp73-manylinux_2_17_x86_64.whl')).toBe(false)
+  })
+  it('name the Python an image needs when wheels require one exactly', () => {
+    expect(exactPythonVersion([parseWheelName('a-1-cp312-cp312-manylinux_2_17_x86_64.whl')])).toBe('3.12')
+    expect(exactPythonVersion([parseWheelName('a-1-cp39-abi3-manylinux_2_17_x86_64.whl')])).toBeUndefined()
+    expect(
+      exactPythonVersion([
+        parseWheelName('a-1-cp312-cp312-linux_x86_64.whl'),
+        parseWheelName('b-1-cp311-cp311-linux_x86_64.whl'),
+      ]),
+    ).toBeUndefined()
   })
 })

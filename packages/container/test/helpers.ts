@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeLayer } from '@polyship/container'
 import {
+  type ArchiveEntry,
   type Artifact,
   type Digest,
   digestFile,
@@ -135,7 +136,7 @@ export function goBuild(
  */
 export async function busyboxLayout(
   dir: string,
-  options: { tag?: string; platforms?: readonly Platform[] } = {},
+  options: { tag?: string; platforms?: readonly Platform[]; upper?: readonly ArchiveEntry[] } = {},
 ): Promise<LayoutStore> {
   const store = new LayoutStore(dir)
   const work = await mkdtemp(join(tmpdir(), 'polyship-busybox-'))
@@ -156,6 +157,12 @@ export async function busyboxLayout(
       { dir: work, mtime: 0, gzipLevel: 6, createdBy: 'busybox-static' },
     )
     await store.pushBlob(layer.descriptor, { path: layer.file })
+    const layers = [layer]
+    if (options.upper !== undefined) {
+      const upper = await writeLayer(options.upper, { dir: work, mtime: 0, gzipLevel: 6, createdBy: 'upper' })
+      await store.pushBlob(upper.descriptor, { path: upper.file })
+      layers.push(upper)
+    }
     const manifests = []
     for (const platform of options.platforms ?? [AMD64]) {
       const config = Buffer.from(
@@ -164,8 +171,8 @@ export async function busyboxLayout(
           architecture: platform.architecture,
           os: platform.os,
           config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
-          rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-          history: [{ created: '1970-01-01T00:00:00Z', created_by: 'busybox-static' }],
+          rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+          history: layers.map((l) => ({ created: '1970-01-01T00:00:00Z', created_by: l.createdBy })),
         }),
       )
       const configDescriptor = {
@@ -178,7 +185,7 @@ export async function busyboxLayout(
         schemaVersion: 2,
         mediaType: MEDIA_TYPES.ociManifest,
         config: configDescriptor,
-        layers: [layer.descriptor],
+        layers: layers.map((l) => l.descriptor),
       })
       const outcome = await store.putManifest(content)
       manifests.push({ ...outcome.descriptor, platform })

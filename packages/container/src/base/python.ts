@@ -19,12 +19,16 @@ export const DEFAULT_PYTHON_VERSION = '3.11'
  * What `python` means for an image: `override` (the release's choice for the `python`
  * alias, e.g. an OCI layout when no registry is reachable) or `python.base` or
  * `docker.io/library/python:3.11-slim`. The version comes from `python.version`, else from
- * the base tag (`3.12-slim` -> 3.12), else 3.11; paths follow the official python images
+ * the base tag (`3.12-slim` -> 3.12), else from the wheels when they all need one exact
+ * CPython (`cp312-cp312`), else 3.11; paths follow the official python images
  * (`/usr/local/lib/python3.11/site-packages`, `/usr/local/bin/python3.11`).
  */
-export function pythonSettings(config: ImageConfig['python'], override?: string): PythonSettings {
-  const base = override ?? config?.base ?? DEFAULT_PYTHON_BASE
-  const version = config?.version ?? versionOfTag(base) ?? DEFAULT_PYTHON_VERSION
+export function pythonSettings(
+  config: ImageConfig['python'],
+  options: { readonly override?: string | undefined; readonly wheelVersion?: string | undefined } = {},
+): PythonSettings {
+  const base = options.override ?? config?.base ?? DEFAULT_PYTHON_BASE
+  const version = config?.version ?? versionOfTag(base) ?? options.wheelVersion ?? DEFAULT_PYTHON_VERSION
   return {
     base,
     version,

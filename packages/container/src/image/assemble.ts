@@ -22,7 +22,7 @@ import { imageTags } from '../publish/tags.ts'
 import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
-import { parseWheelName } from '../wheel/wheel-tags.ts'
+import { exactPythonVersion, parseWheelName } from '../wheel/wheel-tags.ts'
 import { type BuiltImage, disposerOf, type ImageBlob } from './built-image.ts'
 import { type ComposedManifest, composeIndex, composeManifest } from './compose.ts'
 import { LayerBuilder, platformLayers } from './layers.ts'
@@ -80,7 +80,17 @@ export async function assembleImage(
   const reporter = options.reporter ?? silentReporter
   const created = timestamp(sourceDateEpoch(options.env ?? process.env))
   const platforms = imagePlatforms(config, where)
-  const python = pythonSettings(config.python, input.bases?.python)
+  const artifacts = input.artifacts ?? []
+  const wheels = artifacts
+    .filter((a) => a.kind === 'wheel')
+    .map((a) => {
+      if (a.path === undefined) throw new Error(`wheel artifact ${a.name} has no path`)
+      return { path: a.path, name: parseWheelName(a.path) }
+    })
+  const python = pythonSettings(config.python, {
+    override: input.bases?.python,
+    wheelVersion: exactPythonVersion(wheels.map((w) => w.name)),
+  })
   const baseText = baseTextOf(config.base, python, input)
   const baseSpec = parseBase(baseText.text, {
     baseDir: baseText.baseDir,
@@ -90,13 +100,6 @@ export async function assembleImage(
   const check =
     config.healthcheck === undefined ? undefined : healthcheck(config.healthcheck, `${where}.healthcheck`)
   imageTags(project.version, config.tags)
-  const artifacts = input.artifacts ?? []
-  const wheels = artifacts
-    .filter((a) => a.kind === 'wheel')
-    .map((a) => {
-      if (a.path === undefined) throw new Error(`wheel artifact ${a.name} has no path`)
-      return { path: a.path, name: parseWheelName(a.path) }
-    })
 
   const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-image-'))
   const dispose = disposerOf(work)

@@ -89,3 +89,18 @@ function platformFits(tag: string, platform: Platform): boolean {
 export function shownTags(name: WheelName): string {
   return name.tags.map((t) => `${t.interpreter}-${t.abi}-${t.platform}`).join(', ')
 }
+
+/**
+ * The one CPython `major.minor` that a set of wheels requires exactly (version-specific ABI
+ * tags such as `cp312-cp312`), or undefined when they are abi3/pure or disagree.
+ */
+export function exactPythonVersion(names: readonly WheelName[]): string | undefined {
+  const versions = new Set<string>()
+  for (const name of names) {
+    for (const tag of name.tags) {
+      const cp = /^cp(\d)(\d+)$/.exec(tag.interpreter)
+      if (cp !== null && tag.abi !== 'abi3' && tag.abi !== 'none') versions.add(`${cp[1]}.${cp[2]}`)
+    }
+  }
+  return versions.size === 1 ? [...versions][0] : undefined
+}
