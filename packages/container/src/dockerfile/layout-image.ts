@@ -30,7 +30,6 @@ export async function layoutImage(
   for (const { platform, ref, store } of refs) {
     const where = `${store.location}:${ref}`
     const parsed = await platformManifest(store, ref, platform, where)
-    if (parsed.kind !== 'manifest') throw new Error('unreachable: platformManifest returns a manifest')
     const { manifest } = parsed
     const kept = Object.fromEntries(
       Object.entries(manifest.annotations ?? {}).filter(([key]) =>
@@ -72,7 +71,7 @@ async function platformManifest(
   ref: string,
   platform: Platform,
   where: string,
-): Promise<ParsedManifest> {
+): Promise<Extract<ParsedManifest, { kind: 'manifest' }>> {
   const exported = await store.getManifest(ref)
   const parsed = parseManifest(exported.bytes, exported.mediaType, where)
   if (parsed.kind === 'manifest') return parsed

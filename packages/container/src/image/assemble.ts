@@ -78,7 +78,8 @@ export async function assembleImage(
   const { project } = input
   const where = `${relative(process.cwd(), project.manifestPath) || project.manifestPath}: polyship.image`
   const reporter = options.reporter ?? silentReporter
-  const created = timestamp(sourceDateEpoch(options.env ?? process.env))
+  const epoch = sourceDateEpoch(options.env ?? process.env)
+  const created = timestamp(epoch)
   const platforms = imagePlatforms(config, where)
   const artifacts = input.artifacts ?? []
   const wheels = artifacts
@@ -102,20 +103,21 @@ export async function assembleImage(
   imageTags(project.version, config.tags)
 
   const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-image-'))
-  const dispose = disposerOf(work)
+  // A client made here serves the base's blobs until the image is published, then closes.
+  const client = options.client ?? new RegistryClient()
+  const removeWork = disposerOf(work)
+  const dispose = async () => {
+    if (options.client === undefined) client.close()
+    await removeWork()
+  }
   try {
     reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
-    const client = options.client ?? new RegistryClient()
     const base = await resolveBase(baseSpec, platforms, { client, where: `${where}.base` })
     const baseName = base.kind === 'image' ? base.name : undefined
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
       : undefined
-    const builder = new LayerBuilder({
-      dir: work,
-      mtime: sourceDateEpoch(options.env ?? process.env),
-      gzipLevel: options.gzipLevel ?? 6,
-    })
+    const builder = new LayerBuilder({ dir: work, mtime: epoch, gzipLevel: options.gzipLevel ?? 6 })
     const annotations = imageAnnotations({
       created,
       project,
