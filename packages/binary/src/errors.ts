@@ -11,6 +11,8 @@ export type BinaryErrorCode =
   | 'BINARY_DIRTY_TREE'
   /** No `polyship.binary` of this toolchain, no go.mod / Cargo.toml / Cargo.lock, no such bin target, a missing archive file. */
   | 'BINARY_PROJECT_INVALID'
+  /** Cargo.toml's version is not the version being released (native manifests not synced). */
+  | 'BINARY_VERSION_MISMATCH'
   /** Every configured platform was skipped on this machine; nothing to release. */
   | 'BINARY_NOTHING_BUILT'
 

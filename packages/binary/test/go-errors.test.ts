@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildGoBinaries, readGitStamp } from '@polyship/binary'
 import { isPolyshipError, loadWorkspace, parsePlatform } from '@polyship/core'
-import { describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace } from './workspace.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { EXAMPLES, makeWorkspace, removeWorkspaces } from './workspace.ts'
 
 const stamp = { commit: 'abc1234', date: '2026-01-02T03:04:05Z' }
 
@@ -32,6 +32,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('buildGoBinaries refuses bad input with coded errors', () => {
+  afterAll(removeWorkspaces)
   it('shows the compiler error tail: BINARY_BUILD_FAILED', async () => {
     const ws = await makeWorkspace(
       tinyGo({ 'main.go': 'package main\n\nfunc main() { undefinedThing() }\n' }),

@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BinaryRelease, buildBinaryRelease, readGitStamp } from '@polyship/binary'
 import { collectingReporter, formatPlatform } from '@polyship/core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace, sh, type TestWorkspace } from './workspace.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EXAMPLES, makeWorkspace, removeWorkspaces, sh, type TestWorkspace } from './workspace.ts'
 
 const EPOCH = '1767323045' // 2026-01-02T03:04:05Z, the fixture commit date
 const env = { ...process.env, SOURCE_DATE_EPOCH: EPOCH }
 
 describe('time-server-go, built twice from copies in different directories', () => {
+  afterAll(removeWorkspaces)
   let a: TestWorkspace
   let b: TestWorkspace
   let first: BinaryRelease

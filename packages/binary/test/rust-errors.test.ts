@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildRustBinaries, findZigbuild } from '@polyship/binary'
 import { isPolyshipError, parsePlatform } from '@polyship/core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { makeWorkspace, type TestWorkspace } from './workspace.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeWorkspace, removeWorkspaces, type TestWorkspace } from './workspace.ts'
 
 const stamp = { commit: 'abc1234', date: '2026-01-02T03:04:05Z' }
 
@@ -39,6 +39,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('buildRustBinaries refuses bad input with coded errors', () => {
+  afterAll(removeWorkspaces)
   let tiny: TestWorkspace
   beforeAll(async () => {
     tiny = await tinyWorkspace()
@@ -84,6 +85,14 @@ describe('buildRustBinaries refuses bad input with coded errors', () => {
     expect(
       await codeOf(buildRustBinaries(tiny.project, { ...stamp, outDir: tiny.outDir, platforms })),
     ).toMatch(/^BINARY_PLATFORM_UNSUPPORTED: .*no Rust target for freebsd\/s390x/)
+  })
+
+  it('refuses a Cargo.toml version other than the release version: BINARY_VERSION_MISMATCH', async () => {
+    expect(
+      await codeOf(buildRustBinaries(tiny.project, { ...stamp, outDir: tiny.outDir, version: '2.0.0' })),
+    ).toMatch(
+      /^BINARY_VERSION_MISMATCH: .*Cargo\.toml says version 1\.0\.0, but tiny-rs is being released as 2\.0\.0/,
+    )
   })
 
   it('needs a committed Cargo.lock and a real bin target: BINARY_PROJECT_INVALID', async () => {

@@ -2,14 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BinaryRelease, buildBinaryRelease, readGitStamp } from '@polyship/binary'
 import { collectingReporter, formatPlatform } from '@polyship/core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace, sh, type TestWorkspace } from './workspace.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EXAMPLES, makeWorkspace, removeWorkspaces, sh, type TestWorkspace } from './workspace.ts'
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1767323045' }
 
 // Two release builds of the example (the slow part of this package's tests): once per
 // copy, each with its own CARGO_TARGET_DIR inside the copy.
 describe('echo-server-rust, built twice from copies in different directories', () => {
+  afterAll(removeWorkspaces)
   let a: TestWorkspace
   let b: TestWorkspace
   let first: BinaryRelease

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadWorkspace, type Project } from '@polyship/core'
@@ -34,6 +34,7 @@ export async function makeWorkspace(
   options: { readonly git?: boolean; readonly nest?: readonly string[] } = {},
 ): Promise<TestWorkspace> {
   const base = await mkdtemp(join(tmpdir(), 'polyship-binary-'))
+  created.push(base)
   const root = join(base, ...(options.nest ?? []), 'ws')
   const projectDir = join(root, 'proj')
   await mkdir(projectDir, { recursive: true })
@@ -60,6 +61,13 @@ export async function makeWorkspace(
   const project = workspace.projects[0]
   if (project === undefined) throw new Error(`no polyship project in ${root}`)
   return { root, project, outDir: join(base, 'dist') }
+}
+
+const created: string[] = []
+
+/** Deletes every workspace this test file made (cargo target dirs run to hundreds of MB). */
+export async function removeWorkspaces(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
 }
 
 /** Runs a command, returning stdout; throws with stderr on failure. */

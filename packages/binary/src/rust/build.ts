@@ -42,6 +42,15 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
       { hint: `install Rust ${rustVersion} or newer (rustup update) and build again` },
     )
   }
+  if (cargo.package.version !== context.version) {
+    throw new BinaryError(
+      'BINARY_VERSION_MISMATCH',
+      `${cargo.package.manifest_path} says version ${cargo.package.version}, but ${project.name} is being released as ${context.version}; the binary would report the wrong version`,
+      {
+        hint: 'run polyship version (it writes the release version into Cargo.toml and Cargo.lock), then build again',
+      },
+    )
+  }
   const lock = await readCargoLock(cargo.workspaceRoot)
   const binaryName = pickBin(project, cargo)
   const zigbuild = await zigbuildIfUseful(context, toolchain.host, options.zigbuild)
