@@ -1,6 +1,6 @@
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { basename, isAbsolute, join, relative } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { digestFile, formatPlatform, type Project, run } from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
@@ -157,7 +157,7 @@ async function buildTarget(
   const file = executableName(build.binaryName, plan.platform)
   const built = join(build.targetDir, plan.triple, 'release', file)
   const out = join(build.outDir, buildDirName(build.binaryName, plan.platform), file)
-  await mkdir(join(out, '..'), { recursive: true })
+  await mkdir(dirname(out), { recursive: true })
   await rm(out, { force: true })
   await copyFile(built, out)
   await chmod(out, 0o755)
