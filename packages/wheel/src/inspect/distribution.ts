@@ -40,7 +40,7 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
   let metadataText: string
   let tags: string[] = []
   if (parsed.kind === 'wheel') {
-    const zip = await openZip(path)
+    await using zip = await openZip(path)
     const infoDirs = new Set(
       zip.entries.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')),
     )

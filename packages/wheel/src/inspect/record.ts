@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { WheelError } from '../errors.ts'
-import type { ZipReader } from './zip.ts'
+import { ZIP_READ_LIMIT, type ZipReader } from './zip.ts'
 
 /** One row of a wheel's RECORD: `path,sha256=<urlsafe b64 without padding>,size`. */
 export interface RecordRow {
@@ -101,7 +101,8 @@ export async function verifyRecord(zip: ZipReader, recordPath: string): Promise<
     if (row!.size !== undefined && row!.size !== entry.size)
       bad(`${entry.name} is ${entry.size} bytes, RECORD says ${row!.size}`)
     const hash = createHash(row!.hash!.algorithm)
-    for await (const chunk of zip.stream(entry)) hash.update(chunk)
+    if (entry.size <= ZIP_READ_LIMIT) hash.update(await zip.read(entry))
+    else for await (const chunk of zip.stream(entry)) hash.update(chunk)
     const actual = hash.digest('base64url')
     if (actual !== row!.hash!.value)
       bad(`${entry.name} has ${row!.hash!.algorithm}=${actual}, RECORD says ${row!.hash!.value}`)

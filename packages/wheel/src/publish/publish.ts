@@ -21,7 +21,7 @@ export type WheelPublishOutcome =
 
 export interface PublishOptions {
   readonly reporter?: Reporter
-  /** Wheels uploaded at once (default 4); the sdist always goes last, alone. */
+  /** Wheels uploaded at once (default 2); the sdist always goes last, alone. */
   readonly concurrency?: number
 }
 
@@ -94,7 +94,7 @@ export async function publishDistributions(
   const pending = distributions.filter((d) => !outcomes.has(d.filename))
   await inParallel(
     pending.filter((d) => d.kind === 'wheel'),
-    options.concurrency ?? 4,
+    options.concurrency ?? 2,
     upload,
   )
   for (const d of pending.filter((d) => d.kind === 'sdist')) await upload(d)
