@@ -10,11 +10,12 @@ import {
 } from '@polyship/container'
 import type { Artifact, ImageConfig } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
+import { freePort } from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AMD64, ARM64, busyboxLayout, codeOf, EPOCH, fakeBinary, makeProject, temps } from './helpers.ts'
 
 const dirs = temps()
-const client = new RegistryClient()
+const client = new RegistryClient({ retry: { attempts: 1 } })
 const env = { SOURCE_DATE_EPOCH: EPOCH }
 let work: string
 let binaries: Artifact[]
@@ -75,6 +76,20 @@ describe('bad input is a coded error naming what is wrong', () => {
     })
     expect(missingTag.code).toBe('CONTAINER_BASE_INVALID')
     expect(missingTag.message).toMatch(/not found/)
+  })
+
+  it('CONTAINER_BASE_INVALID naming the field and how to work offline when the registry is unreachable', async () => {
+    const port = await freePort()
+    const error = await failure({
+      ...STATIC,
+      base: 'python',
+      python: { base: `127.0.0.1:${port}/library/python:3.11-slim` },
+    })
+    expect(error.code).toBe('CONTAINER_BASE_INVALID')
+    expect(error.message).toMatch(
+      /polyship\.image\.python\.base: cannot read base 127\.0\.0\.1:\d+\/library\/python:3\.11-slim/,
+    )
+    expect(error.hint).toMatch(/skopeo copy .* and point polyship\.image\.python\.base at oci:DIR:TAG/)
   })
 
   it('CONTAINER_ENTRYPOINT_MISSING when the entrypoint is not in the image, or there is none', async () => {

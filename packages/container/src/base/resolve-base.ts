@@ -99,7 +99,7 @@ export async function resolveBase(
     return { kind: 'image', name: spec.name, store, platforms: out }
   } catch (error) {
     if (error instanceof ContainerError) throw error
-    if (!isPolyshipError(error)) throw error
+    if (!isPolyshipError(error) && !isNetworkError(error)) throw error
     throw new ContainerError(
       'CONTAINER_BASE_INVALID',
       `${options.where}: cannot read base ${spec.name}: ${error.message}`,
@@ -107,8 +107,8 @@ export async function resolveBase(
         cause: error,
         hint:
           spec.kind === 'registry'
-            ? 'when no registry is reachable, copy the base into an OCI layout once (skopeo copy docker://REF oci:DIR:TAG) and set the base to oci:DIR:TAG'
-            : (error.hint ?? 'rebuild the layout'),
+            ? `no registry reachable? copy the base into an OCI layout once (skopeo copy docker://${spec.name} oci:DIR:TAG) and point ${options.where.split(': ').pop()} at oci:DIR:TAG`
+            : ((isPolyshipError(error) ? error.hint : undefined) ?? 'rebuild the layout'),
       },
     )
   }
@@ -209,4 +209,9 @@ function platformMissing(
       hint: `build only for the platforms the base has (polyship.image.platforms), or pick a base that has ${formatPlatform(wanted)}`,
     },
   )
+}
+
+/** A failed connection or lookup (ENOTFOUND, ECONNREFUSED...): the registry is not reachable. */
+function isNetworkError(error: unknown): error is Error {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string'
 }

@@ -93,10 +93,8 @@ export async function assembleImage(
     wheelVersion: exactPythonVersion(wheels.map((w) => w.name)),
   })
   const baseText = baseTextOf(config.base, python, input)
-  const baseSpec = parseBase(baseText.text, {
-    baseDir: baseText.baseDir,
-    where: `${where.replace(/polyship\.image$/, '')}${baseText.field}`,
-  })
+  const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
+  const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
   const check =
     config.healthcheck === undefined ? undefined : healthcheck(config.healthcheck, `${where}.healthcheck`)
@@ -112,7 +110,7 @@ export async function assembleImage(
   }
   try {
     reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
-    const base = await resolveBase(baseSpec, platforms, { client, where: `${where}.base` })
+    const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })
     const baseName = base.kind === 'image' ? base.name : undefined
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
