@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -394,7 +394,6 @@ describe('embedded simple index directory', () => {
     const pagePath = join(root, 'simple', 'demo-repair', 'index.html')
     const page = await readFile(pagePath, 'utf8')
     await mkdir(join(root, 'simple', 'demo-repair'), { recursive: true })
-    const { writeFile } = await import('node:fs/promises')
     await writeFile(pagePath, 'torn')
     expect((await publishDistributions([file!], directoryIndex(root)))[0]?.status).toBe('unchanged')
     expect(await readFile(pagePath, 'utf8')).toBe(page)
