@@ -1,8 +1,5 @@
-import { parseArgs } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { isPolyshipError, redact, secretValues } from '@polyship/core'
-import { planCommand, planHelp } from './commands/plan.ts'
-import { statusCommand, statusHelp } from './commands/status.ts'
-import { versionCommand, versionHelp } from './commands/version.ts'
 import type { CliContext } from './context.ts'
 import { CliError } from './errors.ts'
 
@@ -16,6 +13,7 @@ Commands:
   plan      list releasable projects, their versions and the artifacts they produce
   status    show pending changesets: which projects a release would bump, to which versions
   version   apply pending changesets and write versions into every native manifest
+  build     compile binaries and wheels into dist/build (what the Nx targets run)
   release   build, package, sign, attest and publish everything not yet published
   verify    check signatures, SBOMs and provenance of a release from the outside
 
@@ -29,20 +27,6 @@ Options:
 Run 'polyship <command> --help' for a command's options.
 `
 
-const COMMANDS: Record<string, { help: string; implemented: boolean }> = {
-  plan: { help: planHelp, implemented: true },
-  status: { help: statusHelp, implemented: true },
-  version: { help: versionHelp, implemented: true },
-  release: {
-    help: 'Usage: polyship release [options]\n\nBuilds, packages, attests and publishes unpublished projects.\n',
-    implemented: false,
-  },
-  verify: {
-    help: 'Usage: polyship verify <release.json|reference|file>\n\nVerifies signatures, SBOMs and provenance.\n',
-    implemented: false,
-  },
-}
-
 const GLOBAL_OPTIONS = {
   cwd: { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -51,22 +35,119 @@ const GLOBAL_OPTIONS = {
   version: { type: 'boolean', default: false },
 } as const
 
-function parse(args: readonly string[]) {
+type Options = NonNullable<ParseArgsConfig['options']>
+type Globals = { readonly cwd: string; readonly json: boolean; readonly debug: boolean }
+
+/** A command: its help, its own flags, how many positionals it takes, and how it runs. */
+interface Command {
+  readonly help: string
+  readonly options: Options
+  readonly positionals: 0 | 1
+  run(
+    context: CliContext,
+    flags: Record<string, unknown>,
+    positionals: readonly string[],
+    globals: Globals,
+  ): Promise<number>
+}
+
+/** Commands load their module only when used, so `polyship plan` never pays for sigstore or changesets. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  plan: async () => {
+    const m = await import('./commands/plan.ts')
+    return { help: m.planHelp, options: {}, positionals: 0, run: (c, _f, _p, g) => m.planCommand(c, g) }
+  },
+  status: async () => {
+    const m = await import('./commands/status.ts')
+    return { help: m.statusHelp, options: {}, positionals: 0, run: (c, _f, _p, g) => m.statusCommand(c, g) }
+  },
+  version: async () => {
+    const m = await import('./commands/version.ts')
+    return { help: m.versionHelp, options: {}, positionals: 0, run: (c, _f, _p, g) => m.versionCommand(c, g) }
+  },
+  build: async () => {
+    const m = await import('./commands/release.ts')
+    return {
+      help: m.buildHelp,
+      options: m.BUILD_OPTIONS,
+      positionals: 0,
+      run: (c, f, _p, g) => m.buildCommand(c, f, g),
+    }
+  },
+  release: async () => {
+    const m = await import('./commands/release.ts')
+    return {
+      help: m.releaseHelp,
+      options: m.RELEASE_OPTIONS,
+      positionals: 0,
+      run: (c, f, _p, g) => m.releaseCommand(c, f, g),
+    }
+  },
+  verify: async () => {
+    const m = await import('./commands/verify.ts')
+    return {
+      help: m.verifyHelp,
+      options: m.VERIFY_OPTIONS,
+      positionals: 1,
+      run: (c, f, p, g) =>
+        m.verifyCommand(c, {
+          cwd: g.cwd,
+          json: g.json,
+          ...(p[0] === undefined ? {} : { target: p[0] }),
+          ...(f.key === undefined ? {} : { key: f.key as string[] }),
+          ...(f['certificate-identity'] === undefined
+            ? {}
+            : { certificateIdentity: f['certificate-identity'] as string }),
+          ...(f['certificate-identity-regexp'] === undefined
+            ? {}
+            : { certificateIdentityRegexp: f['certificate-identity-regexp'] as string }),
+          ...(f['certificate-oidc-issuer'] === undefined
+            ? {}
+            : { certificateOidcIssuer: f['certificate-oidc-issuer'] as string }),
+          ...(f['trusted-root'] === undefined ? {} : { trustedRoot: f['trusted-root'] as string }),
+        }),
+    }
+  },
+}
+
+function parse(args: readonly string[], options: Options) {
   try {
-    return parseArgs({ args: [...args], options: GLOBAL_OPTIONS, allowPositionals: true, strict: true })
+    return parseArgs({
+      args: [...args],
+      options: { ...GLOBAL_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '')
-    throw new CliError('CLI_USAGE', message, { hint: "run 'polyship --help' for the options" })
+    throw new CliError('CLI_USAGE', message, { hint: "run 'polyship <command> --help' for the options" })
   }
+}
+
+/** The command word: the first argument that is neither a flag nor the value of --cwd. */
+function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--cwd') i++
+    else if (!arg.startsWith('-')) return arg
+  }
+  return undefined
 }
 
 /** Runs the CLI; returns the exit code. Errors are rendered here and nowhere else. */
 export async function main(args: readonly string[], context: CliContext): Promise<number> {
   let debug = args.includes('--debug')
   try {
-    const { values, positionals } = parse(args)
-    debug = values.debug
-    const [command, ...rest] = positionals
+    const name = commandName(args)
+    const load = name === undefined ? undefined : COMMANDS[name]
+    if (name !== undefined && load === undefined) {
+      throw new CliError('CLI_UNKNOWN_COMMAND', `unknown command "${name}"`, {
+        hint: `commands: ${Object.keys(COMMANDS).join(', ')}`,
+      })
+    }
+    const command = await load?.()
+    const { values, positionals } = parse(args, command?.options ?? {})
+    debug = values.debug === true
     if (values.version) {
       context.stdout.write(`${VERSION}\n`)
       return 0
@@ -75,35 +156,26 @@ export async function main(args: readonly string[], context: CliContext): Promis
       context.stdout.write(HELP)
       return values.help ? 0 : 2
     }
-    const spec = COMMANDS[command]
-    if (spec === undefined) {
-      throw new CliError('CLI_UNKNOWN_COMMAND', `unknown command "${command}"`, {
-        hint: `commands: ${Object.keys(COMMANDS).join(', ')}`,
-      })
-    }
     if (values.help) {
-      context.stdout.write(spec.help)
+      context.stdout.write(command.help)
       return 0
     }
-    if (rest.length > 0 && (command === 'plan' || command === 'status' || command === 'version')) {
-      throw new CliError('CLI_USAGE', `${command} takes no arguments, got "${rest.join(' ')}"`, {
-        hint: spec.help.split('\n')[0] ?? '',
-      })
+    const rest = positionals.slice(1)
+    if (rest.length > command.positionals) {
+      throw new CliError(
+        'CLI_USAGE',
+        `${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}, got "${rest.join(' ')}"`,
+        {
+          hint: command.help.split('\n')[0] ?? '',
+        },
+      )
     }
-    const cwd = values.cwd ?? context.cwd
-    switch (command) {
-      case 'plan':
-        return await planCommand(context, { json: values.json, cwd })
-      case 'status':
-        return await statusCommand(context, { json: values.json, cwd })
-      case 'version':
-        return await versionCommand(context, { json: values.json, cwd })
-      default:
-        context.stderr.write(
-          `polyship ${command} is not implemented yet (see README.md, "What works today").\n`,
-        )
-        return 3
+    const globals = {
+      cwd: (values.cwd as string | undefined) ?? context.cwd,
+      json: values.json === true,
+      debug,
     }
+    return await command.run(context, values, rest, globals)
   } catch (error) {
     return renderError(error, context, debug)
   }

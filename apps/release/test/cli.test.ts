@@ -29,7 +29,7 @@ describe('polyship CLI', () => {
     const plan = JSON.parse(json.stdout()) as { projects: { name: string; artifacts: { kind: string }[] }[] }
     expect(plan.projects.map((p) => p.name).sort()).toEqual([
       'echo-server-rust',
-      'fastjson-py',
+      'fastjson',
       'mcp-stack',
       'time-server-go',
     ])

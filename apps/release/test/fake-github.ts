@@ -85,7 +85,6 @@ export class FakeGitHub {
       return { status: 401, body: { message: 'Bad credentials' } }
     const failure = this.failNext.shift()
     if (failure !== undefined) return { status: failure, body: { message: 'injected' } }
-    let match: RegExpMatchArray | null
     if (req.method === 'GET' && url.pathname === '/repos/owner/repo/releases') {
       return { status: 200, body: this.releases.map((r) => this.#view(r)) }
     }
@@ -109,17 +108,20 @@ export class FakeGitHub {
       this.releases.push(release)
       return { status: 201, body: this.#view(release) }
     }
-    if ((match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)$/)) && req.method === 'PATCH') {
-      const release = this.releases.find((r) => r.id === Number(match![1]))
+    const releaseMatch = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)$/)
+    const assetsMatch = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)
+    const uploadMatch = url.pathname.match(/^\/uploads\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)
+    const assetMatch = url.pathname.match(/^\/repos\/owner\/repo\/releases\/assets\/(\d+)$/)
+    if (releaseMatch && req.method === 'PATCH') {
+      const match = releaseMatch
+      const release = this.releases.find((r) => r.id === Number(match[1]))
       if (!release) return { status: 404, body: { message: 'Not Found' } }
       Object.assign(release, JSON.parse(body.toString()))
       return { status: 200, body: this.#view(release) }
     }
-    if (
-      (match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)) &&
-      req.method === 'GET'
-    ) {
-      const release = this.releases.find((r) => r.id === Number(match![1]))
+    if (assetsMatch && req.method === 'GET') {
+      const match = assetsMatch
+      const release = this.releases.find((r) => r.id === Number(match[1]))
       return {
         status: 200,
         body: (release?.assets ?? []).map((a) => ({
@@ -131,11 +133,9 @@ export class FakeGitHub {
         })),
       }
     }
-    if (
-      (match = url.pathname.match(/^\/uploads\/repos\/owner\/repo\/releases\/(\d+)\/assets$/)) &&
-      req.method === 'POST'
-    ) {
-      const release = this.releases.find((r) => r.id === Number(match![1]))
+    if (uploadMatch && req.method === 'POST') {
+      const match = uploadMatch
+      const release = this.releases.find((r) => r.id === Number(match[1]))
       const name = url.searchParams.get('name') ?? ''
       if (!release) return { status: 404, body: { message: 'Not Found' } }
       if (release.assets.some((a) => a.name === name))
@@ -144,7 +144,8 @@ export class FakeGitHub {
       release.assets.push({ id: this.#nextId++, name, size: body.length, digest, bytes: body })
       return { status: 201, body: { name } }
     }
-    if ((match = url.pathname.match(/^\/repos\/owner\/repo\/releases\/assets\/(\d+)$/))) {
+    if (assetMatch) {
+      const match = assetMatch
       const id = Number(match[1])
       const release = this.releases.find((r) => r.assets.some((a) => a.id === id))
       const asset = release?.assets.find((a) => a.id === id)

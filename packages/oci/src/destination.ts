@@ -44,3 +44,24 @@ export function openStore(
     }
   }
 }
+
+/**
+ * The store of one repository under a destination: `<registry repository>/<name>` in a
+ * registry, or the layout `<path>/<name>` (layout tags have no repository part, so every
+ * image or chart gets its own layout).
+ */
+export function repositoryStore(
+  destination: ImageDestination,
+  name: string,
+  options: {
+    readonly baseDir: string
+    readonly client?: RegistryClient
+    readonly clientOptions?: RegistryClientOptions
+  },
+): OciStore {
+  const target: ImageDestination =
+    destination.type === 'registry'
+      ? { ...destination, repository: `${destination.repository.replace(/\/+$/, '')}/${name}` }
+      : { ...destination, path: join(destination.path, name) }
+  return openStore(target, options)
+}

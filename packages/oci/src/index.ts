@@ -1,6 +1,6 @@
 export { type CopyOptions, copyImage } from './copy.ts'
 export { nodeDeps, type OciDeps } from './deps.ts'
-export { insecureHostsOf, openStore } from './destination.ts'
+export { insecureHostsOf, openStore, repositoryStore } from './destination.ts'
 export { OciError, type OciErrorCode } from './errors.ts'
 export { LayoutStore } from './layout/layout-store.ts'
 export {

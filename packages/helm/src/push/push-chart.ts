@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { ImageDestination } from '@polyship/core'
 import {
   descriptorOf,
   type OciStore,
-  openStore,
   type PublishOutcome,
   type RegistryClient,
   type RegistryClientOptions,
+  repositoryStore,
   versionTag,
 } from '@polyship/oci'
 import { HelmError } from '../errors.ts'
@@ -78,9 +77,5 @@ export function chartStore(
     readonly clientOptions?: RegistryClientOptions
   },
 ): OciStore {
-  const target: ImageDestination =
-    destination.type === 'registry'
-      ? { ...destination, repository: `${destination.repository.replace(/\/+$/, '')}/${chartName}` }
-      : { ...destination, path: join(destination.path, chartName) }
-  return openStore(target, options)
+  return repositoryStore(destination, chartName, options)
 }

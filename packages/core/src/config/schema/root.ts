@@ -22,6 +22,11 @@ export interface RootConfig {
   /** Source repository URL recorded in provenance and image annotations. */
   readonly repository?: string
   readonly signing?: SigningConfig
+  /**
+   * Replaces image bases by name for the whole release, e.g. `{ "python": "oci:bases/python" }`
+   * to build offline from a seeded layout. Explicit only: polyship never swaps a base silently.
+   */
+  readonly bases?: Readonly<Record<string, string>>
   readonly destinations?: {
     readonly images?: ImageDestination
     readonly charts?: ImageDestination
@@ -58,6 +63,7 @@ export const rootSchema = {
     $schema: { type: 'string' },
     outDir: { type: 'string' },
     repository: { type: 'string' },
+    bases: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     signing: {
       type: 'object',
       required: ['mode'],

@@ -1,0 +1,209 @@
+import type { CliContext } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { renderTable } from '../table.ts'
+
+export const releaseHelp = `Usage: polyship release [options]
+
+Builds, packages, signs and publishes every releasable project: binaries and archives,
+wheels, images and charts, each with a signature, a CycloneDX SBOM and SLSA provenance.
+Every destination is asked what it already holds before anything is published; identical
+content is skipped, different content under a released name stops the run. Re-running is
+always safe; a crashed run is resumed by running it again.
+
+Options:
+  --dry-run            build, package and ask the destinations; publish nothing
+  --snapshot           release a pre-release version (<version>-snapshot.<sha>); publish nothing
+  --only NAMES         only these projects (comma-separated)
+  --skip FORMATS       leave out formats: binary, image, wheel, chart (comma-separated)
+  --registry REPO      publish images and charts to this registry repository prefix
+                       (e.g. ghcr.io/acme; charts go under REPO/charts)
+  --tag TAG            an extra image tag (repeatable)
+  --replace            replace GitHub release assets whose bytes differ
+  --no-cache           build with empty Go and Cargo caches
+  --split              build one shard into dist/shards/<id> and stop (CI matrix jobs)
+  --shard I/N          with --split: this job's share of the projects
+  --platform OS/ARCH   with --split: build only this platform's binaries (repeatable)
+  --merge DIR          assemble, attest and publish the shards under DIR (repeatable)
+  --json               print the outcome as JSON
+  --debug              print every step of every tool
+  --cwd DIR            the workspace (default: current directory)
+
+Destinations come from polyship.json; with none, everything goes under dist/: images and
+charts to an OCI layout (dist/oci), wheels to a simple index (dist/pypi), files to
+dist/assets, signed with a key generated on first use.
+`
+
+export const RELEASE_OPTIONS = {
+  'dry-run': { type: 'boolean', default: false },
+  snapshot: { type: 'boolean', default: false },
+  only: { type: 'string', multiple: true },
+  skip: { type: 'string', multiple: true },
+  registry: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  replace: { type: 'boolean', default: false },
+  'no-cache': { type: 'boolean', default: false },
+  split: { type: 'boolean', default: false },
+  shard: { type: 'string' },
+  platform: { type: 'string', multiple: true },
+  merge: { type: 'string', multiple: true },
+} as const
+
+export interface ReleaseFlags {
+  readonly 'dry-run'?: boolean
+  readonly snapshot?: boolean
+  readonly only?: string[]
+  readonly skip?: string[]
+  readonly registry?: string
+  readonly tag?: string[]
+  readonly replace?: boolean
+  readonly 'no-cache'?: boolean
+  readonly split?: boolean
+  readonly shard?: string
+  readonly platform?: string[]
+  readonly merge?: string[]
+}
+
+const list = (values: readonly string[] | undefined) =>
+  values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
+
+export async function releaseCommand(
+  context: CliContext,
+  flags: ReleaseFlags,
+  options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
+): Promise<number> {
+  const { parsePlatform } = await import('@polyship/core')
+  const { parseFormats, parseShard } = await import('../release/selection.ts')
+  if ((flags.shard !== undefined || flags.platform !== undefined) && !flags.split) {
+    throw new CliError('CLI_USAGE', '--shard and --platform go with --split', {
+      hint: 'e.g. polyship release --split --shard 1/3',
+    })
+  }
+  if (flags.split && flags.merge !== undefined)
+    throw new CliError('CLI_USAGE', '--split and --merge are separate jobs', {
+      hint: 'run the split jobs first, then one --merge job',
+    })
+  const { runRelease } = await import('../release/run.ts')
+  const { renderSteps, reporterFor } = await import('../render.ts')
+  const { resolve } = await import('node:path')
+  const reporter = reporterFor(context, options)
+  const summary = await runRelease(
+    {
+      cwd: options.cwd,
+      dryRun: flags['dry-run'] ?? false,
+      snapshot: flags.snapshot ?? false,
+      replace: flags.replace ?? false,
+      noCache: flags['no-cache'] ?? false,
+      split: flags.split ?? false,
+      ...(flags.only ? { only: list(flags.only)! } : {}),
+      ...(flags.skip ? { skip: parseFormats(list(flags.skip)!.join(',')) } : {}),
+      ...(flags.registry ? { registry: flags.registry } : {}),
+      ...(flags.tag ? { tags: list(flags.tag)! } : {}),
+      ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
+      ...(flags.platform
+        ? { platforms: list(flags.platform)!.map((p) => parsePlatform(p, '--platform')) }
+        : {}),
+      ...(flags.merge ? { merge: flags.merge.map((dir) => resolve(options.cwd, dir)) } : {}),
+    },
+    context.env,
+    reporter,
+    renderSteps(context, options),
+  )
+  if (options.json) {
+    context.stdout.write(
+      `${JSON.stringify(summary, (key, value) => (key === 'dependencies' ? undefined : value), 2)}\n`,
+    )
+    return 0
+  }
+  switch (summary.status) {
+    case 'split':
+      context.stdout.write(`built ${summary.units.length} units into ${summary.shard}\n`)
+      return 0
+    case 'planned':
+    case 'released': {
+      const rows = summary.findings.map((f) => [
+        f.project,
+        f.kind,
+        f.artifact,
+        summary.status === 'planned'
+          ? f.state.status
+          : f.state.status === 'new'
+            ? 'published'
+            : f.state.status,
+      ])
+      context.stdout.write(
+        renderTable(
+          ['project', 'kind', 'artifact', summary.status === 'planned' ? 'would be' : 'outcome'],
+          rows,
+        ),
+      )
+      const counts: Record<string, number> = {}
+      for (const f of summary.findings) counts[f.state.status] = (counts[f.state.status] ?? 0) + 1
+      const tally = Object.entries(counts)
+        .map(
+          ([status, n]) =>
+            `${n} ${status === 'new' ? (summary.status === 'planned' ? 'new' : 'published') : status}`,
+        )
+        .join(', ')
+      if (summary.status === 'planned') {
+        context.stdout.write(
+          `\n${summary.snapshot ? 'snapshot' : 'dry run'}: ${tally}; nothing was published\n`,
+        )
+      } else {
+        context.stdout.write(`\n${tally}; record: ${summary.recordPath}\n`)
+        if (summary.publicKey)
+          context.stdout.write(`signed with the key whose public half is ${summary.publicKey}\n`)
+      }
+      return 0
+    }
+  }
+}
+
+export const buildHelp = `Usage: polyship build [--only NAMES] [--platform OS/ARCH]... [--cwd DIR]
+
+Compiles binaries (and their archives) and wheels into dist/build/<project>, recording
+what was produced in build.json. This is what the Nx target polyship-build runs, so Nx
+can cache it; \`polyship release\` assembles images and charts from the same units.
+`
+
+export const BUILD_OPTIONS = {
+  only: { type: 'string', multiple: true },
+  platform: { type: 'string', multiple: true },
+} as const
+
+export async function buildCommand(
+  context: CliContext,
+  flags: { readonly only?: string[]; readonly platform?: string[] },
+  options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
+): Promise<number> {
+  const { loadWorkspace, parsePlatform } = await import('@polyship/core')
+  const { selectProjects } = await import('../release/selection.ts')
+  const { createContext } = await import('../release/context.ts')
+  const { buildProject } = await import('../release/build.ts')
+  const { renderSteps, reporterFor } = await import('../render.ts')
+  const workspace = await loadWorkspace(options.cwd)
+  const projects = selectProjects(workspace.projects, flags.only ? { only: list(flags.only)! } : {})
+  const platforms = list(flags.platform)?.map((p) => parsePlatform(p, '--platform'))
+  const release = await createContext(
+    workspace,
+    platforms ? { platforms } : {},
+    context.env,
+    reporterFor(context, options),
+  )
+  const built: string[] = []
+  await renderSteps(
+    context,
+    options,
+  )(
+    projects.map((p) => ({
+      title: `build ${p.name}`,
+      run: async () => void built.push((await buildProject(p, release)).dir),
+    })),
+  )
+  context.stdout.write(
+    options.json ? `${JSON.stringify({ units: built }, null, 2)}\n` : built.map((dir) => `${dir}\n`).join(''),
+  )
+  return 0
+}

@@ -1,0 +1,309 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ociImage, type SbomComponent } from '@polyship/attest'
+import { checksumsFileName, writeChecksums } from '@polyship/binary'
+import { buildImage, imageRepository, imageTags } from '@polyship/container'
+import { type Artifact, type ImageDestination, type Project, parsePlatform } from '@polyship/core'
+import { chartManifest, packageChart, type ReleasedImage, type WorkspaceChart } from '@polyship/helm'
+import { descriptorOf, type RegistryClient, versionTag } from '@polyship/oci'
+import { inspectDistribution } from '@polyship/wheel'
+import type { LoadedUnit, UnitBinary } from './build-unit.ts'
+import { binaryComponent, wheelComponents } from './components.ts'
+import type { ReleaseContext } from './context.ts'
+import { ReleaseError } from './errors.ts'
+import type { ProjectRelease, ReleaseFile } from './release-set.ts'
+
+/** The repository a published image or chart is pulled from (the layout destination has no host). */
+export function publishedRepository(destination: ImageDestination, repository: string): string {
+  return destination.type === 'registry'
+    ? `${destination.repository.replace(/\/+$/, '')}/${repository}`
+    : repository
+}
+
+interface ProjectUnits {
+  readonly binaries: (UnitBinary & { readonly absolute: string })[]
+  readonly files: ReleaseFile[]
+  readonly skipped: { what: string; reason: string }[]
+  readonly toolchains: Record<string, string>
+  binaryName?: string
+}
+
+/** Merges the units of one project, refusing two different builds of the same file. */
+async function mergeUnits(
+  project: Project,
+  version: string,
+  units: readonly LoadedUnit[],
+): Promise<ProjectUnits> {
+  const merged: ProjectUnits = { binaries: [], files: [], skipped: [], toolchains: {} }
+  const seen = new Map<string, string>()
+  const once = (key: string, digest: string, dir: string) => {
+    const before = seen.get(key)
+    if (before !== undefined && before !== digest) {
+      throw new ReleaseError(
+        'RELEASE_MERGE_INVALID',
+        `${project.name}: two builds of ${key} differ (${before} in one shard, ${digest} in ${dir})`,
+        {
+          hint: 'every shard must build the same commit with the same SOURCE_DATE_EPOCH',
+        },
+      )
+    }
+    seen.set(key, digest)
+    return before === undefined
+  }
+  for (const { dir, unit } of units) {
+    if (unit.version !== version) {
+      throw new ReleaseError(
+        'RELEASE_MERGE_INVALID',
+        `${dir}: built ${project.name} ${unit.version}, this release is ${version}`,
+        {
+          hint: 'merge shards of the same commit and version',
+        },
+      )
+    }
+    Object.assign(merged.toolchains, unit.toolchains)
+    merged.skipped.push(...unit.skipped)
+    if (unit.binaryName !== undefined) merged.binaryName = unit.binaryName
+    for (const binary of unit.binaries) {
+      if (once(`binary ${binary.platform}`, binary.digest, dir))
+        merged.binaries.push({ ...binary, absolute: join(dir, binary.path) })
+    }
+    for (const archive of unit.archives) {
+      if (!once(archive.name, archive.digest, dir)) continue
+      const binary = unit.binaries.find((b) => b.platform === archive.platform)
+      merged.files.push({
+        kind: 'archive',
+        name: archive.name,
+        path: join(dir, archive.path),
+        digest: archive.digest,
+        size: archive.size,
+        platform: archive.platform,
+        sbom: {
+          subject: {
+            kind: 'archive',
+            name: archive.name,
+            version,
+            digest: archive.digest,
+            platform: parsePlatform(archive.platform),
+          },
+          components:
+            binary === undefined
+              ? []
+              : [
+                  binaryComponent({
+                    name: unit.binaryName ?? project.name,
+                    version,
+                    digest: binary.digest,
+                    dependencies: binary.dependencies,
+                  }),
+                ],
+        },
+      })
+    }
+    for (const file of unit.distributions) {
+      if (!once(file.filename, file.digest, dir)) continue
+      const distribution = await inspectDistribution(join(dir, file.path))
+      merged.files.push({
+        kind: file.kind,
+        name: file.filename,
+        path: distribution.path,
+        digest: distribution.digest,
+        size: distribution.size,
+        distribution,
+        sbom: {
+          subject: {
+            kind: file.kind,
+            name: file.filename,
+            version: distribution.version,
+            digest: distribution.digest,
+            purl: `pkg:pypi/${distribution.name.toLowerCase()}@${distribution.version}`,
+          },
+          components: await wheelComponents(distribution.metadata.requiresDist, project.root),
+        },
+      })
+    }
+  }
+  return merged
+}
+
+/**
+ * Turns build units into everything the release publishes, in dependency order: per project
+ * its archives plus a checksums file over every platform, wheels, the image assembled from
+ * the project's own binaries or wheels, and charts wired to the images of this release.
+ * All content-addressed and reproducible; nothing is published.
+ */
+export async function assembleRelease(
+  projects: readonly Project[],
+  units: readonly LoadedUnit[],
+  context: ReleaseContext,
+  client: RegistryClient,
+): Promise<ProjectRelease[]> {
+  const stagingRoot = join(context.outDir, 'staging')
+  await rm(stagingRoot, { recursive: true, force: true })
+  await mkdir(join(context.outDir, 'tmp'), { recursive: true })
+  const releases: ProjectRelease[] = []
+  const images: Record<string, ReleasedImage> = {}
+  const ordered = [...projects].sort(
+    (a, b) => Number(a.config.chart !== undefined) - Number(b.config.chart !== undefined),
+  )
+  for (const project of ordered) {
+    const version = context.versionOf(project)
+    const merged = await mergeUnits(
+      project,
+      version,
+      units.filter((u) => u.unit.project === project.name),
+    )
+    const staging = join(stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
+    await mkdir(staging, { recursive: true })
+    const files = [...merged.files]
+    const archives = files.filter((f) => f.kind === 'archive')
+    if (archives.length > 0) {
+      const name = checksumsFileName(project.name, version)
+      const written = await writeChecksums(staging, name, archives)
+      files.push({ kind: 'checksums', name, path: written.path, digest: written.digest, size: written.size })
+    }
+    const release: ProjectRelease & { image?: ProjectRelease['image']; chart?: ProjectRelease['chart'] } = {
+      project,
+      version,
+      files: files.sort((a, b) => a.name.localeCompare(b.name)),
+      toolchains: merged.toolchains,
+      skipped: merged.skipped,
+    }
+    if (project.config.image !== undefined && !context.skip.has('image')) {
+      release.image = await assembleImage(project, version, merged, files, context, client)
+      images[project.name] = {
+        repository: publishedRepository(context.destinations.images, release.image.repository),
+        tag: versionTag(version),
+        digest: release.image.built.index.descriptor.digest,
+      }
+    }
+    if (project.config.chart !== undefined && !context.skip.has('chart')) {
+      const chart = await packageChart(join(project.root, project.config.chart.path ?? '.'), {
+        outDir: staging,
+        config: project.config.chart,
+        version,
+        release: {
+          versions: Object.fromEntries(projects.map((p) => [p.name, context.versionOf(p)])),
+          images,
+        },
+        workspaceCharts: workspaceCharts(projects, context),
+        project: project.name,
+        env: context.env,
+        cwd: context.workspace.root,
+      })
+      const manifest = descriptorOf(chartManifest(chart).content)
+      const referenced = Object.entries(project.config.chart.images ?? {}).flatMap(([, name]) =>
+        images[name] ? [images[name]] : [],
+      )
+      release.chart = {
+        chart,
+        sbom: {
+          subject: { kind: 'chart', name: chart.name, version, digest: manifest.digest },
+          components: referenced.map((image) => ociImage(image)),
+        },
+      }
+    }
+    releases.push(release)
+  }
+  return releases
+}
+
+function workspaceCharts(projects: readonly Project[], context: ReleaseContext): WorkspaceChart[] {
+  return projects.flatMap((p) =>
+    p.config.chart === undefined
+      ? []
+      : [
+          {
+            project: p.name,
+            dir: join(p.root, p.config.chart.path ?? '.'),
+            version: context.versionOf(p),
+            config: p.config.chart,
+          },
+        ],
+  )
+}
+
+async function assembleImage(
+  project: Project,
+  version: string,
+  merged: ProjectUnits,
+  files: readonly ReleaseFile[],
+  context: ReleaseContext,
+  client: RegistryClient,
+): Promise<NonNullable<ProjectRelease['image']>> {
+  const artifacts: Artifact[] = [
+    ...merged.binaries.map((b) => ({
+      kind: 'binary' as const,
+      name: merged.binaryName ?? project.name,
+      project: project.name,
+      version,
+      platform: parsePlatform(b.platform),
+      path: b.absolute,
+      digest: b.digest,
+      size: b.size,
+    })),
+    ...files
+      .filter((f) => f.kind === 'wheel')
+      .map((f) => ({
+        kind: 'wheel' as const,
+        name: f.name,
+        project: project.name,
+        version,
+        path: f.path,
+        digest: f.digest,
+        size: f.size,
+      })),
+  ]
+  const built = await buildImage(
+    {
+      project: { ...project, version },
+      artifacts,
+      revision: context.commit,
+      workspaceRoot: context.workspace.root,
+      ...(context.workspace.config.repository === undefined
+        ? {}
+        : { source: context.workspace.config.repository }),
+      ...(context.workspace.config.bases === undefined ? {} : { bases: context.workspace.config.bases }),
+    },
+    { client, env: context.env, reporter: context.reporter, tmpDir: join(context.outDir, 'tmp') },
+  )
+  const { tags, skipped } = imageTags(version, project.config.image?.tags)
+  for (const s of skipped)
+    context.reporter.emit({
+      type: 'skipped',
+      project: project.name,
+      what: `tag ${s.template}`,
+      reason: s.reason,
+    })
+  const baseName = built.annotations['org.opencontainers.image.base.name']
+  const baseImages = [...new Set(built.manifests.flatMap((m) => (m.base === undefined ? [] : [m.base])))].map(
+    (digest) => ({
+      reference: baseName ?? 'base',
+      digest,
+    }),
+  )
+  const contents: SbomComponent[] = [
+    ...merged.binaries.map((b) =>
+      binaryComponent({
+        name: merged.binaryName ?? project.name,
+        version,
+        digest: b.digest,
+        dependencies: b.dependencies,
+      }),
+    ),
+    ...files.filter((f) => f.kind === 'wheel').flatMap((f) => f.sbom?.components ?? []),
+    ...baseImages.map((b) =>
+      ociImage({ repository: b.reference.split('@')[0]!.replace(/:[^/:]+$/, ''), digest: b.digest }),
+    ),
+  ]
+  const repository = imageRepository(project)
+  return {
+    repository,
+    built,
+    tags,
+    baseImages,
+    sbom: {
+      subject: { kind: 'image-index', name: repository, version, digest: built.index.descriptor.digest },
+      components: contents,
+    },
+  }
+}

@@ -1,0 +1,125 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import {
+  type BinaryBuild,
+  type BinaryPackages,
+  buildGoBinaries,
+  buildRustBinaries,
+  packageBinaries,
+} from '@polyship/binary'
+import { formatPlatform, type Project, platformsOf, samePlatform } from '@polyship/core'
+import { buildWheels } from '@polyship/wheel'
+import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
+import { BUILD_UNIT_SCHEMA, type BuildUnit, type LoadedUnit, writeBuildUnit } from './build-unit.ts'
+import type { ReleaseContext } from './context.ts'
+
+/** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
+export function unitDir(context: ReleaseContext, project: Project): string {
+  const suffix = context.platforms?.map((p) => formatPlatform(p).replaceAll('/', '-')).join('+')
+  return join(
+    context.buildDir,
+    `${project.name.replace(/^@/, '').replace('/', '__')}${suffix ? `--${suffix}` : ''}`,
+  )
+}
+
+async function binaries(project: Project, context: ReleaseContext, dir: string) {
+  const config = project.config.binary!
+  const configured = platformsOf(config, DEFAULT_BINARY_PLATFORMS)
+  const platforms =
+    context.platforms === undefined
+      ? configured
+      : configured.filter((p) => context.platforms!.some((q) => samePlatform(p, q)))
+  if (platforms.length === 0) return undefined
+  const options = {
+    outDir: dir,
+    commit: context.commit,
+    date: context.date,
+    version: context.versionOf(project),
+    platforms,
+    env: context.env,
+    reporter: context.reporter,
+  }
+  const build: BinaryBuild =
+    config.toolchain === 'go'
+      ? await buildGoBinaries(project, options)
+      : await buildRustBinaries(project, options)
+  const packages: BinaryPackages = await packageBinaries(project, build, {
+    outDir: dir,
+    env: context.env,
+    reporter: context.reporter,
+  })
+  return { build, packages }
+}
+
+/**
+ * Compiles one project (binaries and their archives, wheels and the sdist) into a fresh
+ * unit directory and records what it produced. Images and charts are assembled later from
+ * the units, so split jobs compile and one merge job assembles, attests and publishes.
+ */
+export async function buildProject(project: Project, context: ReleaseContext): Promise<LoadedUnit> {
+  const dir = unitDir(context, project)
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  const rel = (path: string) => relative(dir, path)
+  const toolchains: Record<string, string> = {}
+  const skipped: { what: string; reason: string }[] = []
+
+  const bin =
+    project.config.binary !== undefined && !context.skip.has('binary')
+      ? await binaries(project, context, dir)
+      : undefined
+  for (const s of bin?.build.skipped ?? [])
+    skipped.push({ what: `binary ${formatPlatform(s.platform)}`, reason: s.reason })
+  const deps = bin?.build.binaries[0]?.dependencies
+  if (deps?.toolchain === 'go') toolchains.go = deps.goVersion
+  if (deps?.toolchain === 'rust') toolchains.rustc = deps.rustc
+
+  const wheels =
+    project.config.wheel !== undefined && !context.skip.has('wheel') && context.platforms === undefined
+      ? await buildWheels(project, {
+          outDir: dir,
+          env: context.env,
+          sourceDateEpoch: context.sourceDateEpoch,
+          reporter: context.reporter,
+        })
+      : undefined
+  for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
+  if (wheels !== undefined) toolchains.maturin = wheels.maturinVersion
+
+  const unit: BuildUnit = {
+    schema: BUILD_UNIT_SCHEMA,
+    project: project.name,
+    version: context.versionOf(project),
+    commit: context.commit,
+    sourceDateEpoch: context.sourceDateEpoch,
+    ...(bin === undefined ? {} : { binaryName: bin.build.binaryName, toolchain: bin.build.toolchain }),
+    binaries: (bin?.build.binaries ?? []).map((b) => ({
+      path: rel(b.artifact.path),
+      digest: b.artifact.digest,
+      size: b.artifact.size,
+      platform: formatPlatform(b.artifact.platform),
+      target: b.target,
+      dependencies: b.dependencies,
+    })),
+    archives: (bin?.packages.archives ?? []).map((a) => ({
+      path: rel(a.path),
+      name: a.name,
+      digest: a.digest,
+      size: a.size,
+      platform: formatPlatform(a.platform),
+    })),
+    distributions: (wheels?.distributions ?? []).map((d) => ({
+      kind: d.kind,
+      filename: d.filename,
+      path: rel(d.path),
+      digest: d.digest,
+      size: d.size,
+    })),
+    skipped,
+    toolchains,
+  }
+  // The unit's own checksums file is not kept: checksums cover every platform and are written at assembly.
+  if (bin !== undefined) await rm(bin.packages.checksums.path, { force: true })
+  await writeBuildUnit(dir, unit)
+  return { dir, unit }
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  cargoPackage,
+  fileComponent,
+  goModule,
+  goStdlib,
+  parseRequirement,
+  pythonRequirement,
+  type SbomComponent,
+} from '@polyship/attest'
+import { type BinaryDependencies, parseCargoLock } from '@polyship/binary'
+import type { Digest } from '@polyship/core'
+
+/**
+ * Maps what the format packages know about their inputs to SBOM components. The release
+ * app is the only place that sees both sides, so the mapping lives here.
+ */
+export function binaryDependencyComponents(dependencies: BinaryDependencies): SbomComponent[] {
+  switch (dependencies.toolchain) {
+    case 'go':
+      return [
+        goStdlib(dependencies.goVersion),
+        ...dependencies.modules.filter((m) => m.path !== dependencies.main.path).map((m) => goModule(m)),
+      ]
+    case 'rust':
+      return dependencies.crates.filter((c) => !c.buildOnly).map((c) => cargoPackage(c))
+  }
+}
+
+/** The binary itself as a component, its dependencies below it. */
+export function binaryComponent(binary: {
+  readonly name: string
+  readonly version: string
+  readonly digest: Digest
+  readonly dependencies: BinaryDependencies
+}): SbomComponent {
+  const purl =
+    binary.dependencies.toolchain === 'go'
+      ? `pkg:golang/${binary.dependencies.main.path}@v${binary.version}`
+      : `pkg:cargo/${binary.dependencies.root.name}@${binary.version}`
+  return fileComponent({
+    name: binary.name,
+    digest: binary.digest,
+    version: binary.version,
+    purl,
+    dependsOn: binaryDependencyComponents(binary.dependencies),
+  })
+}
+
+/** A wheel's Python requirements and the crates compiled into it (from the project's Cargo.lock). */
+export async function wheelComponents(
+  requiresDist: readonly string[],
+  projectRoot: string,
+): Promise<SbomComponent[]> {
+  const python = requiresDist.map((line) => pythonRequirement(parseRequirement(line)))
+  const lockFile = join(projectRoot, 'Cargo.lock')
+  const lock = await readFile(lockFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw error
+  })
+  const crates =
+    lock === undefined ? [] : parseCargoLock(lock, lockFile).filter((p) => p.source !== undefined)
+  return [...python, ...crates.map((c) => cargoPackage(c))]
+}

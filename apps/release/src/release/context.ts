@@ -1,0 +1,86 @@
+import { isAbsolute, join } from 'node:path'
+import { readGitStamp } from '@polyship/binary'
+import {
+  CoreError,
+  type FormatName,
+  type Platform,
+  type Project,
+  type Reporter,
+  sourceDateEpoch,
+  type Workspace,
+} from '@polyship/core'
+import { type Destinations, resolveDestinations } from '../destinations.ts'
+import { snapshotVersion } from './selection.ts'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** Everything a release step needs, resolved once at the start of the run. */
+export interface ReleaseContext {
+  readonly workspace: Workspace
+  /** Absolute output directory (`polyship.json` outDir, default `dist`). */
+  readonly outDir: string
+  /** Where build units land: `<outDir>/build`. */
+  readonly buildDir: string
+  readonly destinations: Destinations
+  /** Environment of every tool, SOURCE_DATE_EPOCH included. */
+  readonly env: Env
+  readonly reporter: Reporter
+  readonly commit: string
+  /** Commit date, RFC 3339 UTC. */
+  readonly date: string
+  readonly sourceDateEpoch: number
+  readonly snapshot: boolean
+  readonly skip: ReadonlySet<FormatName>
+  /** `--platform`: build only these (split jobs). */
+  readonly platforms?: readonly Platform[]
+  /** The version a project is released at (a pre-release for --snapshot). */
+  versionOf(project: Project): string
+}
+
+export interface ContextOptions {
+  readonly snapshot?: boolean
+  readonly skip?: readonly FormatName[]
+  readonly platforms?: readonly Platform[]
+}
+
+/** Commit, date and SOURCE_DATE_EPOCH: from git when the workspace is a repository, else from the epoch alone. */
+async function stamp(root: string, env: Env): Promise<{ commit: string; date: string; epoch: number }> {
+  const explicit = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : undefined
+  try {
+    const git = await readGitStamp(root, env)
+    const epoch = explicit ?? git.epoch
+    return { commit: git.commit, date: new Date(epoch * 1000).toISOString().replace(/\.000Z$/, 'Z'), epoch }
+  } catch (error) {
+    if (!(error instanceof CoreError) && !(error as { code?: string }).code?.startsWith('BINARY_'))
+      throw error
+    const epoch = explicit ?? 0
+    return { commit: '', date: new Date(epoch * 1000).toISOString().replace(/\.000Z$/, 'Z'), epoch }
+  }
+}
+
+export async function createContext(
+  workspace: Workspace,
+  options: ContextOptions,
+  env: Env,
+  reporter: Reporter,
+): Promise<ReleaseContext> {
+  const outDir = workspace.config.outDir ?? 'dist'
+  const absoluteOut = isAbsolute(outDir) ? outDir : join(workspace.root, outDir)
+  const { commit, date, epoch } = await stamp(workspace.root, env)
+  const snapshot = options.snapshot ?? false
+  return {
+    workspace,
+    outDir: absoluteOut,
+    buildDir: join(absoluteOut, 'build'),
+    destinations: resolveDestinations(workspace.config),
+    env: { ...env, SOURCE_DATE_EPOCH: String(epoch) },
+    reporter,
+    commit,
+    date,
+    sourceDateEpoch: epoch,
+    snapshot,
+    skip: new Set(options.skip ?? []),
+    ...(options.platforms === undefined ? {} : { platforms: options.platforms }),
+    versionOf: (project) => (snapshot ? snapshotVersion(project.version, commit) : project.version),
+  }
+}

@@ -1,0 +1,276 @@
+import { readFile } from 'node:fs/promises'
+import { relative } from 'node:path'
+import {
+  attestationStore,
+  attestFile,
+  attestImage,
+  type BundleSigner,
+  buildSbom,
+  FILE_SUFFIXES,
+  provenanceStatement,
+  type Statement,
+} from '@polyship/attest'
+import { publishImage } from '@polyship/container'
+import { type AttestationRef, type Digest, type RecordedArtifact, sha256 } from '@polyship/core'
+import { chartManifest } from '@polyship/helm'
+import { descriptorOf, type ManifestContent, type OciStore, versionTag } from '@polyship/oci'
+import { publishWheels } from '@polyship/wheel'
+import { publishedRepository } from './assemble.ts'
+import type { ReleaseContext } from './context.ts'
+import { ReleaseError } from './errors.ts'
+import type { Finding } from './reconcile.ts'
+import type { ProjectRelease, ReleaseFile, SbomInput } from './release-set.ts'
+import type { Targets } from './targets.ts'
+
+export interface PublishServices {
+  readonly context: ReleaseContext
+  readonly targets: Targets
+  readonly signer: BundleSigner
+  readonly builder: {
+    readonly id: string
+    readonly invocationId: string
+    readonly source: { repository?: string; ref?: string; commit?: string }
+  }
+  readonly startedOn: Date
+}
+
+/** `oci-layout:/abs/dist/oci/app@sha256:..` -> `oci-layout:oci/app@sha256:..`: record locations are relative to the record. */
+function recordOci(location: string, context: ReleaseContext): string {
+  return location.startsWith('oci-layout:/')
+    ? `oci-layout:${relative(context.outDir, location.slice('oci-layout:'.length))}`
+    : location
+}
+
+function sbomOf(input: SbomInput, context: ReleaseContext) {
+  return buildSbom(input.subject, input.components, { epoch: context.sourceDateEpoch })
+}
+
+/** The SLSA provenance of one project: every artifact it releases is a subject. */
+function projectProvenance(release: ProjectRelease, services: PublishServices): Statement {
+  const subjects: { name: string; digest: Digest }[] = release.files.map((f) => ({
+    name: f.name,
+    digest: f.digest,
+  }))
+  if (release.image)
+    subjects.push({ name: release.image.repository, digest: release.image.built.index.descriptor.digest })
+  if (release.chart)
+    subjects.push({ name: release.chart.chart.name, digest: release.chart.sbom.subject.digest })
+  const { context, builder } = services
+  return provenanceStatement({
+    subjects,
+    project: release.project.name,
+    version: release.version,
+    source: {
+      ...builder.source,
+      ...(context.commit ? { commit: context.commit } : {}),
+      ...(context.workspace.config.repository ? { repository: context.workspace.config.repository } : {}),
+    },
+    toolchains: Object.entries(release.toolchains).map(([name, version]) => ({ name, version })),
+    baseImages: release.image?.baseImages ?? [],
+    builder: {
+      id: builder.id,
+      invocationId: builder.invocationId,
+      startedOn: services.startedOn,
+      finishedOn: new Date(),
+    },
+  })
+}
+
+const ATTESTATION_FILES = [
+  ['signature', FILE_SUFFIXES.signature],
+  ['sbomDocument', FILE_SUFFIXES.sbom],
+  ['sbom', FILE_SUFFIXES.sbomAttestation],
+  ['provenance', FILE_SUFFIXES.provenance],
+] as const
+
+/**
+ * Signs a file and publishes its attestations, then the file itself: content first, so the
+ * file's presence means its signature is there. An unchanged file (a re-run) keeps the
+ * attestations its destination holds; ones lost to a crash are signed again.
+ */
+async function publishFile(
+  release: ProjectRelease,
+  file: ReleaseFile,
+  finding: Finding,
+  provenance: Statement,
+  services: PublishServices,
+) {
+  const { targets, signer, context } = services
+  const wants = ATTESTATION_FILES.filter(
+    ([key]) => key === 'signature' || key === 'provenance' || file.sbom !== undefined,
+  )
+  const held = new Map<string, { location: string; digest: Digest }>()
+  for (const [key, suffix] of wants) {
+    const existing =
+      finding.state.status === 'unchanged'
+        ? await targets.files.existing(release, `${file.name}${suffix}`)
+        : undefined
+    if (existing !== undefined) held.set(key, existing)
+  }
+  if (held.size < wants.length) {
+    await attestFile(
+      { path: file.path, provenance, ...(file.sbom ? { sbom: await sbomOf(file.sbom, context) } : {}) },
+      signer,
+    )
+    for (const [key, suffix] of wants) {
+      if (held.has(key)) continue
+      const existing = await targets.files.existing(release, `${file.name}${suffix}`)
+      const bundle = { name: `${file.name}${suffix}`, path: `${file.path}${suffix}` }
+      const outcome =
+        existing ??
+        (await targets.files.publish(release, { ...bundle, digest: sha256(await readFile(bundle.path)) }))
+      held.set(key, outcome)
+    }
+  }
+  // Wheels and sdists go to their index with the project's other distributions (publishWheels).
+  const location =
+    file.distribution === undefined
+      ? (await targets.files.publish(release, file)).location
+      : finding.state.location
+  const ref = (key: string): AttestationRef | undefined => {
+    const found = held.get(key)
+    return found === undefined
+      ? undefined
+      : { location: targets.recordLocation(found.location), digest: found.digest }
+  }
+  const signature = ref('signature')!
+  const sbom = ref('sbom')
+  const prov = ref('provenance')
+  const recorded: RecordedArtifact = {
+    kind: file.kind,
+    name: file.name,
+    project: release.project.name,
+    version: release.version,
+    ...(file.platform ? { platform: file.platform } : {}),
+    digest: file.digest,
+    size: file.size,
+    locations: [targets.recordLocation(location)],
+    signature,
+    ...(sbom ? { sbom } : {}),
+    ...(prov ? { provenance: prov } : {}),
+  }
+  return recorded
+}
+
+/** Puts a manifest by digest, attaches its attestations, then points the tags at it: tags last. */
+async function publishOci(
+  store: OciStore,
+  content: ManifestContent,
+  tags: readonly { readonly tag: string; readonly moving: boolean }[],
+  attest: { sbom: SbomInput; provenance: Statement },
+  services: PublishServices,
+) {
+  const descriptor = descriptorOf(content)
+  await store.putManifest(content)
+  const attested = await attestImage(descriptor, attestationStore(store), services.signer, {
+    sbom: await sbomOf(attest.sbom, services.context),
+    provenance: attest.provenance,
+    created: new Date(services.context.sourceDateEpoch * 1000),
+  })
+  for (const { tag, moving } of tags) {
+    const outcome = await store.putManifest(content, { tag, moveTag: moving })
+    if (outcome.status === 'conflict') {
+      throw new ReleaseError(
+        'RELEASE_CONFLICT',
+        `${store.location}:${tag} points at ${outcome.existing}, not ${descriptor.digest}`,
+        {
+          hint: 'another release wrote this version meanwhile; re-run to reconcile',
+        },
+      )
+    }
+  }
+  const ref = (r: AttestationRef | undefined) =>
+    r === undefined ? undefined : { location: recordOci(r.location, services.context), digest: r.digest }
+  return {
+    descriptor,
+    signature: ref(attested.signature)!,
+    sbom: ref(attested.sbom),
+    provenance: ref(attested.provenance),
+  }
+}
+
+/**
+ * Publishes one project: files with their attestations, wheels to their index, the image
+ * and the chart by digest with their referrers, tags last, then the GitHub release.
+ * Returns what the release record lists for it.
+ */
+export async function publishProject(
+  release: ProjectRelease,
+  findings: readonly Finding[],
+  services: PublishServices,
+): Promise<RecordedArtifact[]> {
+  const { targets, context } = services
+  const provenance = projectProvenance(release, services)
+  const recorded: RecordedArtifact[] = []
+  const findingOf = (name: string) =>
+    findings.find((f) => f.project === release.project.name && f.artifact === name)!
+  for (const file of release.files)
+    recorded.push(await publishFile(release, file, findingOf(file.name), provenance, services))
+  const dists = release.files.filter((f) => f.distribution !== undefined)
+  if (dists.length > 0) {
+    const outcomes = await publishWheels(
+      dists.map((f) => f.distribution!),
+      context.destinations.wheels,
+      { root: context.workspace.root, env: context.env, reporter: context.reporter },
+    )
+    for (const outcome of outcomes) {
+      const entry = recorded.findIndex((r) => r.name === outcome.filename)
+      if (entry >= 0)
+        recorded[entry] = { ...recorded[entry]!, locations: [targets.recordLocation(outcome.location)] }
+    }
+  }
+  if (release.image !== undefined) {
+    const { image } = release
+    const store = targets.imageStore(image.repository)
+    await publishImage(image.built, store, { reporter: context.reporter })
+    const done = await publishOci(
+      store,
+      image.built.index.content,
+      image.tags,
+      { sbom: image.sbom, provenance },
+      services,
+    )
+    recorded.push({
+      kind: 'image-index',
+      name: publishedRepository(context.destinations.images, image.repository),
+      project: release.project.name,
+      version: release.version,
+      digest: done.descriptor.digest,
+      size: done.descriptor.size,
+      mediaType: done.descriptor.mediaType,
+      locations: [recordOci(`${store.location}@${done.descriptor.digest}`, context)],
+      signature: done.signature,
+      ...(done.sbom ? { sbom: done.sbom } : {}),
+      ...(done.provenance ? { provenance: done.provenance } : {}),
+    })
+  }
+  if (release.chart !== undefined) {
+    const { chart } = release.chart
+    const store = targets.chartStore(chart.name)
+    const manifest = chartManifest(chart)
+    await store.pushBlob(manifest.config, manifest.config.bytes)
+    await store.pushBlob(manifest.chart, { path: manifest.chart.path })
+    const done = await publishOci(
+      store,
+      manifest.content,
+      [{ tag: versionTag(chart.version), moving: false }],
+      { sbom: release.chart.sbom, provenance },
+      services,
+    )
+    recorded.push({
+      kind: 'chart',
+      name: publishedRepository(context.destinations.charts, chart.name),
+      project: release.project.name,
+      version: release.version,
+      digest: done.descriptor.digest,
+      size: done.descriptor.size,
+      mediaType: done.descriptor.mediaType,
+      locations: [recordOci(`${store.location}@${done.descriptor.digest}`, context)],
+      signature: done.signature,
+      ...(done.sbom ? { sbom: done.sbom } : {}),
+      ...(done.provenance ? { provenance: done.provenance } : {}),
+    })
+  }
+  await targets.files.finish(release)
+  return recorded
+}
