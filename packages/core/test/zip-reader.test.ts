@@ -38,7 +38,7 @@ describe('openZip', () => {
       ],
       { format: 'zip', mtime: 0 },
     )
-    const zip = await openZip(file)
+    await using zip = await openZip(file)
     expect(zip.entries.map((e) => e.name)).toEqual(['bin/', 'bin/tool', 'data/', 'data/big.txt', 'run'])
     expect(zip.find('bin/tool')?.mode).toBe(0o755)
     expect(zip.find('data/big.txt')?.mode).toBe(0o644)
@@ -66,7 +66,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     z.writestr('ünïcode/名前.txt', 'utf-8 name')`,
       file,
     )
-    const zip = await openZip(file)
+    await using zip = await openZip(file)
     expect(zip.entries.map((e) => [e.name, e.method])).toEqual([
       ['stored.txt', 0],
       ['deflated.txt', 8],
@@ -92,14 +92,18 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
       mtime: 0,
     })
     const bytes = await readFile(good)
-    const zip = await openZip(good)
+    await using zip = await openZip(good)
     const entry = zip.find('a.txt')!
     // flip a byte of the deflated data: inflate fails or the CRC does not match
     bytes[entry.offset + 30 + 'a.txt'.length + 2]! ^= 0xff
     const flipped = join(work, 'flipped.zip')
     await writeFile(flipped, bytes)
-    const damaged = await openZip(flipped)
+    await using damaged = await openZip(flipped)
     expect(await codeOf(damaged.read(damaged.find('a.txt')!))).toBe('ARCHIVE_CORRUPT')
+    const drain = async () => {
+      for await (const _ of damaged.stream(damaged.find('a.txt')!));
+    }
+    expect(await codeOf(drain())).toBe('ARCHIVE_CORRUPT')
 
     const truncated = join(work, 'truncated.zip')
     await writeFile(truncated, bytes.subarray(0, bytes.length - 30))

@@ -27,7 +27,7 @@ export async function installWheel(
   stagingDir: string,
 ): Promise<ArchiveEntry[]> {
   const where = name.filename
-  const zip = await openWheel(path, where)
+  await using zip = await openWheel(path, where)
   const distInfo = findDistInfo(zip, where)
   const wheelFile = parseWheelFile((await zip.read(zip.find(`${distInfo}/WHEEL`)!)).toString('utf8'), where)
   if (!/^1\.\d+$/.test(wheelFile.get('Wheel-Version') ?? '')) {
