@@ -18,7 +18,6 @@ export { Blake2b256 } from './inspect/blake2b.ts'
 export { type Distribution, inspectDistribution } from './inspect/distribution.ts'
 export { type CoreMetadata, parseCoreMetadata } from './inspect/metadata.ts'
 export { parseRecord, type RecordRow, verifyRecord } from './inspect/record.ts'
-export { openZip, type ZipEntry, type ZipReader } from './inspect/zip.ts'
 export {
   escapedName,
   isValidDistributionName,

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { writeArchive } from '@polyship/core'
+import { openZip, writeArchive } from '@polyship/core'
 import {
   Blake2b256,
   blake2b256File,
@@ -173,6 +173,15 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED
     expect(await codeOf(inspectDistribution(notZip))).toMatch(
       /WHEEL_ARCHIVE_INVALID: .*no end of central directory/,
     )
+
+    const good = await write('bad-1.0-py3-none-any.whl', meta)
+    const bytes = await readFile(good)
+    await using zip = await openZip(good)
+    const metadata = zip.find('bad-1.0.dist-info/METADATA')!
+    // flip a byte of METADATA's deflated data: inflate fails or its CRC does not match
+    bytes[metadata.offset + 30 + metadata.name.length + 2]! ^= 0xff
+    await writeFile(good, bytes)
+    expect(await codeOf(inspectDistribution(good))).toMatch(/WHEEL_ARCHIVE_INVALID: .*METADATA/)
   })
 
   it('reads an sdist PKG-INFO through ustar, GNU and pax long names', async () => {

@@ -1,12 +1,12 @@
 import { basename } from 'node:path'
-import { type Digest, digestFile } from '@polyship/core'
+import { type Digest, digestFile, type ZipReader } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import { escapedName, formatTag, parseDistributionFilename } from '../names.ts'
 import { samePythonVersion } from '../version.ts'
 import { type CoreMetadata, parseCoreMetadata } from './metadata.ts'
 import { verifyRecord } from './record.ts'
 import { readTarGz } from './tar.ts'
-import { openZip, type ZipReader } from './zip.ts'
+import { openWheelZip } from './wheel-zip.ts'
 
 /** A built wheel or sdist, read and checked: what publishing and the SBOM step need to know. */
 export interface Distribution {
@@ -40,7 +40,7 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
   let metadataText: string
   let tags: string[] = []
   if (parsed.kind === 'wheel') {
-    await using zip = await openZip(path)
+    await using zip = await openWheelZip(path)
     const infoDirs = new Set(
       zip.entries.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')),
     )

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { ZIP_READ_LIMIT, type ZipReader } from '@polyship/core'
 import { WheelError } from '../errors.ts'
-import { ZIP_READ_LIMIT, type ZipReader } from './zip.ts'
 
 /** One row of a wheel's RECORD: `path,sha256=<urlsafe b64 without padding>,size`. */
 export interface RecordRow {
