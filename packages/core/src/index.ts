@@ -9,6 +9,11 @@ export {
 export { sourceDateEpoch } from './archive/epoch.ts'
 export { type GzipOptions, gzipStream } from './archive/gzip.ts'
 export { type TarOptions, tarStream } from './archive/tar.ts'
+export {
+  formatWheelRecordCsv,
+  parseWheelRecordCsv,
+  WHEEL_RECORD_ALGORITHMS,
+} from './archive/wheel-record.ts'
 export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchive } from './archive/write.ts'
 export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'

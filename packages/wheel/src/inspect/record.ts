@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { ZIP_READ_LIMIT, type ZipReader } from '@polyship/core'
+import { parseWheelRecordCsv, WHEEL_RECORD_ALGORITHMS, ZIP_READ_LIMIT, type ZipReader } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 /** One row of a wheel's RECORD: `path,sha256=<urlsafe b64 without padding>,size`. */
@@ -9,45 +9,13 @@ export interface RecordRow {
   readonly size?: number
 }
 
-const ALGORITHMS = new Set(['sha256', 'sha384', 'sha512'])
-
-/** RFC 4180 rows, as Python's csv module writes them. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(field)
-      field = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field])
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''))
-}
-
 export function parseRecord(text: string, where: string): RecordRow[] {
   const bad = (what: string): never => {
     throw new WheelError('WHEEL_RECORD_INVALID', `${where}: ${what}`, {
       hint: 'the wheel was altered after it was built, or its builder wrote a broken RECORD; rebuild it',
     })
   }
-  return parseCsv(text).map((fields, i) => {
+  return parseWheelRecordCsv(text).map((fields, i) => {
     if (fields.length !== 3) bad(`line ${i + 1} has ${fields.length} fields, expected path,hash,size`)
     const [path, hash, size] = fields as [string, string, string]
     if (path === '') bad(`line ${i + 1} has an empty path`)
@@ -58,7 +26,7 @@ export function parseRecord(text: string, where: string): RecordRow[] {
       const value = hash.slice(eq + 1)
       if (eq < 0 || !/^[A-Za-z0-9_-]+$/.test(value))
         bad(`line ${i + 1}: "${hash}" is not algorithm=urlsafe-base64`)
-      if (!ALGORITHMS.has(algorithm))
+      if (!WHEEL_RECORD_ALGORITHMS.has(algorithm))
         bad(`line ${i + 1}: hash algorithm ${algorithm} is too weak or unknown (use sha256)`)
       parsedHash = { algorithm, value }
     }
