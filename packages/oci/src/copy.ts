@@ -1,11 +1,9 @@
-import { Readable } from 'node:stream'
 import { isDigest } from '@polyship/core'
-import { skip } from './blob-stream.ts'
+import { blobSourceOf } from './blob-source.ts'
 import { OciError } from './errors.ts'
-import { LayoutStore } from './layout/layout-store.ts'
 import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
 import { RegistryStore } from './registry/registry-store.ts'
-import type { BlobSource, OciStore, PublishOutcome } from './store.ts'
+import type { OciStore, PublishOutcome } from './store.ts'
 
 export interface CopyOptions {
   /** Tag to set in the destination; default: `ref` itself when it is a tag. */
@@ -47,7 +45,7 @@ export async function copyImage(
   const mountFrom = sameRegistry(from, to) ? from.repository : undefined
 
   const copyBlob = (blob: Descriptor) =>
-    limit(() => to.pushBlob(blob, sourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
+    limit(() => to.pushBlob(blob, blobSourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
 
   const copyChildren = async (content: ManifestContent, digest: string): Promise<void> => {
     const parsed = parseManifest(content.bytes, content.mediaType, `${from.location}@${digest}`)
@@ -67,12 +65,6 @@ export async function copyImage(
     ...(tag === undefined ? {} : { tag }),
     ...(options.moveTag === undefined ? {} : { moveTag: options.moveTag }),
   })
-}
-
-/** A layout blob is read from its file (the registry verifies the digest on PUT); anything else is streamed. */
-function sourceOf(from: OciStore, blob: Descriptor): BlobSource {
-  if (from instanceof LayoutStore) return { path: from.blobPath(blob.digest) }
-  return { open: async (offset) => Readable.from(skip(await from.fetchBlob(blob), offset)) }
 }
 
 function sameRegistry(from: OciStore, to: OciStore): from is RegistryStore {

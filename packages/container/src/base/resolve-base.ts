@@ -12,8 +12,8 @@ import {
 } from '@polyship/oci'
 import { ContainerError } from '../errors.ts'
 import { type ImageConfigJson, parseImageConfig } from '../image/config-json.ts'
-import { readSmallBlob } from '../publish/blob-source.ts'
 import type { BaseSpec } from './base-reference.ts'
+import { readSmallBlob } from './small-blob.ts'
 
 /** A base image's manifest for one platform, with its parsed config. */
 export interface PlatformBase {

@@ -11,13 +11,12 @@ import {
   silentReporter,
   sourceDateEpoch,
 } from '@polyship/core'
-import { RegistryClient } from '@polyship/oci'
+import { blobSourceOf, RegistryClient } from '@polyship/oci'
 import { parseBase } from '../base/base-reference.ts'
 import { type PythonSettings, pythonSettings } from '../base/python.ts'
 import { resolveBase } from '../base/resolve-base.ts'
 import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
 import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
-import { blobSourceOf } from '../publish/blob-source.ts'
 import { imageTags } from '../publish/tags.ts'
 import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
