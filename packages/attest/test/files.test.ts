@@ -17,7 +17,13 @@ import {
 } from '@polyship/attest'
 import { sha256, writeArchive } from '@polyship/core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cosign, tempDir, testDeps } from './helpers.ts'
+import {
+  cosignSignBlob,
+  cosignVerifyBlob,
+  cosignVerifyBlobAttestation,
+  tempDir,
+  testDeps,
+} from './helpers.ts'
 
 const dir = tempDir('files')
 let key: SigningKey
@@ -82,31 +88,18 @@ beforeAll(async () => {
 
 describe('files signed and attested with a key', () => {
   it('pass cosign verify-blob and verify-blob-attestation (slsaprovenance1, cyclonedx)', async () => {
-    const signature = await cosign([
-      'verify-blob',
-      '--key',
-      publicKeyPath,
-      '--insecure-ignore-tlog',
-      '--bundle',
-      `${archive}.sigstore.json`,
-      archive,
-    ])
+    const signature = await cosignVerifyBlob(archive, publicKeyPath)
     expect(signature.ok, signature.output).toBe(true)
     for (const [type, suffix] of [
       ['slsaprovenance1', FILE_SUFFIXES.provenance],
       ['cyclonedx', FILE_SUFFIXES.sbomAttestation],
     ] as const) {
-      const attestation = await cosign([
-        'verify-blob-attestation',
-        '--key',
-        publicKeyPath,
-        '--insecure-ignore-tlog',
-        '--type',
-        type,
-        '--bundle',
-        `${archive}${suffix}`,
+      const attestation = await cosignVerifyBlobAttestation(
         archive,
-      ])
+        publicKeyPath,
+        type,
+        `${archive}${suffix}`,
+      )
       expect(attestation.ok, `${type}: ${attestation.output}`).toBe(true)
     }
   })
@@ -119,27 +112,14 @@ describe('files signed and attested with a key', () => {
   it('fail in cosign and in polyship, naming the file, when one byte of the artifact changes', async () => {
     const path = await copySet('flipped-artifact')
     await flipByte(path, 100)
-    const signature = await cosign([
-      'verify-blob',
-      '--key',
-      publicKeyPath,
-      '--insecure-ignore-tlog',
-      '--bundle',
-      `${path}.sigstore.json`,
-      path,
-    ])
+    const signature = await cosignVerifyBlob(path, publicKeyPath)
     expect(signature.ok).toBe(false)
-    const provenance = await cosign([
-      'verify-blob-attestation',
-      '--key',
-      publicKeyPath,
-      '--insecure-ignore-tlog',
-      '--type',
-      'slsaprovenance1',
-      '--bundle',
-      `${path}${FILE_SUFFIXES.provenance}`,
+    const provenance = await cosignVerifyBlobAttestation(
       path,
-    ])
+      publicKeyPath,
+      'slsaprovenance1',
+      `${path}${FILE_SUFFIXES.provenance}`,
+    )
     expect(provenance.ok).toBe(false)
     const results = await verifyFile(path, keyPolicy([await readPublicKey(publicKeyPath)]))
     expect(results.map((r) => [r.artifact, r.check, r.status === 'failed' ? r.code : 'ok'])).toEqual([
@@ -158,15 +138,7 @@ describe('files signed and attested with a key', () => {
     signature[signature.length - 5] = signature[signature.length - 5]! ^ 0x01
     bundle.messageSignature.signature = signature.toString('base64')
     await writeFile(bundlePath, JSON.stringify(bundle))
-    const cosignResult = await cosign([
-      'verify-blob',
-      '--key',
-      publicKeyPath,
-      '--insecure-ignore-tlog',
-      '--bundle',
-      bundlePath,
-      path,
-    ])
+    const cosignResult = await cosignVerifyBlob(path, publicKeyPath, bundlePath)
     expect(cosignResult.ok).toBe(false)
     const results = await verifyFile(path, keyPolicy([await readPublicKey(publicKeyPath)]), {
       expect: { sbom: false, provenance: false },
@@ -216,20 +188,7 @@ describe('files signed and attested with a key', () => {
 
     const blob = join(dir(), 'by-cosign.txt')
     await writeFile(blob, 'signed by cosign\n')
-    const signed = await cosign(
-      [
-        'sign-blob',
-        '--yes',
-        '--key',
-        join(dir(), 'home', '.config', 'polyship', 'cosign.key'),
-        '--use-signing-config=false',
-        '--tlog-upload=false',
-        '--bundle',
-        `${blob}.sigstore.json`,
-        blob,
-      ],
-      { COSIGN_PASSWORD: '' },
-    )
+    const signed = await cosignSignBlob(blob, join(dir(), 'home', '.config', 'polyship', 'cosign.key'))
     expect(signed.ok, signed.output).toBe(true)
     const verified = await verifyFile(blob, keyPolicy([await readPublicKey(publicKeyPath)]), {
       expect: { sbom: false, provenance: false },

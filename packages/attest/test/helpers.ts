@@ -39,3 +39,50 @@ export async function cosign(
     return { ok: false, output: String((error as Error).message) }
   }
 }
+
+/** `cosign sign-blob` with a key file (empty password), offline; writes the bundle to `<blob>.sigstore.json`. */
+export function cosignSignBlob(blob: string, key: string): Promise<{ ok: boolean; output: string }> {
+  return cosign(
+    [
+      'sign-blob',
+      '--yes',
+      '--key',
+      key,
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      '--bundle',
+      `${blob}.sigstore.json`,
+      blob,
+    ],
+    { COSIGN_PASSWORD: '' },
+  )
+}
+
+/** `cosign verify-blob` against a public key, offline; the bundle defaults to `<blob>.sigstore.json`. */
+export function cosignVerifyBlob(
+  blob: string,
+  publicKey: string,
+  bundle = `${blob}.sigstore.json`,
+): Promise<{ ok: boolean; output: string }> {
+  return cosign(['verify-blob', '--key', publicKey, '--insecure-ignore-tlog', '--bundle', bundle, blob])
+}
+
+/** `cosign verify-blob-attestation` of one predicate type against a public key, offline. */
+export function cosignVerifyBlobAttestation(
+  blob: string,
+  publicKey: string,
+  type: string,
+  bundle: string,
+): Promise<{ ok: boolean; output: string }> {
+  return cosign([
+    'verify-blob-attestation',
+    '--key',
+    publicKey,
+    '--insecure-ignore-tlog',
+    '--type',
+    type,
+    '--bundle',
+    bundle,
+    blob,
+  ])
+}

@@ -14,7 +14,7 @@ import {
 import { run } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 import { poly1305, secretboxOpen, secretboxSeal } from '../src/key/secretbox.ts'
-import { cosign, tempDir, testDeps } from './helpers.ts'
+import { cosign, cosignSignBlob, cosignVerifyBlob, tempDir, testDeps } from './helpers.ts'
 
 const dir = tempDir('key')
 
@@ -65,30 +65,9 @@ describe('cosign key files, both directions', () => {
     expect(await readFile(publicKeyPath!, 'utf8')).toBe(key.publicKeyPem)
     const blob = join(dir(), 'blob.txt')
     await writeFile(blob, 'signed by cosign with a polyship key\n')
-    const signed = await cosign(
-      [
-        'sign-blob',
-        '--yes',
-        '--key',
-        path,
-        '--use-signing-config=false',
-        '--tlog-upload=false',
-        '--bundle',
-        `${blob}.sigstore.json`,
-        blob,
-      ],
-      { COSIGN_PASSWORD: '' },
-    )
+    const signed = await cosignSignBlob(blob, path)
     expect(signed.ok, signed.output).toBe(true)
-    const verified = await cosign([
-      'verify-blob',
-      '--key',
-      publicKeyPath!,
-      '--insecure-ignore-tlog',
-      '--bundle',
-      `${blob}.sigstore.json`,
-      blob,
-    ])
+    const verified = await cosignVerifyBlob(blob, publicKeyPath!)
     expect(verified.ok, verified.output).toBe(true)
   })
 })
