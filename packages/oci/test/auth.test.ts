@@ -1,6 +1,5 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@polyship/core'
 import { findCredential, nodeDeps, type OciError, RegistryClient, registryOrigin } from '@polyship/oci'
@@ -12,21 +11,15 @@ import {
   type TokenIssuer,
 } from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failure, tempDir } from './helpers.ts'
 
 const PASSWORD = 'hunter2-Correct-Horse'
 const WRONG = 'wrong-Battery-Staple-9'
-let work: string
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'polyship-oci-auth-'))
-})
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
-})
+const work = tempDir('auth')
 
 /** A DOCKER_CONFIG directory holding `config`, and the env pointing at it. */
 async function dockerConfig(name: string, config: unknown): Promise<Record<string, string | undefined>> {
-  const dir = join(work, name)
+  const dir = join(work(), name)
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'config.json'), JSON.stringify(config))
   return { PATH: process.env.PATH, DOCKER_CONFIG: dir }
@@ -34,15 +27,6 @@ async function dockerConfig(name: string, config: unknown): Promise<Record<strin
 
 function basic(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`).toString('base64')
-}
-
-async function failure(promise: Promise<unknown>): Promise<OciError> {
-  return (await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )) as OciError
 }
 
 function expectNoSecret(error: OciError, ...secrets: string[]): void {
@@ -64,7 +48,7 @@ describe('htpasswd Basic auth', () => {
     env: Record<string, string | undefined>,
     options: { credentials?: Record<string, { username: string; password: string }> } = {},
   ) => {
-    const client = new RegistryClient({ deps: { env, homedir: () => join(work, 'no-home') }, ...options })
+    const client = new RegistryClient({ deps: { env, homedir: () => join(work(), 'no-home') }, ...options })
     try {
       return await pushTestImage(client.repository(`${registry.host}/auth/basic`), {
         seed: 'basic',
@@ -80,7 +64,7 @@ describe('htpasswd Basic auth', () => {
     const error = await failure(push({ PATH: process.env.PATH }))
     expect(error.code).toBe('OCI_UNAUTHORIZED')
     expect(error.message).toContain('no credentials were found')
-    expect(error.message).toContain(join(work, 'no-home', '.docker', 'config.json'))
+    expect(error.message).toContain(join(work(), 'no-home', '.docker', 'config.json'))
     expect(error.hint).toContain(`docker login ${registry.host}`)
   })
 
@@ -98,7 +82,7 @@ describe('htpasswd Basic auth', () => {
     const error = await failure(push(env))
     expect(error.code).toBe('OCI_UNAUTHORIZED')
     expect(error.message).toContain(
-      `rejected the credentials from DOCKER_CONFIG ${join(work, 'wrong', 'config.json')}`,
+      `rejected the credentials from DOCKER_CONFIG ${join(work(), 'wrong', 'config.json')}`,
     )
     expect(error.message).toContain(`auths."http://${registry.host}/v2/"`)
     expectNoSecret(error, WRONG, `polyship:${WRONG}`)
@@ -108,7 +92,7 @@ describe('htpasswd Basic auth', () => {
     const env = await dockerConfig('wrong-2', {
       auths: { [registry.host]: { auth: basic('polyship', WRONG) } },
     })
-    const authFile = join(work, 'auth.json')
+    const authFile = join(work(), 'auth.json')
     await writeFile(
       authFile,
       JSON.stringify({ auths: { [registry.host]: { auth: basic('polyship', PASSWORD) } } }),
@@ -121,7 +105,7 @@ describe('htpasswd Basic auth', () => {
   })
 
   it('asks credHelpers and credsStore helpers (docker-credential-*) on PATH', async () => {
-    const bin = join(work, 'bin')
+    const bin = join(work(), 'bin')
     await mkdir(bin, { recursive: true })
     const helper = join(bin, 'docker-credential-polyshiptest')
     await writeFile(
@@ -215,7 +199,7 @@ describe('bearer token auth (real registry, fake loopback token issuer)', () => 
     expect(denied.code).toBe('OCI_DENIED')
     reader.close()
 
-    const anonymous = new RegistryClient({ deps: { env: {}, homedir: () => join(work, 'no-home') } })
+    const anonymous = new RegistryClient({ deps: { env: {}, homedir: () => join(work(), 'no-home') } })
     const error = await failure(anonymous.repository(`${registry.host}/team/app`).resolve('v1'))
     expect(error.code).toBe('OCI_UNAUTHORIZED')
     anonymous.close()
@@ -287,7 +271,7 @@ describe('findCredential', () => {
     const env = await dockerConfig('hub', {
       auths: { 'https://index.docker.io/v1/': { auth: basic('hubuser', PASSWORD) } },
     })
-    const deps = { ...nodeDeps, env, homedir: () => join(work, 'no-home') }
+    const deps = { ...nodeDeps, env, homedir: () => join(work(), 'no-home') }
     const hub = await findCredential('docker.io', {}, deps)
     expect(hub.credential).toMatchObject({
       username: 'hubuser',
@@ -303,7 +287,7 @@ describe('findCredential', () => {
     expect(other.credential).toBeUndefined()
     expect(other.tried).toEqual([
       'explicit credentials for quay.io',
-      `DOCKER_CONFIG ${join(work, 'hub', 'config.json')} (no auths entry for quay.io)`,
+      `DOCKER_CONFIG ${join(work(), 'hub', 'config.json')} (no auths entry for quay.io)`,
     ])
   })
 

@@ -14,19 +14,11 @@ import {
 } from '@polyship/oci'
 import { pushTestImage, startRegistry, type TestRegistry } from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { failure } from './helpers.ts'
 
 const { host } = inject('ociRegistry')
 const client = new RegistryClient()
 afterAll(() => client.close())
-
-async function failure(promise: Promise<unknown>): Promise<OciError> {
-  return (await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )) as OciError
-}
 
 function requestsOf(reporter: ReturnType<typeof collectingReporter>): string[] {
   return reporter.events.flatMap((e) => (e.type === 'log' ? [e.message] : []))

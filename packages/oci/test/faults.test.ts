@@ -1,13 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run, sha256 } from '@polyship/core'
 import { LayoutStore, type OciError, RegistryClient } from '@polyship/oci'
 import { type FaultProxy, pushTestImage, randomBytes, startFaultProxy } from '@polyship/oci/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { tempDir } from './helpers.ts'
 
 const { host, url } = inject('ociRegistry')
-let work: string
+const work = tempDir('faults')
 let proxy: FaultProxy | undefined
 const sleeps: number[] = []
 /** Fast retries (no real waiting), so faults cost no test time; the delays asked for are recorded. */
@@ -17,15 +16,9 @@ const fastDeps = {
   },
 }
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'polyship-oci-faults-'))
-})
 afterEach(async () => {
   await proxy?.stop()
   proxy = undefined
-})
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
 })
 
 async function bytesOf(size: number, seed: string): Promise<Buffer> {
@@ -55,7 +48,7 @@ describe('fault injection (seeded resets and 503s between client and the real re
     const actions = new Set(proxy.log.map((entry) => entry.action))
     expect(actions).toEqual(new Set(['pass', 'reset', 'unavailable', 'reset-mid-body']))
 
-    const dir = join(work, 'faults-copy')
+    const dir = join(work(), 'faults-copy')
     await run('skopeo', [
       'copy',
       '--all',

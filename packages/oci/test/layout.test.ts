@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { run, sha256 } from '@polyship/core'
 import {
@@ -11,19 +10,14 @@ import {
   RegistryClient,
 } from '@polyship/oci'
 import { pushTestImage } from '@polyship/oci/testing'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { tempDir } from './helpers.ts'
 
 const { host } = inject('ociRegistry')
-let work: string
+const work = tempDir('layout')
 const client = new RegistryClient()
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'polyship-oci-layout-'))
-})
-afterAll(async () => {
-  client.close()
-  await rm(work, { recursive: true, force: true })
-})
+afterAll(() => client.close())
 
 async function files(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
@@ -37,7 +31,7 @@ async function files(dir: string): Promise<Record<string, string>> {
 
 describe('LayoutStore', () => {
   it('writes a layout skopeo reads and copies to a registry with the same digests', async () => {
-    const dir = join(work, 'skopeo')
+    const dir = join(work(), 'skopeo')
     const layout = new LayoutStore(dir)
     const image = await pushTestImage(layout, { seed: 'layout-skopeo', tag: 'v1' })
     const raw = (await run('skopeo', ['inspect', '--raw', `oci:${dir}:v1`])).stdout
@@ -59,7 +53,7 @@ describe('LayoutStore', () => {
   })
 
   it('writes a single-platform image umoci unpacks into a rootfs', async () => {
-    const dir = join(work, 'umoci')
+    const dir = join(work(), 'umoci')
     const image = await pushTestImage(new LayoutStore(dir), {
       seed: 'layout-umoci',
       tag: 'app',
@@ -67,21 +61,21 @@ describe('LayoutStore', () => {
       layerSize: 1000,
     })
     expect(image.root.mediaType).toBe(MEDIA_TYPES.ociManifest)
-    const bundle = join(work, 'bundle')
+    const bundle = join(work(), 'bundle')
     await run('umoci', ['unpack', '--rootless', '--image', `${dir}:app`, bundle])
     expect((await readFile(join(bundle, 'rootfs', 'data', '0-1.bin'))).length).toBe(1000)
   })
 
   it('is byte-identical when the same image is written twice', async () => {
-    const a = join(work, 'repro-a')
-    const b = join(work, 'repro-b')
+    const a = join(work(), 'repro-a')
+    const b = join(work(), 'repro-b')
     await pushTestImage(new LayoutStore(a), { seed: 'repro', tag: '1.0.0' })
     await pushTestImage(new LayoutStore(b), { seed: 'repro', tag: '1.0.0' })
     expect(await files(a)).toEqual(await files(b))
   })
 
   it('keeps every tag when two processes write the same layout at once', async () => {
-    const dir = join(work, 'concurrent')
+    const dir = join(work(), 'concurrent')
     const script = join(import.meta.dirname, 'fixtures', 'tag-many.ts')
     await Promise.all(['a', 'b'].map((prefix) => run(process.execPath, [script, dir, prefix, '25'])))
     const tags = await new LayoutStore(dir).listTags()
@@ -94,9 +88,9 @@ describe('LayoutStore', () => {
   })
 
   it('refuses a manifest whose blobs are missing and tags nothing', async () => {
-    const dir = join(work, 'missing')
+    const dir = join(work(), 'missing')
     const layout = new LayoutStore(dir)
-    const image = await pushTestImage(new LayoutStore(join(work, 'missing-src')), {
+    const image = await pushTestImage(new LayoutStore(join(work(), 'missing-src')), {
       seed: 'missing',
       platforms: [{ os: 'linux', architecture: 'amd64' }],
     })
@@ -109,7 +103,7 @@ describe('LayoutStore', () => {
   })
 
   it('detects a corrupted blob when reading it', async () => {
-    const dir = join(work, 'corrupt')
+    const dir = join(work(), 'corrupt')
     const layout = new LayoutStore(dir)
     const image = await pushTestImage(layout, {
       seed: 'corrupt',
@@ -130,7 +124,7 @@ describe('LayoutStore', () => {
 
 describe('copyImage', () => {
   it('copies layout -> registry -> layout, children first, and reports unchanged and conflict', async () => {
-    const source = new LayoutStore(join(work, 'copy-src'))
+    const source = new LayoutStore(join(work(), 'copy-src'))
     const image = await pushTestImage(source, { seed: 'copy', tag: '2.0.0' })
     const remote = client.repository(`${host}/oci-test/copy`)
     expect(await copyImage(source, remote, '2.0.0')).toMatchObject({
@@ -140,10 +134,10 @@ describe('copyImage', () => {
     })
     expect(await copyImage(source, remote, '2.0.0')).toMatchObject({ status: 'unchanged' })
 
-    const back = new LayoutStore(join(work, 'copy-back'))
+    const back = new LayoutStore(join(work(), 'copy-back'))
     expect(await copyImage(remote, back, '2.0.0', { tag: 'copied' })).toMatchObject({ status: 'published' })
-    expect(await files(join(work, 'copy-back', 'blobs'))).toEqual(
-      Object.fromEntries(Object.entries(await files(join(work, 'copy-src', 'blobs')))),
+    expect(await files(join(work(), 'copy-back', 'blobs'))).toEqual(
+      Object.fromEntries(Object.entries(await files(join(work(), 'copy-src', 'blobs')))),
     )
 
     const other = await pushTestImage(source, { seed: 'copy-other', tag: 'other' })

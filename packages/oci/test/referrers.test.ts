@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run, sha256 } from '@polyship/core'
 import {
@@ -16,21 +14,16 @@ import {
   referrerManifest,
 } from '@polyship/oci'
 import { pushTestImage, startReferrersFake } from '@polyship/oci/testing'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { tempDir } from './helpers.ts'
 
 const { host, url } = inject('ociRegistry')
 const SIGNATURE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 const SBOM = 'application/vnd.cyclonedx+json'
-let work: string
+const work = tempDir('referrers')
 const client = new RegistryClient()
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'polyship-oci-referrers-'))
-})
-afterAll(async () => {
-  client.close()
-  await rm(work, { recursive: true, force: true })
-})
+afterAll(() => client.close())
 
 /** Pushes a one-layer referrer of `artifactType` (layer = `payload`) to `subject`; returns its manifest. */
 async function referrer(store: OciStore, subject: Descriptor, artifactType: string, payload: string) {
@@ -92,13 +85,17 @@ describe('referrers through the sha256-<hex> tag fallback (docker-registry 2.8 h
   })
 
   it('works the same in an OCI layout', async () => {
-    const layout = new LayoutStore(join(work, 'layout'))
+    const layout = new LayoutStore(join(work(), 'layout'))
     const image = await pushTestImage(layout, { seed: 'layout-referrers', tag: 'v1' })
     const signature = await referrer(layout, image.root, SIGNATURE, 'sig')
     expect(await layout.attachReferrer(signature)).toMatchObject({ via: 'tag-fallback', added: true })
     expect(await layout.attachReferrer(signature)).toMatchObject({ added: false })
     expect(await layout.listReferrers(image.root.digest, SIGNATURE)).toHaveLength(1)
-    await run('skopeo', ['inspect', '--raw', `oci:${join(work, 'layout')}:${fallbackTag(image.root.digest)}`])
+    await run('skopeo', [
+      'inspect',
+      '--raw',
+      `oci:${join(work(), 'layout')}:${fallbackTag(image.root.digest)}`,
+    ])
   })
 
   it('refuses a referrer without subject', async () => {

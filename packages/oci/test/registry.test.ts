@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { collectingReporter, run, sha256 } from '@polyship/core'
 import {
@@ -13,19 +11,14 @@ import {
 } from '@polyship/oci'
 import { pushTestImage } from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { tempDir } from './helpers.ts'
 
 const { host } = inject('ociRegistry')
 const crane = join(process.env.HOME ?? '/root', '.cache/polyship/bin/crane')
-let work: string
+const work = tempDir('registry')
 const client = new RegistryClient()
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'polyship-oci-registry-'))
-})
-afterAll(async () => {
-  client.close()
-  await rm(work, { recursive: true, force: true })
-})
+afterAll(() => client.close())
 
 async function skopeo(...args: string[]): Promise<string> {
   return (await run('skopeo', args, { timeoutMs: 120_000 })).stdout
@@ -54,7 +47,7 @@ describe('RegistryStore against docker-registry 2.8', () => {
   })
 
   it('round-trips through skopeo copy docker:// -> oci:DIR:tag with the same digests', async () => {
-    const dir = join(work, 'skopeo-copy')
+    const dir = join(work(), 'skopeo-copy')
     await skopeo(
       'copy',
       '--all',
