@@ -170,8 +170,11 @@ describe('images and charts signed and attested in a registry (tag fallback, dis
       'sbom ok',
     ])
     const before = await readBundles(image.attestations, image.root.digest)
-    const again = await attestImage(image.root, image.attestations, keySigner(key), {})
+    // a re-run signs a provenance with other times: the first one is kept
+    const later = provenanceFor(image.ref.split('@')[0]!, image.root.digest)
+    const again = await attestImage(image.root, image.attestations, keySigner(key), { provenance: later })
     expect(again.signature).toEqual(image.result.signature)
+    expect(again.provenance).toEqual(image.result.provenance)
     expect(await readBundles(image.attestations, image.root.digest)).toHaveLength(before.length)
     expect(before.map((b) => b.predicateType).sort()).toEqual([
       'https://cyclonedx.org/bom',

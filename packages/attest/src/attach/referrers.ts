@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto'
 import { type AttestationRef, type Digest, isPolyshipError, sha256 } from '@polyship/core'
 import type { Sbom } from '../sbom/build.ts'
 import { BUNDLE_V03_MEDIA_TYPE, type BundleSigner, type SigstoreBundle } from '../sign/bundle-signer.ts'
-import { cosignSignStatement, type Statement } from '../statement/statement.ts'
+import { cosignSignStatement, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
 import { bundleBytes, sbomStatement } from './files.ts'
 
 /** An OCI descriptor, as much of it as attestations need. */
@@ -168,7 +168,8 @@ export interface ImageAttestRequest {
 /**
  * Signs an image or chart manifest the way `cosign sign` does and attaches SBOM and
  * provenance the way `cosign attest` does, all as referrers of `subject`. Re-running adds
- * nothing when a referrer with the same statement from the same signer is already there.
+ * nothing when a referrer with the same statement from the same signer is already there
+ * (for provenance: any provenance from the same signer, since it carries the run's times).
  */
 export async function attestImage(
   subject: OciDescriptor,
@@ -180,10 +181,13 @@ export async function attestImage(
   const existing = await readBundles(store, subject.digest)
   const attach = async (value: Statement): Promise<AttestationRef> => {
     const bundle = await signer.signStatement(value)
+    // Provenance records when its build ran, so its payload differs run to run: one per
+    // signer is kept, or every re-run (and every resumed crash) would attach another.
     const same = existing.find(
       (stored) =>
         stored.predicateType === value.predicateType &&
-        payloadOf(stored.bundle) === payloadOf(bundle) &&
+        (value.predicateType === PREDICATE_TYPES.slsaProvenance ||
+          payloadOf(stored.bundle) === payloadOf(bundle)) &&
         signerIdentity(stored.bundle) === signerIdentity(bundle),
     )
     if (same !== undefined)
