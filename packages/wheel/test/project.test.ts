@@ -6,21 +6,12 @@ import {
   inspectDistribution,
   planTargets,
   readPythonProject,
-  WheelError,
+  type WheelError,
 } from '@polyship/wheel'
 import { writeSyntheticWheel } from '@polyship/wheel/testing'
 import { describe, expect, it } from 'vitest'
+import { caught } from './helpers.ts'
 import { copyExample, edit, editJson, ensureDir, projectIn } from './workspace.ts'
-
-async function caught(promise: Promise<unknown>): Promise<WheelError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof WheelError) return error
-    throw error
-  }
-  throw new Error('expected a WheelError')
-}
 
 describe('pyproject checks (no build)', () => {
   it('reads the example: static version, distribution name, Cargo manifest', async () => {

@@ -15,7 +15,6 @@ import {
   publishWheels,
   remoteIndex,
   type WheelConflictError,
-  WheelError,
 } from '@polyship/wheel'
 import {
   freePort,
@@ -26,6 +25,7 @@ import {
   writeSyntheticWheel,
 } from '@polyship/wheel/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { caught } from './helpers.ts'
 
 let work: string
 const servers: { stop(): Promise<void> }[] = []
@@ -48,16 +48,6 @@ async function release(name: string, version: string, seed = 'a'): Promise<Distr
     await writeSyntheticSdist(dir, { name, version, seed }),
   ]
   return Promise.all(files.map(inspectDistribution))
-}
-
-async function caught(promise: Promise<unknown>): Promise<WheelError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof WheelError) return error
-    throw error
-  }
-  throw new Error('expected a WheelError')
 }
 
 async function started(server: PypiServer): Promise<PypiServer> {
