@@ -23,6 +23,11 @@ export interface BinaryBuildOptions {
   readonly version?: string
   /** Defaults to `polyship.binary.platforms`, else linux/amd64, linux/arm64, darwin/amd64, darwin/arm64, windows/amd64. */
   readonly platforms?: readonly Platform[]
+  /**
+   * A snapshot build (never published): `version` is a pre-release the native manifest
+   * does not carry, so a Rust binary reports its Cargo.toml version instead of failing.
+   */
+  readonly snapshot?: boolean
   /** Refuse to build (BINARY_DIRTY_TREE) when the project directory has uncommitted changes. */
   readonly requireCleanTree?: boolean
   /** Platforms compiled at once (Go; cargo serializes on its target directory anyway). Default 1. */

@@ -42,7 +42,7 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
       { hint: `install Rust ${rustVersion} or newer (rustup update) and build again` },
     )
   }
-  if (cargo.package.version !== context.version) {
+  if (cargo.package.version !== context.version && options.snapshot !== true) {
     throw new BinaryError(
       'BINARY_VERSION_MISMATCH',
       `${cargo.package.manifest_path} says version ${cargo.package.version}, but ${project.name} is being released as ${context.version}; the binary would report the wrong version`,
