@@ -3,13 +3,12 @@
  * and peak RSS while a 1 GiB file streams through (must stay flat, well under 150 MB).
  *   tools/run node bench/archive.ts [sizeMiB=1024]
  */
-import { randomFillSync } from 'node:crypto'
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { treeEntries, writeArchive } from '@polyship/core'
-import { compare, peakRssMiB, report, sh } from './harness.ts'
+import { compare, peakRssMiB, report, sh, writePayloadTree } from './harness.ts'
 
 const sizeMiB = Number(process.argv[2] ?? 1024)
 
@@ -23,17 +22,7 @@ if (process.argv[2] === '--child') {
 
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-archive-'))
 const tree = join(work, 'tree')
-await sh('mkdir', ['-p', tree])
-// Half random (incompressible), half text-like, as release archives are.
-const fd = openSync(join(tree, 'big.bin'), 'w')
-const chunk = Buffer.alloc(1 << 20)
-for (let i = 0; i < sizeMiB; i++) {
-  if (i % 2 === 0) randomFillSync(chunk)
-  else chunk.fill(`line ${i} of a fairly repetitive log file\n`)
-  writeSync(fd, chunk)
-}
-closeSync(fd)
-await writeFile(join(tree, 'README.md'), '# bench\n')
+writePayloadTree(tree, 'big.bin', sizeMiB)
 
 const rss = await peakRssMiB(process.execPath, [
   import.meta.filename,

@@ -10,9 +10,8 @@
  *   tools/run node bench/container.ts [layerMiB=256]
  */
 import { execFileSync } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -32,7 +31,7 @@ import {
 } from '../packages/core/src/index.ts'
 import { RegistryClient } from '../packages/oci/src/index.ts'
 import { startRegistry } from '../packages/oci/src/testing/index.ts'
-import { compare, report, sh } from './harness.ts'
+import { compare, report, sh, writePayloadTree } from './harness.ts'
 
 const layerMiB = Number(process.argv[2] ?? 256)
 const crane = join(process.env.POLYSHIP_CACHE ?? join(homedir(), '.cache', 'polyship'), 'bin', 'crane')
@@ -173,16 +172,7 @@ try {
 
   // Layer throughput on one tree: half random, half text, like release payloads.
   const tree = join(work, 'tree')
-  await mkdir(tree, { recursive: true })
-  const fd = openSync(join(tree, 'payload.bin'), 'w')
-  const chunk = Buffer.alloc(1 << 20)
-  for (let i = 0; i < layerMiB; i++) {
-    if (i % 2 === 0) randomFillSync(chunk)
-    else chunk.fill(`line ${i} of a fairly repetitive log file\n`)
-    writeSync(fd, chunk)
-  }
-  closeSync(fd)
-  await writeFile(join(tree, 'README.md'), '# bench\n')
+  writePayloadTree(tree, 'payload.bin', layerMiB)
   const layers = join(work, 'layers')
   await mkdir(layers, { recursive: true })
   const throughput = await compare(

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
 /**
@@ -89,4 +92,21 @@ export function sh(
         : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`)),
     )
   })
+}
+
+/**
+ * A tree like a release payload in `dir`: `file` of `sizeMiB`, alternating 1 MiB of random
+ * (incompressible) and text-like bytes, and a README.md.
+ */
+export function writePayloadTree(dir: string, file: string, sizeMiB: number): void {
+  mkdirSync(dir, { recursive: true })
+  const fd = openSync(join(dir, file), 'w')
+  const chunk = Buffer.alloc(1 << 20)
+  for (let i = 0; i < sizeMiB; i++) {
+    if (i % 2 === 0) randomFillSync(chunk)
+    else chunk.fill(`line ${i} of a fairly repetitive log file\n`)
+    writeSync(fd, chunk)
+  }
+  closeSync(fd)
+  writeFileSync(join(dir, 'README.md'), '# bench\n')
 }

@@ -60,6 +60,18 @@ const work = await mkdtemp(join(tmpdir(), 'polyship-bench-oci-'))
 const registry = await startRegistry()
 const self = new URL(import.meta.url).pathname
 
+/** The skopeo contender: copies every platform of `layout`'s `bench` tag, digests kept. */
+function skopeoCopy(layout: string, repository: string): Promise<void> {
+  return sh('skopeo', [
+    'copy',
+    '--all',
+    '--preserve-digests',
+    '--dest-tls-verify=false',
+    `oci:${layout}:bench`,
+    `docker://${repository}:bench`,
+  ])
+}
+
 /** Runs the polyship contender as its own process and returns what it printed. */
 function polyshipPush(
   dir: string,
@@ -118,15 +130,7 @@ try {
       {
         name: 'skopeo copy --all',
         before: freshRegistry,
-        run: () =>
-          sh('skopeo', [
-            'copy',
-            '--all',
-            '--preserve-digests',
-            '--dest-tls-verify=false',
-            `oci:${layout}:bench`,
-            `docker://${fresh()}:bench`,
-          ]),
+        run: () => skopeoCopy(layout, fresh()),
       },
       {
         name: 'polyship as its own process',
@@ -173,15 +177,7 @@ try {
       { name: 'crane push', run: () => sh(CRANE, ['push', '--insecure', layout, `${target}:bench`]) },
       {
         name: 'skopeo copy --all',
-        run: () =>
-          sh('skopeo', [
-            'copy',
-            '--all',
-            '--preserve-digests',
-            '--dest-tls-verify=false',
-            `oci:${layout}:bench`,
-            `docker://${target}:bench`,
-          ]),
+        run: () => skopeoCopy(layout, target),
       },
     ],
     RUNS,
