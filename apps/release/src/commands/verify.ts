@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   type ArtifactLocation,
@@ -31,6 +32,7 @@ import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryCl
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
+import { localizeRecord } from './remote-files.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
        polyship verify [TARGET] --certificate-identity URI --trusted-root FILE
@@ -265,7 +267,13 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   switch (target.kind) {
     case 'record': {
       const record = parseReleaseRecord(JSON.parse(await readFile(target.path, 'utf8')), target.path)
-      results = await verifyRecord(record, dirname(target.path), policy, recordLocator(client))
+      const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
+      try {
+        const local = await localizeRecord(record, downloads)
+        results = await verifyRecord(local, dirname(target.path), policy, recordLocator(client))
+      } finally {
+        await rm(downloads, { recursive: true, force: true })
+      }
       break
     }
     case 'file':

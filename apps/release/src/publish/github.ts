@@ -29,6 +29,8 @@ export interface GitHubOptions {
   readonly token: string
   /** API root; `GITHUB_API_URL` in Actions, `https://api.github.com` otherwise. */
   readonly apiUrl?: string
+  /** Web root assets are downloaded from; `GITHUB_SERVER_URL` in Actions, `https://github.com` otherwise. */
+  readonly serverUrl?: string
   readonly fetch?: typeof fetch
   /** Delete and re-upload an asset whose bytes differ instead of stopping. */
   readonly replace?: boolean
@@ -48,6 +50,7 @@ export interface ReleaseFile {
 export class GitHubReleases {
   readonly #options: GitHubOptions
   readonly #api: string
+  readonly #server: string
   readonly #fetch: typeof fetch
 
   constructor(options: GitHubOptions) {
@@ -62,6 +65,7 @@ export class GitHubReleases {
     }
     this.#options = options
     this.#api = (options.apiUrl ?? 'https://api.github.com').replace(/\/$/, '')
+    this.#server = (options.serverUrl ?? 'https://github.com').replace(/\/$/, '')
     this.#fetch = options.fetch ?? fetch
   }
 
@@ -158,12 +162,17 @@ export class GitHubReleases {
       .digest('hex')}`
   }
 
+  /** Where an asset of the published release `tag` is downloaded from: what release records list. */
+  downloadUrl(tag: string, name: string): string {
+    return `${this.#server}/${this.#options.repository}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(name)}`
+  }
+
   async reconcile(
     release: GitHubRelease,
     file: ReleaseFile,
     known?: readonly GitHubAsset[],
   ): Promise<Reconciliation> {
-    const location = `${release.html_url}#${file.name}`
+    const location = this.downloadUrl(release.tag_name, file.name)
     const asset = (known ?? (await this.assets(release))).find((a) => a.name === file.name)
     if (asset === undefined) return { status: 'new', location }
     const existing = await this.#assetDigest(asset)

@@ -6,11 +6,10 @@ import { buildImage, imageRepository, imageTags } from '@polyship/container'
 import { type Artifact, type ImageDestination, type Project, parsePlatform } from '@polyship/core'
 import { chartManifest, packageChart, type ReleasedImage, type WorkspaceChart } from '@polyship/helm'
 import { descriptorOf, type RegistryClient, versionTag } from '@polyship/oci'
-import { inspectDistribution } from '@polyship/wheel'
-import type { LoadedUnit, UnitBinary } from './build-unit.ts'
-import { binaryComponent, wheelComponents } from './components.ts'
+import type { LoadedUnit } from './build-unit.ts'
+import { binaryComponent } from './components.ts'
 import type { ReleaseContext } from './context.ts'
-import { ReleaseError } from './errors.ts'
+import { mergeUnits, type ProjectUnits } from './merge-units.ts'
 import type { ProjectRelease, ReleaseFile } from './release-set.ts'
 
 /** The repository a published image or chart is pulled from (the layout destination has no host). */
@@ -18,111 +17,6 @@ export function publishedRepository(destination: ImageDestination, repository: s
   return destination.type === 'registry'
     ? `${destination.repository.replace(/\/+$/, '')}/${repository}`
     : repository
-}
-
-interface ProjectUnits {
-  readonly binaries: (UnitBinary & { readonly absolute: string })[]
-  readonly files: ReleaseFile[]
-  readonly skipped: { what: string; reason: string }[]
-  readonly toolchains: Record<string, string>
-  binaryName?: string
-}
-
-/** Merges the units of one project, refusing two different builds of the same file. */
-async function mergeUnits(
-  project: Project,
-  version: string,
-  units: readonly LoadedUnit[],
-): Promise<ProjectUnits> {
-  const merged: ProjectUnits = { binaries: [], files: [], skipped: [], toolchains: {} }
-  const seen = new Map<string, string>()
-  const once = (key: string, digest: string, dir: string) => {
-    const before = seen.get(key)
-    if (before !== undefined && before !== digest) {
-      throw new ReleaseError(
-        'RELEASE_MERGE_INVALID',
-        `${project.name}: two builds of ${key} differ (${before} in one shard, ${digest} in ${dir})`,
-        {
-          hint: 'every shard must build the same commit with the same SOURCE_DATE_EPOCH',
-        },
-      )
-    }
-    seen.set(key, digest)
-    return before === undefined
-  }
-  for (const { dir, unit } of units) {
-    if (unit.version !== version) {
-      throw new ReleaseError(
-        'RELEASE_MERGE_INVALID',
-        `${dir}: built ${project.name} ${unit.version}, this release is ${version}`,
-        {
-          hint: 'merge shards of the same commit and version',
-        },
-      )
-    }
-    Object.assign(merged.toolchains, unit.toolchains)
-    merged.skipped.push(...unit.skipped)
-    if (unit.binaryName !== undefined) merged.binaryName = unit.binaryName
-    for (const binary of unit.binaries) {
-      if (once(`binary ${binary.platform}`, binary.digest, dir))
-        merged.binaries.push({ ...binary, absolute: join(dir, binary.path) })
-    }
-    for (const archive of unit.archives) {
-      if (!once(archive.name, archive.digest, dir)) continue
-      const binary = unit.binaries.find((b) => b.platform === archive.platform)
-      merged.files.push({
-        kind: 'archive',
-        name: archive.name,
-        path: join(dir, archive.path),
-        digest: archive.digest,
-        size: archive.size,
-        platform: archive.platform,
-        sbom: {
-          subject: {
-            kind: 'archive',
-            name: archive.name,
-            version,
-            digest: archive.digest,
-            platform: parsePlatform(archive.platform),
-          },
-          components:
-            binary === undefined
-              ? []
-              : [
-                  binaryComponent({
-                    name: unit.binaryName ?? project.name,
-                    version,
-                    digest: binary.digest,
-                    dependencies: binary.dependencies,
-                  }),
-                ],
-        },
-      })
-    }
-    for (const file of unit.distributions) {
-      if (!once(file.filename, file.digest, dir)) continue
-      const distribution = await inspectDistribution(join(dir, file.path))
-      merged.files.push({
-        kind: file.kind,
-        name: file.filename,
-        path: distribution.path,
-        digest: distribution.digest,
-        size: distribution.size,
-        distribution,
-        sbom: {
-          subject: {
-            kind: file.kind,
-            name: file.filename,
-            version: distribution.version,
-            digest: distribution.digest,
-            purl: `pkg:pypi/${distribution.name.toLowerCase()}@${distribution.version}`,
-          },
-          components: await wheelComponents(distribution.metadata.requiresDist, project.root),
-        },
-      })
-    }
-  }
-  return merged
 }
 
 /**
@@ -149,12 +43,13 @@ export async function assembleRelease(
     const version = context.versionOf(project)
     const merged = await mergeUnits(
       project,
-      version,
       units.filter((u) => u.unit.project === project.name),
+      context,
     )
     const staging = join(stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
     await mkdir(staging, { recursive: true })
-    const files = [...merged.files]
+    // Skipped formats may still have been compiled for the image; they are not released.
+    const files = merged.files.filter((f) => !context.skip.has(f.kind === 'archive' ? 'binary' : 'wheel'))
     const archives = files.filter((f) => f.kind === 'archive')
     if (archives.length > 0) {
       const name = checksumsFileName(project.name, version)
@@ -169,7 +64,7 @@ export async function assembleRelease(
       skipped: merged.skipped,
     }
     if (project.config.image !== undefined && !context.skip.has('image')) {
-      release.image = await assembleImage(project, version, merged, files, context, client)
+      release.image = await assembleImage(project, version, merged, context, client)
       images[project.name] = {
         repository: publishedRepository(context.destinations.images, release.image.repository),
         tag: versionTag(version),
@@ -226,10 +121,10 @@ async function assembleImage(
   project: Project,
   version: string,
   merged: ProjectUnits,
-  files: readonly ReleaseFile[],
   context: ReleaseContext,
   client: RegistryClient,
 ): Promise<NonNullable<ProjectRelease['image']>> {
+  const wheels: readonly ReleaseFile[] = merged.files.filter((f) => f.kind === 'wheel')
   const artifacts: Artifact[] = [
     ...merged.binaries.map((b) => ({
       kind: 'binary' as const,
@@ -241,17 +136,15 @@ async function assembleImage(
       digest: b.digest,
       size: b.size,
     })),
-    ...files
-      .filter((f) => f.kind === 'wheel')
-      .map((f) => ({
-        kind: 'wheel' as const,
-        name: f.name,
-        project: project.name,
-        version,
-        path: f.path,
-        digest: f.digest,
-        size: f.size,
-      })),
+    ...wheels.map((f) => ({
+      kind: 'wheel' as const,
+      name: f.name,
+      project: project.name,
+      version,
+      path: f.path,
+      digest: f.digest,
+      size: f.size,
+    })),
   ]
   const built = await buildImage(
     {
@@ -290,7 +183,7 @@ async function assembleImage(
         dependencies: b.dependencies,
       }),
     ),
-    ...files.filter((f) => f.kind === 'wheel').flatMap((f) => f.sbom?.components ?? []),
+    ...wheels.flatMap((f) => f.sbom?.components ?? []),
     ...baseImages.map((b) =>
       ociImage({ repository: b.reference.split('@')[0]!.replace(/:[^/:]+$/, ''), digest: b.digest }),
     ),

@@ -7,11 +7,19 @@ import {
   buildRustBinaries,
   packageBinaries,
 } from '@polyship/binary'
-import { formatPlatform, type Project, platformsOf, samePlatform } from '@polyship/core'
+import {
+  formatPlatform,
+  hostPlatform,
+  isPolyshipError,
+  type Project,
+  platformsOf,
+  samePlatform,
+} from '@polyship/core'
 import { buildWheels } from '@polyship/wheel'
 import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
 import { BUILD_UNIT_SCHEMA, type BuildUnit, type LoadedUnit, writeBuildUnit } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
+import { compilesFormat } from './selection.ts'
 
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
 export function unitDir(context: ReleaseContext, project: Project): string {
@@ -22,7 +30,18 @@ export function unitDir(context: ReleaseContext, project: Project): string {
   )
 }
 
-async function binaries(project: Project, context: ReleaseContext, dir: string) {
+type Skipped = { what: string; reason: string }
+
+/** What compiling a project's binaries gave: the build and its archives, or (platform shards) only skips. */
+type CompiledBinaries =
+  | { readonly build: BinaryBuild; readonly packages: BinaryPackages; readonly skipped: Skipped[] }
+  | { readonly build?: undefined; readonly skipped: Skipped[] }
+
+async function binaries(
+  project: Project,
+  context: ReleaseContext,
+  dir: string,
+): Promise<CompiledBinaries | undefined> {
   const config = project.config.binary!
   const configured = platformsOf(config, DEFAULT_BINARY_PLATFORMS)
   const platforms =
@@ -36,19 +55,42 @@ async function binaries(project: Project, context: ReleaseContext, dir: string) 
     date: context.date,
     version: context.versionOf(project),
     platforms,
+    snapshot: context.snapshot,
     env: context.env,
     reporter: context.reporter,
   }
-  const build: BinaryBuild =
-    config.toolchain === 'go'
-      ? await buildGoBinaries(project, options)
-      : await buildRustBinaries(project, options)
+  let build: BinaryBuild
+  try {
+    build =
+      config.toolchain === 'go'
+        ? await buildGoBinaries(project, options)
+        : await buildRustBinaries(project, options)
+  } catch (error) {
+    // A platform shard may hold only platforms this runner cannot build; the merge checks
+    // that some shard built (or skipped) every platform, as a single run would.
+    if (context.platforms === undefined || !isPolyshipError(error) || error.code !== 'BINARY_NOTHING_BUILT')
+      throw error
+    return { skipped: platforms.map((p) => ({ what: `binary ${formatPlatform(p)}`, reason: error.message })) }
+  }
   const packages: BinaryPackages = await packageBinaries(project, build, {
     outDir: dir,
     env: context.env,
     reporter: context.reporter,
   })
-  return { build, packages }
+  return {
+    build,
+    packages,
+    skipped: build.skipped.map((s) => ({ what: `binary ${formatPlatform(s.platform)}`, reason: s.reason })),
+  }
+}
+
+/**
+ * Wheels are built once per release: by a run without --platform, or by the platform shard
+ * that includes this machine's platform (what maturin's `host` target builds for).
+ */
+function buildsWheels(context: ReleaseContext): boolean {
+  const host = hostPlatform()
+  return context.platforms === undefined || context.platforms.some((p) => samePlatform(p, host))
 }
 
 /**
@@ -62,20 +104,19 @@ export async function buildProject(project: Project, context: ReleaseContext): P
   await mkdir(dir, { recursive: true })
   const rel = (path: string) => relative(dir, path)
   const toolchains: Record<string, string> = {}
-  const skipped: { what: string; reason: string }[] = []
+  const skipped: Skipped[] = []
 
-  const bin =
-    project.config.binary !== undefined && !context.skip.has('binary')
-      ? await binaries(project, context, dir)
-      : undefined
-  for (const s of bin?.build.skipped ?? [])
-    skipped.push({ what: `binary ${formatPlatform(s.platform)}`, reason: s.reason })
+  const compiled = compilesFormat(project, 'binary', context.skip)
+    ? await binaries(project, context, dir)
+    : undefined
+  skipped.push(...(compiled?.skipped ?? []))
+  const bin = compiled?.build === undefined ? undefined : compiled
   const deps = bin?.build.binaries[0]?.dependencies
   if (deps?.toolchain === 'go') toolchains.go = deps.goVersion
   if (deps?.toolchain === 'rust') toolchains.rustc = deps.rustc
 
   const wheels =
-    project.config.wheel !== undefined && !context.skip.has('wheel') && context.platforms === undefined
+    compilesFormat(project, 'wheel', context.skip) && buildsWheels(context)
       ? await buildWheels(project, {
           outDir: dir,
           env: context.env,

@@ -8,5 +8,6 @@ export type ReleaseErrorCode =
   | 'RELEASE_GITHUB_FAILED'
   | 'RELEASE_SHARD_INVALID'
   | 'RELEASE_MERGE_INVALID'
+  | 'RELEASE_UNSIGNED'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -14,7 +14,7 @@ import { publishImage } from '@polyship/container'
 import { type AttestationRef, type Digest, type RecordedArtifact, sha256 } from '@polyship/core'
 import { chartManifest } from '@polyship/helm'
 import { descriptorOf, type ManifestContent, type OciStore, versionTag } from '@polyship/oci'
-import { publishWheels } from '@polyship/wheel'
+import { normalizeName, publishDistributions } from '@polyship/wheel'
 import { publishedRepository } from './assemble.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
@@ -208,15 +208,18 @@ export async function publishProject(
     recorded.push(await publishFile(release, file, findingOf(file.name), provenance, services))
   const dists = release.files.filter((f) => f.distribution !== undefined)
   if (dists.length > 0) {
-    const outcomes = await publishWheels(
-      dists.map((f) => f.distribution!),
-      context.destinations.wheels,
-      { root: context.workspace.root, env: context.env, reporter: context.reporter },
+    const index = targets.wheelIndex()
+    const distributions = dists.map((f) => f.distribution!)
+    await publishDistributions(distributions, index, { reporter: context.reporter })
+    // Asked again: an upload answers with the project page, the index's listing with the file's own URL.
+    const held = await index.held(
+      normalizeName(distributions[0]!.name),
+      distributions.map((d) => d.filename),
     )
-    for (const outcome of outcomes) {
-      const entry = recorded.findIndex((r) => r.name === outcome.filename)
+    for (const [filename, file] of held) {
+      const entry = recorded.findIndex((r) => r.name === filename)
       if (entry >= 0)
-        recorded[entry] = { ...recorded[entry]!, locations: [targets.recordLocation(outcome.location)] }
+        recorded[entry] = { ...recorded[entry]!, locations: [targets.recordLocation(file.location)] }
     }
   }
   if (release.image !== undefined) {

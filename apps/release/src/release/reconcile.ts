@@ -1,6 +1,6 @@
 import { chartManifest } from '@polyship/helm'
 import { descriptorOf, versionTag } from '@polyship/oci'
-import { normalizeName } from '@polyship/wheel'
+import { checkPypiPlatformTags, isPypi, normalizeName } from '@polyship/wheel'
 import type { Reconciliation } from '../publish/outcome.ts'
 import { renderTable } from '../table.ts'
 import { ReleaseError } from './errors.ts'
@@ -41,6 +41,10 @@ export async function reconcileRelease(
     const project = release.project.name
     const dists = release.files.filter((f) => f.distribution !== undefined)
     if (dists.length > 0) {
+      const destination = targets.destinations.wheels
+      // PyPI refuses some platform tags: known now, before anything is published.
+      if (destination.type === 'pypi' && isPypi(destination.url))
+        for (const file of dists) checkPypiPlatformTags(file.distribution!, destination.url)
       const index = targets.wheelIndex()
       const held = await index.held(
         normalizeName(dists[0]!.distribution!.name),

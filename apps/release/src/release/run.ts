@@ -1,20 +1,31 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nodeDeps as attestDeps, detectBuilder, signerFromConfig } from '@polyship/attest'
-import { type FormatName, loadWorkspace, type Platform, type Project, type Reporter } from '@polyship/core'
+import { detectBuilder } from '@polyship/attest'
+import {
+  type FormatName,
+  loadWorkspace,
+  type Platform,
+  type Project,
+  type RecordedArtifact,
+  type Reporter,
+} from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
 import { assembleRelease } from './assemble.ts'
 import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
+import { assertCredentials } from './credentials.ts'
 import { acquireLock } from './lock.ts'
+import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
 import { type Shard, selectProjects } from './selection.ts'
+import { releaseSigner } from './signing.ts'
 import { openTargets } from './targets.ts'
+import { writeObserver } from './writes.ts'
 
 export interface ReleaseOptions {
   readonly cwd: string
@@ -55,12 +66,13 @@ export type ReleaseSummary =
       readonly publicKey?: string
     }
 
-function shardId(options: ReleaseOptions): string {
+/** `<outDir>/shards/<id>`: where a split job puts its units, named after its share. */
+function shardDir(context: ReleaseContext, options: ReleaseOptions): string {
   const parts = [
     ...(options.shard ? [`shard-${options.shard.index}-of-${options.shard.count}`] : []),
     ...(options.platforms ?? []).map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('-')),
   ]
-  return parts.join('--') || 'all'
+  return join(context.outDir, 'shards', parts.join('--') || 'all')
 }
 
 function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, options: ReleaseOptions) {
@@ -128,7 +140,7 @@ async function release(
     ...(options.only ? { only: options.only } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   })
-  const context0 = await createContext(
+  const context = await createContext(
     workspace,
     {
       snapshot: options.snapshot ?? false,
@@ -138,48 +150,18 @@ async function release(
     env,
     reporter,
   )
-  const lock = await acquireLock(join(context0.outDir, '.polyship.lock'))
+  // Everything that can refuse the run does so before the first build starts.
+  if (!options.split) assertCredentials(context.destinations, env)
+  const publishing = !options.split && !options.dryRun && !context.snapshot
+  const signing = publishing ? await releaseSigner(workspace, env) : undefined
+  const lock = await acquireLock(join(context.outDir, '.polyship.lock'))
   try {
-    if (options.split) {
-      const id = shardId(options)
-      const context: ReleaseContext = { ...context0, buildDir: join(context0.outDir, 'shards', id) }
-      const units: LoadedUnit[] = []
-      await runSteps(
-        projects.map((project) => ({
-          title: `build ${project.name}`,
-          run: async () => void units.push(await buildProject(project, context)),
-        })),
-      )
-      return { status: 'split', shard: context.buildDir, units }
-    }
-    const context = context0
-    let units: LoadedUnit[] = []
-    if (options.merge !== undefined) {
-      await runSteps([
-        {
-          title: `load shards from ${options.merge.join(', ')}`,
-          run: async () => {
-            units = await loadBuildUnits(options.merge!)
-          },
-        },
-      ])
-    } else {
-      await runSteps(
-        projects.map((project) => ({
-          title: `build ${project.name} ${context.versionOf(project)}`,
-          run: async () => void units.push(await buildProject(project, context)),
-        })),
-      )
-    }
-    const selected =
-      options.merge === undefined
-        ? projects
-        : workspace.projects.filter(
-            (p) =>
-              units.some((u) => u.unit.project === p.name) ||
-              (p.config.chart !== undefined && (options.only === undefined || options.only.includes(p.name))),
-          )
-    const targets = openTargets(context, { replace: options.replace ?? false })
+    if (options.split)
+      return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
+    const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
+    const selected = options.merge === undefined ? projects : projectsWithUnits(projects, units)
+    const beforeWrite = writeObserver(env, reporter)
+    const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })
     let releases: ProjectRelease[] = []
     try {
       let findings: Finding[] = []
@@ -198,18 +180,16 @@ async function release(
         },
       ])
       assertNoConflicts(findings)
-      if (options.dryRun || context.snapshot)
-        return { status: 'planned', findings, snapshot: context.snapshot }
+      if (signing === undefined) return { status: 'planned', findings, snapshot: context.snapshot }
 
-      const startedOn = new Date()
-      const signing = await signerFromConfig(
-        workspace.config.signing,
-        { ...attestDeps, env },
-        { root: workspace.root },
-      )
-      if (signing.mode === 'none') throw new Error('signing mode none is not supported for releases')
-      const services = { context, targets, signer: signing.signer, builder: detectBuilder(env), startedOn }
-      const artifacts: Awaited<ReturnType<typeof publishProject>> = []
+      const services = {
+        context,
+        targets,
+        signer: signing.signer,
+        builder: detectBuilder(env),
+        startedOn: new Date(),
+      }
+      const artifacts: RecordedArtifact[] = []
       await runSteps(
         releases.map((release) => ({
           title: `publish ${release.project.name} ${release.version}`,
@@ -221,16 +201,18 @@ async function release(
         version: r.version,
         tag: releaseTag(r.project.name, r.version),
       }))
-      if (targets.files.remote || context.destinations.images.type === 'registry') {
+      if (publishesOutside(context)) {
         await runSteps([
           {
             title: 'tag the release commit',
-            run: async () =>
-              void (await createReleaseTags(
+            run: async () => {
+              beforeWrite(`git tags ${released.map((r) => r.tag).join(' ')}`)
+              await createReleaseTags(
                 workspace.root,
                 released,
                 env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {},
-              )),
+              )
+            },
           },
         ])
       }
@@ -238,21 +220,17 @@ async function release(
       await runSteps([
         {
           title: 'write dist/release.json',
-          run: async () =>
-            void (await writeRecords(context.outDir, {
-              commit: context.commit,
-              projects: released,
-              artifacts,
-            })),
+          run: async () => {
+            beforeWrite('release record')
+            await writeRecords(context.outDir, { commit: context.commit, projects: released, artifacts })
+          },
         },
       ])
       return {
         status: 'released',
         findings,
         recordPath,
-        ...(signing.mode === 'key' && signing.key.publicKeyPath
-          ? { publicKey: signing.key.publicKeyPath }
-          : {}),
+        ...(signing.publicKey === undefined ? {} : { publicKey: signing.publicKey }),
       }
     } finally {
       await Promise.all(releases.map((r) => r.image?.built.dispose()))
@@ -261,4 +239,56 @@ async function release(
   } finally {
     await lock.release()
   }
+}
+
+/** Git tags are written when the release leaves the workspace (a registry, PyPI, GitHub). */
+function publishesOutside(context: ReleaseContext): boolean {
+  const { images, charts, wheels, files } = context.destinations
+  return (
+    images.type === 'registry' ||
+    charts.type === 'registry' ||
+    wheels.type === 'pypi' ||
+    files.type === 'github'
+  )
+}
+
+async function buildShard(
+  projects: readonly Project[],
+  context: ReleaseContext,
+  runSteps: StepRunner,
+): Promise<ReleaseSummary> {
+  const units: LoadedUnit[] = []
+  await runSteps(
+    projects.map((project) => ({
+      title: `build ${project.name}`,
+      run: async () => void units.push(await buildProject(project, context)),
+    })),
+  )
+  return { status: 'split', shard: context.buildDir, units }
+}
+
+/** Builds the selected projects, or (`--merge`) loads the units the split jobs built. */
+async function buildOrLoadUnits(
+  projects: readonly Project[],
+  merge: readonly string[] | undefined,
+  context: ReleaseContext,
+  runSteps: StepRunner,
+): Promise<LoadedUnit[]> {
+  const units: LoadedUnit[] = []
+  if (merge !== undefined) {
+    await runSteps([
+      {
+        title: `load shards from ${merge.join(', ')}`,
+        run: async () => void units.push(...(await loadBuildUnits(merge))),
+      },
+    ])
+    return units
+  }
+  await runSteps(
+    projects.map((project) => ({
+      title: `build ${project.name} ${context.versionOf(project)}`,
+      run: async () => void units.push(await buildProject(project, context)),
+    })),
+  )
+  return units
 }

@@ -68,3 +68,16 @@ export function snapshotVersion(version: string, commit: string): string {
   const base = version.split('+')[0]!.split('-')[0]!
   return `${base}-snapshot.${commit.slice(0, 12) || 'local'}`
 }
+
+/**
+ * Whether a run compiles a project's binaries or wheels: when they are released, or when
+ * its image is and is made of them (`--skip binary` leaves out archives, not the image's binaries).
+ */
+export function compilesFormat(
+  project: Project,
+  format: 'binary' | 'wheel',
+  skip: ReadonlySet<FormatName>,
+): boolean {
+  if (project.config[format] === undefined) return false
+  return !skip.has(format) || (project.config.image !== undefined && !skip.has('image'))
+}

@@ -3,12 +3,14 @@ import { isAbsolute, join, relative } from 'node:path'
 import { type Digest, digestFile } from '@polyship/core'
 import { insecureHostsOf, type OciStore, RegistryClient, repositoryStore } from '@polyship/oci'
 import { indexFor, type PackageIndex } from '@polyship/wheel'
+import type { Destinations } from '../destinations.ts'
 import { AssetDirectory } from '../publish/directory.ts'
 import { changelogSection, type GitHubRelease, GitHubReleases } from '../publish/github.ts'
 import type { PublishOutcome, Reconciliation } from '../publish/outcome.ts'
 import type { ReleaseContext } from './context.ts'
-import { ReleaseError } from './errors.ts'
+import { assertCredentials, githubTokenEnv } from './credentials.ts'
 import type { ProjectRelease } from './release-set.ts'
+import { type BeforeWrite, observedIndex, observedStore } from './writes.ts'
 
 /** Where one project's release files go: an assets directory or a GitHub release. */
 export interface FileTarget {
@@ -29,6 +31,7 @@ export interface FileTarget {
 }
 
 export interface Targets {
+  readonly destinations: Destinations
   readonly client: RegistryClient
   imageStore(repository: string): OciStore
   chartStore(name: string): OciStore
@@ -60,23 +63,14 @@ function githubTarget(
   repository: string,
   context: ReleaseContext,
   options: { replace: boolean },
-  tokenEnv = 'GITHUB_TOKEN',
 ): FileTarget {
-  const token = context.env[tokenEnv]
-  if (!token) {
-    throw new ReleaseError(
-      'RELEASE_CREDENTIALS_MISSING',
-      `destinations.files is GitHub (${repository}) but ${tokenEnv} is not set`,
-      {
-        hint: `export ${tokenEnv} (in Actions: permissions contents: write, env GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }})`,
-      },
-    )
-  }
+  assertCredentials(context.destinations, context.env)
   const github = new GitHubReleases({
     repository,
-    token,
+    token: context.env[githubTokenEnv(context.destinations)]!,
     replace: options.replace,
     ...(context.env.GITHUB_API_URL ? { apiUrl: context.env.GITHUB_API_URL } : {}),
+    ...(context.env.GITHUB_SERVER_URL ? { serverUrl: context.env.GITHUB_SERVER_URL } : {}),
   })
   const drafts = new Map<string, Promise<GitHubRelease>>()
   const tagOf = (release: ProjectRelease) => `${release.project.name}@${release.version}`
@@ -102,7 +96,7 @@ function githubTarget(
     async reconcile(release, file) {
       const existing = await github.find(tagOf(release))
       if (existing === undefined)
-        return { status: 'new', location: `${repository}@${tagOf(release)}#${file.name}` }
+        return { status: 'new', location: github.downloadUrl(tagOf(release), file.name) }
       return github.reconcile(existing, { ...file, path: '' })
     },
     async publish(release, file) {
@@ -113,7 +107,7 @@ function githubTarget(
       const asset =
         found === undefined ? undefined : (await github.assets(found)).find((a) => a.name === name)
       return asset?.digest
-        ? { location: `${found!.html_url}#${name}`, digest: asset.digest as Digest }
+        ? { location: github.downloadUrl(found!.tag_name, name), digest: asset.digest as Digest }
         : undefined
     },
     async finish(release) {
@@ -122,9 +116,33 @@ function githubTarget(
   }
 }
 
-/** Opens every destination of the release once; registry connections and tokens are shared. */
-export function openTargets(context: ReleaseContext, options: { replace: boolean }): Targets {
+/** A files target announcing its writes (uploads, the GitHub release's publication). */
+function observedFiles(files: FileTarget, before: BeforeWrite): FileTarget {
+  return {
+    remote: files.remote,
+    reconcile: (release, file) => files.reconcile(release, file),
+    existing: (release, name) => files.existing(release, name),
+    publish: (release, file) => {
+      before(`file ${file.name}`)
+      return files.publish(release, file)
+    },
+    finish: (release) => {
+      before(`finish ${release.project.name} ${release.version}`)
+      return files.finish(release)
+    },
+  }
+}
+
+/**
+ * Opens every destination of the release once; registry connections and tokens are shared.
+ * `beforeWrite` hears of every write before it is made (see `writeObserver`).
+ */
+export function openTargets(
+  context: ReleaseContext,
+  options: { readonly replace: boolean; readonly beforeWrite?: BeforeWrite },
+): Targets {
   const { destinations, workspace } = context
+  const before = options.beforeWrite ?? (() => {})
   const client = new RegistryClient({
     insecureHosts: insecureHostsOf([destinations.images, destinations.charts]),
   })
@@ -136,13 +154,17 @@ export function openTargets(context: ReleaseContext, options: { replace: boolean
             ? destinations.files.path
             : join(baseDir, destinations.files.path),
         )
-      : githubTarget(destinations.files.repository, context, options, destinations.files.tokenEnv)
+      : githubTarget(destinations.files.repository, context, options)
   return {
+    destinations,
     client,
-    imageStore: (repository) => repositoryStore(destinations.images, repository, { baseDir, client }),
-    chartStore: (name) => repositoryStore(destinations.charts, name, { baseDir, client }),
-    wheelIndex: () => indexFor(destinations.wheels, { root: baseDir, env: context.env }),
-    files,
+    imageStore: (repository) =>
+      observedStore(repositoryStore(destinations.images, repository, { baseDir, client }), before),
+    chartStore: (name) =>
+      observedStore(repositoryStore(destinations.charts, name, { baseDir, client }), before),
+    wheelIndex: () =>
+      observedIndex(indexFor(destinations.wheels, { root: baseDir, env: context.env }), before),
+    files: observedFiles(files, before),
     recordLocation: (location) => (isAbsolute(location) ? relative(context.outDir, location) : location),
   }
 }

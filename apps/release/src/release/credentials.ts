@@ -1,0 +1,45 @@
+import { credentialsFor, DEFAULT_TOKEN_ENV, isPypi } from '@polyship/wheel'
+import type { Destinations } from '../destinations.ts'
+import type { Env } from './context.ts'
+import { ReleaseError } from './errors.ts'
+
+const GITHUB_TOKEN_ENV = 'GITHUB_TOKEN'
+
+/** The variable holding the GitHub token of a `github` files destination. */
+export function githubTokenEnv(destinations: Destinations): string {
+  return (destinations.files.type === 'github' && destinations.files.tokenEnv) || GITHUB_TOKEN_ENV
+}
+
+/**
+ * Refuses to start a release whose configured destinations lack the credentials they need
+ * (a GitHub token; a PyPI token when one is configured or the index is PyPI itself), so a
+ * missing secret fails before anything is built, not halfway through publishing.
+ * Registries are asked during reconciliation, which also precedes every write.
+ */
+export function assertCredentials(destinations: Destinations, env: Env): void {
+  const missing: { problem: string; fix: string }[] = []
+  const { files, wheels } = destinations
+  if (files.type === 'github' && !env[githubTokenEnv(destinations)]) {
+    const name = githubTokenEnv(destinations)
+    missing.push({
+      problem: `destinations.files is GitHub (${files.repository}) but ${name} is not set`,
+      fix: `export ${name} (in Actions: permissions contents: write, env ${name}: \${{ secrets.GITHUB_TOKEN }})`,
+    })
+  }
+  if (wheels.type === 'pypi') {
+    const anonymous = credentialsFor(wheels, env).type === 'none'
+    if (anonymous && (wheels.tokenEnv !== undefined || isPypi(wheels.url))) {
+      const name = wheels.tokenEnv ?? DEFAULT_TOKEN_ENV
+      missing.push({
+        problem: `destinations.wheels is ${wheels.url} but ${name} is not set`,
+        fix: `export ${name} with an upload token, or in GitHub Actions grant id-token: write for trusted publishing`,
+      })
+    }
+  }
+  if (missing.length === 0) return
+  throw new ReleaseError(
+    'RELEASE_CREDENTIALS_MISSING',
+    `${missing.map((m) => m.problem).join('; ')}; nothing was built or published`,
+    { hint: missing.map((m) => m.fix).join('; ') },
+  )
+}

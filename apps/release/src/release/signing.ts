@@ -1,0 +1,35 @@
+import { nodeDeps as attestDeps, type BundleSigner, signerFromConfig } from '@polyship/attest'
+import { assertNever, type Workspace } from '@polyship/core'
+import type { Env } from './context.ts'
+import { ReleaseError } from './errors.ts'
+
+/** The signer of a publishing run, resolved (and the default key generated) before anything is built. */
+export async function releaseSigner(
+  workspace: Workspace,
+  env: Env,
+): Promise<{ readonly signer: BundleSigner; readonly publicKey?: string }> {
+  const signing = await signerFromConfig(
+    workspace.config.signing,
+    { ...attestDeps, env },
+    { root: workspace.root },
+  )
+  switch (signing.mode) {
+    case 'none':
+      throw new ReleaseError(
+        'RELEASE_UNSIGNED',
+        'polyship.json sets signing.mode "none"; a release signs everything it publishes',
+        {
+          hint: 'drop the signing setting (a key is generated on first use), or set signing.mode to "key" or "keyless"',
+        },
+      )
+    case 'key':
+      return {
+        signer: signing.signer,
+        ...(signing.key.publicKeyPath ? { publicKey: signing.key.publicKeyPath } : {}),
+      }
+    case 'keyless':
+      return { signer: signing.signer }
+    default:
+      return assertNever(signing, 'signing mode')
+  }
+}
