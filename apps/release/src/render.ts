@@ -1,5 +1,5 @@
 import type { PolyshipEvent, Reporter } from '@polyship/core'
-import { createWritable, Listr, ProcessOutput } from 'listr2'
+import { createWritable, Listr, ListrLogger, ProcessOutput } from 'listr2'
 import type { CliContext } from './context.ts'
 import type { Step, StepRunner } from './release/run.ts'
 
@@ -17,10 +17,11 @@ function plain(context: CliContext, options: RenderOptions): boolean {
  * step in CI or when output is not a terminal, nothing with --json (stdout stays clean).
  */
 export function renderSteps(context: CliContext, options: RenderOptions): StepRunner {
-  const output = new ProcessOutput(
-    createWritable((chunk) => context.stderr.write(chunk)) as unknown as NodeJS.WriteStream,
-    createWritable((chunk) => context.stderr.write(chunk)) as unknown as NodeJS.WriteStream,
-  )
+  // Both of listr2's streams go to our stderr: stdout carries only the result (table or JSON).
+  const stream = context.stderr.isTTY
+    ? (context.stderr as NodeJS.WriteStream)
+    : (createWritable((chunk) => context.stderr.write(chunk)) as unknown as NodeJS.WriteStream)
+  const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, stream) })
   return async (steps: readonly Step[]) => {
     const list = new Listr(
       steps.map((step) => ({ title: step.title, task: () => step.run() })),
@@ -29,7 +30,7 @@ export function renderSteps(context: CliContext, options: RenderOptions): StepRu
         exitOnError: true,
         registerSignalListeners: false,
         renderer: options.json ? 'silent' : plain(context, options) ? 'simple' : 'default',
-        rendererOptions: { processOutput: output } as never,
+        rendererOptions: { logger } as never,
       },
     )
     await list.run()

@@ -21,12 +21,15 @@ interface FakeRelease {
 
 /**
  * A loopback FAKE of the GitHub Releases endpoints polyship uses (GitHub cannot be reached
- * here): list/create/patch releases, list/upload/delete/download assets, bearer auth.
+ * here): list/create/patch releases, list/upload/delete/download assets, bearer auth, and
+ * the public download URLs of published releases (github.com/<repo>/releases/download/...).
  * `omitDigests` imitates assets uploaded before GitHub computed digests.
  */
 export class FakeGitHub {
   readonly releases: FakeRelease[] = []
   readonly requests: string[] = []
+  /** JSON bodies of release creations and updates, in order. */
+  readonly bodies: { readonly request: string; readonly body: Record<string, unknown> }[] = []
   omitDigests = false
   failNext: number[] = []
   #server: Server | undefined
@@ -81,6 +84,18 @@ export class FakeGitHub {
   ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const url = new URL(req.url ?? '/', this.url)
     this.requests.push(`${req.method} ${url.pathname}`)
+    if (req.headers['content-type'] === 'application/json')
+      this.bodies.push({ request: `${req.method} ${url.pathname}`, body: JSON.parse(body.toString()) })
+    const download = url.pathname.match(/^\/owner\/repo\/releases\/download\/([^/]+)\/([^/]+)$/)
+    if (download && req.method === 'GET') {
+      // github.com serves the assets of published releases to anyone
+      const tag = decodeURIComponent(download[1]!)
+      const name = decodeURIComponent(download[2]!)
+      const release = this.releases.find((r) => r.tag_name === tag && !r.draft)
+      const asset = release?.assets.find((a) => a.name === name)
+      if (!asset) return { status: 404, body: { message: 'Not Found' } }
+      return { status: 200, body: asset.bytes, headers: { 'content-type': 'application/octet-stream' } }
+    }
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return { status: 401, body: { message: 'Bad credentials' } }
     const failure = this.failNext.shift()

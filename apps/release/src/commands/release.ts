@@ -1,5 +1,6 @@
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
+import type { Finding } from '../release/reconcile.ts'
 import { renderTable } from '../table.ts'
 
 export const releaseHelp = `Usage: polyship release [options]
@@ -127,11 +128,7 @@ export async function releaseCommand(
         f.project,
         f.kind,
         f.artifact,
-        summary.status === 'planned'
-          ? f.state.status
-          : f.state.status === 'new'
-            ? 'published'
-            : f.state.status,
+        outcomeText(f.state.status, summary.status),
       ])
       context.stdout.write(
         renderTable(
@@ -142,10 +139,7 @@ export async function releaseCommand(
       const counts: Record<string, number> = {}
       for (const f of summary.findings) counts[f.state.status] = (counts[f.state.status] ?? 0) + 1
       const tally = Object.entries(counts)
-        .map(
-          ([status, n]) =>
-            `${n} ${status === 'new' ? (summary.status === 'planned' ? 'new' : 'published') : status}`,
-        )
+        .map(([status, n]) => `${n} ${outcomeText(status as Finding['state']['status'], summary.status)}`)
         .join(', ')
       if (summary.status === 'planned') {
         context.stdout.write(
@@ -158,6 +152,18 @@ export async function releaseCommand(
       }
       return 0
     }
+  }
+}
+
+/** How a finding reads: what a dry run would do, or what the release did (a conflict left is a --replace). */
+function outcomeText(status: Finding['state']['status'], run: 'planned' | 'released'): string {
+  switch (status) {
+    case 'new':
+      return run === 'planned' ? 'new' : 'published'
+    case 'unchanged':
+      return 'unchanged'
+    case 'conflict':
+      return run === 'planned' ? 'replace' : 'replaced'
   }
 }
 

@@ -167,6 +167,12 @@ export class GitHubReleases {
     return `${this.#server}/${this.#options.repository}/releases/download/${encodeURIComponent(tag)}/${encodeURIComponent(name)}`
   }
 
+  /** The digest of `release`'s asset `name`, or undefined when it has no asset of that name. */
+  async assetDigest(release: GitHubRelease, name: string): Promise<Digest | undefined> {
+    const asset = (await this.assets(release)).find((a) => a.name === name)
+    return asset === undefined ? undefined : this.#assetDigest(asset)
+  }
+
   async reconcile(
     release: GitHubRelease,
     file: ReleaseFile,

@@ -114,7 +114,11 @@ async function publishFile(
     )
     for (const [key, suffix] of wants) {
       if (held.has(key)) continue
-      const existing = await targets.files.existing(release, `${file.name}${suffix}`)
+      // A crashed run's attestations of this same file are kept; those of a replaced file are not.
+      const existing =
+        finding.state.status === 'conflict'
+          ? undefined
+          : await targets.files.existing(release, `${file.name}${suffix}`)
       const bundle = { name: `${file.name}${suffix}`, path: `${file.path}${suffix}` }
       const outcome =
         existing ??

@@ -98,9 +98,15 @@ export async function reconcileRelease(
   return findings
 }
 
-/** Stops the release when any destination holds other content under a released name. */
-export function assertNoConflicts(findings: readonly Finding[]): void {
-  const conflicts = findings.filter((f) => f.state.status === 'conflict')
+/**
+ * Stops the release when any destination holds other content under a released name, except
+ * the conflicts `replaceable` accepts (GitHub release assets under --replace).
+ */
+export function assertNoConflicts(
+  findings: readonly Finding[],
+  replaceable: (finding: Finding) => boolean = () => false,
+): void {
+  const conflicts = findings.filter((f) => f.state.status === 'conflict' && !replaceable(f))
   if (conflicts.length === 0) return
   const table = renderTable(
     ['project', 'artifact', 'where', 'holds', 'this build'],

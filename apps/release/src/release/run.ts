@@ -179,7 +179,8 @@ async function release(
           },
         },
       ])
-      assertNoConflicts(findings)
+      const replacing = options.replace === true && context.destinations.files.type === 'github'
+      assertNoConflicts(findings, (f) => replacing && (f.kind === 'archive' || f.kind === 'checksums'))
       if (signing === undefined) return { status: 'planned', findings, snapshot: context.snapshot }
 
       const services = {

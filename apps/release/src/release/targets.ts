@@ -104,11 +104,10 @@ function githubTarget(
     },
     async existing(release, name) {
       const found = await github.find(tagOf(release))
-      const asset =
-        found === undefined ? undefined : (await github.assets(found)).find((a) => a.name === name)
-      return asset?.digest
-        ? { location: github.downloadUrl(found!.tag_name, name), digest: asset.digest as Digest }
-        : undefined
+      const digest = found === undefined ? undefined : await github.assetDigest(found, name)
+      return digest === undefined
+        ? undefined
+        : { location: github.downloadUrl(found!.tag_name, name), digest }
     },
     async finish(release) {
       await github.publish(await draft(release))

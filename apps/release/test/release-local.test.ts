@@ -1,0 +1,296 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { parseReleaseRecord, type ReleaseRecord, sha256 } from '@polyship/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { treeState } from './destination-state.ts'
+import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
+
+/**
+ * The README's main command on a fresh clone: `polyship release` with no polyship.json
+ * destinations and no account releases examples/ to dist/ (OCI layout, simple index, assets),
+ * signed with a key generated on first use. Checked with the tools users have: skopeo,
+ * cosign, pip, sha256sum. The workspace is built once; later cases reuse its caches.
+ */
+
+const BASE_CONFIG = { repository: 'https://github.com/polyship/polyship', bases: { python: 'scratch' } }
+
+let ws: TestWorkspace
+const dist = (...path: string[]) => join(ws.root, 'dist', ...path)
+const published = () => ({
+  oci: existsSync(dist('oci')),
+  assets: existsSync(dist('assets')),
+  pypi: existsSync(dist('pypi')),
+  record: existsSync(dist('release.json')),
+})
+const readRecord = async (path: string): Promise<ReleaseRecord> =>
+  parseReleaseRecord(JSON.parse(await readFile(path, 'utf8')), path)
+const digests = (record: ReleaseRecord) =>
+  record.artifacts.map((a) => `${a.kind} ${a.name} ${a.platform ?? '-'} ${a.digest}`).sort()
+/** The result table without host-specific wheel tags. */
+const table = (stdout: string) =>
+  stdout
+    .replace(/cp39-abi3-\S+\.whl/g, 'cp39-abi3-<platform>.whl')
+    .split('\n')
+    .filter((line) => !line.startsWith('signed with') && !line.includes('record:'))
+    .join('\n')
+
+beforeAll(async () => {
+  ws = await exampleWorkspace({
+    platforms: {
+      'time-server-go': ['linux/amd64', 'linux/arm64'],
+      'echo-server-rust': ['linux/amd64', 'linux/arm64'],
+    },
+    config: BASE_CONFIG,
+  })
+})
+afterAll(() => ws.remove())
+
+describe('release to the embedded destinations (no configuration, no account)', () => {
+  it('--dry-run builds, asks the destinations and prints the plan; nothing is published or signed', async () => {
+    const result = await polyship(['release', '--dry-run'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    expect(table(result.stdout)).toMatchInlineSnapshot(`
+      "project           kind       artifact                                                                 would be
+      ----------------  ---------  -----------------------------------------------------------------------  --------
+      echo-server-rust  checksums  echo-server-rust_0.1.0_checksums.txt                                     new
+      echo-server-rust  archive    echo-server-rust_0.1.0_linux_amd64.tar.gz                                new
+      echo-server-rust  image      echo-server-rust:0.1.0                                                   new
+      fastjson          wheel      fastjson-0.1.0-cp39-abi3-<platform>.whl  new
+      fastjson          sdist      fastjson-0.1.0.tar.gz                                                    new
+      fastjson          image      fastjson:0.1.0                                                           new
+      time-server-go    checksums  time-server-go_0.1.0_checksums.txt                                       new
+      time-server-go    archive    time-server-go_0.1.0_linux_amd64.tar.gz                                  new
+      time-server-go    archive    time-server-go_0.1.0_linux_arm64.tar.gz                                  new
+      time-server-go    image      time-server-go:0.1.0                                                     new
+      mcp-stack         chart      mcp-stack:0.1.0                                                          new
+
+      dry run: 11 new; nothing was published
+      "
+    `)
+    expect(published()).toEqual({ oci: false, assets: false, pypi: false, record: false })
+    expect(existsSync(join(ws.configHome, 'polyship', 'cosign.key'))).toBe(false)
+  })
+
+  it('--snapshot plans a pre-release of every project (Rust included) and publishes nothing', async () => {
+    const commit = (await tool('git', ['rev-parse', 'HEAD'], ws.root)).trim().slice(0, 12)
+    const result = await polyship(['release', '--snapshot'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`time-server-go_0.1.0-snapshot.${commit}_linux_amd64.tar.gz`)
+    expect(result.stdout).toContain(`echo-server-rust:0.1.0-snapshot.${commit}`)
+    expect(result.stdout).toContain(`mcp-stack:0.1.0-snapshot.${commit}`)
+    expect(result.stdout).toMatch(/snapshot: 11 new; nothing was published/)
+    expect(published()).toEqual({ oci: false, assets: false, pypi: false, record: false })
+  })
+
+  it('releases every project signed, with SBOMs and provenance; CI output is plain lines', async () => {
+    const result = await polyship(['release'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    expect(table(result.stdout)).toMatchInlineSnapshot(`
+      "project           kind       artifact                                                                 outcome
+      ----------------  ---------  -----------------------------------------------------------------------  ---------
+      echo-server-rust  checksums  echo-server-rust_0.1.0_checksums.txt                                     published
+      echo-server-rust  archive    echo-server-rust_0.1.0_linux_amd64.tar.gz                                published
+      echo-server-rust  image      echo-server-rust:0.1.0                                                   published
+      fastjson          wheel      fastjson-0.1.0-cp39-abi3-<platform>.whl  published
+      fastjson          sdist      fastjson-0.1.0.tar.gz                                                    published
+      fastjson          image      fastjson:0.1.0                                                           published
+      time-server-go    checksums  time-server-go_0.1.0_checksums.txt                                       published
+      time-server-go    archive    time-server-go_0.1.0_linux_amd64.tar.gz                                  published
+      time-server-go    archive    time-server-go_0.1.0_linux_arm64.tar.gz                                  published
+      time-server-go    image      time-server-go:0.1.0                                                     published
+      mcp-stack         chart      mcp-stack:0.1.0                                                          published
+
+      "
+    `)
+    expect(result.stdout).toContain(
+      `signed with the key whose public half is ${join(ws.configHome, 'polyship', 'cosign.pub')}`,
+    )
+    // CI=true and no terminal: one line per step, no cursor movement or colours
+    expect(result.stderr).not.toContain('\u001b[')
+    expect(result.stderr).toContain('✔ publish time-server-go 0.1.0\n')
+    expect(result.stderr.split('\n').filter((line) => /^[❯✔]/.test(line))).toEqual([
+      '❯ build echo-server-rust 0.1.0',
+      '✔ build echo-server-rust 0.1.0',
+      '❯ build fastjson 0.1.0',
+      '✔ build fastjson 0.1.0',
+      '❯ build mcp-stack 0.1.0',
+      '✔ build mcp-stack 0.1.0',
+      '❯ build time-server-go 0.1.0',
+      '✔ build time-server-go 0.1.0',
+      '❯ assemble images and charts',
+      '✔ assemble images and charts',
+      '❯ ask every destination what it holds',
+      '✔ ask every destination what it holds',
+      '❯ publish echo-server-rust 0.1.0',
+      '✔ publish echo-server-rust 0.1.0',
+      '❯ publish fastjson 0.1.0',
+      '✔ publish fastjson 0.1.0',
+      '❯ publish time-server-go 0.1.0',
+      '✔ publish time-server-go 0.1.0',
+      '❯ publish mcp-stack 0.1.0',
+      '✔ publish mcp-stack 0.1.0',
+      '❯ write dist/release.json',
+      '✔ write dist/release.json',
+    ])
+    const record = await readRecord(dist('release.json'))
+    expect(record.artifacts).toHaveLength(11)
+    for (const artifact of record.artifacts) {
+      expect(artifact.signature, artifact.name).toBeDefined()
+      expect(artifact.provenance, artifact.name).toBeDefined()
+      if (artifact.kind !== 'checksums') expect(artifact.sbom, artifact.name).toBeDefined()
+    }
+  })
+
+  it('passes polyship verify, and skopeo, cosign, pip and sha256sum agree', async () => {
+    const verify = await polyship(['verify', 'dist/release.json'], ws)
+    expect(verify.code, verify.stderr).toBe(0)
+    expect(verify.stdout).toMatch(/11 artifacts, \d+ checks: all passed/)
+
+    const record = await readRecord(dist('release.json'))
+    const image = record.artifacts.find((a) => a.kind === 'image-index' && a.name === 'time-server-go')!
+    const raw = await tool('skopeo', ['inspect', '--raw', `oci:${dist('oci', 'time-server-go')}:0.1.0`])
+    expect(sha256(new TextEncoder().encode(raw))).toBe(image.digest)
+    const arm64 = JSON.parse(
+      await tool('skopeo', [
+        'inspect',
+        '--override-arch',
+        'arm64',
+        `oci:${dist('oci', 'time-server-go')}:0.1.0`,
+      ]),
+    ) as { Architecture: string }
+    expect(arm64.Architecture).toBe('arm64')
+
+    const publicKey = join(ws.configHome, 'polyship', 'cosign.pub')
+    const archive = dist('assets', 'time-server-go_0.1.0_linux_amd64.tar.gz')
+    await tool('cosign', [
+      'verify-blob',
+      '--key',
+      publicKey,
+      '--insecure-ignore-tlog',
+      '--bundle',
+      `${archive}.sigstore.json`,
+      archive,
+    ])
+    for (const [type, suffix] of [
+      ['slsaprovenance1', 'provenance'],
+      ['cyclonedx', 'sbom'],
+    ]) {
+      await tool('cosign', [
+        'verify-blob-attestation',
+        '--key',
+        publicKey,
+        '--insecure-ignore-tlog',
+        '--type',
+        type!,
+        '--bundle',
+        `${archive}.${suffix}.sigstore.json`,
+        archive,
+      ])
+    }
+    expect(await tool('sha256sum', ['-c', 'time-server-go_0.1.0_checksums.txt'], dist('assets'))).toBe(
+      'time-server-go_0.1.0_linux_amd64.tar.gz: OK\ntime-server-go_0.1.0_linux_arm64.tar.gz: OK\n',
+    )
+
+    const venv = await mkdtemp(join(tmpdir(), 'polyship-release-venv-'))
+    try {
+      await tool('python3', ['-m', 'venv', venv])
+      await tool(join(venv, 'bin', 'pip'), [
+        'install',
+        '--quiet',
+        '--no-cache-dir',
+        '--index-url',
+        `file://${dist('pypi', 'simple')}`,
+        'fastjson==0.1.0',
+      ])
+      const minified = await tool(join(venv, 'bin', 'python'), [
+        '-c',
+        'import fastjson; print(fastjson.minify(\'{ "a" : [1, 2] }\'))',
+      ])
+      expect(minified.trim()).toBe('{"a":[1,2]}')
+    } finally {
+      await rm(venv, { recursive: true, force: true })
+    }
+  })
+
+  it('a re-run reports every artifact unchanged and changes nothing in the destinations', async () => {
+    const before = {
+      oci: await treeState(dist('oci')),
+      assets: await treeState(dist('assets')),
+      pypi: await treeState(dist('pypi')),
+    }
+    const result = await polyship(['release'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/\n11 unchanged; record: /)
+    expect({
+      oci: await treeState(dist('oci')),
+      assets: await treeState(dist('assets')),
+      pypi: await treeState(dist('pypi')),
+    }).toEqual(before)
+    const verify = await polyship(['verify'], ws)
+    expect(verify.code, verify.stderr).toBe(0)
+  })
+
+  it('two --split jobs (one per platform) and a --merge release the same digests as one run', async () => {
+    const single = await readRecord(dist('release.json'))
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const split = await polyship(['release', '--split', '--platform', platform], ws)
+      expect(split.code, split.stderr).toBe(0)
+      expect(split.stdout).toMatch(/^built 4 units into .*dist\/shards\/linux-(amd|arm)64\n$/)
+    }
+    // a missing split job stops the merge instead of releasing less
+    const partial = await polyship(['release', '--merge', 'dist/shards/linux-amd64'], ws)
+    expect(partial.code).toBe(1)
+    expect(partial.stderr).toContain(
+      'error RELEASE_MERGE_INVALID: echo-server-rust: no shard built linux/arm64',
+    )
+
+    // the destinations hold the single run's release: every merged artifact must match it
+    const merge = await polyship(['release', '--merge', 'dist/shards'], ws)
+    expect(merge.code, merge.stderr).toBe(0)
+    expect(merge.stdout).toMatch(/\n11 unchanged; record: /)
+    expect(digests(await readRecord(dist('release.json')))).toEqual(digests(single))
+  })
+})
+
+describe('bad input is a coded error and publishes nothing', () => {
+  it('names the known projects for an unknown --only project', async () => {
+    const before = await treeState(dist())
+    const result = await polyship(['release', '--only', 'time-server-go,nope'], ws)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatchInlineSnapshot(`
+      "error RELEASE_UNKNOWN_PROJECT: --only nope: no releasable project has that name
+        hint: known projects: echo-server-rust, fastjson, mcp-stack, time-server-go
+      "
+    `)
+    expect(await treeState(dist())).toEqual(before)
+  })
+
+  it('refuses --shard without --split', async () => {
+    const result = await polyship(['release', '--shard', '1/2'], ws)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatchInlineSnapshot(`
+      "error CLI_USAGE: --shard and --platform go with --split
+        hint: e.g. polyship release --split --shard 1/3
+      "
+    `)
+  })
+
+  it('refuses a second release while one runs in the same workspace', async () => {
+    const bin = join(import.meta.dirname, '..', 'src', 'bin.ts')
+    const first = spawn(process.execPath, [bin, 'release'], { cwd: ws.root, env: ws.env, stdio: 'ignore' })
+    const exited = new Promise<number | null>((resolve) => first.on('exit', resolve))
+    const lock = dist('.polyship.lock')
+    while (!existsSync(lock) && first.exitCode === null) await delay(20)
+    const second = await polyship(['release'], ws)
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain(
+      `error RELEASE_LOCKED: another polyship release (pid ${first.pid}) is running`,
+    )
+    expect(await exited).toBe(0)
+    expect(existsSync(lock)).toBe(false)
+  })
+})

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { run } from '@polyship/core'
+import { main } from '@polyship/release'
+
+const REPO = join(import.meta.dirname, '..', '..', '..')
+const BIN = join(REPO, 'apps', 'release', 'src', 'bin.ts')
+
+/** The example projects, by directory under examples/. */
+export type ExampleDir = 'time-server-go' | 'echo-server-rust' | 'fastjson-py' | 'charts/mcp-stack'
+
+export const ALL_EXAMPLES: readonly ExampleDir[] = [
+  'time-server-go',
+  'echo-server-rust',
+  'fastjson-py',
+  'charts/mcp-stack',
+]
+
+/**
+ * Rust builds of every test workspace share one cargo target directory, so maturin and
+ * cargo reuse compiled dependencies across workspaces (cargo locks it between processes).
+ */
+const CARGO_TARGET_DIR = join(tmpdir(), 'polyship-release-test-cargo')
+
+export interface TestWorkspace {
+  readonly root: string
+  /** XDG_CONFIG_HOME of its releases, outside the repository: the signing key is generated in it. */
+  readonly configHome: string
+  /** The environment releases run with: the throwaway XDG_CONFIG_HOME, CI=true. */
+  readonly env: Record<string, string>
+  /** Replaces polyship.json (left uncommitted: a release does not need a clean tree). */
+  configure(config: object): Promise<void>
+  remove(): Promise<void>
+}
+
+/** The environment of this process minus anything that would point a release at real accounts. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || /TOKEN|^GITHUB_|^PYPI_|^POLYSHIP_|^ACTIONS_|^CI$/.test(name)) continue
+    env[name] = value
+  }
+  return env
+}
+
+/**
+ * A git repository holding copies of the committed files of the chosen example projects, with
+ * a pnpm-workspace.yaml and a polyship.json; `platforms` narrows a project's binary platforms
+ * (keeps the Go builds of the tests to linux/amd64 + linux/arm64). The commit has fixed
+ * dates, so the same files give the same commit and SOURCE_DATE_EPOCH in every workspace.
+ */
+export async function exampleWorkspace(
+  options: {
+    readonly projects?: readonly ExampleDir[]
+    readonly platforms?: Partial<Record<ExampleDir, readonly string[]>>
+    readonly config?: object
+  } = {},
+): Promise<TestWorkspace> {
+  const projects = options.projects ?? ALL_EXAMPLES
+  const parent = await mkdtemp(join(tmpdir(), 'polyship-release-ws-'))
+  const root = join(parent, 'repo')
+  await mkdir(root)
+  const tracked = (await run('git', ['ls-files', '-z', 'examples'], { cwd: REPO })).stdout
+    .split('\0')
+    .filter((file) => projects.some((p) => file.startsWith(`examples/${p}/`)))
+  for (const file of tracked) {
+    await mkdir(dirname(join(root, file)), { recursive: true })
+    await cp(join(REPO, file), join(root, file))
+  }
+  for (const [project, platforms] of Object.entries(options.platforms ?? {})) {
+    const manifest = join(root, 'examples', project, 'package.json')
+    const json = JSON.parse(await readFile(manifest, 'utf8'))
+    json.polyship.binary.platforms = platforms
+    await writeFile(manifest, `${JSON.stringify(json, null, 2)}\n`)
+  }
+  await writeFile(
+    join(root, 'pnpm-workspace.yaml'),
+    `packages:\n${projects.map((p) => `  - examples/${p}\n`).join('')}`,
+  )
+  await writeFile(join(root, 'package.json'), '{ "name": "release-test", "private": true }\n')
+  await writeFile(join(root, '.gitignore'), 'dist*/\ntarget/\n')
+  const configure = (config: object) =>
+    writeFile(join(root, 'polyship.json'), `${JSON.stringify(config, null, 2)}\n`)
+  await configure(
+    options.config ?? { repository: 'https://github.com/polyship/polyship', bases: { python: 'scratch' } },
+  )
+  const date = '2026-01-02T03:04:05Z'
+  const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'polyship tests',
+    GIT_AUTHOR_EMAIL: 'tests@polyship.invalid',
+    GIT_COMMITTER_NAME: 'polyship tests',
+    GIT_COMMITTER_EMAIL: 'tests@polyship.invalid',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  }
+  await run('git', ['init', '-q', '-b', 'main'], { cwd: root })
+  await run('git', ['add', '-A'], { cwd: root })
+  await run('git', ['commit', '-q', '-m', 'examples'], { cwd: root, env: gitEnv })
+  return {
+    root,
+    configHome: join(parent, 'config'),
+    env: { ...baseEnv(), XDG_CONFIG_HOME: join(parent, 'config'), CARGO_TARGET_DIR, CI: 'true' },
+    configure,
+    remove: () => rm(parent, { recursive: true, force: true }),
+  }
+}
+
+export interface CliResult {
+  readonly code: number | null
+  readonly signal?: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** `polyship <args>` in this process (`main`), output captured, stdout/stderr not terminals. */
+export async function polyship(
+  args: readonly string[],
+  ws: { readonly root: string; readonly env: Record<string, string | undefined> },
+): Promise<CliResult> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await main(args, {
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => err.push(text) },
+    env: ws.env,
+    cwd: ws.root,
+  })
+  return { code, stdout: out.join(''), stderr: err.join('') }
+}
+
+/** `node apps/release/src/bin.ts <args>` as a child process, the way `pnpm release` runs it. */
+export function polyshipProcess(
+  args: readonly string[],
+  ws: { readonly root: string; readonly env: Record<string, string | undefined> },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ws.root, env: ws.env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
+
+/** Runs a tool and returns its stdout; throws with its stderr on failure. */
+export async function tool(command: string, args: readonly string[], cwd?: string): Promise<string> {
+  return (await run(command, args, { ...(cwd === undefined ? {} : { cwd }), timeoutMs: 120_000 })).stdout
+}
