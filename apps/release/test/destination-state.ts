@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { digestFile } from '@polyship/core'
-import { fallbackTag, type RegistryClient } from '@polyship/oci'
+import type { RegistryClient } from '@polyship/oci'
 
 /** One repository as a registry client sees it: tags and, per tagged subject, its referrers. */
 export interface RepositoryState {
@@ -25,7 +25,7 @@ export async function registryState(
     for (const tag of names.sort()) {
       const digest = (await store.resolve(tag))!.digest
       tags[tag] = digest
-      if (tag === fallbackTag(digest)) continue
+      if (tag.startsWith('sha256-')) continue // the referrers index of the subject named by the tag
       attestations[tag] = (await store.listReferrers(digest))
         .map((r) => r.annotations?.['dev.sigstore.bundle.predicateType'] ?? r.artifactType ?? '?')
         .sort()
