@@ -21,7 +21,15 @@ await cp(join(repo, 'examples'), join(root, 'examples'), {
 })
 await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - examples/*\n  - examples/charts/*\n')
 await writeFile(join(root, 'polyship.json'), JSON.stringify({ bases: { python: 'scratch' } }))
-const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000', CI: 'true', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' }
+const env = {
+  ...process.env,
+  SOURCE_DATE_EPOCH: '1700000000',
+  CI: 'true',
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+}
 await sh('git', ['init', '-q', '-b', 'main'], { cwd: root })
 await sh('git', ['add', '-A'], { cwd: root })
 await sh('git', ['commit', '-qm', 'bench'], { cwd: root, env })
@@ -31,17 +39,47 @@ const go = join(root, 'examples', 'time-server-go')
 const rust = join(root, 'examples', 'echo-server-rust')
 const py = join(root, 'examples', 'fastjson-py')
 const raw = async () => {
-  for (const [goos, goarch] of [['linux', 'amd64'], ['linux', 'arm64'], ['darwin', 'amd64'], ['darwin', 'arm64'], ['windows', 'amd64']] as const) {
-    await sh('go', ['build', '-trimpath', '-ldflags', '-s -w -X main.version=0.1.0', '-o', join(work, 'raw', `${goos}-${goarch}`, 'time-server-go'), '.'], {
-      cwd: go,
-      env: { ...env, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
-    })
+  for (const [goos, goarch] of [
+    ['linux', 'amd64'],
+    ['linux', 'arm64'],
+    ['darwin', 'amd64'],
+    ['darwin', 'arm64'],
+    ['windows', 'amd64'],
+  ] as const) {
+    await sh(
+      'go',
+      [
+        'build',
+        '-trimpath',
+        '-ldflags',
+        '-s -w -X main.version=0.1.0',
+        '-o',
+        join(work, 'raw', `${goos}-${goarch}`, 'time-server-go'),
+        '.',
+      ],
+      {
+        cwd: go,
+        env: { ...env, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
+      },
+    )
   }
   await sh('cargo', ['build', '--release', '--locked', '--target', 'x86_64-unknown-linux-gnu'], {
     cwd: rust,
     env: { ...env, RUSTFLAGS: '-C target-feature=+crt-static' },
   })
-  await sh('maturin', ['build', '--release', '--zig', '--compatibility', 'manylinux_2_17', '--out', join(work, 'raw', 'wheels')], { cwd: py, env })
+  await sh(
+    'maturin',
+    [
+      'build',
+      '--release',
+      '--zig',
+      '--compatibility',
+      'manylinux_2_17',
+      '--out',
+      join(work, 'raw', 'wheels'),
+    ],
+    { cwd: py, env },
+  )
   await sh('maturin', ['sdist', '--out', join(work, 'raw', 'wheels')], { cwd: py, env })
 }
 
@@ -50,14 +88,27 @@ await release()
 await raw()
 const results = await compare(
   [
-    { name: 'polyship release (fresh dist/)', before: () => rm(join(root, 'dist'), { recursive: true, force: true }), run: release },
-    { name: 'raw go/cargo/maturin builds', before: () => rm(join(work, 'raw'), { recursive: true, force: true }), run: raw },
+    {
+      name: 'polyship release (fresh dist/)',
+      before: () => rm(join(root, 'dist'), { recursive: true, force: true }),
+      run: release,
+    },
+    {
+      name: 'raw go/cargo/maturin builds',
+      before: () => rm(join(work, 'raw'), { recursive: true, force: true }),
+      run: raw,
+    },
   ],
   runs,
 )
-report('release of examples/ (4 projects: 6 archives, 2 checksums, wheel + sdist, 3 images, 1 chart, all signed)', results)
+report(
+  'release of examples/ (4 projects: 6 archives, 2 checksums, wheel + sdist, 3 images, 1 chart, all signed)',
+  results,
+)
 const [polyship, peer] = results
-console.log(`  overhead of polyship over the raw builds: ${(polyship!.medianMs / peer!.medianMs).toFixed(2)}x (packaging, images, chart, SBOMs, signing, publishing)`)
+console.log(
+  `  overhead of polyship over the raw builds: ${(polyship!.medianMs / peer!.medianMs).toFixed(2)}x (packaging, images, chart, SBOMs, signing, publishing)`,
+)
 
 const rerun = await compare([{ name: 'polyship release, nothing changed', run: release }], runs)
 report('re-run with everything already published', rerun)
