@@ -100,13 +100,29 @@ describe('kill -9 during publish, then run again', () => {
     const random = mulberry32(SEED)
     const release = ['release', '--merge', 'dist/build']
     for (let round = 1; round <= ROUNDS; round++) {
-      const crashAfter = 1 + Math.floor(random() * (reference.writes - 1))
-      const where = `round ${round} (seed ${SEED}): killed before write ${crashAfter + 1} of ${reference.writes}`
+      // Odd rounds: the release kills itself between two writes (exact, reproducible). Even
+      // rounds: the test kills it ~afterMs into write n, mostly while a request is in flight
+      // (n leaves a few writes to go, so the kill lands before the run ends).
+      const between = round % 2 === 1
+      const write = 1 + Math.floor(random() * (reference.writes - (between ? 1 : 5)))
+      const afterMs = Math.floor(random() * 20)
       await emptyDestinations()
-      const killed = await polyshipProcess(release, {
-        root: ws.root,
-        env: { ...env(), POLYSHIP_CRASH_AFTER: String(crashAfter) },
-      })
+      const where = between
+        ? `round ${round} (seed ${SEED}): killed itself after write ${write} of ${reference.writes}`
+        : `round ${round} (seed ${SEED}): killed ${afterMs} ms into write ${write} of ${reference.writes}`
+      const killed = between
+        ? await polyshipProcess(release, {
+            root: ws.root,
+            env: { ...env(), POLYSHIP_CRASH_AFTER: String(write) },
+          })
+        : await polyshipProcess(
+            [...release, '--debug'],
+            { root: ws.root, env: env() },
+            {
+              when: new RegExp(`\\n {2}debug: write ${write}: `),
+              afterMs,
+            },
+          )
       expect(killed.signal, `${where}\n${killed.stderr}`).toBe('SIGKILL')
 
       const resumed = await polyship(release, { root: ws.root, env: env() })

@@ -253,6 +253,19 @@ describe('release to the embedded destinations (no configuration, no account)', 
     expect(merge.code, merge.stderr).toBe(0)
     expect(merge.stdout).toMatch(/\n11 unchanged; record: /)
     expect(digests(await readRecord(dist('release.json')))).toEqual(digests(single))
+
+    // --only and --skip narrow a merge too; --skip binary leaves out archives, not the image's binaries
+    const narrowed = await polyship(
+      ['release', '--merge', 'dist/shards', '--only', 'time-server-go', '--skip', 'binary', '--dry-run'],
+      ws,
+    )
+    expect(narrowed.code, narrowed.stderr).toBe(0)
+    expect(narrowed.stdout.split('\n').slice(2)).toEqual([
+      'time-server-go  image  time-server-go:0.1.0  unchanged',
+      '',
+      'dry run: 1 unchanged; nothing was published',
+      '',
+    ])
   })
 })
 

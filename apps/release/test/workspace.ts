@@ -131,20 +131,29 @@ export async function polyship(
   return { code, stdout: out.join(''), stderr: err.join('') }
 }
 
-/** `node apps/release/src/bin.ts <args>` as a child process, the way `pnpm release` runs it. */
+/**
+ * `node apps/release/src/bin.ts <args>` as a child process, the way `pnpm release` runs it.
+ * `kill`: SIGKILL it `afterMs` after its stderr first matches `when`.
+ */
 export function polyshipProcess(
   args: readonly string[],
   ws: { readonly root: string; readonly env: Record<string, string | undefined> },
+  kill?: { readonly when: RegExp; readonly afterMs: number },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ws.root, env: ws.env })
     let stdout = ''
     let stderr = ''
+    let armed = kill !== undefined
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
     })
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
+      if (armed && kill!.when.test(stderr)) {
+        armed = false
+        setTimeout(() => child.kill('SIGKILL'), kill!.afterMs)
+      }
     })
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))

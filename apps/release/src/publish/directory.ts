@@ -1,5 +1,5 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { type Digest, digestFile } from '@polyship/core'
 import { ReleaseError } from '../release/errors.ts'
 import type { PublishOutcome, Reconciliation } from './outcome.ts'
@@ -48,7 +48,9 @@ export class AssetDirectory {
         )
       case 'new': {
         await mkdir(dirname(state.location), { recursive: true })
-        const temp = `${state.location}.${process.pid}.tmp`
+        // One name per file (runs hold the workspace lock): a copy cut short by a crash is
+        // overwritten by the next run instead of left behind under a new name.
+        const temp = join(dirname(state.location), `.${basename(state.location)}.partial`)
         try {
           await copyFile(file.path, temp)
           await rename(temp, state.location)
