@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
@@ -140,5 +141,31 @@ describe('refusals before anything is published', () => {
     } finally {
       await ws.configure(config(prefix))
     }
+  })
+})
+
+describe('a later commit', () => {
+  it('leaves out versions released from an earlier commit instead of rebuilding them into conflicts', async () => {
+    await writeFile(join(ws.root, 'NOTES.md'), 'a change that releases nothing\n')
+    await tool('git', ['add', 'NOTES.md'], ws.root)
+    await tool(
+      'git',
+      ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', 'commit', '-qm', 'notes'],
+      ws.root,
+    )
+    const registry = await registryState(client, repositories(prefix))
+    const index = await treeState(pypi.dir)
+    const released = (await tool('git', ['rev-parse', 'HEAD~1'], ws.root)).trim().slice(0, 12)
+
+    const result = await polyship(['release'], withToken())
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toBe(
+      `nothing to release: ${['echo-server-rust', 'fastjson', 'mcp-stack', 'time-server-go'].map((p) => `${p}@0.1.0 (released at ${released})`).join(', ')}\n`,
+    )
+    expect(result.stderr).toContain(
+      `  skipped time-server-go 0.1.0: already released at ${released} (git tag time-server-go@0.1.0)\n`,
+    )
+    expect(await registryState(client, repositories(prefix))).toEqual(registry)
+    expect(await treeState(pypi.dir)).toEqual(index)
   })
 })

@@ -122,6 +122,11 @@ export async function releaseCommand(
     case 'split':
       context.stdout.write(`built ${summary.units.length} units into ${summary.shard}\n`)
       return 0
+    case 'up-to-date':
+      context.stdout.write(
+        `nothing to release: ${summary.released.map((r) => `${r.tag} (released at ${r.commit.slice(0, 12)})`).join(', ')}\n`,
+      )
+      return 0
     case 'planned':
     case 'released': {
       const rows = summary.findings.map((f) => [

@@ -22,6 +22,7 @@ import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
+import { type ReleasedBefore, releasedBefore } from './released.ts'
 import { type Shard, selectProjects } from './selection.ts'
 import { releaseSigner } from './signing.ts'
 import { openTargets } from './targets.ts'
@@ -58,6 +59,7 @@ export type StepRunner = (steps: readonly Step[]) => Promise<void>
 
 export type ReleaseSummary =
   | { readonly status: 'split'; readonly shard: string; readonly units: readonly LoadedUnit[] }
+  | { readonly status: 'up-to-date'; readonly released: readonly ReleasedBefore[] }
   | { readonly status: 'planned'; readonly findings: readonly Finding[]; readonly snapshot: boolean }
   | {
       readonly status: 'released'
@@ -136,7 +138,7 @@ async function release(
   runSteps: StepRunner,
 ): Promise<ReleaseSummary> {
   const workspace = withOverrides(await loadWorkspace(options.cwd), options)
-  const projects = selectProjects(workspace.projects, {
+  const selection = selectProjects(workspace.projects, {
     ...(options.only ? { only: options.only } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   })
@@ -150,6 +152,17 @@ async function release(
     env,
     reporter,
   )
+  const before = await releasedBefore(workspace.root, selection, context.versionOf, context.commit, env)
+  for (const r of before) {
+    reporter.emit({
+      type: 'skipped',
+      project: r.project,
+      what: r.version,
+      reason: `already released at ${r.commit.slice(0, 12)} (git tag ${r.tag})`,
+    })
+  }
+  const projects = selection.filter((p) => !before.some((r) => r.project === p.name))
+  if (projects.length === 0 && before.length > 0) return { status: 'up-to-date', released: before }
   // Everything that can refuse the run does so before the first build starts.
   if (!options.split) assertCredentials(context.destinations, env)
   const publishing = !options.split && !options.dryRun && !context.snapshot

@@ -1,0 +1,43 @@
+import { type Project, run } from '@polyship/core'
+import { releaseTag } from '@polyship/versioning'
+import type { Env } from './context.ts'
+
+/** A project version whose release tag is on another commit: released before, not part of this run. */
+export interface ReleasedBefore {
+  readonly project: string
+  readonly version: string
+  readonly tag: string
+  readonly commit: string
+}
+
+/**
+ * The selected versions already released from another commit: their git tag `<name>@<version>`
+ * (a release writes it last, once everything is published) points elsewhere than HEAD. They
+ * are left out: rebuilt at another commit their bytes differ, so they could only conflict
+ * with what was published. A tag on HEAD is a re-run of this release and is reconciled.
+ */
+export async function releasedBefore(
+  root: string,
+  projects: readonly Project[],
+  versionOf: (project: Project) => string,
+  head: string,
+  env: Env,
+): Promise<ReleasedBefore[]> {
+  if (head === '') return []
+  const { stdout } = await run(
+    'git',
+    ['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)'],
+    { cwd: root, env },
+  )
+  const targets = new Map<string, string>()
+  for (const line of stdout.split('\n')) {
+    const [tag, object, peeled] = line.split(' ')
+    if (tag && object) targets.set(tag, peeled || object)
+  }
+  return projects.flatMap((project) => {
+    const version = versionOf(project)
+    const tag = releaseTag(project.name, version)
+    const commit = targets.get(tag)
+    return commit === undefined || commit === head ? [] : [{ project: project.name, version, tag, commit }]
+  })
+}
