@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -266,6 +266,43 @@ describe('release to the embedded destinations (no configuration, no account)', 
       'dry run: 1 unchanged; nothing was published',
       '',
     ])
+  })
+  it('at a later commit releases only bumped versions; the local record keeps every project', async () => {
+    const commit = (message: string) =>
+      tool('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', 'commit', '-qam', message], ws.root)
+    const before = await readRecord(dist('release.json'))
+    await writeFile(
+      join(ws.root, 'examples', 'time-server-go', 'README.md'),
+      '# time-server-go, docs changed\n',
+    )
+    await commit('docs')
+    const idle = await polyship(['release'], ws)
+    expect(idle.code, idle.stderr).toBe(0)
+    expect(idle.stdout).toContain('nothing to release')
+    expect(idle.stderr).toContain('(release record time-server-go@0.1.0)')
+    expect(await readRecord(dist('release.json'))).toEqual(before)
+
+    const manifest = join(ws.root, 'examples', 'time-server-go', 'package.json')
+    await writeFile(
+      manifest,
+      (await readFile(manifest, 'utf8')).replace('"version": "0.1.0"', '"version": "0.2.0"'),
+    )
+    await commit('time-server-go 0.2.0')
+    const bumped = await polyship(['release'], ws)
+    expect(bumped.code, bumped.stderr).toBe(0)
+    expect(bumped.stdout).toContain('time-server-go:0.2.0')
+    expect(bumped.stdout).not.toContain('echo-server-rust:0.1.0')
+    const record = await readRecord(dist('release.json'))
+    expect(record.projects.map((p) => `${p.name}@${p.version}`).sort()).toEqual([
+      'echo-server-rust@0.1.0',
+      'fastjson@0.1.0',
+      'mcp-stack@0.1.0',
+      'time-server-go@0.2.0',
+    ])
+    expect(record.artifacts.some((a) => a.name === 'time-server-go_0.1.0_linux_amd64.tar.gz')).toBe(false)
+    expect(record.artifacts.some((a) => a.name === 'echo-server-rust_0.1.0_linux_amd64.tar.gz')).toBe(true)
+    const verify = await polyship(['verify', dist('release.json')], ws)
+    expect(verify.code, verify.stderr).toBe(0)
   })
 })
 

@@ -34,6 +34,8 @@ export interface RecordedProject {
   readonly version: string
   /** `<name>@<version>`, the git tag written last. */
   readonly tag: string
+  /** The commit this version was released from (records accumulate across releases). */
+  readonly commit?: string
 }
 
 /** `dist/release.json`: everything one release produced and where it went. */

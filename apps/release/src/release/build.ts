@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import {
   type BinaryBuild,
@@ -37,6 +38,9 @@ type CompiledBinaries =
   | { readonly build: BinaryBuild; readonly packages: BinaryPackages; readonly skipped: Skipped[] }
   | { readonly build?: undefined; readonly skipped: Skipped[] }
 
+/** Platforms compiled and archived at once: the toolchains are single-threaded in their link and compress steps. */
+const BUILD_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()))
+
 async function binaries(
   project: Project,
   context: ReleaseContext,
@@ -58,6 +62,7 @@ async function binaries(
     snapshot: context.snapshot,
     env: context.env,
     reporter: context.reporter,
+    concurrency: BUILD_CONCURRENCY,
   }
   let build: BinaryBuild
   try {
@@ -76,6 +81,7 @@ async function binaries(
     outDir: dir,
     env: context.env,
     reporter: context.reporter,
+    concurrency: BUILD_CONCURRENCY,
   })
   return {
     build,

@@ -1,8 +1,10 @@
 import { join } from 'node:path'
 import {
+  CoreError,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type ReleaseRecord,
+  readReleaseRecord,
   writeJsonAtomic,
   writeReleaseRecord,
 } from '@polyship/core'
@@ -16,9 +18,20 @@ const GORELEASER_TYPES: Record<string, string> = {
   chart: 'Helm Chart',
 }
 
+/** The record already in `outDir`, or undefined when there is none. */
+export async function previousRecord(outDir: string): Promise<ReleaseRecord | undefined> {
+  return readReleaseRecord(join(outDir, 'release.json')).catch((error: unknown) => {
+    const missing = (error as CoreError).cause as NodeJS.ErrnoException | undefined
+    if (error instanceof CoreError && missing?.code === 'ENOENT') return undefined
+    throw error
+  })
+}
+
 /**
  * Writes `dist/release.json` (everything released, with digests, locations and attestation
  * references) and `dist/artifacts.json` in GoReleaser's shape for tooling that reads it.
+ * The record accumulates: projects this run did not release keep their earlier entries, so
+ * it always says which version of every project was released from which commit.
  */
 export async function writeRecords(
   outDir: string,
@@ -28,17 +41,25 @@ export async function writeRecords(
     readonly artifacts: readonly RecordedArtifact[]
   },
 ): Promise<ReleaseRecord> {
+  const previous = await previousRecord(outDir)
+  const now = new Set(content.projects.map((p) => p.name))
+  const kept = (previous?.projects ?? [])
+    .filter((p) => !now.has(p.name))
+    .map((p) => (p.commit === undefined && previous?.commit ? { ...p, commit: previous.commit } : p))
   const record: ReleaseRecord = {
     schema: RELEASE_RECORD_SCHEMA,
     createdAt: new Date().toISOString(),
     ...(content.commit ? { commit: content.commit } : {}),
-    projects: content.projects,
-    artifacts: content.artifacts,
+    projects: [
+      ...kept,
+      ...content.projects.map((p) => (content.commit ? { ...p, commit: content.commit } : p)),
+    ],
+    artifacts: [...(previous?.artifacts ?? []).filter((a) => !now.has(a.project)), ...content.artifacts],
   }
   await writeReleaseRecord(join(outDir, 'release.json'), record)
   await writeJsonAtomic(
     join(outDir, 'artifacts.json'),
-    content.artifacts.map((a) => {
+    record.artifacts.map((a) => {
       const [goos, goarch] = (a.platform ?? '').split('/')
       return {
         name: a.name,

@@ -152,13 +152,20 @@ async function release(
     env,
     reporter,
   )
-  const before = await releasedBefore(workspace.root, selection, context.versionOf, context.commit, env)
+  const before = await releasedBefore(
+    workspace.root,
+    context.outDir,
+    selection,
+    context.versionOf,
+    context.commit,
+    env,
+  )
   for (const r of before) {
     reporter.emit({
       type: 'skipped',
       project: r.project,
       what: r.version,
-      reason: `already released at ${r.commit.slice(0, 12)} (git tag ${r.tag})`,
+      reason: `already released at ${r.commit.slice(0, 12)} (${r.source} ${r.tag})`,
     })
   }
   const projects = selection.filter((p) => !before.some((r) => r.project === p.name))
