@@ -222,9 +222,13 @@ describe('release to the embedded destinations (no configuration, no account)', 
       assets: await treeState(dist('assets')),
       pypi: await treeState(dist('pypi')),
     }
-    const result = await polyship(['release'], ws)
+    const result = await polyship(['release', '--debug'], ws)
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/\n11 unchanged; record: /)
+    // Built from this commit with clean project directories: no toolchain runs again.
+    for (const project of ['time-server-go', 'echo-server-rust', 'fastjson']) {
+      expect(result.stderr).toContain(`${project}: reusing`)
+    }
     expect({
       oci: await treeState(dist('oci')),
       assets: await treeState(dist('assets')),

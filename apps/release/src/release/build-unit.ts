@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { glob, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BinaryDependencies } from '@polyship/binary'
@@ -75,6 +76,12 @@ async function readUnit(file: string): Promise<BuildUnit> {
     })
   }
   return unit as BuildUnit
+}
+
+/** The unit in `dir`, or undefined when there is none. */
+export async function readBuildUnit(dir: string): Promise<BuildUnit | undefined> {
+  const file = join(dir, BUILD_UNIT_FILE)
+  return existsSync(file) ? readUnit(file) : undefined
 }
 
 /** Every build unit under `dirs` (searched three levels deep), sorted by project and directory. */

@@ -9,16 +9,24 @@ import {
   packageBinaries,
 } from '@polyship/binary'
 import {
+  digestFile,
   formatPlatform,
   hostPlatform,
   isPolyshipError,
   type Project,
   platformsOf,
+  run,
   samePlatform,
 } from '@polyship/core'
 import { buildWheels } from '@polyship/wheel'
 import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
-import { BUILD_UNIT_SCHEMA, type BuildUnit, type LoadedUnit, writeBuildUnit } from './build-unit.ts'
+import {
+  BUILD_UNIT_SCHEMA,
+  type BuildUnit,
+  type LoadedUnit,
+  readBuildUnit,
+  writeBuildUnit,
+} from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
 import { compilesFormat } from './selection.ts'
 
@@ -37,6 +45,45 @@ type Skipped = { what: string; reason: string }
 type CompiledBinaries =
   | { readonly build: BinaryBuild; readonly packages: BinaryPackages; readonly skipped: Skipped[] }
   | { readonly build?: undefined; readonly skipped: Skipped[] }
+
+/**
+ * The unit already in `dir` when it was built from this very commit, version and
+ * SOURCE_DATE_EPOCH, the project directory has no uncommitted changes, and every file still
+ * hashes to what build.json says. Builds are reproducible, so rebuilding it would give the
+ * same bytes; a same-commit re-run (resuming a crashed release) skips the toolchains.
+ */
+async function reusableUnit(
+  dir: string,
+  project: Project,
+  context: ReleaseContext,
+): Promise<LoadedUnit | undefined> {
+  if (context.commit === '') return undefined
+  // An unreadable unit is rebuilt, never trusted.
+  const unit = await readBuildUnit(dir).catch((error: unknown) => {
+    if (isPolyshipError(error) || error instanceof SyntaxError) return undefined
+    throw error
+  })
+  if (
+    unit === undefined ||
+    unit.commit !== context.commit ||
+    unit.version !== context.versionOf(project) ||
+    unit.sourceDateEpoch !== context.sourceDateEpoch
+  )
+    return undefined
+  const { stdout } = await run('git', ['status', '--porcelain', '--untracked-files=normal', '--', '.'], {
+    cwd: project.root,
+    env: context.env,
+  })
+  if (stdout.trim() !== '') return undefined
+  for (const file of [...unit.binaries, ...unit.archives, ...unit.distributions]) {
+    const found = await digestFile(join(dir, file.path)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    })
+    if (found?.digest !== file.digest) return undefined
+  }
+  return { dir, unit }
+}
 
 /** Platforms compiled and archived at once: the toolchains are single-threaded in their link and compress steps. */
 const BUILD_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()))
@@ -106,6 +153,15 @@ function buildsWheels(context: ReleaseContext): boolean {
  */
 export async function buildProject(project: Project, context: ReleaseContext): Promise<LoadedUnit> {
   const dir = unitDir(context, project)
+  const reused = context.reuseUnits ? await reusableUnit(dir, project, context) : undefined
+  if (reused !== undefined) {
+    context.reporter.emit({
+      type: 'log',
+      level: 'info',
+      message: `${project.name}: reusing ${dir} (built from this commit)`,
+    })
+    return reused
+  }
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
   const rel = (path: string) => relative(dir, path)

@@ -30,6 +30,7 @@ export interface ReleaseContext {
   readonly date: string
   readonly sourceDateEpoch: number
   readonly snapshot: boolean
+  readonly reuseUnits: boolean
   readonly skip: ReadonlySet<FormatName>
   /** `--platform`: build only these (split jobs). */
   readonly platforms?: readonly Platform[]
@@ -38,6 +39,8 @@ export interface ReleaseContext {
 }
 
 export interface ContextOptions {
+  /** Reuse build units built from this commit (default true; `--no-cache` turns it off). */
+  readonly reuseUnits?: boolean
   readonly snapshot?: boolean
   readonly skip?: readonly FormatName[]
   readonly platforms?: readonly Platform[]
@@ -79,6 +82,7 @@ export async function createContext(
     date,
     sourceDateEpoch: epoch,
     snapshot,
+    reuseUnits: options.reuseUnits ?? true,
     skip: new Set(options.skip ?? []),
     ...(options.platforms === undefined ? {} : { platforms: options.platforms }),
     versionOf: (project) => (snapshot ? snapshotVersion(project.version, commit) : project.version),

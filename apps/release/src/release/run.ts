@@ -146,6 +146,7 @@ async function release(
     workspace,
     {
       snapshot: options.snapshot ?? false,
+      reuseUnits: !options.noCache,
       skip: options.skip ?? [],
       ...(options.platforms ? { platforms: options.platforms } : {}),
     },
