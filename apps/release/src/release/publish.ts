@@ -162,8 +162,9 @@ async function publishOci(
   content: ManifestContent,
   tags: readonly { readonly tag: string; readonly moving: boolean }[],
   attest: { sbom: SbomInput; provenance: Statement },
+  artifact: Pick<RecordedArtifact, 'kind' | 'name' | 'project' | 'version'>,
   services: PublishServices,
-) {
+): Promise<RecordedArtifact> {
   const descriptor = descriptorOf(content)
   await store.putManifest(content)
   const attested = await attestImage(descriptor, attestationStore(store), services.signer, {
@@ -185,11 +186,17 @@ async function publishOci(
   }
   const ref = (r: AttestationRef | undefined) =>
     r === undefined ? undefined : { location: recordOci(r.location, services.context), digest: r.digest }
+  const sbom = ref(attested.sbom)
+  const provenance = ref(attested.provenance)
   return {
-    descriptor,
+    ...artifact,
+    digest: descriptor.digest,
+    size: descriptor.size,
+    mediaType: descriptor.mediaType,
+    locations: [recordOci(`${store.location}@${descriptor.digest}`, services.context)],
     signature: ref(attested.signature)!,
-    sbom: ref(attested.sbom),
-    provenance: ref(attested.provenance),
+    ...(sbom ? { sbom } : {}),
+    ...(provenance ? { provenance } : {}),
   }
 }
 
@@ -226,30 +233,23 @@ export async function publishProject(
         recorded[entry] = { ...recorded[entry]!, locations: [targets.recordLocation(file.location)] }
     }
   }
+  const project = { project: release.project.name, version: release.version }
   if (release.image !== undefined) {
     const { image } = release
     const store = targets.imageStore(image.repository)
     await publishImage(image.built, store, { reporter: context.reporter })
-    const done = await publishOci(
-      store,
-      image.built.index.content,
-      image.tags,
-      { sbom: image.sbom, provenance },
-      services,
+    const name = publishedRepository(context.destinations.images, image.repository)
+    const attest = { sbom: image.sbom, provenance }
+    recorded.push(
+      await publishOci(
+        store,
+        image.built.index.content,
+        image.tags,
+        attest,
+        { kind: 'image-index', name, ...project },
+        services,
+      ),
     )
-    recorded.push({
-      kind: 'image-index',
-      name: publishedRepository(context.destinations.images, image.repository),
-      project: release.project.name,
-      version: release.version,
-      digest: done.descriptor.digest,
-      size: done.descriptor.size,
-      mediaType: done.descriptor.mediaType,
-      locations: [recordOci(`${store.location}@${done.descriptor.digest}`, context)],
-      signature: done.signature,
-      ...(done.sbom ? { sbom: done.sbom } : {}),
-      ...(done.provenance ? { provenance: done.provenance } : {}),
-    })
   }
   if (release.chart !== undefined) {
     const { chart } = release.chart
@@ -257,26 +257,12 @@ export async function publishProject(
     const manifest = chartManifest(chart)
     await store.pushBlob(manifest.config, manifest.config.bytes)
     await store.pushBlob(manifest.chart, { path: manifest.chart.path })
-    const done = await publishOci(
-      store,
-      manifest.content,
-      [{ tag: versionTag(chart.version), moving: false }],
-      { sbom: release.chart.sbom, provenance },
-      services,
+    const name = publishedRepository(context.destinations.charts, chart.name)
+    const tags = [{ tag: versionTag(chart.version), moving: false }]
+    const attest = { sbom: release.chart.sbom, provenance }
+    recorded.push(
+      await publishOci(store, manifest.content, tags, attest, { kind: 'chart', name, ...project }, services),
     )
-    recorded.push({
-      kind: 'chart',
-      name: publishedRepository(context.destinations.charts, chart.name),
-      project: release.project.name,
-      version: release.version,
-      digest: done.descriptor.digest,
-      size: done.descriptor.size,
-      mediaType: done.descriptor.mediaType,
-      locations: [recordOci(`${store.location}@${done.descriptor.digest}`, context)],
-      signature: done.signature,
-      ...(done.sbom ? { sbom: done.sbom } : {}),
-      ...(done.provenance ? { provenance: done.provenance } : {}),
-    })
   }
   await targets.files.finish(release)
   return recorded
