@@ -1,21 +1,11 @@
-import {
-  type ArtifactKind,
-  formatPlatform,
-  type Platform,
-  type Project,
-  platformsOf,
-  type Workspace,
-} from '@polyship/core'
+import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS } from '@polyship/binary'
+import { DEFAULT_IMAGE_PLATFORMS, imageRepository } from '@polyship/container'
+import { type ArtifactKind, formatPlatform, type Project, platformsOf, type Workspace } from '@polyship/core'
+import { versionTag } from '@polyship/oci'
 import { type Destinations, describeDestination, resolveDestinations } from './destinations.ts'
 
-export const DEFAULT_BINARY_PLATFORMS = [
-  'linux/amd64',
-  'linux/arm64',
-  'darwin/amd64',
-  'darwin/arm64',
-  'windows/amd64',
-]
-export const DEFAULT_IMAGE_PLATFORMS = ['linux/amd64', 'linux/arm64']
+/** The binary package's default platforms, as the config writes them. */
+export const DEFAULT_BINARY_PLATFORMS = DEFAULT_PLATFORMS
 
 export interface PlannedArtifact {
   readonly project: string
@@ -34,12 +24,6 @@ export interface ProjectPlan {
   readonly artifacts: readonly PlannedArtifact[]
 }
 
-/** GoReleaser's archive naming: `<project>_<version>_<os>_<arch>[v<variant>].tar.gz`, zip for windows. */
-function archiveName(project: Project, platform: Platform): string {
-  const arch = platform.architecture + (platform.variant ?? '')
-  return `${project.name}_${project.version}_${platform.os}_${arch}.${platform.os === 'windows' ? 'zip' : 'tar.gz'}`
-}
-
 function planProject(project: Project, destinations: Destinations): ProjectPlan {
   const artifacts: PlannedArtifact[] = []
   const add = (kind: ArtifactKind, name: string, platforms: readonly string[], destination: string) =>
@@ -48,9 +32,14 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
   const { binary, image, wheel, chart } = project.config
   if (binary !== undefined) {
     for (const platform of platformsOf(binary, DEFAULT_BINARY_PLATFORMS)) {
-      add('archive', archiveName(project, platform), [formatPlatform(platform)], files)
+      add(
+        'archive',
+        archiveFileName(project.name, project.version, platform),
+        [formatPlatform(platform)],
+        files,
+      )
     }
-    add('checksums', `${project.name}_${project.version}_checksums.txt`, [], files)
+    add('checksums', checksumsFileName(project.name, project.version), [], files)
   }
   if (wheel !== undefined) {
     add(
@@ -63,10 +52,10 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
       add('sdist', `${project.name}-${project.version}.tar.gz`, [], describeDestination(destinations.wheels))
   }
   if (image !== undefined) {
-    const platforms = platformsOf(image, DEFAULT_IMAGE_PLATFORMS).map(formatPlatform)
+    const platforms = (image.platforms ?? DEFAULT_IMAGE_PLATFORMS.map(formatPlatform)).slice()
     add(
       'image-index',
-      `${image.repository ?? project.name}:${project.version}`,
+      `${imageRepository(project)}:${versionTag(project.version)}`,
       platforms,
       describeDestination(destinations.images),
     )
@@ -74,7 +63,7 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
   if (chart !== undefined) {
     add(
       'chart',
-      `${project.name}:${project.version.replaceAll('+', '_')}`,
+      `${project.name}:${versionTag(project.version)}`,
       [],
       describeDestination(destinations.charts),
     )

@@ -12,6 +12,7 @@ export {
   imageArtifacts,
   type PlatformManifest,
 } from './image/built-image.ts'
+export { DEFAULT_PLATFORMS as DEFAULT_IMAGE_PLATFORMS } from './image/settings.ts'
 export { type Layer, type LayerEntry, type WriteLayerOptions, writeLayer } from './layer/layer.ts'
 export {
   type ImagePublishResult,
