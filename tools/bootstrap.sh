@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for polyship: Node 24 and pnpm (pinned, from the npm registry,
 # when the running ones are older or missing), then `pnpm install --frozen-lockfile`.
-# With --test it also installs what the test suite needs from outside npm
-# (tools/test-env.sh). Idempotent: a second run only checks versions.
+# It also installs what releasing examples/ needs from outside npm (maturin and zig), and
+# with --test everything the test suite drives (tools/test-env.sh). Idempotent: a second
+# run only checks versions.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/tools/env.sh"
@@ -46,5 +47,7 @@ log "node $(node --version), pnpm $(pnpm --version)"
 pnpm install --frozen-lockfile --prefer-offline >&2
 if [ "${1:-}" = "--test" ]; then
   "$root/tools/test-env.sh"
+else
+  "$root/tools/test-env.sh" --release-only
 fi
 log "ready: run commands through tools/run (e.g. tools/run pnpm release)"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the external tools the test suite drives, each only when missing, into
+# Installs the external tools polyship drives, each only when missing, into
 # $POLYSHIP_CACHE (Go and Python tools) or the system (Debian packages).
+#   tools/test-env.sh                  everything the test suite needs
+#   tools/test-env.sh --release-only   only what `pnpm release` of examples/ needs (maturin, zig)
 # Idempotent; fails loudly naming the package that could not be installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,6 +11,28 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf 'test-env: %s\n' "$*" >&2; }
 die() { printf 'test-env: error: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$POLYSHIP_CACHE/bin"
+
+release_only=false
+[ "${1:-}" = "--release-only" ] && release_only=true
+
+install_venv() {
+  local venv="$POLYSHIP_CACHE/venv"
+  local pip_specs=("maturin==$MATURIN_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
+    "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib")
+  local stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
+  [ -f "$stamp" ] && return
+  log "pip install ${pip_specs[*]}"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || die "python3 -m venv failed (install python3-venv)"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${pip_specs[@]}" >&2 \
+    || die "pip could not install: ${pip_specs[*]}"
+  touch "$stamp"
+}
+
+install_venv
+if $release_only; then
+  log "release tools ready in $POLYSHIP_CACHE"
+  exit 0
+fi
 
 apt_missing=()
 for pkg in $APT_PACKAGES; do
@@ -20,18 +44,6 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq >&2 || die "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >&2 \
     || die "apt-get could not install: ${apt_missing[*]}"
-fi
-
-venv="$POLYSHIP_CACHE/venv"
-pip_specs=("maturin==$MATURIN_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
-  "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib")
-stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
-  log "pip install ${pip_specs[*]}"
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" || die "python3 -m venv failed (install python3-venv)"
-  "$venv/bin/pip" install -q --disable-pip-version-check "${pip_specs[@]}" >&2 \
-    || die "pip could not install: ${pip_specs[*]}"
-  touch "$stamp"
 fi
 
 go_tool() { # name module@version
