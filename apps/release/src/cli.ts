@@ -13,7 +13,8 @@ Commands:
   plan      list releasable projects, their versions and the artifacts they produce
   status    show pending changesets: which projects a release would bump, to which versions
   version   apply pending changesets and write versions into every native manifest
-  build     compile binaries and wheels into dist/build (what the Nx targets run)
+  build     compile binaries and wheels into dist/build (the Nx target polyship-build)
+  package   assemble archives, images and charts into dist/package (polyship-package)
   release   build, package, sign, attest and publish everything not yet published
   verify    check signatures, SBOMs and provenance of a release from the outside
 
@@ -72,6 +73,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
       options: m.BUILD_OPTIONS,
       positionals: 0,
       run: (c, f, _p, g) => m.buildCommand(c, f, g),
+    }
+  },
+  package: async () => {
+    const m = await import('./commands/release.ts')
+    return {
+      help: m.packageHelp,
+      options: m.PACKAGE_OPTIONS,
+      positionals: 0,
+      run: (c, f, _p, g) => m.packageCommand(c, f, g),
     }
   },
   release: async () => {

@@ -238,6 +238,41 @@ describe('release to the embedded destinations (no configuration, no account)', 
     expect(verify.code, verify.stderr).toBe(0)
   })
 
+  it('polyship package writes archives, images and charts to dist/package without signing or publishing', async () => {
+    const result = await polyship(['package', '--only', 'time-server-go,mcp-stack'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    const pkg = (...path: string[]) => dist('package', ...path)
+    expect(existsSync(pkg('time-server-go', 'time-server-go_0.1.0_checksums.txt'))).toBe(true)
+    expect(existsSync(pkg('mcp-stack', 'mcp-stack-0.1.0.tgz'))).toBe(true)
+    expect(existsSync(pkg('time-server-go', 'time-server-go_0.1.0_linux_amd64.tar.gz.sigstore.json'))).toBe(
+      false,
+    )
+    const index = JSON.parse(
+      await tool('skopeo', [
+        'inspect',
+        '--raw',
+        `oci:${pkg('time-server-go', 'oci', 'time-server-go')}:0.1.0`,
+      ]),
+    )
+    expect(
+      index.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort(),
+    ).toEqual(['amd64', 'arm64'])
+    // the packaged chart carries the digest of the image packaged beside it
+    const values = await tool('tar', [
+      '-xzOf',
+      pkg('mcp-stack', 'mcp-stack-0.1.0.tgz'),
+      'mcp-stack/values.yaml',
+    ])
+    const layout = JSON.parse(
+      await readFile(join(pkg('time-server-go', 'oci', 'time-server-go'), 'index.json'), 'utf8'),
+    )
+    const tagged = layout.manifests.find(
+      (m: { annotations?: Record<string, string> }) =>
+        m.annotations?.['org.opencontainers.image.ref.name'] === '0.1.0',
+    )
+    expect(values).toContain(tagged.digest)
+  })
+
   it('two --split jobs (one per platform) and a --merge release the same digests as one run', async () => {
     const single = await readRecord(dist('release.json'))
     for (const platform of ['linux/amd64', 'linux/arm64']) {

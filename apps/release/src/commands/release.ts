@@ -218,3 +218,37 @@ export async function buildCommand(
   )
   return 0
 }
+
+export const packageHelp = `Usage: polyship package [--only NAMES] [--cwd DIR]
+
+Compiles (reusing this commit's build units) and assembles each project's archives,
+checksums, wheels, images and charts into dist/package/<project>, images as OCI layouts.
+Nothing is signed or published and no credentials are needed: this is what the Nx target
+polyship-package runs, so CI can package exactly what a change affects.
+`
+
+export const PACKAGE_OPTIONS = {
+  only: { type: 'string', multiple: true },
+} as const
+
+export async function packageCommand(
+  context: CliContext,
+  flags: { readonly only?: string[] },
+  options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
+): Promise<number> {
+  const { packageProjects } = await import('../release/package.ts')
+  const { renderSteps, reporterFor } = await import('../render.ts')
+  const only = list(flags.only)
+  const dirs = await packageProjects(
+    { cwd: options.cwd, ...(only ? { only } : {}) },
+    context.env,
+    reporterFor(context, options),
+    renderSteps(context, options),
+  )
+  context.stdout.write(
+    options.json
+      ? `${JSON.stringify({ packages: dirs }, null, 2)}\n`
+      : dirs.map((dir) => `${dir}\n`).join(''),
+  )
+  return 0
+}

@@ -290,7 +290,7 @@ async function buildShard(
 }
 
 /** Builds the selected projects, or (`--merge`) loads the units the split jobs built. */
-async function buildOrLoadUnits(
+export async function buildOrLoadUnits(
   projects: readonly Project[],
   merge: readonly string[] | undefined,
   context: ReleaseContext,
