@@ -1,5 +1,5 @@
 import { type Digest, digestHex, isPolyshipError } from '@polyship/core'
-import { AttestError } from '../errors.ts'
+import { AttestError, type AttestErrorCode } from '../errors.ts'
 import { validateSbom } from '../sbom/validate.ts'
 import type { SlsaProvenance } from '../statement/provenance.ts'
 import { coversDigest, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
@@ -43,16 +43,6 @@ export async function runCheck(
   }
 }
 
-function requireStatement(verified: VerifiedBundle, where: string): Statement {
-  if (verified.statement === undefined) {
-    throw new AttestError(
-      'ATTEST_BUNDLE_INVALID',
-      `${where}: a message signature where an attestation (DSSE) was expected`,
-    )
-  }
-  return verified.statement
-}
-
 function requireSubject(value: Statement, digest: Digest, where: string): void {
   if (!coversDigest(value, digest)) {
     const subjects = value.subject.map(
@@ -66,28 +56,46 @@ function requireSubject(value: Statement, digest: Digest, where: string): void {
   }
 }
 
-/** An image/chart signature: cosign's sign/v1 statement over exactly this manifest. */
-export function checkSignatureStatement(verified: VerifiedBundle, digest: Digest, where: string): string {
-  const value = requireStatement(verified, where)
-  if (value.predicateType !== PREDICATE_TYPES.cosignSign) {
+/** The DSSE statement of `verified`: of the expected predicate type, with `digest` among its subjects. */
+function requireAttestation(
+  verified: VerifiedBundle,
+  digest: Digest,
+  where: string,
+  expected: { readonly predicateType: string; readonly code: AttestErrorCode; readonly what: string },
+): Statement {
+  const value = verified.statement
+  if (value === undefined) {
     throw new AttestError(
-      'ATTEST_SIGNATURE_INVALID',
-      `${where}: predicate type ${value.predicateType} is not a signature`,
+      'ATTEST_BUNDLE_INVALID',
+      `${where}: a message signature where an attestation (DSSE) was expected`,
+    )
+  }
+  if (value.predicateType !== expected.predicateType) {
+    throw new AttestError(
+      expected.code,
+      `${where}: predicate type ${value.predicateType} is not ${expected.what}`,
     )
   }
   requireSubject(value, digest, where)
+  return value
+}
+
+/** An image/chart signature: cosign's sign/v1 statement over exactly this manifest. */
+export function checkSignatureStatement(verified: VerifiedBundle, digest: Digest, where: string): string {
+  requireAttestation(verified, digest, where, {
+    predicateType: PREDICATE_TYPES.cosignSign,
+    code: 'ATTEST_SIGNATURE_INVALID',
+    what: 'a signature',
+  })
   return `signed by ${verified.signer}`
 }
 
 export function checkProvenance(verified: VerifiedBundle, digest: Digest, where: string): string {
-  const value = requireStatement(verified, where)
-  if (value.predicateType !== PREDICATE_TYPES.slsaProvenance) {
-    throw new AttestError(
-      'ATTEST_PROVENANCE_INVALID',
-      `${where}: predicate type ${value.predicateType} is not SLSA provenance v1`,
-    )
-  }
-  requireSubject(value, digest, where)
+  const value = requireAttestation(verified, digest, where, {
+    predicateType: PREDICATE_TYPES.slsaProvenance,
+    code: 'ATTEST_PROVENANCE_INVALID',
+    what: 'SLSA provenance v1',
+  })
   const predicate = value.predicate as Partial<SlsaProvenance>
   const builder = predicate.runDetails?.builder?.id
   if (typeof builder !== 'string' || typeof predicate.buildDefinition?.buildType !== 'string') {
@@ -100,14 +108,11 @@ export function checkProvenance(verified: VerifiedBundle, digest: Digest, where:
 }
 
 export async function checkSbom(verified: VerifiedBundle, digest: Digest, where: string): Promise<string> {
-  const value = requireStatement(verified, where)
-  if (value.predicateType !== PREDICATE_TYPES.cyclonedx) {
-    throw new AttestError(
-      'ATTEST_SBOM_INVALID',
-      `${where}: predicate type ${value.predicateType} is not a CycloneDX SBOM`,
-    )
-  }
-  requireSubject(value, digest, where)
+  const value = requireAttestation(verified, digest, where, {
+    predicateType: PREDICATE_TYPES.cyclonedx,
+    code: 'ATTEST_SBOM_INVALID',
+    what: 'a CycloneDX SBOM',
+  })
   await validateSbom(JSON.stringify(value.predicate), where)
   const document = value.predicate as {
     components?: unknown[]
