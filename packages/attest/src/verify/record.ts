@@ -24,12 +24,16 @@ function artifactName(artifact: RecordedArtifact): string {
   return artifact.platform === undefined ? artifact.name : `${artifact.name} (${artifact.platform})`
 }
 
+/** Record paths are relative to the record's directory unless absolute. */
+function inRecordDir(path: string, recordDir: string): string {
+  return isAbsolute(path) ? path : join(recordDir, path)
+}
+
 /** A recorded file's first local location, relative to the record's directory. */
 export function localFileLocation(artifact: RecordedArtifact, recordDir: string): string | undefined {
   const local = artifact.locations.find((l) => !/^[a-z][a-z0-9+.-]*:/i.test(l) || l.startsWith('file:'))
   if (local === undefined) return undefined
-  const path = local.replace(/^file:(\/\/)?/, '')
-  return isAbsolute(path) ? path : join(recordDir, path)
+  return inRecordDir(local.replace(/^file:(\/\/)?/, ''), recordDir)
 }
 
 /**
@@ -63,12 +67,10 @@ export async function verifyRecord(
       results.push(...(await verifyImage(location.subject, location.store, policy, { name, expect })))
       continue
     }
-    const at = (ref: { location: string } | undefined) =>
-      ref === undefined ? undefined : isAbsolute(ref.location) ? ref.location : join(recordDir, ref.location)
-    const bundles = {
-      ...(at(artifact.signature) === undefined ? {} : { signature: at(artifact.signature)! }),
-      ...(at(artifact.sbom) === undefined ? {} : { sbom: at(artifact.sbom)! }),
-      ...(at(artifact.provenance) === undefined ? {} : { provenance: at(artifact.provenance)! }),
+    const bundles: { signature?: string; sbom?: string; provenance?: string } = {}
+    for (const key of ['signature', 'sbom', 'provenance'] as const) {
+      const ref = artifact[key]
+      if (ref !== undefined) bundles[key] = inRecordDir(ref.location, recordDir)
     }
     results.push(
       ...(await verifyFile(location.path, policy, { name, digest: artifact.digest, bundles, expect })),
