@@ -1,8 +1,7 @@
 import { isDigest } from '@polyship/core'
-import { blobSourceOf } from './blob-source.ts'
+import { blobSourceOf, mountFromOf } from './blob-source.ts'
 import { OciError } from './errors.ts'
 import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
-import { RegistryStore } from './registry/registry-store.ts'
 import type { OciStore, PublishOutcome } from './store.ts'
 
 export interface CopyOptions {
@@ -42,7 +41,7 @@ export async function copyImage(
     }
   }
   const limit = limiter(options.concurrency ?? 4)
-  const mountFrom = sameRegistry(from, to) ? from.repository : undefined
+  const mountFrom = mountFromOf(from, to)
 
   const copyBlob = (blob: Descriptor) =>
     limit(() => to.pushBlob(blob, blobSourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
@@ -65,15 +64,6 @@ export async function copyImage(
     ...(tag === undefined ? {} : { tag }),
     ...(options.moveTag === undefined ? {} : { moveTag: options.moveTag }),
   })
-}
-
-function sameRegistry(from: OciStore, to: OciStore): from is RegistryStore {
-  return (
-    from instanceof RegistryStore &&
-    to instanceof RegistryStore &&
-    from.registry === to.registry &&
-    from.repository !== to.repository
-  )
 }
 
 /** Runs at most `max` of the given tasks at once. */

@@ -1,4 +1,4 @@
-export { blobSourceOf } from './blob-source.ts'
+export { blobSourceOf, mountFromOf } from './blob-source.ts'
 export { type CopyOptions, copyImage } from './copy.ts'
 export { nodeDeps, type OciDeps } from './deps.ts'
 export { insecureHostsOf, openStore, repositoryStore } from './destination.ts'

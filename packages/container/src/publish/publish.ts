@@ -1,5 +1,5 @@
 import { type Digest, type Reporter, silentReporter } from '@polyship/core'
-import { type BlobOutcome, type OciStore, RegistryStore } from '@polyship/oci'
+import { type BlobOutcome, mountFromOf, type OciStore } from '@polyship/oci'
 import { ContainerError } from '../errors.ts'
 import type { BuiltImage, ImageBlob } from '../image/built-image.ts'
 import type { ImageTag } from './tags.ts'
@@ -76,14 +76,7 @@ export async function publishImage(
 }
 
 function pushBlob(store: OciStore, blob: ImageBlob): Promise<BlobOutcome> {
-  const origin = blob.origin
-  const mountFrom =
-    origin instanceof RegistryStore &&
-    store instanceof RegistryStore &&
-    origin.registry === store.registry &&
-    origin.repository !== store.repository
-      ? origin.repository
-      : undefined
+  const mountFrom = blob.origin === undefined ? undefined : mountFromOf(blob.origin, store)
   return store.pushBlob(blob.descriptor, blob.source, mountFrom === undefined ? {} : { mountFrom })
 }
 
