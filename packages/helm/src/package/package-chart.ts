@@ -87,7 +87,24 @@ export async function packageChart(dir: string, options: PackageChartOptions): P
     tree.entries.map((entry) => ({ ...entry, path: `${metadata.name}/${entry.path}` })),
     { format: 'tar.gz', mtime: created },
   )
-  const config = new TextEncoder().encode(chartConfigJson(metadata))
+  return packagedChart(metadata, { file, digest, size, created, project: options.project })
+}
+
+/**
+ * The PackagedChart of a `.tgz` on disk whose Chart.yaml is `metadata`: the Helm OCI
+ * config blob derived from it and the artifact to record (project defaults to the chart name).
+ */
+export function packagedChart(
+  metadata: ChartMetadata,
+  archive: {
+    readonly file: string
+    readonly digest: Digest
+    readonly size: number
+    readonly created: number
+    readonly project?: string | undefined
+  },
+): PackagedChart {
+  const { file, digest, size, created } = archive
   return {
     name: metadata.name,
     version: metadata.version,
@@ -96,12 +113,12 @@ export async function packageChart(dir: string, options: PackageChartOptions): P
     digest,
     size,
     metadata,
-    config,
+    config: new TextEncoder().encode(chartConfigJson(metadata)),
     created,
     artifact: {
       kind: 'chart',
       name: metadata.name,
-      project: options.project ?? metadata.name,
+      project: archive.project ?? metadata.name,
       version: metadata.version,
       path: file,
       digest,

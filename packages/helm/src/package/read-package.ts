@@ -3,10 +3,9 @@ import { basename, posix, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sha256 } from '@polyship/core'
 import { parseChartYaml } from '../chart/chart-yaml.ts'
-import { chartConfigJson } from '../chart/go-json.ts'
 import { checkChartSize, checkFileSize, MAX_CHART_BYTES } from '../chart/limits.ts'
 import { HelmError } from '../errors.ts'
-import { CHART_LAYER_MEDIA_TYPE, type PackagedChart } from './package-chart.ts'
+import { type PackagedChart, packagedChart } from './package-chart.ts'
 
 const BLOCK = 512
 
@@ -70,29 +69,13 @@ export async function readPackagedChart(
   const { metadata } = parseChartYaml(chartYaml.data.toString('utf8'), `${file}!${chartYaml.path}`)
   if (metadata.name !== top)
     throw bad(`Chart.yaml names ${metadata.name} but the archive's directory is ${top}/`)
-  const digest = sha256(bytes)
-  return {
-    name: metadata.name,
-    version: metadata.version,
-    appVersion: metadata.appVersion,
+  return packagedChart(metadata, {
     file: path,
-    digest,
+    digest: sha256(bytes),
     size: bytes.length,
-    metadata,
-    config: new TextEncoder().encode(chartConfigJson(metadata)),
     created: chartYaml.mtime,
-    artifact: {
-      kind: 'chart',
-      name: metadata.name,
-      project: options.project ?? metadata.name,
-      version: metadata.version,
-      path,
-      digest,
-      size: bytes.length,
-      mediaType: CHART_LAYER_MEDIA_TYPE,
-      extra: { ...(metadata.appVersion === undefined ? {} : { appVersion: metadata.appVersion }) },
-    },
-  }
+    project: options.project,
+  })
 }
 
 /** Regular files of a tar (USTAR, PAX `path`/`size`/`mtime` records, GNU long names). */
