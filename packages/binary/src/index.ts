@@ -16,7 +16,6 @@ export {
   projectSlug,
   releaseVersion,
 } from './names.ts'
-export { binaryTargetInputs, type NxInput } from './nx-inputs.ts'
 export type { BinaryBuildOptions, Env } from './options.ts'
 export { type PackageOptions, packageBinaries } from './package/archives.ts'
 export { formatChecksums, writeChecksums } from './package/checksums.ts'

@@ -1,6 +1,5 @@
 import {
   archiveFileName,
-  binaryTargetInputs,
   checksumsFileName,
   compareGoVersions,
   defaultGoBinaryName,
@@ -237,20 +236,5 @@ describe('Rust flags and lockfile', () => {
       },
     ])
     expect(() => parseCargoLock('[[package', 'Cargo.lock')).toThrow(/Cargo\.lock: not valid TOML/)
-  })
-})
-
-describe('Nx inputs', () => {
-  it('hash sources and the toolchain, not tests or outputs', () => {
-    expect(binaryTargetInputs({ toolchain: 'go' })).toEqual(
-      expect.arrayContaining([
-        '{projectRoot}/**/*',
-        '!{projectRoot}/**/*_test.go',
-        { runtime: 'go env GOVERSION' },
-      ]),
-    )
-    expect(binaryTargetInputs({ toolchain: 'rust' })).toEqual(
-      expect.arrayContaining(['!{projectRoot}/target/**', { runtime: 'rustc -vV' }]),
-    )
   })
 })
