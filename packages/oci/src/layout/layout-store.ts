@@ -14,6 +14,7 @@ import {
   type ManifestContent,
   parseManifest,
 } from '../manifest.ts'
+import { MEDIA_TYPES } from '../media-types.ts'
 import { parseTag } from '../reference.ts'
 import {
   EMPTY_REFERRERS,
@@ -138,9 +139,7 @@ export class LayoutStore implements OciStore {
       })
     }
     checkManifestSize(descriptor.size, where)
-    const bytes = await readFile(this.blobPath(descriptor.digest))
-    const actual = sha256(bytes)
-    if (actual !== descriptor.digest) throw digestMismatch(where, descriptor.digest, actual)
+    const bytes = await this.#readVerified(descriptor.digest, where)
     const parsed = parseManifest(bytes, descriptor.mediaType, where)
     return { bytes, mediaType: parsed.mediaType, descriptor: { ...descriptor, mediaType: parsed.mediaType } }
   }
@@ -200,10 +199,16 @@ export class LayoutStore implements OciStore {
     const entry = index.manifests.find((d) => tagOf(d) === tag)
     if (entry === undefined) return EMPTY_REFERRERS
     const where = `${this.location}:${tag}`
-    const bytes = await readFile(this.blobPath(entry.digest))
+    const bytes = await this.#readVerified(entry.digest, where)
+    return parseReferrersIndex({ bytes, mediaType: MEDIA_TYPES.ociIndex }, where)
+  }
+
+  /** A blob read whole (manifests and indexes only), checked against its digest. */
+  async #readVerified(digest: Digest, where: string): Promise<Buffer> {
+    const bytes = await readFile(this.blobPath(digest))
     const actual = sha256(bytes)
-    if (actual !== entry.digest) throw digestMismatch(where, entry.digest, actual)
-    return parseReferrersIndex({ bytes, mediaType: 'application/vnd.oci.image.index.v1+json' }, where)
+    if (actual !== digest) throw digestMismatch(where, digest, actual)
+    return bytes
   }
 
   /** Read-modify-write of index.json under the layout lock; `change` returns the new index (or none) and a result. */
