@@ -34,7 +34,6 @@ export {
   type ImageReference,
   parseReference,
   parseTag,
-  repositoryName,
   versionTag,
 } from './reference.ts'
 export { fallbackTag } from './referrers/fallback.ts'

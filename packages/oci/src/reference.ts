@@ -137,8 +137,3 @@ export function versionTag(version: string): string {
 export function formatReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`
 }
-
-/** The name without tag or digest: `registry/repository`. */
-export function repositoryName(ref: ImageReference): string {
-  return `${ref.registry}/${ref.repository}`
-}
