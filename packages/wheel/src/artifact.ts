@@ -1,5 +1,6 @@
 import type { Artifact, Platform, Project } from '@polyship/core'
 import type { Distribution } from './inspect/distribution.ts'
+import { normalizeName } from './names.ts'
 
 const ARCHITECTURES: Readonly<Record<string, string>> = {
   x86_64: 'amd64',
@@ -58,7 +59,7 @@ export function distributionArtifact(distribution: Distribution, project: Projec
       ...(distribution.metadata.licenseExpression === undefined
         ? {}
         : { license: distribution.metadata.licenseExpression }),
-      purl: `pkg:pypi/${distribution.name.toLowerCase().replace(/[-_.]+/g, '-')}@${distribution.version}?file_name=${encodeURIComponent(distribution.filename)}`,
+      purl: `pkg:pypi/${normalizeName(distribution.name)}@${distribution.version}?file_name=${encodeURIComponent(distribution.filename)}`,
     },
   }
 }
