@@ -1,7 +1,7 @@
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { digestFile, digestHex } from '@polyship/core'
+import { type Digest, digestFile, digestHex } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { type NormalizedName, normalizeName } from '../names.ts'
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
@@ -18,11 +18,21 @@ import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
 export function directoryIndex(root: string): PackageIndex {
   const simple = join(resolve(root), 'simple')
   const projectDir = (project: NormalizedName) => join(simple, project)
+  // a taken file name is never overwritten, so each file is hashed once per index, not once per page write
+  const digests = new Map<string, Digest>()
+  const digestOf = async (path: string): Promise<Digest> => {
+    let digest = digests.get(path)
+    if (digest === undefined) {
+      digest = (await digestFile(path)).digest
+      digests.set(path, digest)
+    }
+    return digest
+  }
   // page writes run one at a time, each from a fresh listing, so the last one sees every file
   let pages: Promise<void> = Promise.resolve()
   const refreshPages = (project: NormalizedName) => {
     const run = pages.then(async () => {
-      await writeProjectPage(projectDir(project), project)
+      await writeProjectPage(projectDir(project), project, digestOf)
       await writeRootPage(simple)
     })
     pages = run.catch(() => {})
@@ -35,11 +45,11 @@ export function directoryIndex(root: string): PackageIndex {
       const out = new Map<string, HeldFile>()
       for (const filename of filenames) {
         const path = join(projectDir(project), filename)
-        const found = await digestFile(path).catch((error: NodeJS.ErrnoException) => {
+        const digest = await digestOf(path).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') return undefined
           throw error
         })
-        if (found !== undefined) out.set(filename, { digest: found.digest, location: path })
+        if (digest !== undefined) out.set(filename, { digest, location: path })
       }
       // a run interrupted between taking a name and writing the pages is repaired here
       if (out.size > 0) await refreshPages(project)
@@ -90,14 +100,18 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 }
 
 /** Regenerates a project page from the files present, sorted, each with its sha256. */
-async function writeProjectPage(dir: string, project: string): Promise<void> {
+async function writeProjectPage(
+  dir: string,
+  project: string,
+  digestOf: (path: string) => Promise<Digest>,
+): Promise<void> {
   const files = (await readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name !== 'index.html')
     .map((e) => e.name)
     .sort()
   const links: [string, string][] = []
   for (const file of files) {
-    const { digest } = await digestFile(join(dir, file))
+    const digest = await digestOf(join(dir, file))
     links.push([`${encodeURIComponent(file)}#sha256=${digestHex(digest)}`, file])
   }
   await writeAtomic(join(dir, 'index.html'), page(`Links for ${project}`, links))
