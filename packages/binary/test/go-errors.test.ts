@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildGoBinaries, readGitStamp } from '@polyship/binary'
-import { isPolyshipError, loadWorkspace, parsePlatform } from '@polyship/core'
+import { loadWorkspace, parsePlatform } from '@polyship/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace, removeWorkspaces } from './workspace.ts'
+import { codeOf, EXAMPLES, makeWorkspace, removeWorkspaces } from './workspace.ts'
 
 const stamp = { commit: 'abc1234', date: '2026-01-02T03:04:05Z' }
 
@@ -19,16 +19,6 @@ function tinyGo(overrides: Record<string, string> = {}, polyship: object = {}): 
     'main.go': 'package main\n\nvar version = "dev"\n\nfunc main() { println(version) }\n',
     ...overrides,
   }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPolyshipError(error)) return `${error.code}: ${error.message}`
-    throw error
-  }
-  throw new Error('expected a coded error')
 }
 
 describe('buildGoBinaries refuses bad input with coded errors', () => {

@@ -3,7 +3,14 @@ import { join } from 'node:path'
 import { type BinaryRelease, buildBinaryRelease, readGitStamp } from '@polyship/binary'
 import { collectingReporter, formatPlatform } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace, removeWorkspaces, sh, type TestWorkspace } from './workspace.ts'
+import {
+  EXAMPLES,
+  expectIdenticalFiles,
+  makeWorkspace,
+  removeWorkspaces,
+  sh,
+  type TestWorkspace,
+} from './workspace.ts'
 
 const EPOCH = '1767323045' // 2026-01-02T03:04:05Z, the fixture commit date
 const env = { ...process.env, SOURCE_DATE_EPOCH: EPOCH }
@@ -88,16 +95,7 @@ describe('time-server-go, built twice from copies in different directories', () 
   })
 
   it('gives identical bytes for every binary, archive and the checksums file', async () => {
-    const files = (release: BinaryRelease) => [
-      ...release.binaries.map((bin) => bin.artifact),
-      ...release.archives,
-      release.checksums,
-    ]
-    expect(files(second).map((f) => f.digest)).toEqual(files(first).map((f) => f.digest))
-    for (const [i, file] of files(first).entries()) {
-      const [x, y] = await Promise.all([readFile(file.path!), readFile(files(second)[i]!.path!)])
-      expect(x.equals(y), `${file.name} differs between the copies`).toBe(true)
-    }
+    await expectIdenticalFiles(first, second)
     expect(first.binaries[0]!.artifact.path).not.toBe(second.binaries[0]!.artifact.path)
   })
 

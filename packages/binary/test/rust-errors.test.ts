@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildRustBinaries, findZigbuild } from '@polyship/binary'
-import { isPolyshipError, parsePlatform } from '@polyship/core'
+import { parsePlatform } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeWorkspace, removeWorkspaces, type TestWorkspace } from './workspace.ts'
+import { codeOf, makeWorkspace, removeWorkspaces, type TestWorkspace } from './workspace.ts'
 
 const stamp = { commit: 'abc1234', date: '2026-01-02T03:04:05Z' }
 
@@ -26,16 +26,6 @@ async function tinyWorkspace(overrides?: Record<string, string>, polyship?: obje
   const ws = await makeWorkspace(tinyRust(overrides, polyship))
   execFileSync('cargo', ['generate-lockfile', '--offline'], { cwd: ws.project.root, stdio: 'pipe' })
   return ws
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    if (isPolyshipError(error)) return `${error.code}: ${error.message}`
-    throw error
-  }
-  throw new Error('expected a coded error')
 }
 
 describe('buildRustBinaries refuses bad input with coded errors', () => {

@@ -1,9 +1,15 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BinaryRelease, buildBinaryRelease, readGitStamp } from '@polyship/binary'
 import { collectingReporter, formatPlatform } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, makeWorkspace, removeWorkspaces, sh, type TestWorkspace } from './workspace.ts'
+import {
+  EXAMPLES,
+  expectIdenticalFiles,
+  makeWorkspace,
+  removeWorkspaces,
+  sh,
+  type TestWorkspace,
+} from './workspace.ts'
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1767323045' }
 
@@ -57,16 +63,7 @@ describe('echo-server-rust, built twice from copies in different directories', (
   })
 
   it('gives identical bytes for the binary, archive and checksums file', async () => {
-    const files = (release: BinaryRelease) => [
-      ...release.binaries.map((bin) => bin.artifact),
-      ...release.archives,
-      release.checksums,
-    ]
-    expect(files(second).map((f) => f.digest)).toEqual(files(first).map((f) => f.digest))
-    for (const [i, file] of files(first).entries()) {
-      const [x, y] = await Promise.all([readFile(file.path!), readFile(files(second)[i]!.path!)])
-      expect(x.equals(y), `${file.name} differs between the copies`).toBe(true)
-    }
+    await expectIdenticalFiles(first, second)
   })
 
   it('lists the crates with versions, sources and Cargo.lock checksums for the SBOM', () => {

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadWorkspace, type Project } from '@polyship/core'
+import type { BinaryRelease } from '@polyship/binary'
+import { isPolyshipError, loadWorkspace, type Project } from '@polyship/core'
+import { expect } from 'vitest'
 
 /** Fixed identity and dates: two copies committed alike get the same commit hash. */
 export const GIT_ENV = {
@@ -73,4 +75,29 @@ export async function removeWorkspaces(): Promise<void> {
 /** Runs a command, returning stdout; throws with stderr on failure. */
 export function sh(command: string, args: readonly string[], cwd?: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** `CODE: message` of the coded error `promise` rejects with; fails when it resolves or throws anything else. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (error) {
+    if (isPolyshipError(error)) return `${error.code}: ${error.message}`
+    throw error
+  }
+  throw new Error('expected a coded error')
+}
+
+/** Every binary, archive and the checksums file of two releases: same digests, same bytes on disk. */
+export async function expectIdenticalFiles(first: BinaryRelease, second: BinaryRelease): Promise<void> {
+  const files = (release: BinaryRelease) => [
+    ...release.binaries.map((bin) => bin.artifact),
+    ...release.archives,
+    release.checksums,
+  ]
+  expect(files(second).map((f) => f.digest)).toEqual(files(first).map((f) => f.digest))
+  for (const [i, file] of files(first).entries()) {
+    const [x, y] = await Promise.all([readFile(file.path), readFile(files(second)[i]!.path)])
+    expect(x.equals(y), `${file.name} differs between the copies`).toBe(true)
+  }
 }
