@@ -2,11 +2,14 @@ import { join, resolve } from 'node:path'
 import { VersioningError } from '../errors.ts'
 import { isSemver } from '../semver.ts'
 import type { SyncContext, SyncProject } from './context.ts'
+import type { TextVersionEditor } from './edit-set.ts'
 
 /** The one line of a VERSION file: optional `v`, the version, surrounding blanks kept. */
 const VERSION_FILE = /^(\s*v?)(\S+)(\s*)$/
 /** `Version = "1.2.3"` in a const or var declaration, optional `string` type, optional `v`. */
 const GO_VERSION = /(\b[Vv]ersion\s+(?:string\s+)?=\s*"v?)(\d+\.\d+\.\d+[^"\s]*)(")/
+const editVersionFile = versionEditor(VERSION_FILE)
+const editGoVersion = versionEditor(GO_VERSION)
 
 /**
  * Go has no manifest version: binaries get it through `-ldflags -X`, which needs nothing
@@ -42,16 +45,8 @@ export async function syncGo(context: SyncContext, project: SyncProject): Promis
   }
 }
 
-function editVersionFile(text: string, _file: string, version: string): string {
-  return text.replace(
-    VERSION_FILE,
-    (_, before: string, _old: string, after: string) => `${before}${version}${after}`,
-  )
-}
-
-function editGoVersion(text: string, _file: string, version: string): string {
-  return text.replace(
-    GO_VERSION,
-    (_, before: string, _old: string, after: string) => `${before}${version}${after}`,
-  )
+/** An editor replacing the middle group of `pattern` (before, version, after) with the new version. */
+function versionEditor(pattern: RegExp): TextVersionEditor {
+  return (text, _file, version) =>
+    text.replace(pattern, (_, before: string, _old: string, after: string) => `${before}${version}${after}`)
 }
