@@ -1,9 +1,13 @@
-import { isScalar, parseDocument, Scalar } from 'yaml'
+import { type Document, isScalar, parseDocument, Scalar } from 'yaml'
 import { VersioningError } from '../errors.ts'
 import { applySplices, checkSafeValue, type ValueEdit, verifyEdited } from './splice.ts'
 
 /** Parses YAML into plain data, turning syntax errors into a coded error naming the file. */
 export function parseYaml(text: string, file: string): unknown {
+  return parseYamlDocument(text, file).toJS()
+}
+
+function parseYamlDocument(text: string, file: string): Document.Parsed {
   const doc = parseDocument(text, { prettyErrors: false })
   const error = doc.errors[0]
   if (error !== undefined) {
@@ -15,7 +19,7 @@ export function parseYaml(text: string, file: string): unknown {
       },
     )
   }
-  return doc.toJS()
+  return doc
 }
 
 /**
@@ -25,8 +29,8 @@ export function parseYaml(text: string, file: string): unknown {
  */
 export function editYaml(text: string, file: string, edits: readonly ValueEdit[]): string {
   if (edits.length === 0) return text
-  const before = parseYaml(text, file)
-  const doc = parseDocument(text)
+  const doc = parseYamlDocument(text, file)
+  const before = doc.toJS()
   const splices = edits.map((edit) => {
     checkSafeValue(edit.value)
     const node = doc.getIn(edit.path, true)
