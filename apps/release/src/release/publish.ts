@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises'
-import { relative } from 'node:path'
 import {
   attestationStore,
   attestFile,
@@ -32,13 +31,6 @@ export interface PublishServices {
     readonly source: { repository?: string; ref?: string; commit?: string }
   }
   readonly startedOn: Date
-}
-
-/** `oci-layout:/abs/dist/oci/app@sha256:..` -> `oci-layout:oci/app@sha256:..`: record locations are relative to the record. */
-function recordOci(location: string, context: ReleaseContext): string {
-  return location.startsWith('oci-layout:/')
-    ? `oci-layout:${relative(context.outDir, location.slice('oci-layout:'.length))}`
-    : location
 }
 
 function sbomOf(input: SbomInput, context: ReleaseContext) {
@@ -99,13 +91,14 @@ async function publishFile(
   const wants = ATTESTATION_FILES.filter(
     ([key]) => key === 'signature' || key === 'provenance' || file.sbom !== undefined,
   )
+  // Attestations the destination already holds for this same file (a re-run, or a crash
+  // between publishing them and the file) are kept; those of a file being replaced are not.
   const held = new Map<string, { location: string; digest: Digest }>()
-  for (const [key, suffix] of wants) {
-    const existing =
-      finding.state.status === 'unchanged'
-        ? await targets.files.existing(release, `${file.name}${suffix}`)
-        : undefined
-    if (existing !== undefined) held.set(key, existing)
+  if (finding.state.status !== 'conflict') {
+    for (const [key, suffix] of wants) {
+      const existing = await targets.files.existing(release, `${file.name}${suffix}`)
+      if (existing !== undefined) held.set(key, existing)
+    }
   }
   if (held.size < wants.length) {
     await attestFile(
@@ -114,16 +107,11 @@ async function publishFile(
     )
     for (const [key, suffix] of wants) {
       if (held.has(key)) continue
-      // A crashed run's attestations of this same file are kept; those of a replaced file are not.
-      const existing =
-        finding.state.status === 'conflict'
-          ? undefined
-          : await targets.files.existing(release, `${file.name}${suffix}`)
       const bundle = { name: `${file.name}${suffix}`, path: `${file.path}${suffix}` }
-      const outcome =
-        existing ??
-        (await targets.files.publish(release, { ...bundle, digest: sha256(await readFile(bundle.path)) }))
-      held.set(key, outcome)
+      held.set(
+        key,
+        await targets.files.publish(release, { ...bundle, digest: sha256(await readFile(bundle.path)) }),
+      )
     }
   }
   // Wheels and sdists go to their index with the project's other distributions (publishWheels).
@@ -156,7 +144,7 @@ async function publishFile(
   return recorded
 }
 
-/** Puts a manifest by digest, attaches its attestations, then points the tags at it: tags last. */
+/** Attaches a stored manifest's attestations, then points the tags at it: tags last. */
 async function publishOci(
   store: OciStore,
   content: ManifestContent,
@@ -166,7 +154,6 @@ async function publishOci(
   services: PublishServices,
 ): Promise<RecordedArtifact> {
   const descriptor = descriptorOf(content)
-  await store.putManifest(content)
   const attested = await attestImage(descriptor, attestationStore(store), services.signer, {
     sbom: await sbomOf(attest.sbom, services.context),
     provenance: attest.provenance,
@@ -185,7 +172,7 @@ async function publishOci(
     }
   }
   const ref = (r: AttestationRef | undefined) =>
-    r === undefined ? undefined : { location: recordOci(r.location, services.context), digest: r.digest }
+    r === undefined ? undefined : { location: services.targets.recordLocation(r.location), digest: r.digest }
   const sbom = ref(attested.sbom)
   const provenance = ref(attested.provenance)
   return {
@@ -193,7 +180,7 @@ async function publishOci(
     digest: descriptor.digest,
     size: descriptor.size,
     mediaType: descriptor.mediaType,
-    locations: [recordOci(`${store.location}@${descriptor.digest}`, services.context)],
+    locations: [services.targets.recordLocation(`${store.location}@${descriptor.digest}`)],
     signature: ref(attested.signature)!,
     ...(sbom ? { sbom } : {}),
     ...(provenance ? { provenance } : {}),
@@ -257,6 +244,7 @@ export async function publishProject(
     const manifest = chartManifest(chart)
     await store.pushBlob(manifest.config, manifest.config.bytes)
     await store.pushBlob(manifest.chart, { path: manifest.chart.path })
+    await store.putManifest(manifest.content)
     const name = publishedRepository(context.destinations.charts, chart.name)
     const tags = [{ tag: versionTag(chart.version), moving: false }]
     const attest = { sbom: release.chart.sbom, provenance }

@@ -37,7 +37,10 @@ export interface Targets {
   chartStore(name: string): OciStore
   wheelIndex(): PackageIndex
   readonly files: FileTarget
-  /** A location as the release record writes it: relative to the record's directory when local. */
+  /**
+   * A location as the release record writes it: relative to the record's directory when
+   * local (`/abs/dist/assets/x` -> `assets/x`, `oci-layout:/abs/dist/oci/app@..` -> `oci-layout:oci/app@..`).
+   */
   recordLocation(location: string): string
 }
 
@@ -164,6 +167,10 @@ export function openTargets(
     wheelIndex: () =>
       observedIndex(indexFor(destinations.wheels, { root: baseDir, env: context.env }), before),
     files: observedFiles(files, before),
-    recordLocation: (location) => (isAbsolute(location) ? relative(context.outDir, location) : location),
+    recordLocation: (location) => {
+      const layout = location.startsWith('oci-layout:') ? 'oci-layout:' : ''
+      const path = location.slice(layout.length)
+      return isAbsolute(path) ? `${layout}${relative(context.outDir, path)}` : location
+    },
   }
 }
