@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import { ociImage, type SbomComponent } from '@polyship/attest'
 import { checksumsFileName, writeChecksums } from '@polyship/binary'
 import { buildImage, imageRepository, imageTags } from '@polyship/container'
-import { type Artifact, type ImageDestination, type Project, parsePlatform } from '@polyship/core'
+import {
+  type Artifact,
+  type ImageDestination,
+  type Project,
+  parsePlatform,
+  samePlatform,
+} from '@polyship/core'
 import { chartManifest, packageChart, type ReleasedImage, type WorkspaceChart } from '@polyship/helm'
 import { descriptorOf, type RegistryClient, versionTag } from '@polyship/oci'
 import type { LoadedUnit } from './build-unit.ts'
@@ -174,8 +180,12 @@ async function assembleImage(
       digest,
     }),
   )
+  // Only what the image holds: the binaries of its own platforms, not every archive's.
+  const inImage = merged.binaries.filter((b) =>
+    built.manifests.some((m) => samePlatform(m.platform, parsePlatform(b.platform))),
+  )
   const contents: SbomComponent[] = [
-    ...merged.binaries.map((b) =>
+    ...inImage.map((b) =>
       binaryComponent({
         name: merged.binaryName ?? project.name,
         version,
