@@ -44,6 +44,7 @@ export {
 export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } from './digest.ts'
 export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipError } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
+export { mapLimit } from './limit.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
 export {

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import {
   type ArchiveEntry,
+  mapLimit,
   type Project,
   type Reporter,
   silentReporter,
@@ -10,7 +11,6 @@ import {
   writeArchive,
 } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
-import { mapLimit } from '../limit.ts'
 import { archiveFileName, archiveFormatFor, checksumsFileName } from '../names.ts'
 import type { Env } from '../options.ts'
 import type { BinaryBuild, BinaryPackages, BuiltBinary } from '../result.ts'

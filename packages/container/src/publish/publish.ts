@@ -1,4 +1,4 @@
-import { type Digest, type Reporter, silentReporter } from '@polyship/core'
+import { type Digest, mapLimit, type Reporter, silentReporter } from '@polyship/core'
 import { type BlobOutcome, mountFromOf, type OciStore } from '@polyship/oci'
 import { ContainerError } from '../errors.ts'
 import type { BuiltImage, ImageBlob } from '../image/built-image.ts'
@@ -46,7 +46,7 @@ export async function publishImage(
   }
 
   const counts: Record<BlobOutcome, number> = { uploaded: 0, exists: 0, mounted: 0 }
-  await eachLimited(image.blobs, options.concurrency ?? 4, async (blob) => {
+  await mapLimit(image.blobs, options.concurrency ?? 4, async (blob) => {
     counts[await pushBlob(store, blob)]++
   })
   for (const manifest of image.manifests) await store.putManifest(manifest.content)
@@ -88,16 +88,4 @@ function conflict(store: OciStore, tag: string, existing: Digest, wanted: Digest
       hint: 'release a new version, or rebuild exactly what was published (same sources, SOURCE_DATE_EPOCH and Node version give the same digest)',
     },
   )
-}
-
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!)
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }

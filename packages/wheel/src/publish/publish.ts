@@ -1,4 +1,4 @@
-import { type Digest, type Reporter, silentReporter } from '@polyship/core'
+import { type Digest, mapLimit, type Reporter, silentReporter } from '@polyship/core'
 import { type WheelConflict, WheelConflictError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
@@ -92,35 +92,11 @@ export async function publishDistributions(
     reporter.emit({ type: 'step', project, step: `upload ${d.filename}`, status: 'done' })
   }
   const pending = distributions.filter((d) => !outcomes.has(d.filename))
-  await inParallel(
+  await mapLimit(
     pending.filter((d) => d.kind === 'wheel'),
     options.concurrency ?? 2,
     upload,
   )
   for (const d of pending.filter((d) => d.kind === 'sdist')) await upload(d)
   return distributions.map((d) => outcomes.get(d.filename)!)
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new starts and is thrown. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  let failed = false
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!
-      try {
-        await work(item)
-      } catch (error) {
-        failed = true
-        throw error
-      }
-    }
-  }
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker))
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  if (rejected !== undefined) throw rejected.reason
 }
