@@ -1,18 +1,12 @@
 #!/usr/bin/env node
-import { enableCompileCache } from 'node:module'
-import { main } from './cli.ts'
-
-enableCompileCache?.()
-// A closed pipe (`polyship plan | head`) ends the output, not the program with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-    process.exit(process.exitCode ?? 0)
-  })
+// The one check that runs before anything is loaded: every dependency below needs a Node
+// that older ones cannot even parse or link, so an old Node gets one line, not a stack trace.
+const REQUIRED = [24, 15] as const
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+if (major < REQUIRED[0] || (major === REQUIRED[0] && minor < REQUIRED[1])) {
+  process.stderr.write(
+    `polyship needs Node >= ${REQUIRED.join('.')}.0, this is ${process.version}: install Node 24 (https://nodejs.org, or \`npm i -g node@24\`)\n`,
+  )
+  process.exit(1)
 }
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-})
+await import('./start.ts')

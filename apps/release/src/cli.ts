@@ -1,9 +1,11 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { isPolyshipError, redact, secretValues } from '@polyship/core'
+import manifest from '../package.json' with { type: 'json' }
 import type { CliContext } from './context.ts'
 import { CliError } from './errors.ts'
 
-const VERSION = '0.1.0'
+/** polyship's own version, from its package.json (changesets bumps it). */
+export const VERSION: string = manifest.version
 
 const HELP = `polyship ${VERSION}: release every format of a polyglot monorepo in one command
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '@polyship/release'
+import { main } from 'polyship'
 import { describe, expect, it } from 'vitest'
 
 function capture(cwd: string) {

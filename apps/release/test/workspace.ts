@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { run } from '@polyship/core'
-import { main } from '@polyship/release'
+import { main } from 'polyship'
 
 const REPO = join(import.meta.dirname, '..', '..', '..')
 const BIN = join(REPO, 'apps', 'release', 'src', 'bin.ts')

@@ -28,7 +28,6 @@ beforeAll(async () => {
     [
       'build',
       '--release',
-      '--offline',
       '--out',
       join(work, 'wheels'),
       '--manifest-path',

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import type { CreateNodesV2 as CreateNodes, CreateNodesResult } from '@nx/devkit'
 import { parseProjectManifest, parseRootConfig, ROOT_CONFIG_FILE } from '@polyship/core'
-import type { CreateNodes, CreateNodesResult } from 'nx/src/project-graph/plugins'
 import { type PolyshipPluginOptions, type PolyshipProject, projectTargets } from './targets.ts'
 
 interface Manifest {

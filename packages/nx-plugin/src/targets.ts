@@ -1,6 +1,8 @@
+import type { TargetConfiguration } from '@nx/devkit'
 import type { ProjectConfig } from '@polyship/core'
-import type { InputDefinition, TargetConfiguration } from 'nx/src/config/workspace-json-project-json'
 import { buildInputs, SOURCES_INPUT, sourceInputs } from './inputs.ts'
+
+type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>
 
 export interface PolyshipPluginOptions {
   /** Name of the compile target (binaries, wheels). Default `polyship-build`. */
