@@ -13,6 +13,7 @@ Usage: polyship <command> [options]
 
 Commands:
   plan      list releasable projects, their versions and the artifacts they produce
+  changeset record a change to release (which projects to bump, the changelog entry)
   status    show pending changesets: which projects a release would bump, to which versions
   version   apply pending changesets and write versions into every native manifest
   build     compile binaries and wheels into dist/build (the Nx target polyship-build)
@@ -45,7 +46,8 @@ type Globals = { readonly cwd: string; readonly json: boolean; readonly debug: b
 interface Command {
   readonly help: string
   readonly options: Options
-  readonly positionals: 0 | 1
+  /** How many positional arguments it takes at most. */
+  readonly positionals: number
   run(
     context: CliContext,
     flags: Record<string, unknown>,
@@ -93,6 +95,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
       options: m.RELEASE_OPTIONS,
       positionals: 0,
       run: (c, f, _p, g) => m.releaseCommand(c, f, g),
+    }
+  },
+  changeset: async () => {
+    const m = await import('./commands/changeset.ts')
+    return {
+      help: m.changesetHelp,
+      options: m.CHANGESET_OPTIONS,
+      positionals: 3,
+      run: (c, f, p, g) => m.changesetCommand(c, f, p, g),
     }
   },
   verify: async () => {
@@ -176,7 +187,7 @@ export async function main(args: readonly string[], context: CliContext): Promis
     if (rest.length > command.positionals) {
       throw new CliError(
         'CLI_USAGE',
-        `${name} takes ${command.positionals === 0 ? 'no arguments' : 'one argument'}, got "${rest.join(' ')}"`,
+        `${name} takes ${command.positionals === 0 ? 'no arguments' : `at most ${command.positionals} argument(s)`}, got "${rest.join(' ')}"`,
         {
           hint: command.help.split('\n')[0] ?? '',
         },

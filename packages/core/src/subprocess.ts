@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal
   /** Exit codes besides 0 that are results, not failures (e.g. a linter's 1 = findings); see `RunResult.exitCode`. */
   readonly okExitCodes?: readonly number[]
+  /** Hand the terminal to the tool (stdin, stdout, stderr inherited): for interactive tools only. */
+  readonly interactive?: boolean
 }
 
 export interface RunResult {
@@ -55,7 +57,11 @@ export async function run(
   const { execa } = await import('execa')
   const result = await execa(command, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    ...(options.interactive
+      ? { stdio: 'inherit' as const }
+      : options.input === undefined
+        ? { stdin: 'ignore' as const }
+        : { input: options.input }),
     ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
     env: env as Record<string, string>,
     extendEnv: false,
@@ -63,14 +69,17 @@ export async function run(
     reject: false,
     stripFinalNewline: false,
   })
-  if (!result.failed) return { stdout: result.stdout, stderr: result.stderr }
+  // Inherited streams are not captured: execa reports them as undefined.
+  const stdout = result.stdout ?? ''
+  const stderrText = result.stderr ?? ''
+  if (!result.failed) return { stdout, stderr: stderrText }
   if (
     result.exitCode !== undefined &&
     !result.timedOut &&
     result.signal === undefined &&
     options.okExitCodes?.includes(result.exitCode)
   ) {
-    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }
+    return { stdout, stderr: stderrText, exitCode: result.exitCode }
   }
 
   const where = options.cwd === undefined ? '' : ` (in ${options.cwd})`
@@ -92,7 +101,7 @@ export async function run(
     )
   }
   const status = result.exitCode === undefined ? `killed by ${result.signal}` : `exit code ${result.exitCode}`
-  const stderr = redact(tail(result.stderr || result.stdout, STDERR_TAIL_LINES), secrets)
+  const stderr = redact(tail(stderrText || stdout, STDERR_TAIL_LINES), secrets)
   throw new SubprocessError(`${shown} failed with ${status}${where}${stderr ? `:\n${stderr}` : ''}`, {
     command: shown,
     exitCode: result.exitCode,

@@ -1,3 +1,4 @@
+export { addChangeset, type BumpType, type ChangesetInput, parseBump } from './changeset.ts'
 export type { ValueEdit } from './edit/splice.ts'
 export { editToml, parseToml } from './edit/toml-edit.ts'
 export { scanToml, type TomlSpan, type ValuePath } from './edit/toml-scan.ts'

@@ -76,7 +76,7 @@ export async function readReleasePlanning(cwd: string): Promise<ReleasePlanning>
   return { root, packages, config, changesets, preState, plan, releases, pending }
 }
 
-async function readPackages(cwd: string): Promise<Packages> {
+export async function readPackages(cwd: string): Promise<Packages> {
   let packages: Packages
   try {
     packages = await getPackages(cwd)
@@ -115,7 +115,7 @@ async function readChangesetsConfig(packages: Packages): Promise<Config> {
       'VERSION_CONFIG_INVALID',
       missing ? `${file} does not exist` : `${file}: not valid JSON (${(cause as Error).message})`,
       {
-        hint: 'create it with `pnpm changeset init`, then set privatePackages: { version: true, tag: true }',
+        hint: 'run `polyship init` (it writes .changeset/config.json with privatePackages: { version: true, tag: true })',
         cause,
       },
     )
@@ -137,7 +137,7 @@ async function readAllChangesets(root: string): Promise<NewChangeset[]> {
         'VERSION_CONFIG_INVALID',
         'there is no .changeset directory in this workspace',
         {
-          hint: 'create it with `pnpm changeset init`',
+          hint: 'run `polyship init`, which creates .changeset/',
           cause,
         },
       )
@@ -195,7 +195,7 @@ async function readPre(root: string): Promise<PreState | undefined> {
       'VERSION_CONFIG_INVALID',
       `.changeset/pre.json: not valid JSON (${cause.message})`,
       {
-        hint: 'restore it from git, or leave pre mode with `pnpm changeset pre exit`',
+        hint: 'restore it from git, or leave pre mode with `polyship changeset pre exit`',
         cause,
       },
     )
