@@ -25,14 +25,7 @@ beforeAll(async () => {
   await cp(EXAMPLE, source, { recursive: true, filter: (path) => !path.includes('/target') })
   run(
     MATURIN,
-    [
-      'build',
-      '--release',
-      '--out',
-      join(work, 'wheels'),
-      '--manifest-path',
-      join(source, 'Cargo.toml'),
-    ],
+    ['build', '--release', '--out', join(work, 'wheels'), '--manifest-path', join(source, 'Cargo.toml')],
     {
       ...env,
       CARGO_TARGET_DIR: CARGO_TARGET,
