@@ -14,7 +14,6 @@ export {
   WheelError,
   type WheelErrorCode,
 } from './errors.ts'
-export { Blake2b256 } from './inspect/blake2b.ts'
 export { type Distribution, inspectDistribution } from './inspect/distribution.ts'
 export { type CoreMetadata, parseCoreMetadata } from './inspect/metadata.ts'
 export { parseRecord, type RecordRow, verifyRecord } from './inspect/record.ts'
@@ -55,5 +54,5 @@ export {
 } from './publish/remote-index.ts'
 export { type IndexedFile, listProjectFiles } from './publish/simple-api.ts'
 export { mintPypiToken, oidcBase } from './publish/trusted.ts'
-export { blake2b256File, type UploadBody, uploadBody, uploadFields } from './publish/upload-form.ts'
+export { type UploadBody, uploadBody, uploadFields } from './publish/upload-form.ts'
 export { normalizePep440, pythonVersionOf, samePythonVersion } from './version.ts'

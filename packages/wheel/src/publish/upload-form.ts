@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { Blake2b256 } from '../inspect/blake2b.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 
 /**
@@ -39,7 +38,7 @@ const FIELDS: Readonly<Record<string, string>> = {
   dynamic: 'dynamic',
 }
 
-/** The upload form's fields for a distribution, without the file and its BLAKE2b digest. */
+/** The upload form's fields for a distribution, without the file. */
 export function uploadFields(distribution: Distribution): [name: string, value: string][] {
   const fields: [string, string][] = []
   for (const [header, value] of distribution.metadata.headers) {
@@ -68,14 +67,10 @@ export interface UploadBody {
   stream(): ReadableStream<Uint8Array>
 }
 
-const BLAKE2_FIELD = 'blake2_256_digest'
-const BLAKE2_HEX_LENGTH = 64
-
 /**
- * The legacy upload body: metadata fields, the file streamed from disk, then
- * `blake2_256_digest`, computed while the file passes through, so the file is read once
- * per attempt and hashing overlaps the transfer. Form parsers read the whole form, so
- * the digest may follow the content. Memory stays flat whatever the file's size.
+ * The legacy upload body: metadata fields (with `sha256_digest`, the one digest PyPI and
+ * pypiserver need), then the file streamed from disk, so memory stays flat whatever the
+ * file's size and the file is read once per attempt.
  */
 export function uploadBody(distribution: Distribution): UploadBody {
   const boundary = `polyship-${randomBytes(16).toString('hex')}`
@@ -88,20 +83,18 @@ export function uploadBody(distribution: Distribution): UploadBody {
       `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${distribution.filename}"\r\n` +
       'Content-Type: application/octet-stream\r\n\r\n',
   )
-  const tail = (hex: string) => Buffer.from(`\r\n${part(BLAKE2_FIELD, hex)}--${boundary}--\r\n`)
-  const length = head.length + distribution.size + tail('0'.repeat(BLAKE2_HEX_LENGTH)).length
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+  const length = head.length + distribution.size + tail.length
   async function* chunks(): AsyncGenerator<Uint8Array> {
     yield head
-    const hash = new Blake2b256()
     let size = 0
     for await (const chunk of createReadStream(distribution.path, { highWaterMark: 1 << 20 })) {
-      hash.update(chunk as Buffer)
       size += (chunk as Buffer).length
       yield chunk as Buffer
     }
     // the declared Content-Length must hold: a file changed since it was inspected is a bug upstream
     if (size !== distribution.size) throw new Error(`${distribution.path} changed size while being uploaded`)
-    yield tail(hash.hex())
+    yield tail
   }
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
@@ -120,11 +113,4 @@ export function uploadBody(distribution: Distribution): UploadBody {
       })
     },
   }
-}
-
-/** BLAKE2b-256 of a file, hex, as the upload form's `blake2_256_digest` carries it. */
-export async function blake2b256File(path: string): Promise<string> {
-  const hash = new Blake2b256()
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
-  return hash.hex()
 }
