@@ -13,7 +13,6 @@ import {
 } from '@polyship/attest'
 import { run } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
-import { poly1305, secretboxOpen, secretboxSeal } from '../src/key/secretbox.ts'
 import { cosign, cosignSignBlob, cosignVerifyBlob, tempDir, testDeps } from './helpers.ts'
 
 const dir = tempDir('key')
@@ -27,23 +26,6 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     return error.code
   }
 }
-
-describe('secretbox', () => {
-  it('matches the RFC 8439 Poly1305 vector', () => {
-    const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex')
-    const tag = poly1305(key, Buffer.from('Cryptographic Forum Research Group'))
-    expect(Buffer.from(tag).toString('hex')).toBe('a8061dc1305136c6c22b8baf0c0127a9')
-  })
-
-  it('opens what it seals, and nothing under another key', () => {
-    const key = Buffer.alloc(32, 7)
-    const nonce = Buffer.alloc(24, 9)
-    const plain = Buffer.from('a private key, more than one 64-byte salsa block long, '.repeat(3))
-    const box = secretboxSeal(plain, nonce, key)
-    expect(Buffer.from(secretboxOpen(box, nonce, key)!).equals(plain)).toBe(true)
-    expect(secretboxOpen(box, nonce, Buffer.alloc(32, 8))).toBeUndefined()
-  })
-})
 
 describe('cosign key files, both directions', () => {
   it('reads a key `cosign generate-key-pair` wrote, with its passphrase', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt } from 'node:crypto'
-import { SECRETBOX_NONCE_BYTES, secretboxOpen, secretboxSeal } from './secretbox.ts'
+import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js'
 
 /**
  * cosign's private key file: a PEM block whose body is JSON
@@ -16,6 +16,8 @@ const ACCEPTED_PARAMS = [
   { N: 131072, r: 8, p: 1 },
 ] as const
 const WRITE_PARAMS = ACCEPTED_PARAMS[1]
+/** NaCl secretbox (XSalsa20-Poly1305) nonce length. */
+const NONCE_BYTES = 24
 
 interface EncryptedKeyJson {
   readonly kdf: {
@@ -69,21 +71,28 @@ export async function decryptCosignKey(body: Uint8Array, passphrase: string): Pr
   const parsed = parseEncryptedJson(body)
   if (typeof parsed === 'string') return { status: 'malformed', problem: parsed }
   const nonce = Buffer.from(parsed.cipher.nonce, 'base64')
-  if (nonce.length !== SECRETBOX_NONCE_BYTES) return { status: 'malformed', problem: 'nonce is not 24 bytes' }
+  if (nonce.length !== NONCE_BYTES) return { status: 'malformed', problem: 'nonce is not 24 bytes' }
   const key = await deriveKey(passphrase, Buffer.from(parsed.kdf.salt, 'base64'), parsed.kdf.params)
-  const pkcs8 = secretboxOpen(Buffer.from(parsed.ciphertext, 'base64'), nonce, key)
-  return pkcs8 === undefined ? { status: 'wrong-passphrase' } : { status: 'decrypted', pkcs8 }
+  try {
+    return {
+      status: 'decrypted',
+      pkcs8: xsalsa20poly1305(key, nonce).decrypt(Buffer.from(parsed.ciphertext, 'base64')),
+    }
+  } catch {
+    // the Poly1305 tag does not match: another passphrase sealed it (or the box was altered)
+    return { status: 'wrong-passphrase' }
+  }
 }
 
 /** A cosign key file (`ENCRYPTED SIGSTORE PRIVATE KEY`) holding `pkcs8`, sealed with `passphrase` (may be empty). */
 export async function encryptCosignKey(pkcs8: Uint8Array, passphrase: string): Promise<string> {
   const salt = randomBytes(32)
-  const nonce = randomBytes(SECRETBOX_NONCE_BYTES)
+  const nonce = randomBytes(NONCE_BYTES)
   const key = await deriveKey(passphrase, salt, WRITE_PARAMS)
   const json = JSON.stringify({
     kdf: { name: 'scrypt', params: WRITE_PARAMS, salt: salt.toString('base64') },
     cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
-    ciphertext: Buffer.from(secretboxSeal(pkcs8, nonce, key)).toString('base64'),
+    ciphertext: Buffer.from(xsalsa20poly1305(key, nonce).encrypt(pkcs8)).toString('base64'),
   })
   const lines =
     Buffer.from(json)
