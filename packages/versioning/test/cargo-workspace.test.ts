@@ -135,3 +135,42 @@ describe('a Cargo workspace whose members inherit the version', () => {
     expect(plugin.dependencies['rusty-core']?.version).toBe('0.4.0')
   })
 })
+
+describe('a project that is one member of a Cargo workspace, with a version of its own', () => {
+  let root: string
+
+  beforeAll(async () => {
+    root = await tempWorkspace({
+      'package.json': '{ "name": "ws", "version": "0.0.0", "private": true }\n',
+      'pnpm-workspace.yaml': 'packages:\n  - tools/crates/*\n',
+      '.changeset/config.json': await readFile(join(repoRoot, '.changeset', 'config.json'), 'utf8'),
+      'tools/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
+      'tools/crates/cli/package.json': rustProject('cli'),
+      'tools/crates/cli/Cargo.toml':
+        '[package]\nname = "cli"\nversion = "0.3.0"\nedition = "2021"\n\n[dependencies]\nlib = { path = "../lib" }\n',
+      'tools/crates/cli/src/main.rs': 'fn main() { println!("{}", lib::n()); }\n',
+      'tools/crates/lib/Cargo.toml': '[package]\nname = "lib"\nversion = "1.0.0"\nedition = "2021"\n',
+      'tools/crates/lib/src/lib.rs': 'pub fn n() -> u32 { 1 }\n',
+    })
+    await run('cargo', ['generate-lockfile', '--offline'], { cwd: join(root, 'tools') })
+    await addChangeset(root, 'fix', { cli: 'patch' }, 'Fix')
+    await commitAll(root, 'lock and changeset')
+    await versionWorkspace(root)
+  })
+
+  it("updates the workspace root's Cargo.lock, which cargo --locked then accepts", async () => {
+    expect((await changedFiles(root)).filter((f) => !f.includes('CHANGELOG.md'))).toEqual([
+      'D .changeset/fix.md',
+      'M tools/Cargo.lock',
+      'M tools/crates/cli/Cargo.toml',
+      'M tools/crates/cli/package.json',
+    ])
+    await run('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], {
+      cwd: join(root, 'tools'),
+    })
+    const lock = parseToml(await readFile(join(root, 'tools/Cargo.lock'), 'utf8')) as {
+      package: { name: string; version: string }[]
+    }
+    expect(lock.package.map((p) => `${p.name} ${p.version}`)).toEqual(['cli 0.3.1', 'lib 1.0.0'])
+  })
+})

@@ -80,9 +80,22 @@ export async function syncCargoManifest(
   if (workspace !== undefined && typeof pkg?.version !== 'string') {
     crates.push(...(await syncWorkspaceVersion(context, project, workspace)))
   }
+  // A member crate with a version of its own still shares the workspace root's Cargo.lock.
+  const enclosing = workspace ?? (await enclosingWorkspace(context, manifest, pkg?.workspace))
   const unit =
-    workspace === undefined ? { root: dirname(manifest), manifests: [manifest] } : await unitOf(workspace)
+    enclosing === undefined ? { root: dirname(manifest), manifests: [manifest] } : await unitOf(enclosing)
   return { crates, unit }
+}
+
+/** The workspace above `manifest` that lists it as a member, if any. */
+async function enclosingWorkspace(
+  context: SyncContext,
+  manifest: string,
+  explicit: unknown,
+): Promise<WorkspaceRoot | undefined> {
+  const workspace = await findWorkspaceRoot(context, manifest, explicit)
+  if (workspace === undefined) return undefined
+  return (await unitOf(workspace)).manifests.includes(manifest) ? workspace : undefined
 }
 
 function crate(name: string, manifest: string, oldVersion: string, project: SyncProject): CrateChange {
