@@ -34,6 +34,7 @@ describe('native manifests', () => {
         'p/clock/cmd/clock/version.go':
           'package main\n\n// Version is set by polyship version.\nconst Version = "1.4.0"\n',
         'p/clock/main.go': 'package main\n\nvar version = "dev"\n',
+        'p/clock/pkg/version/version.go': 'package version\n\nvar VERSION = "1.4.0"\n',
       },
       { clock: 'minor' },
     )
@@ -42,6 +43,7 @@ describe('native manifests', () => {
       'package main\n\n// Version is set by polyship version.\nconst Version = "1.5.0"\n',
     )
     expect(await text('p/clock/main.go')).toBe('package main\n\nvar version = "dev"\n')
+    expect(await text('p/clock/pkg/version/version.go')).toBe('package version\n\nvar VERSION = "1.5.0"\n')
   })
 
   it('Chart.yaml: sibling chart dependencies follow the released chart, keeping their operator', async () => {

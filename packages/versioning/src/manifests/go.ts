@@ -6,16 +6,19 @@ import type { TextVersionEditor } from './edit-set.ts'
 
 /** The one line of a VERSION file: optional `v`, the version, surrounding blanks kept. */
 const VERSION_FILE = /^(\s*v?)(\S+)(\s*)$/
-/** `Version = "1.2.3"` in a const or var declaration, optional `string` type, optional `v`. */
-const GO_VERSION = /(\b[Vv]ersion\s+(?:string\s+)?=\s*"v?)(\d+\.\d+\.\d+[^"\s]*)(")/
+/** `Version = "1.2.3"` (or `VERSION`) in a const or var declaration, optional `string` type, optional `v`. */
+const GO_VERSION = /(\b(?:[Vv]ersion|VERSION)\s+(?:string\s+)?=\s*"v?)(\d+\.\d+\.\d+[^"\s]*)(")/
+/** Where Go projects keep a version package, besides the module root and the main package. */
+const VERSION_PACKAGES = ['version', 'pkg/version', 'internal/version'] as const
 const editVersionFile = versionEditor(VERSION_FILE)
 const editGoVersion = versionEditor(GO_VERSION)
 
 /**
  * Go has no manifest version: binaries get it through `-ldflags -X`, which needs nothing
  * here. A project that keeps it in source anyway gets it updated: a `VERSION` (or
- * `version.txt`) file, or a `Version = "x.y.z"` constant in `version.go` next to go.mod
- * or in the main package. Placeholders such as `"dev"` are left alone.
+ * `version.txt`) file, or a `Version`/`VERSION = "x.y.z"` const or var in `version.go`
+ * next to go.mod, in the main package, or in a `version`, `pkg/version` or
+ * `internal/version` package. Placeholders such as `"dev"` are left alone.
  */
 export async function syncGo(context: SyncContext, project: SyncProject): Promise<void> {
   const isGo =
@@ -36,7 +39,11 @@ export async function syncGo(context: SyncContext, project: SyncProject): Promis
     }
     context.edits.setText(file, editVersionFile, project.newVersion, project.name)
   }
-  const mains = new Set([project.root, resolve(project.root, project.config.binary?.main ?? '.')])
+  const mains = new Set([
+    project.root,
+    resolve(project.root, project.config.binary?.main ?? '.'),
+    ...VERSION_PACKAGES.map((dir) => join(project.root, dir)),
+  ])
   for (const dir of mains) {
     const file = join(dir, 'version.go')
     const text = await context.edits.read(file)
