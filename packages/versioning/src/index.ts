@@ -7,7 +7,7 @@ export { VersioningError, type VersioningErrorCode } from './errors.ts'
 export type { ManifestChange } from './manifests/edit-set.ts'
 export { type ManifestSyncInput, planManifestChanges } from './manifests/sync.ts'
 export { type PendingRelease, type ReleasePlanning, readReleasePlanning } from './plan/read-plan.ts'
-export { isPythonVersion, isSemver, pythonVersionOf, retargetRequirement } from './semver.ts'
+export { followRequirement, isPythonVersion, isSemver, pythonVersionOf } from './semver.ts'
 export { createReleaseTags, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
 export {
   type ReleaseStatus,

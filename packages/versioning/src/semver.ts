@@ -1,3 +1,4 @@
+import satisfies from 'semver/functions/satisfies.js'
 import { VersioningError } from './errors.ts'
 
 /** SemVer 2.0.0, as semver.org spells it (no leading `v`, no loose forms). */
@@ -12,13 +13,24 @@ export function isSemver(value: unknown): value is string {
 const REQUIREMENT = /^(\s*(?:[=^~]|[<>]=?)?\s*)(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]*)?)\s*$/
 
 /**
- * The requirement `old` rewritten to point at `version`, keeping its operator
- * (`0.1.0` -> `0.2.0`, `=0.1.0` -> `=0.2.0`, `~1.2` -> `~1.3.0`); undefined when `old`
- * is not a single-comparator requirement (ranges like `>=1, <2` are left to the user).
+ * The requirement a dependency on a sibling should carry once the sibling is at `version`:
+ * unchanged while a range still admits it (`>=6.0.0`, `^1.2`, Cargo's bare `0.3`), else
+ * retargeted keeping its operator (`~0.1.0` -> `~0.2.0`); undefined when `old` is not a
+ * single-comparator requirement (`>=1, <2` is left to the user). In Cargo a bare version is a caret requirement; in Helm
+ * (Masterminds semver) it is exact.
  */
-export function retargetRequirement(old: string, version: string): string | undefined {
+export function followRequirement(
+  old: string,
+  version: string,
+  dialect: 'cargo' | 'helm',
+): string | undefined {
   const match = REQUIREMENT.exec(old)
-  return match === null ? undefined : `${match[1]}${version}`
+  if (match === null) return undefined
+  const operator = match[1]!.trim()
+  const range =
+    operator === '' && dialect === 'cargo' ? `^${match[2]}` : operator === '' ? `=${match[2]}` : old
+  if (satisfies(version, range, { includePrerelease: true })) return old
+  return `${match[1]}${version}`
 }
 
 /** PEP 440 as maturin and pip write it after normalization (what polyship writes and accepts). */

@@ -1,9 +1,9 @@
 import {
   editToml,
   editYaml,
+  followRequirement,
   isSemver,
   pythonVersionOf,
-  retargetRequirement,
   scanToml,
   VersioningError,
 } from '@polyship/versioning'
@@ -133,12 +133,17 @@ describe('versions', () => {
     expect(['1.2', 'v1.2.3', '01.2.3', 'latest', 1].some(isSemver)).toBe(false)
   })
 
-  it('keeps the operator of a requirement', () => {
+  it('keeps a requirement the new version still meets, else retargets it keeping the operator', () => {
     expect(
       ['0.1.0', '=0.1.0', '^0.1', '~0.1.0', '>= 0.1.0', '>=1, <2'].map((r) =>
-        retargetRequirement(r, '0.2.0'),
+        followRequirement(r, '0.2.0', 'cargo'),
       ),
-    ).toEqual(['0.2.0', '=0.2.0', '^0.2.0', '~0.2.0', '>= 0.2.0', undefined])
+    ).toEqual(['0.2.0', '=0.2.0', '^0.2.0', '~0.2.0', '>= 0.1.0', undefined])
+    // Cargo's bare version is a caret requirement, Helm's is exact
+    expect(followRequirement('0.1', '0.1.5', 'cargo')).toBe('0.1')
+    expect(followRequirement('1.4.0', '1.4.1', 'helm')).toBe('1.4.1')
+    expect(followRequirement('~1.4.0', '1.4.1', 'helm')).toBe('~1.4.0')
+    expect(followRequirement('>=6.0.0', '6.15.0', 'helm')).toBe('>=6.0.0')
   })
 
   it('spells SemVer pre-releases the PEP 440 way, as maturin does', () => {

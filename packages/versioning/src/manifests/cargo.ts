@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { glob } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { VersioningError } from '../errors.ts'
-import { isSemver, retargetRequirement } from '../semver.ts'
+import { followRequirement, isSemver } from '../semver.ts'
 import { isTable, readTomlFile, type SyncContext, type SyncProject } from './context.ts'
 
 /** A crate whose version changes, found through its manifest. */
@@ -212,7 +212,7 @@ export async function syncPathDependencies(
       for (const [key, spec] of Object.entries(table)) {
         if (!isTable(spec) || typeof spec.path !== 'string' || typeof spec.version !== 'string') continue
         const target = crates.find((c) => c.dir === resolve(dirname(manifest), spec.path as string))
-        const requirement = target && retargetRequirement(spec.version, target.newVersion)
+        const requirement = target && followRequirement(spec.version, target.newVersion, 'cargo')
         if (target !== undefined && requirement !== undefined && requirement !== spec.version) {
           context.edits.set(manifest, 'toml', [...path, key, 'version'], requirement, target.project)
         }

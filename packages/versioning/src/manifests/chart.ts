@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path'
 import { parseYaml } from '../edit/yaml-edit.ts'
 import { VersioningError } from '../errors.ts'
-import { isSemver, retargetRequirement } from '../semver.ts'
+import { followRequirement, isSemver } from '../semver.ts'
 import { isTable, type SyncContext, type SyncProject } from './context.ts'
 
 /** Absolute directory of a project's chart (`polyship.chart.path`, default the project). */
@@ -73,7 +73,7 @@ export async function syncChart(context: SyncContext, project: SyncProject): Pro
     if (!isTable(dependency) || typeof dependency.repository !== 'string') return
     if (!dependency.repository.startsWith('file://') || typeof dependency.version !== 'string') return
     const sibling = siblings.get(resolve(dir, dependency.repository.slice('file://'.length)))
-    const requirement = sibling && retargetRequirement(dependency.version, sibling.newVersion)
+    const requirement = sibling && followRequirement(dependency.version, sibling.newVersion, 'helm')
     if (requirement !== undefined && requirement !== dependency.version) {
       context.edits.set(file, 'yaml', ['dependencies', i, 'version'], requirement, project.name)
     }
