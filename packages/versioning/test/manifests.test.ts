@@ -46,6 +46,19 @@ describe('native manifests', () => {
     expect(await text('p/clock/pkg/version/version.go')).toBe('package version\n\nvar VERSION = "1.5.0"\n')
   })
 
+  it("Chart.yaml: a project shipping an image and a chart bumps the chart's appVersion with no config", async () => {
+    const { text } = await versioned(
+      {
+        'p/web/package.json': manifest('web', { image: { base: 'static' }, chart: { path: 'deploy' } }),
+        'p/web/deploy/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.4.0\nappVersion: "1.4.0"\n',
+      },
+      { web: 'patch' },
+    )
+    expect(await text('p/web/deploy/Chart.yaml')).toBe(
+      'apiVersion: v2\nname: web\nversion: 1.4.1\nappVersion: "1.4.1"\n',
+    )
+  })
+
   it('Chart.yaml: sibling chart dependencies follow the released chart, keeping their operator', async () => {
     const { text } = await versioned(
       {

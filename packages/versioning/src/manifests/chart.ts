@@ -11,7 +11,8 @@ export function chartDirOf(project: SyncProject): string {
 
 /**
  * Versions Chart.yaml: `version`, `appVersion` from the project named by
- * `polyship.chart.appVersionFrom`, and the version of every `file://` dependency on a
+ * `polyship.chart.appVersionFrom` (by default the project itself when it also ships an
+ * image: the chart deploys it), and the version of every `file://` dependency on a
  * sibling chart released in the same run.
  */
 export async function syncChart(context: SyncContext, project: SyncProject): Promise<void> {
@@ -43,8 +44,9 @@ export async function syncChart(context: SyncContext, project: SyncProject): Pro
   }
   context.edits.set(file, 'yaml', ['version'], project.newVersion, project.name)
 
-  const from = chart?.appVersionFrom
-  if (from !== undefined) {
+  const implicit = chart?.appVersionFrom === undefined
+  const from = chart?.appVersionFrom ?? (project.config.image === undefined ? undefined : project.name)
+  if (from !== undefined && !(implicit && fields.appVersion === undefined)) {
     const appVersion = context.versionOf(from)
     if (appVersion === undefined) {
       throw new VersioningError(
