@@ -101,7 +101,11 @@ export async function run(
     )
   }
   const status = result.exitCode === undefined ? `killed by ${result.signal}` : `exit code ${result.exitCode}`
-  const stderr = redact(tail(stderrText || stdout, STDERR_TAIL_LINES), secrets)
+  // Some tools (helm lint) print the finding on stdout and only a summary on stderr: show both.
+  const stderr = redact(
+    tail([stdout, stderrText].filter((t) => t.trim() !== '').join('\n'), STDERR_TAIL_LINES),
+    secrets,
+  )
   throw new SubprocessError(`${shown} failed with ${status}${where}${stderr ? `:\n${stderr}` : ''}`, {
     command: shown,
     exitCode: result.exitCode,

@@ -319,3 +319,48 @@ describe('packageChart: dependencies', () => {
     expect(error.code).toBe('HELM_DEPENDENCY_CYCLE')
   })
 })
+
+describe('packageChart: apiVersion v1 charts', () => {
+  it('packages a v1 chart whose requirements.yaml names a file:// sibling; helm lints and renders it', async () => {
+    const root = await temp()
+    const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-{{ .Release.Name }}\n'
+    await writeChart(root, 'lib', 'apiVersion: v1\nname: lib\nversion: 1.0.0\n', {
+      'templates/cm.yaml': CM,
+    })
+    const app = await writeChart(root, 'app', 'apiVersion: v1\nname: app\nversion: 1.0.0\n', {
+      'requirements.yaml':
+        'dependencies:\n  - name: lib\n    version: ">=1.0.0"\n    repository: file://../lib\n',
+      'templates/cm.yaml': CM,
+    })
+    const chart = await packageChart(app, {
+      release: { versions: {}, images: {} },
+      env,
+      outDir: join(root, 'out'),
+    })
+    const paths = (await tarList(chart.file)).map((l) => l.split(/\s+/).pop())
+    expect(paths).toContain('app/requirements.yaml')
+    expect(paths).toContain('app/charts/lib/Chart.yaml')
+    expect((await run('helm', ['lint', '--strict', chart.file])).stdout).toContain('0 chart(s) failed')
+    expect((await run('helm', ['show', 'chart', chart.file])).stdout).toContain('apiVersion: v1')
+    expect((await run('helm', ['template', 'demo', chart.file])).stdout).toContain(
+      '# Source: app/charts/lib/templates/cm.yaml',
+    )
+  })
+
+  it('refuses the v2-only fields in a v1 Chart.yaml, as helm lint does, at their line', async () => {
+    const root = await temp()
+    const app = await writeChart(
+      root,
+      'app',
+      'apiVersion: v1\nname: app\nversion: 1.0.0\ntype: application\n',
+      {},
+    )
+    const error = (await packageChart(app, {
+      release: { versions: {}, images: {} },
+      outDir: root,
+      cwd: root,
+    }).catch((e: unknown) => e)) as HelmError
+    expect(error).toMatchObject({ code: 'HELM_CHART_INVALID', line: 4 })
+    expect(error.message).toContain('type is not valid in a Chart.yaml with apiVersion v1')
+  })
+})

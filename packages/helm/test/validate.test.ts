@@ -59,9 +59,9 @@ describe('Chart.yaml', () => {
     }
   })
 
-  it('refuses apiVersion v1, numbers where Helm wants strings, bad types, duplicate dependencies', () => {
+  it('refuses an apiVersion Helm does not know, numbers where Helm wants strings, bad types, duplicate dependencies', () => {
     const cases: [string, string, number][] = [
-      ['apiVersion: v1\nname: demo\nversion: 1.0.0\n', 'apiVersion is "v1"', 1],
+      ['apiVersion: v3\nname: demo\nversion: 1.0.0\n', 'apiVersion is "v3", not v1 or v2', 1],
       [
         'apiVersion: v2\nname: demo\nversion: 1.0.0\nappVersion: 1.10\n',
         'appVersion is the number 1.1, not a string',

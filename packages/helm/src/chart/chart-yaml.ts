@@ -21,9 +21,12 @@ export interface ChartDependency {
   readonly alias?: string
 }
 
-/** Chart.yaml of an apiVersion v2 chart, checked. Field names follow Helm's `chart.Metadata`. */
+/**
+ * Chart.yaml, checked. Field names follow Helm's `chart.Metadata`. For an apiVersion v1
+ * chart, `dependencies` come from requirements.yaml, as Helm's loader reads them.
+ */
 export interface ChartMetadata {
-  readonly apiVersion: 'v2'
+  readonly apiVersion: 'v1' | 'v2'
   readonly name: string
   /** Strict SemVer 2. */
   readonly version: string
@@ -47,6 +50,8 @@ export interface ChartMetadata {
 export interface ChartYaml {
   readonly metadata: ChartMetadata
   readonly source: YamlSource
+  /** Where `dependencies` are written: Chart.yaml, or requirements.yaml for a v1 chart. */
+  readonly dependencySource: YamlSource
   /** Top-level keys Helm does not know (ignored by Helm; reported by lint). */
   readonly unknownFields: readonly string[]
 }
@@ -88,16 +93,30 @@ export function parseChartYaml(text: string, file: string): ChartYaml {
   const check = new Checker(source)
   if (!isRecord(value)) throw check.fail('HELM_CHART_INVALID', [], 'Chart.yaml must be a YAML map of fields')
 
-  if (value.apiVersion !== 'v2') {
-    const shown = value.apiVersion === undefined ? 'missing' : JSON.stringify(value.apiVersion)
-    throw check.fail(
-      'HELM_CHART_INVALID',
-      ['apiVersion'],
-      `apiVersion is ${shown}, polyship packages apiVersion v2 charts`,
-      {
-        hint: 'set apiVersion: v2 (Helm 3 charts; move requirements.yaml dependencies into Chart.yaml)',
-      },
-    )
+  const apiVersion = value.apiVersion
+  if (apiVersion !== 'v2' && apiVersion !== 'v1') {
+    const shown = apiVersion === undefined ? 'missing' : JSON.stringify(apiVersion)
+    throw check.fail('HELM_CHART_INVALID', ['apiVersion'], `apiVersion is ${shown}, not v1 or v2`, {
+      hint: 'set apiVersion: v2 (Helm 3 charts)',
+    })
+  }
+  if (apiVersion === 'v1') {
+    // What `helm lint` refuses in a v1 chart: these fields exist only in apiVersion v2.
+    for (const field of ['dependencies', 'type'] as const) {
+      if (value[field] !== undefined) {
+        throw check.fail(
+          'HELM_CHART_INVALID',
+          [field],
+          `${field} is not valid in a Chart.yaml with apiVersion v1`,
+          {
+            hint:
+              field === 'dependencies'
+                ? 'list v1 dependencies in requirements.yaml, or set apiVersion: v2'
+                : 'remove type, or set apiVersion: v2',
+          },
+        )
+      }
+    }
   }
   const name = check.string(value, ['name'], { required: true })!
   if (!CHART_NAME.test(name)) {
@@ -137,7 +156,7 @@ export function parseChartYaml(text: string, file: string): ChartYaml {
     )
   }
   const metadata: ChartMetadata = {
-    apiVersion: 'v2',
+    apiVersion,
     name,
     version,
     ...optional('appVersion', check.string(value, ['appVersion'])),
@@ -156,7 +175,20 @@ export function parseChartYaml(text: string, file: string): ChartYaml {
     ...optional('type', type as 'application' | 'library' | undefined),
   }
   const unknownFields = Object.keys(value).filter((key) => !KNOWN_FIELDS.has(key))
-  return { metadata, source, unknownFields }
+  return { metadata, source, dependencySource: source, unknownFields }
+}
+
+/** requirements.yaml of an apiVersion v1 chart: its `dependencies`, checked like Chart.yaml's. */
+export function parseRequirementsYaml(
+  text: string,
+  file: string,
+): { dependencies: ChartDependency[] | undefined; source: YamlSource } {
+  const source = parseYamlSource(text, file)
+  const value: unknown = source.document.toJS()
+  const check = new Checker(source)
+  if (value === null || value === undefined) return { dependencies: undefined, source }
+  if (!isRecord(value)) throw check.fail('HELM_CHART_INVALID', [], 'requirements.yaml must be a YAML map')
+  return { dependencies: dependenciesOf(check, value), source }
 }
 
 function maintainersOf(check: Checker, value: Record<string, unknown>): ChartMaintainer[] | undefined {

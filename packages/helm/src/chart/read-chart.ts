@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { basename, isAbsolute, join, relative, resolve } from 'node:path'
 import { HelmError } from '../errors.ts'
-import { type ChartYaml, parseChartYaml } from './chart-yaml.ts'
+import { type ChartYaml, parseChartYaml, parseRequirementsYaml } from './chart-yaml.ts'
 import { type ChartFile, listChartFiles } from './files.ts'
 import { type IgnoreRules, parseHelmignore } from './helmignore.ts'
 import { parseValuesSchema, type ValuesSchema, validateValues } from './values.ts'
@@ -31,6 +31,8 @@ export const CHART_FILE = 'Chart.yaml'
 export const VALUES_FILE = 'values.yaml'
 export const SCHEMA_FILE = 'values.schema.json'
 export const HELMIGNORE_FILE = '.helmignore'
+/** Where an apiVersion v1 chart lists its dependencies. */
+export const REQUIREMENTS_FILE = 'requirements.yaml'
 
 /**
  * Files polyship never ships, whatever .helmignore says: `node_modules/` at any depth
@@ -71,7 +73,7 @@ export async function readChart(dir: string, options: ReadChartOptions = {}): Pr
       },
     )
   }
-  const chart = parseChartYaml(chartText, show(chartFile))
+  const chart = await withRequirements(parseChartYaml(chartText, show(chartFile)), root, show)
   if (chart.metadata.name !== basename(root)) {
     const line = lineOf(chart.source, ['name'])
     throw new HelmError(
@@ -97,6 +99,21 @@ export async function readChart(dir: string, options: ReadChartOptions = {}): Pr
     : undefined
   if (values !== undefined && schema !== undefined) validateValues(values, schema)
   return { dir: root, chart, values, schema, files, hasHelmignore: ignoreText !== undefined }
+}
+
+/** A v1 chart's dependencies, from requirements.yaml (Helm's loader does the same). */
+async function withRequirements(
+  chart: ChartYaml,
+  root: string,
+  show: (path: string) => string,
+): Promise<ChartYaml> {
+  if (chart.metadata.apiVersion !== 'v1') return chart
+  const file = join(root, REQUIREMENTS_FILE)
+  const text = await readOptional(file)
+  if (text === undefined) return chart
+  const { dependencies, source } = parseRequirementsYaml(text, show(file))
+  const metadata = dependencies === undefined ? chart.metadata : { ...chart.metadata, dependencies }
+  return { ...chart, metadata, dependencySource: source }
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

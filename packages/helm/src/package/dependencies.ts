@@ -49,8 +49,8 @@ export async function resolveDependencies(
   const dependencies = source.chart.metadata.dependencies ?? []
   for (const [index, dependency] of dependencies.entries()) {
     const vendored = source.files.filter((file) => isVendoredCopy(file.path, dependency.name))
-    const line = lineOf(source.chart.source, ['dependencies', index, 'repository'])
-    const file = source.chart.source.file
+    const line = lineOf(source.chart.dependencySource, ['dependencies', index, 'repository'])
+    const file = source.chart.dependencySource.file
     if (dependency.repository.startsWith('file://')) {
       const dir = resolve(source.dir, dependency.repository.slice('file://'.length))
       const isChart = await stat(join(dir, 'Chart.yaml')).then(

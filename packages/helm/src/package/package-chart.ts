@@ -184,13 +184,14 @@ async function chartTree(
 
   for (const sibling of siblings) {
     const { dependency } = sibling
-    const line = lineOf(source.chart.source, ['dependencies', sibling.index])
+    const dependencyFile = source.chart.dependencySource.file
+    const line = lineOf(source.chart.dependencySource, ['dependencies', sibling.index])
     if (parents.includes(sibling.dir) || sibling.dir === dir) {
       throw new HelmError(
         'HELM_DEPENDENCY_CYCLE',
-        `${at(chartFile, line)}: ${dependency.name} (${dependency.repository}) depends back on ${metadata.name}`,
+        `${at(dependencyFile, line)}: ${dependency.name} (${dependency.repository}) depends back on ${metadata.name}`,
         {
-          file: chartFile,
+          file: dependencyFile,
           ...(line === undefined ? {} : { line }),
           hint: 'charts may not depend on each other in a cycle',
         },
@@ -207,9 +208,9 @@ async function chartTree(
     if (subtree.metadata.name !== dependency.name) {
       throw new HelmError(
         'HELM_DEPENDENCY_MISSING',
-        `${at(chartFile, line)}: dependency ${dependency.name} points at ${dependency.repository}, which holds chart ${subtree.metadata.name}`,
+        `${at(dependencyFile, line)}: dependency ${dependency.name} points at ${dependency.repository}, which holds chart ${subtree.metadata.name}`,
         {
-          file: chartFile,
+          file: dependencyFile,
           ...(line === undefined ? {} : { line }),
           hint: 'make the dependency name equal the chart name there',
         },
@@ -219,12 +220,12 @@ async function chartTree(
       dependency.version !== undefined &&
       !satisfiesConstraint(subtree.metadata.version, dependency.version)
     ) {
-      const versionLine = lineOf(source.chart.source, ['dependencies', sibling.index, 'version'])
+      const versionLine = lineOf(source.chart.dependencySource, ['dependencies', sibling.index, 'version'])
       throw new HelmError(
         'HELM_DEPENDENCY_VERSION',
-        `${at(chartFile, versionLine)}: dependency ${dependency.name} asks for ${dependency.version}, but ${dependency.repository} is released as ${subtree.metadata.version}`,
+        `${at(dependencyFile, versionLine)}: dependency ${dependency.name} asks for ${dependency.version}, but ${dependency.repository} is released as ${subtree.metadata.version}`,
         {
-          file: chartFile,
+          file: dependencyFile,
           ...(versionLine === undefined ? {} : { line: versionLine }),
           hint: 'widen the version range (`polyship version` updates it when the sibling is released in the same run)',
         },
