@@ -132,6 +132,33 @@ describe('values.yaml against values.schema.json', () => {
 })
 
 describe('files', () => {
+  it('a file name with a backslash is HELM_FILE_INVALID, unless .helmignore leaves it out', async () => {
+    const dir = await writeChart(await temp(), 'demo', 'apiVersion: v2\nname: demo\nversion: 1.0.0\n', {
+      'templates\\secret.yaml': 'kind: Secret\n',
+    })
+    const error = await failure(readChart(dir, { cwd: dir }))
+    expect(error.code).toBe('HELM_FILE_INVALID')
+    expect(error.message).toContain('templates\\secret.yaml: has a backslash in its name')
+    await writeFile(join(dir, '.helmignore'), 'templates\\\\secret.yaml\n')
+    const chart = await readChart(dir, { cwd: dir })
+    expect(chart.files.map((f) => f.path)).not.toContain('templates\\secret.yaml')
+  })
+
+  it('a values.yaml alias bomb is HELM_YAML_INVALID, not an exhausted heap', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const prev = String.fromCharCode(97 + i)
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`)
+    }
+    const dir = await writeChart(await temp(), 'demo', 'apiVersion: v2\nname: demo\nversion: 1.0.0\n', {
+      'values.yaml': `${bomb.join('\n')}\n`,
+      'values.schema.json': '{"type":"object"}',
+    })
+    const error = await failure(readChart(dir, { cwd: dir }))
+    expect(error.code).toBe('HELM_YAML_INVALID')
+    expect(error.file).toBe('values.yaml')
+  })
+
   it('a template that is a symlink leaving the chart is HELM_PATH_ESCAPES naming the template', async () => {
     const root = await temp()
     await writeFile(join(root, 'outside.yaml'), 'kind: Secret\n')

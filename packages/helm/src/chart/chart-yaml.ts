@@ -1,6 +1,6 @@
 import { isStrictSemver, toRange } from './constraint.ts'
 import { Checker, isRecord, optional } from './field-checker.ts'
-import { parseYamlSource, type YamlSource } from './yaml-source.ts'
+import { parseYamlSource, plainValue, type YamlSource } from './yaml-source.ts'
 
 export interface ChartMaintainer {
   readonly name?: string
@@ -89,7 +89,7 @@ const MAX_VERSION_LENGTH = 128
  */
 export function parseChartYaml(text: string, file: string): ChartYaml {
   const source = parseYamlSource(text, file)
-  const value: unknown = source.document.toJS()
+  const value: unknown = plainValue(source)
   const check = new Checker(source)
   if (!isRecord(value)) throw check.fail('HELM_CHART_INVALID', [], 'Chart.yaml must be a YAML map of fields')
 
@@ -184,7 +184,7 @@ export function parseRequirementsYaml(
   file: string,
 ): { dependencies: ChartDependency[] | undefined; source: YamlSource } {
   const source = parseYamlSource(text, file)
-  const value: unknown = source.document.toJS()
+  const value: unknown = plainValue(source)
   const check = new Checker(source)
   if (value === null || value === undefined) return { dependencies: undefined, source }
   if (!isRecord(value)) throw check.fail('HELM_CHART_INVALID', [], 'requirements.yaml must be a YAML map')

@@ -25,7 +25,7 @@ export interface ListFilesOptions {
  * Lists the files of a chart directory as `helm package` would (sorted walk, .helmignore,
  * symlinks followed) but refuses what Helm would let leak: a file or symlink target
  * outside the chart (HELM_PATH_ESCAPES), devices, sockets, fifos, dangling links and
- * symlink loops (HELM_FILE_INVALID), files over Helm's 5 MiB limit (HELM_TOO_LARGE).
+ * symlink loops, names with a backslash (HELM_FILE_INVALID), files over Helm's 5 MiB limit (HELM_TOO_LARGE).
  */
 export async function listChartFiles(dir: string, options: ListFilesOptions): Promise<ChartFile[]> {
   const root = await realpath(dir)
@@ -43,6 +43,16 @@ export async function listChartFiles(dir: string, options: ListFilesOptions): Pr
       const rel = relative === '' ? name : posix.join(relative, name)
       const full = join(dir, rel)
       const link = await lstat(full)
+      if (name.includes('\\')) {
+        if (options.exclude(rel, link.isDirectory()) || options.rules.ignores(rel, link.isDirectory()))
+          continue
+        throw fail(
+          'HELM_FILE_INVALID',
+          full,
+          'has a backslash in its name, which Helm and tar readers take for a path separator',
+          'rename the file, or exclude it in .helmignore',
+        )
+      }
       let real = full
       if (link.isSymbolicLink()) {
         try {

@@ -3,7 +3,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { at, HelmError } from '../errors.ts'
 import { isRecord } from './field-checker.ts'
-import { formatPath, lineOf, type YamlPath, type YamlSource } from './yaml-source.ts'
+import { formatPath, lineOf, plainValue, type YamlPath, type YamlSource } from './yaml-source.ts'
 
 /** A compiled values.schema.json. */
 export interface ValuesSchema {
@@ -104,7 +104,7 @@ function jsonErrorLine(text: string, error: Error): number | undefined {
 
 /** The values of a values.yaml source as plain JSON data, the way Helm hands them to the schema. */
 export function valuesOf(values: YamlSource): Record<string, unknown> {
-  const data: unknown = JSON.parse(JSON.stringify(values.document.toJS() ?? {}))
+  const data: unknown = JSON.parse(JSON.stringify(plainValue(values) ?? {}))
   if (!isRecord(data)) {
     throw new HelmError('HELM_YAML_INVALID', `${values.file}: values must be a YAML map`, {
       file: values.file,

@@ -40,6 +40,24 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   return { file, document, lines }
 }
 
+/**
+ * The document as plain data. Aliases are expanded with the yaml library's limit (100
+ * alias nodes, its default), so a "billion laughs" values.yaml is HELM_YAML_INVALID
+ * instead of exhausting memory.
+ */
+export function plainValue(source: YamlSource): unknown {
+  try {
+    return source.document.toJS({ maxAliasCount: 100 })
+  } catch (cause) {
+    if (!(cause instanceof ReferenceError)) throw cause
+    throw new HelmError('HELM_YAML_INVALID', `${source.file}: ${cause.message}`, {
+      file: source.file,
+      cause,
+      hint: 'expand the YAML aliases (&anchor / *alias): the file refers to them more than 100 times',
+    })
+  }
+}
+
 /** The node at `path`, or undefined. */
 export function nodeAt(source: YamlSource, path: YamlPath): Node | undefined {
   let node: unknown = source.document.contents
