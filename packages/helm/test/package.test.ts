@@ -164,6 +164,28 @@ describe('packageChart: examples/charts/mcp-stack', () => {
     expect(values).not.toContain(fakeDigest('a'))
   })
 
+  it('writes tag@digest into one key, or the whole reference, and helm renders what a cluster pulls', async () => {
+    const root = await temp()
+    const dir = await writeChart(root, 'web', 'apiVersion: v2\nname: web\nversion: 1.0.0\n', {
+      'values.yaml':
+        'image:\n  repository: example.com/web\n  tag: latest\nsidecar:\n  ref: example.com/web:latest\n',
+      'templates/pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n    - name: sidecar\n      image: "{{ .Values.sidecar.ref }}"\n',
+    })
+    const chart = await packageChart(dir, {
+      config: {
+        images: { image: 'time-server-go', sidecar: 'time-server-go' },
+        imageKeys: { tag: false, digest: false, tagDigest: 'tag', reference: 'ref' },
+      },
+      release: MCP_RELEASE,
+      env,
+      outDir: join(root, 'out'),
+    })
+    const pulled = `registry.example/time-server-go:1.4.0@${fakeDigest('a')}`
+    const rendered = (await run('helm', ['template', 'demo', chart.file])).stdout
+    expect(rendered.match(/image: ".*"/g)).toEqual([`image: "${pulled}"`, `image: "${pulled}"`])
+  })
+
   it('wiring errors: a values path that is not a map, an image the release lacks, values the schema refuses', async () => {
     const root = await temp()
     const dir = await copyExampleChart(root)

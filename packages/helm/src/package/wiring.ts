@@ -25,9 +25,19 @@ export interface ImageKeys {
   readonly repository: string | false
   readonly tag: string | false
   readonly digest: string | false
+  /** Gets `<tag>@<digest>`. */
+  readonly tagDigest: string | false
+  /** Gets `<repository>:<tag>@<digest>`. */
+  readonly reference: string | false
 }
 
-export const DEFAULT_IMAGE_KEYS: ImageKeys = { repository: 'repository', tag: 'tag', digest: 'digest' }
+export const DEFAULT_IMAGE_KEYS: ImageKeys = {
+  repository: 'repository',
+  tag: 'tag',
+  digest: 'digest',
+  tagDigest: false,
+  reference: false,
+}
 
 /**
  * Writes the released images into a copy of values.yaml: for each `polyship.chart.images`
@@ -62,6 +72,8 @@ export function wireImages(
       [keys.repository, image.repository],
       [keys.tag, image.tag],
       [keys.digest, image.digest],
+      [keys.tagDigest, `${image.tag}@${image.digest}`],
+      [keys.reference, `${image.repository}:${image.tag}@${image.digest}`],
     ] as const) {
       if (key !== false) document.setIn([...path, key], value)
     }

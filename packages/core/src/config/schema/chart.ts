@@ -9,11 +9,16 @@ export interface ChartConfig {
   /**
    * Key names written under each `images` path (default `repository`, `tag`, `digest`);
    * `false` leaves that key alone (e.g. `{ "digest": false }` for charts without one).
+   * `tagDigest` names a key that gets `<tag>@<digest>` (charts whose template writes
+   * `repository:tag`), `reference` one that gets the whole `<repository>:<tag>@<digest>`;
+   * both are off by default.
    */
   readonly imageKeys?: {
     readonly repository?: string | false
     readonly tag?: string | false
     readonly digest?: string | false
+    readonly tagDigest?: string | false
+    readonly reference?: string | false
   }
 }
 
@@ -29,7 +34,13 @@ export const chartSchema = {
     imageKeys: {
       type: 'object',
       additionalProperties: false,
-      properties: { repository: imageKey, tag: imageKey, digest: imageKey },
+      properties: {
+        repository: imageKey,
+        tag: imageKey,
+        digest: imageKey,
+        tagDigest: imageKey,
+        reference: imageKey,
+      },
     },
   },
 } as const
