@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { CreateNodesV2 as CreateNodes, CreateNodesResult } from '@nx/devkit'
 import { parseProjectManifest, parseRootConfig, ROOT_CONFIG_FILE } from '@polyship/core'
+import { goEmbedInputs } from './go-embed.ts'
 import { type PolyshipPluginOptions, type PolyshipProject, projectTargets } from './targets.ts'
 
 interface Manifest {
@@ -36,7 +37,11 @@ export const createNodes: CreateNodes<PolyshipPluginOptions> = [
         ...(json.dependencies as object),
         ...(json.devDependencies as object),
       })
-      projects.set(file, { name, config, dependencies })
+      const embedded =
+        config.binary?.toolchain === 'go'
+          ? await goEmbedInputs(join(context.workspaceRoot, dirname(file)))
+          : []
+      projects.set(file, { name, config, dependencies, embedded })
     }
     const releasable = new Set([...projects.values()].map((p) => p.name))
     const outDir = await readOutDir(context.workspaceRoot)

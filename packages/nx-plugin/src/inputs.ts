@@ -72,14 +72,17 @@ function packagedFiles(config: ProjectConfig): string[] {
   return files
 }
 
-/** Inputs of the build target: the compiler's sources, the version (package.json), the build time. */
-export function buildInputs(config: ProjectConfig): string[] {
-  return ordered([...binaryInputs(config), ...wheelInputs(config), '{projectRoot}/package.json'])
+/**
+ * Inputs of the build target: the compiler's sources, `embedded` files (Go's `//go:embed`,
+ * found by the plugin), the version (package.json).
+ */
+export function buildInputs(config: ProjectConfig, embedded: readonly string[] = []): string[] {
+  return ordered([...binaryInputs(config), ...embedded, ...wheelInputs(config), '{projectRoot}/package.json'])
 }
 
 /** The project's `polyship-sources` named input: everything any of its artifacts contains. */
-export function sourceInputs(config: ProjectConfig): string[] {
-  return ordered([...buildInputs(config), ...chartInputs(config), ...packagedFiles(config)])
+export function sourceInputs(config: ProjectConfig, embedded: readonly string[] = []): string[] {
+  return ordered([...buildInputs(config, embedded), ...chartInputs(config), ...packagedFiles(config)])
 }
 
 /** Deduplicated, exclusions (`!pattern`) last so that they apply to every pattern. */

@@ -17,6 +17,8 @@ export interface PolyshipProject {
   readonly config: ProjectConfig
   /** Names of the workspace projects its package.json depends on. */
   readonly dependencies: readonly string[]
+  /** Inputs for the files its Go sources embed (`//go:embed`). */
+  readonly embedded?: readonly string[]
 }
 
 /** Where the CLI writes each step's results, relative to the workspace root (from polyship.json `outDir`). */
@@ -29,6 +31,24 @@ export function outputDirs(outDir: string, project: string): { build: string; pa
 
 /** Variables that change what a build produces: the reproducible timestamp. */
 const BUILD_ENV: InputDefinition[] = [{ env: 'SOURCE_DATE_EPOCH' }]
+
+/**
+ * What else decides a compiler's output: its version and the flags users set in the
+ * environment. A cached binary from another toolchain or other flags is another binary.
+ */
+function toolchainInputs(config: ProjectConfig): InputDefinition[] {
+  const inputs: InputDefinition[] = []
+  if (config.binary?.toolchain === 'go') {
+    inputs.push(
+      { runtime: 'go version' },
+      ...['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GOEXPERIMENT'].map((env) => ({ env })),
+    )
+  }
+  if (config.binary?.toolchain === 'rust' || config.wheel !== undefined) {
+    inputs.push({ runtime: 'rustc --version' }, { env: 'RUSTFLAGS' }, { env: 'CARGO_ENCODED_RUSTFLAGS' })
+  }
+  return inputs
+}
 
 /**
  * The inferred targets of one project and its `polyship-sources` named input.
@@ -55,7 +75,7 @@ export function projectTargets(
     targets[build] = {
       command: `polyship build --only ${project.name}`,
       cache: true,
-      inputs: [...buildInputs(config), ...BUILD_ENV],
+      inputs: [...buildInputs(config, project.embedded), ...toolchainInputs(config), ...BUILD_ENV],
       outputs: [dirs.build],
       metadata: {
         technologies: ['polyship'],
@@ -83,7 +103,7 @@ export function projectTargets(
       description: 'Package archives, images and charts of this project',
     },
   }
-  return { targets, namedInputs: { [SOURCES_INPUT]: sourceInputs(config) } }
+  return { targets, namedInputs: { [SOURCES_INPUT]: sourceInputs(config, project.embedded) } }
 }
 
 /** For a chart: the releasable projects it deploys (chart.images, appVersionFrom, package.json dependencies). */

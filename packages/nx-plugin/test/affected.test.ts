@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
+import { appendFile, cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { run } from '@polyship/core'
@@ -31,6 +31,14 @@ async function workspaceCopy(): Promise<string> {
   const plugin = join(repoRoot, 'packages', 'nx-plugin', 'src', 'index.ts')
   await writeFile(join(root, 'nx.json'), `${JSON.stringify({ plugins: [plugin] }, null, 2)}\n`)
   await writeFile(join(root, '.gitignore'), 'node_modules\n.nx\ntarget/\n')
+  // An embedded asset, as Go servers ship their web UI: //go:embed in a package below main.
+  await mkdir(join(root, 'examples/time-server-go/ui/static'), { recursive: true })
+  await writeFile(join(root, 'examples/time-server-go/ui/static/index.html'), '<h1>time</h1>\n')
+  await writeFile(
+    join(root, 'examples/time-server-go/ui/ui.go'),
+    'package ui\n\nimport "embed"\n\n//go:embed static\nvar Static embed.FS\n',
+  )
+  await writeFile(join(root, 'examples/time-server-go/NOTES.txt'), 'not part of any artifact\n')
   // The repo's own node_modules: nx itself, nothing installed per test.
   await symlink(join(repoRoot, 'node_modules'), join(root, 'node_modules'))
   await git(root, 'init', '-q', '-b', 'main')
@@ -81,6 +89,13 @@ describe('nx affected with the polyship plugin (real nx, real git)', () => {
     )
     const projects = JSON.parse(stdout.slice(stdout.indexOf('['))) as string[]
     expect(projects.sort()).toEqual(['mcp-stack', 'time-server-go'])
+  })
+
+  it('a file a Go package embeds (//go:embed) invalidates the Go build; a file nothing ships does not', async () => {
+    const embedded = await affectedBy(root, 'examples/time-server-go/ui/static/index.html')
+    expect(embedded.touched).toContain('time-server-go:polyship-build')
+    const unrelated = await affectedBy(root, 'examples/time-server-go/NOTES.txt')
+    expect(unrelated.affected).toEqual({})
   })
 
   it('a Go test file reaches no release target', async () => {

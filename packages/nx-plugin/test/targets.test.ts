@@ -43,6 +43,24 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
           "{projectRoot}/package.json",
           "!{projectRoot}/**/*_test.go",
           {
+            "runtime": "go version",
+          },
+          {
+            "env": "GOFLAGS",
+          },
+          {
+            "env": "GOAMD64",
+          },
+          {
+            "env": "GOARM",
+          },
+          {
+            "env": "GOARM64",
+          },
+          {
+            "env": "GOEXPERIMENT",
+          },
+          {
             "env": "SOURCE_DATE_EPOCH",
           },
         ],
