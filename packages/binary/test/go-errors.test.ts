@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildGoBinaries, readGitStamp } from '@polyship/binary'
@@ -106,5 +107,25 @@ describe('buildGoBinaries refuses bad input with coded errors', () => {
     const [binary] = build.binaries
     expect(binary!.artifact.path).toBe(join(ws.outDir, 'tiny-arm_linux_armv7', 'tiny-arm'))
     expect(binary!.dependencies.toolchain === 'go' && binary!.dependencies.settings.GOARM).toBe('7')
+  })
+})
+
+describe('buildGoBinaries and the user’s own go settings', () => {
+  afterAll(removeWorkspaces)
+  it('keeps the GOFLAGS of `go env -w` (build tags) beside its own -mod=readonly', async () => {
+    const ws = await makeWorkspace(
+      tinyGo({
+        'tagged.go': '//go:build polyshiptag\n\npackage main\n\nfunc init() { version = "tagged" }\n',
+      }),
+    )
+    const goenv = join(ws.root, 'go.env')
+    const env = { ...process.env, GOENV: goenv, GOFLAGS: undefined }
+    execFileSync('go', ['env', '-w', 'GOFLAGS=-tags=polyshiptag'], { env })
+    const build = await buildGoBinaries(ws.project, { ...stamp, outDir: ws.outDir, env })
+    const binary = build.binaries[0]!.artifact.path
+    // println writes to stderr; the tagged file ran, so the user's tags reached the build
+    expect(spawnSync(binary, { encoding: 'utf8' }).stderr.trim()).toBe('tagged')
+    const info = execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })
+    expect(info).toMatch(/-tags=polyshiptag/)
   })
 })

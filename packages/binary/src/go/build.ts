@@ -32,7 +32,14 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     { version: context.version, commit: options.commit, date: options.date },
     context.config.ldflags,
   )
-  const build = { binaryName, main, ldflags, outDir: options.outDir, signal: options.signal }
+  const build = {
+    binaryName,
+    main,
+    ldflags,
+    goflags: toolchain.goflags,
+    outDir: options.outDir,
+    signal: options.signal,
+  }
   // Each binary is hashed and its build info read while the next one compiles.
   const described: Promise<BuiltBinary>[] = []
   try {
@@ -63,6 +70,8 @@ interface TargetBuild {
   readonly binaryName: string
   readonly main: string
   readonly ldflags: string
+  /** The user's GOFLAGS (environment or `go env -w`), kept beside polyship's `-mod=`. */
+  readonly goflags: string
   readonly outDir: string
   readonly signal: AbortSignal | undefined
 }
@@ -92,7 +101,7 @@ async function compileTarget(
     CGO_ENABLED: '0',
     GOTOOLCHAIN: 'local',
     GOFLAGS: readonlyGoflags(
-      [context.env.GOFLAGS, context.config.env?.GOFLAGS],
+      [build.goflags, context.config.env?.GOFLAGS],
       existsSync(join(project.root, 'vendor', 'modules.txt')),
     ),
   })

@@ -10,6 +10,8 @@ export interface GoToolchain {
   readonly version: string
   /** `GOOS/GOARCH` pairs this toolchain can target (`go tool dist list`). */
   readonly targets: ReadonlySet<string>
+  /** The user's GOFLAGS as go sees them: the environment's, else `go env -w GOFLAGS=...`. */
+  readonly goflags: string
 }
 
 /**
@@ -24,7 +26,7 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
   let distOut: string
   try {
     ;[{ stdout: versionOut }, { stdout: distOut }] = await Promise.all([
-      run('go', ['env', 'GOVERSION'], options),
+      run('go', ['env', '-json', 'GOVERSION', 'GOFLAGS'], options),
       run('go', ['tool', 'dist', 'list'], options),
     ])
   } catch (error) {
@@ -37,7 +39,9 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
     }
     throw error
   }
-  const raw = versionOut.trim()
+  const goEnv = JSON.parse(versionOut) as { GOVERSION?: string; GOFLAGS?: string }
+  const raw = (goEnv.GOVERSION ?? '').trim()
+  const goflags = goEnv.GOFLAGS ?? ''
   const version = /^go(\d+(?:\.\d+)*(?:(?:beta|rc)\d+)?)/.exec(raw)?.[1]
   const targets = new Set(distOut.split('\n').filter((line) => line.includes('/')))
   if (version === undefined) {
@@ -46,7 +50,7 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
       level: 'warn',
       message: `go reports version "${raw}" (a development build?); not checking it against ${goMod.file}`,
     })
-    return { version: raw, targets }
+    return { version: raw, targets, goflags }
   }
   if (goMod.go !== undefined && isGoVersion(goMod.go) && compareGoVersions(version, goMod.go) < 0) {
     throw new BinaryError(
@@ -66,5 +70,5 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
       message: `${goMod.file} prefers toolchain go${goMod.toolchain}; building with the local go${version}, which meets its go line`,
     })
   }
-  return { version, targets }
+  return { version, targets, goflags }
 }
