@@ -109,6 +109,12 @@ export {
   type VerificationPolicy,
 } from './verify/policy.ts'
 export {
+  PUBLIC_GOOD_TUF,
+  type PublicGoodOptions,
+  type PublicGoodTrust,
+  publicGoodTrust,
+} from './verify/public-good.ts'
+export {
   type ArtifactLocation,
   type ArtifactLocator,
   localFileLocation,

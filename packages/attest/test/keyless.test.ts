@@ -1,8 +1,12 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   identityTokenSource,
   isAttestError,
   keylessSigner,
   provenanceStatement,
+  publicGoodTrust,
   signerFromConfig,
   trustMaterialFromJson,
   verifyBundle,
@@ -100,6 +104,28 @@ describe('keyless signing against a fake Fulcio and Rekor (@sigstore/mock)', () 
     expect(codeOf(() => verifyBundle(blob, policy, { artifact: tampered, where: 'x' }))).toBe(
       'ATTEST_SIGNATURE_INVALID',
     )
+  })
+
+  it("defaults to Sigstore's public-good root: offline, the copy @sigstore/tuf ships, which refuses the fake CA", async () => {
+    const signer = fakeSigner()
+    const dsse = await signer.signStatement(statement)
+    // A TUF mirror that refuses connections stands for a machine without internet.
+    const trust = await publicGoodTrust({
+      cachePath: await mkdtemp(join(tmpdir(), 'polyship-tuf-')),
+      mirrorURL: 'http://127.0.0.1:9',
+      timeoutMs: 2_000,
+    })
+    expect(trust.source).toBe('shipped')
+    expect(trust.refreshError).toBeDefined()
+    expect(trust.trustMaterial.certificateAuthorities.length).toBeGreaterThan(0)
+    expect(trust.trustMaterial.tlogs.map((t) => t.baseURL)).toContain('https://rekor.sigstore.dev')
+    const policy = {
+      mode: 'keyless' as const,
+      trustMaterial: trust.trustMaterial,
+      identity: WORKFLOW,
+      issuer: FAKE_ISSUER,
+    }
+    expect(codeOf(() => verifyBundle(dsse, policy, { where: 'x' }))).toBe('ATTEST_SIGNATURE_INVALID')
   })
 
   it('asks Fulcio once for many signatures', async () => {

@@ -11,6 +11,8 @@ import {
   keyPolicy,
   localFileLocation,
   nodeDeps,
+  PUBLIC_GOOD_TUF,
+  publicGoodTrust,
   publicKeyPathOf,
   readPublicKey,
   readTrustedRoot,
@@ -35,7 +37,7 @@ import { renderTable } from '../table.ts'
 import { localizeRecord } from './remote-files.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
-       polyship verify [TARGET] --certificate-identity URI --trusted-root FILE
+       polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
                        [--certificate-oidc-issuer URL]
 
 Checks a release from the outside: every signature, every provenance statement (its
@@ -57,6 +59,8 @@ Options:
   --certificate-identity-regexp  keyless: the identity as a regular expression
   --certificate-oidc-issuer URL  keyless: default https://token.actions.githubusercontent.com
   --trusted-root FILE            keyless: the Sigstore trusted_root.json to check certificates against
+                                 (default: Sigstore's public-good root via TUF, cached; offline, the copy
+                                 shipped with polyship; POLYSHIP_TUF_MIRROR names another TUF mirror)
 `
 
 /** parseArgs options of `polyship verify`, to merge with the global ones. */
@@ -93,6 +97,26 @@ async function workspaceConfig(cwd: string): Promise<{ root: string; config: Roo
   }
 }
 
+/**
+ * `--trusted-root FILE`, else Sigstore's public-good root through TUF (cached under
+ * ~/.cache/polyship), else, offline, the copy shipped with @sigstore/tuf: said on stderr.
+ */
+async function keylessTrust(options: VerifyCommandOptions, context: CliContext) {
+  if (options.trustedRoot !== undefined) return readTrustedRoot(resolve(options.cwd, options.trustedRoot))
+  const home = context.env.HOME ?? nodeDeps.home
+  const cacheHome = context.env.XDG_CACHE_HOME ?? join(home, '.cache')
+  const trust = await publicGoodTrust({
+    cachePath: join(cacheHome, 'polyship', 'sigstore-tuf'),
+    ...(context.env.POLYSHIP_TUF_MIRROR ? { mirrorURL: context.env.POLYSHIP_TUF_MIRROR } : {}),
+  })
+  if (trust.source === 'shipped') {
+    context.stderr.write(
+      `warning: could not refresh the Sigstore trusted root from ${context.env.POLYSHIP_TUF_MIRROR ?? PUBLIC_GOOD_TUF} (${trust.refreshError}); using the copy shipped with polyship. Pass --trusted-root for another Sigstore instance.\n`,
+    )
+  }
+  return trust.trustMaterial
+}
+
 async function policyOf(
   options: VerifyCommandOptions,
   workspace: { root: string; config: RootConfig },
@@ -104,14 +128,9 @@ async function policyOf(
       ? undefined
       : new RegExp(options.certificateIdentityRegexp))
   if (identity !== undefined) {
-    if (options.trustedRoot === undefined) {
-      throw new CliError('CLI_USAGE', 'keyless verification needs --trusted-root', {
-        hint: 'pass the trusted_root.json of the Sigstore instance that signed (`cosign trusted-root` / TUF for the public one)',
-      })
-    }
     return {
       mode: 'keyless',
-      trustMaterial: await readTrustedRoot(resolve(options.cwd, options.trustedRoot)),
+      trustMaterial: await keylessTrust(options, context),
       identity,
       issuer: options.certificateOidcIssuer ?? GITHUB_ISSUER,
     }
@@ -121,7 +140,7 @@ async function policyOf(
   }
   if (workspace.config.signing?.mode === 'keyless') {
     throw new CliError('CLI_USAGE', 'this workspace signs keyless: say whose signatures to accept', {
-      hint: 'pass --certificate-identity (the release workflow URI) and --trusted-root',
+      hint: 'pass --certificate-identity (the release workflow URI), and --trusted-root for a Sigstore instance other than the public one',
     })
   }
   const configured = workspace.config.signing?.mode === 'key' ? workspace.config.signing.key : undefined
