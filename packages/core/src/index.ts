@@ -9,6 +9,7 @@ export {
 export { sourceDateEpoch } from './archive/epoch.ts'
 export { type GzipOptions, gzipStream } from './archive/gzip.ts'
 export { type TarOptions, tarStream } from './archive/tar.ts'
+export { readTarGz, type TarListing } from './archive/tar-reader.ts'
 export {
   formatWheelRecordCsv,
   parseWheelRecordCsv,
@@ -45,6 +46,7 @@ export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } fro
 export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipError } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { mapLimit } from './limit.ts'
+export { isLoopbackHostname } from './loopback.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
 export {
