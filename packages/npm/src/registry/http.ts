@@ -54,8 +54,10 @@ export function nodeTransport(timeouts: Timeouts = DEFAULT_TIMEOUTS): Transport 
         timeouts.connectMs,
       )
       req.on('socket', (socket: Socket) => {
-        if (!socket.connecting) clearTimeout(connectTimer)
-        socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
+        // a kept-alive socket is connected already; a new one says when it is
+        if (socket.connecting)
+          socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
+        else clearTimeout(connectTimer)
       })
       req.on('timeout', () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'))
       req.on('error', (error) => {

@@ -3,7 +3,7 @@ import { type SharedVerdaccio, startVerdaccio } from './verdaccio.ts'
 
 /**
  * Root vitest globalSetup: starts ONE loopback Verdaccio per test run and provides
- * `{ url, token, user }` to every project's tests under the key `npmRegistry`:
+ * `{ url, token, user, storageDir }` to every project's tests under the key `npmRegistry`:
  *
  *   import { inject } from 'vitest'
  *   import type {} from '@polyship/npm/testing' // brings the `npmRegistry` type
@@ -13,7 +13,12 @@ import { type SharedVerdaccio, startVerdaccio } from './verdaccio.ts'
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const verdaccio = await startVerdaccio()
-  const shared: SharedVerdaccio = { url: verdaccio.url, token: verdaccio.token, user: verdaccio.user }
+  const shared: SharedVerdaccio = {
+    url: verdaccio.url,
+    token: verdaccio.token,
+    user: verdaccio.user,
+    storageDir: verdaccio.storageDir,
+  }
   project.provide('npmRegistry', shared)
   return () => verdaccio.stop()
 }

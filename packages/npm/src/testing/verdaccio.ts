@@ -24,6 +24,7 @@ export interface SharedVerdaccio {
   readonly url: string
   readonly token: string
   readonly user: string
+  readonly storageDir: string
 }
 
 async function freePort(): Promise<number> {
