@@ -22,10 +22,12 @@ export type { Artifact, ArtifactKind } from './artifact.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
+export type { NpmPackageConfig } from './config/schema/npm.ts'
 export { FORMATS, type FormatName, type ProjectConfig } from './config/schema/project.ts'
 export type {
   FileDestination,
   ImageDestination,
+  NpmDestination,
   RootConfig,
   SigningConfig,
   WheelDestination,

@@ -1,4 +1,5 @@
 export { type NpmConflict, NpmConflictError, NpmError, type NpmErrorCode } from './errors.ts'
+export { type ResolvedDependency, resolvedDependencies } from './package/dependencies.ts'
 export {
   encodedName,
   type PackageName,

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { gzipStream, tarStream } from '@polyship/core'
-import { inspectTarball, NpmError, packPackage } from '@polyship/npm'
+import { gzipStream, run, tarStream } from '@polyship/core'
+import { inspectTarball, NpmError, packPackage, resolvedDependencies } from '@polyship/npm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type NpmWorkspace, npmWorkspace, SCOPE } from './workspace.ts'
 
@@ -72,6 +72,32 @@ describe('packPackage', () => {
     }).catch((e: unknown) => e)
     expect((error as NpmError).code).toBe('NPM_VERSION_MISMATCH')
     expect((error as NpmError).message).toContain(`${SCOPE}/lib@2.1.0`)
+  })
+})
+
+describe('resolvedDependencies', () => {
+  it('walks pnpm-lock.yaml: registry packages with integrity, workspace packages at their version', async () => {
+    await ws.write('lib', { name: `${SCOPE}/lib`, version: '2.1.0', dependencies: { 'is-odd': '3.0.1' } })
+    await run('pnpm', ['install', '--lockfile-only', '--ignore-scripts'], {
+      cwd: ws.root,
+      timeoutMs: 300_000,
+    })
+    const packed = await packPackage(ws.dir('app'), {
+      outDir: join(ws.root, 'deps'),
+      name: `${SCOPE}/app`,
+      version: '1.0.0',
+    })
+    const deps = await resolvedDependencies({
+      workspaceRoot: ws.root,
+      projectDir: ws.dir('app'),
+      manifest: packed.manifest,
+    })
+    expect(deps.map((d) => [d.name, d.version, d.range, d.direct, d.integrity?.slice(0, 7)])).toEqual([
+      [`${SCOPE}/lib`, '2.1.0', '^2.1.0', true, undefined],
+      ['is-number', '6.0.0', undefined, false, 'sha512-'],
+      ['is-odd', '3.0.1', undefined, false, 'sha512-'],
+      ['left-pad', '1.3.0', '1.3.0', true, 'sha512-'],
+    ])
   })
 })
 
