@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseReleaseRecord, run } from '@polyship/core'
+import type {} from '@polyship/npm/testing'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+
+/**
+ * A workspace with two non-private npm packages (one depending on the other with
+ * `workspace:^`), released to the shared Verdaccio with the token in .npmrc as
+ * `${NPM_TOKEN}`, read back with npm, verified, and released again unchanged; and the same
+ * workspace released to the embedded tarball directory.
+ */
+
+const verdaccio = inject('npmRegistry')
+const SCOPE = `@release${process.pid}`
+let ws: TestWorkspace
+let home: string
+
+const manifest = (name: string, extra: object = {}) =>
+  `${JSON.stringify({ name, version: '1.2.0', license: 'MIT', polyship: { npm: {} }, ...extra }, null, 2)}\n`
+
+beforeAll(async () => {
+  const host = new URL(verdaccio.url).host
+  ws = await exampleWorkspace({
+    projects: [],
+    globs: ['packages/*'],
+    files: {
+      '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN}\n`,
+      'packages/lib/package.json': manifest(`${SCOPE}/lib`),
+      'packages/lib/index.js': 'module.exports = "lib"\n',
+      'packages/app/package.json': manifest(`${SCOPE}/app`, { dependencies: { [`${SCOPE}/lib`]: 'workspace:^' } }),
+      'packages/app/index.js': `module.exports = require('${SCOPE}/lib')\n`,
+    },
+  })
+  home = await mkdtemp(join(tmpdir(), 'polyship-release-npm-home-'))
+})
+afterAll(async () => {
+  await ws?.remove()
+  await rm(home, { recursive: true, force: true })
+})
+
+const npmEnv = () => ({
+  ...process.env,
+  HOME: home,
+  npm_config_cache: join(home, '.npm'),
+  npm_config_userconfig: join(home, '.npmrc'),
+  npm_config_update_notifier: 'false',
+})
+const npm = async (args: readonly string[], cwd = home) =>
+  (await run('npm', args, { cwd, env: npmEnv(), timeoutMs: 120_000 })).stdout
+
+describe('release of npm packages', () => {
+  it('publishes to a registry with signatures, SBOM and provenance; a re-run is unchanged', async () => {
+    await ws.configure({ destinations: { npm: { type: 'registry', url: verdaccio.url } } })
+    const env = { root: ws.root, env: { ...ws.env, NPM_TOKEN: verdaccio.token } }
+    const first = await polyship(['release'], env)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/\n2 published; record: /)
+    expect(first.stdout).not.toContain(verdaccio.token)
+
+    const view = JSON.parse(await npm(['view', `${SCOPE}/app`, '--json', '--registry', verdaccio.url]))
+    expect(view['dist-tags']).toEqual({ latest: '1.2.0' })
+    expect(view.dependencies).toEqual({ [`${SCOPE}/lib`]: '^1.2.0' })
+    const consumer = await mkdtemp(join(tmpdir(), 'polyship-release-npm-consumer-'))
+    try {
+      await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true }\n')
+      await npm(['install', `${SCOPE}/app`, '--registry', verdaccio.url], consumer)
+      expect(existsSync(join(consumer, 'node_modules', SCOPE, 'lib', 'index.js'))).toBe(true)
+    } finally {
+      await rm(consumer, { recursive: true, force: true })
+    }
+
+    const recordPath = join(ws.root, 'dist', 'release.json')
+    const record = parseReleaseRecord(JSON.parse(await readFile(recordPath, 'utf8')), recordPath)
+    const app = record.artifacts.find((a) => a.kind === 'npm' && a.project === `${SCOPE}/app`)!
+    expect(app.locations).toEqual([`${verdaccio.url}${SCOPE}/app/-/app-1.2.0.tgz`])
+    expect(app.signature).toBeDefined()
+    expect(app.provenance).toBeDefined()
+    const sbom = JSON.parse(await readFile(join(ws.root, 'dist', app.sbom!.location.replace(/\.cdx\.sigstore\.json$/, '.cdx.json')), 'utf8').catch(() => '{}'))
+    if (sbom.components !== undefined)
+      expect(sbom.components.map((c: { purl: string }) => c.purl)).toContain(
+        `pkg:npm/${encodeURIComponent(SCOPE)}/lib@1.2.0`,
+      )
+
+    const stored = join(verdaccio.storageDir, SCOPE, 'app', 'package.json')
+    const before = { text: await readFile(stored, 'utf8'), mtime: (await stat(stored)).mtimeMs }
+    const again = await polyship(['release', '--no-cache'], env)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/\n2 unchanged; record: /)
+    expect({ text: await readFile(stored, 'utf8'), mtime: (await stat(stored)).mtimeMs }).toEqual(before)
+
+    const verify = await polyship(['verify'], env)
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0)
+    expect(verify.stdout).toMatch(/2 artifacts, \d+ checks: all passed/)
+  })
+
+  it('a refused token stops the release with NPM_UNAUTHORIZED before anything is published', async () => {
+    await ws.configure({ outDir: 'dist-badtoken', destinations: { npm: { type: 'registry', url: verdaccio.url } } })
+    const token = 'not-a-valid-token-1234567890'
+    await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`, { version: '1.3.0' }))
+    try {
+      const result = await polyship(['release', '--only', `${SCOPE}/lib`], {
+        root: ws.root,
+        env: { ...ws.env, NPM_TOKEN: token },
+      })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('NPM_UNAUTHORIZED')
+      expect(result.stderr).toContain(verdaccio.url)
+      expect(result.stderr + result.stdout).not.toContain(token)
+    } finally {
+      await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
+    }
+  })
+
+  it('with no npm destination, the tarballs go to dist/npm, and npm install takes them', async () => {
+    await ws.configure({ outDir: 'dist-embedded' })
+    const result = await polyship(['release'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    const dir = join(ws.root, 'dist-embedded', 'npm')
+    const lib = join(dir, `${SCOPE.slice(1)}-lib-1.2.0.tgz`)
+    expect(existsSync(lib)).toBe(true)
+    const again = await polyship(['release'], ws)
+    expect(again.stdout).toMatch(/\n2 unchanged; record: /)
+    const verify = await polyship(['verify', 'dist-embedded/release.json'], ws)
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0)
+
+    const consumer = await mkdtemp(join(tmpdir(), 'polyship-release-npm-consumer-'))
+    try {
+      await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true }\n')
+      await npm(['install', lib, '--offline'], consumer)
+      expect(await readFile(join(consumer, 'node_modules', SCOPE, 'lib', 'index.js'), 'utf8')).toBe(
+        'module.exports = "lib"\n',
+      )
+    } finally {
+      await rm(consumer, { recursive: true, force: true })
+    }
+  })
+})
