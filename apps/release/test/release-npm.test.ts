@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { parseReleaseRecord, run } from '@polyship/core'
 import type {} from '@polyship/npm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
 
 /**
  * A workspace with two non-private npm packages (one depending on the other with
@@ -31,11 +31,21 @@ beforeAll(async () => {
       '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN}\n`,
       'packages/lib/package.json': manifest(`${SCOPE}/lib`),
       'packages/lib/index.js': 'module.exports = "lib"\n',
-      'packages/app/package.json': manifest(`${SCOPE}/app`, { dependencies: { [`${SCOPE}/lib`]: 'workspace:^' } }),
+      'packages/app/package.json': manifest(`${SCOPE}/app`, {
+        dependencies: { [`${SCOPE}/lib`]: 'workspace:^' },
+      }),
       'packages/app/index.js': `module.exports = require('${SCOPE}/lib')\n`,
     },
   })
   home = await mkdtemp(join(tmpdir(), 'polyship-release-npm-home-'))
+  // a committed lockfile, as users keep one: the SBOM resolves dependencies through it
+  await run('pnpm', ['install', '--lockfile-only', '--ignore-scripts'], { cwd: ws.root, timeoutMs: 300_000 })
+  await tool('git', ['add', 'pnpm-lock.yaml'], ws.root)
+  await tool(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', 'commit', '-qm', 'lockfile'],
+    ws.root,
+  )
 })
 afterAll(async () => {
   await ws?.remove()
@@ -79,11 +89,17 @@ describe('release of npm packages', () => {
     expect(app.locations).toEqual([`${verdaccio.url}${SCOPE}/app/-/app-1.2.0.tgz`])
     expect(app.signature).toBeDefined()
     expect(app.provenance).toBeDefined()
-    const sbom = JSON.parse(await readFile(join(ws.root, 'dist', app.sbom!.location.replace(/\.cdx\.sigstore\.json$/, '.cdx.json')), 'utf8').catch(() => '{}'))
-    if (sbom.components !== undefined)
-      expect(sbom.components.map((c: { purl: string }) => c.purl)).toContain(
-        `pkg:npm/${encodeURIComponent(SCOPE)}/lib@1.2.0`,
-      )
+    const sbomFile = join(
+      ws.root,
+      'dist',
+      app.sbom!.location.replace(/\.sbom\.sigstore\.json$/, '.sbom.cdx.json'),
+    )
+    const sbom = JSON.parse(await readFile(sbomFile, 'utf8')) as {
+      metadata: { component: { purl: string } }
+      components: { purl: string; properties?: { name: string; value: string }[] }[]
+    }
+    expect(sbom.metadata.component.purl).toBe(`pkg:npm/${encodeURIComponent(SCOPE)}/app@1.2.0`)
+    expect(sbom.components.map((c) => c.purl)).toEqual([`pkg:npm/${encodeURIComponent(SCOPE)}/lib@1.2.0`])
 
     const stored = join(verdaccio.storageDir, SCOPE, 'app', 'package.json')
     const before = { text: await readFile(stored, 'utf8'), mtime: (await stat(stored)).mtimeMs }
@@ -98,9 +114,15 @@ describe('release of npm packages', () => {
   })
 
   it('a refused token stops the release with NPM_UNAUTHORIZED before anything is published', async () => {
-    await ws.configure({ outDir: 'dist-badtoken', destinations: { npm: { type: 'registry', url: verdaccio.url } } })
+    await ws.configure({
+      outDir: 'dist-badtoken',
+      destinations: { npm: { type: 'registry', url: verdaccio.url } },
+    })
     const token = 'not-a-valid-token-1234567890'
-    await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`, { version: '1.3.0' }))
+    await writeFile(
+      join(ws.root, 'packages/lib/package.json'),
+      manifest(`${SCOPE}/lib`, { version: '1.3.0' }),
+    )
     try {
       const result = await polyship(['release', '--only', `${SCOPE}/lib`], {
         root: ws.root,
@@ -110,6 +132,9 @@ describe('release of npm packages', () => {
       expect(result.stderr).toContain('NPM_UNAUTHORIZED')
       expect(result.stderr).toContain(verdaccio.url)
       expect(result.stderr + result.stdout).not.toContain(token)
+      const versions = await npm(['view', `${SCOPE}/lib`, 'versions', '--json', '--registry', verdaccio.url])
+      expect(JSON.parse(versions)).toEqual(['1.2.0'])
+      expect(existsSync(join(ws.root, 'dist-badtoken', 'assets'))).toBe(false)
     } finally {
       await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
     }

@@ -27,6 +27,7 @@ export {
 } from './package/version.ts'
 export type {
   AddResult,
+  CredentialCheck,
   DistTagWriter,
   HeldVersion,
   NpmDestination,

@@ -202,7 +202,9 @@ export async function buildProject(project: Project, context: ReleaseContext): P
         })
       : undefined
   if (tarball !== undefined)
-    toolchains.pnpm = (await run('pnpm', ['--version'], { env: context.env, timeoutMs: 60_000 })).stdout.trim()
+    toolchains.pnpm = (
+      await run('pnpm', ['--version'], { env: context.env, timeoutMs: 60_000 })
+    ).stdout.trim()
 
   const unit: BuildUnit = {
     schema: BUILD_UNIT_SCHEMA,
@@ -237,7 +239,12 @@ export async function buildProject(project: Project, context: ReleaseContext): P
       ? {}
       : {
           tarballs: [
-            { filename: tarball.filename, path: rel(tarball.path), digest: tarball.digest, size: tarball.size },
+            {
+              filename: tarball.filename,
+              path: rel(tarball.path),
+              digest: tarball.digest,
+              size: tarball.size,
+            },
           ],
         }),
     skipped,

@@ -31,7 +31,7 @@ export interface NpmTarget {
   moveTags(): Promise<DistTagMove[]>
 }
 
-type Destination = NpmDestination & Partial<DistTagWriter>
+type Destination = NpmDestination & Partial<DistTagWriter> & { readonly ready?: Promise<unknown> }
 
 /**
  * The npm destination of a release: the tarball directory, or a registry, where each
@@ -60,12 +60,14 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
         const access = release.project.config.npm?.access
         return cached(`${url} ${access ?? ''}`, () => {
           const credential = credentialFor(url, found, context.env)
-          return npmRegistry({
+          const registry = npmRegistry({
             url,
             ...(credential === undefined ? {} : { credential }),
             ...(access === undefined ? {} : { access }),
             ...(destination.insecure === undefined ? {} : { insecure: destination.insecure }),
           })
+          // a refused token stops the run here, during reconciliation, before anything is written
+          return { ...registry, ready: credential === undefined ? Promise.resolve() : registry.whoami() }
         })
       }
       default:
@@ -90,6 +92,7 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
     async reconcile(release, file) {
       const tarball = tarballOf(file)
       const target = await destinationOf(release, tarball)
+      await target.ready
       const lookup = await target.lookup(tarball.name, tarball.version.text)
       const plan = planPublish(tarball, lookup, target, release.project.config.npm?.tag)
       plans.set(file.name, { plan, destination: target })

@@ -35,6 +35,12 @@ export interface NpmDestination {
   add(tarball: NpmTarball, tag: string): Promise<AddResult>
 }
 
+/** Asks a registry who its credential belongs to (`GET /-/whoami`), so a refused token stops a run before any write. */
+export interface CredentialCheck {
+  /** The user name; throws NPM_UNAUTHORIZED when the registry refuses the credential. */
+  whoami(): Promise<string | undefined>
+}
+
 /** Moves a dist-tag (`PUT /-/package/<name>/dist-tags/<tag>`). */
 export interface DistTagWriter {
   moveDistTag(name: PackageName, tag: string, version: string): Promise<void>

@@ -5,6 +5,7 @@ import { encodedName, type PackageName } from '../package/name.ts'
 import type { NpmTarball } from '../package/tarball.ts'
 import type {
   AddResult,
+  CredentialCheck,
   DistTagWriter,
   HeldVersion,
   NpmDestination,
@@ -49,7 +50,7 @@ export function normalizeRegistryUrl(url: string): string {
  * to move a tag. Plain http only to loopback hosts; every request has connect and idle
  * timeouts; the credential never appears in a message.
  */
-export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagWriter {
+export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagWriter & CredentialCheck {
   const base = normalizeRegistryUrl(options.url)
   const parsed = new URL(base)
   if (parsed.protocol === 'http:' && !isLoopbackHostname(parsed.hostname) && options.insecure !== true) {
@@ -158,6 +159,27 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
       throw new NpmError('NPM_PUBLISH_REJECTED', redact(`${what}: ${response.status} ${reason}`, secrets), {
         hint: "read the registry's reason above; fix the package and release a new version",
       })
+    },
+
+    async whoami() {
+      const what = `checking the credential for ${base}`
+      const response = await request(
+        { method: 'GET', url: new URL('-/whoami', base), headers: { accept: 'application/json' } },
+        what,
+      )
+      if (response.status === 401 || response.status === 403) throw refused(what, response)
+      // a registry without the endpoint is asked nothing more: the publish will say
+      if (response.status !== 200) return undefined
+      let username: unknown
+      try {
+        username = (JSON.parse(response.body.toString('utf8') || '{}') as { username?: unknown }).username
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error
+        return undefined
+      }
+      // Verdaccio answers an unknown token as an anonymous user: 200 without a name
+      if (typeof username !== 'string' && credential !== undefined) throw refused(what, response)
+      return typeof username === 'string' ? username : undefined
     },
 
     async moveDistTag(name, tag, version) {
