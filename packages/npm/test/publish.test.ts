@@ -53,7 +53,7 @@ describe('publishing to an npm registry (Verdaccio on loopback)', () => {
     await ws.write(
       'app',
       { name: `${SCOPE}/app`, version: '1.0.0', dependencies: { [`${SCOPE}/lib`]: 'workspace:^' } },
-      'module.exports = require("' + `${SCOPE}/lib` + '")\n',
+      `module.exports = require("${SCOPE}/lib")\n`,
     )
     const app = await pack('app', `${SCOPE}/app`, '1.0.0')
     const target = registry()
@@ -145,7 +145,7 @@ describe('publishing to an npm registry (Verdaccio on loopback)', () => {
 })
 
 describe('credentials and registries as npm users keep them', () => {
-  it('.npmrc: the scope registry, its //host/:_authToken with ${ENV}, project before user', async () => {
+  it('.npmrc: the scope registry, its //host/:_authToken with an env variable, project before user', async () => {
     const host = new URL(verdaccio.url).host
     const project = await mkdtemp(join(tmpdir(), 'polyship-npmrc-'))
     try {
@@ -173,7 +173,7 @@ describe('credentials and registries as npm users keep them', () => {
     }
   })
 
-  it('NPM_TOKEN, then NODE_AUTH_TOKEN, when no .npmrc line matches; unset ${VAR} is a coded error', () => {
+  it('NPM_TOKEN, then NODE_AUTH_TOKEN, when no .npmrc line matches; an unset variable is a coded error', () => {
     const config = npmConfigOf([{ file: '.npmrc', text: '//other.example/:_authToken=x1234\n' }], {})
     expect(
       credentialFor('https://registry.npmjs.org/', config, { NODE_AUTH_TOKEN: 'node-auth' }),
@@ -185,7 +185,7 @@ describe('credentials and registries as npm users keep them', () => {
       credentialFor('https://registry.npmjs.org/', config, { NPM_TOKEN: 'npm-token', NODE_AUTH_TOKEN: 'n' }),
     ).toMatchObject({ token: 'npm-token' })
     expect(credentialFor('https://other.example/', config, {})).toMatchObject({ token: 'x1234' })
-    expect(() => npmConfigOf([{ file: '.npmrc', text: '//h/:_authToken=${MISSING}\n' }], {})).toThrow(
+    expect(() => npmConfigOf([{ file: '.npmrc', text: `//h/:_authToken=\${MISSING}\n` }], {})).toThrow(
       expect.objectContaining({ code: 'NPM_CONFIG_INVALID' }),
     )
   })
