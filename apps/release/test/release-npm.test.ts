@@ -10,7 +10,7 @@ import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspac
 /**
  * A workspace with two non-private npm packages (one depending on the other with
  * `workspace:^`), released to the shared Verdaccio with the token in .npmrc as
- * `${NPM_TOKEN}`, read back with npm, verified, and released again unchanged; and the same
+ * `${NPM_TOKEN?}`, read back with npm, verified, and released again unchanged; and the same
  * workspace released to the embedded tarball directory.
  */
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
     projects: [],
     globs: ['packages/*'],
     files: {
-      '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN}\n`,
+      '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN?}\n`,
       'packages/lib/package.json': manifest(`${SCOPE}/lib`),
       'packages/lib/index.js': 'module.exports = "lib"\n',
       'packages/app/package.json': manifest(`${SCOPE}/app`, {
@@ -135,6 +135,27 @@ describe('release of npm packages', () => {
       const versions = await npm(['view', `${SCOPE}/lib`, 'versions', '--json', '--registry', verdaccio.url])
       expect(JSON.parse(versions)).toEqual(['1.2.0'])
       expect(existsSync(join(ws.root, 'dist-badtoken', 'assets'))).toBe(false)
+    } finally {
+      await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
+    }
+  })
+
+  it('a registry with no token for a new version is NPM_UNAUTHORIZED before anything is written', async () => {
+    await ws.configure({
+      outDir: 'dist-notoken',
+      destinations: { npm: { type: 'registry', url: verdaccio.url } },
+    })
+    await writeFile(
+      join(ws.root, 'packages/lib/package.json'),
+      manifest(`${SCOPE}/lib`, { version: '1.4.0' }),
+    )
+    try {
+      const result = await polyship(['release', '--only', `${SCOPE}/lib`], ws) // ws.env has no *TOKEN*
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(
+        `error NPM_UNAUTHORIZED: ${SCOPE}/lib@1.4.0 would be published to ${verdaccio.url}`,
+      )
+      expect(existsSync(join(ws.root, 'dist-notoken', 'assets'))).toBe(false)
     } finally {
       await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
     }

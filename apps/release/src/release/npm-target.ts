@@ -8,6 +8,7 @@ import {
   type DistTagWriter,
   type NpmConfig,
   type NpmDestination,
+  NpmError,
   type NpmPlan,
   type NpmTarball,
   npmRegistry,
@@ -31,7 +32,13 @@ export interface NpmTarget {
   moveTags(): Promise<DistTagMove[]>
 }
 
-type Destination = NpmDestination & Partial<DistTagWriter> & { readonly ready?: Promise<unknown> }
+type Destination = NpmDestination &
+  Partial<DistTagWriter> & {
+    /** Settles when the credential was accepted (registries with one). */
+    readonly ready?: Promise<unknown>
+    /** A registry with no credential: nothing new can be published there. */
+    readonly anonymous?: boolean
+  }
 
 /**
  * The npm destination of a release: the tarball directory, or a registry, where each
@@ -67,7 +74,9 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
             ...(destination.insecure === undefined ? {} : { insecure: destination.insecure }),
           })
           // a refused token stops the run here, during reconciliation, before anything is written
-          return { ...registry, ready: credential === undefined ? Promise.resolve() : registry.whoami() }
+          return credential === undefined
+            ? { ...registry, anonymous: true }
+            : { ...registry, ready: registry.whoami() }
         })
       }
       default:
@@ -97,6 +106,16 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
       const plan = planPublish(tarball, lookup, target, release.project.config.npm?.tag)
       plans.set(file.name, { plan, destination: target })
       const { state } = plan
+      if (state.status === 'new' && target.anonymous === true) {
+        const host = new URL(target.location)
+        throw new NpmError(
+          'NPM_UNAUTHORIZED',
+          `${tarball.name}@${tarball.version.text} would be published to ${target.location}, but no token is configured for it; nothing was published`,
+          {
+            hint: `add //${host.host}${host.pathname}:_authToken=\${NPM_TOKEN} to the workspace's .npmrc and export NPM_TOKEN (or NODE_AUTH_TOKEN)`,
+          },
+        )
+      }
       switch (state.status) {
         case 'new':
           return { status: 'new', location: state.location }
