@@ -63,6 +63,21 @@ const npm = async (args: readonly string[], cwd = home) =>
   (await run('npm', args, { cwd, env: npmEnv(), timeoutMs: 120_000 })).stdout
 
 describe('release of npm packages', () => {
+  it('polyship plan lists each package with its tarball and destination', async () => {
+    await ws.configure({ destinations: { npm: { type: 'registry', url: 'https://registry.npmjs.org/' } } })
+    const result = await polyship(['plan'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    const rows = result.stdout
+      .replaceAll(SCOPE.slice(1), 'scope')
+      .split('\n')
+      .filter((line) => line.includes('npm'))
+      .map((line) => line.split(/\s+/).join(' '))
+    expect(rows).toEqual([
+      '@scope/app 1.2.0 npm scope-app-1.2.0.tgz https://registry.npmjs.org/',
+      '@scope/lib 1.2.0 npm scope-lib-1.2.0.tgz https://registry.npmjs.org/',
+    ])
+  })
+
   it('publishes to a registry with signatures, SBOM and provenance; a re-run is unchanged', async () => {
     await ws.configure({ destinations: { npm: { type: 'registry', url: verdaccio.url } } })
     const env = { root: ws.root, env: { ...ws.env, NPM_TOKEN: verdaccio.token } }
