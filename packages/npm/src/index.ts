@@ -64,7 +64,7 @@ export {
   parseNpmrc,
   type RegistryCredential,
   readNpmConfig,
-  registryFor,
+  scopeRegistryFor,
   TOKEN_ENV_NAMES,
 } from './registry/npmrc.ts'
 export {

@@ -11,7 +11,7 @@ import {
   publishTarballs,
   type RegistryCredential,
   readNpmConfig,
-  registryFor,
+  scopeRegistryFor,
   tarballDirectory,
 } from '@polyship/npm'
 import type {} from '@polyship/npm/testing'
@@ -157,12 +157,10 @@ describe('credentials and registries as npm users keep them', () => {
       const env = { TEST_VERDACCIO_TOKEN: verdaccio.token }
       const config = await readNpmConfig({ projectDir: project, home, env })
       const tarball = await pack('scoped', `${SCOPE}/scoped`, '1.0.0')
-      const url = registryFor(tarball.name, config, 'https://registry.npmjs.org/')
+      const url = scopeRegistryFor(tarball.name, config)!
       expect(url).toBe(verdaccio.url)
-      expect(registryFor('unscoped' as NpmTarball['name'], config, 'https://registry.npmjs.org/')).toBe(
-        'https://registry.npmjs.org/',
-      )
-      const found = credentialFor(url, config, {})!
+      expect(scopeRegistryFor('unscoped' as NpmTarball['name'], config)).toBeUndefined()
+      const found = credentialFor(url, config)!
       expect(found).toMatchObject({ type: 'token', source: `${join(project, '.npmrc')}:2` })
       expect(config.secrets).toContain(verdaccio.token)
       const outcome = await publishTarballs([tarball], () => npmRegistry({ url, credential: found }))
@@ -174,17 +172,15 @@ describe('credentials and registries as npm users keep them', () => {
   })
 
   it('NPM_TOKEN, then NODE_AUTH_TOKEN, when no .npmrc line matches; an unset variable is a coded error', () => {
-    const config = npmConfigOf([{ file: '.npmrc', text: '//other.example/:_authToken=x1234\n' }], {})
-    expect(
-      credentialFor('https://registry.npmjs.org/', config, { NODE_AUTH_TOKEN: 'node-auth' }),
-    ).toMatchObject({
-      token: 'node-auth',
-      source: '$NODE_AUTH_TOKEN',
-    })
-    expect(
-      credentialFor('https://registry.npmjs.org/', config, { NPM_TOKEN: 'npm-token', NODE_AUTH_TOKEN: 'n' }),
-    ).toMatchObject({ token: 'npm-token' })
-    expect(credentialFor('https://other.example/', config, {})).toMatchObject({ token: 'x1234' })
+    const files = [{ file: '.npmrc', text: '//other.example/:_authToken=x1234\n' }]
+    const npmjs = 'https://registry.npmjs.org/'
+    const nodeAuth = npmConfigOf(files, { NODE_AUTH_TOKEN: 'node-auth' })
+    expect(credentialFor(npmjs, nodeAuth)).toMatchObject({ token: 'node-auth', source: '$NODE_AUTH_TOKEN' })
+    expect(nodeAuth.secrets).toEqual(['x1234', 'node-auth'])
+    const both = npmConfigOf(files, { NPM_TOKEN: 'npm-token', NODE_AUTH_TOKEN: 'n' })
+    expect(credentialFor(npmjs, both)).toMatchObject({ token: 'npm-token' })
+    expect(credentialFor('https://other.example/', both)).toMatchObject({ token: 'x1234' })
+    expect(credentialFor(npmjs, npmConfigOf(files, {}))).toBeUndefined()
     expect(() => npmConfigOf([{ file: '.npmrc', text: `//h/:_authToken=\${MISSING}\n` }], {})).toThrow(
       expect.objectContaining({ code: 'NPM_CONFIG_INVALID' }),
     )

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { assertNever, type Reporter } from '@polyship/core'
+import { assertNever } from '@polyship/core'
 import {
   addPlanned,
   credentialFor,
@@ -14,7 +14,7 @@ import {
   npmRegistry,
   planPublish,
   readNpmConfig,
-  registryFor,
+  scopeRegistryFor,
   tarballDirectory,
 } from '@polyship/npm'
 import type { Reconciliation } from '../publish/outcome.ts'
@@ -46,7 +46,7 @@ type Destination = NpmDestination &
  * `npm publish` does. Credentials come from the workspace's .npmrc, then ~/.npmrc, then
  * NPM_TOKEN / NODE_AUTH_TOKEN; the .npmrc files are read once, on first use.
  */
-export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter: Reporter): NpmTarget {
+export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarget {
   const destination = context.destinations.npm
   const root = context.workspace.root
   let config: Promise<NpmConfig> | undefined
@@ -63,10 +63,10 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
       }
       case 'registry': {
         const found = await npmConfig()
-        const url = registryFor(tarball.name, found, destination.url)
+        const url = scopeRegistryFor(tarball.name, found) ?? destination.url
         const access = release.project.config.npm?.access
         return cached(`${url} ${access ?? ''}`, () => {
-          const credential = credentialFor(url, found, context.env)
+          const credential = credentialFor(url, found)
           const registry = npmRegistry({
             url,
             ...(credential === undefined ? {} : { credential }),
@@ -103,7 +103,12 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
       const target = await destinationOf(release, tarball)
       await target.ready
       const lookup = await target.lookup(tarball.name, tarball.version.text)
-      const plan = planPublish(tarball, lookup, target, release.project.config.npm?.tag)
+      const tag = release.project.config.npm?.tag
+      const plan = planPublish(tarball, {
+        lookup,
+        destination: target,
+        ...(tag === undefined ? {} : { stableTag: tag }),
+      })
       plans.set(file.name, { plan, destination: target })
       const { state } = plan
       if (state.status === 'new' && target.anonymous === true) {
@@ -134,7 +139,7 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite, reporter
       const { plan, destination: target } = planned
       if (plan.state.status === 'new')
         before(`npm ${plan.tarball.name}@${plan.tarball.version.text} to ${target.location}`)
-      return addPlanned(plan, target, reporter)
+      return addPlanned(plan, { destination: target, reporter: context.reporter })
     },
 
     async moveTags() {

@@ -169,7 +169,7 @@ export function openTargets(
     wheelIndex: () =>
       observedIndex(indexFor(destinations.wheels, { root: baseDir, env: context.env }), before),
     files: observedFiles(files, before),
-    npm: npmTarget(context, before, context.reporter),
+    npm: npmTarget(context, before),
     recordLocation: (location) => {
       const layout = location.startsWith('oci-layout:') ? 'oci-layout:' : ''
       const path = location.slice(layout.length)

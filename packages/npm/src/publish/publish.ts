@@ -33,15 +33,20 @@ export interface NpmPlan {
 }
 
 /** Same bytes? By sha512 integrity when the destination has one, else by sha1 shasum. */
-export function stateOf(tarball: NpmTarball, held: HeldVersion | undefined, newLocation: string): NpmState {
-  if (held === undefined) return { status: 'new', location: newLocation }
+export function stateOf(
+  tarball: NpmTarball,
+  held: { readonly held: HeldVersion | undefined; readonly newLocation: string },
+): NpmState {
+  const { newLocation } = held
+  const version = held.held
+  if (version === undefined) return { status: 'new', location: newLocation }
   const [existing, wanted] =
-    held.integrity !== undefined
-      ? [held.integrity, tarball.integrity]
-      : [`sha1-${held.shasum ?? '?'}`, `sha1-${tarball.shasum}`]
+    version.integrity !== undefined
+      ? [version.integrity, tarball.integrity]
+      : [`sha1-${version.shasum ?? '?'}`, `sha1-${tarball.shasum}`]
   return existing === wanted
-    ? { status: 'unchanged', location: held.location }
-    : { status: 'conflict', location: held.location, existing, wanted }
+    ? { status: 'unchanged', location: version.location }
+    : { status: 'conflict', location: version.location, existing, wanted }
 }
 
 /**
@@ -52,9 +57,9 @@ export function stateOf(tarball: NpmTarball, held: HeldVersion | undefined, newL
  */
 export function planTag(
   tarball: NpmTarball,
-  distTags: Readonly<Record<string, string>>,
-  stableTag = 'latest',
+  options: { readonly distTags: Readonly<Record<string, string>>; readonly stableTag?: string },
 ): { tag: string; move?: DistTagMove } {
+  const { distTags, stableTag = 'latest' } = options
   const version = tarball.version
   const wanted = distTagFor(version, stableTag)
   const ahead = (tag: string) => {
@@ -84,16 +89,23 @@ function semVerOrUndefined(text: string | undefined) {
 /** Reconciles one tarball with what its destination answered. */
 export function planPublish(
   tarball: NpmTarball,
-  lookup: PackageLookup,
-  destination: NpmDestination,
-  stableTag?: string,
+  options: {
+    readonly lookup: PackageLookup
+    readonly destination: NpmDestination
+    /** The tag of releases (default `latest`). */
+    readonly stableTag?: string
+  },
 ): NpmPlan {
-  const state = stateOf(
+  const { lookup, destination, stableTag } = options
+  const state = stateOf(tarball, {
+    held: lookup.held,
+    newLocation: `${destination.location}#${tarball.name}@${tarball.version.text}`,
+  })
+  return {
     tarball,
-    lookup.held,
-    `${destination.location}#${tarball.name}@${tarball.version.text}`,
-  )
-  return { tarball, state, ...planTag(tarball, lookup.distTags, stableTag) }
+    state,
+    ...planTag(tarball, { distTags: lookup.distTags, ...(stableTag === undefined ? {} : { stableTag }) }),
+  }
 }
 
 export interface PublishOptions {
@@ -129,7 +141,13 @@ export async function publishTarballs(
   for (const tarball of tarballs) {
     const destination = destinationOf(tarball)
     const lookup = await destination.lookup(tarball.name, tarball.version.text)
-    plans.push(planPublish(tarball, lookup, destination, options.stableTag))
+    plans.push(
+      planPublish(tarball, {
+        lookup,
+        destination,
+        ...(options.stableTag === undefined ? {} : { stableTag: options.stableTag }),
+      }),
+    )
   }
   const conflicts: NpmConflict[] = plans.flatMap((p) =>
     p.state.status === 'conflict'
@@ -152,7 +170,7 @@ export async function publishTarballs(
   const outcomes: NpmPublishOutcome[] = []
   for (const plan of plans) {
     const destination = destinationOf(plan.tarball)
-    const location = await addPlanned(plan, destination, reporter)
+    const location = await addPlanned(plan, { destination, reporter })
     outcomes.push({
       status: plan.state.status === 'new' ? 'published' : 'unchanged',
       name: plan.tarball.name,
@@ -177,9 +195,9 @@ export async function publishTarballs(
  */
 export async function addPlanned(
   plan: NpmPlan,
-  destination: NpmDestination,
-  reporter: Reporter,
+  options: { readonly destination: NpmDestination; readonly reporter?: Reporter },
 ): Promise<string> {
+  const { destination, reporter = silentReporter } = options
   if (plan.state.status !== 'new') return plan.state.location
   const { tarball } = plan
   const step = `publish ${tarball.name}@${tarball.version.text}`
@@ -189,7 +207,7 @@ export async function addPlanned(
   if (result.status === 'added') location = result.location
   else {
     const again = await destination.lookup(tarball.name, tarball.version.text)
-    const state = stateOf(tarball, again.held, destination.location)
+    const state = stateOf(tarball, { held: again.held, newLocation: destination.location })
     if (state.status !== 'unchanged')
       throw new NpmConflictError(destination.location, [
         {

@@ -17,7 +17,9 @@ export interface NpmConfig {
   readonly scopes: ReadonlyMap<string, string>
   /** Credentials by nerf-darted URL prefix (`//registry.npmjs.org/`), most specific first. */
   readonly credentials: readonly (RegistryCredential & { readonly prefix: string })[]
-  /** Every credential value read: register them with the redactor. */
+  /** NPM_TOKEN, else NODE_AUTH_TOKEN, for registries no .npmrc line covers. */
+  readonly envCredential?: RegistryCredential
+  /** Every credential value read (.npmrc and the token variables): register them with the redactor. */
   readonly secrets: readonly string[]
 }
 
@@ -81,7 +83,7 @@ function checkUrl(value: string, where: string): string {
 
 /**
  * Merges .npmrc texts, most important first (project, then user): the first file to set a
- * key wins, as npm's precedence does.
+ * key wins, as npm's precedence does. The token variables of `env` are the fallback credential.
  */
 export function npmConfigOf(files: readonly { readonly file: string; readonly text: string }[], env: Env) {
   let registry: string | undefined
@@ -109,8 +111,13 @@ export function npmConfigOf(files: readonly { readonly file: string; readonly te
       }
     }
   }
+  const tokenEnv = TOKEN_ENV_NAMES.find((name) => env[name])
+  if (tokenEnv !== undefined) secrets.push(env[tokenEnv]!)
   return {
     ...(registry === undefined ? {} : { registry }),
+    ...(tokenEnv === undefined
+      ? {}
+      : { envCredential: { type: 'token' as const, token: env[tokenEnv]!, source: `$${tokenEnv}` } }),
     scopes,
     credentials: [...credentials]
       .map(([prefix, credential]) => ({ ...credential, prefix }))
@@ -140,10 +147,10 @@ export async function readNpmConfig(options: {
   return npmConfigOf(files, options.env)
 }
 
-/** The registry a package goes to, as `npm publish` picks it: its scope's registry, else `fallback`. */
-export function registryFor(name: PackageName, config: NpmConfig, fallback: string): string {
+/** The registry `.npmrc` names for a package's scope (`@scope:registry=`), as `npm publish` picks it; else undefined. */
+export function scopeRegistryFor(name: PackageName, config: NpmConfig): string | undefined {
   const scope = scopeOf(name)
-  return (scope === undefined ? undefined : config.scopes.get(scope)) ?? fallback
+  return scope === undefined ? undefined : config.scopes.get(scope)
 }
 
 /**
@@ -151,13 +158,7 @@ export function registryFor(name: PackageName, config: NpmConfig, fallback: stri
  * whose path contains the registry's, else NPM_TOKEN, else NODE_AUTH_TOKEN; undefined for
  * none. The caller registers the value with the redactor.
  */
-export function credentialFor(registry: string, config: NpmConfig, env: Env): RegistryCredential | undefined {
+export function credentialFor(registry: string, config: NpmConfig): RegistryCredential | undefined {
   const key = nerfDart(registry)
-  const found = config.credentials.find((c) => key.startsWith(c.prefix))
-  if (found !== undefined) return found
-  for (const name of TOKEN_ENV_NAMES) {
-    const token = env[name]
-    if (token) return { type: 'token', token, source: `$${name}` }
-  }
-  return undefined
+  return config.credentials.find((c) => key.startsWith(c.prefix)) ?? config.envCredential
 }

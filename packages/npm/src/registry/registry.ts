@@ -136,7 +136,11 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
 
     async add(tarball: NpmTarball, tag: string): Promise<AddResult> {
       const what = `publishing ${tarball.name}@${tarball.version.text} to ${base}`
-      const document = await publishDocument(tarball, base, tag, options.access)
+      const document = await publishDocument(tarball, {
+        registry: base,
+        tag,
+        ...(options.access === undefined ? {} : { access: options.access }),
+      })
       const response = await request(
         {
           method: 'PUT',
@@ -147,7 +151,10 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
         what,
       )
       if (response.status >= 200 && response.status < 300)
-        return { status: 'added', location: tarballUrl(base, tarball.name, tarball.version.text) }
+        return {
+          status: 'added',
+          location: tarballUrl(base, { name: tarball.name, version: tarball.version.text }),
+        }
       const reason = excerpt(response)
       if (
         response.status === 409 ||
@@ -220,7 +227,11 @@ function stringRecord(value: unknown): Record<string, string> {
 }
 
 /** Where a registry serves a version's tarball: `<registry>/@scope/name/-/name-1.0.0.tgz`, as npm writes it. */
-export function tarballUrl(registry: string, name: PackageName, version: string): string {
+export function tarballUrl(
+  registry: string,
+  spec: { readonly name: PackageName; readonly version: string },
+): string {
+  const { name, version } = spec
   const unscoped = name.slice(name.indexOf('/') + 1)
   return new URL(`${name}/-/${unscoped}-${version}.tgz`, normalizeRegistryUrl(registry)).href
 }
@@ -228,10 +239,9 @@ export function tarballUrl(registry: string, name: PackageName, version: string)
 /** The document `npm publish` PUTs: the version's manifest with its dist, the tarball attached. */
 export async function publishDocument(
   tarball: NpmTarball,
-  registry: string,
-  tag: string,
-  access?: 'public' | 'restricted',
+  options: { readonly registry: string; readonly tag: string; readonly access?: 'public' | 'restricted' },
 ): Promise<Record<string, unknown>> {
+  const { registry, tag, access } = options
   const data = await readFile(tarball.path)
   const version = tarball.version.text
   const manifest = tarball.manifest.raw
@@ -247,7 +257,7 @@ export async function publishDocument(
         dist: {
           integrity: tarball.integrity,
           shasum: tarball.shasum,
-          tarball: tarballUrl(registry, tarball.name, version).replace(/^https:/, 'http:'),
+          tarball: tarballUrl(registry, { name: tarball.name, version }).replace(/^https:/, 'http:'),
         },
       },
     },
