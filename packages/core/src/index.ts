@@ -50,7 +50,7 @@ export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter }
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
-export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
+export { isSecretName, REDACTED, redact, registerSecrets, secretValues } from './redact.ts'
 export {
   type AttestationRef,
   parseReleaseRecord,

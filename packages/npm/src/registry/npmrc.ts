@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { registerSecrets } from '@polyship/core'
 import { NpmError } from '../errors.ts'
 import { type PackageName, scopeOf } from '../package/name.ts'
 
@@ -126,7 +127,11 @@ export function npmConfigOf(files: readonly { readonly file: string; readonly te
   } satisfies NpmConfig
 }
 
-/** Reads `<projectDir>/.npmrc`, then the user's (`NPM_CONFIG_USERCONFIG` or `~/.npmrc`); missing files are skipped. */
+/**
+ * Reads `<projectDir>/.npmrc`, then the user's (`NPM_CONFIG_USERCONFIG` or `~/.npmrc`);
+ * missing files are skipped. Every credential value read is registered with core's
+ * redactor, so no message of this process shows it.
+ */
 export async function readNpmConfig(options: {
   readonly projectDir: string
   readonly home: string
@@ -144,7 +149,9 @@ export async function readNpmConfig(options: {
     })
     if (text !== undefined) files.push({ file, text })
   }
-  return npmConfigOf(files, options.env)
+  const config = npmConfigOf(files, options.env)
+  registerSecrets(config.secrets)
+  return config
 }
 
 /** The registry `.npmrc` names for a package's scope (`@scope:registry=`), as `npm publish` picks it; else undefined. */
