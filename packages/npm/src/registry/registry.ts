@@ -257,6 +257,7 @@ export async function publishDocument(
         dist: {
           integrity: tarball.integrity,
           shasum: tarball.shasum,
+          // as libnpmpublish writes it; registries rewrite dist.tarball to their own URL when serving
           tarball: tarballUrl(registry, { name: tarball.name, version }).replace(/^https:/, 'http:'),
         },
       },
