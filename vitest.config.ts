@@ -20,7 +20,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Starts one loopback docker-registry for the whole run; tests read its address with
     // `inject('ociRegistry')` -> { host: '127.0.0.1:<port>', url } (see @polyship/oci/testing).
-    globalSetup: ['packages/oci/src/testing/global-setup.ts'],
+    // And one loopback Verdaccio: `inject('npmRegistry')` -> { url, token, user } (see @polyship/npm/testing).
+    globalSetup: ['packages/oci/src/testing/global-setup.ts', 'packages/npm/src/testing/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -1,10 +1,17 @@
-import type { FileDestination, ImageDestination, RootConfig, WheelDestination } from '@polyship/core'
+import type {
+  FileDestination,
+  ImageDestination,
+  NpmDestination,
+  RootConfig,
+  WheelDestination,
+} from '@polyship/core'
 
 export interface Destinations {
   readonly images: ImageDestination
   readonly charts: ImageDestination
   readonly wheels: WheelDestination
   readonly files: FileDestination
+  readonly npm: NpmDestination
 }
 
 /** Resolves configured destinations, falling back to the embedded ones under outDir (no account needed). */
@@ -15,7 +22,12 @@ export function resolveDestinations(config: RootConfig): Destinations {
     charts: config.destinations?.charts ?? { type: 'oci-layout', path: `${out}/oci` },
     wheels: config.destinations?.wheels ?? { type: 'simple-index', path: `${out}/pypi` },
     files: config.destinations?.files ?? { type: 'directory', path: `${out}/assets` },
+    npm: config.destinations?.npm ?? { type: 'directory', path: `${out}/npm` },
   }
+}
+
+export function describeNpmDestination(destination: NpmDestination): string {
+  return destination.type === 'registry' ? destination.url : `npm-dir:${destination.path}`
 }
 
 export function describeDestination(

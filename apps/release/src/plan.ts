@@ -1,8 +1,14 @@
 import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS } from '@polyship/binary'
 import { DEFAULT_IMAGE_PLATFORMS, imageRepository } from '@polyship/container'
 import { type ArtifactKind, formatPlatform, type Project, platformsOf, type Workspace } from '@polyship/core'
+import { parsePackageName, tarballFileName } from '@polyship/npm'
 import { versionTag } from '@polyship/oci'
-import { type Destinations, describeDestination, resolveDestinations } from './destinations.ts'
+import {
+  type Destinations,
+  describeDestination,
+  describeNpmDestination,
+  resolveDestinations,
+} from './destinations.ts'
 
 /** The binary package's default platforms, as the config writes them. */
 export const DEFAULT_BINARY_PLATFORMS = DEFAULT_PLATFORMS
@@ -29,7 +35,7 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
   const add = (kind: ArtifactKind, name: string, platforms: readonly string[], destination: string) =>
     artifacts.push({ project: project.name, version: project.version, kind, name, platforms, destination })
   const files = describeDestination(destinations.files)
-  const { binary, image, wheel, chart } = project.config
+  const { binary, image, wheel, chart, npm } = project.config
   if (binary !== undefined) {
     for (const platform of platformsOf(binary, DEFAULT_BINARY_PLATFORMS)) {
       add(
@@ -50,6 +56,14 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
     )
     if (wheel.sdist !== false)
       add('sdist', `${project.name}-${project.version}.tar.gz`, [], describeDestination(destinations.wheels))
+  }
+  if (npm !== undefined) {
+    add(
+      'npm',
+      tarballFileName(parsePackageName(project.name, project.manifestPath), project.version),
+      [],
+      describeNpmDestination(destinations.npm),
+    )
   }
   if (image !== undefined) {
     const platforms = (image.platforms ?? DEFAULT_IMAGE_PLATFORMS.map(formatPlatform)).slice()

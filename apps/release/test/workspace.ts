@@ -56,6 +56,10 @@ export async function exampleWorkspace(
     readonly projects?: readonly ExampleDir[]
     readonly platforms?: Partial<Record<ExampleDir, readonly string[]>>
     readonly config?: object
+    /** Extra files by workspace path (`packages/lib/package.json`: content), committed with the rest. */
+    readonly files?: Readonly<Record<string, string>>
+    /** Extra pnpm-workspace.yaml globs (`packages/*`). */
+    readonly globs?: readonly string[]
   } = {},
 ): Promise<TestWorkspace> {
   const projects = options.projects ?? ALL_EXAMPLES
@@ -75,10 +79,12 @@ export async function exampleWorkspace(
     json.polyship.binary.platforms = platforms
     await writeFile(manifest, `${JSON.stringify(json, null, 2)}\n`)
   }
-  await writeFile(
-    join(root, 'pnpm-workspace.yaml'),
-    `packages:\n${projects.map((p) => `  - examples/${p}\n`).join('')}`,
-  )
+  for (const [file, content] of Object.entries(options.files ?? {})) {
+    await mkdir(dirname(join(root, file)), { recursive: true })
+    await writeFile(join(root, file), content)
+  }
+  const globs = [...projects.map((p) => `examples/${p}`), ...(options.globs ?? [])]
+  await writeFile(join(root, 'pnpm-workspace.yaml'), `packages:\n${globs.map((g) => `  - ${g}\n`).join('')}`)
   await writeFile(join(root, 'package.json'), '{ "name": "release-test", "private": true }\n')
   await writeFile(join(root, '.gitignore'), 'dist*/\ntarget/\n')
   const configure = (config: object) =>

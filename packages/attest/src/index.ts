@@ -56,6 +56,8 @@ export {
   goModule,
   goStdlib,
   helmChart,
+  type NpmPackageRef,
+  npmPackage,
   ociImage,
   ociPurl,
   type PythonRequirement,

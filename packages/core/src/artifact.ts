@@ -11,6 +11,8 @@ export type ArtifactKind =
   | 'image'
   | 'image-index'
   | 'chart'
+  /** An npm package tarball (`name-1.0.0.tgz`). */
+  | 'npm'
   | 'sbom'
   | 'signature'
   | 'provenance'

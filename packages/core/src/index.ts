@@ -9,6 +9,7 @@ export {
 export { sourceDateEpoch } from './archive/epoch.ts'
 export { type GzipOptions, gzipStream } from './archive/gzip.ts'
 export { type TarOptions, tarStream } from './archive/tar.ts'
+export { readTarGz, type TarListing } from './archive/tar-reader.ts'
 export {
   formatWheelRecordCsv,
   parseWheelRecordCsv,
@@ -21,10 +22,12 @@ export type { Artifact, ArtifactKind } from './artifact.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
+export type { NpmPackageConfig } from './config/schema/npm.ts'
 export { FORMATS, type FormatName, type ProjectConfig } from './config/schema/project.ts'
 export type {
   FileDestination,
   ImageDestination,
+  NpmDestination,
   RootConfig,
   SigningConfig,
   WheelDestination,
@@ -45,8 +48,9 @@ export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } fro
 export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipError } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { mapLimit } from './limit.ts'
+export { isLoopbackHostname } from './loopback.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
-export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
+export { isSecretName, REDACTED, redact, registerSecrets, secretValues } from './redact.ts'
 export {
   type AttestationRef,
   parseReleaseRecord,

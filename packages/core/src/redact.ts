@@ -7,6 +7,18 @@ const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g
 
 export const REDACTED = '[redacted]'
 
+/**
+ * Credentials read from files rather than the environment (.npmrc tokens, docker
+ * config auths), kept for the life of the process so every `redact` call hides them,
+ * including the CLI's last-resort error printing. Only ever added to.
+ */
+const registered = new Set<string>()
+
+/** Makes `redact` hide these values (and their base64 forms) from now on. */
+export function registerSecrets(values: Iterable<string>): void {
+  for (const value of values) if (value.length >= 4) registered.add(value)
+}
+
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name)
 }
@@ -21,11 +33,13 @@ export function secretValues(env: Readonly<Record<string, string | undefined>>):
 
 /**
  * Removes credentials from text meant for humans: URL userinfo, auth header values,
- * and every literal secret passed in `secrets` (and their base64 forms).
+ * every literal secret passed in `secrets` or registered with `registerSecrets` (and
+ * their base64 forms).
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text
-  for (const secret of secrets) {
+  const all = [...new Set([...secrets, ...registered])].sort((a, b) => b.length - a.length)
+  for (const secret of all) {
     if (secret.length < 4) continue
     out = out.split(secret).join(REDACTED)
     const b64 = Buffer.from(secret).toString('base64')

@@ -34,7 +34,7 @@ describe('loadWorkspace', () => {
     [
       'unknown format',
       { ...go, polyship: { docker: {} } },
-      /unknown field polyship\.docker \(known: binary, image, wheel, chart\)/,
+      /unknown field polyship\.docker \(known: binary, image, wheel, chart, npm\)/,
     ],
     ['missing version', { name: 'srv', polyship: go.polyship }, /missing field version/],
     ['non-SemVer version', { ...go, version: 'v1.2' }, /version: "v1.2" does not have the expected form/],
@@ -71,6 +71,23 @@ describe('loadWorkspace', () => {
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' })
     expect((error as Error).message).toContain('polyship.chart.images["app.image"] names "nope"')
     expect((error as { hint: string }).hint).toBe('known projects: srv, stack')
+  })
+
+  it('loads an npm package; refuses polyship.npm on a private package', async () => {
+    const lib = { name: '@acme/lib', version: '1.0.0', polyship: { npm: { access: 'public' } } }
+    const dir = await workspace(
+      { lib },
+      { destinations: { npm: { type: 'registry', url: 'https://registry.npmjs.org/' } } },
+    )
+    const loaded = await loadWorkspace(dir)
+    expect(loaded.projects.map((p) => [p.name, p.config, p.private])).toEqual([
+      ['@acme/lib', { npm: { access: 'public' } }, undefined],
+    ])
+    expect(loaded.config.destinations?.npm).toEqual({ type: 'registry', url: 'https://registry.npmjs.org/' })
+    const error = await loadWorkspace(await workspace({ lib: { ...lib, private: true } })).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/"private": true/) })
   })
 
   it('validates polyship.json', async () => {

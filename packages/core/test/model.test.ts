@@ -8,6 +8,7 @@ import {
   parseDigest,
   parsePlatform,
   redact,
+  registerSecrets,
   sha256,
 } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
@@ -47,5 +48,12 @@ describe('redact', () => {
   it('removes literal secrets, their base64 and auth headers', () => {
     const text = redact('token abcd1234 b64 YWJjZDEyMzQ= Authorization: Bearer eyJhbGciOi.xyz', ['abcd1234'])
     expect(text).toBe('token [redacted] b64 [redacted] Authorization: Bearer [redacted]')
+  })
+
+  it('hides registered secrets in every later call', () => {
+    registerSecrets(['npmrc-token-value-42'])
+    expect(redact('refused npmrc-token-value-42 (bnBtcmMtdG9rZW4tdmFsdWUtNDI=)')).toBe(
+      'refused [redacted] ([redacted])',
+    )
   })
 })

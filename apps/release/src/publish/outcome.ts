@@ -7,8 +7,9 @@ export type Reconciliation =
   | {
       readonly status: 'conflict'
       readonly location: string
-      readonly existing: Digest
-      readonly wanted: Digest
+      /** A digest, or for npm packages the registry's integrity (`sha512-...`). */
+      readonly existing: string
+      readonly wanted: string
     }
 
 export type PublishOutcome =

@@ -55,7 +55,9 @@ export async function assembleRelease(
     const staging = join(stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
     await mkdir(staging, { recursive: true })
     // Skipped formats may still have been compiled for the image; they are not released.
-    const files = merged.files.filter((f) => !context.skip.has(f.kind === 'archive' ? 'binary' : 'wheel'))
+    const files = merged.files.filter(
+      (f) => !context.skip.has(f.kind === 'archive' ? 'binary' : f.kind === 'npm' ? 'npm' : 'wheel'),
+    )
     const archives = files.filter((f) => f.kind === 'archive')
     if (archives.length > 0) {
       const name = checksumsFileName(project.name, version)

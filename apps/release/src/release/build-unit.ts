@@ -25,6 +25,11 @@ export interface UnitArchive extends BuiltFile {
   readonly name: string
 }
 
+/** An npm tarball as `pnpm pack` wrote it. */
+export interface UnitTarball extends BuiltFile {
+  readonly filename: string
+}
+
 export interface UnitDistribution extends BuiltFile {
   readonly kind: 'wheel' | 'sdist'
   readonly filename: string
@@ -46,6 +51,8 @@ export interface BuildUnit {
   readonly binaries: readonly UnitBinary[]
   readonly archives: readonly UnitArchive[]
   readonly distributions: readonly UnitDistribution[]
+  /** npm packages; absent in units written before the npm format. */
+  readonly tarballs?: readonly UnitTarball[]
   readonly skipped: readonly { readonly what: string; readonly reason: string }[]
   /** Tool versions for provenance (`go1.26.8`, `rustc 1.95.0`, `maturin 1.16.0`). */
   readonly toolchains: Readonly<Record<string, string>>
@@ -65,7 +72,12 @@ export interface LoadedUnit {
 
 async function readUnit(file: string): Promise<BuildUnit> {
   const unit = JSON.parse(await readFile(file, 'utf8')) as Partial<BuildUnit>
-  const files = [...(unit.binaries ?? []), ...(unit.archives ?? []), ...(unit.distributions ?? [])]
+  const files = [
+    ...(unit.binaries ?? []),
+    ...(unit.archives ?? []),
+    ...(unit.distributions ?? []),
+    ...(unit.tarballs ?? []),
+  ]
   if (
     unit.schema !== BUILD_UNIT_SCHEMA ||
     typeof unit.project !== 'string' ||

@@ -18,6 +18,7 @@ import {
   run,
   samePlatform,
 } from '@polyship/core'
+import { packPackage } from '@polyship/npm'
 import { buildWheels } from '@polyship/wheel'
 import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
 import {
@@ -75,7 +76,7 @@ async function reusableUnit(
     env: context.env,
   })
   if (stdout.trim() !== '') return undefined
-  for (const file of [...unit.binaries, ...unit.archives, ...unit.distributions]) {
+  for (const file of [...unit.binaries, ...unit.archives, ...unit.distributions, ...(unit.tarballs ?? [])]) {
     const found = await digestFile(join(dir, file.path)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined
       throw error
@@ -138,10 +139,10 @@ async function binaries(
 }
 
 /**
- * Wheels are built once per release: by a run without --platform, or by the platform shard
- * that includes this machine's platform (what maturin's `host` target builds for).
+ * Wheels and npm packages are built once per release: by a run without --platform, or by the
+ * platform shard that includes this machine's platform (what maturin's `host` target builds for).
  */
-function buildsWheels(context: ReleaseContext): boolean {
+function buildsOnHost(context: ReleaseContext): boolean {
   const host = hostPlatform()
   return context.platforms === undefined || context.platforms.some((p) => samePlatform(p, host))
 }
@@ -178,7 +179,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
   if (deps?.toolchain === 'rust') toolchains.rustc = deps.rustc
 
   const wheels =
-    compilesFormat(project, 'wheel', context.skip) && buildsWheels(context)
+    compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context)
       ? await buildWheels(project, {
           outDir: dir,
           env: context.env,
@@ -188,6 +189,22 @@ export async function buildProject(project: Project, context: ReleaseContext): P
       : undefined
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
   if (wheels !== undefined) toolchains.maturin = wheels.maturinVersion
+
+  // packed once, like wheels; `pnpm pack` runs the package's prepack and prepare scripts
+  const tarball =
+    project.config.npm !== undefined && !context.skip.has('npm') && buildsOnHost(context)
+      ? await packPackage(project.root, {
+          outDir: join(dir, 'npm'),
+          name: project.name,
+          // pnpm packs package.json's version: a --snapshot (never published) keeps it
+          version: context.snapshot ? project.version : context.versionOf(project),
+          env: context.env,
+        })
+      : undefined
+  if (tarball !== undefined)
+    toolchains.pnpm = (
+      await run('pnpm', ['--version'], { env: context.env, timeoutMs: 60_000 })
+    ).stdout.trim()
 
   const unit: BuildUnit = {
     schema: BUILD_UNIT_SCHEMA,
@@ -218,6 +235,18 @@ export async function buildProject(project: Project, context: ReleaseContext): P
       digest: d.digest,
       size: d.size,
     })),
+    ...(tarball === undefined
+      ? {}
+      : {
+          tarballs: [
+            {
+              filename: tarball.filename,
+              path: rel(tarball.path),
+              digest: tarball.digest,
+              size: tarball.size,
+            },
+          ],
+        }),
     skipped,
     toolchains,
   }

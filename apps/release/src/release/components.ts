@@ -5,12 +5,14 @@ import {
   fileComponent,
   goModule,
   goStdlib,
+  npmPackage,
   parseRequirement,
   pythonRequirement,
   type SbomComponent,
 } from '@polyship/attest'
 import { type BinaryDependencies, parseCargoLock } from '@polyship/binary'
 import type { Digest } from '@polyship/core'
+import type { ResolvedDependency } from '@polyship/npm'
 
 /**
  * Maps what the format packages know about their inputs to SBOM components. The release
@@ -62,4 +64,22 @@ export async function wheelComponents(
   const crates =
     lock === undefined ? [] : parseCargoLock(lock, lockFile).filter((p) => p.source !== undefined)
   return [...python, ...crates.map((c) => cargoPackage(c))]
+}
+
+/** An npm package's dependencies as the lockfile resolved them (see `resolvedDependencies`). */
+export function npmComponents(dependencies: readonly ResolvedDependency[]): SbomComponent[] {
+  return dependencies.map((d) =>
+    npmPackage({
+      name: d.name,
+      ...(d.version === undefined ? {} : { version: d.version }),
+      ...(d.range === undefined ? {} : { range: d.range }),
+      ...(d.integrity === undefined ? {} : { integrity: d.integrity }),
+      scope: d.optional ? 'optional' : 'required',
+    }),
+  )
+}
+
+/** The purl of an npm package itself: `pkg:npm/%40scope/name@1.0.0`. */
+export function npmPurl(name: string, version: string): string {
+  return npmPackage({ name, version }).purl
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import { formatPlatform, type Project, parsePlatform, platformsOf } from '@polyship/core'
+import { inspectTarball, resolvedDependencies } from '@polyship/npm'
 import { inspectDistribution } from '@polyship/wheel'
 import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
 import type { LoadedUnit, UnitBinary } from './build-unit.ts'
-import { binaryComponent, wheelComponents } from './components.ts'
+import { binaryComponent, npmComponents, npmPurl, wheelComponents } from './components.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
 import type { ReleaseFile } from './release-set.ts'
@@ -111,6 +112,38 @@ export async function mergeUnits(
             purl: `pkg:pypi/${distribution.name.toLowerCase()}@${distribution.version}`,
           },
           components: await wheelComponents(distribution.metadata.requiresDist, project.root),
+        },
+      })
+    }
+    for (const file of unit.tarballs ?? []) {
+      if (!once(file.filename, file.digest, dir)) continue
+      const tarball = await inspectTarball(join(dir, file.path))
+      if (tarball.digest !== file.digest) {
+        throw new ReleaseError('RELEASE_MERGE_INVALID', `${tarball.path} changed since ${dir} was built`, {
+          hint: 'build the project again (polyship release rebuilds units whose files changed)',
+        })
+      }
+      const dependencies = await resolvedDependencies({
+        workspaceRoot: context.workspace.root,
+        projectDir: project.root,
+        manifest: tarball.manifest,
+      })
+      merged.files.push({
+        kind: 'npm',
+        name: file.filename,
+        path: tarball.path,
+        digest: tarball.digest,
+        size: tarball.size,
+        tarball,
+        sbom: {
+          subject: {
+            kind: 'npm',
+            name: file.filename,
+            version: tarball.version.text,
+            digest: tarball.digest,
+            purl: npmPurl(tarball.name, tarball.version.text),
+          },
+          components: npmComponents(dependencies),
         },
       })
     }

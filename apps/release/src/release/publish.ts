@@ -114,11 +114,14 @@ async function publishFile(
       )
     }
   }
-  // Wheels and sdists go to their index with the project's other distributions (publishWheels).
+  // Wheels and sdists go to their index with the project's other distributions (publishWheels),
+  // npm packages to their registry (dist-tags are moved once every package is there).
   const location =
-    file.distribution === undefined
-      ? (await targets.files.publish(release, file)).location
-      : finding.state.location
+    file.tarball !== undefined
+      ? await targets.npm.publish(file)
+      : file.distribution === undefined
+        ? (await targets.files.publish(release, file)).location
+        : finding.state.location
   const ref = (key: string): AttestationRef | undefined => {
     const found = held.get(key)
     return found === undefined

@@ -66,7 +66,15 @@ export async function reconcileRelease(
         findings.push({ project, kind: file.kind, artifact: file.name, state })
       }
     }
-    for (const file of release.files.filter((f) => f.distribution === undefined)) {
+    for (const file of release.files.filter((f) => f.tarball !== undefined)) {
+      findings.push({
+        project,
+        kind: file.kind,
+        artifact: file.name,
+        state: await targets.npm.reconcile(release, file),
+      })
+    }
+    for (const file of release.files.filter((f) => f.distribution === undefined && f.tarball === undefined)) {
       findings.push({
         project,
         kind: file.kind,

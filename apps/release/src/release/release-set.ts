@@ -2,6 +2,7 @@ import type { SbomComponent, SbomSubject } from '@polyship/attest'
 import type { BuiltImage, ImageTag } from '@polyship/container'
 import type { ArtifactKind, Digest, Project } from '@polyship/core'
 import type { PackagedChart } from '@polyship/helm'
+import type { NpmTarball } from '@polyship/npm'
 import type { Distribution } from '@polyship/wheel'
 
 /** What an SBOM of one artifact is made of; built and signed in the attest step. */
@@ -10,9 +11,9 @@ export interface SbomInput {
   readonly components: readonly SbomComponent[]
 }
 
-/** A file released as an asset (archives, checksums) or to a package index (wheels, sdists). */
+/** A file released as an asset (archives, checksums), to a package index (wheels, sdists) or to npm. */
 export interface ReleaseFile {
-  readonly kind: Extract<ArtifactKind, 'archive' | 'checksums' | 'wheel' | 'sdist'>
+  readonly kind: Extract<ArtifactKind, 'archive' | 'checksums' | 'wheel' | 'sdist' | 'npm'>
   readonly name: string
   readonly path: string
   readonly digest: Digest
@@ -21,6 +22,8 @@ export interface ReleaseFile {
   readonly sbom?: SbomInput
   /** Set for wheels and sdists: they also go to the wheels destination. */
   readonly distribution?: Distribution
+  /** Set for npm packages: they go to the npm destination. */
+  readonly tarball?: NpmTarball
 }
 
 export interface ReleaseImage {

@@ -218,6 +218,14 @@ async function release(
           run: async () => void artifacts.push(...(await publishProject(release, findings, services))),
         })),
       )
+      if (releases.some((r) => r.files.some((f) => f.tarball !== undefined))) {
+        await runSteps([
+          {
+            title: 'move npm dist-tags',
+            run: async () => void (await targets.npm.moveTags()),
+          },
+        ])
+      }
       const released = releases.map((r) => ({
         name: r.project.name,
         version: r.version,
@@ -263,10 +271,11 @@ async function release(
   }
 }
 
-/** Git tags are written when the release leaves the workspace (a registry, PyPI, GitHub). */
+/** Git tags are written when the release leaves the workspace (a registry, PyPI, npm, GitHub). */
 function publishesOutside(context: ReleaseContext): boolean {
-  const { images, charts, wheels, files } = context.destinations
+  const { images, charts, wheels, files, npm } = context.destinations
   return (
+    npm.type === 'registry' ||
     images.type === 'registry' ||
     charts.type === 'registry' ||
     wheels.type === 'pypi' ||

@@ -9,6 +9,7 @@ import { changelogSection, type GitHubRelease, GitHubReleases } from '../publish
 import type { PublishOutcome, Reconciliation } from '../publish/outcome.ts'
 import type { ReleaseContext } from './context.ts'
 import { assertCredentials, githubTokenEnv } from './credentials.ts'
+import { type NpmTarget, npmTarget } from './npm-target.ts'
 import type { ProjectRelease } from './release-set.ts'
 import { type BeforeWrite, observedIndex, observedStore } from './writes.ts'
 
@@ -37,6 +38,7 @@ export interface Targets {
   chartStore(name: string): OciStore
   wheelIndex(): PackageIndex
   readonly files: FileTarget
+  readonly npm: NpmTarget
   /**
    * A location as the release record writes it: relative to the record's directory when
    * local (`/abs/dist/assets/x` -> `assets/x`, `oci-layout:/abs/dist/oci/app@..` -> `oci-layout:oci/app@..`).
@@ -167,6 +169,7 @@ export function openTargets(
     wheelIndex: () =>
       observedIndex(indexFor(destinations.wheels, { root: baseDir, env: context.env }), before),
     files: observedFiles(files, before),
+    npm: npmTarget(context, before),
     recordLocation: (location) => {
       const layout = location.startsWith('oci-layout:') ? 'oci-layout:' : ''
       const path = location.slice(layout.length)

@@ -72,6 +72,7 @@ function subjectType(kind: ArtifactKind): ComponentType {
     case 'chart':
       return 'application'
     case 'wheel':
+    case 'npm':
       return 'library'
     case 'image':
     case 'image-index':

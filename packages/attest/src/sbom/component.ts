@@ -144,6 +144,39 @@ export function pythonRequirement(requirement: PythonRequirement): SbomComponent
   }
 }
 
+/** An npm package as a lockfile or a manifest names it. */
+export interface NpmPackageRef {
+  /** `name` or `@scope/name`. */
+  readonly name: string
+  /** The resolved version; absent when only a range is known. */
+  readonly version?: string
+  /** The range the manifest asks for (`^1.2.0`), kept as a property. */
+  readonly range?: string
+  /** `sha512-<base64>` from the lockfile. */
+  readonly integrity?: string
+  readonly scope?: 'required' | 'optional'
+}
+
+/** An npm package: `pkg:npm/%40scope/name@1.2.3` (the scope is the purl namespace). */
+export function npmPackage(pkg: NpmPackageRef): SbomComponent {
+  const slash = pkg.name.indexOf('/')
+  const namespace = pkg.name.startsWith('@') && slash > 0 ? pkg.name.slice(0, slash) : undefined
+  const name = namespace === undefined ? pkg.name : pkg.name.slice(slash + 1)
+  const sha512 = pkg.integrity?.startsWith('sha512-')
+    ? Buffer.from(pkg.integrity.slice('sha512-'.length), 'base64').toString('hex')
+    : undefined
+  return {
+    type: 'library',
+    name,
+    ...(namespace === undefined ? {} : { group: namespace }),
+    ...(pkg.version === undefined ? {} : { version: pkg.version }),
+    purl: purl('npm', namespace, name, pkg.version),
+    ...(sha512?.length === 128 ? { hashes: { sha512 } } : {}),
+    scope: pkg.scope ?? 'required',
+    ...(pkg.range === undefined ? {} : { properties: { 'polyship:npm:range': pkg.range } }),
+  }
+}
+
 /** An OCI artifact by digest: `pkg:oci/<last path segment>@sha256:...?repository_url=<repository>[&tag=..]`. */
 export function ociPurl(repository: string, digest: Digest, tag?: string): string {
   const name = repository.split('/').pop() ?? repository

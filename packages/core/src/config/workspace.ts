@@ -19,6 +19,8 @@ export interface Project {
   readonly config: ProjectConfig
   readonly description?: string
   readonly license?: string
+  /** Set when package.json says `"private": true` (npm refuses to publish it). */
+  readonly private?: true
   /** Names of workspace projects this one depends on (package.json dependencies). */
   readonly dependsOn: readonly string[]
 }
@@ -131,6 +133,13 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
       version,
       config: projectConfig,
     } = parseProjectManifest(manifest, relative(process.cwd(), manifestPath) || manifestPath)
+    if (projectConfig.npm !== undefined && manifest.private === true) {
+      throw new CoreError(
+        'CONFIG_INVALID',
+        `${manifestPath}: polyship.npm publishes the package to npm, but it is "private": true`,
+        { hint: 'remove "private": true to publish it, or remove polyship.npm to keep it private' },
+      )
+    }
     const deps = { ...(manifest.dependencies as object), ...(manifest.devDependencies as object) } as Record<
       string,
       string
@@ -142,6 +151,7 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
       dir: dirname(manifestRel).split('\\').join('/'),
       manifestPath,
       config: projectConfig,
+      ...(manifest.private === true ? { private: true as const } : {}),
       ...(typeof manifest.description === 'string' ? { description: manifest.description } : {}),
       ...(typeof manifest.license === 'string' ? { license: manifest.license } : {}),
       dependsOn: Object.keys(deps).sort(),

@@ -1,3 +1,4 @@
+import { isLoopbackHostname } from '@polyship/core'
 import { OciError } from '../errors.ts'
 import { DOCKER_HUB } from '../reference.ts'
 
@@ -8,13 +9,7 @@ export function hostName(host: string): string {
 
 /** localhost, *.localhost, 127.0.0.0/8 and ::1: the only hosts spoken to over plain HTTP by default. */
 export function isLoopback(host: string): boolean {
-  const name = hostName(host).toLowerCase()
-  return (
-    name === 'localhost' ||
-    name.endsWith('.localhost') ||
-    name === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
-  )
+  return isLoopbackHostname(hostName(host))
 }
 
 /** Plain HTTP is allowed for loopback hosts and for hosts listed as insecure. */

@@ -5,8 +5,7 @@ import { escapedName, formatTag, parseDistributionFilename } from '../names.ts'
 import { samePythonVersion } from '../version.ts'
 import { type CoreMetadata, parseCoreMetadata } from './metadata.ts'
 import { verifyRecord } from './record.ts'
-import { readTarGz } from './tar.ts'
-import { openWheelZip } from './wheel-zip.ts'
+import { openWheelZip, readSdistTar } from './wheel-zip.ts'
 
 /** A built wheel or sdist, read and checked: what publishing and the SBOM step need to know. */
 export interface Distribution {
@@ -61,7 +60,7 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
     await verifyRecord(zip, `${infoDir}/RECORD`)
   } else {
     const top = `${parsed.distribution}-${parsed.version}`
-    const listing = await readTarGz(path, (name) => /^[^/]+\/PKG-INFO$/.test(name))
+    const listing = await readSdistTar(path, (name) => /^[^/]+\/PKG-INFO$/.test(name))
     const outside = listing.names.find((name) => name !== top && !name.startsWith(`${top}/`))
     if (outside !== undefined) bad(`${outside} is outside the top directory ${top}/`)
     const pkgInfo = listing.files.get(`${top}/PKG-INFO`)

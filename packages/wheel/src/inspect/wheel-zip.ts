@@ -1,4 +1,12 @@
-import { CoreError, type CoreErrorCode, openZip, type ZipEntry, type ZipReader } from '@polyship/core'
+import {
+  CoreError,
+  type CoreErrorCode,
+  openZip,
+  readTarGz,
+  type TarListing,
+  type ZipEntry,
+  type ZipReader,
+} from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 const ZIP_ERRORS: ReadonlySet<CoreErrorCode> = new Set([
@@ -33,10 +41,15 @@ async function* wheelStream(zip: ZipReader, entry: ZipEntry): AsyncGenerator<Buf
   }
 }
 
+/** core's .tar.gz reader (sdists) with the same error translation. */
+export async function readSdistTar(path: string, want: (name: string) => boolean): Promise<TarListing> {
+  return readTarGz(path, want).catch(rethrow)
+}
+
 function rethrow(error: unknown): never {
   if (!(error instanceof CoreError) || !ZIP_ERRORS.has(error.code)) throw error
   throw new WheelError('WHEEL_ARCHIVE_INVALID', error.message, {
-    hint: 'rebuild the wheel; a truncated download or a partial copy leaves a corrupt file',
+    hint: 'rebuild the file; a truncated download or a partial copy leaves a corrupt file',
     cause: error,
   })
 }

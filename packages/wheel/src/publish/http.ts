@@ -1,4 +1,4 @@
-import { redact } from '@polyship/core'
+import { isLoopbackHostname, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 /** The ambient things publishing touches, passed in so tests hand over literals. */
@@ -100,8 +100,7 @@ function describeNetworkError(error: unknown): string {
 }
 
 export function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+  return isLoopbackHostname(url.hostname)
 }
 
 export function basicAuth(username: string, password: string): string {

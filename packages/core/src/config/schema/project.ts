@@ -1,6 +1,7 @@
 import { type BinaryConfig, binarySchema } from './binary.ts'
 import { type ChartConfig, chartSchema } from './chart.ts'
 import { type ImageConfig, imageSchema } from './image.ts'
+import { type NpmPackageConfig, npmSchema } from './npm.ts'
 import { type WheelConfig, wheelSchema } from './wheel.ts'
 
 /** The `polyship` field of a project's package.json: which formats it ships. */
@@ -9,10 +10,11 @@ export interface ProjectConfig {
   readonly image?: ImageConfig
   readonly wheel?: WheelConfig
   readonly chart?: ChartConfig
+  readonly npm?: NpmPackageConfig
 }
 
 export type FormatName = keyof ProjectConfig
-export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart']
+export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm']
 
 const SEMVER =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$'
@@ -28,7 +30,13 @@ export const projectManifestSchema = {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      properties: { binary: binarySchema, image: imageSchema, wheel: wheelSchema, chart: chartSchema },
+      properties: {
+        binary: binarySchema,
+        image: imageSchema,
+        wheel: wheelSchema,
+        chart: chartSchema,
+        npm: npmSchema,
+      },
     },
   },
 } as const

@@ -11,6 +11,11 @@ export type FileDestination =
   | { readonly type: 'directory'; readonly path: string }
   | { readonly type: 'github'; readonly repository: string; readonly tokenEnv?: string }
 
+/** Where npm packages go: a registry, or a directory of tarballs `npm install` takes. */
+export type NpmDestination =
+  | { readonly type: 'directory'; readonly path: string }
+  | { readonly type: 'registry'; readonly url: string; readonly insecure?: boolean }
+
 export type SigningConfig =
   | { readonly mode: 'key'; readonly key?: string }
   | { readonly mode: 'keyless'; readonly identityToken?: string }
@@ -32,6 +37,7 @@ export interface RootConfig {
     readonly charts?: ImageDestination
     readonly wheels?: WheelDestination
     readonly files?: FileDestination
+    readonly npm?: NpmDestination
   }
 }
 
@@ -93,6 +99,26 @@ export const rootSchema = {
               required: ['type', 'url'],
               additionalProperties: false,
               properties: { type: { const: 'pypi' }, url: { type: 'string' }, tokenEnv: { type: 'string' } },
+            },
+          ],
+        },
+        npm: {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['type', 'path'],
+              additionalProperties: false,
+              properties: { type: { const: 'directory' }, path: { type: 'string' } },
+            },
+            {
+              type: 'object',
+              required: ['type', 'url'],
+              additionalProperties: false,
+              properties: {
+                type: { const: 'registry' },
+                url: { type: 'string', pattern: '^https?://' },
+                insecure: { type: 'boolean' },
+              },
             },
           ],
         },

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { WheelError } from '../errors.ts'
+import { CoreError } from '../errors.ts'
 
 export interface TarListing {
   /** Every regular file and directory name, in archive order. */
@@ -17,12 +17,13 @@ const MAX_SELECTED = 16 << 20
 /**
  * Reads a .tar.gz as a stream, keeping only the members `want` picks: ustar, GNU long
  * names and pax path records are understood, which covers sdists from maturin,
- * setuptools and hatch.
+ * setuptools and hatch, and npm tarballs from npm and pnpm. A corrupt archive is
+ * ARCHIVE_CORRUPT, a selected member past 16 MiB ARCHIVE_TOO_LARGE.
  */
 export async function readTarGz(path: string, want: (name: string) => boolean): Promise<TarListing> {
   const bad = (what: string, cause?: unknown): never => {
-    throw new WheelError('WHEEL_ARCHIVE_INVALID', `${path} is not a readable .tar.gz: ${what}`, {
-      hint: 'rebuild the sdist; a truncated file or a partial copy leaves a corrupt archive',
+    throw new CoreError('ARCHIVE_CORRUPT', `${path} is not a readable .tar.gz: ${what}`, {
+      hint: 'rebuild it; a truncated file or a partial copy leaves a corrupt archive',
       ...(cause === undefined ? {} : { cause }),
     })
   }
@@ -46,7 +47,8 @@ export async function readTarGz(path: string, want: (name: string) => boolean): 
       longName = undefined
       const selected = (type === '0' || type === '\0' || type === '7') && want(name)
       if (type === 'L' || type === 'x' || selected) {
-        if (size! > MAX_SELECTED) bad(`${name} is too large to read`)
+        if (size! > MAX_SELECTED)
+          throw new CoreError('ARCHIVE_TOO_LARGE', `${path}: ${name} is too large to read (${size} bytes)`)
         const data = (await reader.read(padded))?.subarray(0, size!)
         if (data === undefined || data.length < size!) bad(`${name} is truncated`)
         if (type === 'L') longName = data!.toString('utf8').replace(/\0.*$/s, '')
@@ -56,7 +58,7 @@ export async function readTarGz(path: string, want: (name: string) => boolean): 
       if (type === '0' || type === '\0' || type === '7' || type === '5') names.push(name.replace(/\/$/, ''))
     }
   } catch (cause) {
-    if (cause instanceof WheelError) throw cause
+    if (cause instanceof CoreError) throw cause
     bad((cause as Error).message, cause)
   }
   return { names, files }

@@ -1,0 +1,46 @@
+import { copyFile, link, mkdir, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { tarballFileName } from '../package/name.ts'
+import { hashTarball } from '../package/tarball.ts'
+import type { AddResult, NpmDestination } from './destination.ts'
+
+/**
+ * The embedded destination: a directory of tarballs named as `npm pack` names them
+ * (`name-1.0.0.tgz`, `scope-name-1.0.0.tgz`), each installable with
+ * `npm install ./dist/npm/name-1.0.0.tgz`. A file name is taken atomically (hard link) and
+ * never overwritten, so a version's bytes are immutable here as on a registry. It keeps no
+ * dist-tags.
+ */
+export function tarballDirectory(dir: string): NpmDestination {
+  const root = resolve(dir)
+  return {
+    location: root,
+
+    async lookup(name, version) {
+      const path = join(root, tarballFileName(name, version))
+      const hashes = await hashTarball(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined
+        throw error
+      })
+      return hashes === undefined
+        ? { distTags: {} }
+        : { held: { integrity: hashes.integrity, shasum: hashes.shasum, location: path }, distTags: {} }
+    },
+
+    async add(tarball): Promise<AddResult> {
+      await mkdir(root, { recursive: true })
+      const path = join(root, tarball.filename)
+      const temp = join(root, `.${tarball.filename}.${process.pid}.${Date.now()}.tmp`)
+      await copyFile(tarball.path, temp)
+      try {
+        await link(temp, path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        return { status: 'exists' }
+      } finally {
+        await rm(temp, { force: true })
+      }
+      return { status: 'added', location: path }
+    },
+  }
+}
