@@ -44,13 +44,22 @@ const verdaccioBin = () =>
 
 /**
  * Starts Verdaccio (the devDependency, run by this Node) on 127.0.0.1 with a temp storage,
- * no uplinks (nothing is proxied to npmjs), reads open to all, publishing for
+ * no uplinks unless `uplink` is given (by default nothing is proxied to npmjs), reads open to all, publishing for
  * authenticated users only, registration closed, and one htpasswd user; logs that user in
  * with `PUT /-/user/org.couchdb.user:<name>` and returns its token. `stop()` ends it and
  * removes its directory.
  */
 export async function startVerdaccio(
-  options: { readonly user?: string; readonly password?: string } = {},
+  options: {
+    readonly user?: string
+    readonly password?: string
+    /**
+     * Proxy every package except `local` ones to this registry (what a company registry in
+     * front of npmjs does), so `pnpm add` of a package published here resolves its
+     * dependencies too.
+     */
+    readonly uplink?: { readonly url: string; readonly local: readonly string[] }
+  } = {},
 ): Promise<TestVerdaccio> {
   const user = options.user ?? 'polyship'
   const password = options.password ?? 'polyship-test-password'
@@ -59,6 +68,8 @@ export async function startVerdaccio(
   await writeFile(join(dir, 'htpasswd'), `${user}:{SHA}${sha}:autocreated 2026-01-01T00:00:00.000Z\n`)
   const storageDir = join(dir, 'storage')
   const packageRule = '    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n'
+  const proxied = options.uplink === undefined ? packageRule : `${packageRule}    proxy: upstream\n`
+  const local = (options.uplink?.local ?? []).map((name) => `  '${name}':\n${packageRule}`).join('')
   await writeFile(
     join(dir, 'config.yaml'),
     [
@@ -67,9 +78,11 @@ export async function startVerdaccio(
       '  htpasswd:',
       `    file: ${join(dir, 'htpasswd')}`,
       '    max_users: -1',
-      'uplinks: {}',
+      options.uplink === undefined
+        ? 'uplinks: {}'
+        : `uplinks:\n  upstream:\n    url: ${options.uplink.url}\n    timeout: 60s`,
       'packages:',
-      `  '@*/*':\n${packageRule}  '**':\n${packageRule}`,
+      `${local}  '@*/*':\n${proxied}  '**':\n${proxied}`,
       'web:',
       '  enable: false',
       'log: { type: stdout, format: json, level: warn }',
