@@ -19,7 +19,7 @@ function capture(cwd: string) {
 const examples = join(import.meta.dirname, '..', '..', '..')
 
 describe('polyship CLI', () => {
-  it('plan lists every example project with its artifacts, as a table and as JSON', async () => {
+  it('plan lists every example project and polyship itself with its artifacts, as a table and as JSON', async () => {
     const table = capture(examples)
     expect(await main(['plan'], table.context)).toBe(0)
     expect(table.stdout()).toContain('time-server-go')
@@ -31,6 +31,7 @@ describe('polyship CLI', () => {
       'echo-server-rust',
       'fastjson',
       'mcp-stack',
+      'polyship',
       'time-server-go',
     ])
     expect(plan.projects.find((p) => p.name === 'mcp-stack')?.artifacts.map((a) => a.kind)).toEqual(['chart'])
