@@ -30,6 +30,7 @@ export type {
   WheelDestination,
 } from './config/schema/root.ts'
 export type { WheelConfig } from './config/schema/wheel.ts'
+export { addWorkspacePackages, parseWorkspacePackages } from './config/pnpm-workspace.ts'
 export { validateConfig } from './config/validate.ts'
 export {
   findWorkspaceRoot,
