@@ -84,7 +84,9 @@ export function formatJson(value: unknown, unit = '  ', indent = ''): string {
     const entries = Object.entries(value)
     if (entries.length === 0) return '{}'
     const inner = indent + unit
-    const lines = entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${formatJson(item, unit, inner)}`)
+    const lines = entries.map(
+      ([key, item]) => `${inner}${JSON.stringify(key)}: ${formatJson(item, unit, inner)}`,
+    )
     return `{\n${lines.join(',\n')}\n${indent}}`
   }
   return JSON.stringify(value)

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isPolyshipError, run, SubprocessError } from '@polyship/core'
+import { git } from './git-facts.ts'
 
 /** Directories never searched for projects: dependencies, build output, VCS data. */
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'target', 'vendor', '__pycache__'])
@@ -21,29 +21,24 @@ function kept(path: string): boolean {
  * In a git work tree this is what git tracks plus untracked files .gitignore does not
  * exclude; elsewhere a walk of the directory. Skipped directories are left out either way.
  */
-export async function listFiles(root: string, env: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+export async function listFiles(
+  root: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string[]> {
   const fromGit = await gitFiles(root, env)
   const files = fromGit ?? (await walk(root, ''))
   return files.filter(kept).sort()
 }
 
-async function gitFiles(root: string, env: Readonly<Record<string, string | undefined>>): Promise<string[] | undefined> {
-  let inside: string
-  try {
-    inside = (await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, env })).stdout.trim()
-  } catch (error) {
-    // Not a repository, or no git at all: fall back to walking the directory.
-    if (error instanceof SubprocessError || (isPolyshipError(error) && error.code === 'SUBPROCESS_NOT_FOUND'))
-      return undefined
-    throw error
-  }
-  if (inside !== 'true') return undefined
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: root,
-    env,
-  })
+async function gitFiles(
+  root: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string[] | undefined> {
+  if ((await git(root, ['rev-parse', '--is-inside-work-tree'], env))?.trim() !== 'true') return undefined
+  const listed = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], env)
+  if (listed === undefined) return undefined
   // --cached still lists files deleted from the work tree.
-  return [...new Set(stdout.split('\0').filter((path) => path !== ''))].filter((path) =>
+  return [...new Set(listed.split('\0').filter((path) => path !== ''))].filter((path) =>
     existsSync(join(root, path)),
   )
 }

@@ -34,13 +34,20 @@ export async function addWorkspacePackages(
   const before = await parseWorkspacePackages(text, file)
   const added = entries.filter((entry) => !before.includes(entry))
   if (added.length === 0) return text
-  const { isSeq, parseDocument } = await import('yaml')
+  const { isMap, isSeq, parseDocument } = await import('yaml')
   const doc = parseDocument(text)
-  if (doc.contents === null) doc.contents = doc.createNode({}) as typeof doc.contents
-  const packages = doc.get('packages', true)
-  if (packages === undefined || packages === null) doc.set('packages', doc.createNode(added))
-  else if (isSeq(packages)) for (const entry of added) packages.add(doc.createNode(entry))
-  else throw new Error(`${file}: packages is not a sequence after validation`)
+  if (doc.contents === null)
+    doc.contents = doc.createNode({ packages: added }) as unknown as typeof doc.contents
+  else if (!isMap(doc.contents)) {
+    throw new CoreError('CONFIG_INVALID', `${file}: not a map of settings`, {
+      hint: 'pnpm-workspace.yaml is a YAML map, e.g. packages: ["services/*"]',
+    })
+  } else {
+    const packages = doc.get('packages', true)
+    if (packages === undefined || packages === null) doc.set('packages', doc.createNode(added))
+    else if (isSeq(packages)) for (const entry of added) packages.add(doc.createNode(entry))
+    else throw new Error(`${file}: packages is not a sequence after validation`)
+  }
   const after = doc.toString()
   const check = await parseWorkspacePackages(after, file)
   if (JSON.stringify(check) !== JSON.stringify([...before, ...added])) {

@@ -1,0 +1,140 @@
+import { parseToml } from '@polyship/versioning'
+import { optionalString, parsing, table } from './manifest-error.ts'
+import { dirOf, joinPath, type NativeProject, type ReadText, type SkippedManifest } from './project.ts'
+
+/** What init reads from a Cargo.toml. */
+export interface CargoManifest {
+  readonly package?: {
+    readonly name: string
+    /** undefined when inherited (`version.workspace = true`) or absent. */
+    readonly version?: string
+    readonly inheritsVersion: boolean
+    readonly description?: string
+    readonly license?: string
+    readonly autobins: boolean
+  }
+  /** `[workspace]`: the member globs and the version members inherit. */
+  readonly workspace?: { readonly members: readonly string[]; readonly version?: string }
+  /** `[[bin]]` target names. */
+  readonly bins: readonly string[]
+}
+
+export function parseCargoManifest(text: string, file: string): CargoManifest {
+  const doc = parsing(file, () => parseToml(text, file))
+  const pkg = table(doc.package)
+  const name = optionalString(pkg.name)
+  const workspace = doc.workspace === undefined ? undefined : table(doc.workspace)
+  const members = Array.isArray(workspace?.members)
+    ? workspace.members.filter((m) => typeof m === 'string')
+    : []
+  const workspaceVersion = optionalString(table(workspace?.package).version)
+  const bins = (Array.isArray(doc.bin) ? doc.bin : [])
+    .map((bin) => optionalString(table(bin).name) ?? name)
+    .filter((bin) => bin !== undefined)
+  const version = optionalString(pkg.version)
+  const description = optionalString(pkg.description)
+  const license = optionalString(pkg.license)
+  return {
+    ...(name === undefined
+      ? {}
+      : {
+          package: {
+            name,
+            ...(version === undefined ? {} : { version }),
+            inheritsVersion: table(pkg.version).workspace === true,
+            ...(description === undefined ? {} : { description }),
+            ...(license === undefined ? {} : { license }),
+            autobins: pkg.autobins !== false,
+          },
+        }),
+    ...(workspace === undefined
+      ? {}
+      : { workspace: { members, ...(workspaceVersion === undefined ? {} : { version: workspaceVersion }) } }),
+    bins,
+  }
+}
+
+/** The bin targets of a crate: `[[bin]]`s, src/main.rs and src/bin/* (unless autobins = false). */
+function binTargets(dir: string, manifest: CargoManifest, files: readonly string[]): string[] {
+  const pkg = manifest.package!
+  const bins = new Set(manifest.bins)
+  if (pkg.autobins) {
+    if (files.includes(joinPath(dir, 'src/main.rs'))) bins.add(pkg.name)
+    const binDir = `${joinPath(dir, 'src/bin')}/`
+    for (const file of files) {
+      if (!file.startsWith(binDir)) continue
+      const rest = file.slice(binDir.length).split('/')
+      if (rest.length === 1 && rest[0]!.endsWith('.rs')) bins.add(rest[0]!.slice(0, -3))
+      else if (rest.length === 2 && rest[1] === 'main.rs') bins.add(rest[0]!)
+    }
+  }
+  return [...bins].sort()
+}
+
+/** The nearest Cargo.toml above `dir` with a `[workspace]` table, if any. */
+function workspaceOf(dir: string, manifests: ReadonlyMap<string, CargoManifest>): CargoManifest | undefined {
+  for (let at = dir; at !== '.'; ) {
+    at = dirOf(at)
+    const manifest = manifests.get(at)
+    if (manifest?.workspace !== undefined) return manifest
+  }
+  return undefined
+}
+
+/**
+ * Cargo crates with bin targets, one project each (members of a Cargo workspace too; a
+ * virtual workspace root is not a project). Crates with no binary are libraries: skipped.
+ * `ownedDirs` are directories another project owns (a maturin project's Rust core).
+ */
+export async function detectCargoCrates(
+  files: readonly string[],
+  read: ReadText,
+  ownedDirs: ReadonlySet<string>,
+): Promise<{ projects: NativeProject[]; skipped: SkippedManifest[] }> {
+  const manifests = new Map<string, CargoManifest>()
+  for (const file of files.filter((f) => f === 'Cargo.toml' || f.endsWith('/Cargo.toml'))) {
+    manifests.set(dirOf(file), parseCargoManifest(await read(file), file))
+  }
+  const projects: NativeProject[] = []
+  const skipped: SkippedManifest[] = []
+  for (const [dir, manifest] of manifests) {
+    const file = joinPath(dir, 'Cargo.toml')
+    const pkg = manifest.package
+    if (pkg === undefined || ownedDirs.has(dir)) continue
+    const bins = binTargets(dir, manifest, files)
+    if (bins.length === 0) {
+      skipped.push({ path: file, reason: 'Rust library crate (no bin target): not released as a binary' })
+      continue
+    }
+    const workspace = workspaceOf(dir, manifests)
+    const notes: string[] = []
+    if (workspace !== undefined && workspace !== manifest) {
+      const root = [...manifests].find(([, m]) => m === workspace)![0]
+      notes.push(`member of the Cargo workspace at ${root}`)
+    }
+    const version = pkg.inheritsVersion
+      ? (workspace?.workspace?.version ?? manifest.workspace?.version)
+      : pkg.version
+    if (version === undefined)
+      notes.push(`${file} has no version: set one (package.json starts at 0.1.0 and must match)`)
+    const name = bins.includes(pkg.name) ? pkg.name : bins[0]!
+    if (bins.length > 1) {
+      notes.push(
+        `bin targets: ${bins.join(', ')}; polyship.binary ships one (${name}): change polyship.binary.name to pick another`,
+      )
+    }
+    projects.push({
+      dir,
+      kind: 'rust',
+      nativeName: pkg.name,
+      version: version ?? '0.1.0',
+      manifest: file,
+      config: { binary: { toolchain: 'rust', ...(bins.length > 1 && name !== pkg.name ? { name } : {}) } },
+      executable: name,
+      ...(pkg.description === undefined ? {} : { description: pkg.description }),
+      ...(pkg.license === undefined ? {} : { license: pkg.license }),
+      notes,
+    })
+  }
+  return { projects, skipped }
+}
