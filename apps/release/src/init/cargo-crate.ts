@@ -15,8 +15,8 @@ export interface CargoManifest {
   }
   /** `[workspace]`: the member globs and the version members inherit. */
   readonly workspace?: { readonly members: readonly string[]; readonly version?: string }
-  /** `[[bin]]` target names. */
-  readonly bins: readonly string[]
+  /** `[[bin]]` targets: name, and path when given. */
+  readonly bins: readonly { readonly name: string; readonly path?: string }[]
 }
 
 export function parseCargoManifest(text: string, file: string): CargoManifest {
@@ -28,9 +28,11 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
     ? workspace.members.filter((m) => typeof m === 'string')
     : []
   const workspaceVersion = optionalString(table(workspace?.package).version)
-  const bins = (Array.isArray(doc.bin) ? doc.bin : [])
-    .map((bin) => optionalString(table(bin).name) ?? name)
-    .filter((bin) => bin !== undefined)
+  const bins = (Array.isArray(doc.bin) ? doc.bin : []).flatMap((bin) => {
+    const binName = optionalString(table(bin).name) ?? name
+    const path = optionalString(table(bin).path)
+    return binName === undefined ? [] : [{ name: binName, ...(path === undefined ? {} : { path }) }]
+  })
   const version = optionalString(pkg.version)
   const description = optionalString(pkg.description)
   const license = optionalString(pkg.license)
@@ -54,18 +56,24 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
   }
 }
 
-/** The bin targets of a crate: `[[bin]]`s, src/main.rs and src/bin/* (unless autobins = false). */
+/**
+ * The bin targets of a crate as Cargo infers them: `[[bin]]`s, then src/main.rs and
+ * src/bin/* (unless autobins = false) except files a `[[bin]]` already names by path.
+ */
 function binTargets(dir: string, manifest: CargoManifest, files: readonly string[]): string[] {
   const pkg = manifest.package!
-  const bins = new Set(manifest.bins)
+  const bins = new Set(manifest.bins.map((bin) => bin.name))
+  const claimed = new Set(manifest.bins.flatMap((bin) => (bin.path === undefined ? [] : [bin.path.replace(/^\.\//, '')])))
+  const infer = (path: string, name: string) => {
+    if (!claimed.has(path) && files.includes(joinPath(dir, path))) bins.add(name)
+  }
   if (pkg.autobins) {
-    if (files.includes(joinPath(dir, 'src/main.rs'))) bins.add(pkg.name)
+    infer('src/main.rs', pkg.name)
     const binDir = `${joinPath(dir, 'src/bin')}/`
-    for (const file of files) {
-      if (!file.startsWith(binDir)) continue
+    for (const file of files.filter((f) => f.startsWith(binDir))) {
       const rest = file.slice(binDir.length).split('/')
-      if (rest.length === 1 && rest[0]!.endsWith('.rs')) bins.add(rest[0]!.slice(0, -3))
-      else if (rest.length === 2 && rest[1] === 'main.rs') bins.add(rest[0]!)
+      if (rest.length === 1 && rest[0]!.endsWith('.rs')) infer(`src/bin/${rest[0]}`, rest[0]!.slice(0, -3))
+      else if (rest.length === 2 && rest[1] === 'main.rs') infer(`src/bin/${rest[0]}/main.rs`, rest[0]!)
     }
   }
   return [...bins].sort()

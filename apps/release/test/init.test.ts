@@ -1,0 +1,312 @@
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { loadWorkspace, run } from '@polyship/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { polyship } from './workspace.ts'
+
+const dirs: string[] = []
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
+})
+
+async function repo(files: Record<string, string>, options: { git?: boolean } = {}): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'polyship-init-'))
+  dirs.push(root)
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true })
+    await writeFile(join(root, path), text)
+  }
+  if (options.git !== false) {
+    await run('git', ['init', '-q', '-b', 'main'], { cwd: root })
+    await run('git', ['remote', 'add', 'origin', 'git@github.com:acme/monorepo.git'], { cwd: root })
+  }
+  return root
+}
+
+const env = { PATH: process.env.PATH, HOME: process.env.HOME }
+const init = (root: string, ...args: string[]) => polyship(['init', ...args], { root, env })
+
+/** Every file under `root` (outside .git) with its text and mtime. */
+async function snapshot(root: string): Promise<Map<string, { text: string; mtime: number }>> {
+  const { stdout } = await run('find', ['.', '-type', 'f', '-not', '-path', './.git/*'], { cwd: root })
+  const files = new Map<string, { text: string; mtime: number }>()
+  for (const path of stdout.split('\n').filter(Boolean).sort()) {
+    const full = join(root, path)
+    files.set(path.slice(2), { text: await readFile(full, 'utf8'), mtime: (await stat(full)).mtimeMs })
+  }
+  return files
+}
+
+const GO_MAIN = 'package main\n\nfunc main() {}\n'
+
+/** A polyglot repository as maintainers have them, before polyship. */
+const POLYGLOT: Record<string, string> = {
+  'package.json': '{\n    "name": "acme",\n    "private": true,\n    "scripts": { "build": "nx run-many -t build" },\n    "devDependencies": { "polyship": "0.1.0" }\n}\n',
+  'pnpm-workspace.yaml': '# the web apps\npackages:\n  # sites\n  - web/*\n\nonlyBuiltDependencies:\n  - esbuild # needs its postinstall\n',
+  'nx.json': '{\n  "$schema": "./node_modules/nx/schemas/nx-schema.json",\n  "plugins": ["@nx/js/typescript"]\n}\n',
+  '.gitignore': 'generated/\n',
+  // An npm package and a private tool package.
+  'web/site/package.json': '{ "name": "@acme/site", "version": "1.4.0" }\n',
+  'web/tools/package.json': '{ "name": "tools", "version": "0.0.0", "private": true }\n',
+  // A Go module with two mains under cmd/, and a Dockerfile.
+  'services/api/go.mod': 'module github.com/acme/api\n\ngo 1.22\n',
+  'services/api/cmd/api/main.go': `// Command api serves the API.\n${GO_MAIN}`,
+  'services/api/cmd/worker/main.go': GO_MAIN,
+  'services/api/internal/store/store.go': 'package store\n',
+  'services/api/Dockerfile': 'FROM golang:1.22 AS build\nCOPY . .\nRUN go build ./cmd/api\nFROM scratch\nEXPOSE 8080\n',
+  // A Go library: not released.
+  'libs/golib/go.mod': 'module github.com/acme/golib\n',
+  'libs/golib/lib.go': 'package golib\n',
+  // A Cargo virtual workspace: two bin crates and a library.
+  'rust/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\nversion = "0.3.0"\n',
+  'rust/crates/echo/Cargo.toml': '[package]\nname = "echo"\nversion.workspace = true\nedition = "2021"\ndescription = "Echo server"\nlicense = "MIT"\n',
+  'rust/crates/echo/src/main.rs': 'fn main() {}\n',
+  'rust/crates/echo/Dockerfile': 'FROM rust\nEXPOSE 9000\n',
+  'rust/crates/proxy/Cargo.toml': '[package]\nname = "proxy"\nversion = "0.2.0"\nedition = "2021"\n\n[[bin]]\nname = "proxyd"\npath = "src/main.rs"\n',
+  'rust/crates/proxy/src/main.rs': 'fn main() {}\n',
+  'rust/crates/common/Cargo.toml': '[package]\nname = "common"\nversion = "0.3.0"\nedition = "2021"\n',
+  'rust/crates/common/src/lib.rs': '\n',
+  // A maturin project (its Cargo.toml is the wheel's core, not a crate of its own) and a hatchling one.
+  'python/fast/pyproject.toml':
+    '[build-system]\nrequires = ["maturin>=1.8"]\nbuild-backend = "maturin"\n\n[project]\nname = "fast_json"\ndynamic = ["version"]\n\n[project.scripts]\nfastj = "fast_json:main"\n',
+  'python/fast/Cargo.toml': '[package]\nname = "fast-json"\nversion = "1.2.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n',
+  'python/fast/src/lib.rs': '\n',
+  'python/fast/Dockerfile': 'FROM python:3.12\n',
+  'python/tool/pyproject.toml':
+    '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "acme-tool"\nversion = "0.4.1"\ndescription = "Acme tool"\n',
+  // A chart, a Dockerfile with no project, and what init must not look at.
+  'charts/stack/Chart.yaml': 'apiVersion: v2\nname: stack\nversion: 0.5.0\ndescription: The stack\n',
+  'charts/stack/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stack\n',
+  'docker/Dockerfile': 'FROM alpine\n',
+  'generated/go.mod': 'module example.com/generated\n',
+  'generated/main.go': GO_MAIN,
+  'node_modules/dep/package.json': '{ "name": "dep", "version": "1.0.0" }\n',
+  'rust/target/debug/build/x/Cargo.toml': 'not toml [',
+}
+
+describe('polyship init', () => {
+  it('turns a polyglot repository into a workspace that polyship plan reads', async () => {
+    const root = await repo(POLYGLOT)
+    const result = await init(root)
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Wrote 14 files')
+
+    const workspace = await loadWorkspace(root)
+    const projects = Object.fromEntries(workspace.projects.map((p) => [p.dir, { name: p.name, version: p.version, config: p.config }]))
+    expect(projects).toEqual({
+      'charts/stack': { name: 'stack', version: '0.5.0', config: { chart: {} } },
+      'python/fast': {
+        name: 'fast_json',
+        version: '1.2.0',
+        config: { wheel: {}, image: { base: 'python', entrypoint: ['fastj'] } },
+      },
+      'python/tool': { name: 'acme-tool', version: '0.4.1', config: { wheel: {} } },
+      'rust/crates/echo': {
+        name: 'echo',
+        version: '0.3.0',
+        config: {
+          binary: { toolchain: 'rust' },
+          image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/echo'], ports: [9000] },
+        },
+      },
+      'rust/crates/proxy': { name: 'proxy', version: '0.2.0', config: { binary: { toolchain: 'rust' } } },
+      'services/api': {
+        name: 'api',
+        version: '0.1.0',
+        config: {
+          binary: { toolchain: 'go', main: './cmd/api' },
+          image: {
+            base: 'static',
+            platforms: ['linux/amd64', 'linux/arm64'],
+            entrypoint: ['/usr/local/bin/api'],
+            ports: [8080],
+          },
+        },
+      },
+    })
+
+    const plan = await polyship(['plan', '--json'], { root, env })
+    expect(plan.code).toBe(0)
+    const planned = JSON.parse(plan.stdout) as { projects: { name: string; formats: string[]; artifacts: { kind: string; name: string }[] }[] }
+    expect(Object.fromEntries(planned.projects.map((p) => [p.name, p.formats]))).toEqual({
+      'acme-tool': ['wheel'],
+      api: ['binary', 'image'],
+      echo: ['binary', 'image'],
+      fast_json: ['wheel', 'image'],
+      proxy: ['binary'],
+      stack: ['chart'],
+    })
+    expect(planned.projects.find((p) => p.name === 'api')?.artifacts.map((a) => a.name)).toContain('api_0.1.0_linux_amd64.tar.gz')
+
+    // Existing files gained only additions, in their own formatting, comments kept.
+    expect(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')).toMatchInlineSnapshot(`
+      "# the web apps
+      packages:
+        # sites
+        - web/*
+        - charts/stack
+        - python/fast
+        - python/tool
+        - rust/crates/echo
+        - rust/crates/proxy
+        - services/api
+
+      onlyBuiltDependencies:
+        - esbuild # needs its postinstall
+      "
+    `)
+    expect(await readFile(join(root, 'package.json'), 'utf8')).toBe(
+      '{\n    "name": "acme",\n    "private": true,\n    "scripts": { "build": "nx run-many -t build", "release": "polyship release" },\n    "devDependencies": { "polyship": "0.1.0" }\n}\n',
+    )
+    expect(JSON.parse(await readFile(join(root, 'nx.json'), 'utf8')).plugins).toEqual([
+      '@nx/js/typescript',
+      { plugin: 'polyship/nx-plugin', options: { buildTargetName: 'polyship-build', packageTargetName: 'polyship-package' } },
+    ])
+    expect(JSON.parse(await readFile(join(root, '.changeset/config.json'), 'utf8'))).toMatchObject({
+      baseBranch: 'main',
+      privatePackages: { version: true, tag: true },
+    })
+    expect(JSON.parse(await readFile(join(root, 'polyship.json'), 'utf8'))).toEqual({
+      repository: 'https://github.com/acme/monorepo',
+    })
+    const release = await readFile(join(root, '.github/workflows/polyship-release.yml'), 'utf8')
+    expect(release).not.toContain('__POLYSHIP_VERSION__')
+    expect(await readFile(join(root, 'rust/crates/echo/package.json'), 'utf8')).toMatchInlineSnapshot(`
+      "{
+        "name": "echo",
+        "version": "0.3.0",
+        "private": true,
+        "description": "Echo server",
+        "license": "MIT",
+        "polyship": {
+          "binary": {
+            "toolchain": "rust"
+          },
+          "image": {
+            "base": "static",
+            "platforms": ["linux/amd64"],
+            "entrypoint": ["/usr/local/bin/echo"],
+            "ports": [9000]
+          }
+        }
+      }
+      "
+    `)
+  })
+
+  it('shows the plan, and with --dry-run writes nothing', async () => {
+    const root = await repo(POLYGLOT)
+    const before = await snapshot(root)
+    const result = await init(root, '--dry-run')
+    expect(result.code).toBe(0)
+    expect(await snapshot(root)).toEqual(before)
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "Projects
+
+      dir                kind    name        version  formats
+      -----------------  ------  ----------  -------  -------------
+      charts/stack       chart   stack       0.5.0    chart
+      python/fast        python  fast_json   1.2.0    image, wheel
+      python/tool        python  acme-tool   0.4.1    wheel
+      rust/crates/echo   rust    echo        0.3.0    binary, image
+      rust/crates/proxy  rust    proxy       0.2.0    binary
+      services/api       go      api         0.1.0    binary, image
+      web/site           npm     @acme/site  1.4.0    npm
+
+      Notes
+
+        charts/stack: to wire the images it deploys, map values paths to image projects in polyship.chart.images
+        python/fast: build backend maturin
+        python/fast: python/fast/Dockerfile suggests an image: polyship assembles it from the project's wheel without a daemon; the Dockerfile itself is not used
+        python/tool: build backend hatchling.build
+        python/tool: polyship builds wheels with maturin today; this backend is detected but not yet built
+        rust/crates/echo: member of the Cargo workspace at rust
+        rust/crates/echo: rust/crates/echo/Dockerfile suggests an image: polyship assembles it from the project's binaries without a daemon; the Dockerfile itself is not used
+        rust/crates/proxy: member of the Cargo workspace at rust
+        rust/crates/proxy: bin targets: proxy, proxyd; polyship.binary ships one (proxy): change polyship.binary.name to pick another
+        services/api: module github.com/acme/api
+        services/api: main packages: ./cmd/api, ./cmd/worker; polyship.binary ships one (./cmd/api), so ./cmd/worker is not released: change polyship.binary.main to pick another
+        services/api: Go has no manifest version: starts at 0.1.0 (a VERSION file is kept in step when present)
+        services/api: services/api/Dockerfile suggests an image: polyship assembles it from the project's binaries without a daemon; the Dockerfile itself is not used
+        web/site: an npm package (not private): released to an npm registry as pnpm packs it
+
+      Files
+
+      file                                    action  change
+      --------------------------------------  ------  ---------------------------------------------------------------------------------------------
+      charts/stack/package.json               create  new chart project
+      python/fast/package.json                create  new python project
+      python/tool/package.json                create  new python project
+      rust/crates/echo/package.json           create  new rust project
+      rust/crates/proxy/package.json          create  new rust project
+      services/api/package.json               create  new go project
+      package.json                            modify  add scripts.release
+      pnpm-workspace.yaml                     modify  add charts/stack, python/fast, python/tool, rust/crates/echo, rust/crates/proxy, services/api
+      polyship.json                           create  embedded destinations under dist/, key signing
+      nx.json                                 modify  add the polyship plugin
+      .changeset/config.json                  create  changesets, base branch main, private packages versioned and tagged
+      .changeset/README.md                    create  how to add a changeset
+      .github/workflows/polyship-ci.yml       create  from the polyship template
+      .github/workflows/polyship-release.yml  create  from the polyship template
+
+      Not released
+
+        docker/Dockerfile: Dockerfile with no Go, Rust or Python project beside it: polyship assembles images from binaries and wheels (polyship.image.dockerfile builds one with buildah)
+        libs/golib/go.mod: Go library module (no main package): not released as a binary
+        rust/crates/common/Cargo.toml: Rust library crate (no bin target): not released as a binary
+
+      Dry run: 14 files would be written; nothing was.
+      "
+    `)
+  })
+
+  it('changes nothing when run again', async () => {
+    const root = await repo(POLYGLOT)
+    expect((await init(root)).code).toBe(0)
+    const before = await snapshot(root)
+    const again = await init(root)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('Nothing to change: the workspace is already set up for polyship.')
+    expect(again.stdout).not.toMatch(/\b(create|modify)\b/)
+    expect(await snapshot(root)).toEqual(before)
+  })
+
+  it('prints the plan as JSON', async () => {
+    const root = await repo(POLYGLOT)
+    const result = await polyship(['init', '--dry-run', '--json'], { root, env })
+    expect(result.code).toBe(0)
+    const plan = JSON.parse(result.stdout) as {
+      written: boolean
+      projects: { dir: string; kind: string; notes: string[] }[]
+      files: { path: string; action: string }[]
+      skipped: { path: string }[]
+    }
+    expect(plan.written).toBe(false)
+    expect(plan.projects.map((p) => [p.dir, p.kind])).toEqual([
+      ['charts/stack', 'chart'],
+      ['python/fast', 'python'],
+      ['python/tool', 'python'],
+      ['rust/crates/echo', 'rust'],
+      ['rust/crates/proxy', 'rust'],
+      ['services/api', 'go'],
+      ['web/site', 'npm'],
+    ])
+    expect(plan.projects.find((p) => p.dir === 'python/tool')?.notes[0]).toBe('build backend hatchling.build')
+    expect(plan.projects.find((p) => p.dir === 'services/api')?.notes.join('\n')).toContain('./cmd/worker')
+    expect(Object.fromEntries(plan.files.map((f) => [f.path, f.action]))).toMatchObject({
+      'package.json': 'modify',
+      'pnpm-workspace.yaml': 'modify',
+      'nx.json': 'modify',
+      'services/api/package.json': 'create',
+      '.changeset/config.json': 'create',
+      '.github/workflows/polyship-ci.yml': 'create',
+    })
+    expect(plan.skipped.map((s) => s.path)).toEqual([
+      'docker/Dockerfile',
+      'libs/golib/go.mod',
+      'rust/crates/common/Cargo.toml',
+    ])
+  })
+})
