@@ -42,9 +42,12 @@ const GO_MAIN = 'package main\n\nfunc main() {}\n'
 
 /** A polyglot repository as maintainers have them, before polyship. */
 const POLYGLOT: Record<string, string> = {
-  'package.json': '{\n    "name": "acme",\n    "private": true,\n    "scripts": { "build": "nx run-many -t build" },\n    "devDependencies": { "polyship": "0.1.0" }\n}\n',
-  'pnpm-workspace.yaml': '# the web apps\npackages:\n  # sites\n  - web/*\n\nonlyBuiltDependencies:\n  - esbuild # needs its postinstall\n',
-  'nx.json': '{\n  "$schema": "./node_modules/nx/schemas/nx-schema.json",\n  "plugins": ["@nx/js/typescript"]\n}\n',
+  'package.json':
+    '{\n    "name": "acme",\n    "private": true,\n    "scripts": { "build": "nx run-many -t build" },\n    "devDependencies": { "polyship": "0.1.0" }\n}\n',
+  'pnpm-workspace.yaml':
+    '# the web apps\npackages:\n  # sites\n  - web/*\n\nonlyBuiltDependencies:\n  - esbuild # needs its postinstall\n',
+  'nx.json':
+    '{\n  "$schema": "./node_modules/nx/schemas/nx-schema.json",\n  "plugins": ["@nx/js/typescript"]\n}\n',
   '.gitignore': 'generated/\n',
   // An npm package and a private tool package.
   'web/site/package.json': '{ "name": "@acme/site", "version": "1.4.0" }\n',
@@ -54,23 +57,28 @@ const POLYGLOT: Record<string, string> = {
   'services/api/cmd/api/main.go': `// Command api serves the API.\n${GO_MAIN}`,
   'services/api/cmd/worker/main.go': GO_MAIN,
   'services/api/internal/store/store.go': 'package store\n',
-  'services/api/Dockerfile': 'FROM golang:1.22 AS build\nCOPY . .\nRUN go build ./cmd/api\nFROM scratch\nEXPOSE 8080\n',
+  'services/api/Dockerfile':
+    'FROM golang:1.22 AS build\nCOPY . .\nRUN go build ./cmd/api\nFROM scratch\nEXPOSE 8080\n',
   // A Go library: not released.
   'libs/golib/go.mod': 'module github.com/acme/golib\n',
   'libs/golib/lib.go': 'package golib\n',
   // A Cargo virtual workspace: two bin crates and a library.
-  'rust/Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\nversion = "0.3.0"\n',
-  'rust/crates/echo/Cargo.toml': '[package]\nname = "echo"\nversion.workspace = true\nedition = "2021"\ndescription = "Echo server"\nlicense = "MIT"\n',
+  'rust/Cargo.toml':
+    '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\nversion = "0.3.0"\n',
+  'rust/crates/echo/Cargo.toml':
+    '[package]\nname = "echo"\nversion.workspace = true\nedition = "2021"\ndescription = "Echo server"\nlicense = "MIT"\n',
   'rust/crates/echo/src/main.rs': 'fn main() {}\n',
   'rust/crates/echo/Dockerfile': 'FROM rust\nEXPOSE 9000\n',
-  'rust/crates/proxy/Cargo.toml': '[package]\nname = "proxy"\nversion = "0.2.0"\nedition = "2021"\n\n[[bin]]\nname = "proxyd"\npath = "src/main.rs"\n',
+  'rust/crates/proxy/Cargo.toml':
+    '[package]\nname = "proxy"\nversion = "0.2.0"\nedition = "2021"\n\n[[bin]]\nname = "proxyd"\npath = "src/main.rs"\n',
   'rust/crates/proxy/src/main.rs': 'fn main() {}\n',
   'rust/crates/common/Cargo.toml': '[package]\nname = "common"\nversion = "0.3.0"\nedition = "2021"\n',
   'rust/crates/common/src/lib.rs': '\n',
   // A maturin project (its Cargo.toml is the wheel's core, not a crate of its own) and a hatchling one.
   'python/fast/pyproject.toml':
     '[build-system]\nrequires = ["maturin>=1.8"]\nbuild-backend = "maturin"\n\n[project]\nname = "fast_json"\ndynamic = ["version"]\n\n[project.scripts]\nfastj = "fast_json:main"\n',
-  'python/fast/Cargo.toml': '[package]\nname = "fast-json"\nversion = "1.2.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n',
+  'python/fast/Cargo.toml':
+    '[package]\nname = "fast-json"\nversion = "1.2.0"\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n',
   'python/fast/src/lib.rs': '\n',
   'python/fast/Dockerfile': 'FROM python:3.12\n',
   'python/tool/pyproject.toml':
@@ -94,7 +102,9 @@ describe('polyship init', () => {
     expect(result.stdout).toContain('Wrote 14 files')
 
     const workspace = await loadWorkspace(root)
-    const projects = Object.fromEntries(workspace.projects.map((p) => [p.dir, { name: p.name, version: p.version, config: p.config }]))
+    const projects = Object.fromEntries(
+      workspace.projects.map((p) => [p.dir, { name: p.name, version: p.version, config: p.config }]),
+    )
     expect(projects).toEqual({
       'charts/stack': { name: 'stack', version: '0.5.0', config: { chart: {} } },
       'python/fast': {
@@ -108,7 +118,12 @@ describe('polyship init', () => {
         version: '0.3.0',
         config: {
           binary: { toolchain: 'rust' },
-          image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/echo'], ports: [9000] },
+          image: {
+            base: 'static',
+            platforms: ['linux/amd64'],
+            entrypoint: ['/usr/local/bin/echo'],
+            ports: [9000],
+          },
         },
       },
       'rust/crates/proxy': { name: 'proxy', version: '0.2.0', config: { binary: { toolchain: 'rust' } } },
@@ -129,7 +144,9 @@ describe('polyship init', () => {
 
     const plan = await polyship(['plan', '--json'], { root, env })
     expect(plan.code).toBe(0)
-    const planned = JSON.parse(plan.stdout) as { projects: { name: string; formats: string[]; artifacts: { kind: string; name: string }[] }[] }
+    const planned = JSON.parse(plan.stdout) as {
+      projects: { name: string; formats: string[]; artifacts: { kind: string; name: string }[] }[]
+    }
     expect(Object.fromEntries(planned.projects.map((p) => [p.name, p.formats]))).toEqual({
       'acme-tool': ['wheel'],
       api: ['binary', 'image'],
@@ -138,7 +155,9 @@ describe('polyship init', () => {
       proxy: ['binary'],
       stack: ['chart'],
     })
-    expect(planned.projects.find((p) => p.name === 'api')?.artifacts.map((a) => a.name)).toContain('api_0.1.0_linux_amd64.tar.gz')
+    expect(planned.projects.find((p) => p.name === 'api')?.artifacts.map((a) => a.name)).toContain(
+      'api_0.1.0_linux_amd64.tar.gz',
+    )
 
     // Existing files gained only additions, in their own formatting, comments kept.
     expect(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')).toMatchInlineSnapshot(`
@@ -162,7 +181,10 @@ describe('polyship init', () => {
     )
     expect(JSON.parse(await readFile(join(root, 'nx.json'), 'utf8')).plugins).toEqual([
       '@nx/js/typescript',
-      { plugin: 'polyship/nx-plugin', options: { buildTargetName: 'polyship-build', packageTargetName: 'polyship-package' } },
+      {
+        plugin: 'polyship/nx-plugin',
+        options: { buildTargetName: 'polyship-build', packageTargetName: 'polyship-package' },
+      },
     ])
     expect(JSON.parse(await readFile(join(root, '.changeset/config.json'), 'utf8'))).toMatchObject({
       baseBranch: 'main',
@@ -225,7 +247,6 @@ describe('polyship init', () => {
         rust/crates/echo: member of the Cargo workspace at rust
         rust/crates/echo: rust/crates/echo/Dockerfile suggests an image: polyship assembles it from the project's binaries without a daemon; the Dockerfile itself is not used
         rust/crates/proxy: member of the Cargo workspace at rust
-        rust/crates/proxy: bin targets: proxy, proxyd; polyship.binary ships one (proxy): change polyship.binary.name to pick another
         services/api: module github.com/acme/api
         services/api: main packages: ./cmd/api, ./cmd/worker; polyship.binary ships one (./cmd/api), so ./cmd/worker is not released: change polyship.binary.main to pick another
         services/api: Go has no manifest version: starts at 0.1.0 (a VERSION file is kept in step when present)
@@ -308,5 +329,141 @@ describe('polyship init', () => {
       'libs/golib/go.mod',
       'rust/crates/common/Cargo.toml',
     ])
+  })
+
+  it('finds the binaries cargo and go find', async () => {
+    const root = await repo(POLYGLOT)
+    expect((await init(root)).code).toBe(0)
+    const metadata = JSON.parse(
+      (
+        await run('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], {
+          cwd: join(root, 'rust'),
+        })
+      ).stdout,
+    ) as { packages: { name: string; targets: { kind: string[]; name: string }[] }[] }
+    const cargoBins = Object.fromEntries(
+      metadata.packages.map((p) => [
+        p.name,
+        p.targets.filter((t) => t.kind.includes('bin')).map((t) => t.name),
+      ]),
+    )
+    expect(cargoBins).toEqual({ common: [], echo: ['echo'], proxy: ['proxyd'] })
+    const workspace = await loadWorkspace(root)
+    expect(workspace.projects.map((p) => p.name)).not.toContain('common')
+    const { stdout } = await run('go', ['list', '-f', '{{.Name}} {{.ImportPath}}', './...'], {
+      cwd: join(root, 'services/api'),
+      env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
+    })
+    const mains = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('main '))
+      .map((line) => line.split(' ')[1])
+    expect(mains).toEqual(['github.com/acme/api/cmd/api', 'github.com/acme/api/cmd/worker'])
+    const api = workspace.projects.find((p) => p.name === 'api')
+    expect(mains).toContain(`github.com/acme/api/${api?.config.binary?.main?.slice(2)}`)
+  })
+
+  it('adds the polyship field to an existing package.json, keeping everything else', async () => {
+    const manifest =
+      '{\n\t"name": "@acme/api",\n\t"version": "2.0.0",\n\t"private": true,\n\t"scripts": {}\n}\n'
+    const root = await repo({
+      'services/api/go.mod': 'module github.com/acme/api\n',
+      'services/api/main.go': GO_MAIN,
+      'services/api/package.json': manifest,
+    })
+    const result = await init(root)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/services\/api\/package\.json\s+modify\s+add polyship/)
+    expect(await readFile(join(root, 'services/api/package.json'), 'utf8')).toBe(
+      '{\n\t"name": "@acme/api",\n\t"version": "2.0.0",\n\t"private": true,\n\t"scripts": {},\n\t"polyship": {\n\t\t"binary": {\n\t\t\t"toolchain": "go",\n\t\t\t"main": "."\n\t\t}\n\t}\n}\n',
+    )
+    // No root package.json, pnpm-workspace.yaml or nx.json before: the first two are created, nx.json is not.
+    expect(JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).scripts).toEqual({
+      release: 'polyship release',
+    })
+    expect(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')).toBe('packages:\n  - services/api\n')
+    expect(result.stdout).toContain('no nx.json: the Nx plugin is not added')
+    const workspace = await loadWorkspace(root)
+    expect(workspace.projects.map((p) => [p.name, p.version])).toEqual([['@acme/api', '2.0.0']])
+  })
+
+  it('releases a project at the repository root and walks a directory that is not a git repository', async () => {
+    const root = await repo(
+      {
+        'Cargo.toml': '[package]\nname = "tool"\nversion = "1.0.0"\nedition = "2021"\n',
+        'src/main.rs': 'fn main() {}\n',
+        'target/release/build/dep/Cargo.toml': '[package]\nname = "dep"\nversion = "1.0.0"\n',
+        'vendor/x/go.mod': 'module x\n',
+        'vendor/x/main.go': GO_MAIN,
+      },
+      { git: false },
+    )
+    expect((await init(root)).code).toBe(0)
+    const workspace = await loadWorkspace(root)
+    expect(workspace.projects.map((p) => [p.dir, p.name, p.config.binary?.toolchain])).toEqual([
+      ['.', 'tool', 'rust'],
+    ])
+    expect(JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))).toMatchObject({
+      name: 'tool',
+      scripts: { release: 'polyship release' },
+    })
+    expect((await init(root)).stdout).toContain('Nothing to change')
+  })
+
+  it('refuses to replace what the user wrote, naming the file, and writes nothing', async () => {
+    const root = await repo({
+      ...POLYGLOT,
+      '.changeset/config.json': '{ "baseBranch": "main", "privatePackages": false }\n',
+    })
+    const before = await snapshot(root)
+    const result = await init(root)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(
+      'error INIT_WOULD_OVERWRITE: .changeset/config.json: privatePackages is false; init would have to replace it',
+    )
+    expect(result.stderr).toContain('hint: Go, Rust, Python and chart projects are private packages')
+    expect(await snapshot(root)).toEqual(before)
+
+    const version = await repo({
+      'api/go.mod': 'module github.com/acme/api\n',
+      'api/main.go': GO_MAIN,
+      'api/package.json': '{ "name": "api", "version": "1.0" }\n',
+    })
+    const refused = await init(version)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(
+      'error INIT_WOULD_OVERWRITE: api/package.json: version "1.0" is not SemVer',
+    )
+  })
+
+  it('says what it cannot understand, with a code naming the file', async () => {
+    const bad = async (files: Record<string, string>) => (await init(await repo(files))).stderr
+    expect(
+      await bad({
+        'README.md': '# nothing here\n',
+        'lib/go.mod': 'module lib\n',
+        'lib/lib.go': 'package lib\n',
+      }),
+    ).toMatch(
+      /^error INIT_NO_PROJECTS: no releasable project found in .*\n {2}lib\/go\.mod: Go library module/,
+    )
+    expect(await bad({ 'crates/a/Cargo.toml': '[package\nname = "a"\n' })).toMatch(
+      /^error INIT_MANIFEST_INVALID: crates\/a\/Cargo\.toml:1: not valid TOML/,
+    )
+    expect(
+      await bad({ 'py/pyproject.toml': '[build-system]\nbuild-backend = "hatchling.build"\n' }),
+    ).toContain('error INIT_MANIFEST_INVALID: py/pyproject.toml: no project.name')
+    expect(await bad({ 'chart/Chart.yaml': 'apiVersion: v2\nname: Stack\nversion: 1.0.0\n' })).toMatch(
+      /^error INIT_MANIFEST_INVALID: chart\/Chart\.yaml.*chart name "Stack"/,
+    )
+    expect(await bad({ 'app/go.mod': 'go 1.22\n', 'app/main.go': GO_MAIN })).toContain(
+      'error INIT_MANIFEST_INVALID: app/go.mod: no module line',
+    )
+    expect(await bad({ 'web/package.json': '{ "name": "web", ' })).toContain(
+      'error INIT_MANIFEST_INVALID: web/package.json: not valid JSON',
+    )
+    const missing = await polyship(['init', '--cwd', '/nonexistent/polyship'], { root: tmpdir(), env })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('error INIT_NOT_A_DIRECTORY: /nonexistent/polyship is not a directory')
   })
 })

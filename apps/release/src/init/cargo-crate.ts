@@ -63,7 +63,9 @@ export function parseCargoManifest(text: string, file: string): CargoManifest {
 function binTargets(dir: string, manifest: CargoManifest, files: readonly string[]): string[] {
   const pkg = manifest.package!
   const bins = new Set(manifest.bins.map((bin) => bin.name))
-  const claimed = new Set(manifest.bins.flatMap((bin) => (bin.path === undefined ? [] : [bin.path.replace(/^\.\//, '')])))
+  const claimed = new Set(
+    manifest.bins.flatMap((bin) => (bin.path === undefined ? [] : [bin.path.replace(/^\.\//, '')])),
+  )
   const infer = (path: string, name: string) => {
     if (!claimed.has(path) && files.includes(joinPath(dir, path))) bins.add(name)
   }
