@@ -245,8 +245,10 @@ describe('polyship init', () => {
         python/tool: build backend hatchling.build
         python/tool: polyship builds wheels with maturin today; this backend is detected but not yet built
         rust/crates/echo: member of the Cargo workspace at rust
+        rust/crates/echo: no Cargo.lock: polyship builds with --locked, so run \`cargo generate-lockfile\` and commit the lock file
         rust/crates/echo: rust/crates/echo/Dockerfile suggests an image: polyship assembles it from the project's binaries without a daemon; the Dockerfile itself is not used
         rust/crates/proxy: member of the Cargo workspace at rust
+        rust/crates/proxy: no Cargo.lock: polyship builds with --locked, so run \`cargo generate-lockfile\` and commit the lock file
         services/api: module github.com/acme/api
         services/api: main packages: ./cmd/api, ./cmd/worker; polyship.binary ships one (./cmd/api), so ./cmd/worker is not released: change polyship.binary.main to pick another
         services/api: Go has no manifest version: starts at 0.1.0 (a VERSION file is kept in step when present)
@@ -465,5 +467,30 @@ describe('polyship init', () => {
     const missing = await polyship(['init', '--cwd', '/nonexistent/polyship'], { root: tmpdir(), env })
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('error INIT_NOT_A_DIRECTORY: /nonexistent/polyship is not a directory')
+  })
+
+  it('writes a workspace that polyship releases and verifies', async () => {
+    const root = await repo({
+      '.gitignore': 'dist/\ntarget/\n',
+      'api/go.mod': 'module github.com/acme/api\n\ngo 1.22\n',
+      'api/cmd/api/main.go': GO_MAIN,
+      'api/cmd/worker/main.go': GO_MAIN,
+      'api/Dockerfile': 'FROM scratch\nEXPOSE 8080\n',
+      'deploy/Chart.yaml': 'apiVersion: v2\nname: deploy\nversion: 0.2.0\n',
+      'deploy/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deploy\n',
+    })
+    expect((await init(root)).code).toBe(0)
+    const configHome = join(root, '..', `${root.split('/').at(-1)}-config`)
+    dirs.push(configHome)
+    const releaseEnv = { ...env, XDG_CONFIG_HOME: configHome }
+    const release = await polyship(['release'], { root, env: releaseEnv })
+    expect(release.stderr).not.toContain('error')
+    expect(release.code).toBe(0)
+    expect(release.stdout).toMatch(/api\s+image\s+api:0\.1\.0\s+published/)
+    expect(release.stdout).toMatch(/deploy\s+chart\s+deploy:0\.2\.0\s+published/)
+    const verify = await polyship(['verify', 'dist/release.json'], { root, env: releaseEnv })
+    expect(verify.code).toBe(0)
+    expect(verify.stdout).toContain('all passed')
+    expect((await init(root)).stdout).toContain('Nothing to change')
   })
 })

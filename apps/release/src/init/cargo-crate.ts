@@ -81,14 +81,31 @@ function binTargets(dir: string, manifest: CargoManifest, files: readonly string
   return [...bins].sort()
 }
 
-/** The nearest Cargo.toml above `dir` with a `[workspace]` table, if any. */
-function workspaceOf(dir: string, manifests: ReadonlyMap<string, CargoManifest>): CargoManifest | undefined {
-  for (let at = dir; at !== '.'; ) {
-    at = dirOf(at)
-    const manifest = manifests.get(at)
-    if (manifest?.workspace !== undefined) return manifest
+export type CargoManifests = ReadonlyMap<string, CargoManifest>
+
+/** Every Cargo.toml of the file list, parsed, by directory. */
+export async function readCargoManifests(files: readonly string[], read: ReadText): Promise<CargoManifests> {
+  const manifests = new Map<string, CargoManifest>()
+  for (const file of files.filter((f) => f === 'Cargo.toml' || f.endsWith('/Cargo.toml'))) {
+    manifests.set(dirOf(file), parseCargoManifest(await read(file), file))
   }
-  return undefined
+  return manifests
+}
+
+/** The directory of the Cargo workspace `dir` belongs to: itself or the nearest one above with `[workspace]`. */
+function workspaceRootOf(dir: string, manifests: CargoManifests): string | undefined {
+  for (let at = dir; ; at = dirOf(at)) {
+    if (manifests.get(at)?.workspace !== undefined) return at
+    if (at === '.') return undefined
+  }
+}
+
+/** A crate's version, following `version.workspace = true` to its workspace's `[workspace.package]`. */
+export function crateVersion(dir: string, manifests: CargoManifests): string | undefined {
+  const pkg = manifests.get(dir)?.package
+  if (!pkg?.inheritsVersion) return pkg?.version
+  const root = workspaceRootOf(dir, manifests)
+  return root === undefined ? undefined : manifests.get(root)?.workspace?.version
 }
 
 /**
@@ -96,15 +113,11 @@ function workspaceOf(dir: string, manifests: ReadonlyMap<string, CargoManifest>)
  * virtual workspace root is not a project). Crates with no binary are libraries: skipped.
  * `ownedDirs` are directories another project owns (a maturin project's Rust core).
  */
-export async function detectCargoCrates(
+export function detectCargoCrates(
   files: readonly string[],
-  read: ReadText,
+  manifests: CargoManifests,
   ownedDirs: ReadonlySet<string>,
-): Promise<{ projects: NativeProject[]; skipped: SkippedManifest[] }> {
-  const manifests = new Map<string, CargoManifest>()
-  for (const file of files.filter((f) => f === 'Cargo.toml' || f.endsWith('/Cargo.toml'))) {
-    manifests.set(dirOf(file), parseCargoManifest(await read(file), file))
-  }
+): { projects: NativeProject[]; skipped: SkippedManifest[] } {
   const projects: NativeProject[] = []
   const skipped: SkippedManifest[] = []
   for (const [dir, manifest] of manifests) {
@@ -116,15 +129,15 @@ export async function detectCargoCrates(
       skipped.push({ path: file, reason: 'Rust library crate (no bin target): not released as a binary' })
       continue
     }
-    const workspace = workspaceOf(dir, manifests)
     const notes: string[] = []
-    if (workspace !== undefined && workspace !== manifest) {
-      const root = [...manifests].find(([, m]) => m === workspace)![0]
-      notes.push(`member of the Cargo workspace at ${root}`)
+    const root = workspaceRootOf(dir, manifests)
+    if (root !== undefined && root !== dir) notes.push(`member of the Cargo workspace at ${root}`)
+    if (!files.includes(joinPath(root ?? dir, 'Cargo.lock'))) {
+      notes.push(
+        'no Cargo.lock: polyship builds with --locked, so run `cargo generate-lockfile` and commit the lock file',
+      )
     }
-    const version = pkg.inheritsVersion
-      ? (workspace?.workspace?.version ?? manifest.workspace?.version)
-      : pkg.version
+    const version = crateVersion(dir, manifests)
     if (version === undefined)
       notes.push(`${file} has no version: set one (package.json starts at 0.1.0 and must match)`)
     const name = bins.includes(pkg.name) ? pkg.name : bins[0]!

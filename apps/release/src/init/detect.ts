@@ -1,6 +1,6 @@
 import type { ImageConfig, ProjectConfig } from '@polyship/core'
 import { parseProjectManifest } from '@polyship/core'
-import { detectCargoCrates } from './cargo-crate.ts'
+import { detectCargoCrates, readCargoManifests } from './cargo-crate.ts'
 import { detectCharts } from './chart.ts'
 import { dockerfilesByDir, exposedPorts } from './dockerfile.ts'
 import { detectGoModules } from './go-module.ts'
@@ -48,9 +48,10 @@ export function parsePackageJson(text: string, file: string): Record<string, unk
  * Dockerfiles beside a Go, Rust or Python project make it an image too.
  */
 export async function detectProjects(files: readonly string[], read: ReadText): Promise<Detection> {
-  const python = await detectPythonProjects(files, read)
+  const cargoManifests = await readCargoManifests(files, read)
+  const python = await detectPythonProjects(files, read, cargoManifests)
   const go = await detectGoModules(files, read)
-  const cargo = await detectCargoCrates(files, read, maturinCargoDirs(python.projects, python.infos))
+  const cargo = detectCargoCrates(files, cargoManifests, maturinCargoDirs(python.projects, python.infos))
   const charts = await detectCharts(files, read)
   const skipped: SkippedManifest[] = [...go.skipped, ...cargo.skipped, ...charts.skipped]
 
@@ -87,9 +88,11 @@ export async function detectProjects(files: readonly string[], read: ReadText): 
   const dockerfiles = dockerfilesByDir(files)
   for (const [dir, native] of natives) {
     const manifest = existing.get(dir)
-    const project =
-      manifest?.json.polyship !== undefined ? configured(native, manifest) : named(native, manifest, taken)
-    projects.push(await withImage(project, dockerfiles.get(dir), read))
+    projects.push(
+      manifest?.json.polyship !== undefined
+        ? configured(native, manifest)
+        : await withImage(named(native, manifest, taken), dockerfiles.get(dir), read),
+    )
   }
   for (const [dir, paths] of dockerfiles) {
     if (
@@ -190,8 +193,7 @@ async function withImage(
   dockerfiles: readonly string[] | undefined,
   read: ReadText,
 ): Promise<DetectedProject> {
-  if (dockerfiles === undefined || project.kind === 'configured' || project.config?.image !== undefined)
-    return project
+  if (dockerfiles === undefined || project.config?.image !== undefined) return project
   if (project.kind !== 'go' && project.kind !== 'rust' && project.kind !== 'python') return project
   const ports = [
     ...new Set((await Promise.all(dockerfiles.map(async (f) => exposedPorts(await read(f))))).flat()),

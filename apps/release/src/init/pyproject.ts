@@ -1,5 +1,5 @@
 import { parseToml } from '@polyship/versioning'
-import { type CargoManifest, parseCargoManifest } from './cargo-crate.ts'
+import { type CargoManifests, crateVersion } from './cargo-crate.ts'
 import { invalidManifest, optionalString, parsing, table } from './manifest-error.ts'
 import { dirOf, joinPath, type NativeProject, type ReadText } from './project.ts'
 
@@ -97,6 +97,7 @@ export function maturinCargoDirs(
 export async function detectPythonProjects(
   files: readonly string[],
   read: ReadText,
+  cargoManifests: CargoManifests,
 ): Promise<{ projects: NativeProject[]; infos: Map<string, PyprojectInfo> }> {
   const projects: NativeProject[] = []
   const infos = new Map<string, PyprojectInfo>()
@@ -114,8 +115,8 @@ export async function detectPythonProjects(
     let source = `${file} project.version`
     if (version === undefined && info.dynamicVersion && info.backend === 'maturin') {
       const cargoFile = joinPath(dir, info.cargoManifest ?? 'Cargo.toml')
-      if (files.includes(cargoFile)) {
-        version = await cargoVersion(cargoFile, files, read)
+      if (cargoManifests.has(dirOf(cargoFile))) {
+        version = crateVersion(dirOf(cargoFile), cargoManifests)
         source = `${cargoFile} package.version`
       }
     }
@@ -146,23 +147,4 @@ export async function detectPythonProjects(
     })
   }
   return { projects, infos }
-}
-
-/** A Cargo.toml's package version, following `version.workspace = true` to the workspace above. */
-async function cargoVersion(
-  file: string,
-  files: readonly string[],
-  read: ReadText,
-): Promise<string | undefined> {
-  const manifest: CargoManifest = parseCargoManifest(await read(file), file)
-  if (!manifest.package?.inheritsVersion) return manifest.package?.version
-  if (manifest.workspace !== undefined) return manifest.workspace.version
-  for (let dir = dirOf(file); dir !== '.'; ) {
-    dir = dirOf(dir)
-    const candidate = joinPath(dir, 'Cargo.toml')
-    if (!files.includes(candidate)) continue
-    const root = parseCargoManifest(await read(candidate), candidate)
-    if (root.workspace !== undefined) return root.workspace.version
-  }
-  return undefined
 }
