@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
-import { parsePackageJson } from './detect.ts'
 import { InitError } from './errors.ts'
 import { addJsonMember, formatJson } from './json-edit.ts'
+import { parsePackageJson } from './package-json.ts'
 import type { FileEdit } from './project-manifest.ts'
 
 /** Changesets 3 versions private packages only when told to; every non-npm project is private. */

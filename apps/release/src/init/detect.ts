@@ -4,7 +4,8 @@ import { detectCargoCrates, readCargoManifests } from './cargo-crate.ts'
 import { detectCharts } from './chart.ts'
 import { dockerfilesByDir, exposedPorts } from './dockerfile.ts'
 import { detectGoModules } from './go-module.ts'
-import { invalidManifest, parsing } from './manifest-error.ts'
+import { parsing } from './manifest-error.ts'
+import { parsePackageJson } from './package-json.ts'
 import {
   type DetectedProject,
   type Detection,
@@ -19,27 +20,13 @@ import { detectPythonProjects, maturinCargoDirs } from './pyproject.ts'
 /** When one directory holds several native manifests, the one that becomes its project. */
 const PRIORITY: readonly NativeProject['kind'][] = ['python', 'go', 'rust', 'chart']
 
+/** The projects a Dockerfile beside them turns into images (their binaries or wheel go in). */
+const IMAGE_KINDS: ReadonlySet<string | undefined> = new Set(['go', 'rust', 'python'])
+
 /** A package.json as found: its parsed fields (init never rewrites them). */
 interface ExistingManifest {
   readonly path: string
   readonly json: Record<string, unknown>
-}
-
-export function parsePackageJson(text: string, file: string): Record<string, unknown> {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (cause) {
-    return invalidManifest(
-      `${file}: not valid JSON (${(cause as Error).message})`,
-      'fix the JSON, then run polyship init again',
-      cause,
-    )
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return invalidManifest(`${file}: not a JSON object`, 'a package.json is a JSON object of fields')
-  }
-  return json as Record<string, unknown>
 }
 
 /**
@@ -74,10 +61,10 @@ export async function detectProjects(files: readonly string[], read: ReadText): 
     existing.set(dirOf(path), { path, json: parsePackageJson(text, path) })
   }
 
+  // Names of package.json files that are (or will be) workspace projects; the root's only when it is one.
   const taken = new Set<string>()
-  for (const [dir, manifest] of existing) {
-    if (typeof manifest.json.name === 'string' && (natives.has(dir) || dir !== '.'))
-      taken.add(manifest.json.name)
+  for (const [dir, { json }] of existing) {
+    if (typeof json.name === 'string' && (dir !== '.' || natives.has(dir))) taken.add(json.name)
   }
   const projects: DetectedProject[] = []
   for (const [dir, manifest] of existing) {
@@ -95,12 +82,7 @@ export async function detectProjects(files: readonly string[], read: ReadText): 
     )
   }
   for (const [dir, paths] of dockerfiles) {
-    if (
-      natives.get(dir)?.kind === 'go' ||
-      natives.get(dir)?.kind === 'rust' ||
-      natives.get(dir)?.kind === 'python'
-    )
-      continue
+    if (IMAGE_KINDS.has(natives.get(dir)?.kind)) continue
     for (const path of paths) {
       skipped.push({
         path,
@@ -151,7 +133,7 @@ function configured(native: NativeProject, { path, json }: ExistingManifest): De
     name,
     version,
     config,
-    notes: [...native.notes, `${path} already has a polyship field: kept as it is`],
+    notes: [`${path} already has a polyship field: kept as it is`],
   }
 }
 
@@ -176,11 +158,18 @@ function named(
     }
     taken.add(name)
   }
+  const written = manifest?.json.version
+  const version = typeof written === 'string' ? written : native.version
+  if (typeof written === 'string' && written !== native.version && native.kind !== 'go') {
+    notes.push(
+      `package.json says ${written} but ${native.manifest} says ${native.version}: make them agree (polyship version keeps them in step from then on)`,
+    )
+  }
   let config: ProjectConfig | undefined = native.config
   if (native.kind === 'python' && normalized(name) !== normalized(nativeName)) {
     config = { ...config, wheel: { ...config?.wheel, distribution: nativeName } }
   }
-  return { ...rest, name, config }
+  return { ...rest, name, version, config, notes }
 }
 
 function normalized(name: string): string {
@@ -194,7 +183,7 @@ async function withImage(
   read: ReadText,
 ): Promise<DetectedProject> {
   if (dockerfiles === undefined || project.config?.image !== undefined) return project
-  if (project.kind !== 'go' && project.kind !== 'rust' && project.kind !== 'python') return project
+  if (!IMAGE_KINDS.has(project.kind)) return project
   const ports = [
     ...new Set((await Promise.all(dockerfiles.map(async (f) => exposedPorts(await read(f))))).flat()),
   ].sort((a, b) => a - b)

@@ -1,6 +1,6 @@
 import { ROOT_CONFIG_FILE } from '@polyship/core'
 import { changesetConfig, changesetReadme } from './changesets.ts'
-import { parsePackageJson } from './detect.ts'
+import { parsePackageJson } from './package-json.ts'
 import type { DetectedProject, Detection, SkippedManifest } from './project.ts'
 import { joinPath } from './project.ts'
 import { type FileEdit, projectManifest } from './project-manifest.ts'

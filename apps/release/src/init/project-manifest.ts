@@ -1,9 +1,9 @@
 import { parseProjectManifest } from '@polyship/core'
 import { isSemver } from '@polyship/versioning'
-import { parsePackageJson } from './detect.ts'
 import { InitError } from './errors.ts'
 import { addJsonMember, formatJson } from './json-edit.ts'
 import { parsing } from './manifest-error.ts'
+import { parsePackageJson } from './package-json.ts'
 import type { DetectedProject } from './project.ts'
 
 /** New text of a file and what changed in it; `text === original` means nothing did. */

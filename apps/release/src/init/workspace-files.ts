@@ -1,9 +1,9 @@
 import { matchesGlob } from 'node:path'
 import { addWorkspacePackages, parseRootConfig, parseWorkspacePackages } from '@polyship/core'
-import { parsePackageJson } from './detect.ts'
 import { InitError } from './errors.ts'
 import { addJsonMember, appendJsonItem, formatJson } from './json-edit.ts'
 import { parsing, parsingAsync } from './manifest-error.ts'
+import { parsePackageJson } from './package-json.ts'
 import type { FileEdit } from './project-manifest.ts'
 
 export const RELEASE_SCRIPT = 'polyship release'
