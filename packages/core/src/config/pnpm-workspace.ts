@@ -2,13 +2,14 @@ import { CoreError } from '../errors.ts'
 
 /** Parses pnpm-workspace.yaml text into its `packages` globs; `file` names it in errors. */
 export async function parseWorkspacePackages(text: string, file: string): Promise<string[]> {
-  const { parseDocument } = await import('yaml')
-  const doc = parseDocument(text, { prettyErrors: false })
+  const { LineCounter, parseDocument } = await import('yaml')
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines })
   const error = doc.errors[0]
   if (error !== undefined) {
     throw new CoreError(
       'CONFIG_INVALID',
-      `${file}:${error.linePos?.[0].line ?? '?'}: not valid YAML: ${error.message}`,
+      `${file}:${lines.linePos(error.pos[0]).line}: not valid YAML: ${error.message}`,
       { hint: 'fix the file so that pnpm accepts it, then run again' },
     )
   }
