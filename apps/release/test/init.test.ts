@@ -372,6 +372,9 @@ describe('polyship init', () => {
       'services/api/go.mod': 'module github.com/acme/api\n',
       'services/api/main.go': GO_MAIN,
       'services/api/package.json': manifest,
+      'services/echo/Cargo.toml': '[package]\nname = "echo"\nversion = "1.0.0"\n',
+      'services/echo/src/main.rs': 'fn main() {}\n',
+      'services/echo/package.json': '{"name":"echo","version":"1.0.0","private":true}\r\n',
     })
     const result = await init(root)
     expect(result.code).toBe(0)
@@ -379,14 +382,22 @@ describe('polyship init', () => {
     expect(await readFile(join(root, 'services/api/package.json'), 'utf8')).toBe(
       '{\n\t"name": "@acme/api",\n\t"version": "2.0.0",\n\t"private": true,\n\t"scripts": {},\n\t"polyship": {\n\t\t"binary": {\n\t\t\t"toolchain": "go",\n\t\t\t"main": "."\n\t\t}\n\t}\n}\n',
     )
+    expect(await readFile(join(root, 'services/echo/package.json'), 'utf8')).toBe(
+      '{"name":"echo","version":"1.0.0","private":true, "polyship": {"binary":{"toolchain":"rust"}}}\r\n',
+    )
     // No root package.json, pnpm-workspace.yaml or nx.json before: the first two are created, nx.json is not.
     expect(JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).scripts).toEqual({
       release: 'polyship release',
     })
-    expect(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')).toBe('packages:\n  - services/api\n')
+    expect(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')).toBe(
+      'packages:\n  - services/api\n  - services/echo\n',
+    )
     expect(result.stdout).toContain('no nx.json: the Nx plugin is not added')
     const workspace = await loadWorkspace(root)
-    expect(workspace.projects.map((p) => [p.name, p.version])).toEqual([['@acme/api', '2.0.0']])
+    expect(workspace.projects.map((p) => [p.name, p.version])).toEqual([
+      ['@acme/api', '2.0.0'],
+      ['echo', '1.0.0'],
+    ])
   })
 
   it('releases a project at the repository root and walks a directory that is not a git repository', async () => {

@@ -103,18 +103,20 @@ function render(value: unknown, unit: string, indent: string | undefined): strin
  */
 function insertInto(text: string, node: JsonNode, entry: (indent: string | undefined) => string): string {
   const unit = indentUnit(text)
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
+  const splice = (at: number, inserted: string, resume = at) =>
+    `${text.slice(0, at)}${inserted.replaceAll('\n', eol)}${text.slice(resume)}`
   const last = node.kind === 'object' ? node.members.at(-1) : node.items.at(-1)
-  const closeAt = node.end - 1
+  if (last === undefined && !text.includes('\n')) return splice(node.start + 1, entry(undefined))
   if (last === undefined) {
     const outer = lineIndent(text, node.start)
-    return `${text.slice(0, node.start + 1)}\n${outer}${unit}${entry(outer + unit)}\n${outer}${text.slice(closeAt)}`
+    return splice(node.start + 1, `\n${outer}${unit}${entry(outer + unit)}\n${outer}`, node.end - 1)
   }
   const lastStart = 'keyStart' in last ? last.keyStart : last.start
   const lastEnd = 'value' in last ? last.value.end : last.end
-  const inline = !text.slice(node.start, lastStart).includes('\n')
-  if (inline) return `${text.slice(0, lastEnd)}, ${entry(undefined)}${text.slice(lastEnd)}`
+  if (!text.slice(node.start, lastStart).includes('\n')) return splice(lastEnd, `, ${entry(undefined)}`)
   const indent = lineIndent(text, lastStart)
-  return `${text.slice(0, lastEnd)},\n${indent}${entry(indent)}${text.slice(lastEnd)}`
+  return splice(lastEnd, `,\n${indent}${entry(indent)}`)
 }
 
 function checked(after: string, expected: unknown, file: string): string {
