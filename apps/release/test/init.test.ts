@@ -302,7 +302,14 @@ describe('polyship init', () => {
     expect(result.code).toBe(0)
     const plan = JSON.parse(result.stdout) as {
       written: boolean
-      projects: { dir: string; kind: string; notes: string[] }[]
+      projects: {
+        dir: string
+        kind: string
+        notes: string[]
+        buildBackend?: string
+        mains?: string[]
+        dockerfiles?: string[]
+      }[]
       files: { path: string; action: string }[]
       skipped: { path: string }[]
     }
@@ -316,8 +323,14 @@ describe('polyship init', () => {
       ['services/api', 'go'],
       ['web/site', 'npm'],
     ])
-    expect(plan.projects.find((p) => p.dir === 'python/tool')?.notes[0]).toBe('build backend hatchling.build')
-    expect(plan.projects.find((p) => p.dir === 'services/api')?.notes.join('\n')).toContain('./cmd/worker')
+    const project = (dir: string) => plan.projects.find((p) => p.dir === dir)
+    expect(project('python/tool')?.buildBackend).toBe('hatchling.build')
+    expect(project('python/fast')?.buildBackend).toBe('maturin')
+    expect(project('services/api')).toMatchObject({
+      mains: ['./cmd/api', './cmd/worker'],
+      dockerfiles: ['services/api/Dockerfile'],
+    })
+    expect(project('services/api')?.notes.join('\n')).toContain('./cmd/worker is not released')
     expect(Object.fromEntries(plan.files.map((f) => [f.path, f.action]))).toMatchObject({
       'package.json': 'modify',
       'pnpm-workspace.yaml': 'modify',

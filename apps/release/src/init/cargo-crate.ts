@@ -154,6 +154,7 @@ export function detectCargoCrates(
       manifest: file,
       config: { binary: { toolchain: 'rust', ...(bins.length > 1 && name !== pkg.name ? { name } : {}) } },
       executable: name,
+      bins,
       ...(pkg.description === undefined ? {} : { description: pkg.description }),
       ...(pkg.license === undefined ? {} : { license: pkg.license }),
       notes,

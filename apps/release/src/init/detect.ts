@@ -199,6 +199,7 @@ async function withImage(
   return {
     ...project,
     config: { ...project.config, image: { ...image, ...(ports.length === 0 ? {} : { ports }) } },
+    dockerfiles,
     notes: [
       ...project.notes,
       `${dockerfiles.join(', ')} suggests an image: polyship assembles it from the project's ${from} without a daemon; the Dockerfile itself is not used`,

@@ -66,6 +66,7 @@ export async function detectGoModules(
       version: version ?? '0.1.0',
       manifest: goMod,
       config: { binary: { toolchain: 'go', main } },
+      mains,
       executable: main === '.' ? base : main.split('/').at(-1)!,
       notes,
     })

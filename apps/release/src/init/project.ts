@@ -19,6 +19,14 @@ export interface DetectedProject {
   readonly license?: string
   /** The program an image of it would run: the binary name, or the first console script. */
   readonly executable?: string
+  /** Python: `[build-system].build-backend` (PEP 517's setuptools default when absent). */
+  readonly buildBackend?: string
+  /** Go: every main package of the module (`.`, `./cmd/x`); polyship.binary.main ships one. */
+  readonly mains?: readonly string[]
+  /** Rust: every bin target of the crate; polyship.binary ships one. */
+  readonly bins?: readonly string[]
+  /** Dockerfiles beside the project (noted; images are assembled without them). */
+  readonly dockerfiles?: readonly string[]
   /** Things the maintainer should know: other mains, the build backend, a Dockerfile not used... */
   readonly notes: readonly string[]
 }

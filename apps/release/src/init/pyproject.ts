@@ -140,6 +140,7 @@ export async function detectPythonProjects(
       version: semver,
       manifest: file,
       config: { wheel: {} },
+      buildBackend: info.backend,
       ...(info.scripts[0] === undefined ? {} : { executable: info.scripts[0] }),
       ...(info.description === undefined ? {} : { description: info.description }),
       ...(info.license === undefined ? {} : { license: info.license }),
