@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { InitError } from './errors.ts'
 import type { FileEdit } from './project-manifest.ts'
 
@@ -13,14 +16,21 @@ export type WorkflowPath = keyof typeof WORKFLOWS
 export const VERSION_PLACEHOLDER = '__POLYSHIP_VERSION__'
 
 /**
- * The package's own files, found from this module so that an installed polyship (built
- * JavaScript under node_modules) reads its templates and version as the sources do here.
+ * The directory of the package this module belongs to: the nearest one above it with a
+ * package.json. Found from the module, not the repository, so that an installed polyship
+ * (built JavaScript under node_modules, bundled or not) reads its own templates and version.
  */
-const PACKAGE_ROOT = new URL('../../', import.meta.url)
+function packageRoot(): string {
+  const self = fileURLToPath(import.meta.url)
+  for (let dir = dirname(self); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${self}`)
+  }
+}
 
 /** The version of the installed polyship, from its package.json. */
 export async function polyshipVersion(): Promise<string> {
-  const manifest = JSON.parse(await readFile(new URL('package.json', PACKAGE_ROOT), 'utf8')) as {
+  const manifest = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as {
     version?: unknown
   }
   if (typeof manifest.version !== 'string') throw new Error('polyship package.json has no version')
@@ -31,15 +41,15 @@ export async function polyshipVersion(): Promise<string> {
 export async function readWorkflowTemplates(version: string): Promise<Record<WorkflowPath, string>> {
   const entries = await Promise.all(
     Object.entries(WORKFLOWS).map(async ([path, template]) => {
-      const url = new URL(`templates/github/${template}`, PACKAGE_ROOT)
+      const file = join(packageRoot(), 'templates', 'github', template)
       let text: string
       try {
-        text = await readFile(url, 'utf8')
+        text = await readFile(file, 'utf8')
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause
         throw new InitError(
           'INIT_TEMPLATE_MISSING',
-          `the workflow template ${url.pathname} is missing from polyship`,
+          `the workflow template ${file} is missing from polyship`,
           {
             hint: 'reinstall polyship (pnpm add -D polyship); the package ships templates/github/',
             cause,
