@@ -85,6 +85,8 @@ const POLYGLOT: Record<string, string> = {
     '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "acme-tool"\nversion = "0.4.1"\ndescription = "Acme tool"\n',
   // A chart, a Dockerfile with no project, and what init must not look at.
   'charts/stack/Chart.yaml': 'apiVersion: v2\nname: stack\nversion: 0.5.0\ndescription: The stack\n',
+  'charts/stack/values.yaml':
+    '# images of the stack\napi:\n  image:\n    repository: ghcr.io/acme/api\n    tag: ""\necho:\n  image:\n    repository: echo\nworker:\n  image:\n    repository: ghcr.io/acme/worker\n',
   'charts/stack/templates/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stack\n',
   'docker/Dockerfile': 'FROM alpine\n',
   'generated/go.mod': 'module example.com/generated\n',
@@ -106,7 +108,11 @@ describe('polyship init', () => {
       workspace.projects.map((p) => [p.dir, { name: p.name, version: p.version, config: p.config }]),
     )
     expect(projects).toEqual({
-      'charts/stack': { name: 'stack', version: '0.5.0', config: { chart: {} } },
+      'charts/stack': {
+        name: 'stack',
+        version: '0.5.0',
+        config: { chart: { images: { 'api.image': 'api', 'echo.image': 'echo' } } },
+      },
       'python/fast': {
         name: 'fast_json',
         version: '1.2.0',
@@ -239,7 +245,7 @@ describe('polyship init', () => {
 
       Notes
 
-        charts/stack: to wire the images it deploys, map values paths to image projects in polyship.chart.images
+        charts/stack: charts/stack/values.yaml: api.image <- api, echo.image <- echo (released repository, tag and digest are written there)
         python/fast: build backend maturin
         python/fast: python/fast/Dockerfile suggests an image: polyship assembles it from the project's wheel without a daemon; the Dockerfile itself is not used
         python/tool: build backend hatchling.build
@@ -501,9 +507,15 @@ describe('polyship init', () => {
       'api/cmd/worker/main.go': GO_MAIN,
       'api/Dockerfile': 'FROM scratch\nEXPOSE 8080\n',
       'deploy/Chart.yaml': 'apiVersion: v2\nname: deploy\nversion: 0.2.0\n',
-      'deploy/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deploy\n',
+      'deploy/values.yaml': 'api:\n  image:\n    repository: api\n    tag: ""\n    digest: ""\n',
+      'deploy/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deploy\ndata:\n  image: "{{ .Values.api.image.repository }}@{{ .Values.api.image.digest }}"\n',
     })
     expect((await init(root)).code).toBe(0)
+    expect(JSON.parse(await readFile(join(root, 'deploy/package.json'), 'utf8'))).toMatchObject({
+      dependencies: { api: 'workspace:*' },
+      polyship: { chart: { appVersionFrom: 'api', images: { 'api.image': 'api' } } },
+    })
     const configHome = join(root, '..', `${root.split('/').at(-1)}-config`)
     dirs.push(configHome)
     const releaseEnv = { ...env, XDG_CONFIG_HOME: configHome }

@@ -2,6 +2,7 @@ import type { ImageConfig, ProjectConfig } from '@polyship/core'
 import { parseProjectManifest } from '@polyship/core'
 import { detectCargoCrates, readCargoManifests } from './cargo-crate.ts'
 import { detectCharts } from './chart.ts'
+import { wireChartImages } from './chart-images.ts'
 import { dockerfilesByDir, exposedPorts } from './dockerfile.ts'
 import { detectGoModules } from './go-module.ts'
 import { parsing } from './manifest-error.ts'
@@ -92,7 +93,7 @@ export async function detectProjects(files: readonly string[], read: ReadText): 
     }
   }
   return {
-    projects: projects.sort((a, b) => a.dir.localeCompare(b.dir)),
+    projects: (await wireChartImages(projects, files, read)).sort((a, b) => a.dir.localeCompare(b.dir)),
     skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)),
   }
 }

@@ -2,7 +2,7 @@ import { parseProjectManifest } from '@polyship/core'
 import { isSemver } from '@polyship/versioning'
 import { InitError } from './errors.ts'
 import { addJsonMember, formatJson } from './json-edit.ts'
-import { parsing } from './manifest-error.ts'
+import { parsing, table } from './manifest-error.ts'
 import { parsePackageJson } from './package-json.ts'
 import type { DetectedProject } from './project.ts'
 
@@ -36,6 +36,7 @@ export function projectManifest(
       private: true,
       ...(project.description === undefined ? {} : { description: project.description }),
       ...(project.license === undefined ? {} : { license: project.license }),
+      ...(project.dependsOn === undefined ? {} : { dependencies: workspaceDependencies(project.dependsOn) }),
       polyship: project.config,
     }
     parsing(file, () => parseProjectManifest(manifest, file))
@@ -63,6 +64,13 @@ export function projectManifest(
       },
     )
   }
+  const missing = (project.dependsOn ?? []).filter((name) => table(json.dependencies)[name] === undefined)
+  if (missing.length > 0 && json.dependencies === undefined) {
+    text = addJsonMember(text, file, [], 'dependencies', workspaceDependencies(missing))
+  } else {
+    for (const name of missing) text = addJsonMember(text, file, ['dependencies'], name, 'workspace:*')
+  }
+  if (missing.length > 0) added.push(`dependencies ${missing.join(', ')}`)
   text = addJsonMember(text, file, [], 'polyship', project.config)
   added.push('polyship')
   const after = JSON.parse(text) as unknown
@@ -79,4 +87,9 @@ export function projectManifest(
     )
   }
   return { text, change: `add ${added.join(', ')}` }
+}
+
+/** `{ name: "workspace:*" }` for each project a chart deploys. */
+function workspaceDependencies(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, 'workspace:*']))
 }

@@ -27,6 +27,8 @@ export interface DetectedProject {
   readonly bins?: readonly string[]
   /** Dockerfiles beside the project (noted; images are assembled without them). */
   readonly dockerfiles?: readonly string[]
+  /** Workspace projects it deploys (a chart's images): package.json dependencies `workspace:*`. */
+  readonly dependsOn?: readonly string[]
   /** Things the maintainer should know: other mains, the build backend, a Dockerfile not used... */
   readonly notes: readonly string[]
 }
