@@ -529,4 +529,22 @@ describe('polyship init', () => {
     expect(verify.stdout).toContain('all passed')
     expect((await init(root)).stdout).toContain('Nothing to change')
   })
+
+  it('keeps project names unique, telling the wheel its distribution name when it had to rename', async () => {
+    const root = await repo({
+      'web/package.json': '{ "name": "api", "version": "1.0.0" }\n',
+      'py/pyproject.toml':
+        '[build-system]\nbuild-backend = "maturin"\n\n[project]\nname = "api"\nversion = "0.2.0"\n',
+      'svc/go.mod': 'module example.com/api/v2\n',
+      'svc/main.go': GO_MAIN,
+    })
+    const result = await init(root)
+    expect(result.code).toBe(0)
+    const workspace = await loadWorkspace(root)
+    expect(workspace.projects.map((p) => [p.dir, p.name, p.config])).toEqual([
+      ['py', 'api-python', { wheel: { distribution: 'api' } }],
+      ['svc', 'api-go', { binary: { toolchain: 'go', main: '.' } }],
+    ])
+    expect(result.stdout).toContain('py: named api-python: api is taken by another project')
+  })
 })
