@@ -101,7 +101,7 @@ describe('polyship init', () => {
     const result = await init(root)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('Wrote 14 files')
+    expect(result.stdout).toContain('Wrote 15 files')
 
     const workspace = await loadWorkspace(root)
     const projects = Object.fromEntries(
@@ -199,6 +199,9 @@ describe('polyship init', () => {
     expect(JSON.parse(await readFile(join(root, 'polyship.json'), 'utf8'))).toEqual({
       repository: 'https://github.com/acme/monorepo',
     })
+    expect(await readFile(join(root, '.gitignore'), 'utf8')).toBe(
+      'generated/\n# polyship: builds, packages and local destinations\ndist/\n',
+    )
     const release = await readFile(join(root, '.github/workflows/polyship-release.yml'), 'utf8')
     expect(release).not.toContain('__POLYSHIP_VERSION__')
     expect(await readFile(join(root, 'rust/crates/echo/package.json'), 'utf8')).toMatchInlineSnapshot(`
@@ -273,6 +276,7 @@ describe('polyship init', () => {
       services/api/package.json               create  new go project
       package.json                            modify  add scripts.release
       pnpm-workspace.yaml                     modify  add charts/stack, python/fast, python/tool, rust/crates/echo, rust/crates/proxy, services/api
+      .gitignore                              modify  add dist/
       polyship.json                           create  embedded destinations under dist/, key signing
       nx.json                                 modify  add the polyship plugin
       .changeset/config.json                  create  changesets, base branch main, private packages versioned and tagged
@@ -286,7 +290,7 @@ describe('polyship init', () => {
         libs/golib/go.mod: Go library module (no main package): not released as a binary
         rust/crates/common/Cargo.toml: Rust library crate (no bin target): not released as a binary
 
-      Dry run: 14 files would be written; nothing was.
+      Dry run: 15 files would be written; nothing was.
       "
     `)
   })
@@ -344,6 +348,7 @@ describe('polyship init', () => {
       'services/api/package.json': 'create',
       '.changeset/config.json': 'create',
       '.github/workflows/polyship-ci.yml': 'create',
+      '.gitignore': 'modify',
     })
     expect(plan.skipped.map((s) => s.path)).toEqual([
       'docker/Dockerfile',

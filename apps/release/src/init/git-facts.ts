@@ -26,11 +26,19 @@ export function httpsRepositoryUrl(remote: string): string | undefined {
   }
 }
 
-/** What git knows that init writes down: the base branch for changesets, the source URL. */
+/**
+ * What git knows that init writes down: the base branch for changesets, the source URL,
+ * and whether dist/ is ignored already (undefined outside a work tree).
+ */
 export async function gitFacts(
   root: string,
   env: Env,
-): Promise<{ baseBranch: string; repository: string | undefined }> {
+): Promise<{ baseBranch: string; repository: string | undefined; distIgnored: boolean | undefined }> {
+  const inside = (await git(root, ['rev-parse', '--is-inside-work-tree'], env))?.trim() === 'true'
+  // check-ignore exits 1 (a failure to git()) when the path is not ignored.
+  const distIgnored = inside
+    ? (await git(root, ['check-ignore', '-q', 'dist/release.json'], env)) !== undefined
+    : undefined
   const hasMain =
     (await git(root, ['rev-parse', '--verify', '--quiet', 'refs/heads/main'], env)) !== undefined
   const hasMaster =
@@ -39,6 +47,7 @@ export async function gitFacts(
   const remote = (await git(root, ['remote', 'get-url', 'origin'], env))?.trim()
   return {
     baseBranch: hasMaster ? 'master' : 'main',
+    distIgnored,
     repository: remote === undefined || remote === '' ? undefined : httpsRepositoryUrl(remote),
   }
 }

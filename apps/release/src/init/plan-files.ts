@@ -5,7 +5,7 @@ import type { DetectedProject, Detection, SkippedManifest } from './project.ts'
 import { joinPath } from './project.ts'
 import { type FileEdit, projectManifest } from './project-manifest.ts'
 import { WORKFLOWS, type WorkflowPath, workflow } from './workflows.ts'
-import { nxJson, rootConfig, rootManifest, workspaceYaml } from './workspace-files.ts'
+import { gitignore, nxJson, rootConfig, rootManifest, workspaceYaml } from './workspace-files.ts'
 
 export type FileAction = 'create' | 'modify' | 'unchanged'
 
@@ -37,6 +37,8 @@ export interface PlanInput {
   readonly baseBranch: string
   /** Source repository URL for polyship.json, when git knows it. */
   readonly repository: string | undefined
+  /** Whether git ignores dist/ already; undefined outside a git work tree. */
+  readonly distIgnored: boolean | undefined
 }
 
 /**
@@ -81,6 +83,7 @@ export async function planFiles(input: PlanInput): Promise<InitPlan> {
       projects.map((p) => p.dir),
     ),
   )
+  await edit('.gitignore', (text) => gitignore(text, input.distIgnored))
   await edit(ROOT_CONFIG_FILE, (text) => rootConfig(text, ROOT_CONFIG_FILE, input.repository))
   await edit('nx.json', (text) => nxJson(text, 'nx.json'))
   await edit('.changeset/config.json', (text) =>

@@ -122,3 +122,20 @@ export function rootConfig(
   parseRootConfig(config, file)
   return { text: `${formatJson(config)}\n`, change: 'embedded destinations under dist/, key signing' }
 }
+
+/** .gitignore lines that already keep polyship's output directory out of git. */
+const IGNORES_DIST = /^\/?(\*\*\/)?dist(\/|\/\*\*?)?\s*$/m
+
+/**
+ * .gitignore with `dist/` (builds, packages and the embedded destinations) unless git
+ * already ignores it (`ignored`: what `git check-ignore` says; undefined outside git,
+ * where the file's own lines decide).
+ */
+export function gitignore(original: string | undefined, ignored: boolean | undefined): FileEdit {
+  if (ignored ?? (original !== undefined && IGNORES_DIST.test(original))) {
+    return { text: original ?? '', change: 'ignores dist/' }
+  }
+  const base =
+    original === undefined || original === '' || original.endsWith('\n') ? (original ?? '') : `${original}\n`
+  return { text: `${base}# polyship: builds, packages and local destinations\ndist/\n`, change: 'add dist/' }
+}
