@@ -1,14 +1,7 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { CliContext } from '../context.ts'
-import { detectProjects } from '../init/detect.ts'
-import { InitError } from '../init/errors.ts'
-import { gitFacts } from '../init/git-facts.ts'
-import { type InitPlan, planFiles } from '../init/plan-files.ts'
-import { packageName } from '../init/project.ts'
+import { applyInitPlan, planInit } from '../init/init-workspace.ts'
 import { renderInitPlan } from '../init/render-plan.ts'
-import { listFiles } from '../init/scan.ts'
-import { polyshipVersion, readWorkflowTemplates } from '../init/workflows.ts'
 
 export const initHelp = `Usage: polyship init [--dry-run] [--json] [--cwd DIR]
 
@@ -16,7 +9,7 @@ Turns an existing repository into a polyship workspace. Finds Go modules, Cargo 
 and workspaces, Python projects (any PEP 517 backend), Helm charts, Dockerfiles and npm
 packages, shows a plan, then writes what each needs: a package.json with a "polyship"
 field, pnpm-workspace.yaml entries, polyship.json, .changeset/config.json, the Nx plugin
-in nx.json (when the repository uses Nx), a "release" script, and the GitHub workflows
+in nx.json (when the repository uses Nx), a "release" script, dist/ in .gitignore, and the GitHub workflows
 .github/workflows/polyship-ci.yml and polyship-release.yml.
 
 Existing files only gain what is missing; init never replaces what you wrote (it stops
@@ -37,23 +30,17 @@ export async function initCommand(
   options: { readonly cwd: string; readonly json: boolean; readonly dryRun: boolean },
 ): Promise<number> {
   const root = resolve(options.cwd)
-  await requireDirectory(root)
-  const plan = await planInit(root, context)
-  const changed = plan.files.filter((file) => file.action !== 'unchanged')
-  const write = !options.dryRun && changed.length > 0
+  const plan = await planInit(root, context.env)
+  const changes = plan.files.filter((file) => file.action !== 'unchanged').length
   if (options.json) {
     const files = plan.files.map(({ text: _, ...file }) => file)
+    const written = !options.dryRun && changes > 0
     context.stdout.write(
-      `${JSON.stringify({ root, dryRun: options.dryRun, written: write, ...plan, files }, null, 2)}\n`,
+      `${JSON.stringify({ root, dryRun: options.dryRun, written, ...plan, files }, null, 2)}\n`,
     )
   } else context.stdout.write(renderInitPlan(plan))
-  if (write) {
-    for (const file of changed) {
-      await mkdir(dirname(join(root, file.path)), { recursive: true })
-      await writeFile(join(root, file.path), file.text)
-    }
-  }
-  if (!options.json) context.stdout.write(`\n${summary(changed.length, options.dryRun)}\n`)
+  if (!options.dryRun) await applyInitPlan(root, plan)
+  if (!options.json) context.stdout.write(`\n${summary(changes, options.dryRun)}\n`)
   return 0
 }
 
@@ -63,41 +50,4 @@ function summary(changes: number, dryRun: boolean): string {
   return dryRun
     ? `Dry run: ${files} would be written; nothing was.`
     : `Wrote ${files}. Next: pnpm install, then pnpm exec polyship plan.`
-}
-
-async function requireDirectory(root: string): Promise<void> {
-  const stats = await stat(root).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined
-    throw error
-  })
-  if (stats?.isDirectory() !== true) {
-    throw new InitError('INIT_NOT_A_DIRECTORY', `${root} is not a directory`, {
-      hint: 'run polyship init in the repository root, or pass --cwd <repository root>',
-    })
-  }
-}
-
-/** Scan, detect, read the templates, plan every file: nothing is written here. */
-async function planInit(root: string, context: CliContext): Promise<InitPlan> {
-  const files = await listFiles(root, context.env)
-  const read = (path: string) => readFile(join(root, path), 'utf8')
-  const detection = await detectProjects(files, read)
-  if (detection.projects.length === 0) {
-    const skipped = detection.skipped.map((s) => `\n  ${s.path}: ${s.reason}`).join('')
-    throw new InitError('INIT_NO_PROJECTS', `no releasable project found in ${root}${skipped}`, {
-      hint: 'polyship releases Go modules with a main package, Cargo crates with a bin target, pyproject.toml projects, Helm charts and npm packages; run init in the repository root',
-    })
-  }
-  const facts = await gitFacts(root, context.env)
-  return planFiles({
-    detection,
-    read: (path) =>
-      readFile(join(root, path), 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined
-        throw error
-      }),
-    workflows: await readWorkflowTemplates(await polyshipVersion()),
-    rootName: packageName(basename(root)) || 'workspace',
-    ...facts,
-  })
 }
