@@ -9,8 +9,8 @@ Turns an existing repository into a polyship workspace. Finds Go modules, Cargo 
 and workspaces, Python projects (any PEP 517 backend), Helm charts, Dockerfiles and npm
 packages, shows a plan, then writes what each needs: a package.json with a "polyship"
 field, pnpm-workspace.yaml entries, polyship.json, .changeset/config.json, the Nx plugin
-in nx.json (when the repository uses Nx), a "release" script, dist/ in .gitignore, and the GitHub workflows
-.github/workflows/polyship-ci.yml and polyship-release.yml.
+in nx.json (when the repository uses Nx), a "release" script, dist/ in .gitignore, and
+the workflows .github/workflows/polyship-ci.yml and polyship-release.yml.
 
 Existing files only gain what is missing; init never replaces what you wrote (it stops
 with INIT_WOULD_OVERWRITE naming the file instead). Running it again changes nothing.
