@@ -9,24 +9,27 @@ export function parsing<T>(file: string, parse: () => T): T {
   try {
     return parse()
   } catch (error) {
-    if (!isPolyshipError(error) || error instanceof InitError) throw error
-    const message = error.message.startsWith(file) ? error.message : `${file}: ${error.message}`
-    return invalidManifest(
-      message,
-      error.hint ?? 'fix the file so that its own tool accepts it, then run polyship init again',
-      error,
-    )
+    return asManifestError(file, error)
   }
 }
 
+/** `parsing` for a parser that returns a promise. */
 export async function parsingAsync<T>(file: string, parse: () => Promise<T>): Promise<T> {
   try {
     return await parse()
   } catch (error) {
-    return parsing(file, () => {
-      throw error
-    })
+    return asManifestError(file, error)
   }
+}
+
+function asManifestError(file: string, error: unknown): never {
+  if (!isPolyshipError(error) || error instanceof InitError) throw error
+  const message = error.message.startsWith(file) ? error.message : `${file}: ${error.message}`
+  return invalidManifest(
+    message,
+    error.hint ?? 'fix the file so that its own tool accepts it, then run polyship init again',
+    error,
+  )
 }
 
 export function invalidManifest(message: string, hint: string, cause?: unknown): never {
