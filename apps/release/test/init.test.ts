@@ -552,4 +552,24 @@ describe('polyship init', () => {
     ])
     expect(result.stdout).toContain('py: named api-python: api is taken by another project')
   })
+
+  it("finds this repository's examples, as they were before their package.json files, under their names and versions", async () => {
+    const repoRoot = join(import.meta.dirname, '..', '..', '..')
+    const tracked = (await run('git', ['ls-files', '-z', 'examples'], { cwd: repoRoot })).stdout.split('\0')
+    const files: Record<string, string> = {}
+    for (const file of tracked.filter((f) => f !== '' && !f.endsWith('/package.json'))) {
+      files[file] = await readFile(join(repoRoot, file), 'utf8')
+    }
+    const root = await repo(files)
+    expect((await init(root)).code).toBe(0)
+    const found = await loadWorkspace(root)
+    const written = await loadWorkspace(repoRoot)
+    const shape = (ws: typeof found) =>
+      ws.projects
+        .filter((p) => p.dir.startsWith('examples/'))
+        .map((p) => ({ dir: p.dir, name: p.name, version: p.version, toolchain: p.config.binary?.toolchain }))
+    expect(shape(found)).toEqual(shape(written))
+    expect(found.projects.find((p) => p.name === 'fastjson')?.config.wheel).toEqual({})
+    expect(found.projects.find((p) => p.name === 'mcp-stack')?.config.chart).toEqual({})
+  })
 })
