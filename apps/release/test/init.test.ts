@@ -62,6 +62,9 @@ const POLYGLOT: Record<string, string> = {
   // A Go library: not released.
   'libs/golib/go.mod': 'module github.com/acme/golib\n',
   'libs/golib/lib.go': 'package golib\n',
+  'libs/golib/gen.go': '//go:build ignore\n\n// gen writes tables.go.\npackage main\n\nfunc main() {}\n',
+  'libs/golib/testdata/tool/go.mod': 'module example.com/tool\n',
+  'libs/golib/testdata/tool/main.go': GO_MAIN,
   // A Cargo virtual workspace: two bin crates and a library.
   'rust/Cargo.toml':
     '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\nversion = "0.3.0"\n',

@@ -20,10 +20,15 @@ export function moduleBaseName(module: string): string {
   return /^v\d+$/.test(last) && parts.length > 1 ? parts.at(-2)! : last
 }
 
-/** Whether Go source text declares `package main` (the first package clause, after comments). */
+/**
+ * Whether Go source text declares `package main` (the package clause, after comments),
+ * leaving out files Go never builds: `//go:build ignore` generators and the like.
+ */
 export function isMainPackage(source: string): boolean {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
-  return /^\s*package\s+(\w+)/m.exec(code)?.[1] === 'main'
+  const clause = /^\s*package\s+(\w+)/m.exec(source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, ''))
+  if (clause?.[1] !== 'main') return false
+  const header = source.slice(0, source.search(/^\s*package\s/m))
+  return !/^\/\/(go:build|\s*\+build)\s+ignore\b/m.test(header)
 }
 
 /**

@@ -3,8 +3,16 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { git } from './git-facts.ts'
 
-/** Directories never searched for projects: dependencies, build output, VCS data. */
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'target', 'vendor', '__pycache__'])
+/** Directories never searched for projects: dependencies, build output, test fixtures. */
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  'dist',
+  'target',
+  'vendor',
+  '__pycache__',
+  'testdata',
+  '__fixtures__',
+])
 
 /** A directory name init never descends into (also every hidden one: .git, .venv, .github...). */
 export function isSkippedDir(name: string): boolean {
