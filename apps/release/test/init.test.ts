@@ -207,6 +207,12 @@ describe('polyship init', () => {
     )
     const release = await readFile(join(root, '.github/workflows/polyship-release.yml'), 'utf8')
     expect(release).not.toContain('__POLYSHIP_VERSION__')
+    const lint = await run(
+      'actionlint',
+      ['-no-color', '.github/workflows/polyship-ci.yml', '.github/workflows/polyship-release.yml'],
+      { cwd: root },
+    )
+    expect(lint.stdout).toBe('')
     expect(await readFile(join(root, 'rust/crates/echo/package.json'), 'utf8')).toMatchInlineSnapshot(`
       "{
         "name": "echo",
