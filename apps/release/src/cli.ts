@@ -12,6 +12,7 @@ const HELP = `polyship ${VERSION}: release every format of a polyglot monorepo i
 Usage: polyship <command> [options]
 
 Commands:
+  init      set up an existing repository: detect its projects, write the config polyship needs
   plan      list releasable projects, their versions and the artifacts they produce
   changeset record a change to release (which projects to bump, the changelog entry)
   status    show pending changesets: which projects a release would bump, to which versions
@@ -58,6 +59,15 @@ interface Command {
 
 /** Commands load their module only when used, so `polyship plan` never pays for sigstore or changesets. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => {
+    const m = await import('./commands/init.ts')
+    return {
+      help: m.initHelp,
+      options: m.INIT_OPTIONS,
+      positionals: 0,
+      run: (c, f, _p, g) => m.initCommand(c, { cwd: g.cwd, json: g.json, dryRun: f['dry-run'] === true }),
+    }
+  },
   plan: async () => {
     const m = await import('./commands/plan.ts')
     return { help: m.planHelp, options: {}, positionals: 0, run: (c, _f, _p, g) => m.planCommand(c, g) }

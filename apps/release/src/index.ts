@@ -1,4 +1,8 @@
 export { main } from './cli.ts'
 export type { CliContext } from './context.ts'
 export { CliError, type CliErrorCode } from './errors.ts'
+export { InitError, type InitErrorCode } from './init/errors.ts'
+export { applyInitPlan, planInit } from './init/init-workspace.ts'
+export type { FileAction, InitPlan, PlannedFile } from './init/plan-files.ts'
+export type { DetectedProject, ProjectKind, SkippedManifest } from './init/project.ts'
 export { type PlannedArtifact, type ProjectPlan, planWorkspace } from './plan.ts'

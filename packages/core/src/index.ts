@@ -19,6 +19,7 @@ export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchi
 export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
+export { addWorkspacePackages, parseWorkspacePackages } from './config/pnpm-workspace.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'

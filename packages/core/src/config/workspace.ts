@@ -3,6 +3,7 @@ import { glob, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
+import { parseWorkspacePackages } from './pnpm-workspace.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
 import { type RootConfig, rootSchema } from './schema/root.ts'
 import { validateConfig } from './validate.ts'
@@ -99,13 +100,7 @@ export function parseRootConfig(value: unknown, file: string): RootConfig {
 async function workspaceGlobs(root: string): Promise<string[]> {
   const file = join(root, 'pnpm-workspace.yaml')
   if (!existsSync(file)) return ['*', '*/*']
-  const { parse: parseYaml } = await import('yaml')
-  const parsed = parseYaml(await readFile(file, 'utf8')) as { packages?: unknown } | null
-  const packages = parsed?.packages
-  if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
-    throw new CoreError('CONFIG_INVALID', `${file}: packages must be a list of globs`)
-  }
-  return packages
+  return parseWorkspacePackages(await readFile(file, 'utf8'), file)
 }
 
 /**

@@ -1,0 +1,58 @@
+import { CoreError } from '../errors.ts'
+
+/** Parses pnpm-workspace.yaml text into its `packages` globs; `file` names it in errors. */
+export async function parseWorkspacePackages(text: string, file: string): Promise<string[]> {
+  const { LineCounter, parseDocument } = await import('yaml')
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines })
+  const error = doc.errors[0]
+  if (error !== undefined) {
+    throw new CoreError(
+      'CONFIG_INVALID',
+      `${file}:${lines.linePos(error.pos[0]).line}: not valid YAML: ${error.message}`,
+      { hint: 'fix the file so that pnpm accepts it, then run again' },
+    )
+  }
+  const packages = (doc.toJS() as { packages?: unknown } | null)?.packages ?? []
+  if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
+    throw new CoreError('CONFIG_INVALID', `${file}: packages must be a list of globs`, {
+      hint: 'write packages as a YAML list, e.g. packages: ["services/*"]',
+    })
+  }
+  return packages
+}
+
+/**
+ * pnpm-workspace.yaml text with `entries` appended to `packages` (created when missing).
+ * Edited through the `yaml` Document API, so comments and every other key survive; the
+ * result is parsed again and must hold exactly the old globs plus the new ones.
+ */
+export async function addWorkspacePackages(
+  text: string,
+  file: string,
+  entries: readonly string[],
+): Promise<string> {
+  const before = await parseWorkspacePackages(text, file)
+  const added = entries.filter((entry) => !before.includes(entry))
+  if (added.length === 0) return text
+  const { isMap, isSeq, parseDocument } = await import('yaml')
+  const doc = parseDocument(text)
+  if (doc.contents === null)
+    doc.contents = doc.createNode({ packages: added }) as unknown as typeof doc.contents
+  else if (!isMap(doc.contents)) {
+    throw new CoreError('CONFIG_INVALID', `${file}: not a map of settings`, {
+      hint: 'pnpm-workspace.yaml is a YAML map, e.g. packages: ["services/*"]',
+    })
+  } else {
+    const packages = doc.get('packages', true)
+    if (packages === undefined || packages === null) doc.set('packages', doc.createNode(added))
+    else if (isSeq(packages)) for (const entry of added) packages.add(doc.createNode(entry))
+    else throw new Error(`${file}: packages is not a sequence after validation`)
+  }
+  const after = doc.toString()
+  const check = await parseWorkspacePackages(after, file)
+  if (JSON.stringify(check) !== JSON.stringify([...before, ...added])) {
+    throw new Error(`${file}: editing packages changed more than the added entries`)
+  }
+  return after
+}
