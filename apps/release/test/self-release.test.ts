@@ -77,10 +77,16 @@ beforeAll(async () => {
   verdaccio = await startVerdaccio({ uplink: { url: UPSTREAM, local: ['polyship'] } })
   const base: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/TOKEN|^GITHUB_|^PYPI_|^POLYSHIP_|^ACTIONS_|^CI$|^npm_/.test(name)) base[name] = value
+    if (value !== undefined && !/TOKEN|^GITHUB_|^PYPI_|^POLYSHIP_|^ACTIONS_|^CI$|^npm_/.test(name))
+      base[name] = value
   }
   // A developer's machine, not CI: polyship generates its signing key on first use, in this HOME.
-  env = { ...base, HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'home', '.config'), CARGO_TARGET_DIR }
+  env = {
+    ...base,
+    HOME: join(work, 'home'),
+    XDG_CONFIG_HOME: join(work, 'home', '.config'),
+    CARGO_TARGET_DIR,
+  }
   await mkdir(env.HOME!, { recursive: true })
   const host = new URL(verdaccio.url).host
   await writeFile(
@@ -104,7 +110,10 @@ describe('polyship releases itself, and a new user installs it from the registry
     await run('git', ['clone', '-q', '--no-hardlinks', REPO, source])
     const install = await exec('pnpm', ['install', '--frozen-lockfile', '--prefer-offline'], source)
     expect(install.code, install.output).toBe(0)
-    const config = JSON.parse(await readFile(join(source, 'polyship.json'), 'utf8')) as Record<string, unknown>
+    const config = JSON.parse(await readFile(join(source, 'polyship.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >
     await writeFile(
       join(source, 'polyship.json'),
       JSON.stringify({ ...config, destinations: { npm: { type: 'registry', url: verdaccio.url } } }),
@@ -131,7 +140,10 @@ describe('polyship releases itself, and a new user installs it from the registry
       }
     }
     await writeFile(join(user, 'package.json'), '{ "name": "acme", "private": true }\n')
-    await writeFile(join(user, 'pnpm-workspace.yaml'), '# acme monorepo\npackages: []\nallowBuilds:\n  nx: false\n')
+    await writeFile(
+      join(user, 'pnpm-workspace.yaml'),
+      '# acme monorepo\npackages: []\nallowBuilds:\n  nx: false\n',
+    )
     await writeFile(join(user, 'nx.json'), '{ "$schema": "./node_modules/nx/schemas/nx-schema.json" }\n')
     await writeFile(join(user, '.gitignore'), 'node_modules/\ntarget/\n.nx/\n')
     await git(user, 'init', '-q', '-b', 'main')
@@ -154,20 +166,34 @@ describe('polyship releases itself, and a new user installs it from the registry
 
     const plan = await exec(polyship, ['plan', '--json'], user)
     expect(plan.code, plan.output).toBe(0)
-    const projects = (JSON.parse(plan.output.slice(plan.output.indexOf('{'))) as { projects: { name: string }[] })
-      .projects
-    expect(projects.map((p) => p.name).sort()).toEqual(['echo-server-rust', 'fastjson', 'mcp-stack', 'time-server-go'])
-    const nx = await exec(join(user, 'node_modules', '.bin', 'nx'), ['show', 'project', 'time-server-go', '--json'], user)
-    expect(nx.code, nx.output).toBe(0)
-    expect(Object.keys((JSON.parse(nx.output.slice(nx.output.indexOf('{'))) as { targets: object }).targets)).toContain(
-      'polyship-build',
+    const projects = (
+      JSON.parse(plan.output.slice(plan.output.indexOf('{'))) as { projects: { name: string }[] }
+    ).projects
+    expect(projects.map((p) => p.name).sort()).toEqual([
+      'echo-server-rust',
+      'fastjson',
+      'mcp-stack',
+      'time-server-go',
+    ])
+    const nx = await exec(
+      join(user, 'node_modules', '.bin', 'nx'),
+      ['show', 'project', 'time-server-go', '--json'],
+      user,
     )
+    expect(nx.code, nx.output).toBe(0)
+    expect(
+      Object.keys((JSON.parse(nx.output.slice(nx.output.indexOf('{'))) as { targets: object }).targets),
+    ).toContain('polyship-build')
   }, 600_000)
 
   it('releases the workspace to the embedded destinations, and verify passes from the outside', async () => {
     const release = await exec(join(user, 'node_modules', '.bin', 'polyship'), ['release'], user)
     expect(release.code, release.output).toBe(0)
-    const verify = await exec(join(user, 'node_modules', '.bin', 'polyship'), ['verify', 'dist/release.json'], user)
+    const verify = await exec(
+      join(user, 'node_modules', '.bin', 'polyship'),
+      ['verify', 'dist/release.json'],
+      user,
+    )
     expect(verify.code, verify.output).toBe(0)
     const record = await readFile(join(user, 'dist', 'release.json'), 'utf8')
     expect(record).not.toContain(REPO)
