@@ -26,6 +26,15 @@ let work: string
 let verdaccio: TestVerdaccio
 let env: Record<string, string>
 
+/** Project-level .npmrc as users commit it (the token from the environment), and a store of the test's own. */
+async function useRegistry(dir: string): Promise<void> {
+  const host = new URL(verdaccio.url).host
+  await writeFile(
+    join(dir, '.npmrc'),
+    `registry=${verdaccio.url}\n//${host}/:_authToken=\${NPM_TOKEN}\nstore-dir=${join(work, 'store')}\n`,
+  )
+}
+
 interface Result {
   readonly code: number | null
   readonly output: string
@@ -80,19 +89,8 @@ beforeAll(async () => {
     if (value !== undefined && !/TOKEN|^GITHUB_|^PYPI_|^POLYSHIP_|^ACTIONS_|^CI$|^npm_/.test(name))
       base[name] = value
   }
-  // A developer's machine, not CI: polyship generates its signing key on first use, in this HOME.
-  env = {
-    ...base,
-    HOME: join(work, 'home'),
-    XDG_CONFIG_HOME: join(work, 'home', '.config'),
-    CARGO_TARGET_DIR,
-  }
-  await mkdir(env.HOME!, { recursive: true })
-  const host = new URL(verdaccio.url).host
-  await writeFile(
-    join(env.HOME!, '.npmrc'),
-    `registry=${verdaccio.url}\n//${host}/:_authToken=${verdaccio.token}\nstore-dir=${join(tmpdir(), 'polyship-self-release-store')}\n`,
-  )
+  // A developer's machine, not CI: polyship generates its signing key on first use, here.
+  env = { ...base, XDG_CONFIG_HOME: join(work, 'config'), CARGO_TARGET_DIR, NPM_TOKEN: verdaccio.token }
 }, 120_000)
 
 afterAll(async () => {
@@ -118,10 +116,15 @@ describe('polyship releases itself, and a new user installs it from the registry
       join(source, 'polyship.json'),
       JSON.stringify({ ...config, destinations: { npm: { type: 'registry', url: verdaccio.url } } }),
     )
+    await useRegistry(source)
     const bin = join(source, 'apps', 'release', 'src', 'bin.ts')
     const release = await exec(process.execPath, [bin, 'release', '--only', 'polyship'], source)
     expect(release.code, release.output).toBe(0)
-    const view = await exec('npm', ['view', 'polyship', 'version', 'bin.polyship', 'engines.node'], work)
+    const view = await exec(
+      'npm',
+      ['view', 'polyship', 'version', 'bin.polyship', 'engines.node', '--registry', verdaccio.url],
+      work,
+    )
     const { version } = JSON.parse(await readFile(join(source, 'apps', 'release', 'package.json'), 'utf8'))
     expect(view.output).toContain(version)
     expect(view.output).toContain('./dist/bin.js')
@@ -147,6 +150,7 @@ describe('polyship releases itself, and a new user installs it from the registry
     await writeFile(join(user, 'nx.json'), '{ "$schema": "./node_modules/nx/schemas/nx-schema.json" }\n')
     await writeFile(join(user, '.gitignore'), 'node_modules/\ntarget/\n.nx/\n')
     await git(user, 'init', '-q', '-b', 'main')
+    await useRegistry(user)
 
     const add = await exec('pnpm', ['add', '-D', 'polyship', 'nx@24.0.6'], user)
     expect(add.code, add.output).toBe(0)
