@@ -45,6 +45,13 @@ export interface BuildUnit {
   readonly project: string
   readonly version: string
   readonly commit: string
+  /**
+   * Git tree id of the project directory the unit was compiled from, and whether it is the
+   * commit's (no uncommitted change). Absent in units written before it was recorded:
+   * those are never reused.
+   */
+  readonly sourceTree?: string
+  readonly clean?: boolean
   readonly sourceDateEpoch: number
   readonly binaryName?: string
   readonly toolchain?: 'go' | 'rust'

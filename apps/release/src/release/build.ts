@@ -30,6 +30,7 @@ import {
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
 import { compilesFormat } from './selection.ts'
+import { readSourceTree, type SourceTree } from './source-tree.ts'
 
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
 export function unitDir(context: ReleaseContext, project: Project): string {
@@ -49,14 +50,17 @@ type CompiledBinaries =
 
 /**
  * The unit already in `dir` when it was built from this very commit, version and
- * SOURCE_DATE_EPOCH, the project directory has no uncommitted changes, and every file still
- * hashes to what build.json says. Builds are reproducible, so rebuilding it would give the
- * same bytes; a same-commit re-run (resuming a crashed release) skips the toolchains.
+ * SOURCE_DATE_EPOCH, out of a clean project directory whose content is still exactly that
+ * (same git tree), and every file still hashes to what build.json says. Builds are
+ * reproducible, so rebuilding it would give the same bytes; a same-commit re-run (resuming
+ * a crashed release) skips the toolchains. A unit compiled from uncommitted changes is
+ * never reused, even once the changes are reverted: its bytes came from no commit.
  */
 async function reusableUnit(
   dir: string,
   project: Project,
   context: ReleaseContext,
+  source: SourceTree,
 ): Promise<LoadedUnit | undefined> {
   if (context.commit === '') return undefined
   // An unreadable unit is rebuilt, never trusted.
@@ -68,14 +72,12 @@ async function reusableUnit(
     unit === undefined ||
     unit.commit !== context.commit ||
     unit.version !== context.versionOf(project) ||
-    unit.sourceDateEpoch !== context.sourceDateEpoch
+    unit.sourceDateEpoch !== context.sourceDateEpoch ||
+    unit.clean !== true ||
+    !source.clean ||
+    unit.sourceTree !== source.tree
   )
     return undefined
-  const { stdout } = await run('git', ['status', '--porcelain', '--untracked-files=normal', '--', '.'], {
-    cwd: project.root,
-    env: context.env,
-  })
-  if (stdout.trim() !== '') return undefined
   for (const file of [...unit.binaries, ...unit.archives, ...unit.distributions, ...(unit.tarballs ?? [])]) {
     const found = await digestFile(join(dir, file.path)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined
@@ -154,7 +156,12 @@ function buildsOnHost(context: ReleaseContext): boolean {
  */
 export async function buildProject(project: Project, context: ReleaseContext): Promise<LoadedUnit> {
   const dir = unitDir(context, project)
-  const reused = context.reuseUnits ? await reusableUnit(dir, project, context) : undefined
+  const source =
+    context.commit === ''
+      ? undefined
+      : await readSourceTree(context.workspace.root, project.root, context.env)
+  const reused =
+    context.reuseUnits && source !== undefined ? await reusableUnit(dir, project, context, source) : undefined
   if (reused !== undefined) {
     context.reporter.emit({
       type: 'log',
@@ -211,6 +218,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
     project: project.name,
     version: context.versionOf(project),
     commit: context.commit,
+    ...(source === undefined ? {} : { sourceTree: source.tree, clean: source.clean }),
     sourceDateEpoch: context.sourceDateEpoch,
     ...(bin === undefined ? {} : { binaryName: bin.build.binaryName, toolchain: bin.build.toolchain }),
     binaries: (bin?.build.binaries ?? []).map((b) => ({

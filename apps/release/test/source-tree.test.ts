@@ -1,0 +1,51 @@
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { run } from '@polyship/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+
+let ws: TestWorkspace
+
+beforeAll(async () => {
+  ws = await exampleWorkspace({
+    projects: ['time-server-go'],
+    platforms: { 'time-server-go': ['linux/amd64', 'linux/arm64'] },
+  })
+}, 120_000)
+afterAll(() => ws?.remove())
+
+const unitOf = async () =>
+  JSON.parse(await readFile(join(ws.root, 'dist', 'build', 'time-server-go', 'build.json'), 'utf8')) as {
+    sourceTree: string
+    clean: boolean
+  }
+const committedTree = async () =>
+  (await run('git', ['rev-parse', 'HEAD:examples/time-server-go'], { cwd: ws.root })).stdout.trim()
+
+describe('build units record the exact tree they were compiled from', () => {
+  it('a unit built from uncommitted changes is never reused, even once the change is reverted', async () => {
+    const main = join(ws.root, 'examples', 'time-server-go', 'main.go')
+    const original = await readFile(main, 'utf8')
+    await writeFile(main, `${original}\n// an uncommitted experiment\n`)
+    const build = await polyship(['build', '--only', 'time-server-go'], ws)
+    expect(build.code, build.stderr).toBe(0)
+    const dirty = await unitOf()
+    expect(dirty.clean).toBe(false)
+    expect(dirty.sourceTree).not.toBe(await committedTree())
+
+    await writeFile(main, original)
+    const release = await polyship(['release', '--only', 'time-server-go'], ws)
+    expect(release.code, release.stderr).toBe(0)
+    expect(release.stderr).not.toContain('reusing')
+    const rebuilt = await unitOf()
+    expect(rebuilt).toMatchObject({ clean: true, sourceTree: await committedTree() })
+  })
+
+  it('a clean unit of the same tree is reused, not rebuilt', async () => {
+    const file = join(ws.root, 'dist', 'build', 'time-server-go', 'build.json')
+    const before = (await stat(file)).mtimeMs
+    const again = await polyship(['build', '--only', 'time-server-go'], ws)
+    expect(again.code, again.stderr).toBe(0)
+    expect((await stat(file)).mtimeMs).toBe(before)
+  })
+})
