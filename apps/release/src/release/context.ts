@@ -1,4 +1,4 @@
-import { isAbsolute, join } from 'node:path'
+import { isAbsolute, join, relative } from 'node:path'
 import { readGitStamp } from '@polyship/binary'
 import {
   CoreError,
@@ -6,10 +6,12 @@ import {
   type Platform,
   type Project,
   type Reporter,
+  run,
   sourceDateEpoch,
   type Workspace,
 } from '@polyship/core'
 import { type Destinations, resolveDestinations } from '../destinations.ts'
+import { ReleaseError } from './errors.ts'
 import { snapshotVersion } from './selection.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -61,6 +63,36 @@ async function stamp(root: string, env: Env): Promise<{ commit: string; date: st
   }
 }
 
+/**
+ * polyship deletes and rewrites what is under outDir (build/, staging/, ...), so outDir must
+ * hold nothing it did not create: not the workspace root or a directory above it, and no
+ * file git tracks (polyship's output is never committed). RELEASE_OUTDIR_INVALID otherwise,
+ * before anything is written, --dry-run included.
+ */
+async function checkOutDir(root: string, outDir: string, env: Env): Promise<void> {
+  const rel = relative(root, outDir)
+  const fail = (why: string): never => {
+    throw new ReleaseError('RELEASE_OUTDIR_INVALID', `polyship.json outDir "${rel || '.'}" ${why}`, {
+      hint: 'point outDir at a directory of its own that git ignores, e.g. "dist"',
+    })
+  }
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    const above = relative(outDir, root)
+    if (above === '' || !above.startsWith('..')) fail('is the workspace root or a directory above it')
+  }
+  const tracked = await run('git', ['ls-files', '--', outDir], { cwd: root, env, timeoutMs: 60_000 }).then(
+    (r) => r.stdout.trim(),
+    (error: unknown) => {
+      if (error instanceof CoreError) return '' // not a git repository: nothing is tracked
+      throw error
+    },
+  )
+  if (tracked !== '')
+    fail(
+      `holds files git tracks (${tracked.split('\n').slice(0, 3).join(', ')}): polyship would delete or overwrite them`,
+    )
+}
+
 export async function createContext(
   workspace: Workspace,
   options: ContextOptions,
@@ -69,6 +101,7 @@ export async function createContext(
 ): Promise<ReleaseContext> {
   const outDir = workspace.config.outDir ?? 'dist'
   const absoluteOut = isAbsolute(outDir) ? outDir : join(workspace.root, outDir)
+  await checkOutDir(workspace.root, absoluteOut, env)
   const { commit, date, epoch } = await stamp(workspace.root, env)
   const snapshot = options.snapshot ?? false
   return {

@@ -9,5 +9,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_SHARD_INVALID'
   | 'RELEASE_MERGE_INVALID'
   | 'RELEASE_UNSIGNED'
+  | 'RELEASE_OUTDIR_INVALID'
+  | 'RELEASE_DIRTY_TREE'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}
