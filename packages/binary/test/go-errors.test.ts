@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildGoBinaries, readGitStamp } from '@polyship/binary'
+import { buildBinaryRelease, buildGoBinaries, readGitStamp } from '@polyship/binary'
 import { loadWorkspace, parsePlatform } from '@polyship/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { codeOf, EXAMPLES, makeWorkspace, removeWorkspaces } from './workspace.ts'
@@ -127,5 +127,19 @@ describe('buildGoBinaries and the user’s own go settings', () => {
     expect(spawnSync(binary, { encoding: 'utf8' }).stderr.trim()).toBe('tagged')
     const info = execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })
     expect(info).toMatch(/-tags=polyshiptag/)
+  })
+})
+
+describe('archiveFiles ship files of the project only', () => {
+  afterAll(removeWorkspaces)
+  it('a symlink resolving outside the project is BINARY_PROJECT_INVALID, nothing archived', async () => {
+    const ws = await makeWorkspace(tinyGo({}, { archiveFiles: ['deploy/key.pem'] }))
+    const outside = join(ws.root, '..', 'id_ed25519')
+    await writeFile(outside, 'PRIVATE KEY\n')
+    await mkdir(join(ws.project.root, 'deploy'))
+    await symlink(outside, join(ws.project.root, 'deploy', 'key.pem'))
+    expect(await codeOf(buildBinaryRelease(ws.project, { ...stamp, outDir: ws.outDir }))).toMatch(
+      /^BINARY_PROJECT_INVALID: .*archiveFiles\[0\] "deploy\/key\.pem" resolves outside .* \(a symlink\?\)/,
+    )
   })
 })

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   buildImage,
@@ -47,6 +47,8 @@ async function failure(
   const root = join(work, 'projects', String(Math.random()).slice(2))
   await mkdir(join(root, 'config'), { recursive: true })
   await writeFile(join(root, 'config', 'app.toml'), 'x = 1\n')
+  // A link from inside the project to a file outside it, as an attacker's PR could add.
+  await symlink(join(work, 'outside', 'secret.txt'), join(root, 'config', 'linked.toml'))
   const project = await makeProject(root, image)
   try {
     const built = await buildImage({ project, artifacts }, { env, client })
@@ -122,6 +124,11 @@ describe('bad input is a coded error naming what is wrong', () => {
     })
     expect(outside.code).toBe('CONTAINER_PATH_ESCAPES')
     expect(outside.message).toMatch(/files\[0\]\.from/)
+    const linked = await failure({ ...STATIC, files: [{ from: 'config/linked.toml', to: '/etc/app.toml' }] })
+    expect(linked.code).toBe('CONTAINER_PATH_ESCAPES')
+    expect(linked.message).toMatch(
+      /files\[0\]\.from: config\/linked\.toml resolves outside .* \(a symlink\?\)/,
+    )
   })
 
   it('CONTAINER_USER_UNKNOWN for a user or group name the image does not define', async () => {

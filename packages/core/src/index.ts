@@ -3,6 +3,7 @@ export {
   checkEntryPath,
   type EntryOwner,
   normalizeEntries,
+  realPathInside,
   type TreeOptions,
   treeEntries,
 } from './archive/entry.ts'

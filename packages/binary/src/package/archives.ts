@@ -5,6 +5,7 @@ import {
   mapLimit,
   type Project,
   type Reporter,
+  realPathInside,
   silentReporter,
   sourceDateEpoch,
   treeEntries,
@@ -93,14 +94,25 @@ async function extraEntries(project: Project): Promise<ArchiveEntry[]> {
   for (const [i, file] of listed.entries()) {
     const path = posix.normalize(file.replaceAll('\\', '/'))
     const full = join(project.root, path)
-    const info = await stat(full).catch((cause: NodeJS.ErrnoException) => {
+    const missing = (cause: NodeJS.ErrnoException): never => {
       if (cause.code !== 'ENOENT') throw cause
       throw new BinaryError(
         'BINARY_PROJECT_INVALID',
         `${project.manifestPath}: polyship.binary.archiveFiles[${i}] "${file}" does not exist in ${project.root}`,
         { cause, hint: 'list files relative to the project directory, or remove the entry' },
       )
-    })
+    }
+    const real = await realPathInside(project.root, full).catch(missing)
+    if (real === undefined) {
+      throw new BinaryError(
+        'BINARY_PROJECT_INVALID',
+        `${project.manifestPath}: polyship.binary.archiveFiles[${i}] "${file}" resolves outside ${project.root} (a symlink?)`,
+        {
+          hint: 'archives ship files of the project only: copy the file into the project instead of linking it',
+        },
+      )
+    }
+    const info = await stat(full).catch(missing)
     if (entries.some((e) => e.path === path)) continue
     if (info.isDirectory()) entries.push(...(await treeEntries(full, { prefix: path })))
     else entries.push({ type: 'file', path, source: full, mode: info.mode & 0o111 ? 0o755 : 0o644 })

@@ -6,6 +6,7 @@ import {
   formatPlatform,
   type ImageConfig,
   type Platform,
+  realPathInside,
   samePlatform,
   treeEntries,
 } from '@polyship/core'
@@ -33,7 +34,7 @@ export async function projectFileEntries(
   for (const [i, file] of files.entries()) {
     const where = `polyship.image.files[${i}]`
     const from = join(projectRoot, insidePath(file.from, `${where}.from`, projectRoot))
-    const info = await stat(from).catch((error: NodeJS.ErrnoException) => {
+    const missing = (error: NodeJS.ErrnoException): never => {
       if (error.code !== 'ENOENT') throw error
       throw new ContainerError(
         'CONTAINER_CONFIG_INVALID',
@@ -42,7 +43,17 @@ export async function projectFileEntries(
           hint: 'paths in files[].from are relative to the project directory',
         },
       )
-    })
+    }
+    if ((await realPathInside(projectRoot, from).catch(missing)) === undefined) {
+      throw new ContainerError(
+        'CONTAINER_PATH_ESCAPES',
+        `${where}.from: ${file.from} resolves outside ${projectRoot} (a symlink?)`,
+        {
+          hint: 'images get files of the project only: copy the file into the project instead of linking it',
+        },
+      )
+    }
+    const info = await stat(from).catch(missing)
     const owner = parseOwner(file.owner)
     const mode = file.mode === undefined ? undefined : Number.parseInt(file.mode, 8)
     const origin = `${where} (${file.from})`

@@ -1,5 +1,5 @@
-import { lstat, readdir, readlink } from 'node:fs/promises'
-import { join, posix } from 'node:path'
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises'
+import { isAbsolute, join, posix, relative } from 'node:path'
 import { CoreError } from '../errors.ts'
 
 /**
@@ -114,4 +114,15 @@ export async function treeEntries(root: string, options: TreeOptions = {}): Prom
   }
   await walk('')
   return out
+}
+
+/**
+ * Where `path` really is (symlinks resolved), or undefined when that is outside `root`:
+ * a file a project ships must come from the project, never through a link from anywhere
+ * on the machine (a CI runner's ~/.ssh, the signing key). Missing files reject with ENOENT.
+ */
+export async function realPathInside(root: string, path: string): Promise<string | undefined> {
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(path)])
+  const rel = relative(realRoot, real)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)) ? real : undefined
 }
