@@ -2,6 +2,7 @@ import { assertNever, type SigningConfig } from '@polyship/core'
 import type { AttestDeps } from '../deps.ts'
 import { type ResolvedKey, resolveSigningKey } from '../key/resolve-key.ts'
 import type { BundleSigner } from './bundle-signer.ts'
+import { hasAmbientIdentityToken, isCi } from './ci.ts'
 import { keySigner } from './key-signer.ts'
 import { type KeylessOptions, keylessSigner } from './keyless-signer.ts'
 
@@ -12,8 +13,11 @@ export type ConfiguredSigner =
   | { readonly mode: 'none' }
 
 /**
- * Chooses the signer from polyship.json `signing` (default: key signing with the generated
- * key). Keyless reads its token from the variable named by `identityToken` (default
+ * Chooses the signer from polyship.json `signing`. Without a setting: on a workstation, key
+ * signing with the default key (generated on first use); in CI (see `isCi`), keyless when
+ * an identity token is at hand (GitHub Actions with `id-token: write`, or SIGSTORE_ID_TOKEN),
+ * else key signing with a key that must already exist. CI never generates a key.
+ * Keyless reads its token from the variable named by `identityToken` (default
  * SIGSTORE_ID_TOKEN) or GitHub Actions. Fails early with a coded error when the key or the
  * token is not available.
  */
@@ -22,13 +26,16 @@ export async function signerFromConfig(
   deps: AttestDeps,
   options: { readonly root?: string; readonly keyless?: Omit<KeylessOptions, 'tokenEnv'> } = {},
 ): Promise<ConfiguredSigner> {
-  const signing = config ?? { mode: 'key' }
+  const ci = isCi(deps.env)
+  const signing: SigningConfig =
+    config ?? (ci && hasAmbientIdentityToken(deps.env) ? { mode: 'keyless' } : { mode: 'key' })
   switch (signing.mode) {
     case 'key': {
       const key = await resolveSigningKey(
         {
           ...(signing.key === undefined ? {} : { key: signing.key }),
           ...(options.root === undefined ? {} : { root: options.root }),
+          ...(ci ? { generate: false } : {}),
         },
         deps,
       )
