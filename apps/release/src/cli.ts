@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { isPolyshipError, redact, secretValues } from '@polyship/core'
 import type { CliContext } from './context.ts'
 import { CliError } from './errors.ts'
+import { annotateError } from './github-actions.ts'
 
 const VERSION = '0.1.0'
 
@@ -192,6 +193,7 @@ export async function main(args: readonly string[], context: CliContext): Promis
 }
 
 function renderError(error: unknown, context: CliContext, debug: boolean): number {
+  annotateError(error, context)
   const secrets = secretValues(context.env)
   if (isPolyshipError(error)) {
     const lines = [`error ${error.code}: ${error.message}`]

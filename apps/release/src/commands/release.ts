@@ -112,6 +112,8 @@ export async function releaseCommand(
     reporter,
     renderSteps(context, options),
   )
+  const { reportRelease } = await import('../github-actions.ts')
+  await reportRelease(summary, context.env)
   if (options.json) {
     context.stdout.write(
       `${JSON.stringify(summary, (key, value) => (key === 'dependencies' ? undefined : value), 2)}\n`,

@@ -8,6 +8,7 @@ import {
   type Platform,
   type Project,
   type RecordedArtifact,
+  type RecordedProject,
   type Reporter,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
@@ -64,6 +65,10 @@ export type ReleaseSummary =
   | {
       readonly status: 'released'
       readonly findings: readonly Finding[]
+      /** The projects this run released (the record also keeps earlier ones). */
+      readonly projects: readonly RecordedProject[]
+      /** This run's artifacts, as recorded: digests, locations, attestations. */
+      readonly artifacts: readonly RecordedArtifact[]
       readonly recordPath: string
       readonly publicKey?: string
     }
@@ -251,6 +256,8 @@ async function release(
       return {
         status: 'released',
         findings,
+        projects: released,
+        artifacts,
         recordPath,
         ...(signing.publicKey === undefined ? {} : { publicKey: signing.publicKey }),
       }
