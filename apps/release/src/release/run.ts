@@ -43,6 +43,8 @@ export interface ReleaseOptions {
   readonly merge?: readonly string[]
   /** Overrides the images and charts destination with a registry repository prefix. */
   readonly registry?: string
+  /** Overrides the files destination with the GitHub releases of this `owner/name` repository. */
+  readonly githubRelease?: string
   /** Extra image tags. */
   readonly tags?: readonly string[]
   readonly replace?: boolean
@@ -83,7 +85,8 @@ function shardDir(context: ReleaseContext, options: ReleaseOptions): string {
 }
 
 function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, options: ReleaseOptions) {
-  if (options.registry === undefined && options.tags === undefined) return workspace
+  if (options.registry === undefined && options.tags === undefined && options.githubRelease === undefined)
+    return workspace
   const registry =
     options.registry === undefined
       ? {}
@@ -91,6 +94,10 @@ function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, opt
           images: { type: 'registry' as const, repository: options.registry },
           charts: { type: 'registry' as const, repository: `${options.registry.replace(/\/+$/, '')}/charts` },
         }
+  const files =
+    options.githubRelease === undefined
+      ? {}
+      : { files: { type: 'github' as const, repository: options.githubRelease } }
   const projects = workspace.projects.map(
     (p): Project =>
       options.tags === undefined || p.config.image === undefined
@@ -106,7 +113,10 @@ function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, opt
   return {
     ...workspace,
     projects,
-    config: { ...workspace.config, destinations: { ...workspace.config.destinations, ...registry } },
+    config: {
+      ...workspace.config,
+      destinations: { ...workspace.config.destinations, ...registry, ...files },
+    },
   }
 }
 
