@@ -77,7 +77,8 @@ export function releaseReport(summary: ReleaseSummary): ActionsReport {
       }
     }
     case 'planned': {
-      const rows = summary.findings.map((f) => [f.project, code(f.artifact), f.kind, f.state.status])
+      const wouldBe = { new: 'new', unchanged: 'unchanged', conflict: 'replace' }
+      const rows = summary.findings.map((f) => [f.project, code(f.artifact), f.kind, wouldBe[f.state.status]])
       return {
         outputs: NOTHING,
         summary: [
