@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseReleaseRecord } from '@polyship/core'
@@ -120,6 +122,40 @@ describe('in GitHub Actions', () => {
       expect(existsSync(join(bare.root, 'dist', 'build'))).toBe(false)
     } finally {
       await bare.remove()
+    }
+  })
+
+  it('signs keyless when the job may mint an OIDC token, even with the default key file present', async () => {
+    const fresh = await exampleWorkspace({
+      projects: ['time-server-go'],
+      platforms: { 'time-server-go': ['linux/amd64', 'linux/arm64'] },
+    })
+    const requests: string[] = []
+    // GitHub's token endpoint, refusing: the error shows polyship asked it, and nothing is published.
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url} ${request.headers.authorization}`)
+      response.writeHead(403).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const result = await polyship(['release'], {
+        root: fresh.root,
+        env: {
+          ...fresh.env,
+          GITHUB_ACTIONS: 'true',
+          ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-1234',
+        },
+      })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('error ATTEST_OIDC_TOKEN_MISSING: GitHub Actions refused an OIDC token')
+      expect(requests).toEqual(['GET /token?api-version=2.0&audience=sigstore Bearer request-token-1234'])
+      expect(existsSync(join(fresh.root, 'dist', 'assets'))).toBe(false)
+      expect(existsSync(join(fresh.root, 'dist', 'release.json'))).toBe(false)
+    } finally {
+      server.close()
+      await fresh.remove()
     }
   })
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -154,7 +155,16 @@ describe('signerFromConfig', () => {
       }
     }
     expect(existsSync(defaultKeyPath({ env: {}, home }))).toBe(false)
-    // An explicit key setting wins over the token; a key that exists is used, never replaced.
+    // A key passed in the environment or an explicit key setting wins over the token; a key
+    // that exists is used, never replaced.
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString()
+    const fromEnv = await signerFromConfig(
+      undefined,
+      testDeps(home, { CI: 'true', ...oidc, POLYSHIP_SIGNING_KEY: pem }).deps,
+    )
+    expect(fromEnv.mode === 'key' && fromEnv.key.key.source).toBe('$POLYSHIP_SIGNING_KEY')
     await generateSigningKey(defaultKeyPath({ env: {}, home }))
     const signer = await signerFromConfig({ mode: 'key' }, testDeps(home, { CI: 'true', ...oidc }).deps)
     expect(signer.mode === 'key' && signer.key.generated).toBe(false)
