@@ -40,7 +40,11 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
 }
 
 function tally(findings: readonly Finding[], planned: boolean): string {
-  const words = { new: planned ? 'new' : 'published', unchanged: 'unchanged', conflict: 'replaced' }
+  const words = {
+    new: planned ? 'new' : 'published',
+    unchanged: 'unchanged',
+    conflict: planned ? 'replace' : 'replaced',
+  }
   const counts = new Map<string, number>()
   for (const f of findings) counts.set(words[f.state.status], (counts.get(words[f.state.status]) ?? 0) + 1)
   return [...counts].map(([word, n]) => `${n} ${word}`).join(', ')

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseReleaseRecord } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeActionsReport } from '../src/github-actions.ts'
+import { releaseReport, writeActionsReport } from '../src/github-actions.ts'
 import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
@@ -157,6 +157,47 @@ describe('in GitHub Actions', () => {
       server.close()
       await fresh.remove()
     }
+  })
+
+  it('a dry run or a release with nothing new publishes nothing, and says so', () => {
+    const planned = releaseReport({
+      status: 'planned',
+      snapshot: false,
+      findings: [
+        { project: 'api', kind: 'image', artifact: 'api:1.0.0', state: { status: 'new', location: 'x' } },
+        {
+          project: 'api',
+          kind: 'archive',
+          artifact: 'api_1.0.0_linux_amd64.tar.gz',
+          state: { status: 'conflict', location: 'y', existing: 'sha256:aa', wanted: 'sha256:bb' },
+        },
+      ],
+    })
+    expect(planned.outputs).toEqual({ released: '[]', tags: '[]', record: '', published: 'false' })
+    expect(planned.summary).toMatchInlineSnapshot(`
+      "### polyship release (dry run: nothing was published)
+
+      1 new, 1 replace.
+
+      | project | artifact | kind | would be |
+      | --- | --- | --- | --- |
+      | api | \`api:1.0.0\` | image | new |
+      | api | \`api_1.0.0_linux_amd64.tar.gz\` | archive | replace |
+      "
+    `)
+    const idle = releaseReport({
+      status: 'up-to-date',
+      released: [
+        { project: 'api', version: '1.0.0', tag: 'api@1.0.0', commit: 'abcdef0123456789', source: 'git tag' },
+      ],
+    })
+    expect(idle.outputs.published).toBe('false')
+    expect(idle.summary).toMatchInlineSnapshot(`
+      "### polyship release
+
+      Nothing to release: \`api@1.0.0\` (released at \`abcdef012345\`).
+      "
+    `)
   })
 
   it('writes outputs and summary through the redactor', async () => {
