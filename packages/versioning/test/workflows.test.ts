@@ -419,6 +419,8 @@ describe('GitHub workflows', () => {
     // polyship creates the GitHub releases; changesets/action only pushes the tags
     expect(publishStep?.with?.['create-github-releases']).toBe(false)
     expect(publishStep?.with?.['push-git-tags']).toBe(true)
+    // the action's ref: v<version> when the polyship package was released
+    expect(publish!.steps.some((s) => s.run?.includes('git push origin "refs/tags/v$version"'))).toBe(true)
     const record = step(publish!, 'actions/upload-artifact@')
     expect(String(record?.with?.path)).toContain('dist/release.json')
   })
