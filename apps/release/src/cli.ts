@@ -3,6 +3,7 @@ import { isPolyshipError, redact, secretValues } from '@polyship/core'
 import manifest from '../package.json' with { type: 'json' }
 import type { CliContext } from './context.ts'
 import { CliError } from './errors.ts'
+import { annotateError } from './github-actions.ts'
 
 /** polyship's own version, from its package.json (changesets bumps it). */
 export const VERSION: string = manifest.version
@@ -215,6 +216,7 @@ export async function main(args: readonly string[], context: CliContext): Promis
 }
 
 function renderError(error: unknown, context: CliContext, debug: boolean): number {
+  annotateError(error, context)
   const secrets = secretValues(context.env)
   if (isPolyshipError(error)) {
     const lines = [`error ${error.code}: ${error.message}`]

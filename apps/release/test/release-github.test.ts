@@ -72,6 +72,9 @@ describe('release files to GitHub Releases (loopback fake of the API)', () => {
     `)
     expect(existsSync(join(ws.root, 'dist'))).toBe(false)
     expect(fake.requests).toEqual([])
+    // --github-release overrides destinations.files (what release.yml passes in CI)
+    const flagged = await polyship(['release', '--github-release', 'other/repo'], env({ token: false }))
+    expect(flagged.stderr).toContain('destinations.files is GitHub (other/repo) but GITHUB_TOKEN is not set')
   })
 
   it('an asset with other bytes under a released name is RELEASE_CONFLICT; nothing is uploaded', async () => {

@@ -14,6 +14,7 @@ import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspac
  * destinations and no account releases examples/ to dist/ (OCI layout, simple index, assets),
  * signed with a key generated on first use. Checked with the tools users have: skopeo,
  * cosign, pip, sha256sum. The workspace is built once; later cases reuse its caches.
+ * This is a maintainer's machine, not CI: in CI polyship never generates a key.
  */
 
 const BASE_CONFIG = { repository: 'https://github.com/polyship/polyship', bases: { python: 'scratch' } }
@@ -45,6 +46,7 @@ beforeAll(async () => {
       'echo-server-rust': ['linux/amd64', 'linux/arm64'],
     },
     config: BASE_CONFIG,
+    ci: false,
   })
 })
 afterAll(() => ws.remove())
@@ -86,7 +88,7 @@ describe('release to the embedded destinations (no configuration, no account)', 
     expect(published()).toEqual({ oci: false, assets: false, pypi: false, record: false })
   })
 
-  it('releases every project signed, with SBOMs and provenance; CI output is plain lines', async () => {
+  it('releases every project signed, with SBOMs and provenance; output to a pipe is plain lines', async () => {
     const result = await polyship(['release'], ws)
     expect(result.code, result.stderr).toBe(0)
     expect(table(result.stdout)).toMatchInlineSnapshot(`
@@ -109,7 +111,7 @@ describe('release to the embedded destinations (no configuration, no account)', 
     expect(result.stdout).toContain(
       `signed with the key whose public half is ${join(ws.configHome, 'polyship', 'cosign.pub')}`,
     )
-    // CI=true and no terminal: one line per step, no cursor movement or colours
+    // no terminal: one line per step, no cursor movement or colours
     expect(result.stderr).not.toContain('\u001b[')
     expect(result.stderr).toContain('✔ publish time-server-go 0.1.0\n')
     expect(result.stderr.split('\n').filter((line) => /^[❯✔]/.test(line))).toEqual([

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { generateSigningKey } from '@polyship/attest'
 import { run } from '@polyship/core'
 import { main } from 'polyship'
 
@@ -26,9 +27,12 @@ const CARGO_TARGET_DIR = join(tmpdir(), 'polyship-release-test-cargo')
 
 export interface TestWorkspace {
   readonly root: string
-  /** XDG_CONFIG_HOME of its releases, outside the repository: the signing key is generated in it. */
+  /** XDG_CONFIG_HOME of its releases, outside the repository: the default signing key lives in it. */
   readonly configHome: string
-  /** The environment releases run with: the throwaway XDG_CONFIG_HOME, CI=true. */
+  /**
+   * The environment releases run with: the throwaway XDG_CONFIG_HOME and, unless `ci: false`,
+   * CI=true (then the default key is made beforehand: polyship never generates one in CI).
+   */
   readonly env: Record<string, string>
   /** Replaces polyship.json (left uncommitted: a release does not need a clean tree). */
   configure(config: object): Promise<void>
@@ -60,6 +64,12 @@ export async function exampleWorkspace(
     readonly files?: Readonly<Record<string, string>>
     /** Extra pnpm-workspace.yaml globs (`packages/*`). */
     readonly globs?: readonly string[]
+    /**
+     * Release as CI does (default): CI=true, with a signing key provisioned at the default
+     * path the way a runner holds one. `false`: a maintainer's machine, where polyship
+     * generates the key on first use.
+     */
+    readonly ci?: boolean
   } = {},
 ): Promise<TestWorkspace> {
   const projects = options.projects ?? ALL_EXAMPLES
@@ -105,10 +115,13 @@ export async function exampleWorkspace(
   await run('git', ['init', '-q', '-b', 'main'], { cwd: root })
   await run('git', ['add', '-A'], { cwd: root })
   await run('git', ['commit', '-q', '-m', 'examples'], { cwd: root, env: gitEnv })
+  const configHome = join(parent, 'config')
+  const ci = options.ci ?? true
+  if (ci) await generateSigningKey(join(configHome, 'polyship', 'cosign.key'))
   return {
     root,
-    configHome: join(parent, 'config'),
-    env: { ...baseEnv(), XDG_CONFIG_HOME: join(parent, 'config'), CARGO_TARGET_DIR, CI: 'true' },
+    configHome,
+    env: { ...baseEnv(), XDG_CONFIG_HOME: configHome, CARGO_TARGET_DIR, ...(ci ? { CI: 'true' } : {}) },
     configure,
     remove: () => rm(parent, { recursive: true, force: true }),
   }

@@ -2,6 +2,7 @@ import { PolyshipError } from '@polyship/core'
 
 export type AttestErrorCode =
   | 'ATTEST_KEY_MISSING'
+  | 'ATTEST_KEY_NOT_CONFIGURED'
   | 'ATTEST_KEY_UNREADABLE'
   | 'ATTEST_KEY_PASSPHRASE'
   | 'ATTEST_KEY_UNSUPPORTED'

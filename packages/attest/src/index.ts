@@ -72,6 +72,7 @@ export {
   type SigstoreBundle,
   sigstoreBundleSigner,
 } from './sign/bundle-signer.ts'
+export { hasAmbientIdentityToken, isCi } from './sign/ci.ts'
 export { type ConfiguredSigner, signerFromConfig } from './sign/from-config.ts'
 export { keySigner } from './sign/key-signer.ts'
 export { type KeylessOptions, keylessSigner } from './sign/keyless-signer.ts'

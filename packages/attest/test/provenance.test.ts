@@ -1,5 +1,16 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { detectBuilder, LOCAL_BUILDER_ID, provenanceStatement, signerFromConfig } from '@polyship/attest'
+import {
+  type AttestError,
+  defaultKeyPath,
+  detectBuilder,
+  generateSigningKey,
+  isAttestError,
+  LOCAL_BUILDER_ID,
+  provenanceStatement,
+  signerFromConfig,
+} from '@polyship/attest'
 import { sha256 } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 import { tempDir, testDeps } from './helpers.ts'
@@ -121,5 +132,44 @@ describe('signerFromConfig', () => {
     expect(signer.mode).toBe('key')
     expect(signer.mode === 'key' && signer.key.generated).toBe(true)
     expect((await signerFromConfig({ mode: 'none' }, deps)).mode).toBe('none')
+  })
+
+  it('in CI never generates a key: keyless with an OIDC token at hand, else a coded error', async () => {
+    const home = join(dir(), 'ci-home')
+    const oidc = {
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.invalid/',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x',
+    }
+    for (const ci of [{ CI: 'true' }, { CI: '1' }, { GITHUB_ACTIONS: 'true' }]) {
+      expect((await signerFromConfig(undefined, testDeps(home, { ...ci, ...oidc }).deps)).mode).toBe(
+        'keyless',
+      )
+      expect(
+        (await signerFromConfig(undefined, testDeps(home, { ...ci, SIGSTORE_ID_TOKEN: 'a.b.c' }).deps)).mode,
+      ).toBe('keyless')
+      for (const config of [undefined, { mode: 'key' } as const]) {
+        const error = await signerFromConfig(config, testDeps(home, ci).deps).catch((e: unknown) => e)
+        expect(isAttestError(error) && error.code).toBe('ATTEST_KEY_NOT_CONFIGURED')
+        expect((error as AttestError).hint).toContain('POLYSHIP_SIGNING_KEY')
+        expect((error as AttestError).hint).toContain('id-token: write')
+      }
+    }
+    expect(existsSync(defaultKeyPath({ env: {}, home }))).toBe(false)
+    // A key passed in the environment or an explicit key setting wins over the token; a key
+    // that exists is used, never replaced.
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString()
+    const fromEnv = await signerFromConfig(
+      undefined,
+      testDeps(home, { CI: 'true', ...oidc, POLYSHIP_SIGNING_KEY: pem }).deps,
+    )
+    expect(fromEnv.mode === 'key' && fromEnv.key.key.source).toBe('$POLYSHIP_SIGNING_KEY')
+    await generateSigningKey(defaultKeyPath({ env: {}, home }))
+    const signer = await signerFromConfig({ mode: 'key' }, testDeps(home, { CI: 'true', ...oidc }).deps)
+    expect(signer.mode === 'key' && signer.key.generated).toBe(false)
+    // CI=false is not CI.
+    const local = await signerFromConfig(undefined, testDeps(join(dir(), 'local-home'), { CI: 'false' }).deps)
+    expect(local.mode === 'key' && local.key.generated).toBe(true)
   })
 })

@@ -7,13 +7,27 @@ export class PolyshipError<Code extends string = string> extends Error {
   readonly code: Code
   /** What the user should do about it, one sentence. */
   readonly hint: string | undefined
+  /** The file (and line) at fault, when the error is about one: CI annotates it. */
+  readonly source: SourceLocation | undefined
 
-  constructor(code: Code, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: Code,
+    message: string,
+    options: { hint?: string; cause?: unknown; source?: SourceLocation } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code
     this.hint = options.hint
+    this.source = options.source
   }
+}
+
+/** A place in a file: an absolute path, and a 1-based line and column when known. */
+export interface SourceLocation {
+  readonly file: string
+  readonly line?: number
+  readonly column?: number
 }
 
 export type CoreErrorCode =

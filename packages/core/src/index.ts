@@ -21,6 +21,7 @@ export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
 export { addWorkspacePackages, parseWorkspacePackages } from './config/pnpm-workspace.ts'
+export { jsonPointerPosition, jsonSyntaxErrorPosition, type TextPosition } from './config/json-position.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
@@ -37,6 +38,7 @@ export type {
 export type { WheelConfig } from './config/schema/wheel.ts'
 export { validateConfig } from './config/validate.ts'
 export {
+  type ConfigSource,
   findWorkspaceRoot,
   loadWorkspace,
   type Project,
@@ -47,7 +49,14 @@ export {
   type Workspace,
 } from './config/workspace.ts'
 export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } from './digest.ts'
-export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipError } from './errors.ts'
+export {
+  assertNever,
+  CoreError,
+  type CoreErrorCode,
+  isPolyshipError,
+  PolyshipError,
+  type SourceLocation,
+} from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadWorkspace } from '@polyship/core'
+import { jsonPointerPosition, jsonSyntaxErrorPosition, loadWorkspace } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 
 async function workspace(manifests: Record<string, object>, root?: object): Promise<string> {
@@ -96,5 +96,65 @@ describe('loadWorkspace', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('polyship.json'),
     })
+  })
+
+  it('locates config errors at the line of the offending field, for CI annotations', async () => {
+    const manifest = `{
+  "name": "srv",
+  "version": "1.2.3",
+  "polyship": {
+    "binary": {
+      "toolchain": "go",
+      "platfroms": ["linux/amd64"]
+    }
+  }
+}
+`
+    const dir = await workspace({})
+    await mkdir(join(dir, 'projects', 'srv'), { recursive: true })
+    const file = join(dir, 'projects', 'srv', 'package.json')
+    await writeFile(file, manifest)
+    const unknown = await loadWorkspace(dir).catch((e: unknown) => e)
+    expect(unknown).toMatchObject({ code: 'CONFIG_INVALID', source: { file, line: 7, column: 7 } })
+
+    await writeFile(file, manifest.replace('"platfroms"', '"platforms"').replace('"go"', '"zig"'))
+    const badValue = await loadWorkspace(dir).catch((e: unknown) => e)
+    expect(badValue).toMatchObject({ code: 'CONFIG_INVALID', source: { file, line: 6, column: 20 } })
+
+    await writeFile(file, manifest.replace('"go",', '"go"'))
+    const syntax = await loadWorkspace(dir).catch((e: unknown) => e)
+    expect(syntax).toMatchObject({ code: 'CONFIG_INVALID', source: { file, line: 7 } })
+
+    await writeFile(join(dir, 'polyship.json'), '{\n  "signing": { "mode": "sometimes" }\n}\n')
+    const root = await loadWorkspace(dir).catch((e: unknown) => e)
+    expect(root).toMatchObject({ source: { file: join(dir, 'polyship.json'), line: 2, column: 24 } })
+  })
+})
+
+describe('jsonPointerPosition', () => {
+  const text = '{"a": [1, {"b~c/d": "x"}, [true]], "e": null,\n "f": {}}'
+  it.each([
+    ['', undefined, { line: 1, column: 1 }],
+    ['/a', undefined, { line: 1, column: 7 }],
+    ['/a/1/b~0c~1d', undefined, { line: 1, column: 21 }],
+    ['/a/2/0', undefined, { line: 1, column: 28 }],
+    ['/f', undefined, { line: 2, column: 7 }],
+    ['/f', 'g', undefined],
+    ['', 'f', { line: 2, column: 2 }],
+    ['/a/3', undefined, undefined],
+    ['/nope', undefined, undefined],
+  ])('%s (key %s)', (pointer, key, position) => {
+    expect(jsonPointerPosition(text, pointer, key === undefined ? {} : { key })).toEqual(position)
+  })
+
+  it('reads the position from a JSON.parse error', () => {
+    const bad = '{\n  "a": 1\n  "b": 2\n}'
+    let error: unknown
+    try {
+      JSON.parse(bad)
+    } catch (e) {
+      error = e
+    }
+    expect(jsonSyntaxErrorPosition(bad, error)?.line).toBe(3)
   })
 })

@@ -18,6 +18,9 @@ Options:
   --skip FORMATS       leave out formats: binary, image, wheel, chart (comma-separated)
   --registry REPO      publish images and charts to this registry repository prefix
                        (e.g. ghcr.io/acme; charts go under REPO/charts)
+  --github-release OWNER/REPO
+                       attach archives and checksums to GitHub releases of OWNER/REPO
+                       (instead of destinations.files; needs GITHUB_TOKEN)
   --tag TAG            an extra image tag (repeatable)
   --replace            replace GitHub release assets whose bytes differ
   --no-cache           build with empty Go and Cargo caches
@@ -40,6 +43,7 @@ export const RELEASE_OPTIONS = {
   only: { type: 'string', multiple: true },
   skip: { type: 'string', multiple: true },
   registry: { type: 'string' },
+  'github-release': { type: 'string' },
   tag: { type: 'string', multiple: true },
   replace: { type: 'boolean', default: false },
   'no-cache': { type: 'boolean', default: false },
@@ -55,6 +59,7 @@ export interface ReleaseFlags {
   readonly only?: string[]
   readonly skip?: string[]
   readonly registry?: string
+  readonly 'github-release'?: string
   readonly tag?: string[]
   readonly replace?: boolean
   readonly 'no-cache'?: boolean
@@ -101,6 +106,7 @@ export async function releaseCommand(
       ...(flags.only ? { only: list(flags.only)! } : {}),
       ...(flags.skip ? { skip: parseFormats(list(flags.skip)!.join(',')) } : {}),
       ...(flags.registry ? { registry: flags.registry } : {}),
+      ...(flags['github-release'] ? { githubRelease: flags['github-release'] } : {}),
       ...(flags.tag ? { tags: list(flags.tag)! } : {}),
       ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
       ...(flags.platform
@@ -112,6 +118,8 @@ export async function releaseCommand(
     reporter,
     renderSteps(context, options),
   )
+  const { reportRelease } = await import('../github-actions.ts')
+  await reportRelease(summary, context.env)
   if (options.json) {
     context.stdout.write(
       `${JSON.stringify(summary, (key, value) => (key === 'dependencies' ? undefined : value), 2)}\n`,

@@ -8,6 +8,7 @@ import {
   type Platform,
   type Project,
   type RecordedArtifact,
+  type RecordedProject,
   type Reporter,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
@@ -42,6 +43,8 @@ export interface ReleaseOptions {
   readonly merge?: readonly string[]
   /** Overrides the images and charts destination with a registry repository prefix. */
   readonly registry?: string
+  /** Overrides the files destination with the GitHub releases of this `owner/name` repository. */
+  readonly githubRelease?: string
   /** Extra image tags. */
   readonly tags?: readonly string[]
   readonly replace?: boolean
@@ -64,6 +67,10 @@ export type ReleaseSummary =
   | {
       readonly status: 'released'
       readonly findings: readonly Finding[]
+      /** The projects this run released (the record also keeps earlier ones). */
+      readonly projects: readonly RecordedProject[]
+      /** This run's artifacts, as recorded: digests, locations, attestations. */
+      readonly artifacts: readonly RecordedArtifact[]
       readonly recordPath: string
       readonly publicKey?: string
     }
@@ -78,7 +85,8 @@ function shardDir(context: ReleaseContext, options: ReleaseOptions): string {
 }
 
 function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, options: ReleaseOptions) {
-  if (options.registry === undefined && options.tags === undefined) return workspace
+  if (options.registry === undefined && options.tags === undefined && options.githubRelease === undefined)
+    return workspace
   const registry =
     options.registry === undefined
       ? {}
@@ -86,6 +94,10 @@ function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, opt
           images: { type: 'registry' as const, repository: options.registry },
           charts: { type: 'registry' as const, repository: `${options.registry.replace(/\/+$/, '')}/charts` },
         }
+  const files =
+    options.githubRelease === undefined
+      ? {}
+      : { files: { type: 'github' as const, repository: options.githubRelease } }
   const projects = workspace.projects.map(
     (p): Project =>
       options.tags === undefined || p.config.image === undefined
@@ -101,7 +113,10 @@ function withOverrides(workspace: Awaited<ReturnType<typeof loadWorkspace>>, opt
   return {
     ...workspace,
     projects,
-    config: { ...workspace.config, destinations: { ...workspace.config.destinations, ...registry } },
+    config: {
+      ...workspace.config,
+      destinations: { ...workspace.config.destinations, ...registry, ...files },
+    },
   }
 }
 
@@ -259,6 +274,8 @@ async function release(
       return {
         status: 'released',
         findings,
+        projects: released,
+        artifacts,
         recordPath,
         ...(signing.publicKey === undefined ? {} : { publicKey: signing.publicKey }),
       }

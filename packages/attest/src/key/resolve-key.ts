@@ -19,6 +19,11 @@ export interface KeyOptions {
   readonly root?: string
   /** Overrides the passphrase from POLYSHIP_SIGNING_KEY_PASSPHRASE / COSIGN_PASSWORD. */
   readonly passphrase?: string
+  /**
+   * Whether a missing default key is generated (default true). False in CI: a key made on a
+   * runner is gone with it, so the run fails with ATTEST_KEY_NOT_CONFIGURED instead.
+   */
+  readonly generate?: boolean
 }
 
 /** Where a key comes from and whether polyship made it just now. */
@@ -100,7 +105,7 @@ export async function generateSigningKey(path: string, passphrase = ''): Promise
 /**
  * The key to sign with, in this order: PEM text in $POLYSHIP_SIGNING_KEY; the configured
  * file (which must exist); the default file, generated on first use (reported through
- * `deps.reporter` with the public key's path).
+ * `deps.reporter` with the public key's path) unless `generate` is false.
  */
 export async function resolveSigningKey(options: KeyOptions, deps: AttestDeps): Promise<ResolvedKey> {
   const passphrase = options.passphrase ?? passphraseFromEnv(deps.env)
@@ -123,6 +128,15 @@ export async function resolveSigningKey(options: KeyOptions, deps: AttestDeps): 
       publicKeyPath: publicKeyPathOf(path),
       generated: false,
     }
+  }
+  if (options.generate === false) {
+    throw new AttestError(
+      'ATTEST_KEY_NOT_CONFIGURED',
+      `no signing key is configured ($${KEY_ENV} is not set, polyship.json has no signing.key, ${path} does not exist), and polyship does not generate one in CI: a key made on a runner is lost with it, and nobody could verify what it signed`,
+      {
+        hint: `sign keyless (in GitHub Actions grant the job \`permissions: id-token: write\`; elsewhere set polyship.json signing.mode "keyless" and SIGSTORE_ID_TOKEN), or give the job a key: the PEM private key in $${KEY_ENV} from a CI secret (make one with \`cosign generate-key-pair\`; its passphrase in POLYSHIP_SIGNING_KEY_PASSPHRASE), or polyship.json "signing": { "mode": "key", "key": "<path>" }`,
+      },
+    )
   }
   const generated = await generateSigningKey(path, passphrase)
   if (generated.generated) {

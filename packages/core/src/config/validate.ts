@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv'
-import { CoreError } from '../errors.ts'
+import { CoreError, type SourceLocation } from '../errors.ts'
+import { jsonPointerPosition } from './json-position.ts'
 
 let ajv: AjvType | undefined
 const compiled = new WeakMap<object, ValidateFunction>()
@@ -52,11 +53,33 @@ function valueAt(root: unknown, pointer: string): unknown {
   return node
 }
 
+export interface ValidateOptions {
+  /** The file as messages name it. */
+  readonly file: string
+  readonly hint: string
+  /** The JSON text `value` was parsed from: the error then carries the line of the first offending field. */
+  readonly text?: string
+  /** The file's absolute path for that location (default: `file`). */
+  readonly path?: string
+}
+
+/** Where the first offending field is: the member's key for an unknown field, else the value. */
+function locate(error: ErrorObject | undefined, options: ValidateOptions): SourceLocation {
+  const file = options.path ?? options.file
+  if (error === undefined || options.text === undefined) return { file }
+  const key =
+    error.keyword === 'additionalProperties'
+      ? String((error.params as { additionalProperty?: unknown }).additionalProperty)
+      : undefined
+  const position = jsonPointerPosition(options.text, error.instancePath, key === undefined ? {} : { key })
+  return position === undefined ? { file } : { file, ...position }
+}
+
 /**
  * Validates `value` against a JSON Schema; on failure throws CONFIG_INVALID naming the
- * file and every offending field with what was expected.
+ * file and every offending field with what was expected, located at the first of them.
  */
-export function validateConfig<T>(schema: object, value: unknown, file: string, hint: string): T {
+export function validateConfig<T>(schema: object, value: unknown, options: ValidateOptions): T {
   let validate = compiled.get(schema)
   if (validate === undefined) {
     validate = validator().compile(schema)
@@ -69,7 +92,7 @@ export function validateConfig<T>(schema: object, value: unknown, file: string, 
   const lines = [...new Set(errors.map((error) => describe(error, valueAt(value, error.instancePath))))]
   throw new CoreError(
     'CONFIG_INVALID',
-    `${file}: ${lines.length === 1 ? lines[0] : `\n  - ${lines.join('\n  - ')}`}`,
-    { hint },
+    `${options.file}: ${lines.length === 1 ? lines[0] : `\n  - ${lines.join('\n  - ')}`}`,
+    { hint: options.hint, source: locate(errors[0], options) },
   )
 }

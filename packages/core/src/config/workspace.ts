@@ -3,6 +3,7 @@ import { glob, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
+import { jsonSyntaxErrorPosition } from './json-position.ts'
 import { parseWorkspacePackages } from './pnpm-workspace.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
 import { type RootConfig, rootSchema } from './schema/root.ts'
@@ -50,7 +51,8 @@ export function findWorkspaceRoot(start: string): string {
   }
 }
 
-async function readJson(file: string): Promise<unknown> {
+/** A JSON file's parsed value and its text (for the line of a validation error). */
+async function readJson(file: string): Promise<{ value: unknown; text: string }> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -61,22 +63,37 @@ async function readJson(file: string): Promise<unknown> {
     })
   }
   try {
-    return JSON.parse(text)
+    return { value: JSON.parse(text), text }
   } catch (cause) {
-    throw new CoreError('CONFIG_INVALID', `${file}: not valid JSON (${(cause as Error).message})`, { cause })
+    const position = jsonSyntaxErrorPosition(text, cause)
+    throw new CoreError('CONFIG_INVALID', `${file}: not valid JSON (${(cause as Error).message})`, {
+      cause,
+      source: { file, ...position },
+    })
   }
+}
+
+/** The source a manifest was parsed from, so a validation error can name its line. */
+export interface ConfigSource {
+  readonly text?: string
+  /** Absolute path of the file (default: the `file` messages name). */
+  readonly path?: string
 }
 
 /** Parses and validates a package.json's polyship fields; `file` is for messages. */
 export function parseProjectManifest(
   manifest: unknown,
   file: string,
+  source: ConfigSource = {},
 ): { name: string; version: string; config: ProjectConfig } {
   const valid = validateConfig<{ name: string; version: string; polyship: ProjectConfig }>(
     projectManifestSchema,
     manifest,
-    file,
-    'see docs/config.md for the polyship field; versions are SemVer (1.2.3), platforms os/arch',
+    {
+      file,
+      hint: 'see docs/config.md for the polyship field; versions are SemVer (1.2.3), platforms os/arch',
+      ...source,
+    },
   )
   const platforms = [
     ...(valid.polyship.binary?.platforms ?? []).map(
@@ -88,13 +105,12 @@ export function parseProjectManifest(
   return { name: valid.name, version: valid.version, config: valid.polyship }
 }
 
-export function parseRootConfig(value: unknown, file: string): RootConfig {
-  return validateConfig<RootConfig>(
-    rootSchema,
-    value,
+export function parseRootConfig(value: unknown, file: string, source: ConfigSource = {}): RootConfig {
+  return validateConfig<RootConfig>(rootSchema, value, {
     file,
-    'see docs/config.md for polyship.json; every field is optional',
-  )
+    hint: 'see docs/config.md for polyship.json; every field is optional',
+    ...source,
+  })
 }
 
 async function workspaceGlobs(root: string): Promise<string[]> {
@@ -110,7 +126,9 @@ async function workspaceGlobs(root: string): Promise<string[]> {
 export async function loadWorkspace(start: string): Promise<Workspace> {
   const root = findWorkspaceRoot(start)
   const rootFile = join(root, ROOT_CONFIG_FILE)
-  const config = existsSync(rootFile) ? parseRootConfig(await readJson(rootFile), rootFile) : {}
+  const rootJson = existsSync(rootFile) ? await readJson(rootFile) : undefined
+  const config =
+    rootJson === undefined ? {} : parseRootConfig(rootJson.value, rootFile, { text: rootJson.text })
   const globs = (await workspaceGlobs(root)).filter((g) => !g.startsWith('!'))
   const manifests = new Set<string>()
   for (const pattern of globs) {
@@ -121,13 +139,17 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
   const projects: Project[] = []
   for (const manifestRel of [...manifests].sort()) {
     const manifestPath = join(root, manifestRel)
-    const manifest = (await readJson(manifestPath)) as Record<string, unknown>
+    const json = await readJson(manifestPath)
+    const manifest = json.value as Record<string, unknown>
     if (manifest.polyship === undefined) continue
     const {
       name,
       version,
       config: projectConfig,
-    } = parseProjectManifest(manifest, relative(process.cwd(), manifestPath) || manifestPath)
+    } = parseProjectManifest(manifest, relative(process.cwd(), manifestPath) || manifestPath, {
+      text: json.text,
+      path: manifestPath,
+    })
     if (projectConfig.npm !== undefined && manifest.private === true) {
       throw new CoreError(
         'CONFIG_INVALID',
@@ -186,6 +208,7 @@ function checkReferences(projects: readonly Project[]): void {
           `${project.manifestPath}: ${field} names "${target}", which is not a releasable project`,
           {
             hint: `known projects: ${[...names].sort().join(', ')}`,
+            source: { file: project.manifestPath },
           },
         )
       }
