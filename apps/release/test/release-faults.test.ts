@@ -136,7 +136,7 @@ describe('kill -9 during publish, then run again', () => {
       const verify = await polyship(['verify', `${ROUND_DIR}/release.json`], { root: ws.root, env: env() })
       expect(verify.code, `${where}\n${verify.stdout}${verify.stderr}`).toBe(0)
     }
-  }, 600_000)
+  })
 
   it('completes through a proxy that answers 5% of registry requests with 503 and resets 5%', async () => {
     const proxy = await startFaultProxy({ target: registry.url, seed: SEED, reset: 0.05, unavailable: 0.05 })

@@ -48,4 +48,22 @@ describe('build units record the exact tree they were compiled from', () => {
     expect(again.code, again.stderr).toBe(0)
     expect((await stat(file)).mtimeMs).toBe(before)
   })
+
+  it('a release with uncommitted changes in a project is RELEASE_DIRTY_TREE before any build; --snapshot may', async () => {
+    const main = join(ws.root, 'examples', 'time-server-go', 'main.go')
+    const original = await readFile(main, 'utf8')
+    await writeFile(main, `${original}\n// not committed\n`)
+    try {
+      const release = await polyship(['release'], ws)
+      expect(release.code).toBe(1)
+      expect(release.stderr).toContain(
+        'error RELEASE_DIRTY_TREE: uncommitted changes in time-server-go (examples/time-server-go/main.go)',
+      )
+      expect(release.stderr).not.toContain('go build')
+      const snapshot = await polyship(['release', '--snapshot'], ws)
+      expect(snapshot.code, snapshot.stderr).toBe(0)
+    } finally {
+      await writeFile(main, original)
+    }
+  })
 })

@@ -17,6 +17,7 @@ import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
+import { ReleaseError } from './errors.ts'
 import { acquireLock } from './lock.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
@@ -26,6 +27,7 @@ import type { ProjectRelease } from './release-set.ts'
 import { type ReleasedBefore, releasedBefore } from './released.ts'
 import { type Shard, selectProjects } from './selection.ts'
 import { releaseSigner } from './signing.ts'
+import { assertCommitted } from './source-tree.ts'
 import { openTargets } from './targets.ts'
 import { writeObserver } from './writes.ts'
 
@@ -189,12 +191,28 @@ async function release(
   // Everything that can refuse the run does so before the first build starts.
   if (!options.split) assertCredentials(context.destinations, env)
   const publishing = !options.split && !options.dryRun && !context.snapshot
+  if (
+    (publishing || (options.split && !context.snapshot)) &&
+    context.commit !== '' &&
+    options.merge === undefined
+  )
+    await assertCommitted(projects, workspace.root, env)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
   const lock = await acquireLock(join(context.outDir, '.polyship.lock'))
   try {
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
     const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
+    const dirtyUnits = units.filter((u) => u.unit.clean === false).map((u) => u.unit.project)
+    if (publishing && dirtyUnits.length > 0) {
+      throw new ReleaseError(
+        'RELEASE_DIRTY_TREE',
+        `${dirtyUnits.join(', ')}: built from uncommitted changes`,
+        {
+          hint: 'build the shards from a clean checkout of the commit being released',
+        },
+      )
+    }
     const selected = options.merge === undefined ? projects : projectsWithUnits(projects, units)
     const beforeWrite = writeObserver(env, reporter)
     const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })

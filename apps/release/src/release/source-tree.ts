@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { run } from '@polyship/core'
 import type { Env } from './context.ts'
+import { ReleaseError } from './errors.ts'
 
 /** What a project directory holds, as git would commit it, against what the commit holds. */
 export interface SourceTree {
@@ -39,5 +40,37 @@ export async function readSourceTree(root: string, dir: string, env: Env): Promi
     return { tree, clean: tree === committed }
   } finally {
     await rm(temp, { recursive: true, force: true })
+  }
+}
+
+/**
+ * A release signs provenance naming the commit, so every project it builds must be exactly
+ * that commit's: RELEASE_DIRTY_TREE names the projects and files that are not, before any
+ * build starts. `--snapshot` and `--dry-run` publish nothing under that claim and skip this.
+ */
+export async function assertCommitted(
+  projects: readonly { readonly name: string; readonly root: string }[],
+  root: string,
+  env: Env,
+): Promise<void> {
+  const dirty: string[] = []
+  for (const project of projects) {
+    if ((await readSourceTree(root, project.root, env)).clean) continue
+    const { stdout } = await run('git', ['status', '--porcelain', '--untracked-files=all', '--', '.'], {
+      cwd: project.root,
+      env,
+      timeoutMs: 60_000,
+    })
+    const files = stdout
+      .trimEnd()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3))
+    dirty.push(`${project.name} (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', ...' : ''})`)
+  }
+  if (dirty.length > 0) {
+    throw new ReleaseError('RELEASE_DIRTY_TREE', `uncommitted changes in ${dirty.join('; ')}`, {
+      hint: 'a release ships and signs exactly what the commit holds: commit or stash the changes, or try them with --snapshot or --dry-run',
+    })
   }
 }
