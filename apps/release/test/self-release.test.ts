@@ -209,5 +209,14 @@ describe('polyship releases itself, and a new user installs it from the registry
     expect(again.code, again.output).toBe(0)
     expect(await snapshot(user)).toEqual(before)
     expect(await git(user, 'status', '--porcelain', '--untracked-files=no')).toBe('')
+    // The same through Nx: `nx add polyship` runs this generator after installing.
+    const generator = await exec(
+      join(user, 'node_modules', '.bin', 'nx'),
+      ['g', 'polyship:init', '--no-interactive'],
+      user,
+    )
+    expect(generator.code, generator.output).toBe(0)
+    expect(generator.output).toContain('Nothing to change')
+    expect(await snapshot(user)).toEqual(before)
   })
 })
