@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { parseReleaseRecord, run } from '@polyship/core'
 import type {} from '@polyship/npm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
+import { exampleWorkspace, polyship, polyshipProcess, type TestWorkspace, tool } from './workspace.ts'
 
 /**
  * A workspace with two non-private npm packages (one depending on the other with
@@ -175,6 +175,51 @@ describe('release of npm packages', () => {
       await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
     }
   })
+
+  it('killed right before or after an npm write, a re-run completes it: every version, tag and bundle', async () => {
+    await ws.configure({
+      outDir: 'dist-crash',
+      destinations: { npm: { type: 'registry', url: verdaccio.url } },
+    })
+    const env = { ...ws.env, NPM_TOKEN: verdaccio.token }
+    const setVersion = async (version: string) => {
+      await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`, { version }))
+      await writeFile(
+        join(ws.root, 'packages/app/package.json'),
+        manifest(`${SCOPE}/app`, { version, dependencies: { [`${SCOPE}/lib`]: 'workspace:^' } }),
+      )
+    }
+    try {
+      // a clean run numbers the writes; every version has the same sequence
+      await setVersion('3.0.0')
+      const clean = await polyship(['release', '--debug'], { root: ws.root, env })
+      expect(clean.code, clean.stderr).toBe(0)
+      const writes = [...clean.stderr.matchAll(/debug: write (\d+): (.*)/g)].map(
+        (m) => [Number(m[1]), m[2]!] as const,
+      )
+      const npmWrites = writes.filter(([, what]) => /^(npm|dist-tag) /.test(what)).map(([n]) => n)
+      expect(npmWrites).toHaveLength(4) // two publishes, two dist-tags
+      for (const [round, crashAfter] of [npmWrites[0]! - 1, npmWrites[0]!, npmWrites[2]!].entries()) {
+        const version = `3.${round + 1}.0`
+        await setVersion(version)
+        const killed = await polyshipProcess(['release'], {
+          root: ws.root,
+          env: { ...env, POLYSHIP_CRASH_AFTER: String(crashAfter) },
+        })
+        expect(killed.signal, `${version}: ${killed.stderr}`).toBe('SIGKILL')
+        const resumed = await polyship(['release'], { root: ws.root, env })
+        expect(resumed.code, `${version}: ${resumed.stderr}`).toBe(0)
+        for (const name of [`${SCOPE}/lib`, `${SCOPE}/app`]) {
+          const view = JSON.parse(await npm(['view', name, '--json', '--registry', verdaccio.url]))
+          expect(view['dist-tags'].latest, `${version} ${name}`).toBe(version)
+        }
+        const verify = await polyship(['verify', 'dist-crash/release.json'], { root: ws.root, env })
+        expect(verify.code, `${version}: ${verify.stdout}${verify.stderr}`).toBe(0)
+      }
+    } finally {
+      await setVersion('1.2.0')
+    }
+  }, 300_000)
 
   it('with no npm destination, the tarballs go to dist/npm, and npm install takes them', async () => {
     await ws.configure({ outDir: 'dist-embedded' })
