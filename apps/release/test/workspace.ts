@@ -20,10 +20,13 @@ export const ALL_EXAMPLES: readonly ExampleDir[] = [
 ]
 
 /**
- * Rust builds of every test workspace share one cargo target directory, so maturin and
- * cargo reuse compiled dependencies across workspaces (cargo locks it between processes).
+ * Rust builds of test workspaces share a cargo target directory per vitest worker, so
+ * maturin and cargo reuse compiled dependencies across workspaces and runs. Not one for all
+ * workers: maturin moves the built library out of the target directory outside cargo's
+ * lock, so two workers building fastjson at once in one directory race
+ * (`failed to rename .../libfastjson_core.so`). A worker runs its files one at a time.
  */
-const CARGO_TARGET_DIR = join(tmpdir(), 'polyship-release-test-cargo')
+const CARGO_TARGET_DIR = join(tmpdir(), `polyship-release-test-cargo-${process.env.VITEST_POOL_ID ?? '0'}`)
 
 export interface TestWorkspace {
   readonly root: string
