@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { run } from '@polyship/core'
 import { startVerdaccio, type TestVerdaccio } from '@polyship/npm/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CARGO_TARGET_DIR } from './workspace.ts'
 
 /**
  * polyship as a new user gets it, end to end with real processes: this repository releases
@@ -19,7 +20,6 @@ const REPO = join(import.meta.dirname, '..', '..', '..')
 const UPSTREAM = process.env.npm_config_registry ?? 'https://registry.npmjs.org/'
 const EXAMPLES = ['time-server-go', 'echo-server-rust', 'fastjson-py', 'charts/mcp-stack'] as const
 const SKIP = /(^|\/)(target|dist|node_modules|\.venv|__pycache__)(\/|$)/
-const CARGO_TARGET_DIR = join(tmpdir(), 'polyship-release-test-cargo')
 const DATE = '2026-01-02T03:04:05Z'
 
 let work: string

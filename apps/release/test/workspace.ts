@@ -26,7 +26,10 @@ export const ALL_EXAMPLES: readonly ExampleDir[] = [
  * lock, so two workers building fastjson at once in one directory race
  * (`failed to rename .../libfastjson_core.so`). A worker runs its files one at a time.
  */
-const CARGO_TARGET_DIR = join(tmpdir(), `polyship-release-test-cargo-${process.env.VITEST_POOL_ID ?? '0'}`)
+export const CARGO_TARGET_DIR = join(
+  tmpdir(),
+  `polyship-release-test-cargo-${process.env.VITEST_POOL_ID ?? '0'}`,
+)
 
 export interface TestWorkspace {
   readonly root: string
