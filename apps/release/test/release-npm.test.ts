@@ -5,7 +5,14 @@ import { join } from 'node:path'
 import { parseReleaseRecord, run } from '@polyship/core'
 import type {} from '@polyship/npm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { exampleWorkspace, polyship, polyshipProcess, type TestWorkspace, tool } from './workspace.ts'
+import {
+  commitAll,
+  exampleWorkspace,
+  polyship,
+  polyshipProcess,
+  type TestWorkspace,
+  tool,
+} from './workspace.ts'
 
 /**
  * A workspace with two non-private npm packages (one depending on the other with
@@ -128,6 +135,30 @@ describe('release of npm packages', () => {
     expect(verify.stdout).toMatch(/2 artifacts, \d+ checks: all passed/)
   })
 
+  it('with no npm destination, the tarballs go to dist/npm, and npm install takes them', async () => {
+    await ws.configure({ outDir: 'dist-embedded' })
+    const result = await polyship(['release'], ws)
+    expect(result.code, result.stderr).toBe(0)
+    const dir = join(ws.root, 'dist-embedded', 'npm')
+    const lib = join(dir, `${SCOPE.slice(1)}-lib-1.2.0.tgz`)
+    expect(existsSync(lib)).toBe(true)
+    const again = await polyship(['release'], ws)
+    expect(again.stdout).toMatch(/\n2 unchanged; record: /)
+    const verify = await polyship(['verify', 'dist-embedded/release.json'], ws)
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0)
+
+    const consumer = await mkdtemp(join(tmpdir(), 'polyship-release-npm-consumer-'))
+    try {
+      await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true }\n')
+      await npm(['install', lib, '--offline'], consumer)
+      expect(await readFile(join(consumer, 'node_modules', SCOPE, 'lib', 'index.js'), 'utf8')).toBe(
+        'module.exports = "lib"\n',
+      )
+    } finally {
+      await rm(consumer, { recursive: true, force: true })
+    }
+  })
+
   it('a refused token stops the release with NPM_UNAUTHORIZED before anything is published', async () => {
     await ws.configure({
       outDir: 'dist-badtoken',
@@ -138,6 +169,7 @@ describe('release of npm packages', () => {
       join(ws.root, 'packages/lib/package.json'),
       manifest(`${SCOPE}/lib`, { version: '1.3.0' }),
     )
+    await commitAll(ws.root, 'lib 1.3.0')
     try {
       const result = await polyship(['release', '--only', `${SCOPE}/lib`], {
         root: ws.root,
@@ -152,6 +184,7 @@ describe('release of npm packages', () => {
       expect(existsSync(join(ws.root, 'dist-badtoken', 'assets'))).toBe(false)
     } finally {
       await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
+      await commitAll(ws.root, 'lib back to 1.2.0')
     }
   })
 
@@ -164,6 +197,7 @@ describe('release of npm packages', () => {
       join(ws.root, 'packages/lib/package.json'),
       manifest(`${SCOPE}/lib`, { version: '1.4.0' }),
     )
+    await commitAll(ws.root, 'lib 1.4.0')
     try {
       const result = await polyship(['release', '--only', `${SCOPE}/lib`], ws) // ws.env has no *TOKEN*
       expect(result.code).toBe(1)
@@ -173,6 +207,7 @@ describe('release of npm packages', () => {
       expect(existsSync(join(ws.root, 'dist-notoken', 'assets'))).toBe(false)
     } finally {
       await writeFile(join(ws.root, 'packages/lib/package.json'), manifest(`${SCOPE}/lib`))
+      await commitAll(ws.root, 'lib back to 1.2.0')
     }
   })
 
@@ -188,6 +223,7 @@ describe('release of npm packages', () => {
         join(ws.root, 'packages/app/package.json'),
         manifest(`${SCOPE}/app`, { version, dependencies: { [`${SCOPE}/lib`]: 'workspace:^' } }),
       )
+      await commitAll(ws.root, `version ${version}`)
     }
     try {
       // a clean run numbers the writes; every version has the same sequence
@@ -220,28 +256,4 @@ describe('release of npm packages', () => {
       await setVersion('1.2.0')
     }
   }, 300_000)
-
-  it('with no npm destination, the tarballs go to dist/npm, and npm install takes them', async () => {
-    await ws.configure({ outDir: 'dist-embedded' })
-    const result = await polyship(['release'], ws)
-    expect(result.code, result.stderr).toBe(0)
-    const dir = join(ws.root, 'dist-embedded', 'npm')
-    const lib = join(dir, `${SCOPE.slice(1)}-lib-1.2.0.tgz`)
-    expect(existsSync(lib)).toBe(true)
-    const again = await polyship(['release'], ws)
-    expect(again.stdout).toMatch(/\n2 unchanged; record: /)
-    const verify = await polyship(['verify', 'dist-embedded/release.json'], ws)
-    expect(verify.code, verify.stderr + verify.stdout).toBe(0)
-
-    const consumer = await mkdtemp(join(tmpdir(), 'polyship-release-npm-consumer-'))
-    try {
-      await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true }\n')
-      await npm(['install', lib, '--offline'], consumer)
-      expect(await readFile(join(consumer, 'node_modules', SCOPE, 'lib', 'index.js'), 'utf8')).toBe(
-        'module.exports = "lib"\n',
-      )
-    } finally {
-      await rm(consumer, { recursive: true, force: true })
-    }
-  })
 })

@@ -45,6 +45,27 @@ export interface TestWorkspace {
   remove(): Promise<void>
 }
 
+const GIT_DATE = '2026-01-02T03:04:05Z'
+
+/**
+ * Commits everything in the work tree, as a maintainer does after `polyship version` (a
+ * release refuses uncommitted changes in its projects). Fixed dates: the same files give
+ * the same commit and SOURCE_DATE_EPOCH in every workspace.
+ */
+export async function commitAll(root: string, message: string): Promise<void> {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'polyship tests',
+    GIT_AUTHOR_EMAIL: 'tests@polyship.invalid',
+    GIT_COMMITTER_NAME: 'polyship tests',
+    GIT_COMMITTER_EMAIL: 'tests@polyship.invalid',
+    GIT_AUTHOR_DATE: GIT_DATE,
+    GIT_COMMITTER_DATE: GIT_DATE,
+  }
+  await run('git', ['add', '-A'], { cwd: root })
+  await run('git', ['commit', '-q', '--allow-empty', '-m', message], { cwd: root, env })
+}
+
 /** The environment of this process minus anything that would point a release at real accounts. */
 function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {}
@@ -108,19 +129,8 @@ export async function exampleWorkspace(
   await configure(
     options.config ?? { repository: 'https://github.com/polyship/polyship', bases: { python: 'scratch' } },
   )
-  const date = '2026-01-02T03:04:05Z'
-  const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'polyship tests',
-    GIT_AUTHOR_EMAIL: 'tests@polyship.invalid',
-    GIT_COMMITTER_NAME: 'polyship tests',
-    GIT_COMMITTER_EMAIL: 'tests@polyship.invalid',
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  }
   await run('git', ['init', '-q', '-b', 'main'], { cwd: root })
-  await run('git', ['add', '-A'], { cwd: root })
-  await run('git', ['commit', '-q', '-m', 'examples'], { cwd: root, env: gitEnv })
+  await commitAll(root, 'examples')
   const configHome = join(parent, 'config')
   const ci = options.ci ?? true
   if (ci) await generateSigningKey(join(configHome, 'polyship', 'cosign.key'))
