@@ -149,6 +149,18 @@ function buildsOnHost(context: ReleaseContext): boolean {
   return context.platforms === undefined || context.platforms.some((p) => samePlatform(p, host))
 }
 
+const pnpmVersions = new WeakMap<ReleaseContext, Promise<string>>()
+
+/** `pnpm --version`, asked once per release rather than once per npm package. */
+function pnpmVersion(context: ReleaseContext): Promise<string> {
+  let version = pnpmVersions.get(context)
+  if (version === undefined) {
+    version = run('pnpm', ['--version'], { env: context.env, timeoutMs: 60_000 }).then((r) => r.stdout.trim())
+    pnpmVersions.set(context, version)
+  }
+  return version
+}
+
 /**
  * Compiles one project (binaries and their archives, wheels and the sdist) into a fresh
  * unit directory and records what it produced. Images and charts are assembled later from
@@ -208,10 +220,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
           env: context.env,
         })
       : undefined
-  if (tarball !== undefined)
-    toolchains.pnpm = (
-      await run('pnpm', ['--version'], { env: context.env, timeoutMs: 60_000 })
-    ).stdout.trim()
+  if (tarball !== undefined) toolchains.pnpm = await pnpmVersion(context)
 
   const unit: BuildUnit = {
     schema: BUILD_UNIT_SCHEMA,
