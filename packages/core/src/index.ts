@@ -46,6 +46,18 @@ export { assertNever, CoreError, type CoreErrorCode, isPolyshipError, PolyshipEr
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { mapLimit } from './limit.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
+export {
+  findVersionInFile,
+  type PythonBackend,
+  type PythonVersionSource,
+  pythonBackendOf,
+  pythonVersionSource,
+  replaceVersionInFile,
+  type VcsVersionTool,
+  type VersionFileSyntax,
+  type VersionSpan,
+  vcsVersionEnv,
+} from './python/version-source.ts'
 export { isSecretName, REDACTED, redact, secretValues } from './redact.ts'
 export {
   type AttestationRef,

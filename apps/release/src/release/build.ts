@@ -187,7 +187,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
         })
       : undefined
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
-  if (wheels !== undefined) toolchains.maturin = wheels.maturinVersion
+  if (wheels !== undefined) Object.assign(toolchains, wheels.toolchains)
 
   const unit: BuildUnit = {
     schema: BUILD_UNIT_SCHEMA,
