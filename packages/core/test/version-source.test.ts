@@ -7,7 +7,7 @@ import {
 } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 
-const backend = (name: string | undefined, rest: object = {}) => ({
+const backend = (name: string | undefined, rest: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...(name === undefined ? {} : { 'build-system': { 'build-backend': name } }),
   ...rest,
 })
@@ -127,7 +127,7 @@ describe('pythonVersionSource: where a pyproject keeps its version', () => {
   })
 
   it('VCS plugins, and what cannot be found', () => {
-    const vcs = (doc: object) => {
+    const vcs = (doc: Record<string, unknown>) => {
       const source = pythonVersionSource(doc)
       return source.kind === 'vcs' ? source.tool : source.kind
     }
