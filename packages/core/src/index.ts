@@ -48,6 +48,8 @@ export { mapLimit } from './limit.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export {
   findVersionInFile,
+  type LocatedVersionFile,
+  locateVersionFile,
   type PythonBackend,
   type PythonVersionSource,
   pythonBackendOf,

@@ -1,5 +1,6 @@
 import {
   findVersionInFile,
+  locateVersionFile,
   pythonBackendOf,
   pythonVersionSource,
   replaceVersionInFile,
@@ -185,5 +186,39 @@ describe('version files', () => {
       ),
     ).toBe('x = 1\nV = "2.0.0"\n')
     expect(findVersionInFile('version = get_version()\n', dunder)).toBeUndefined()
+  })
+})
+
+describe('locateVersionFile', () => {
+  const source = {
+    kind: 'file',
+    field: 'tool.setuptools.dynamic.version',
+    candidates: ['src/acme/__init__.py', 'acme/__init__.py'],
+    syntax: { type: 'assignment', variables: ['__version__'] },
+  } as const
+  const reader = (files: Record<string, string>) => async (file: string) => files[file]
+
+  it('takes the first candidate that exists, and follows a re-export to _version.py', async () => {
+    expect(
+      await locateVersionFile(source, reader({ 'acme/__init__.py': '__version__ = "1.0.0"\n' })),
+    ).toMatchObject({
+      status: 'found',
+      file: 'acme/__init__.py',
+      span: { version: '1.0.0' },
+    })
+    expect(
+      await locateVersionFile(
+        source,
+        reader({
+          'src/acme/__init__.py': 'from ._version import (\n  __version__,\n)\n',
+          'src/acme/_version.py': "__version__ = '2.0.0'\n",
+        }),
+      ),
+    ).toMatchObject({ status: 'found', file: 'src/acme/_version.py', span: { version: '2.0.0' } })
+    expect(await locateVersionFile(source, reader({ 'src/acme/__init__.py': 'import acme\n' }))).toEqual({
+      status: 'no-version',
+      file: 'src/acme/__init__.py',
+    })
+    expect(await locateVersionFile(source, reader({}))).toEqual({ status: 'missing' })
   })
 })

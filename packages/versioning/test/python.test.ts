@@ -37,7 +37,7 @@ async function versioned(files: Record<string, string>, releases: Record<string,
 }
 
 describe('pyproject.toml: the version goes where the backend reads it', () => {
-  it('hatch __about__.py, setuptools attr, pdm file, flit module, poetry tool.poetry.version; formatting kept', async () => {
+  it('hatch __about__.py, setuptools attr (also re-exported from _version.py), pdm file, flit module, poetry tool.poetry.version; formatting kept', async () => {
     const { text, root } = await versioned(
       {
         'p/hatch/package.json': manifest('acme-hatch'),
@@ -78,6 +78,17 @@ name = "acme-flit"
 dynamic = ["version", "description"]
 `,
         'p/flit/src/acme_flit/__init__.py': '"""flit."""\n\n__version__ = "1.4.0"\n',
+        'p/re/package.json': manifest('acme-re'),
+        'p/re/pyproject.toml': `${buildSystem('setuptools', 'setuptools.build_meta')}
+[project]
+name = "acme-re"
+dynamic = ["version"]
+
+[tool.setuptools.dynamic]
+version = { attr = "acme_re.__version__" }
+`,
+        'p/re/src/acme_re/__init__.py': 'from ._version import __version__\n',
+        'p/re/src/acme_re/_version.py': '__version__ = "1.4.0"\n',
         'p/poetry/package.json': manifest('acme-poetry'),
         'p/poetry/pyproject.toml': `${buildSystem('poetry-core', 'poetry.core.masonry.api')}
 [tool.poetry]
@@ -91,6 +102,7 @@ version = '1.4.0'  # polyship writes this
         'acme-pdm': 'minor',
         'acme-flit': 'minor',
         'acme-poetry': 'minor',
+        'acme-re': 'minor',
       },
     )
     expect(await text('p/hatch/src/acme_hatch/__about__.py')).toBe(
@@ -101,6 +113,9 @@ version = '1.4.0'  # polyship writes this
     )
     expect(await text('p/pdm/acme_pdm/__init__.py')).toBe('"""pdm."""\n__version__ = "1.5.0"\n')
     expect(await text('p/flit/src/acme_flit/__init__.py')).toBe('"""flit."""\n\n__version__ = "1.5.0"\n')
+    // a module that re-exports its version from _version.py: the version is written there
+    expect(await text('p/re/src/acme_re/__init__.py')).toBe('from ._version import __version__\n')
+    expect(await text('p/re/src/acme_re/_version.py')).toBe('__version__ = "1.5.0"\n')
     expect(await text('p/poetry/pyproject.toml')).toContain("version = '1.5.0'  # polyship writes this\n")
     expect((await changedFiles(root)).filter((f) => f.endsWith('pyproject.toml'))).toEqual([
       'M p/poetry/pyproject.toml',

@@ -58,6 +58,21 @@ describe('where each backend keeps its version (no build)', () => {
     )
   })
 
+  it('follows a re-export (`from ._version import __version__`) to the file that assigns it', async () => {
+    const files = setuptoolsProject('acme-p', '1.2.0')
+    const root = await pythonWorkspace('reexport', {
+      p: {
+        'package.json': files['package.json']!,
+        'pyproject.toml': files['pyproject.toml']!,
+        'src/acme_p/__init__.py': '"""acme."""\nfrom ._version import __version__ as __version__\n',
+        'src/acme_p/_version.py': "__version__ = '1.2.0'\n",
+      },
+    })
+    expect((await readPythonProject(await projectIn(join(root, 'packages', 'p')))).versionSource).toBe(
+      `${join(root, 'packages/p/src/acme_p/_version.py')} (tool.setuptools.dynamic.version)`,
+    )
+  })
+
   it('a VCS-derived version is pretended through the environment, never read from git', async () => {
     const root = await pythonWorkspace('vcs', {
       p: {

@@ -314,6 +314,55 @@ export function vcsVersionEnv(
   }
 }
 
+/** The version file a `file` source resolves to, as the backend would find it. */
+export type LocatedVersionFile =
+  /** `file` (relative to pyproject.toml) holds the version at `span`. */
+  | { readonly status: 'found'; readonly file: string; readonly text: string; readonly span: VersionSpan }
+  /** `file` exists but holds no version the backend's syntax matches. */
+  | { readonly status: 'no-version'; readonly file: string }
+  /** None of the candidates exists. */
+  | { readonly status: 'missing' }
+
+/**
+ * Finds the file of a `file` source: the first candidate that exists, and when a module
+ * only re-exports its version (`from ._version import __version__`, the layout of
+ * setuptools-scm's and hatch's generated `_version.py`), the module it imports it from.
+ * `read` returns a file's text (path relative to pyproject.toml), undefined when absent.
+ */
+export async function locateVersionFile(
+  source: Extract<PythonVersionSource, { kind: 'file' }>,
+  read: (file: string) => Promise<string | undefined>,
+): Promise<LocatedVersionFile> {
+  for (const candidate of source.candidates) {
+    const text = await read(candidate)
+    if (text === undefined) continue
+    const span = findVersionInFile(text, source.syntax)
+    if (span !== undefined) return { status: 'found', file: candidate, text, span }
+    const reexported =
+      source.syntax.type === 'assignment' ? reexportOf(text, source.syntax.variables) : undefined
+    if (reexported !== undefined) {
+      const dir = candidate.includes('/') ? candidate.slice(0, candidate.lastIndexOf('/') + 1) : ''
+      for (const file of [`${dir}${reexported}.py`, `${dir}${reexported}/__init__.py`]) {
+        const inner = await read(file)
+        const innerSpan = inner === undefined ? undefined : findVersionInFile(inner, source.syntax)
+        if (inner !== undefined && innerSpan !== undefined)
+          return { status: 'found', file, text: inner, span: innerSpan }
+      }
+    }
+    return { status: 'no-version', file: candidate }
+  }
+  return { status: 'missing' }
+}
+
+/** `from .mod import __version__` (also `as`, lists, parenthesized): the sibling module path `mod`, `a/b` for `.a.b`. */
+function reexportOf(text: string, variables: readonly string[]): string | undefined {
+  for (const m of text.matchAll(/^from\s+\.([A-Za-z_][\w.]*)\s+import\s+(?:\(([^)]*)\)|([^\n#]+))/gm)) {
+    const names = (m[2] ?? m[3]!).split(',').map((n) => n.trim().split(/\s+as\s+/)[0])
+    if (names.some((n) => n !== undefined && variables.includes(n))) return m[1]!.replaceAll('.', '/')
+  }
+  return undefined
+}
+
 /** Where a version sits in a file's text: the version and its offsets, `[start, end)`. */
 export interface VersionSpan {
   readonly version: string

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   assertNever,
-  findVersionInFile,
+  locateVersionFile,
   type PythonVersionSource,
   pythonVersionSource,
   replaceVersionInFile,
@@ -66,26 +66,27 @@ export async function syncPyproject(context: SyncContext, project: SyncProject):
       return [manifest]
     }
     case 'file': {
-      for (const candidate of source.candidates) {
-        const versionFile = resolve(dir, candidate)
-        const text = await context.edits.read(versionFile)
-        if (text === undefined) continue
-        const current = findVersionInFile(text, source.syntax)?.version
-        if (!isPythonVersion(current)) {
-          throw new VersioningError(
-            'VERSION_MANIFEST_INVALID',
-            `${context.edits.show(versionFile)}: ${current === undefined ? 'holds no version' : `${JSON.stringify(current)} is not a SemVer or PEP 440 release version`}, but ${shown} ${source.field} reads the version from it`,
-            { hint: `write __version__ = "${pythonVersionOf(project.oldVersion, shown)}" into it` },
-          )
-        }
-        context.edits.setText(versionFile, versionFileEditor(source.syntax), version(), project.name)
-        return []
+      const located = await locateVersionFile(source, (file) => context.edits.read(resolve(dir, file)))
+      if (located.status === 'missing') {
+        throw new VersioningError(
+          'VERSION_MANIFEST_INVALID',
+          `${shown}: ${source.field} reads the version from ${source.candidates.join(' or ')}, which does not exist`,
+          {
+            hint: 'create that file with __version__ = "x.y.z", or point the backend at the file that has it',
+          },
+        )
       }
-      throw new VersioningError(
-        'VERSION_MANIFEST_INVALID',
-        `${shown}: ${source.field} reads the version from ${source.candidates.join(' or ')}, which does not exist`,
-        { hint: 'create that file with __version__ = "x.y.z", or point the backend at the file that has it' },
-      )
+      const versionFile = resolve(dir, located.file)
+      const current = located.status === 'found' ? located.span.version : undefined
+      if (!isPythonVersion(current)) {
+        throw new VersioningError(
+          'VERSION_MANIFEST_INVALID',
+          `${context.edits.show(versionFile)}: ${current === undefined ? 'holds no version' : `${JSON.stringify(current)} is not a SemVer or PEP 440 release version`}, but ${shown} ${source.field} reads the version from it`,
+          { hint: `write __version__ = "${pythonVersionOf(project.oldVersion, shown)}" into it` },
+        )
+      }
+      context.edits.setText(versionFile, versionFileEditor(source.syntax), version(), project.name)
+      return []
     }
     case 'vcs':
       context.reporter.emit({

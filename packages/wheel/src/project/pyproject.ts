@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import {
   assertNever,
-  findVersionInFile,
+  locateVersionFile,
   type Project,
   type PythonBackend,
   type PythonVersionSource,
@@ -217,28 +217,32 @@ async function versionFrom(
       return { version: pythonVersionOf(fromCargo), where: `${manifest} package.version` }
     }
     case 'file': {
-      for (const candidate of source.candidates) {
-        const file = join(dir, candidate)
-        const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      const located = await locateVersionFile(source, (file) =>
+        readFile(join(dir, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') return undefined
           throw error
-        })
-        if (text === undefined) continue
-        const span = findVersionInFile(text, source.syntax)
-        if (span === undefined) {
+        }),
+      )
+      switch (located.status) {
+        case 'found':
+          return { version: located.span.version, where: `${join(dir, located.file)} (${source.field})` }
+        case 'no-version':
           throw new WheelError(
             'WHEEL_VERSION_MISSING',
-            `${file} holds no version, but ${pyprojectPath} ${source.field} reads it from there`,
-            { hint: `write the version into it the way the backend reads it, e.g. __version__ = "1.0.0"` },
+            `${join(dir, located.file)} holds no version, but ${pyprojectPath} ${source.field} reads it from there`,
+            { hint: 'write the version into it the way the backend reads it, e.g. __version__ = "1.0.0"' },
           )
-        }
-        return { version: span.version, where: `${file} (${source.field})` }
+        case 'missing':
+          throw new WheelError(
+            'WHEEL_VERSION_MISSING',
+            `${pyprojectPath} ${source.field} reads the version from ${source.candidates.join(' or ')}, which does not exist`,
+            {
+              hint: 'create that file with __version__ = "x.y.z", or point the backend at the file that has it',
+            },
+          )
+        default:
+          return assertNever(located)
       }
-      throw new WheelError(
-        'WHEEL_VERSION_MISSING',
-        `${pyprojectPath} ${source.field} reads the version from ${source.candidates.join(' or ')}, which does not exist`,
-        { hint: 'create that file with __version__ = "x.y.z", or point the backend at the file that has it' },
-      )
     }
     case 'vcs':
       return undefined
