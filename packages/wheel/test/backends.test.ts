@@ -13,6 +13,7 @@ import {
   pdmProject,
   poetryProject,
   pythonWorkspace,
+  scikitBuildProject,
   setuptoolsProject,
 } from './python-workspace.ts'
 import { edit, editJson, projectIn } from './workspace.ts'
@@ -189,6 +190,37 @@ describe('uv build of every backend', () => {
         expect(r.status === 'not-reproducible' && r.reason).toContain('only the gzip header differs')
       } else expect([dir, r.status]).toEqual([dir, 'reproducible'])
     }
+  })
+
+  it('scikit-build-core: a compiled C extension, platform-tagged, reproducible, importable', async () => {
+    const root = await pythonWorkspace('skbuild', { p: scikitBuildProject('acme-native', '0.3.0') })
+    const dir = join(root, 'packages', 'p')
+    const before = await tree(dir)
+    const build = await buildWheels(await projectIn(dir), {
+      outDir: join(root, 'out'),
+      sourceDateEpoch: EPOCH,
+    })
+    const [wheel, sdist] = build.distributions
+    expect(wheel!.tags).toEqual([expect.stringMatching(/^cp3\d+-cp3\d+-linux_[a-z0-9_]+$/)])
+    expect([sdist!.filename, build.reproducibility.status]).toEqual([
+      'acme_native-0.3.0.tar.gz',
+      'reproducible',
+    ])
+    expect(await tree(dir)).toEqual(before)
+    const target = join(root, 'site')
+    const bin = join(process.env.POLYSHIP_CACHE ?? join(process.env.HOME!, '.cache/polyship'), 'venv/bin')
+    execFileSync(join(bin, 'pip'), ['install', '--quiet', '--no-deps', '--target', target, wheel!.path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out = execFileSync(
+      join(bin, 'python'),
+      ['-c', 'import acme_native; print(acme_native.add(2, 3))'],
+      {
+        env: { ...process.env, PYTHONPATH: target },
+        encoding: 'utf8',
+      },
+    )
+    expect(out).toBe('5\n')
   })
 
   it('setuptools-scm without git: the release version is pretended', async () => {

@@ -154,3 +154,45 @@ packages = [{ include = "${module}", from = "src" }]
     [`src/${module}/__init__.py`]: '',
   }
 }
+
+/** scikit-build-core: a C extension built by CMake, version by the regex provider. */
+export function scikitBuildProject(name: string, version: string): ProjectFiles {
+  const module = name.replaceAll('-', '_')
+  return {
+    'package.json': packageJson(name, version),
+    'pyproject.toml': `[build-system]
+requires = ["scikit-build-core==1.1.2"]
+build-backend = "scikit_build_core.build"
+
+[project]
+name = "${name}"
+dynamic = ["version"]
+requires-python = ">=3.9"
+
+[tool.scikit-build]
+wheel.packages = ["src/${module}"]
+
+[tool.scikit-build.metadata.version]
+provider = "scikit_build_core.metadata.regex"
+input = "src/${module}/__init__.py"
+`,
+    'CMakeLists.txt': `cmake_minimum_required(VERSION 3.15)
+project(\${SKBUILD_PROJECT_NAME} LANGUAGES C)
+find_package(Python COMPONENTS Interpreter Development.Module REQUIRED)
+Python_add_library(_core MODULE src/core.c WITH_SOABI)
+install(TARGETS _core DESTINATION ${module})
+`,
+    'src/core.c': `#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+static PyObject *add(PyObject *self, PyObject *args) {
+  long a, b;
+  if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+  return PyLong_FromLong(a + b);
+}
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "add"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }
+`,
+    [`src/${module}/__init__.py`]: `__version__ = "${version}"\n\nfrom ._core import add\n`,
+  }
+}
