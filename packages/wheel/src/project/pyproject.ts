@@ -161,13 +161,19 @@ export async function readPythonProject(project: Project): Promise<PythonProject
 
   const releasing = pythonVersionOf(project.version)
   const source = pythonVersionSource(pyproject.document)
-  const found = await versionFrom(source, dir, pyprojectPath)
   const buildEnv = source.kind === 'vcs' ? vcsVersionEnv(source.tool, distribution, releasing) : {}
-  const version = found?.version ?? releasing
+  const found =
+    source.kind === 'vcs'
+      ? {
+          version: releasing,
+          where: `${pyprojectPath} ${source.field} (${source.tool}, pretended through ${Object.keys(buildEnv).join(', ')})`,
+        }
+      : await versionFrom(source, dir, pyprojectPath)
+  const version = found.version
   if (!samePythonVersion(version, releasing)) {
     throw new WheelError(
       'WHEEL_VERSION_MISMATCH',
-      `${found!.where} is ${version} but ${project.manifestPath} releases ${project.version} (${releasing} in Python terms)`,
+      `${found.where} is ${version} but ${project.manifestPath} releases ${project.version} (${releasing} in Python terms)`,
       {
         hint: 'run `polyship version` so every native manifest carries the released version, then build again',
       },
@@ -181,19 +187,17 @@ export async function readPythonProject(project: Project): Promise<PythonProject
     ...(source.kind === 'cargo' ? { cargoManifestPath: join(dir, source.manifestPath) } : {}),
     distribution,
     version: releasing,
-    versionSource:
-      found?.where ??
-      `${pyprojectPath} ${source.kind === 'vcs' ? `${source.field} (${source.tool}, pretended through ${Object.keys(buildEnv).join(', ')})` : ''}`,
+    versionSource: found.where,
     buildEnv,
   }
 }
 
-/** The version a source holds and where it was read, or undefined for a VCS version (set at build time). */
+/** The version a source holds and where it was read (a VCS version is pretended at build time instead). */
 async function versionFrom(
-  source: PythonVersionSource,
+  source: Exclude<PythonVersionSource, { kind: 'vcs' }>,
   dir: string,
   pyprojectPath: string,
-): Promise<{ version: string; where: string } | undefined> {
+): Promise<{ version: string; where: string }> {
   switch (source.kind) {
     case 'pyproject':
       if (source.field.join('.') === 'project.version') {
@@ -244,8 +248,6 @@ async function versionFrom(
           return assertNever(located)
       }
     }
-    case 'vcs':
-      return undefined
     case 'unknown':
       throw new WheelError(
         'WHEEL_VERSION_MISSING',
