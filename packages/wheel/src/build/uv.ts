@@ -23,7 +23,7 @@ export interface UvBuildOptions {
  * `build/`) out of the user's tree. `--no-sources` builds the standards metadata a user
  * installing from an index gets, never `tool.uv.sources` paths; `--force-pep517` sends uv's
  * own backend through PEP 517 like any other. What a backend still writes into the tree
- * (setuptools' `*.egg-info`) is removed afterwards.
+ * (setuptools' `*.egg-info`) is removed afterwards when the build created it.
  */
 export async function buildWithUv(
   context: FrontendContext,
@@ -174,10 +174,23 @@ async function sameTar(a: string, b: string): Promise<boolean> {
 }
 
 /** Names polyship never looks into while watching the tree. */
-const UNWATCHED = new Set(['.git', 'node_modules', '.venv', 'venv', '.nx'])
+const UNWATCHED = new Set(['.git', 'node_modules', '.venv', 'venv', '.nx', 'dist', 'target'])
 const WATCH_DEPTH = 4
 
-/** Relative paths of the tree's entries, a few levels deep: what was there before the build. */
+/**
+ * What a backend may leave in the source tree and polyship removes when the build created
+ * it: setuptools' `*.egg-info` (anywhere: src or flat layout) and a top-level `build/`.
+ * Nothing else is touched, so a build running beside others in the same workspace never
+ * removes their files.
+ */
+function isBackendLeftover(rel: string): boolean {
+  return rel.split('/').at(-1)!.endsWith('.egg-info') || rel === 'build'
+}
+
+/**
+ * Relative paths of the tree's entries, a few levels deep: what was there before the
+ * build. Nested projects (a directory with its own package.json) are not entered.
+ */
 async function listTree(dir: string, outDir: string, depth = WATCH_DEPTH, prefix = ''): Promise<Set<string>> {
   const out = new Set<string>()
   const entries = await readdir(join(dir, prefix), { withFileTypes: true }).catch(
@@ -186,6 +199,7 @@ async function listTree(dir: string, outDir: string, depth = WATCH_DEPTH, prefix
       throw error
     },
   )
+  if (prefix !== '' && entries.some((e) => e.name === 'package.json')) return out
   for (const entry of entries) {
     const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`
     if (UNWATCHED.has(entry.name) || resolve(dir, rel) === outDir) continue
@@ -196,7 +210,7 @@ async function listTree(dir: string, outDir: string, depth = WATCH_DEPTH, prefix
   return out
 }
 
-/** Removes what the build created in the user's tree (setuptools' egg-info), topmost new entries only. */
+/** Removes the backend leftovers (isBackendLeftover) the build created in the user's tree. */
 async function removeLeftovers(
   dir: string,
   before: ReadonlySet<string>,
@@ -205,16 +219,15 @@ async function removeLeftovers(
   reporter: FrontendContext['reporter'],
 ): Promise<void> {
   const after = await listTree(dir, outDir)
-  const created = [...after].filter((rel) => !before.has(rel)).sort()
-  const topmost = created.filter((rel) => !created.some((other) => rel.startsWith(`${other}/`)))
-  for (const rel of topmost) {
+  const created = [...after].filter((rel) => !before.has(rel) && isBackendLeftover(rel)).sort()
+  for (const rel of created) {
     if (relative(dir, resolve(dir, rel)).startsWith('..')) continue
     await rm(join(dir, rel), { recursive: true, force: true })
   }
-  if (topmost.length > 0)
+  if (created.length > 0)
     reporter.emit({
       type: 'log',
       level: 'debug',
-      message: `${project}: removed what the build backend left in the source tree: ${topmost.join(', ')}`,
+      message: `${project}: removed what the build backend left in the source tree: ${created.join(', ')}`,
     })
 }
