@@ -2,7 +2,7 @@
 # Installs the external tools polyship drives, each only when missing, into
 # $POLYSHIP_CACHE (Go and Python tools) or the system (Debian packages).
 #   tools/test-env.sh                  everything the test suite needs
-#   tools/test-env.sh --release-only   only what `pnpm release` of examples/ needs (maturin, zig)
+#   tools/test-env.sh --release-only   only what `pnpm release` of examples/ needs (maturin, uv, zig)
 # Idempotent; fails loudly naming the package that could not be installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ release_only=false
 
 install_venv() {
   local venv="$POLYSHIP_CACHE/venv"
-  local pip_specs=("maturin==$MATURIN_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
+  local pip_specs=("maturin==$MATURIN_VERSION" "uv==$UV_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
     "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib")
   local stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return

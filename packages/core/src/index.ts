@@ -61,6 +61,20 @@ export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter }
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
+export {
+  findVersionInFile,
+  type LocatedVersionFile,
+  locateVersionFile,
+  type PythonBackend,
+  type PythonVersionSource,
+  pythonBackendOf,
+  pythonVersionSource,
+  replaceVersionInFile,
+  type VcsVersionTool,
+  type VersionFileSyntax,
+  type VersionSpan,
+  vcsVersionEnv,
+} from './python/version-source.ts'
 export { isSecretName, REDACTED, redact, registerSecrets, secretValues } from './redact.ts'
 export {
   type AttestationRef,

@@ -7,6 +7,12 @@ export { VersioningError, type VersioningErrorCode } from './errors.ts'
 export type { ManifestChange } from './manifests/edit-set.ts'
 export { type ManifestSyncInput, planManifestChanges } from './manifests/sync.ts'
 export { type PendingRelease, type ReleasePlanning, readReleasePlanning } from './plan/read-plan.ts'
+export {
+  followPythonRequirement,
+  normalizeDistribution,
+  type PythonRequirement,
+  parsePythonRequirement,
+} from './python-requirement.ts'
 export { followRequirement, isPythonVersion, isSemver, pythonVersionOf } from './semver.ts'
 export { createReleaseTags, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
 export {

@@ -1,15 +1,17 @@
 import { PolyshipError } from '@polyship/core'
 
 export type WheelErrorCode =
-  /** pyproject.toml or Cargo.toml unreadable, unparseable, or not a maturin project. */
+  /** pyproject.toml or Cargo.toml unreadable or unparseable, or without a project name. */
   | 'WHEEL_PYPROJECT_INVALID'
-  /** No static `project.version` and `version` not listed in `project.dynamic`. */
+  /** No version polyship can find: not static, not in the backend's version file, not from a VCS plugin. */
   | 'WHEEL_VERSION_MISSING'
   /** A manifest or built file carries another version than the one being released. */
   | 'WHEEL_VERSION_MISMATCH'
   /** The Python distribution name differs from package.json's name and no mapping is declared. */
   | 'WHEEL_NAME_MISMATCH'
   | 'WHEEL_MATURIN_MISSING'
+  | 'WHEEL_UV_MISSING'
+  /** The build backend (through maturin or uv) failed; the message carries the tail of its output. */
   | 'WHEEL_BUILD_FAILED'
   /** Not a wheel or sdist we can read: bad file name, corrupt zip or tar, missing METADATA. */
   | 'WHEEL_ARCHIVE_INVALID'

@@ -3,11 +3,19 @@ export {
   type BuildOptions,
   buildWheels,
   checkBuilt,
+  type Reproducibility,
   type SkippedTarget,
   type WheelBuild,
 } from './build/build.ts'
 export { planTargets, type TargetPlan } from './build/targets.ts'
-export { detectToolchain, MATURIN_INSTALL_HINT, type Toolchain } from './build/toolchain.ts'
+export {
+  detectFrontend,
+  detectToolchain,
+  type Frontend,
+  MATURIN_INSTALL_HINT,
+  type Toolchain,
+  UV_INSTALL_HINT,
+} from './build/toolchain.ts'
 export {
   type WheelConflict,
   WheelConflictError,
@@ -41,7 +49,7 @@ export {
   indexFor,
   publishWheels,
 } from './publish/destination.ts'
-export { directoryIndex } from './publish/directory-index.ts'
+export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
 export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'

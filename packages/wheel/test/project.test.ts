@@ -48,7 +48,7 @@ describe('pyproject checks (no build)', () => {
     const error = await caught(readPythonProject(await projectIn(dir)))
     expect([error.code, error.message]).toEqual([
       'WHEEL_VERSION_MISSING',
-      `${join(dir, 'pyproject.toml')} has no project.version and does not list "version" in project.dynamic`,
+      `${join(dir, 'pyproject.toml')} has no version polyship can find: there is no project.version and "version" is not listed in project.dynamic`,
     ])
     expect(error.hint).toContain('dynamic = ["version"]')
   })
@@ -69,14 +69,17 @@ describe('pyproject checks (no build)', () => {
     ])
   })
 
-  it('refuses a project that is not built by maturin', async () => {
+  it('builds a project of another backend through uv, not maturin', async () => {
     const dir = await copyExample('backend')
     await edit(join(dir, 'pyproject.toml'), (t) =>
       t.replace('build-backend = "maturin"', 'build-backend = "hatchling.build"'),
     )
-    const error = await caught(readPythonProject(await projectIn(dir)))
-    expect(error.code).toBe('WHEEL_PYPROJECT_INVALID')
-    expect(error.message).toContain('build-system.build-backend is "hatchling.build"')
+    const python = await readPythonProject(await projectIn(dir))
+    expect([python.backend, python.buildBackend, python.cargoManifestPath]).toEqual([
+      'hatchling',
+      'hatchling.build',
+      undefined,
+    ])
   })
 
   it('says how to install maturin when it is missing', async () => {

@@ -207,7 +207,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
         })
       : undefined
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
-  if (wheels !== undefined) toolchains.maturin = wheels.maturinVersion
+  if (wheels !== undefined) Object.assign(toolchains, wheels.toolchains)
 
   // packed once, like wheels; `pnpm pack` runs the package's prepack and prepare scripts
   const tarball =

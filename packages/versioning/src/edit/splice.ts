@@ -17,9 +17,17 @@ export interface ValueEdit {
 /** Characters a version or version requirement may hold; nothing that needs quoting or escaping. */
 const SAFE_VALUE = /^[0-9A-Za-z.+\-~^=<>*, ]+$/
 
-export function checkSafeValue(value: string): void {
-  if (!SAFE_VALUE.test(value))
-    throw new Error(`refusing to write ${JSON.stringify(value)} as a version value`)
+/** What a PEP 508 requirement (`acme[cli]==1.2.0; python_version >= '3.9'`) may hold besides. */
+const SAFE_REQUIREMENT = /^[0-9A-Za-z.+\-~^=<>*, ![\];_()'"]+$/
+
+/**
+ * Refuses values that could break out of their quoting. `quote` is the string delimiter
+ * the value is written between (TOML only): a requirement may then hold the other quote.
+ */
+export function checkSafeValue(value: string, quote?: string): void {
+  if (SAFE_VALUE.test(value)) return
+  if (quote !== undefined && SAFE_REQUIREMENT.test(value) && !value.includes(quote[0]!)) return
+  throw new Error(`refusing to write ${JSON.stringify(value)} as a version value`)
 }
 
 /** Applies non-overlapping splices; everything outside them is kept byte for byte. */

@@ -37,8 +37,8 @@ export function editToml(text: string, file: string, edits: readonly ValueEdit[]
   const before = parseToml(text, file)
   const spans = scanToml(text, file)
   const splices = edits.map((edit) => {
-    checkSafeValue(edit.value)
     const span = findTomlSpan(spans, edit.path)
+    checkSafeValue(edit.value, span?.quote)
     if (span?.quote === undefined) {
       throw new VersioningError(
         'VERSION_MANIFEST_INVALID',

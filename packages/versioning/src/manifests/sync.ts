@@ -3,13 +3,16 @@ import { join, relative } from 'node:path'
 import type { Packages } from '@manypkg/get-packages'
 import { type ProjectConfig, parseProjectManifest, type Reporter } from '@polyship/core'
 import type { PendingRelease } from '../plan/read-plan.ts'
+import { normalizeDistribution } from '../python-requirement.ts'
+import { pythonVersionOf } from '../semver.ts'
 import { type CargoUnit, type CrateChange, syncCargoManifest, syncPathDependencies } from './cargo.ts'
 import { syncCargoLock } from './cargo-lock.ts'
 import { syncChart } from './chart.ts'
 import type { SyncContext, SyncProject } from './context.ts'
+import { isTable, readTomlFile } from './context.ts'
 import { type ManifestChange, ManifestEdits } from './edit-set.ts'
 import { syncGo } from './go.ts'
-import { syncPyproject } from './pyproject.ts'
+import { type PythonSibling, pyprojectPathOf, syncPyproject, syncPythonPins } from './pyproject.ts'
 
 export interface ManifestSyncInput {
   readonly root: string
@@ -57,11 +60,40 @@ export async function planManifestChanges(input: ManifestSyncInput): Promise<Man
     await syncChart(context, project)
     await syncGo(context, project)
   }
+  await syncPythonPins(context, await pythonSiblings(input, context, projects))
   await syncPathDependencies(context, units, crates)
   const lockRoots = new Map(units.map((unit) => [unit.root, unit]))
   for (const unit of lockRoots.values()) await syncCargoLock(context, unit, crates)
   warnAboutStaleCharts(input, released)
   return context.edits.changes()
+}
+
+/** Every workspace project with a pyproject.toml naming a distribution, with its version after this run. */
+async function pythonSiblings(
+  input: ManifestSyncInput,
+  context: SyncContext,
+  released: readonly SyncProject[],
+): Promise<PythonSibling[]> {
+  const out: PythonSibling[] = []
+  for (const pkg of input.packages.packages) {
+    const name = pkg.packageJson.name
+    const config = configOf(pkg.packageJson, join(pkg.dir, 'package.json'), input.root)
+    const pyproject = pyprojectPathOf(pkg.dir, config.wheel?.path)
+    const doc = await readTomlFile(context, pyproject)
+    const distribution = doc !== undefined && isTable(doc.project) ? doc.project.name : undefined
+    if (typeof distribution !== 'string') continue
+    const release = released.find((p) => p.name === name)
+    out.push({
+      project: name,
+      pyproject,
+      distribution: normalizeDistribution(distribution),
+      released:
+        release === undefined
+          ? undefined
+          : pythonVersionOf(release.newVersion, context.edits.show(pyproject)),
+    })
+  }
+  return out
 }
 
 function configOf(manifest: object, file: string, root: string): ProjectConfig {

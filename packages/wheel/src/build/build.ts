@@ -1,14 +1,5 @@
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
-import {
-  CoreError,
-  type Project,
-  type Reporter,
-  run,
-  SubprocessError,
-  silentReporter,
-  sourceDateEpoch,
-} from '@polyship/core'
+import { mkdir } from 'node:fs/promises'
+import { CoreError, type Project, type Reporter, run, silentReporter, sourceDateEpoch } from '@polyship/core'
 import { distributionArtifact } from '../artifact.ts'
 import { WheelError } from '../errors.ts'
 import { type Distribution, inspectDistribution } from '../inspect/distribution.ts'
@@ -16,19 +7,27 @@ import { normalizeName } from '../names.ts'
 import { type PythonProject, readPythonProject } from '../project/pyproject.ts'
 import { pypiRefusedPlatforms } from '../publish/platform-tags.ts'
 import { samePythonVersion } from '../version.ts'
-import { planTargets } from './targets.ts'
-import { detectToolchain, type Toolchain } from './toolchain.ts'
+import { buildWithMaturin } from './maturin.ts'
+import type { Frontend, Toolchain } from './toolchain.ts'
+import { buildWithUv } from './uv.ts'
 
 export interface BuildOptions {
   /** Where the wheels and the sdist land (created if missing). */
   readonly outDir: string
-  /** Environment of maturin and cargo (default: this process's). */
+  /** Environment of the build tools (default: this process's). */
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Timestamp for every file; default SOURCE_DATE_EPOCH, else the last commit's time. */
   readonly sourceDateEpoch?: number
   readonly reporter?: Reporter
-  /** Detected once per release and shared; detected here when absent. */
+  /** maturin projects: detected once per release and shared; detected here when absent. */
   readonly toolchain?: Toolchain
+  /** Every other backend: uv, detected here when absent. */
+  readonly frontend?: Frontend
+  /**
+   * Non-maturin backends: build a second time and compare the bytes (default true); the
+   * outcome is `WheelBuild.reproducibility`. Pure-Python builds take seconds.
+   */
+  readonly checkReproducible?: boolean
 }
 
 export interface SkippedTarget {
@@ -36,78 +35,84 @@ export interface SkippedTarget {
   readonly reason: string
 }
 
+/** Whether building the same source again gave the same bytes, as observed, never assumed. */
+export type Reproducibility =
+  | { readonly status: 'reproducible'; readonly files: readonly string[] }
+  | {
+      readonly status: 'not-reproducible'
+      readonly reason: string
+      readonly files: readonly {
+        readonly filename: string
+        readonly first: string
+        readonly second: string
+      }[]
+    }
+  | { readonly status: 'unchecked'; readonly reason: string }
+
 export interface WheelBuild {
   readonly python: PythonProject
   /** Wheels in target order, then the sdist; each read and checked. */
   readonly distributions: readonly Distribution[]
   readonly skipped: readonly SkippedTarget[]
   readonly sourceDateEpoch: number
-  readonly maturinVersion: string
+  /** Which frontend built the files: maturin itself, or uv driving the project's PEP 517 backend. */
+  readonly frontend: 'maturin' | 'uv'
+  /** Tool versions for provenance: `{ maturin: '1.16.0' }` or `{ uv: '0.13.9' }`. */
+  readonly toolchains: Readonly<Record<string, string>>
+  readonly reproducibility: Reproducibility
+}
+
+/** What a frontend produced before inspection. */
+export interface FrontendResult {
+  readonly files: readonly string[]
+  readonly skipped: readonly SkippedTarget[]
+  readonly toolchains: Readonly<Record<string, string>>
+  readonly reproducibility: Reproducibility
+}
+
+/** What every frontend is given. */
+export interface FrontendContext {
+  readonly project: Project
+  readonly python: PythonProject
+  readonly outDir: string
+  /** The build's environment: the caller's, SOURCE_DATE_EPOCH and the version pretence added. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly reporter: Reporter
 }
 
 /** 1980-01-01: zip cannot store earlier times. */
 const ZIP_EPOCH = 315532800
 
 /**
- * Builds a project's wheels (one maturin run per buildable target) and its sdist, with
- * SOURCE_DATE_EPOCH so the same source gives the same bytes. Targets this machine cannot
- * build are returned as skipped with the reason. Every produced file is read back and
- * checked (RECORD, name, version) before it is returned.
+ * Builds a project's wheels and sdist with SOURCE_DATE_EPOCH so the same source gives the
+ * same bytes: maturin projects through maturin (one run per buildable target; targets this
+ * machine cannot build are returned as skipped with the reason), every other PEP 517
+ * backend through `uv build`. Every produced file is read back and checked (RECORD, name,
+ * version) before it is returned.
  */
 export async function buildWheels(project: Project, options: BuildOptions): Promise<WheelBuild> {
   const reporter = options.reporter ?? silentReporter
   const env = options.env ?? process.env
   const python = await readPythonProject(project)
-  const toolchain = options.toolchain ?? (await detectToolchain(env))
-  const config = project.config.wheel ?? {}
   const epoch = Math.max(options.sourceDateEpoch ?? (await defaultEpoch(python.dir, env)), ZIP_EPOCH)
-  const childEnv = { ...env, SOURCE_DATE_EPOCH: String(epoch) }
   await mkdir(options.outDir, { recursive: true })
-
-  const maturin = async (step: string, args: readonly string[]): Promise<string[]> => {
-    reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
-    const staging = await mkdtemp(join(options.outDir, '.maturin-'))
-    try {
-      await run(toolchain.maturin, [...args, '--out', staging], { cwd: python.dir, env: childEnv })
-      const produced = (await readdir(staging)).sort()
-      for (const file of produced) await rename(join(staging, file), join(options.outDir, file))
-      reporter.emit({ type: 'step', project: project.name, step, status: 'done' })
-      return produced.map((file) => join(options.outDir, file))
-    } catch (error) {
-      if (!(error instanceof SubprocessError)) throw error
-      throw new WheelError('WHEEL_BUILD_FAILED', `${project.name}: ${step} failed: ${error.message}`, {
-        hint: "read maturin's output above; `maturin build --release` in the project directory reproduces it",
-        cause: error,
-      })
-    } finally {
-      await rm(staging, { recursive: true, force: true })
-    }
+  const context: FrontendContext = {
+    project,
+    python,
+    outDir: options.outDir,
+    env: { ...env, ...python.buildEnv, SOURCE_DATE_EPOCH: String(epoch) },
+    reporter,
   }
-
-  const files: string[] = []
-  const skipped: SkippedTarget[] = []
-  for (const plan of planTargets(config, toolchain)) {
-    if (plan.status === 'skipped') {
-      skipped.push({ target: plan.target, reason: plan.reason })
-      reporter.emit({
-        type: 'skipped',
-        project: project.name,
-        what: `wheel for ${plan.target}`,
-        reason: plan.reason,
-      })
-      continue
-    }
-    const args = ['build', '--release', '--target', plan.target]
-    if (config.compatibility !== undefined) args.push('--compatibility', config.compatibility)
-    if (plan.zig) args.push('--zig')
-    if (config.interpreters !== undefined && config.interpreters.length > 0)
-      args.push('-i', ...config.interpreters)
-    files.push(...(await maturin(`wheel ${plan.target}`, args)))
-  }
-  if (config.sdist !== false) files.push(...(await maturin('sdist', ['sdist'])))
+  const built =
+    python.backend === 'maturin'
+      ? await buildWithMaturin(context, options.toolchain)
+      : await buildWithUv(context, {
+          ...(options.frontend === undefined ? {} : { frontend: options.frontend }),
+          checkReproducible: options.checkReproducible ?? true,
+        })
 
   const distributions: Distribution[] = []
-  for (const file of files) {
+  for (const file of built.files) {
     const distribution = await inspectDistribution(file)
     checkBuilt(distribution, python, project)
     distributions.push(distribution)
@@ -121,7 +126,15 @@ export async function buildWheels(project: Project, options: BuildOptions): Prom
     }
     reporter.emit({ type: 'artifact', artifact: distributionArtifact(distribution, project) })
   }
-  return { python, distributions, skipped, sourceDateEpoch: epoch, maturinVersion: toolchain.maturinVersion }
+  return {
+    python,
+    distributions,
+    skipped: built.skipped,
+    sourceDateEpoch: epoch,
+    frontend: python.backend === 'maturin' ? 'maturin' : 'uv',
+    toolchains: built.toolchains,
+    reproducibility: built.reproducibility,
+  }
 }
 
 /** A built file must carry the project's distribution name and the version being released. */

@@ -20,7 +20,34 @@ export interface Toolchain {
 export const MATURIN_INSTALL_HINT =
   'install it with `pip install maturin` (polyship pins maturin in tools/versions.sh; `tools/bootstrap.sh --test` installs it into ~/.cache/polyship/venv), or point $MATURIN at it'
 
+export const UV_INSTALL_HINT =
+  'install it with `pip install uv` (polyship pins uv in tools/versions.sh; `tools/bootstrap.sh` installs it into ~/.cache/polyship/venv), or point $UV at it'
+
 type Env = Readonly<Record<string, string | undefined>>
+
+/** The PEP 517 frontend for every backend but maturin: the uv command and its version. */
+export interface Frontend {
+  /** `uv`, or `$UV`. */
+  readonly uv: string
+  readonly uvVersion: string
+}
+
+/** Finds uv ($UV, else `uv` on PATH) and its version. */
+export async function detectFrontend(env: Env = process.env): Promise<Frontend> {
+  const uv = env.UV || 'uv'
+  try {
+    const { stdout } = await run(uv, ['--version'], { env, timeoutMs: 60_000 })
+    return { uv, uvVersion: /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1] ?? stdout.trim() }
+  } catch (error) {
+    if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
+      throw new WheelError('WHEEL_UV_MISSING', `uv is not installed (looked for "${uv}" on PATH)`, {
+        hint: UV_INSTALL_HINT,
+        cause: error,
+      })
+    }
+    throw error
+  }
+}
 
 async function maturinVersion(maturin: string, env: Env): Promise<string> {
   try {

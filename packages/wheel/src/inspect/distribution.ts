@@ -33,7 +33,7 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
   const parsed = parseDistributionFilename(basename(path))
   const bad = (what: string): never => {
     throw new WheelError('WHEEL_ARCHIVE_INVALID', `${path}: ${what}`, {
-      hint: 'rebuild it with maturin; polyship publishes only files whose metadata agrees with their name',
+      hint: 'rebuild it with its build backend; polyship publishes only files whose metadata agrees with their name',
     })
   }
   let metadataText: string
@@ -52,7 +52,8 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
         `${infoDir}/WHEEL has Wheel-Version ${wheelFile.get('wheel-version')?.[0] ?? '(none)'}, expected 1.x`,
       )
     tags = parsed.tags.map(formatTag).sort()
-    const declared = [...new Set(wheelFile.get('tag') ?? [])].sort()
+    // pdm-backend writes the compressed set (`py2.py3-none-any`) where the spec lists expanded tags
+    const declared = [...new Set((wheelFile.get('tag') ?? []).flatMap(expandTag))].sort()
     if (declared.join(' ') !== tags.join(' '))
       bad(
         `the file name carries tags ${tags.join(', ')} but ${infoDir}/WHEEL declares ${declared.join(', ') || 'none'}`,
@@ -92,6 +93,15 @@ async function readText(zip: ZipReader, name: string, bad: (what: string) => nev
   const entry = zip.find(name)
   if (entry === undefined) bad(`${name} is missing`)
   return (await zip.read(entry!)).toString('utf8')
+}
+
+/** `py2.py3-none-any` -> `py2-none-any`, `py3-none-any`; an expanded tag is returned as is. */
+function expandTag(tag: string): string[] {
+  const [python, abi, platform] = tag.split('-')
+  if (python === undefined || abi === undefined || platform === undefined) return [tag]
+  return python
+    .split('.')
+    .flatMap((p) => abi.split('.').flatMap((a) => platform.split('.').map((pl) => `${p}-${a}-${pl}`)))
 }
 
 /** Headers of a WHEEL file, lowercased names, values in order. */

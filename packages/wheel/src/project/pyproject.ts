@@ -1,23 +1,39 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { Project, WheelConfig } from '@polyship/core'
+import {
+  assertNever,
+  locateVersionFile,
+  type Project,
+  type PythonBackend,
+  type PythonVersionSource,
+  pythonBackendOf,
+  pythonVersionSource,
+  vcsVersionEnv,
+  type WheelConfig,
+} from '@polyship/core'
 import { parse as parseToml } from 'smol-toml'
 import { WheelError } from '../errors.ts'
 import { normalizeName } from '../names.ts'
-import { pythonVersionOf, samePythonVersion } from '../version.ts'
+import { normalizePep440, pythonVersionOf, samePythonVersion } from '../version.ts'
 
-/** A maturin project as pyproject.toml and Cargo.toml describe it, checked against package.json. */
+/** A Python project as pyproject.toml (and, for maturin, Cargo.toml) describes it, checked against package.json. */
 export interface PythonProject {
-  /** Directory holding pyproject.toml: maturin runs there. */
+  /** Directory holding pyproject.toml: the build runs there. */
   readonly dir: string
   readonly pyprojectPath: string
-  readonly cargoManifestPath: string
+  readonly backend: PythonBackend
+  /** `build-system.build-backend` as written (`setuptools.build_meta:__legacy__` when absent, as PEP 517 says). */
+  readonly buildBackend: string
+  /** maturin projects only: the crate maturin builds. */
+  readonly cargoManifestPath?: string
   /** pyproject.toml `project.name` as written. */
   readonly distribution: string
   /** The version the built files carry, PEP 440 normalized. */
   readonly version: string
   /** Where that version comes from, for messages: `pyproject.toml project.version`. */
   readonly versionSource: string
+  /** Environment the build needs to produce that version (a VCS plugin's pretended version); empty otherwise. */
+  readonly buildEnv: Readonly<Record<string, string>>
 }
 
 /** The fields of pyproject.toml polyship reads. */
@@ -28,11 +44,13 @@ export interface Pyproject {
   readonly buildBackend?: string
   /** `tool.maturin.manifest-path`, relative to pyproject.toml. */
   readonly manifestPath?: string
+  /** The whole parsed document, for the version-source resolver. */
+  readonly document: Readonly<Record<string, unknown>>
 }
 
 function invalid(file: string, what: string, cause?: unknown): never {
   throw new WheelError('WHEEL_PYPROJECT_INVALID', `${file}: ${what}`, {
-    hint: 'a maturin project has [build-system] build-backend = "maturin" and a [project] table with a name',
+    hint: 'a Python project has a [build-system] table naming its PEP 517 build-backend and a [project] table with a name',
     ...(cause === undefined ? {} : { cause }),
   })
 }
@@ -74,6 +92,7 @@ export function parsePyproject(text: string, file: string): Pyproject {
     dynamic: dynamic as string[],
     ...(buildBackend === undefined ? {} : { buildBackend }),
     ...(manifestPath === undefined ? {} : { manifestPath }),
+    document: doc,
   }
 }
 
@@ -109,23 +128,21 @@ export async function cargoVersion(manifestPath: string): Promise<string | undef
 }
 
 /**
- * Reads the project's pyproject.toml (and Cargo.toml when the version is dynamic) and
- * checks it against package.json: the distribution name must match `name` or the declared
- * `polyship.wheel.distribution`, and the version must be the one being released.
+ * Reads the project's pyproject.toml and, wherever its backend keeps a dynamic version
+ * (Cargo.toml for maturin, a `__version__` file for hatch/setuptools/pdm/flit), that file,
+ * and checks it against package.json: the distribution name must match `name` or the
+ * declared `polyship.wheel.distribution`, and the version must be the one being released.
+ * A VCS-derived version (setuptools-scm, hatch-vcs, pdm scm) is pretended through
+ * `buildEnv` instead.
  */
 export async function readPythonProject(project: Project): Promise<PythonProject> {
   const config: WheelConfig = project.config.wheel ?? {}
   const dir = join(project.root, config.path ?? '.')
   const pyprojectPath = join(dir, 'pyproject.toml')
   const pyproject = parsePyproject(await readText(pyprojectPath, 'pyproject.toml'), pyprojectPath)
-  if (pyproject.buildBackend !== 'maturin')
-    invalid(
-      pyprojectPath,
-      `build-system.build-backend is ${JSON.stringify(pyproject.buildBackend ?? null)}; polyship builds wheels with maturin`,
-    )
   if (pyproject.name === undefined) invalid(pyprojectPath, 'project.name is missing')
   const distribution = pyproject.name!
-  const cargoManifestPath = join(dir, pyproject.manifestPath ?? 'Cargo.toml')
+  const backend = pythonBackendOf(pyproject.document)
 
   const wanted = config.distribution ?? project.name
   if (normalizeName(wanted) !== normalizeName(distribution)) {
@@ -142,41 +159,21 @@ export async function readPythonProject(project: Project): Promise<PythonProject
     )
   }
 
-  const isDynamic = pyproject.dynamic.includes('version')
-  if (isDynamic && pyproject.version !== undefined)
-    invalid(pyprojectPath, 'project.version is set and also listed in project.dynamic; choose one')
-  let version: string
-  let versionSource: string
-  if (pyproject.version !== undefined) {
-    version = pyproject.version
-    versionSource = `${pyprojectPath} project.version`
-  } else if (isDynamic) {
-    const fromCargo = await cargoVersion(cargoManifestPath)
-    if (fromCargo === undefined) {
-      throw new WheelError(
-        'WHEEL_VERSION_MISSING',
-        `${pyprojectPath} takes its version from Cargo (project.dynamic), but ${cargoManifestPath} has no package.version`,
-        {
-          hint: 'set package.version in Cargo.toml (or [workspace.package] version with version.workspace = true)',
-        },
-      )
-    }
-    version = pythonVersionOf(fromCargo)
-    versionSource = `${cargoManifestPath} package.version`
-  } else {
-    throw new WheelError(
-      'WHEEL_VERSION_MISSING',
-      `${pyprojectPath} has no project.version and does not list "version" in project.dynamic`,
-      {
-        hint: 'add version = "x.y.z" to [project], or dynamic = ["version"] to take it from Cargo.toml (maturin 1.8+ requires one of them)',
-      },
-    )
-  }
   const releasing = pythonVersionOf(project.version)
+  const source = pythonVersionSource(pyproject.document)
+  const buildEnv = source.kind === 'vcs' ? vcsVersionEnv(source.tool, distribution, releasing) : {}
+  const found =
+    source.kind === 'vcs'
+      ? {
+          version: releasing,
+          where: `${pyprojectPath} ${source.field} (${source.tool}, pretended through ${Object.keys(buildEnv).join(', ')})`,
+        }
+      : await versionFrom(source, dir, pyprojectPath)
+  const version = found.version
   if (!samePythonVersion(version, releasing)) {
     throw new WheelError(
       'WHEEL_VERSION_MISMATCH',
-      `${versionSource} is ${version} but ${project.manifestPath} releases ${project.version} (${releasing} in Python terms)`,
+      `${found.where} is ${version} but ${project.manifestPath} releases ${project.version} (${releasing} in Python terms)`,
       {
         hint: 'run `polyship version` so every native manifest carries the released version, then build again',
       },
@@ -185,9 +182,81 @@ export async function readPythonProject(project: Project): Promise<PythonProject
   return {
     dir,
     pyprojectPath,
-    cargoManifestPath,
+    backend,
+    buildBackend: pyproject.buildBackend ?? 'setuptools.build_meta:__legacy__',
+    ...(source.kind === 'cargo' ? { cargoManifestPath: join(dir, source.manifestPath) } : {}),
     distribution,
     version: releasing,
-    versionSource,
+    versionSource: found.where,
+    buildEnv,
+  }
+}
+
+/** The version a source holds and where it was read (a VCS version is pretended at build time instead). */
+async function versionFrom(
+  source: Exclude<PythonVersionSource, { kind: 'vcs' }>,
+  dir: string,
+  pyprojectPath: string,
+): Promise<{ version: string; where: string }> {
+  switch (source.kind) {
+    case 'pyproject':
+      if (source.field.join('.') === 'project.version') {
+        const version = normalizePep440(source.value)
+        if (version === undefined)
+          invalid(pyprojectPath, `project.version "${source.value}" is not a PEP 440 version`)
+      }
+      return { version: source.value, where: `${pyprojectPath} ${source.field.join('.')}` }
+    case 'cargo': {
+      const manifest = join(dir, source.manifestPath)
+      const fromCargo = await cargoVersion(manifest)
+      if (fromCargo === undefined) {
+        throw new WheelError(
+          'WHEEL_VERSION_MISSING',
+          `${pyprojectPath} takes its version from Cargo (project.dynamic), but ${manifest} has no package.version`,
+          {
+            hint: 'set package.version in Cargo.toml (or [workspace.package] version with version.workspace = true)',
+          },
+        )
+      }
+      return { version: pythonVersionOf(fromCargo), where: `${manifest} package.version` }
+    }
+    case 'file': {
+      const located = await locateVersionFile(source, (file) =>
+        readFile(join(dir, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined
+          throw error
+        }),
+      )
+      switch (located.status) {
+        case 'found':
+          return { version: located.span.version, where: `${join(dir, located.file)} (${source.field})` }
+        case 'no-version':
+          throw new WheelError(
+            'WHEEL_VERSION_MISSING',
+            `${join(dir, located.file)} holds no version, but ${pyprojectPath} ${source.field} reads it from there`,
+            { hint: 'write the version into it the way the backend reads it, e.g. __version__ = "1.0.0"' },
+          )
+        case 'missing':
+          throw new WheelError(
+            'WHEEL_VERSION_MISSING',
+            `${pyprojectPath} ${source.field} reads the version from ${source.candidates.join(' or ')}, which does not exist`,
+            {
+              hint: 'create that file with __version__ = "x.y.z", or point the backend at the file that has it',
+            },
+          )
+        default:
+          return assertNever(located)
+      }
+    }
+    case 'unknown':
+      throw new WheelError(
+        'WHEEL_VERSION_MISSING',
+        `${pyprojectPath} has no version polyship can find: ${source.reason}`,
+        {
+          hint: source.hint,
+        },
+      )
+    default:
+      return assertNever(source)
   }
 }

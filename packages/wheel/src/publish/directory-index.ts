@@ -10,8 +10,9 @@ import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
  * The embedded destination: a PEP 503 simple index in a directory,
  * `<root>/simple/<project>/<file>` with `<root>/simple/<project>/index.html` linking every
  * file with its `#sha256=` fragment, and `<root>/simple/index.html` listing projects.
- * `pip install --index-url file://<root>/simple/ <name>` installs from it, as does
- * `--find-links <root>/simple/<project>/`. Files are never overwritten: a file name is
+ * `pipInstallCommand` gives the command that installs from it: `--index-url
+ * file://<root>/simple/` alone finds no dependency that lives on PyPI, so the dependencies'
+ * index goes in as `--extra-index-url`. Files are never overwritten: a file name is
  * taken atomically (hard link), and the pages are regenerated from the files on disk, so
  * an interrupted run is repaired by the next one.
  */
@@ -75,6 +76,32 @@ export function directoryIndex(root: string): PackageIndex {
       return { status: 'added', location: path }
     },
   }
+}
+
+/** PyPI's simple API: where the dependencies of embedded-index packages come from by default. */
+export const PYPI_SIMPLE_URL = 'https://pypi.org/simple'
+
+/**
+ * The pip argv that installs `requirement` from the embedded index at `root`, its
+ * dependencies from `dependencyIndex` (default PyPI):
+ * `pip install --index-url file://<root>/simple/ --extra-index-url https://pypi.org/simple acme==1.2.0`.
+ * pip merges both indexes and takes the best match, so pin the version (`name==version`):
+ * a higher release of the same name on the other index would otherwise win.
+ */
+export function pipInstallCommand(
+  root: string,
+  requirement: string,
+  options: { readonly dependencyIndex?: string } = {},
+): string[] {
+  return [
+    'pip',
+    'install',
+    '--index-url',
+    pathToFileURL(`${join(resolve(root), 'simple')}/`).href,
+    '--extra-index-url',
+    options.dependencyIndex ?? PYPI_SIMPLE_URL,
+    requirement,
+  ]
 }
 
 const escapeHtml = (text: string) =>

@@ -1,13 +1,16 @@
 import { stringList } from './common.ts'
 
-/** `polyship.wheel`: Python wheels (and an sdist) built by maturin. */
+/**
+ * `polyship.wheel`: Python wheels (and an sdist) built by the project's PEP 517 backend:
+ * maturin itself for maturin projects, `uv build` for every other backend.
+ */
 export interface WheelConfig {
-  /** Rust target triples, or `host` (default `["host"]`). */
+  /** maturin: Rust target triples, or `host` (default `["host"]`); other backends build for `host` only. */
   readonly targets?: readonly string[]
-  /** maturin `--compatibility`, e.g. `manylinux_2_17`, `musllinux_1_2`, `pypi`. */
+  /** maturin `--compatibility`, e.g. `manylinux_2_17`, `musllinux_1_2`, `pypi` (maturin projects only). */
   readonly compatibility?: string
   readonly sdist?: boolean
-  /** Interpreters for non-abi3 builds, e.g. `python3.11`. */
+  /** maturin: interpreters for non-abi3 builds, e.g. `python3.11`. */
   readonly interpreters?: readonly string[]
   /** Directory of pyproject.toml relative to the project (default `.`). */
   readonly path?: string
