@@ -1,20 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from 'polyship'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-function capture(cwd: string) {
-  const out: string[] = []
-  const err: string[] = []
-  const context = {
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    env: {},
-    cwd,
-  }
-  return { context, stdout: () => out.join(''), stderr: () => err.join('') }
-}
+import { polyship } from './workspace.ts'
 
 let root: string
 
@@ -38,16 +26,19 @@ afterAll(() => rm(root, { recursive: true, force: true }))
 
 describe('polyship changeset (no terminal)', () => {
   it('writes a changeset that polyship status reads back as the bump asked for', async () => {
-    const add = capture(root)
-    expect(await main(['changeset', '--bump', 'api=minor', '-m', 'Serve v2 routes'], add.context)).toBe(0)
+    const add = await polyship(['changeset', '--bump', 'api=minor', '-m', 'Serve v2 routes'], {
+      root,
+      env: {},
+    })
+    expect(add.code).toBe(0)
     const [file] = (await readdir(join(root, '.changeset'))).filter((f) => f.endsWith('.md'))
-    expect(add.stdout()).toBe(`wrote .changeset/${file}\n`)
+    expect(add.stdout).toBe(`wrote .changeset/${file}\n`)
     expect(await readFile(join(root, '.changeset', file!), 'utf8')).toMatch(
       /"api": minor\n---\n\nServe v2 routes/,
     )
-    const status = capture(root)
-    expect(await main(['status', '--json'], status.context)).toBe(0)
-    const releases = (JSON.parse(status.stdout()) as { releases: { name: string; newVersion: string }[] })
+    const status = await polyship(['status', '--json'], { root, env: {} })
+    expect(status.code).toBe(0)
+    const releases = (JSON.parse(status.stdout) as { releases: { name: string; newVersion: string }[] })
       .releases
     expect(releases.map((r) => [r.name, r.newVersion])).toEqual([['api', '1.3.0']])
   })
@@ -60,9 +51,9 @@ describe('polyship changeset (no terminal)', () => {
       [['--bump', 'api'], 'VERSION_CHANGESET_INVALID'],
       [[], 'CLI_USAGE'],
     ] as const) {
-      const run = capture(root)
-      expect(await main(['changeset', ...args], run.context)).toBe(1)
-      expect(run.stderr()).toContain(`error ${code}`)
+      const run = await polyship(['changeset', ...args], { root, env: {} })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(`error ${code}`)
     }
     expect(await readdir(join(root, '.changeset'))).toEqual(before)
   })
