@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { generateSigningKey } from '@polyship/attest'
 import { run } from '@polyship/core'
 import { inspectDistribution, pipInstallCommand } from '@polyship/wheel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -115,6 +116,8 @@ beforeAll(async () => {
   const env: Record<string, string | undefined> = {}
   for (const [name, value] of Object.entries(process.env))
     if (!/TOKEN|^GITHUB_|^PYPI_|^POLYSHIP_|^ACTIONS_|^CI$/.test(name)) env[name] = value
+  // CI never generates a key: the key a runner would hold, at the default path.
+  await generateSigningKey(join(parent, 'config', 'polyship', 'cosign.key'))
   ws = { root, env: { ...env, XDG_CONFIG_HOME: join(parent, 'config'), CI: 'true' } }
 })
 afterAll(() => rm(parent, { recursive: true, force: true }))
