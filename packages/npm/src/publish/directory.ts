@@ -1,5 +1,6 @@
-import { copyFile, link, mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { placeOnce } from '@polyship/core'
 import { tarballFileName } from '../package/name.ts'
 import { hashTarball } from '../package/tarball.ts'
 import type { AddResult, NpmDestination } from './destination.ts'
@@ -30,16 +31,7 @@ export function tarballDirectory(dir: string): NpmDestination {
     async add(tarball): Promise<AddResult> {
       await mkdir(root, { recursive: true })
       const path = join(root, tarball.filename)
-      const temp = join(root, `.${tarball.filename}.${process.pid}.${Date.now()}.tmp`)
-      await copyFile(tarball.path, temp)
-      try {
-        await link(temp, path)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        return { status: 'exists' }
-      } finally {
-        await rm(temp, { force: true })
-      }
+      if (!(await placeOnce(tarball.path, path))) return { status: 'exists' }
       return { status: 'added', location: path }
     },
   }

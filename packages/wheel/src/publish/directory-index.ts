@@ -1,7 +1,7 @@
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Digest, digestFile, digestHex } from '@polyship/core'
+import { type Digest, digestFile, digestHex, placeOnce } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { type NormalizedName, normalizeName } from '../names.ts'
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
@@ -62,16 +62,7 @@ export function directoryIndex(root: string): PackageIndex {
       const dir = projectDir(project)
       await mkdir(dir, { recursive: true })
       const path = join(dir, distribution.filename)
-      const temp = join(dir, `.${distribution.filename}.${process.pid}.${Date.now()}.tmp`)
-      await copyFile(distribution.path, temp)
-      try {
-        await link(temp, path)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        return { status: 'exists' }
-      } finally {
-        await rm(temp, { force: true })
-      }
+      if (!(await placeOnce(distribution.path, path))) return { status: 'exists' }
       await refreshPages(project)
       return { status: 'added', location: path }
     },

@@ -62,6 +62,14 @@ const ociDestination = {
   ],
 } as const
 
+/** `{ "type": "directory", "path" }`: an embedded destination directory. */
+const directoryDestination = {
+  type: 'object',
+  required: ['type', 'path'],
+  additionalProperties: false,
+  properties: { type: { const: 'directory' }, path: { type: 'string' } },
+} as const
+
 export const rootSchema = {
   type: 'object',
   additionalProperties: false,
@@ -104,12 +112,7 @@ export const rootSchema = {
         },
         npm: {
           oneOf: [
-            {
-              type: 'object',
-              required: ['type', 'path'],
-              additionalProperties: false,
-              properties: { type: { const: 'directory' }, path: { type: 'string' } },
-            },
+            directoryDestination,
             {
               type: 'object',
               required: ['type', 'url'],
@@ -124,12 +127,7 @@ export const rootSchema = {
         },
         files: {
           oneOf: [
-            {
-              type: 'object',
-              required: ['type', 'path'],
-              additionalProperties: false,
-              properties: { type: { const: 'directory' }, path: { type: 'string' } },
-            },
+            directoryDestination,
             {
               type: 'object',
               required: ['type', 'repository'],
