@@ -82,3 +82,96 @@ describe('changelogSection', () => {
     expect(changelogSection(text, '9.9.9')).toBe('')
   })
 })
+
+describe('GitHub Releases against hostile or misconfigured API roots', () => {
+  const servers: import('node:net').Server[] = []
+  afterAll(() => {
+    for (const server of servers) server.close()
+  })
+
+  async function serve(handler: import('node:http').RequestListener): Promise<string> {
+    const { createServer } = await import('node:http')
+    const server = createServer(handler)
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`
+  }
+
+  it('refuses to send the token over plain http to a host that is not loopback', () => {
+    expect(
+      () => new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: 'http://ghe.example.com/api/v3' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'RELEASE_GITHUB_FAILED',
+        message: expect.stringContaining('plain http'),
+      }),
+    )
+  })
+
+  it('refuses an API URL with userinfo and never shows it', () => {
+    let message = ''
+    try {
+      new GitHubReleases({
+        repository: 'o/r',
+        token: TOKEN,
+        apiUrl: 'https://x-access:s3cr3tPass@ghe.example.com/api/v3',
+      })
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'RELEASE_GITHUB_FAILED' })
+      message = `${(error as Error).message} ${(error as { hint?: string }).hint}`
+    }
+    expect(message).toContain('carries credentials')
+    expect(message).not.toContain('s3cr3tPass')
+    expect(() => new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'RELEASE_GITHUB_FAILED' }),
+    )
+  })
+
+  it('gives a coded error, not a crash, when the API root serves HTML with 200', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<!DOCTYPE html><html><body>GitHub Enterprise sign in</body></html>')
+    })
+    const gh = new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: url })
+    await expect(gh.find('app@1.0.0')).rejects.toMatchObject({
+      code: 'RELEASE_GITHUB_FAILED',
+      message: expect.stringMatching(/text\/html, not JSON/),
+    })
+  })
+
+  it('gives up on an API that accepts and never answers, naming the host', async () => {
+    const url = await serve(() => {})
+    const gh = new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: url, timeoutMs: 300 })
+    await expect(gh.find('app@1.0.0')).rejects.toMatchObject({
+      code: 'RELEASE_GITHUB_FAILED',
+      message: expect.stringContaining(`${new URL(url).host} did not answer within`),
+    })
+  })
+
+  it('stops reading an endless answer at the size cap', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const chunk = Buffer.alloc(1024 * 1024, 0x20)
+      const write = () => {
+        while (res.write(chunk)) {}
+        res.once('drain', write)
+      }
+      res.write('[')
+      write()
+      res.on('close', () => res.removeAllListeners('drain'))
+    })
+    const gh = new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: url })
+    await expect(gh.find('app@1.0.0')).rejects.toMatchObject({
+      code: 'RELEASE_GITHUB_FAILED',
+      message: expect.stringContaining('more than 16 MiB'),
+    })
+  })
+
+  it('names the host when the API cannot be reached', async () => {
+    const gh = new GitHubReleases({ repository: 'o/r', token: TOKEN, apiUrl: 'http://127.0.0.1:9' })
+    await expect(gh.find('app@1.0.0')).rejects.toMatchObject({
+      code: 'RELEASE_GITHUB_FAILED',
+      message: expect.stringContaining('127.0.0.1:9 could not be reached'),
+    })
+  })
+})

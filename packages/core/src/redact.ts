@@ -1,7 +1,10 @@
 /** Environment variable names whose values are treated as secrets. */
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH)/i
-/** `scheme://user:password@host` */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi
+/**
+ * `scheme://user:password@host` and token-only `scheme://TOKEN@host`; ssh's conventional
+ * `git@` user is not a secret and stays.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)(?!git@)[^/\s@]+@/gi
 /** `Authorization: Bearer xxx` / `Basic xxx` in logged headers. */
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g
 

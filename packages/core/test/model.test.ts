@@ -50,6 +50,18 @@ describe('redact', () => {
     expect(text).toBe('token [redacted] b64 [redacted] Authorization: Bearer [redacted]')
   })
 
+  it('removes URL userinfo, token-only included, and keeps ssh git@ and digests', () => {
+    expect(redact('GET http://ghp_tokenOnly123@registry.example:5000/v2/ failed')).toBe(
+      'GET http://[redacted]@registry.example:5000/v2/ failed',
+    )
+    expect(redact('https://user:pa55@host/x and ssh://git@github.com/o/r')).toBe(
+      'https://[redacted]@host/x and ssh://git@github.com/o/r',
+    )
+    expect(redact('docker://ghcr.io/acme/app@sha256:abcd oci-layout:dist/oci@sha256:ef01')).toBe(
+      'docker://ghcr.io/acme/app@sha256:abcd oci-layout:dist/oci@sha256:ef01',
+    )
+  })
+
   it('hides registered secrets in every later call', () => {
     registerSecrets(['npmrc-token-value-42'])
     expect(redact('refused npmrc-token-value-42 (bnBtcmMtdG9rZW4tdmFsdWUtNDI=)')).toBe(

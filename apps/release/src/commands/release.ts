@@ -211,16 +211,24 @@ export async function buildCommand(
     context.env,
     reporterFor(context, options),
   )
+  const { acquireLock } = await import('../release/lock.ts')
+  const { join } = await import('node:path')
   const built: string[] = []
-  await renderSteps(
-    context,
-    options,
-  )(
-    projects.map((p) => ({
-      title: `build ${p.name}`,
-      run: async () => void built.push((await buildProject(p, release)).dir),
-    })),
-  )
+  // The release's lock: two builds (or a build and a release) never write one unit at once.
+  const lock = await acquireLock(join(release.outDir, '.polyship.lock'))
+  try {
+    await renderSteps(
+      context,
+      options,
+    )(
+      projects.map((p) => ({
+        title: `build ${p.name}`,
+        run: async () => void built.push((await buildProject(p, release)).dir),
+      })),
+    )
+  } finally {
+    await lock.release()
+  }
   context.stdout.write(
     options.json ? `${JSON.stringify({ units: built }, null, 2)}\n` : built.map((dir) => `${dir}\n`).join(''),
   )

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { type Digest, digestFile, isDigest, redact } from '@polyship/core'
+import { type Digest, digestFile, isDigest, isLoopbackHostname, redact } from '@polyship/core'
 import { ReleaseError } from '../release/errors.ts'
 import type { PublishOutcome, Reconciliation } from './outcome.ts'
 
@@ -34,6 +34,64 @@ export interface GitHubOptions {
   readonly fetch?: typeof fetch
   /** Delete and re-upload an asset whose bytes differ instead of stopping. */
   readonly replace?: boolean
+  /** Deadline of one API call, in ms (default 60 s; uploads get more per byte). */
+  readonly timeoutMs?: number
+}
+
+/** Largest API answer read (a release list page is a few hundred KiB). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+/** Upload deadline allowance: the API deadline plus one second per 256 KiB. */
+const UPLOAD_BYTES_PER_SECOND = 256 * 1024
+
+/**
+ * An API or web root from the environment, checked before any token is sent: a URL,
+ * http(s), no userinfo (never printed), and https unless the host is loopback, since
+ * every request carries the token.
+ */
+function checkedRoot(text: string, variable: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ReleaseError('RELEASE_GITHUB_FAILED', `${variable} is not a URL: "${redact(text)}"`, {
+      hint: `set ${variable} to https://api.github.com (or https://HOST/api/v3 for GitHub Enterprise Server), or unset it`,
+    })
+  }
+  const shown = `${url.protocol}//${url.host}${url.pathname}`
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ReleaseError('RELEASE_GITHUB_FAILED', `${variable} ${shown} is not an http(s) URL`, {
+      hint: `set ${variable} to an https:// URL`,
+    })
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ReleaseError('RELEASE_GITHUB_FAILED', `${variable} ${shown} carries credentials in the URL`, {
+      hint: `remove the user:password@ part from ${variable}; polyship sends GITHUB_TOKEN in a header itself`,
+    })
+  }
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    throw new ReleaseError(
+      'RELEASE_GITHUB_FAILED',
+      `${variable} ${shown} is plain http: the GitHub token would be sent unencrypted to ${url.host}`,
+      { hint: `use https:// for ${variable} (plain http is only accepted on loopback)` },
+    )
+  }
+  return url.href.replace(/\/$/, '')
+}
+
+/** A body read to at most `limit` bytes; undefined when it is larger. */
+async function cappedText(response: Response, limit: number): Promise<string | undefined> {
+  if (response.body === null) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > limit) {
+      await response.body.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 export interface ReleaseFile {
@@ -64,13 +122,38 @@ export class GitHubReleases {
       )
     }
     this.#options = options
-    this.#api = (options.apiUrl ?? 'https://api.github.com').replace(/\/$/, '')
-    this.#server = (options.serverUrl ?? 'https://github.com').replace(/\/$/, '')
+    this.#api = checkedRoot(options.apiUrl ?? 'https://api.github.com', 'GITHUB_API_URL')
+    this.#server = checkedRoot(options.serverUrl ?? 'https://github.com', 'GITHUB_SERVER_URL')
     this.#fetch = options.fetch ?? fetch
   }
 
+  /**
+   * `fetch` with a deadline; a connection refused, reset or timed out becomes a coded
+   * error naming the host and what failed, never a stack trace.
+   */
+  async #send(url: string, init: RequestInit, timeoutMs = this.#options.timeoutMs ?? 60_000) {
+    try {
+      return await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+    } catch (error) {
+      const { host } = new URL(url)
+      const name = (error as Error).name
+      const reason =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `did not answer within ${Math.round(timeoutMs / 1000)} s`
+          : `could not be reached (${redact(String((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message), [this.#options.token])})`
+      throw new ReleaseError('RELEASE_GITHUB_FAILED', `GitHub at ${host} ${reason}`, {
+        hint: 'check GITHUB_API_URL and the network, then re-run: the release is reconciled',
+      })
+    }
+  }
+
+  /** Deadline of moving `size` bytes: the API deadline plus one second per 256 KiB. */
+  #transferDeadline(size: number): number {
+    return Math.ceil((this.#options.timeoutMs ?? 60_000) + (size / UPLOAD_BYTES_PER_SECOND) * 1000)
+  }
+
   async #request(method: string, url: string, body?: unknown, attempt = 0): Promise<Response> {
-    const response = await this.#fetch(url, {
+    const response = await this.#send(url, {
       method,
       headers: {
         accept: 'application/vnd.github+json',
@@ -90,11 +173,31 @@ export class GitHubReleases {
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#request(method, `${this.#api}${path}`, body)
     if (!response.ok) await this.#fail(`${method} ${path}`, response)
-    return (await response.json()) as T
+    const text = await cappedText(response, MAX_ANSWER_BYTES)
+    const type = response.headers.get('content-type') ?? 'no content type'
+    if (text === undefined) {
+      throw new ReleaseError(
+        'RELEASE_GITHUB_FAILED',
+        `GitHub ${method} ${path} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (${type})`,
+        { hint: 'GITHUB_API_URL must be the API root, not a file or web server' },
+      )
+    }
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new ReleaseError(
+        'RELEASE_GITHUB_FAILED',
+        `GitHub ${method} ${path} answered ${response.status} with ${type}, not JSON: "${redact(text.slice(0, 80), [this.#options.token])}"`,
+        {
+          hint: 'GITHUB_API_URL must be the API root: https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server (not the web UI)',
+        },
+      )
+    }
   }
 
   async #fail(what: string, response: Response): Promise<never> {
-    const text = redact(await response.text().catch(() => ''), [this.#options.token]).slice(0, 500)
+    const body = await cappedText(response, MAX_ANSWER_BYTES).catch(() => '')
+    const text = redact(body ?? '(a body too large to show)', [this.#options.token]).slice(0, 500)
     const hint =
       response.status === 401
         ? 'the token was refused: check GITHUB_TOKEN'
@@ -148,13 +251,17 @@ export class GitHubReleases {
   async #assetDigest(asset: GitHubAsset): Promise<Digest> {
     if (isDigest(asset.digest)) return asset.digest
     // Download without following redirects: the storage host must not receive our token.
-    const first = await this.#fetch(asset.url, {
-      headers: { accept: 'application/octet-stream', authorization: `Bearer ${this.#options.token}` },
-      redirect: 'manual',
-    })
+    const first = await this.#send(
+      asset.url,
+      {
+        headers: { accept: 'application/octet-stream', authorization: `Bearer ${this.#options.token}` },
+        redirect: 'manual',
+      },
+      this.#transferDeadline(asset.size),
+    )
     const response =
       first.status >= 300 && first.status < 400
-        ? await this.#fetch(first.headers.get('location') ?? '', {})
+        ? await this.#send(first.headers.get('location') ?? '', {}, this.#transferDeadline(asset.size))
         : first
     if (!response.ok) await this.#fail(`download of ${asset.name}`, response)
     return `sha256:${createHash('sha256')
@@ -210,17 +317,22 @@ export class GitHubReleases {
     if (digest !== file.digest) throw new Error(`${file.path} changed since it was packaged`)
     const url = `${release.upload_url.replace(/\{.*\}$/, '')}?name=${encodeURIComponent(file.name)}`
     const { size } = await stat(file.path)
-    const response = await this.#fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${this.#options.token}`,
-        'content-type': 'application/octet-stream',
-        'content-length': String(size),
-        'x-github-api-version': '2022-11-28',
-      },
-      body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit)
+    const uploadDeadline = this.#transferDeadline(size)
+    const response = await this.#send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.#options.token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(size),
+          'x-github-api-version': '2022-11-28',
+        },
+        body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
+        duplex: 'half',
+      } as RequestInit,
+      uploadDeadline,
+    )
     if (response.status === 422) {
       // A concurrent or crashed run uploaded it meanwhile: reconcile again.
       const again = await this.reconcile(release, file)
