@@ -345,6 +345,17 @@ describe('release to the embedded destinations (no configuration, no account)', 
     const verify = await polyship(['verify', dist('release.json')], ws)
     expect(verify.code, verify.stderr).toBe(0)
   })
+
+  it('says a truncated release.json is truncated, not that a signature is missing', async () => {
+    const text = await readFile(dist('release.json'), 'utf8')
+    const torn = join(await mkdtemp(join(tmpdir(), 'polyship-torn-')), 'release.json')
+    await writeFile(torn, text.slice(0, Math.floor(text.length / 2)))
+    const verify = await polyship(['verify', torn], ws)
+    expect(verify.code).not.toBe(0)
+    expect(verify.stderr).toContain('RECORD_INVALID')
+    expect(verify.stderr).toContain('truncated')
+    expect(verify.stderr).not.toContain('SIGNATURE_MISSING')
+  })
 })
 
 describe('bad input is a coded error and publishes nothing', () => {

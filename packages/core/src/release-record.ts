@@ -81,7 +81,10 @@ export async function readReleaseRecord(file: string): Promise<ReleaseRecord> {
   try {
     json = JSON.parse(text)
   } catch (cause) {
-    throw new CoreError('RECORD_INVALID', `${file}: not valid JSON`, { cause })
+    throw new CoreError('RECORD_INVALID', `${file}: not valid JSON: the record is truncated or was edited`, {
+      hint: 'nothing in it can be trusted: run `polyship release` again to rewrite it from the destinations, or restore it from the release (the GitHub release or registry it was published to)',
+      cause,
+    })
   }
   return parseReleaseRecord(json, file)
 }

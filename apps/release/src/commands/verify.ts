@@ -25,10 +25,10 @@ import {
   CoreError,
   isPolyshipError,
   loadWorkspace,
-  parseReleaseRecord,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type RootConfig,
+  readReleaseRecord,
 } from '@polyship/core'
 import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryClient } from '@polyship/oci'
 import type { CliContext } from '../context.ts'
@@ -221,11 +221,17 @@ function recordLocator(client: RegistryClient) {
   }
 }
 
-function isReleaseRecord(text: string): boolean {
+/**
+ * A release record, or a torn one: a `release.json`, or a file naming the record schema,
+ * that does not parse is read as a record so its error says so (truncated), instead of
+ * being verified as a plain file with no signature.
+ */
+function isReleaseRecord(text: string, path: string): boolean {
   try {
     return (JSON.parse(text) as { schema?: unknown } | null)?.schema === RELEASE_RECORD_SCHEMA
   } catch (error) {
-    if (error instanceof SyntaxError) return false
+    if (error instanceof SyntaxError)
+      return basename(path) === 'release.json' || text.includes(RELEASE_RECORD_SCHEMA)
     throw error
   }
 }
@@ -238,7 +244,7 @@ type Target =
 async function classify(text: string, cwd: string): Promise<Target> {
   const path = resolve(cwd, text)
   if (existsSync(path) && statSync(path).isFile()) {
-    if (path.endsWith('.json') && isReleaseRecord(await readFile(path, 'utf8')))
+    if (path.endsWith('.json') && isReleaseRecord(await readFile(path, 'utf8'), path))
       return { kind: 'record', path }
     return { kind: 'file', path }
   }
@@ -285,7 +291,7 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   let results: CheckResult[]
   switch (target.kind) {
     case 'record': {
-      const record = parseReleaseRecord(JSON.parse(await readFile(target.path, 'utf8')), target.path)
+      const record = await readReleaseRecord(target.path)
       const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
       try {
         const local = await localizeRecord(record, downloads)
