@@ -61,6 +61,7 @@ export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter }
 export { placeOnce } from './fs/place-once.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
+export { networkErrorReason, originOf, readAll } from './net.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export {
   findVersionInFile,

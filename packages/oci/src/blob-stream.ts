@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
-import type { Readable } from 'node:stream'
 import type { Digest } from '@polyship/core'
 import { OciError } from './errors.ts'
 import type { Descriptor } from './manifest.ts'
@@ -132,19 +131,4 @@ function sizeMismatch(where: string, expected: Descriptor, got: number, how: str
       hint: 'the descriptor size is wrong or the content was truncated; rebuild the manifest or re-push the blob',
     },
   )
-}
-
-/** Reads a whole stream into memory, refusing more than `limit` bytes. For manifests and small blobs only. */
-export async function readAll(stream: Readable, limit: number, onOverflow: () => Error): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length
-    if (size > limit) {
-      stream.destroy()
-      throw onOverflow()
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks, size)
 }

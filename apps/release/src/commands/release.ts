@@ -211,11 +211,10 @@ export async function buildCommand(
     context.env,
     reporterFor(context, options),
   )
-  const { acquireLock } = await import('../release/lock.ts')
-  const { join } = await import('node:path')
+  const { acquireLock, lockFile } = await import('../release/lock.ts')
   const built: string[] = []
   // The release's lock: two builds (or a build and a release) never write one unit at once.
-  const lock = await acquireLock(join(release.outDir, '.polyship.lock'))
+  const lock = await acquireLock(lockFile(release.outDir))
   try {
     await renderSteps(
       context,

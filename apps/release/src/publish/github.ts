@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { type Digest, digestFile, isDigest, isLoopbackHostname, redact } from '@polyship/core'
+import {
+  type Digest,
+  digestFile,
+  isDigest,
+  isLoopbackHostname,
+  networkErrorReason,
+  originOf,
+  readAll,
+  redact,
+} from '@polyship/core'
 import { ReleaseError } from '../release/errors.ts'
 import type { PublishOutcome, Reconciliation } from './outcome.ts'
 
@@ -57,7 +66,7 @@ function checkedRoot(text: string, variable: string): string {
       hint: `set ${variable} to https://api.github.com (or https://HOST/api/v3 for GitHub Enterprise Server), or unset it`,
     })
   }
-  const shown = `${url.protocol}//${url.host}${url.pathname}`
+  const shown = originOf(text)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ReleaseError('RELEASE_GITHUB_FAILED', `${variable} ${shown} is not an http(s) URL`, {
       hint: `set ${variable} to an https:// URL`,
@@ -78,20 +87,21 @@ function checkedRoot(text: string, variable: string): string {
   return url.href.replace(/\/$/, '')
 }
 
-/** A body read to at most `limit` bytes; undefined when it is larger. */
-async function cappedText(response: Response, limit: number): Promise<string | undefined> {
+/** An answer's body as text, refusing more than MAX_ANSWER_BYTES. */
+async function answerText(response: Response, what: string): Promise<string> {
   if (response.body === null) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength
-    if (size > limit) {
-      await response.body.cancel().catch(() => {})
-      return undefined
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  const type = response.headers.get('content-type') ?? 'no content type'
+  const body = await readAll(
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+    MAX_ANSWER_BYTES,
+    () =>
+      new ReleaseError(
+        'RELEASE_GITHUB_FAILED',
+        `GitHub ${what} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (${type})`,
+        { hint: 'GITHUB_API_URL must be the API root, not a file or web server' },
+      ),
+  )
+  return body.toString('utf8')
 }
 
 export interface ReleaseFile {
@@ -110,6 +120,7 @@ export class GitHubReleases {
   readonly #api: string
   readonly #server: string
   readonly #fetch: typeof fetch
+  readonly #timeoutMs: number
 
   constructor(options: GitHubOptions) {
     if (!/^[\w.-]+\/[\w.-]+$/.test(options.repository)) {
@@ -125,22 +136,23 @@ export class GitHubReleases {
     this.#api = checkedRoot(options.apiUrl ?? 'https://api.github.com', 'GITHUB_API_URL')
     this.#server = checkedRoot(options.serverUrl ?? 'https://github.com', 'GITHUB_SERVER_URL')
     this.#fetch = options.fetch ?? fetch
+    this.#timeoutMs = options.timeoutMs ?? 60_000
   }
 
   /**
    * `fetch` with a deadline; a connection refused, reset or timed out becomes a coded
    * error naming the host and what failed, never a stack trace.
    */
-  async #send(url: string, init: RequestInit, timeoutMs = this.#options.timeoutMs ?? 60_000) {
+  async #send(url: string, init: RequestInit, timeoutMs = this.#timeoutMs) {
     try {
       return await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     } catch (error) {
-      const { host } = new URL(url)
+      const host = URL.canParse(url) ? new URL(url).host : originOf(url)
       const name = (error as Error).name
       const reason =
         name === 'TimeoutError' || name === 'AbortError'
           ? `did not answer within ${Math.round(timeoutMs / 1000)} s`
-          : `could not be reached (${redact(String((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message), [this.#options.token])})`
+          : `could not be reached (${redact(networkErrorReason(error), [this.#options.token])})`
       throw new ReleaseError('RELEASE_GITHUB_FAILED', `GitHub at ${host} ${reason}`, {
         hint: 'check GITHUB_API_URL and the network, then re-run: the release is reconciled',
       })
@@ -149,7 +161,7 @@ export class GitHubReleases {
 
   /** Deadline of moving `size` bytes: the API deadline plus one second per 256 KiB. */
   #transferDeadline(size: number): number {
-    return Math.ceil((this.#options.timeoutMs ?? 60_000) + (size / UPLOAD_BYTES_PER_SECOND) * 1000)
+    return Math.ceil(this.#timeoutMs + (size / UPLOAD_BYTES_PER_SECOND) * 1000)
   }
 
   async #request(method: string, url: string, body?: unknown, attempt = 0): Promise<Response> {
@@ -173,15 +185,8 @@ export class GitHubReleases {
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#request(method, `${this.#api}${path}`, body)
     if (!response.ok) await this.#fail(`${method} ${path}`, response)
-    const text = await cappedText(response, MAX_ANSWER_BYTES)
+    const text = await answerText(response, `${method} ${path}`)
     const type = response.headers.get('content-type') ?? 'no content type'
-    if (text === undefined) {
-      throw new ReleaseError(
-        'RELEASE_GITHUB_FAILED',
-        `GitHub ${method} ${path} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (${type})`,
-        { hint: 'GITHUB_API_URL must be the API root, not a file or web server' },
-      )
-    }
     try {
       return JSON.parse(text) as T
     } catch {
@@ -196,8 +201,10 @@ export class GitHubReleases {
   }
 
   async #fail(what: string, response: Response): Promise<never> {
-    const body = await cappedText(response, MAX_ANSWER_BYTES).catch(() => '')
-    const text = redact(body ?? '(a body too large to show)', [this.#options.token]).slice(0, 500)
+    const body = await answerText(response, what).catch((error: unknown) =>
+      error instanceof ReleaseError ? '(a body too large to show)' : '',
+    )
+    const text = redact(body, [this.#options.token]).slice(0, 500)
     const hint =
       response.status === 401
         ? 'the token was refused: check GITHUB_TOKEN'
@@ -317,7 +324,6 @@ export class GitHubReleases {
     if (digest !== file.digest) throw new Error(`${file.path} changed since it was packaged`)
     const url = `${release.upload_url.replace(/\{.*\}$/, '')}?name=${encodeURIComponent(file.name)}`
     const { size } = await stat(file.path)
-    const uploadDeadline = this.#transferDeadline(size)
     const response = await this.#send(
       url,
       {
@@ -331,7 +337,7 @@ export class GitHubReleases {
         body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
         duplex: 'half',
       } as RequestInit,
-      uploadDeadline,
+      this.#transferDeadline(size),
     )
     if (response.status === 422) {
       // A concurrent or crashed run uploaded it meanwhile: reconcile again.

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { mkdir, open, readFile, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ReleaseError } from './errors.ts'
+
+/** The workspace lock, under outDir: held by `release` and `build`. */
+export const lockFile = (outDir: string) => join(outDir, '.polyship.lock')
 
 export interface ReleaseLock {
   release(): Promise<void>
@@ -34,7 +37,7 @@ export function holdsLock(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
   if (state === 'Z' || state === 'X') return false
   const cmdline = (proc(pid, 'cmdline') ?? '').split('\0').join(' ')
-  return /node|polyship|vitest/.test(cmdline)
+  return /node|polyship/.test(cmdline)
 }
 
 /**

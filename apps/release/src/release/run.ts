@@ -18,7 +18,7 @@ import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
 import { ReleaseError } from './errors.ts'
-import { acquireLock } from './lock.ts'
+import { acquireLock, lockFile } from './lock.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
@@ -198,7 +198,7 @@ async function release(
   )
     await assertCommitted(projects, workspace.root, env)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
-  const lock = await acquireLock(join(context.outDir, '.polyship.lock'))
+  const lock = await acquireLock(lockFile(context.outDir))
   try {
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
-import { type Digest, isDigest, sha256 } from '@polyship/core'
-import { digestMismatch, readAll, verified } from '../blob-stream.ts'
+import { type Digest, isDigest, readAll, sha256 } from '@polyship/core'
+import { digestMismatch, verified } from '../blob-stream.ts'
 import { OciError } from '../errors.ts'
 import {
   checkManifestSize,

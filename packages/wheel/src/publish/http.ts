@@ -1,4 +1,4 @@
-import { isLoopbackHostname, redact } from '@polyship/core'
+import { isLoopbackHostname, networkErrorReason, originOf, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 /** The ambient things publishing touches, passed in so tests hand over literals. */
@@ -53,7 +53,7 @@ export async function send(url: string, init: () => RequestInit, options: SendOp
       throw new WheelError(
         'WHEEL_INDEX_UNREACHABLE',
         redact(
-          `${options.what}: cannot reach ${originOf(url)} (${describeNetworkError(cause)}) after ${attempt + 1} attempts`,
+          `${options.what}: cannot reach ${originOf(url)} (${networkErrorReason(cause)}) after ${attempt + 1} attempts`,
           secrets,
         ),
         {
@@ -87,16 +87,6 @@ export async function bodyExcerpt(response: Response): Promise<string> {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 300)
-}
-
-export function originOf(url: string): string {
-  const parsed = new URL(url)
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
 }
 
 export function isLoopback(url: URL): boolean {
