@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { isPolyshipError, redact, secretValues } from '@polyship/core'
 import manifest from '../package.json' with { type: 'json' }
-import type { CliContext } from './context.ts'
+import { type CliContext, redactingContext } from './context.ts'
 import { CliError } from './errors.ts'
 import { annotateError } from './github-actions.ts'
 
@@ -168,8 +168,12 @@ function commandName(args: readonly string[]): string | undefined {
   return undefined
 }
 
-/** Runs the CLI; returns the exit code. Errors are rendered here and nowhere else. */
-export async function main(args: readonly string[], context: CliContext): Promise<number> {
+/**
+ * Runs the CLI; returns the exit code. Errors are rendered here and nowhere else. Everything
+ * written to the context's stdout and stderr goes through core's redactor.
+ */
+export async function main(args: readonly string[], given: CliContext): Promise<number> {
+  const context = redactingContext(given)
   let debug = args.includes('--debug')
   try {
     const name = commandName(args)

@@ -33,6 +33,7 @@ export interface SourceLocation {
 export type CoreErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_UNREADABLE'
+  | 'CONFIG_URL_CREDENTIALS'
   | 'DIGEST_INVALID'
   | 'DIGEST_MISMATCH'
   | 'PLATFORM_INVALID'
@@ -44,6 +45,7 @@ export type CoreErrorCode =
   | 'ARCHIVE_CORRUPT'
   | 'ARCHIVE_UNSUPPORTED'
   | 'RECORD_INVALID'
+  | 'SECRET_IN_OUTPUT'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}
 

@@ -77,7 +77,17 @@ export {
   type VersionSpan,
   vcsVersionEnv,
 } from './python/version-source.ts'
-export { isSecretName, REDACTED, redact, registerSecrets, secretValues } from './redact.ts'
+export {
+  assertNoSecrets,
+  findLeak,
+  isSecretName,
+  REDACTED,
+  redact,
+  registerCredential,
+  registerSecret,
+  registerSecrets,
+  secretValues,
+} from './redact.ts'
 export {
   type AttestationRef,
   parseReleaseRecord,
@@ -97,3 +107,4 @@ export {
   run,
   SubprocessError,
 } from './subprocess.ts'
+export { hasUrlCredentials, maskUrlCredentials, urlCredentialParts, withoutUserinfo } from './userinfo.ts'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type Digest, digestHex } from '@polyship/core'
+import { type Digest, digestHex, withoutUserinfo } from '@polyship/core'
 import { PackageURL } from 'packageurl-js'
 import { PREDICATE_TYPES, type Statement, statement, subjectOf } from './statement.ts'
 
@@ -74,7 +74,8 @@ export function detectBuilder(env: Readonly<Record<string, string | undefined>>)
   readonly source: SourceInfo
 } {
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com'
+    // a server URL with userinfo would put the credential into every signed provenance
+    const server = withoutUserinfo(env.GITHUB_SERVER_URL || 'https://github.com')
     const repository = `${server}/${env.GITHUB_REPOSITORY}`
     return {
       // GITHUB_WORKFLOW_REF: owner/repo/.github/workflows/release.yml@refs/heads/main, as Fulcio certifies it.
@@ -95,7 +96,7 @@ function sourceDependency(source: SourceInfo): ResourceDescriptor[] {
   const uri =
     source.repository === undefined
       ? undefined
-      : `git+${source.repository}${source.ref === undefined ? '' : `@${source.ref}`}`
+      : `git+${withoutUserinfo(source.repository)}${source.ref === undefined ? '' : `@${source.ref}`}`
   return [
     {
       ...(uri === undefined ? {} : { uri }),

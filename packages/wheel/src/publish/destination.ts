@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path'
-import { assertNever, type Reporter, type WheelDestination } from '@polyship/core'
+import { assertNever, type Reporter, registerSecret, type WheelDestination } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { directoryIndex } from './directory-index.ts'
 import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
@@ -27,6 +27,7 @@ export function credentialsFor(
   env: Readonly<Record<string, string | undefined>>,
 ): IndexCredentials {
   const token = env[destination.tokenEnv ?? DEFAULT_TOKEN_ENV]
+  registerSecret(token)
   if (token) return { type: 'token', token }
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return { type: 'trusted' }
   return { type: 'none' }

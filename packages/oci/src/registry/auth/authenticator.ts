@@ -1,3 +1,4 @@
+import { registerSecret } from '@polyship/core'
 import type { OciDeps } from '../../deps.ts'
 import { OciError } from '../../errors.ts'
 import { discard, type HttpRequest, type HttpResponse, header, readText } from '../http.ts'
@@ -202,6 +203,7 @@ export class HostAuth {
         hint: 'the registry auth service is misconfigured',
       })
     }
+    registerSecret(value)
     const lifetimeMs = Math.max(60, body.expires_in ?? 60) * 1000
     const token = {
       scopes,
