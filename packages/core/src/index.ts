@@ -36,6 +36,7 @@ export type {
   WheelDestination,
 } from './config/schema/root.ts'
 export type { WheelConfig } from './config/schema/wheel.ts'
+export { checkOptionUrl, checkUrlCredentials } from './config/url-credentials.ts'
 export { validateConfig } from './config/validate.ts'
 export {
   type ConfigSource,

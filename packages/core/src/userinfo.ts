@@ -1,8 +1,9 @@
 /**
  * `scheme://user:password@host` and token-only `scheme://TOKEN@host` in free text; ssh's
- * conventional `git@` user is not a secret and stays. Group 1 is the scheme part.
+ * conventional `git@` user is not a secret and stays, as does userinfo already masked as `***`.
+ * Group 1 is the scheme part.
  */
-export const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?!git@)[^/\s@]+@/gi
+export const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?!git@|\*\*\*@)[^/\s@]+@/gi
 
 /** The userinfo of a URL-like text: `scheme://userinfo@host/...`, or `userinfo@host/...` without a scheme (registry repositories). */
 function userinfoOf(text: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { Reporter } from '@polyship/core'
+import { assertNoSecrets, type Reporter } from '@polyship/core'
 import type { OciStore } from '@polyship/oci'
 import type { PackageIndex } from '@polyship/wheel'
 import type { Env } from './context.ts'
@@ -44,6 +44,8 @@ export function observedStore(store: OciStore, before: BeforeWrite): OciStore {
     },
     fetchBlob: (descriptor) => store.fetchBlob(descriptor),
     putManifest: (content, options) => {
+      // annotations are published for good: refuse a credential rather than push it
+      assertNoSecrets(content.bytes, `the manifest for ${store.location}`)
       before(`manifest${options?.tag ? ` tag ${options.tag}` : ''} to ${store.location}`)
       return store.putManifest(content, options)
     },
@@ -51,6 +53,7 @@ export function observedStore(store: OciStore, before: BeforeWrite): OciStore {
     resolve: (reference) => store.resolve(reference),
     listTags: () => store.listTags(),
     attachReferrer: (content) => {
+      assertNoSecrets(content.bytes, `the referrer manifest for ${store.location}`)
       before(`referrer to ${store.location}`)
       return store.attachReferrer(content)
     },

@@ -96,7 +96,7 @@ function sourceDependency(source: SourceInfo): ResourceDescriptor[] {
   const uri =
     source.repository === undefined
       ? undefined
-      : `git+${withoutUserinfo(source.repository)}${source.ref === undefined ? '' : `@${source.ref}`}`
+      : `git+${source.repository}${source.ref === undefined ? '' : `@${source.ref}`}`
   return [
     {
       ...(uri === undefined ? {} : { uri }),
@@ -115,10 +115,17 @@ function imageDependency(image: { reference: string; digest: Digest }): Resource
   return { uri: purl.toString(), digest: { sha256: digestHex(image.digest) }, name: image.reference }
 }
 
-/** The SLSA v1 provenance statement of one release of a project. */
+/**
+ * The SLSA v1 provenance statement of one release of a project. The source repository is
+ * recorded without userinfo: a signed provenance is published for good.
+ */
 export function provenanceStatement(input: ProvenanceInput): Statement<SlsaProvenance> {
+  const source: SourceInfo =
+    input.source.repository === undefined
+      ? input.source
+      : { ...input.source, repository: withoutUserinfo(input.source.repository) }
   const resolvedDependencies: ResourceDescriptor[] = [
-    ...sourceDependency(input.source),
+    ...sourceDependency(source),
     ...(input.toolchains ?? []).map((tool) => ({
       uri: new PackageURL('generic', undefined, tool.name, tool.version, undefined, undefined).toString(),
       name: tool.name,
@@ -129,8 +136,8 @@ export function provenanceStatement(input: ProvenanceInput): Statement<SlsaProve
     buildDefinition: {
       buildType: BUILD_TYPE,
       externalParameters: {
-        ...(input.source.repository === undefined ? {} : { repository: input.source.repository }),
-        ...(input.source.ref === undefined ? {} : { ref: input.source.ref }),
+        ...(source.repository === undefined ? {} : { repository: source.repository }),
+        ...(source.ref === undefined ? {} : { ref: source.ref }),
         project: input.project,
         version: input.version,
       },

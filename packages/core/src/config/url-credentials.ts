@@ -1,4 +1,4 @@
-import { CoreError } from '../errors.ts'
+import { CoreError, type SourceLocation } from '../errors.ts'
 import { registerSecrets } from '../redact.ts'
 import { hasUrlCredentials, maskUrlCredentials, urlCredentialParts } from '../userinfo.ts'
 import { jsonPointerPosition } from './json-position.ts'
@@ -51,17 +51,32 @@ export function checkUrlCredentials(
     for (const [pointer, text] of strings(record[key], `/${pointerToken(key)}`)) {
       const candidate = SCHEME.test(text.trim()) || REFERENCE_FIELDS.some((field) => field.test(pointer))
       if (!candidate || !hasUrlCredentials(text)) continue
-      registerSecrets(urlCredentialParts(text))
       const where = options.path ?? file
       const position = options.text === undefined ? undefined : jsonPointerPosition(options.text, pointer)
-      throw new CoreError(
-        'CONFIG_URL_CREDENTIALS',
-        `${file}: ${fieldPath(pointer)} "${maskUrlCredentials(text)}" carries credentials in the URL; polyship does not record or send a URL with credentials`,
-        {
-          hint: 'remove the user and token from the URL and give the credential the usual way: docker login (docker config.json) for registries, PYPI_TOKEN or destinations.wheels.tokenEnv for package indexes, .npmrc or NPM_TOKEN for npm, GITHUB_TOKEN for GitHub',
-          source: position === undefined ? { file: where } : { file: where, ...position },
-        },
-      )
+      throw urlCredentialsError(`${file}: ${fieldPath(pointer)}`, text, {
+        source: position === undefined ? { file: where } : { file: where, ...position },
+      })
     }
   }
+}
+
+/** Refuses a command-line value (`--registry`) that carries credentials, as `checkUrlCredentials` does a config field. */
+export function checkOptionUrl(option: string, value: string | undefined): void {
+  if (value !== undefined && hasUrlCredentials(value)) throw urlCredentialsError(option, value, {})
+}
+
+function urlCredentialsError(
+  field: string,
+  url: string,
+  options: { readonly source?: SourceLocation },
+): CoreError {
+  registerSecrets(urlCredentialParts(url))
+  return new CoreError(
+    'CONFIG_URL_CREDENTIALS',
+    `${field} "${maskUrlCredentials(url)}" carries credentials in the URL; polyship does not record or send a URL with credentials`,
+    {
+      hint: 'remove the user and token from the URL and give the credential the usual way: docker login (docker config.json) for registries, PYPI_TOKEN or destinations.wheels.tokenEnv for package indexes, .npmrc or NPM_TOKEN for npm, GITHUB_TOKEN for GitHub',
+      ...options,
+    },
+  )
 }
