@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { startRegistry, startTokenIssuer, type TestRegistry, type TokenIssuer } from '@polyship/oci/testing'
+import { main } from 'polyship'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type CliResult, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
@@ -18,6 +20,8 @@ import { type CliResult, exampleWorkspace, polyship, type TestWorkspace } from '
 const USER = 'ci-bot'
 const PASSWORD = 'dockerPa55-7Hq2/x+Zk'
 const BASIC_PASSWORD = 'basicOnly-Pw-93kd'
+const HELPER_SECRET = 'helperSecret-Q8w7-e6r5'
+const IDENTITY_TOKEN = 'identityToken-Z1x2-c3v4'
 const shared = inject('ociRegistry')
 
 /** What a hostile registry may answer instead of forwarding. */
@@ -112,6 +116,8 @@ function secretForms(): string[] {
   return [
     PASSWORD,
     BASIC_PASSWORD,
+    HELPER_SECRET,
+    IDENTITY_TOKEN,
     encodeURIComponent(PASSWORD),
     Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
     Buffer.from(`${USER}:${BASIC_PASSWORD}`).toString('base64'),
@@ -160,7 +166,10 @@ const config = (images: string) => ({
 })
 
 beforeAll(async () => {
-  issuer = await startTokenIssuer({ users: { [USER]: PASSWORD } })
+  issuer = await startTokenIssuer({
+    users: { [USER]: PASSWORD, 'helper-bot': HELPER_SECRET },
+    refreshTokens: { [IDENTITY_TOKEN]: USER },
+  })
   registry = await startRegistry({ auth: { type: 'token', issuer } })
   tokenProxy = await startHostileProxy(registry.url)
   basicProxy = await startHostileProxy(shared.url, { user: USER, password: BASIC_PASSWORD })
@@ -305,6 +314,117 @@ describe('a registry error that quotes credentials', () => {
       await ws.configure(config(tokenProxy.host))
     }
   }, 300_000)
+})
+
+/** The proxy refuses the first manifest with a message quoting `secret`, as a hostile or buggy registry may. */
+function refuseQuoting(secret: string): void {
+  tokenProxy.answer = (method, path) =>
+    manifestPut(method, path)
+      ? {
+          status: 400,
+          body: JSON.stringify({
+            errors: [{ code: 'MANIFEST_INVALID', message: `not for ${secret} today` }],
+          }),
+        }
+      : undefined
+}
+
+describe('credentials from every docker config source are registered', () => {
+  it.each([
+    ['a credential helper (credHelpers)', HELPER_SECRET],
+    ['an identity token (auths.identitytoken)', IDENTITY_TOKEN],
+  ])(
+    '%s: the secret it gave is redacted from the step and error lines',
+    async (source, secret) => {
+      const dir = await mkdtemp(join(tmpdir(), 'polyship-redaction-source-'))
+      const bin = join(dir, 'bin')
+      await mkdir(bin)
+      // a real helper program on PATH, as docker-credential-pass or -ecr-login would be
+      const helper = join(bin, 'docker-credential-polyship-test')
+      await writeFile(
+        helper,
+        `#!/bin/sh\ncat >/dev/null\nprintf '{"Username":"helper-bot","Secret":"%s"}' '${HELPER_SECRET}'\n`,
+      )
+      await chmod(helper, 0o755)
+      const auths = source.startsWith('a credential helper')
+        ? { credHelpers: { [tokenProxy.host]: 'polyship-test' } }
+        : {
+            auths: {
+              [tokenProxy.host]: {
+                auth: Buffer.from(`${USER}:`).toString('base64'),
+                identitytoken: IDENTITY_TOKEN,
+              },
+            },
+          }
+      await writeFile(join(dir, 'config.json'), JSON.stringify(auths))
+      const requests = issuer.requests.length
+      refuseQuoting(secret)
+      try {
+        const result = await polyship(['release'], {
+          root: ws.root,
+          env: { ...ws.env, DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` },
+        })
+        expect(result.code).toBe(1)
+        // the registry really was reached with this source's credential
+        expect(issuer.requests.slice(requests).map((r) => r.grant)).toContain(
+          source.startsWith('a credential helper') ? 'basic' : 'refresh_token',
+        )
+        const { step, error } = failureLines(result)
+        expect(step).toContain('not for [redacted] today')
+        expect(error).toContain('not for [redacted] today')
+        expectClean(result)
+      } finally {
+        tokenProxy.answer = () => undefined
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+    300_000,
+  )
+
+  // listr2 picks its live renderer only when process.stdout is a terminal (it reads the global),
+  // else falls back: both must write through our stderr. The global is set for the one run.
+  it.each([
+    ['stdout piped (listr2 falls back to line output)', false],
+    ['stdout a terminal too (the live renderer)', true],
+  ])(
+    'stderr a terminal, %s: the frames are redacted and the stream is left as it was',
+    async (_, stdoutTty) => {
+      const chunks: string[] = []
+      const tty = Object.assign(
+        new Writable({
+          write(chunk, _encoding, done) {
+            chunks.push(chunk.toString())
+            done()
+          },
+        }),
+        { isTTY: true, columns: 1000, rows: 50 },
+      )
+      refuseQuoting(PASSWORD)
+      const stdoutWasTty = process.stdout.isTTY
+      process.stdout.isTTY = stdoutTty
+      try {
+        const out: string[] = []
+        const code = await main(['release'], {
+          stdout: { write: (text: string) => out.push(text) },
+          stderr: tty,
+          env: { ...env(), CI: '' },
+          cwd: ws.root,
+        })
+        expect(code).toBe(1)
+        const text = chunks.join('')
+        expect(text).toContain('publish app 1.0.0')
+        expect(text).toContain('not for [redacted] today')
+        if (stdoutTty) expect(text).toContain('\u001b[') // cursor movements of the live renderer
+        expectNoSecret(text, 'the terminal')
+        expect(out.join('')).toBe('')
+        expect(Object.hasOwn(tty, 'write')).toBe(false)
+      } finally {
+        process.stdout.isTTY = stdoutWasTty
+        tokenProxy.answer = () => undefined
+      }
+    },
+    300_000,
+  )
 })
 
 describe('a release that succeeds', () => {

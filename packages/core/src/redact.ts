@@ -23,11 +23,14 @@ const MIN_BASE64_CORE = 8
 
 /**
  * Every credential this process has read (env tokens, docker config passwords and auths,
- * helper output, bearer tokens from token endpoints, .npmrc tokens, index passwords), with
- * the forms it travels in, kept for the life of the process so every `redact` call hides
- * them: the CLI's output streams, its error lines, `--debug` traces. Only ever added to.
+ * helper output, bearer tokens from token endpoints, .npmrc tokens, index passwords), by the
+ * forms it travels in (form -> the secret), kept for the life of the process so every
+ * `redact` call hides them: the CLI's output streams, its error lines, `--debug` traces.
+ * Only ever added to.
  */
 const registered = new Map<string, string>()
+/** Which registered forms are base64 cores. */
+const encodedForms = new Set<string>()
 let compiled: RegExp | undefined
 
 function escapeRegExp(text: string): string {
@@ -37,12 +40,11 @@ function escapeRegExp(text: string): string {
 /**
  * The base64 text that encodes `value` wherever it sits in a longer encoded string (after
  * `user:` in a Basic header, inside a docker `auth`): for each of the three byte alignments,
- * the characters that depend on the value's bytes alone.
+ * the characters that depend on the value's bytes alone; standard and URL alphabets.
  */
 function base64Cores(value: string): string[] {
   const bytes = Buffer.from(value)
-  const whole = bytes.toString('base64')
-  const cores = [whole, whole.replace(/=+$/, '')]
+  const cores: string[] = []
   for (let offset = 0; offset < 3; offset++) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64')
     cores.push(encoded.slice(Math.ceil(offset / 3) * 4, Math.floor((offset + bytes.length) / 3) * 4))
@@ -51,31 +53,46 @@ function base64Cores(value: string): string[] {
   return [...long, ...long.map((core) => core.replaceAll('+', '-').replaceAll('/', '_'))]
 }
 
-/** The forms a credential travels in: as is, base64 (Basic auth, docker `auth`), URL- and form-encoded, JSON-escaped. */
-function formsOf(value: string): string[] {
+/** The forms a credential travels in as text: as is, URL- and form-encoded, JSON-escaped. */
+function literalForms(value: string): string[] {
   return [
     value,
-    ...base64Cores(value),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
     JSON.stringify(value).slice(1, -1),
-  ]
+  ].filter((form) => form.length >= MIN_SECRET_LENGTH)
 }
 
-function add(value: string, original: string): void {
-  if (value.length < MIN_SECRET_LENGTH || registered.has(value)) return
-  registered.set(value, original)
+/**
+ * One pattern for a set of secrets: their literal forms, longest first (a longer form wins
+ * over its prefix), and their base64 cores with the base64 text around them, so a `Basic`
+ * value or docker `auth` holding a secret is hidden whole, not left with its edges.
+ */
+function patternOf(literals: readonly string[], encoded: readonly string[]): RegExp | undefined {
+  const byLength = (a: string, b: string) => b.length - a.length
+  const parts = [...new Set(literals)].sort(byLength).map(escapeRegExp)
+  const cores = [...new Set(encoded)].sort(byLength).map(escapeRegExp)
+  if (cores.length > 0) parts.push(`[A-Za-z0-9+/_-]*(?:${cores.join('|')})[A-Za-z0-9+/_-]*={0,2}`)
+  return parts.length === 0 ? undefined : new RegExp(parts.join('|'), 'g')
+}
+
+function add(form: string, original: string, encoded: boolean): void {
+  if (registered.has(form)) return
+  registered.set(form, original)
+  if (encoded) encodedForms.add(form)
   compiled = undefined
 }
 
 /**
- * Makes `redact` hide `value` from now on, with its derived forms: base64 (so `Basic <b64>`
- * and docker `auth` strings containing it), URL- and form-encoded, JSON-escaped. A bearer
- * token registered this way is hidden in `Bearer <token>` too. Undefined and short values are ignored.
+ * Makes `redact` hide `value` from now on, with its derived forms: base64 at any alignment
+ * (so `Basic <b64>` and docker `auth` strings containing it), URL- and form-encoded,
+ * JSON-escaped. A bearer token registered this way is hidden in `Bearer <token>` too.
+ * Undefined and short values are ignored.
  */
 export function registerSecret(value: string | undefined): void {
   if (value === undefined || value.length < MIN_SECRET_LENGTH) return
-  for (const form of formsOf(value)) add(form, value)
+  for (const form of literalForms(value)) add(form, value, false)
+  for (const core of base64Cores(value)) add(core, value, true)
 }
 
 /** `registerSecret` for each value. */
@@ -105,15 +122,10 @@ export function secretValues(env: Readonly<Record<string, string | undefined>>):
     .sort((a, b) => b.length - a.length)
 }
 
-/** One alternation of every registered form, longest first (so a longer form wins over its prefix). */
 function registeredPattern(): RegExp | undefined {
-  if (registered.size === 0) return undefined
-  compiled ??= new RegExp(
-    [...registered.keys()]
-      .sort((a, b) => b.length - a.length)
-      .map(escapeRegExp)
-      .join('|'),
-    'g',
+  compiled ??= patternOf(
+    [...registered.keys()].filter((form) => !encodedForms.has(form)),
+    [...encodedForms],
   )
   return compiled
 }
@@ -125,11 +137,9 @@ function registeredPattern(): RegExp | undefined {
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length < MIN_SECRET_LENGTH) continue
-    for (const form of formsOf(secret))
-      if (form.length >= MIN_SECRET_LENGTH) out = out.split(form).join(REDACTED)
-  }
+  const given = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH)
+  const extra = patternOf(given.flatMap(literalForms), given.flatMap(base64Cores))
+  if (extra !== undefined) out = out.replace(extra, REDACTED)
   const pattern = registeredPattern()
   if (pattern !== undefined) out = out.replace(pattern, REDACTED)
   return out
