@@ -6,7 +6,7 @@ import { Writable } from 'node:stream'
 import { startRegistry, startTokenIssuer, type TestRegistry, type TokenIssuer } from '@polyship/oci/testing'
 import { main } from 'polyship'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type CliResult, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { type CliResult, commitAll, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
  * No credential polyship reads reaches any output: a release to a token-auth registry on
@@ -22,6 +22,8 @@ const PASSWORD = 'dockerPa55-7Hq2/x+Zk'
 const BASIC_PASSWORD = 'basicOnly-Pw-93kd'
 const HELPER_SECRET = 'helperSecret-Q8w7-e6r5'
 const IDENTITY_TOKEN = 'identityToken-Z1x2-c3v4'
+const GITHUB_TOKEN = 'ghs_releaseBotKey0987654321'
+const PYPI_TOKEN = 'pypi-uploadKeyForCi-1q2w3e'
 const shared = inject('ociRegistry')
 
 /** What a hostile registry may answer instead of forwarding. */
@@ -118,6 +120,8 @@ function secretForms(): string[] {
     BASIC_PASSWORD,
     HELPER_SECRET,
     IDENTITY_TOKEN,
+    GITHUB_TOKEN,
+    PYPI_TOKEN,
     encodeURIComponent(PASSWORD),
     Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
     Buffer.from(`${USER}:${BASIC_PASSWORD}`).toString('base64'),
@@ -160,10 +164,23 @@ async function expectTreeClean(dir: string): Promise<number> {
   return files.length
 }
 
-const config = (images: string) => ({
+const config = (images: string, others: object = {}) => ({
   repository: 'https://github.com/polyship/polyship',
-  destinations: { images: { type: 'registry', repository: `${images}/redaction-${process.pid}` } },
+  destinations: { images: { type: 'registry', repository: `${images}/redaction-${process.pid}` }, ...others },
 })
+
+const APP_MANIFEST = {
+  name: 'app',
+  version: '1.0.0',
+  polyship: {
+    image: {
+      base: 'scratch',
+      platforms: ['linux/amd64'],
+      entrypoint: ['/hello.txt'],
+      files: [{ from: 'hello.txt', to: '/hello.txt', mode: '0755' }],
+    },
+  },
+}
 
 beforeAll(async () => {
   issuer = await startTokenIssuer({
@@ -188,18 +205,7 @@ beforeAll(async () => {
     projects: [],
     globs: ['app'],
     files: {
-      'app/package.json': `${JSON.stringify({
-        name: 'app',
-        version: '1.0.0',
-        polyship: {
-          image: {
-            base: 'scratch',
-            platforms: ['linux/amd64'],
-            entrypoint: ['/hello.txt'],
-            files: [{ from: 'hello.txt', to: '/hello.txt', mode: '0755' }],
-          },
-        },
-      })}\n`,
+      'app/package.json': `${JSON.stringify(APP_MANIFEST)}\n`,
       'app/hello.txt': 'hello\n',
     },
     config: config(tokenProxy.host),
@@ -425,6 +431,65 @@ describe('credentials from every docker config source are registered', () => {
     },
     300_000,
   )
+})
+
+describe('tokens under variable names that do not look secret', () => {
+  it.each([
+    [
+      'GitHub (destinations.files.tokenEnv)',
+      GITHUB_TOKEN,
+      { files: { type: 'github', repository: 'acme/app', tokenEnv: 'RELEASE_BOT_KEY' } },
+      { RELEASE_BOT_KEY: GITHUB_TOKEN },
+    ],
+    [
+      'PyPI (destinations.wheels.tokenEnv)',
+      PYPI_TOKEN,
+      { wheels: { type: 'pypi', url: 'https://upload.example/legacy/', tokenEnv: 'UPLOAD_KEY' } },
+      { UPLOAD_KEY: PYPI_TOKEN },
+    ],
+  ])(
+    '%s: registered when the release reads it',
+    async (_, token, destinations, variables) => {
+      await ws.configure(config(tokenProxy.host, destinations))
+      refuseQuoting(token)
+      try {
+        const result = await polyship(['release'], { root: ws.root, env: { ...env(), ...variables } })
+        expect(result.code).toBe(1)
+        const { step, error } = failureLines(result)
+        expect(step).toContain('not for [redacted] today')
+        expect(error).toContain('not for [redacted] today')
+        expectClean(result)
+      } finally {
+        tokenProxy.answer = () => undefined
+        await ws.configure(config(tokenProxy.host))
+      }
+    },
+    300_000,
+  )
+})
+
+describe('what gets published refuses a registered credential', () => {
+  it('a description quoting the docker config password: SECRET_IN_OUTPUT before the manifest is pushed', async () => {
+    const manifest = join(ws.root, 'app', 'package.json')
+    await writeFile(
+      manifest,
+      `${JSON.stringify({ ...APP_MANIFEST, description: `deploy as ${USER}/${PASSWORD}` })}\n`,
+    )
+    await commitAll(ws.root, 'a description holding the password')
+    try {
+      const result = await release()
+      expect(result.code).toBe(1)
+      const error = result.stderr.split('\n').find((l) => l.startsWith('error '))
+      expect(error, result.stderr).toMatch(
+        /^error SECRET_IN_OUTPUT: the application\/vnd\.oci\.image\.config\.v1\+json blob for 127\.0\.0\.1:\d+\/redaction-\d+\/app would contain a registered credential; nothing was written$/,
+      )
+      expectClean(result)
+      await expectTreeClean(registry.storageDir)
+    } finally {
+      await writeFile(manifest, `${JSON.stringify(APP_MANIFEST)}\n`)
+      await commitAll(ws.root, 'description without the password')
+    }
+  }, 300_000)
 })
 
 describe('a release that succeeds', () => {

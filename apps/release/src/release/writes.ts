@@ -39,12 +39,15 @@ export function observedStore(store: OciStore, before: BeforeWrite): OciStore {
   const methods: Omit<OciStore, 'location'> = {
     hasBlob: (digest) => store.hasBlob(digest),
     pushBlob: (descriptor, source, options) => {
+      // image configs (labels) and attestation blobs are built here in memory: check them too
+      if (source instanceof Uint8Array && descriptor.mediaType.endsWith('json'))
+        assertNoSecrets(source, `the ${descriptor.mediaType} blob for ${store.location}`)
       before(`blob ${descriptor.digest} to ${store.location}`)
       return store.pushBlob(descriptor, source, options)
     },
     fetchBlob: (descriptor) => store.fetchBlob(descriptor),
     putManifest: (content, options) => {
-      // annotations are published for good: refuse a credential rather than push it
+      // annotations are published for good: refuse a credential rather than push it (see redact.ts)
       assertNoSecrets(content.bytes, `the manifest for ${store.location}`)
       before(`manifest${options?.tag ? ` tag ${options.tag}` : ''} to ${store.location}`)
       return store.putManifest(content, options)
