@@ -63,6 +63,7 @@ function redactingStream<S extends OutputStream>(stream: S): S {
  * and auth header values. The one place output leaves polyship.
  */
 export function redactingContext(context: CliContext): CliContext {
-  registerSecrets(secretValues(context.env))
+  // guessed from names (GIT_AUTHOR_NAME matches AUTH): hidden from output, not refused in records
+  registerSecrets(secretValues(context.env), { refuse: false })
   return { ...context, stdout: redactingStream(context.stdout), stderr: redactingStream(context.stderr) }
 }

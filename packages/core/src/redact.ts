@@ -1,8 +1,9 @@
 import { CoreError } from './errors.ts'
 import { URL_USERINFO } from './userinfo.ts'
 
-/** Environment variable names whose values are treated as secrets. */
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH)/i
+/** Environment variable names whose values are treated as secrets (not GIT_AUTHOR_NAME, SSH_AUTH_SOCK). */
+const SECRET_NAME =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH(?!OR|_SOCK))/i
 /** `Authorization: Bearer xxx` / `Basic xxx` in logged headers. */
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g
 /**
@@ -29,6 +30,11 @@ const MIN_BASE64_CORE = 8
  * Only ever added to.
  */
 const registered = new Map<string, string>()
+/**
+ * Forms of secrets polyship read as credentials, which records refuse (`findLeak`); values
+ * guessed from variable names only (`secretValues`) are hidden from output but not refused.
+ */
+const refusable = new Set<string>()
 /** Which registered forms are base64 cores. */
 const encodedForms = new Set<string>()
 let compiled: RegExp | undefined
@@ -76,10 +82,11 @@ function patternOf(literals: readonly string[], encoded: readonly string[]): Reg
   return parts.length === 0 ? undefined : new RegExp(parts.join('|'), 'g')
 }
 
-function add(form: string, original: string, encoded: boolean): void {
+function add(form: string, original: string, options: { encoded: boolean; refuse: boolean }): void {
+  if (options.refuse && original.length >= MIN_REFUSED_LENGTH) refusable.add(form)
   if (registered.has(form)) return
   registered.set(form, original)
-  if (encoded) encodedForms.add(form)
+  if (options.encoded) encodedForms.add(form)
   compiled = undefined
 }
 
@@ -89,15 +96,25 @@ function add(form: string, original: string, encoded: boolean): void {
  * JSON-escaped. A bearer token registered this way is hidden in `Bearer <token>` too.
  * Undefined and short values are ignored.
  */
-export function registerSecret(value: string | undefined): void {
+export function registerSecret(
+  value: string | undefined,
+  options: {
+    /** False for values only guessed to be secret (by their variable's name): hidden, not refused in records. */
+    readonly refuse?: boolean
+  } = {},
+): void {
   if (value === undefined || value.length < MIN_SECRET_LENGTH) return
-  for (const form of literalForms(value)) add(form, value, false)
-  for (const core of base64Cores(value)) add(core, value, true)
+  const refuse = options.refuse ?? true
+  for (const form of literalForms(value)) add(form, value, { encoded: false, refuse })
+  for (const core of base64Cores(value)) add(core, value, { encoded: true, refuse })
 }
 
 /** `registerSecret` for each value. */
-export function registerSecrets(values: Iterable<string | undefined>): void {
-  for (const value of values) registerSecret(value)
+export function registerSecrets(
+  values: Iterable<string | undefined>,
+  options: { readonly refuse?: boolean } = {},
+): void {
+  for (const value of values) registerSecret(value, options)
 }
 
 /**
@@ -155,9 +172,8 @@ export function redact(text: string, secrets: readonly string[] = []): string {
  * any of its forms) or a URL carrying userinfo. Undefined when it is clean. Never returns the secret.
  */
 export function findLeak(text: string): 'a registered credential' | 'a URL with credentials' | undefined {
-  for (const form of registered.keys()) {
-    if (registered.get(form)!.length >= MIN_REFUSED_LENGTH && text.includes(form))
-      return 'a registered credential'
+  for (const form of refusable) {
+    if (text.includes(form)) return 'a registered credential'
   }
   URL_USERINFO.lastIndex = 0
   return URL_USERINFO.test(text) ? 'a URL with credentials' : undefined

@@ -9,6 +9,8 @@ import {
   redact,
   registerCredential,
   registerSecret,
+  registerSecrets,
+  secretValues,
   withoutUserinfo,
   writeJsonAtomic,
 } from '@polyship/core'
@@ -80,6 +82,17 @@ describe('the secret registry', () => {
       )
       expect(error?.message).not.toContain(PASSWORD)
     }
+  })
+
+  it('values only guessed secret by their variable name are hidden but do not make records refused', () => {
+    const guessed = secretValues({
+      MY_SERVICE_API_KEY: 'guessed-secret-value-1',
+      GIT_AUTHOR_NAME: 'Release Bot',
+    })
+    expect(guessed).toEqual(['guessed-secret-value-1'])
+    registerSecrets(guessed, { refuse: false })
+    expect(redact('key guessed-secret-value-1 by Release Bot')).toBe('key [redacted] by Release Bot')
+    expect(() => assertNoSecrets('{"note":"guessed-secret-value-1"}', 'dist/release.json')).not.toThrow()
   })
 
   it('writeJsonAtomic writes nothing that holds a credential', async () => {
