@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, request, type ServerResponse } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { registerSecret } from '@polyship/core'
 import { startRegistry, startTokenIssuer, type TestRegistry, type TokenIssuer } from '@polyship/oci/testing'
 import { main } from 'polyship'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -274,6 +275,29 @@ describe('a registry error that quotes credentials', () => {
       const { step, error } = failureLines(result)
       expect(step).toMatch(/^✖ publish app 1\.0\.0 \[FAILED: .*manifest refused for \[redacted\]\]$/)
       expect(error).toMatch(/^error OCI_MANIFEST_INVALID: .*manifest refused for \[redacted\]$/)
+      expectClean(result)
+    } finally {
+      tokenProxy.answer = () => undefined
+    }
+  }, 300_000)
+
+  it('in GitHub Actions, the ::error annotation of that failure is redacted too', async () => {
+    const secret = 'pct%Secret-in-helper:42'
+    refuseQuoting(secret)
+    try {
+      // a secret with % is escaped (%25) in workflow commands: it must be hidden before escaping
+      registerSecret(secret)
+      const result = await polyship(['release'], {
+        root: ws.root,
+        env: { ...env(), GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: ws.root },
+      })
+      expect(result.code).toBe(1)
+      const annotation = result.stderr.split('\n').find((l) => l.startsWith('::error '))
+      expect(annotation, result.stderr).toMatch(
+        /^::error title=polyship OCI_MANIFEST_INVALID::.*not for \[redacted\] today/,
+      )
+      expect(result.stderr).not.toContain('pct%25Secret')
+      expect(result.stderr).not.toContain(secret)
       expectClean(result)
     } finally {
       tokenProxy.answer = () => undefined
