@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, request, type ServerResponse } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { registerSecret } from '@polyship/core'
+import { registerSecret, run } from '@polyship/core'
 import { startRegistry, startTokenIssuer, type TestRegistry, type TokenIssuer } from '@polyship/oci/testing'
 import { main } from 'polyship'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -607,6 +607,33 @@ describe('credentials in URLs', () => {
       }
     } finally {
       await ws.configure(config(tokenProxy.host))
+    }
+  })
+
+  it('polyship init records the git remote without its token, and never prints it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'polyship-redaction-init-'))
+    try {
+      await mkdir(join(root, 'api'))
+      await writeFile(join(root, 'api', 'go.mod'), 'module github.com/acme/api\n\ngo 1.22\n')
+      await writeFile(join(root, 'api', 'main.go'), 'package main\n\nfunc main() {}\n')
+      await run('git', ['init', '-q', '-b', 'main'], { cwd: root })
+      const remote = 'https://x-access-token:ghs_initRemoteTok3n@github.com/acme/app.git'
+      await run('git', ['remote', 'add', 'origin', remote], { cwd: root })
+      const result = await polyship(['init'], {
+        root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      })
+      expect(result.code, result.stderr).toBe(0)
+      expect(JSON.parse(await readFile(join(root, 'polyship.json'), 'utf8')).repository).toBe(
+        'https://github.com/acme/app',
+      )
+      for (const file of await filesUnder(root)) {
+        if (file.includes(`${join(root, '.git')}/`)) continue
+        expect(await readFile(file, 'utf8'), file).not.toContain('ghs_initRemoteTok3n')
+      }
+      expect(`${result.stdout}${result.stderr}`).not.toContain('ghs_initRemoteTok3n')
+    } finally {
+      await rm(root, { recursive: true, force: true })
     }
   })
 
