@@ -12,6 +12,7 @@ import {
 } from '@polyship/core'
 import { chartManifest, packageChart, type ReleasedImage, type WorkspaceChart } from '@polyship/helm'
 import { descriptorOf, type RegistryClient, versionTag } from '@polyship/oci'
+import { pullRepository } from '../destinations.ts'
 import type { LoadedUnit } from './build-unit.ts'
 import { binaryComponent } from './components.ts'
 import type { ReleaseContext } from './context.ts'
@@ -74,7 +75,7 @@ export async function assembleRelease(
     if (project.config.image !== undefined && !context.skip.has('image')) {
       release.image = await assembleImage(project, version, merged, context, client)
       images[project.name] = {
-        repository: publishedRepository(context.destinations.images, release.image.repository),
+        repository: pullRepository(context.destinations.images, release.image.repository),
         tag: versionTag(version),
         digest: release.image.built.index.descriptor.digest,
       }

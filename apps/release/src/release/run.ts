@@ -12,6 +12,7 @@ import {
   type Reporter,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
+import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
 import { assembleRelease } from './assemble.ts'
 import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
@@ -224,6 +225,7 @@ async function release(
           title: 'assemble images and charts',
           run: async () => {
             releases = await assembleRelease(selected, units, context, targets.client)
+            assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
         {
