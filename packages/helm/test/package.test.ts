@@ -300,7 +300,7 @@ describe('packageChart: dependencies', () => {
     expect(error.message).toContain('asks for ~1.0.0, but file://../lib is released as 2.1.0')
   })
 
-  it('a missing sibling, or a remote chart not vendored, is HELM_DEPENDENCY_MISSING at the line of repository', async () => {
+  it('a missing sibling or a chart with no repository is HELM_DEPENDENCY_MISSING at the line of repository; a remote chart needs Chart.lock or a vendored copy', async () => {
     const root = await temp()
     const missing = await writeChart(
       root,
@@ -321,7 +321,16 @@ describe('packageChart: dependencies', () => {
     const notVendored = (await packageChart(remote, { outDir: root, cwd: root }).catch(
       (e: unknown) => e,
     )) as HelmError
-    expect(notVendored).toMatchObject({ code: 'HELM_DEPENDENCY_MISSING', line: 7 })
+    expect(notVendored).toMatchObject({ code: 'HELM_DEPENDENCY_LOCK', file: 'web/Chart.lock' })
+    const unnamed = await writeChart(
+      root,
+      'api',
+      'apiVersion: v2\nname: api\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.x\n    repository: ""\n',
+    )
+    const noRepository = (await packageChart(unnamed, { outDir: root, cwd: root }).catch(
+      (e: unknown) => e,
+    )) as HelmError
+    expect(noRepository).toMatchObject({ code: 'HELM_DEPENDENCY_MISSING', file: 'api/Chart.yaml', line: 7 })
     await mkdir(join(remote, 'charts'))
     await writeFile(join(remote, 'charts', 'redis-18.1.0.tgz'), 'vendored')
     const vendored = await packageChart(remote, { outDir: join(root, 'out'), env })
