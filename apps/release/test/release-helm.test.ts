@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseReleaseRecord, type ReleaseRecord } from '@polyship/core'
+import { lockDigest } from '@polyship/helm'
 import { RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -200,6 +201,34 @@ describe('an image and a chart of the same name', () => {
       const state = await registryState(client, [`${host}/${shared}/time-server-go`])
       expect(state[`${host}/${shared}/time-server-go`]?.tags ?? {}).toEqual({})
     } finally {
+      await ws.configure(BASE)
+    }
+  })
+
+  it('a chart dependency that cannot be had stops the release before the Go build starts', async () => {
+    const chartYaml = join(ws.root, CHART, 'Chart.yaml')
+    const original = await readFile(chartYaml, 'utf8')
+    const deps = [{ name: 'redis', version: '1.2.0', repository: 'oci://127.0.0.1:1/charts' }]
+    await writeFile(
+      chartYaml,
+      `${original}dependencies:\n  - name: redis\n    version: 1.2.0\n    repository: oci://127.0.0.1:1/charts\n`,
+    )
+    await writeFile(
+      join(ws.root, CHART, 'Chart.lock'),
+      `dependencies:\n- name: redis\n  repository: oci://127.0.0.1:1/charts\n  version: 1.2.0\ndigest: ${lockDigest(deps, deps)}\ngenerated: "2026-01-01T00:00:00Z"\n`,
+    )
+    await ws.configure({ ...BASE, outDir: 'dist-unbuilt' })
+    try {
+      const result = await polyship(['release', '--dry-run'], ws)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(
+        'error HELM_DEPENDENCY_MISSING: examples/time-server-go/deploy/time-server-go/Chart.yaml:9: dependency redis from oci://127.0.0.1:1/charts: cannot get 127.0.0.1:1/charts/redis:1.2.0',
+      )
+      expect(result.stderr).not.toContain('build time-server-go')
+      expect(existsSync(join(ws.root, 'dist-unbuilt', 'oci'))).toBe(false)
+    } finally {
+      await writeFile(chartYaml, original)
+      await rm(join(ws.root, CHART, 'Chart.lock'))
       await ws.configure(BASE)
     }
   })

@@ -275,7 +275,7 @@ describe('buildSbom', () => {
       'pkg:helm/lib@0.4.0',
       'pkg:helm/redis-lite@1.2.0?repository_url=http%3A%2F%2F127.0.0.1%3A8080',
     ])
-    const redis = components.find((c) => c.name === 'redis-lite') as unknown as {
+    const redis = components.find((c) => c.purl.startsWith('pkg:helm/redis-lite@')) as unknown as {
       hashes: { alg: string; content: string }[]
       version: string
     }
