@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { run } from '@polyship/core'
+import { run, sha256 } from '@polyship/core'
 import { type HelmError, type PackagedChart, packageChart, type WorkspaceChart } from '@polyship/helm'
 import { describe, expect, it } from 'vitest'
 import {
@@ -282,6 +282,10 @@ describe('packageChart: dependencies', () => {
       'app/charts/lib/values.yaml',
     ])
     expect(await member(chart.file, 'app/charts/lib/Chart.yaml')).toContain('version: 2.1.0')
+    // what the SBOM lists: the sibling at its released version
+    expect(chart.subcharts).toEqual([
+      { name: 'lib', version: '2.1.0', repository: expect.stringMatching(/^file:\/\//), subcharts: [] },
+    ])
     const rendered = await run('helm', ['template', 'demo', chart.file])
     expect(rendered.stdout).toContain(`image: "registry.example/lib-server@${fakeDigest('c')}"`)
     expect((await run('helm', ['lint', '--strict', chart.file])).stdout).toContain('0 chart(s) failed')
@@ -337,6 +341,15 @@ describe('packageChart: dependencies', () => {
     expect((await tarList(vendored.file)).map((l) => l.split(/\s+/).pop())).toContain(
       'web/charts/redis-18.1.0.tgz',
     )
+    expect(vendored.subcharts).toEqual([
+      {
+        name: 'redis',
+        version: '18.1.0',
+        repository: 'oci://registry-1.docker.io/bitnamicharts',
+        digest: sha256('vendored'),
+        subcharts: [],
+      },
+    ])
   })
 
   it('a dependency cycle between siblings is HELM_DEPENDENCY_CYCLE', async () => {

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises'
 import { join, posix, resolve } from 'node:path'
 import {
   type ArchiveEntry,
   type Artifact,
   type ChartConfig,
   type Digest,
+  digestFile,
   sourceDateEpoch,
   writeArchive,
 } from '@polyship/core'
@@ -212,7 +214,7 @@ async function chartTree(
     { type: 'file', path: CHART_FILE, content: chartText },
   ]
   const sizes: { size: number }[] = [{ size: Buffer.byteLength(chartText) }]
-  const subcharts: Subchart[] = vendoredSubcharts(source, replaced)
+  const subcharts: Subchart[] = await vendoredSubcharts(source, replaced)
   for (const file of source.files) {
     if (file.path === CHART_FILE || replaced.has(file.path)) continue
     if (file.path === VALUES_FILE && valuesText !== undefined) {
@@ -298,8 +300,11 @@ async function chartTree(
   return { metadata, entries, sizes, subcharts }
 }
 
-/** Charts vendored in charts/ as `<name>-<version>.tgz` (what `helm dependency build` writes), as shipped. */
-function vendoredSubcharts(source: ChartSource, replaced: ReadonlySet<string>): Subchart[] {
+/**
+ * Charts vendored in charts/, as shipped: `<name>-<version>.tgz` (what `helm dependency
+ * build` writes, with the file's digest) or an unpacked `<name>/` (its Chart.yaml version).
+ */
+async function vendoredSubcharts(source: ChartSource, replaced: ReadonlySet<string>): Promise<Subchart[]> {
   const found: Subchart[] = []
   for (const dependency of source.chart.metadata.dependencies ?? []) {
     if (dependency.repository.startsWith('file://')) continue
@@ -311,13 +316,24 @@ function vendoredSubcharts(source: ChartSource, replaced: ReadonlySet<string>): 
         f.path.endsWith('.tgz') &&
         !f.path.slice(prefix.length).includes('/'),
     )
-    if (file === undefined) continue
-    found.push({
-      name: dependency.name,
-      version: file.path.slice(prefix.length, -'.tgz'.length),
-      repository: dependency.repository,
-      subcharts: [],
-    })
+    const unpacked = source.files.find((f) => f.path === `charts/${dependency.name}/${CHART_FILE}`)
+    if (file !== undefined) {
+      found.push({
+        name: dependency.name,
+        version: file.path.slice(prefix.length, -'.tgz'.length),
+        repository: dependency.repository,
+        digest: (await digestFile(file.source)).digest,
+        subcharts: [],
+      })
+    } else if (unpacked !== undefined) {
+      const { metadata } = parseChartYaml(await readFile(unpacked.source, 'utf8'), unpacked.source)
+      found.push({
+        name: metadata.name,
+        version: metadata.version,
+        repository: dependency.repository,
+        subcharts: [],
+      })
+    }
   }
   return found
 }
