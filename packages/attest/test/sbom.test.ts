@@ -260,6 +260,12 @@ describe('buildSbom', () => {
           subcharts: [],
         }),
         helmSubchart({
+          name: 'private',
+          version: '0.0.1',
+          repository: 'https://user:s3cret@charts.example.com/stable',
+          subcharts: [],
+        }),
+        helmSubchart({
           name: 'lib',
           version: '0.4.0',
           repository: 'file://../lib',
@@ -273,6 +279,7 @@ describe('buildSbom', () => {
       'pkg:helm/cache-lite@2.0.0?repository_url=oci%3A%2F%2Fghcr.io%2Facme%2Fcharts',
       'pkg:helm/common@2.1.0',
       'pkg:helm/lib@0.4.0',
+      'pkg:helm/private@0.0.1?repository_url=https%3A%2F%2Fcharts.example.com%2Fstable',
       'pkg:helm/redis-lite@1.2.0?repository_url=http%3A%2F%2F127.0.0.1%3A8080',
     ])
     const redis = components.find((c) => c.purl.startsWith('pkg:helm/redis-lite@')) as unknown as {
@@ -281,6 +288,7 @@ describe('buildSbom', () => {
     }
     expect(redis.version).toBe('1.2.0')
     expect(redis.hashes).toEqual([{ alg: 'SHA-256', content: digest('redis-lite').slice('sha256:'.length) }])
+    expect(new TextDecoder().decode(sbom.bytes)).not.toContain('s3cret')
     const dependencies = sbom.document.dependencies as { ref: string; dependsOn?: string[] }[]
     expect(dependencies.find((d) => d.ref === 'pkg:helm/lib@0.4.0')?.dependsOn).toEqual([
       'pkg:helm/common@2.1.0',

@@ -313,4 +313,21 @@ describe('dependencies from chart repositories', () => {
     expect(error.code).toBe('HELM_DEPENDENCY_MISSING')
     expect(error.message).toContain('refusing plain HTTP to charts.example.com')
   })
+
+  it('refuses a repository URL with credentials, without printing them', async () => {
+    const url = 'https://user:s3cret@charts.example.com'
+    const chartYaml = `apiVersion: v2\nname: stack\nversion: 0.3.0\ndependencies:\n  - name: redis-lite\n    version: 1.2.0\n    repository: ${url}\n`
+    const entries = [{ name: 'redis-lite', version: '1.2.0', repository: url }]
+    const error = await failure(
+      packageChart(await variant(chartYaml, lockFor(chartYaml, entries)), { outDir: await temp(), env }),
+    )
+    expect(error.code).toBe('HELM_DEPENDENCY_MISSING')
+    expect(error.message).toBe(
+      'stack/Chart.yaml:7: dependency redis-lite from https://charts.example.com/: the repository URL carries credentials, which would be recorded in Chart.lock, the package and its SBOM'.replace(
+        'stack/Chart.yaml',
+        error.file!,
+      ),
+    )
+    expect(`${error.message} ${error.hint}`).not.toContain('s3cret')
+  })
 })

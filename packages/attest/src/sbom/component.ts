@@ -241,26 +241,29 @@ export interface HelmSubchart {
  * become its dependencies.
  */
 export function helmSubchart(chart: HelmSubchart): SbomComponent {
-  const remote = /^(https?|oci):\/\//.test(chart.repository)
+  const repository = withoutUserinfo(chart.repository)
+  const remote = /^(https?|oci):\/\//.test(repository)
   return {
     type: 'application',
     name: chart.name,
     version: chart.version,
-    purl: purl(
-      'helm',
-      undefined,
-      chart.name,
-      chart.version,
-      remote ? { repository_url: chart.repository } : {},
-    ),
+    purl: purl('helm', undefined, chart.name, chart.version, remote ? { repository_url: repository } : {}),
     ...(chart.digest === undefined ? {} : { hashes: { sha256: digestHex(chart.digest) } }),
     scope: 'required',
     properties: {
       'polyship:kind': 'helm-chart',
-      ...(chart.repository === '' ? {} : { 'polyship:helm:repository': chart.repository }),
+      ...(repository === '' ? {} : { 'polyship:helm:repository': repository }),
     },
     ...(chart.subcharts.length === 0 ? {} : { dependsOn: chart.subcharts.map(helmSubchart) }),
   }
+}
+
+/** A URL as an SBOM may record it: user and password removed (they would be signed and published). */
+function withoutUserinfo(url: string): string {
+  if (!URL.canParse(url)) return url
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '') return url
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1')
 }
 
 /** A file inside another artifact (a binary inside an archive or an image), with what it was built from. */

@@ -259,6 +259,12 @@ async function fromHttp(
     )
   }
   const base = new URL(repository.endsWith('/') ? repository : `${repository}/`)
+  if (base.username !== '' || base.password !== '') {
+    throw missing(
+      'the repository URL carries credentials, which would be recorded in Chart.lock, the package and its SBOM',
+      'remove the user and password from the URL; vendor a chart that needs credentials in charts/ (helm dependency build)',
+    )
+  }
   checkPlainHttp(base, missing)
   const indexUrl = new URL('index.yaml', base)
   const indexText = (await get(indexUrl, MAX_INDEX_BYTES, options, missing)).toString('utf8')
@@ -355,6 +361,16 @@ async function get(
           ? `no answer within ${timeoutMs / 1000} s`
           : networkErrorReason(cause)
       return { retry: redact(reason, secrets) }
+    }
+    if (response.redirected && response.url !== '') {
+      const landed = new URL(response.url)
+      if (landed.protocol === 'http:' && !isLoopbackHostname(landed.hostname)) {
+        await response.body?.cancel()
+        throw missing(
+          `${shown} redirected to plain HTTP (${originOf(response.url)}): the chart could be swapped on the way`,
+          'ask the repository maintainers to serve it over https, or vendor the chart in charts/',
+        )
+      }
     }
     if (response.status >= 500) {
       await response.body?.cancel()
