@@ -211,6 +211,19 @@ describe('dependencies from chart repositories', () => {
     expect(repo.requests.slice(before)).toEqual(['/index.yaml'])
   })
 
+  it("fetches an apiVersion v1 chart's requirements.yaml dependencies per requirements.lock", async () => {
+    const dir = await writeChart(await temp(), 'legacy', 'apiVersion: v1\nname: legacy\nversion: 0.1.0\n', {
+      'requirements.yaml': `dependencies:\n  - name: redis-lite\n    version: ~1.0.0\n    repository: ${repo.url}\n`,
+      'templates/configmap.yaml': CONFIG,
+    })
+    await helm(['dependency', 'update', dir])
+    await rm(join(dir, 'charts'), { recursive: true })
+    const legacy = await packageChart(dir, { outDir: await temp(), env })
+    expect(legacy.subcharts.map((c) => `${c.name} ${c.version}`)).toEqual(['redis-lite 1.0.0'])
+    expect(await helm(['template', 'demo', legacy.file])).toContain('name: redis-lite-1.0.0')
+    await helm(['lint', '--strict', legacy.file])
+  })
+
   it('refuses a chart without Chart.lock, or with one out of sync: HELM_DEPENDENCY_LOCK', async () => {
     const missing = await failure(packageChart(await variant(umbrellaChart()), { outDir: await temp(), env }))
     expect(missing.code).toBe('HELM_DEPENDENCY_LOCK')
