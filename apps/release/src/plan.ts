@@ -4,9 +4,11 @@ import { type ArtifactKind, formatPlatform, type Project, platformsOf, type Work
 import { parsePackageName, tarballFileName } from '@polyship/npm'
 import { versionTag } from '@polyship/oci'
 import {
+  assertDistinctOciPlaces,
   type Destinations,
   describeDestination,
   describeNpmDestination,
+  type OciWrite,
   resolveDestinations,
 } from './destinations.ts'
 
@@ -94,5 +96,22 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
 /** What a release of the workspace would produce, per project, before anything is built. */
 export function planWorkspace(workspace: Workspace): ProjectPlan[] {
   const destinations = resolveDestinations(workspace.config)
+  assertDistinctOciPlaces(destinations, plannedOciWrites(workspace.projects))
   return workspace.projects.map((project) => planProject(project, destinations))
+}
+
+/** The images and charts of a plan (a chart named as its project until its Chart.yaml is read). */
+function plannedOciWrites(projects: readonly Project[]): OciWrite[] {
+  return projects.flatMap((project) => {
+    const tags = [versionTag(project.version)]
+    const image =
+      project.config.image === undefined
+        ? []
+        : [{ project: project.name, kind: 'image' as const, name: imageRepository(project), tags }]
+    const chart =
+      project.config.chart === undefined
+        ? []
+        : [{ project: project.name, kind: 'chart' as const, name: project.name.replace(/^@.*\//, ''), tags }]
+    return [...image, ...chart]
+  })
 }

@@ -1,5 +1,6 @@
 import { loadWorkspace } from '@polyship/core'
 import type { CliContext } from '../context.ts'
+import { embeddedPullNote, resolveDestinations } from '../destinations.ts'
 import { planWorkspace } from '../plan.ts'
 import { renderTable } from '../table.ts'
 
@@ -33,5 +34,8 @@ export async function planCommand(
     renderTable(['project', 'version', 'kind', 'artifact', 'platforms', 'destination'], rows),
   )
   context.stdout.write(`\n${plans.length} projects, ${rows.length} artifacts\n`)
+  const wires = workspace.projects.some((p) => Object.keys(p.config.chart?.images ?? {}).length > 0)
+  const note = embeddedPullNote(resolveDestinations(workspace.config), wires)
+  if (note !== undefined) context.stdout.write(`note: ${note}\n`)
   return 0
 }

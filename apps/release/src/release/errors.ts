@@ -11,5 +11,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_UNSIGNED'
   | 'RELEASE_OUTDIR_INVALID'
   | 'RELEASE_DIRTY_TREE'
+  /** Two artifacts of one release would be written to the same repository:tag. */
+  | 'RELEASE_DESTINATION_COLLISION'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

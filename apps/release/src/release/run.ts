@@ -12,7 +12,8 @@ import {
   type Reporter,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
-import { assembleRelease } from './assemble.ts'
+import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
+import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
 import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
@@ -202,6 +203,7 @@ async function release(
   try {
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
+    await prefetchChartDependencies(projects, context)
     const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
     const dirtyUnits = units.filter((u) => u.unit.clean === false).map((u) => u.unit.project)
     if (publishing && dirtyUnits.length > 0) {
@@ -224,6 +226,7 @@ async function release(
           title: 'assemble images and charts',
           run: async () => {
             releases = await assembleRelease(selected, units, context, targets.client)
+            assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
         {
