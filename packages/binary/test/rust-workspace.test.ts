@@ -127,6 +127,17 @@ describe('selecting members and bins of a Cargo workspace', () => {
     )
   })
 
+  it('a Go-only field on a Rust project (and the reverse) is BINARY_PROJECT_INVALID naming it', async () => {
+    const ws = await cargoWorkspaceAt({ tags: ['x'] })
+    expect(await codeOf(planBinaries(ws.project))).toMatch(
+      /^BINARY_PROJECT_INVALID: .*package\.json: polyship\.binary\.tags applies to Go binaries only; this project's toolchain is "rust"/,
+    )
+    const go = { ...ws.project, config: { binary: { toolchain: 'go' as const, bins: ['x'] } } }
+    expect(await codeOf(planBinaries(go))).toMatch(
+      /^BINARY_PROJECT_INVALID: .*polyship\.binary\.bins applies to Rust binaries only/,
+    )
+  })
+
   it('a member version other than the release version is BINARY_VERSION_MISMATCH', async () => {
     const ws = await cargoWorkspaceAt()
     const project = { ...ws.project, version: '2.1.0' }
