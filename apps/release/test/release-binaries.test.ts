@@ -227,3 +227,34 @@ describe('several binaries per project, released embedded', () => {
     ])
   })
 })
+
+describe('a Go main out of the project is a coded error, not a crash', () => {
+  it('plan and release say BINARY_PROJECT_INVALID naming polyship.binary.main, exit 1, publish nothing', async () => {
+    const bad = await exampleWorkspace({
+      projects: [],
+      files: {
+        'go/escape/package.json': JSON.stringify({
+          name: 'escape',
+          version: '1.0.0',
+          polyship: { binary: { toolchain: 'go', main: '..', platforms: ['linux/amd64'] } },
+        }),
+        'go/escape/go.mod': 'module example.com/escape\n\ngo 1.22\n',
+        'go/escape/main.go': 'package main\n\nfunc main() {}\n',
+      },
+      globs: ['go/escape'],
+      config: { repository: 'https://github.com/polyship/polyship' },
+    })
+    try {
+      for (const args of [['plan'], ['release']]) {
+        const result = await polyship(args, bad)
+        expect(result.code, result.stderr).toBe(1)
+        expect(result.stderr).toMatch(
+          /error BINARY_PROJECT_INVALID: .*go\/escape\/package\.json: polyship\.binary\.main "\.\." points outside the project/,
+        )
+      }
+      expect(await readdir(join(bad.root, 'dist')).catch(() => [])).not.toContain('assets')
+    } finally {
+      await bad.remove()
+    }
+  })
+})
