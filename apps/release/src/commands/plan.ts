@@ -7,7 +7,9 @@ import { renderTable } from '../table.ts'
 export const planHelp = `Usage: polyship plan [--json] [--cwd DIR]
 
 Lists every releasable project (a package.json with a "polyship" field), its current
-version, and the artifacts a release would produce and where they would go.
+version, and the artifacts a release would produce and where they would go. Binary
+targets are checked against this machine's toolchains (nothing is compiled): a target a
+release here would skip (no cross linker, no standard library, no zig) is marked, with why.
 `
 
 export async function planCommand(
@@ -15,7 +17,7 @@ export async function planCommand(
   options: { json: boolean; cwd: string },
 ): Promise<number> {
   const workspace = await loadWorkspace(options.cwd)
-  const plans = planWorkspace(workspace)
+  const plans = await planWorkspace(workspace, context.env)
   if (options.json) {
     context.stdout.write(`${JSON.stringify({ root: workspace.root, projects: plans }, null, 2)}\n`)
     return 0
@@ -26,14 +28,27 @@ export async function planCommand(
       i === 0 ? plan.version : '',
       artifact.kind,
       artifact.name,
-      artifact.platforms.join(','),
+      `${artifact.platforms.join(',')}${artifact.skipped === undefined ? '' : ' (skipped here)'}`,
       artifact.destination,
     ]),
   )
   context.stdout.write(
     renderTable(['project', 'version', 'kind', 'artifact', 'platforms', 'destination'], rows),
   )
-  context.stdout.write(`\n${plans.length} projects, ${rows.length} artifacts\n`)
+  const skipped = plans.flatMap((plan) => plan.artifacts.filter((a) => a.skipped !== undefined))
+  const notes = [
+    ...plans.flatMap((plan) =>
+      (plan.binaries?.length ?? 0) > 1
+        ? [`${plan.name}: each archive holds ${plan.binaries!.join(', ')}`]
+        : [],
+    ),
+    ...skipped.map((a) => `${a.project}: ${a.name} will be skipped: ${a.skipped}`),
+    ...plans.flatMap((plan) => (plan.problems ?? []).map((p) => `${plan.name}: cannot build here: ${p}`)),
+  ]
+  if (notes.length > 0) context.stdout.write(`\n${notes.join('\n')}\n`)
+  context.stdout.write(
+    `\n${plans.length} projects, ${rows.length} artifacts${skipped.length === 0 ? '' : `, ${skipped.length} skipped on this machine`}\n`,
+  )
   const wires = workspace.projects.some((p) => Object.keys(p.config.chart?.images ?? {}).length > 0)
   const note = embeddedPullNote(resolveDestinations(workspace.config), wires)
   if (note !== undefined) context.stdout.write(`note: ${note}\n`)

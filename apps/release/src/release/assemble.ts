@@ -145,7 +145,7 @@ async function assembleImage(
   const artifacts: Artifact[] = [
     ...merged.binaries.map((b) => ({
       kind: 'binary' as const,
-      name: merged.binaryName ?? project.name,
+      name: b.name,
       project: project.name,
       version,
       platform: parsePlatform(b.platform),
@@ -198,7 +198,7 @@ async function assembleImage(
   const contents: SbomComponent[] = [
     ...inImage.map((b) =>
       binaryComponent({
-        name: merged.binaryName ?? project.name,
+        name: b.name,
         version,
         digest: b.digest,
         dependencies: b.dependencies,

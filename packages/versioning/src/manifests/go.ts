@@ -42,6 +42,7 @@ export async function syncGo(context: SyncContext, project: SyncProject): Promis
   const mains = new Set([
     project.root,
     resolve(project.root, project.config.binary?.main ?? '.'),
+    ...(project.config.binary?.binaries ?? []).map((b) => resolve(project.root, b.main ?? '.')),
     ...VERSION_PACKAGES.map((dir) => join(project.root, dir)),
   ])
   for (const dir of mains) {
