@@ -61,9 +61,10 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
   const url = request.url
   const host = url.host
   const secure = url.protocol === 'https:'
-  const deadlineMs = transferDeadlineMs(limits, request.transferBytes)
   const maxBytes = request.maxBytes ?? limits.maxBytes
-  const failures = failureMessages(what, host, limits, deadlineMs, maxBytes)
+  let deadlineMs = transferDeadlineMs(limits, request.transferBytes)
+  let failures = failureMessages(what, host, limits, deadlineMs, maxBytes)
+  const started = Date.now()
 
   return new Promise<ExchangeResponse>((resolve, reject) => {
     const headers: Record<string, string> = { ...request.headers }
@@ -114,7 +115,7 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
     }
 
     const connectTimer = setTimeout(() => fail(failures.connect()), limits.connectMs)
-    const deadlineTimer = setTimeout(() => fail(failures.deadline(received)), deadlineMs)
+    let deadlineTimer = setTimeout(() => fail(failures.deadline(received)), deadlineMs)
     const noticeTimer = setInterval(() => {
       const now = Date.now()
       const total = socket === undefined ? 0 : socket.bytesRead + socket.bytesWritten
@@ -160,6 +161,17 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
         res.on('close', () => req.destroy())
       }
       const declared = Number(res.headers['content-length'] ?? 0)
+      // A long answer, declared and within the cap, gets the time its size needs.
+      const extended = transferDeadlineMs(limits, (request.transferBytes ?? 0) + declared)
+      if (Number.isSafeInteger(declared) && declared <= maxBytes && extended > deadlineMs) {
+        deadlineMs = extended
+        failures = failureMessages(what, host, limits, deadlineMs, maxBytes)
+        clearTimeout(deadlineTimer)
+        deadlineTimer = setTimeout(
+          () => fail(failures.deadline(received)),
+          Math.max(0, started + deadlineMs - Date.now()),
+        )
+      }
       guard = new Readable({
         read() {
           res.resume()
