@@ -76,13 +76,14 @@ export async function send(url: string, init: () => SendInit, options: SendOptio
   const reporter = options.deps.reporter
   for (let attempt = 0; ; attempt++) {
     const delay = retry.baseDelayMs * 2 ** attempt
-    const last = attempt >= retry.retries || !budget.allows(delay)
+    // decided after the try: no retry starts after the budget's end
+    const isLast = () => attempt >= retry.retries || !budget.allows(delay)
     let response: Response
     try {
       response = toResponse(await exchangeOnce(url, init(), limits, options))
     } catch (cause) {
       if (isNetError(cause) && !cause.retryable) throw redacted(cause, secrets)
-      if (!last) {
+      if (!isLast()) {
         reporter?.emit({
           type: 'log',
           level: isNetError(cause) ? 'warn' : 'debug',
@@ -109,7 +110,7 @@ export async function send(url: string, init: () => SendInit, options: SendOptio
       )
     }
     if (response.status < 500 || response.status > 599) return response
-    if (last) {
+    if (isLast()) {
       const body = await bodyExcerpt(response)
       throw new WheelError(
         'WHEEL_INDEX_ERROR',
