@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { collectingReporter, type NetLimits, type PolyshipError } from '@polyship/core'
-import { type NpmTarball, npmRegistry, packPackage, type RegistryCredential } from '@polyship/npm'
+import {
+  type NpmTarball,
+  npmRegistry,
+  packPackage,
+  parsePackageName,
+  type RegistryCredential,
+} from '@polyship/npm'
 import { type HostileServer, type HostileServerOptions, startHostileServer } from '@polyship/oci/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type NpmWorkspace, npmWorkspace, SCOPE } from './workspace.ts'
@@ -17,7 +23,7 @@ const LIMITS: Partial<NetLimits> = {
 }
 const TOKEN = 'npm_hostileSecretToken0123456789'
 const credential: RegistryCredential = { type: 'token', token: TOKEN, source: 'test' }
-const NAME = `${SCOPE}/hostile` as const
+const NAME = parsePackageName(`${SCOPE}/hostile`, 'test')
 
 let ws: NpmWorkspace
 let tarball: NpmTarball
