@@ -149,6 +149,7 @@ export function openTargets(
   const before = options.beforeWrite ?? (() => {})
   const client = new RegistryClient({
     insecureHosts: insecureHostsOf([destinations.images, destinations.charts]),
+    deps: { env: context.env, reporter: context.reporter },
   })
   const baseDir = workspace.root
   const files =
