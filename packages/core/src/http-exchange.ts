@@ -107,15 +107,16 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
     const armIdle = () => {
       clearTimeout(idleTimer)
       waiting = true
-      idleTimer = setTimeout(() => fail(failures.idleInBody(received)), limits.idleMs)
+      idleTimer = setTimeout(() => fail(failures.idleInBody(received)), limits.idleMs).unref()
     }
     const disarmIdle = () => {
       clearTimeout(idleTimer)
       waiting = false
     }
 
-    const connectTimer = setTimeout(() => fail(failures.connect()), limits.connectMs)
-    let deadlineTimer = setTimeout(() => fail(failures.deadline(received)), deadlineMs)
+    // unref'd: an exchange in flight keeps the process alive through its socket
+    const connectTimer = setTimeout(() => fail(failures.connect()), limits.connectMs).unref()
+    let deadlineTimer = setTimeout(() => fail(failures.deadline(received)), deadlineMs).unref()
     const noticeTimer = setInterval(() => {
       const now = Date.now()
       const total = socket === undefined ? 0 : socket.bytesRead + socket.bytesWritten
@@ -170,7 +171,7 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
         deadlineTimer = setTimeout(
           () => fail(failures.deadline(received)),
           Math.max(0, started + deadlineMs - Date.now()),
-        )
+        ).unref()
       }
       guard = new Readable({
         read() {
@@ -230,6 +231,25 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
         })
         .catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))))
     }
+  })
+}
+
+/**
+ * An exchange's answer as a fetch `Response` (for code written against fetch); its body
+ * keeps the exchange's idle, deadline and size guards, whose NetErrors reject its reads.
+ */
+export function toFetchResponse(answer: ExchangeResponse): Response {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value === undefined) continue
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one)
+  }
+  const empty = answer.status === 204 || answer.status === 205 || answer.status === 304
+  if (empty) answer.body.destroy()
+  return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers,
   })
 }
 

@@ -66,6 +66,7 @@ export {
   type ExchangeResponse,
   exchange,
   formatBytes,
+  toFetchResponse,
 } from './http-exchange.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import {
   type ExchangeBody,
   type ExchangeResponse,
@@ -13,6 +12,7 @@ import {
   type Reporter,
   RetryBudget,
   redact,
+  toFetchResponse,
 } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
@@ -80,7 +80,7 @@ export async function send(url: string, init: () => SendInit, options: SendOptio
     const isLast = () => attempt >= retry.retries || !budget.allows(delay)
     let response: Response
     try {
-      response = toResponse(await exchangeOnce(url, init(), limits, options))
+      response = toFetchResponse(await exchangeOnce(url, init(), limits, options))
     } catch (cause) {
       if (isNetError(cause) && !cause.retryable) throw redacted(cause, secrets)
       if (!isLast()) {
@@ -148,22 +148,6 @@ function exchangeOnce(
       ...(options.deps.reporter === undefined ? {} : { reporter: options.deps.reporter }),
     },
   )
-}
-
-/** The exchange's answer as a fetch Response; its body keeps the exchange's guards. */
-function toResponse(answer: ExchangeResponse): Response {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(answer.headers)) {
-    if (value === undefined) continue
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one)
-  }
-  const empty = answer.status === 204 || answer.status === 205 || answer.status === 304
-  if (empty) answer.body.destroy()
-  return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), {
-    status: answer.status,
-    statusText: answer.statusText,
-    headers,
-  })
 }
 
 function redacted<E extends Error>(error: E, secrets: readonly string[]): E {
