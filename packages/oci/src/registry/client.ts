@@ -1,4 +1,4 @@
-import { formatDuration, isNetError, type NetLimits, netLimits, RetryBudget } from '@polyship/core'
+import { formatDuration, isNetError, NetError, type NetLimits, netLimits, RetryBudget } from '@polyship/core'
 import { nodeDeps, type OciDeps } from '../deps.ts'
 import { OciError } from '../errors.ts'
 import { type ImageReference, parseReference } from '../reference.ts'
@@ -259,6 +259,12 @@ export class RegistryClient {
       res = await this.#follow(request, url, origin, authorization)
     } catch (error) {
       if (error instanceof OciError) throw error
+      if (isNetError(error) && error.failure === 'tls' && url.protocol === 'https:') {
+        throw new NetError('tls', error.host, error.message, {
+          hint: `if ${error.host} is a trusted registry without TLS, mark it insecure ("insecure": true on the destination); otherwise check its port`,
+          cause: error,
+        })
+      }
       if (!isRetryableError(error)) throw error
       if (!retrying || !(await this.waitBeforeRetry(attempt, undefined, request.what, budget, error)))
         throw this.unavailable(request.what, error, attempt + 1, budget)
