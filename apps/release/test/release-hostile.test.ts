@@ -23,10 +23,14 @@ let server: HostileServer | undefined
 beforeAll(async () => {
   ws = await exampleWorkspace({
     projects: [],
-    globs: ['packages/*'],
+    globs: ['packages/*', 'charts/*'],
     files: {
       'packages/lib/package.json': `${JSON.stringify({ name: `${SCOPE}/lib`, version: '1.0.0', license: 'MIT', polyship: { npm: {} } }, null, 2)}\n`,
       'packages/lib/index.js': 'module.exports = "lib"\n',
+      'charts/hostile-chart/package.json': `${JSON.stringify({ name: 'hostile-chart', version: '1.0.0', private: true, polyship: { chart: {} } }, null, 2)}\n`,
+      'charts/hostile-chart/Chart.yaml': 'apiVersion: v2\nname: hostile-chart\nversion: 1.0.0\n',
+      'charts/hostile-chart/templates/config.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n',
     },
   })
 })
@@ -55,6 +59,25 @@ describe('release against a hanging registry', () => {
     expect(server.log.length).toBeGreaterThan(0)
     // packing takes a few seconds; the network part is bounded by the retry time plus one idle timeout
     expect(elapsed).toBeLessThan(60_000)
+  })
+
+  it('an OCI registry that accepts and never answers: NET_TIMEOUT naming it, within the limits', async () => {
+    server = await startHostileServer({ mode: 'hang' })
+    await ws.configure({
+      destinations: {
+        npm: { type: 'directory', path: 'dist/npm' },
+        charts: { type: 'registry', repository: `${server.host}/charts` },
+      },
+    })
+    const result = await polyship(['release'], { root: ws.root, env: { ...ws.env, ...LIMITS } })
+    expect(result.code, result.stderr).toBe(1)
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `error NET_TIMEOUT: contact registry ${server.host.replace('.', '\\.')}: .*idle timeout.*gave up after`,
+      ),
+    )
+    expect(result.stderr).toContain(`warn: waiting for ${server.host}`)
+    expect(result.stderr).not.toContain('this is a bug in polyship')
   })
 
   it('a registry that answers a byte every 100 ms is stopped by the deadline', async () => {
