@@ -23,6 +23,11 @@ export interface ExchangeRequest {
   readonly transferBytes?: number
   /** Largest body accepted (default `limits.maxBytes`). */
   readonly maxBytes?: number
+  /**
+   * How long the server may think, once the request is sent, before its first byte (default
+   * `limits.idleMs`): a registry committing a large upload takes longer.
+   */
+  readonly answerWithinMs?: number
 }
 
 export interface ExchangeOptions {
@@ -146,7 +151,13 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
       if (assigned.connecting) assigned.once(secure ? 'secureConnect' : 'connect', connected)
       else connected()
     })
-    req.on('timeout', () => fail(sending ? failures.idleSending() : failures.idleBeforeAnswer()))
+    const answerWithinMs = Math.max(limits.idleMs, request.answerWithinMs ?? 0)
+    req.on('finish', () => {
+      if (answerWithinMs > limits.idleMs && !settled) req.setTimeout(answerWithinMs)
+    })
+    req.on('timeout', () =>
+      fail(sending ? failures.idleSending() : failures.idleBeforeAnswer(formatDuration(answerWithinMs))),
+    )
     req.on('error', fail)
     req.on('response', (res: IncomingMessage) => {
       if (settled) {
@@ -286,11 +297,11 @@ function failureMessages(
         `${what}: no connection to ${host} within ${formatDuration(limits.connectMs)} (connect timeout)`,
         { hint: `check that ${host} is up and reachable from here; ${setting('connectMs')}` },
       ),
-    idleBeforeAnswer: () =>
+    idleBeforeAnswer: (waited: string) =>
       new NetError(
         'idle',
         host,
-        `${what}: ${host} accepted the connection but sent no answer for ${idle} (idle timeout)`,
+        `${what}: ${host} accepted the connection but sent no answer for ${waited} (idle timeout)`,
         { hint: stalled },
       ),
     idleSending: () =>

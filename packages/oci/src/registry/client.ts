@@ -1,4 +1,12 @@
-import { formatDuration, isNetError, NetError, type NetLimits, netLimits, RetryBudget } from '@polyship/core'
+import {
+  formatDuration,
+  isNetError,
+  NetError,
+  type NetLimits,
+  netLimits,
+  RetryBudget,
+  transferDeadlineMs,
+} from '@polyship/core'
 import { nodeDeps, type OciDeps } from '../deps.ts'
 import { OciError } from '../errors.ts'
 import { type ImageReference, parseReference } from '../reference.ts'
@@ -61,6 +69,8 @@ export interface RegistryRequest {
   readonly transferBytes?: number
   /** Largest answer accepted (default the limits' `maxBytes`). */
   readonly maxBytes?: number
+  /** Bytes the registry commits on this request (the PUT ending an upload): it may think that long before answering. */
+  readonly commitBytes?: number
 }
 
 interface Host {
@@ -299,6 +309,9 @@ export class RegistryClient {
           reporter: this.deps.reporter,
           ...(request.transferBytes === undefined ? {} : { transferBytes: request.transferBytes }),
           ...(request.maxBytes === undefined ? {} : { maxBytes: request.maxBytes }),
+          ...(request.commitBytes === undefined
+            ? {}
+            : { answerWithinMs: transferDeadlineMs(this.limits, request.commitBytes) }),
         },
       )
       this.deps.reporter.emit({

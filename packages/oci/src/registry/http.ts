@@ -53,6 +53,8 @@ export interface SendOptions {
   readonly transferBytes?: number
   /** Largest answer accepted (default the limits'); a blob's size for blob downloads. */
   readonly maxBytes?: number
+  /** How long the registry may think after the request was sent (a large upload's commit). */
+  readonly answerWithinMs?: number
 }
 
 /**
@@ -69,6 +71,7 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       ...(request.body === undefined ? {} : { body: request.body }),
       ...(options.transferBytes === undefined ? {} : { transferBytes: options.transferBytes }),
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
     },
     {
       limits: options.limits,

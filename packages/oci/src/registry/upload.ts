@@ -89,6 +89,7 @@ async function uploadOnce(
       scopes: push,
       what,
       transferBytes: descriptor.size,
+      commitBytes: descriptor.size,
     })
     return finish(res, descriptor.digest, what)
   }
@@ -152,6 +153,7 @@ async function uploadOnce(
     headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
     scopes: push,
     what,
+    commitBytes: descriptor.size,
   })
   return finish(res, descriptor.digest, what)
 }
