@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import { collectingReporter, type NetLimits, type PolyshipError, sha256 } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
 import {
@@ -167,6 +168,28 @@ describe('the registry client against hostile registries (small configured limit
     expect(error.message).toContain(`${server.host}/hostile/truncated`)
     expect(ms).toBeLessThan(10_000)
     expect(server.log.filter((entry) => entry.hostile).length).toBeGreaterThan(1)
+  })
+
+  it('https spoken to a plain-http server (a redirect to https://): NET_TLS_MISMATCH saying how to mark it insecure', async () => {
+    const plain = await startHostileServer({ mode: 'html' })
+    const redirecting = createServer((req, res) => {
+      req.resume()
+      if (req.url === '/v2/') res.writeHead(200).end('{}')
+      else res.writeHead(307, { location: `https://${plain.host}/storage/blob` }).end()
+    })
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    const host = `127.0.0.1:${(redirecting.address() as { port: number }).port}`
+    try {
+      client = new RegistryClient({ limits: LIMITS, deps: { sleep: async () => {} } })
+      const blob = { mediaType: 'application/octet-stream', digest: sha256('x'), size: 1 }
+      const { error } = await failure(client.repository(`${host}/hostile/redirect`).fetchBlob(blob))
+      expect(error.code).toBe('NET_TLS_MISMATCH')
+      expect(error.message).toContain(`${plain.host} does not speak TLS`)
+      expect(error.hint).toContain('mark it insecure')
+    } finally {
+      redirecting.close()
+      await plain.stop()
+    }
   })
 
   it('plain http spoken to a registry that speaks TLS: NET_TLS_MISMATCH naming the host, not a crash', async () => {

@@ -269,12 +269,6 @@ export class RegistryClient {
       res = await this.#follow(request, url, origin, authorization)
     } catch (error) {
       if (error instanceof OciError) throw error
-      if (isNetError(error) && error.failure === 'tls' && url.protocol === 'https:') {
-        throw new NetError('tls', error.host, error.message, {
-          hint: `if ${error.host} is a trusted registry without TLS, mark it insecure ("insecure": true on the destination); otherwise check its port`,
-          cause: error,
-        })
-      }
       if (!isRetryableError(error)) throw error
       if (!retrying || !(await this.waitBeforeRetry(attempt, undefined, request.what, budget, error)))
         throw this.unavailable(request.what, error, attempt + 1, budget)
@@ -313,7 +307,14 @@ export class RegistryClient {
             ? {}
             : { answerWithinMs: transferDeadlineMs(this.limits, request.commitBytes) }),
         },
-      )
+      ).catch((error: unknown) => {
+        throw url.protocol === 'https:' && isNetError(error) && error.failure === 'tls'
+          ? new NetError('tls', error.host, error.message, {
+              hint: `if ${error.host} is a trusted registry without TLS, mark it insecure ("insecure": true on the destination); otherwise check its port`,
+              cause: error,
+            })
+          : error
+      })
       this.deps.reporter.emit({
         type: 'log',
         level: 'debug',
