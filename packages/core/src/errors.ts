@@ -46,6 +46,10 @@ export type CoreErrorCode =
   | 'ARCHIVE_UNSUPPORTED'
   | 'RECORD_INVALID'
   | 'SECRET_IN_OUTPUT'
+  /** A network exchange timed out (connect, idle, deadline): see NetError. */
+  | 'NET_TIMEOUT'
+  | 'NET_TOO_LARGE'
+  | 'NET_TLS_MISMATCH'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}
 

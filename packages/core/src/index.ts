@@ -60,9 +60,28 @@ export {
 } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { placeOnce } from './fs/place-once.ts'
+export {
+  type ExchangeBody,
+  type ExchangeOptions,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  exchange,
+  formatBytes,
+  toFetchResponse,
+} from './http-exchange.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { networkErrorReason, originOf, readAll } from './net.ts'
+export { isNetError, NetError, type NetFailure } from './net-error.ts'
+export {
+  DEFAULT_NET_LIMITS,
+  formatDuration,
+  NET_LIMIT_VARIABLES,
+  type NetLimits,
+  netLimits,
+  RetryBudget,
+  transferDeadlineMs,
+} from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export {
   findVersionInFile,
