@@ -4,7 +4,7 @@ import { join, posix } from 'node:path'
 import { type ArchiveEntry, CoreError, openZip, type ZipEntry, type ZipReader } from '@polyship/core'
 import type { PythonSettings } from '../base/python.ts'
 import { ContainerError } from '../errors.ts'
-import { imagePath } from '../layer/image-path.ts'
+import { fileIn, imagePath } from '../layer/image-path.ts'
 import { launcherScript, parseScriptEntryPoints } from './entry-points.ts'
 import { formatRecord, newRecordHasher, parseRecord, type RecordRow, recordHash } from './record.ts'
 import type { WheelName } from './wheel-tags.ts'
@@ -44,7 +44,7 @@ export async function installWheel(
     purelib: python.sitePackages,
     platlib: python.sitePackages,
     scripts: python.scriptsDir,
-    headers: `${prefix}/include/python${python.version}/${name.distribution}`,
+    headers: `/${fileIn(`${prefix}/include/python${python.version}`, name.distribution, `${where}: distribution name`, 'rename the project in pyproject.toml to a valid Python project name and rebuild the wheel')}`,
     data: prefix,
   }
   await mkdir(stagingDir, { recursive: true })
@@ -97,7 +97,7 @@ export async function installWheel(
     for (const script of parseScriptEntryPoints((await zip.read(entryPoints)).toString('utf8'), where)) {
       const content = launcherScript(script, python.interpreter)
       add(
-        posix.join(python.scriptsDir, script.name),
+        `/${fileIn(python.scriptsDir, script.name, `${where}: console script`, 'rename the script in [project.scripts] of pyproject.toml and rebuild the wheel')}`,
         { content, mode: 0o755 },
         hashOf(content),
         Buffer.byteLength(content),
