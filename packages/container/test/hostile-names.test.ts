@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildImage, ContainerError, parseWheelName } from '@polyship/container'
+import { buildImage, ContainerError, imageRepository, parseWheelName } from '@polyship/container'
 import type { Artifact } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -171,5 +171,34 @@ describe('finding 14: a wheel distribution name that is not a Python project nam
     const error = await failure([await wheelArtifact(wheel)], 'dist-dotdot')
     expect(error.code).toBe('CONTAINER_NAME_INVALID')
     expect(error.message).toContain('distribution name ".."')
+  })
+})
+
+describe('finding 14: the image repository a project publishes to', () => {
+  const project = (name: string, repository?: string) => ({
+    name,
+    manifestPath: '/ws/packages/demo/package.json',
+    config: { image: { base: 'static', ...(repository === undefined ? {} : { repository }) } },
+  })
+  for (const name of ['@scope/a..b', '-lead', 'trail-', 'a~b', '@scope/.dot', 'a._b']) {
+    it(`refuses the default repository from the package name ${JSON.stringify(name)}`, () => {
+      let caught: unknown
+      try {
+        imageRepository(project(name))
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBeInstanceOf(ContainerError)
+      const error = caught as ContainerError
+      expect(error.code).toBe('CONTAINER_CONFIG_INVALID')
+      expect(error.message).toContain(`from name "${name}"`)
+      expect(error.message).toContain('/ws/packages/demo/package.json')
+      const suggested = /"([^"]+)"$/.exec(error.hint ?? '')?.[1] ?? ''
+      // the suggestion is itself a valid name
+      expect(imageRepository(project('ok', suggested))).toBe(suggested)
+    })
+  }
+  it('keeps the default for a valid package name, lowercased without @', () => {
+    expect(imageRepository(project('@Team/App-9'))).toBe('team/app-9')
   })
 })
