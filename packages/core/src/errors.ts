@@ -44,6 +44,8 @@ export type CoreErrorCode =
   | 'ARCHIVE_CORRUPT'
   | 'ARCHIVE_UNSUPPORTED'
   | 'RECORD_INVALID'
+  /** A file could not be written: no space (ENOSPC, EDQUOT), a read-only filesystem (EROFS), no permission. */
+  | 'FS_WRITE_FAILED'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}
 

@@ -1,8 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { ArtifactKind } from './artifact.ts'
 import { type Digest, isDigest } from './digest.ts'
 import { CoreError } from './errors.ts'
+import { writeFileAtomic } from './fs/write-atomic.ts'
 
 export const RELEASE_RECORD_SCHEMA = 'https://polyship.dev/release-record/v1'
 
@@ -96,8 +96,5 @@ export async function writeReleaseRecord(file: string, record: ReleaseRecord): P
 
 /** Writes JSON with a trailing newline through a temp file and rename, so readers never see a torn file. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`)
-  await rename(temp, file)
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`)
 }

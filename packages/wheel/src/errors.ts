@@ -22,6 +22,8 @@ export type WheelErrorCode =
   | 'WHEEL_UPLOAD_FORBIDDEN'
   | 'WHEEL_UPLOAD_REJECTED'
   | 'WHEEL_INDEX_UNREACHABLE'
+  /** `destinations.wheels.url` is not an absolute http(s) URL. */
+  | 'WHEEL_INDEX_URL_INVALID'
   /** Credentials would travel over plain http to a host that is not loopback. */
   | 'WHEEL_INDEX_INSECURE'
   | 'WHEEL_INDEX_ERROR'

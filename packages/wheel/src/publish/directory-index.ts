@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Digest, digestFile, digestHex, placeOnce } from '@polyship/core'
+import { type Digest, digestFile, digestHex, makeDirectory, placeOnce, writeFileAtomic } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { type NormalizedName, normalizeName } from '../names.ts'
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
@@ -60,7 +60,7 @@ export function directoryIndex(root: string): PackageIndex {
     async add(distribution: Distribution): Promise<AddResult> {
       const project = normalizeName(distribution.name)
       const dir = projectDir(project)
-      await mkdir(dir, { recursive: true })
+      await makeDirectory(dir)
       const path = join(dir, distribution.filename)
       if (!(await placeOnce(distribution.path, path))) return { status: 'exists' }
       await refreshPages(project)
@@ -112,9 +112,7 @@ function page(title: string, links: readonly (readonly [href: string, text: stri
 async function writeAtomic(file: string, text: string): Promise<void> {
   const current = await readFile(file, 'utf8').catch(() => undefined)
   if (current === text) return
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temp, text)
-  await rename(temp, file)
+  await writeFileAtomic(file, text)
 }
 
 /** Regenerates a project page from the files present, sorted, each with its sha256. */
