@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { throwWriteFailure } from './write-failure.ts'
@@ -26,22 +25,13 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 }
 
 /**
- * `mkdir -p dir`, with the filesystem's real reason on failure: Node's recursive mkdir
- * reports ENOENT on a read-only filesystem, so the first missing level is made alone to
- * learn EROFS or EACCES. Refusals are FS_WRITE_FAILED naming the directory.
+ * `mkdir -p dir`; a refusal is FS_WRITE_FAILED naming the directory, with the real reason
+ * where Node's recursive mkdir says ENOENT (a read-only filesystem).
  */
 export async function makeDirectory(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throwWriteFailure(error, dir)
-    let missing = dir
-    while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing)
-    try {
-      await mkdir(missing)
-    } catch (real) {
-      throwWriteFailure(real, dir)
-    }
-    throw error
+    throwWriteFailure(error, dir)
   }
 }

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { CoreError } from '../errors.ts'
 
 const REASONS: Readonly<Record<string, { readonly what: string; readonly hint: string }>> = {
@@ -33,15 +35,35 @@ const REASONS: Readonly<Record<string, { readonly what: string; readonly hint: s
  * carries; `what` says what was being written.
  */
 export function writeFailure(error: unknown, path?: string, what?: string): CoreError | undefined {
-  const errno = error as NodeJS.ErrnoException | undefined
-  const reason = typeof errno?.code === 'string' ? REASONS[errno.code] : undefined
-  const where = path ?? errno?.path
+  if (!(error instanceof Error)) return undefined
+  const errno = error as NodeJS.ErrnoException & { dest?: string }
+  // copyfile, link and rename carry the source in `path` and the target in `dest`
+  const where = path ?? errno.dest ?? errno.path
+  const code = errno.code === 'ENOENT' && errno.syscall === 'mkdir' ? mkdirReason(errno.path) : errno.code
+  const reason = code === undefined ? undefined : REASONS[code]
   if (reason === undefined || where === undefined) return undefined
   return new CoreError(
     'FS_WRITE_FAILED',
-    `cannot write ${where}${what === undefined ? '' : ` (${what})`}: ${reason.what} (${errno!.code})`,
+    `cannot write ${where}${what === undefined ? '' : ` (${what})`}: ${reason.what} (${code})`,
     { hint: reason.hint, cause: error },
   )
+}
+
+/**
+ * Node's recursive mkdir answers ENOENT on a read-only filesystem: making the first missing
+ * level alone tells the real reason (EROFS, EACCES), or ENOENT when it was one.
+ */
+function mkdirReason(dir: string | undefined): string | undefined {
+  if (dir === undefined) return 'ENOENT'
+  let missing = dir
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing)
+  try {
+    mkdirSync(missing)
+    rmdirSync(missing)
+    return 'ENOENT'
+  } catch (real) {
+    return (real as NodeJS.ErrnoException).code
+  }
 }
 
 /** Rethrows a filesystem refusal as FS_WRITE_FAILED (see `writeFailure`), anything else as is. */
