@@ -50,6 +50,13 @@ export {
   publishWheels,
 } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
+export {
+  EMPTY_SHA256,
+  type HeldCopy,
+  heldConflictError,
+  heldConflicts,
+  heldCopyOf,
+} from './publish/held-copy.ts'
 export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
 export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'

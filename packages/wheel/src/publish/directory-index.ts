@@ -20,15 +20,16 @@ export function directoryIndex(root: string): PackageIndex {
   const simple = join(resolve(root), 'simple')
   const projectDir = (project: NormalizedName) => join(simple, project)
   // a taken file name is never overwritten, so each file is hashed once per index, not once per page write
-  const digests = new Map<string, Digest>()
-  const digestOf = async (path: string): Promise<Digest> => {
-    let digest = digests.get(path)
-    if (digest === undefined) {
-      digest = (await digestFile(path)).digest
-      digests.set(path, digest)
+  const digests = new Map<string, { digest: Digest; size: number }>()
+  const hashed = async (path: string): Promise<{ digest: Digest; size: number }> => {
+    let file = digests.get(path)
+    if (file === undefined) {
+      file = await digestFile(path)
+      digests.set(path, file)
     }
-    return digest
+    return file
   }
+  const digestOf = async (path: string): Promise<Digest> => (await hashed(path)).digest
   // page writes run one at a time, each from a fresh listing, so the last one sees every file
   let pages: Promise<void> = Promise.resolve()
   const refreshPages = (project: NormalizedName) => {
@@ -46,11 +47,11 @@ export function directoryIndex(root: string): PackageIndex {
       const out = new Map<string, HeldFile>()
       for (const filename of filenames) {
         const path = join(projectDir(project), filename)
-        const digest = await digestOf(path).catch((error: NodeJS.ErrnoException) => {
+        const file = await hashed(path).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') return undefined
           throw error
         })
-        if (digest !== undefined) out.set(filename, { digest, location: path })
+        if (file !== undefined) out.set(filename, { digest: file.digest, location: path, size: file.size })
       }
       // a run interrupted between taking a name and writing the pages is repaired here
       if (out.size > 0) await refreshPages(project)
