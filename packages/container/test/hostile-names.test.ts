@@ -27,7 +27,10 @@ afterAll(async () => {
 })
 
 /** A valid wheel (RECORD and all) made with Python's zipfile, whose entry_points.txt is `entryPoints`. */
-function hostileWheel(dir: string, options: { entryPoints?: string; distribution?: string }): string {
+function hostileWheel(
+  dir: string,
+  options: { entryPoints?: string; distribution?: string; extraFile?: string },
+): string {
   const script = `
 import base64, hashlib, json, sys, zipfile
 out, spec = sys.argv[1], json.loads(sys.argv[2])
@@ -39,6 +42,8 @@ files = {
   f'{dist}-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n',
   f'{dist}-1.0.dist-info/entry_points.txt': spec['entryPoints'],
 }
+if spec.get('extraFile'):
+  files[spec['extraFile']] = 'print("planted")\\n'
 record = ''
 for name, text in files.items():
   data = text.encode()
@@ -59,6 +64,7 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
     JSON.stringify({
       distribution,
       entryPoints: options.entryPoints ?? '[console_scripts]\ndemo = demo_tool:main\n',
+      ...(options.extraFile === undefined ? {} : { extraFile: options.extraFile }),
     }),
   ])
   return path
@@ -150,6 +156,24 @@ describe('finding 8: a name that is not a file name never becomes a path in a la
       expect(error.code).toBe('CONTAINER_NAME_INVALID')
       expect(error.message).toContain('binary artifact of demo')
       expect(error.message).toContain(JSON.stringify(name))
+    })
+  }
+})
+
+describe('finding 8: a wheel entry whose path segment is not a file name', () => {
+  for (const [label, entry] of [
+    ['a control character', 'demo_tool/ev\u0001il.py'],
+    ['a newline', 'demo_tool/ev\nil.py'],
+    ['a backslash', 'demo_tool\\..\\..\\evil.py'],
+    ['a dot segment', 'demo_tool/./evil.py'],
+  ] as const) {
+    it(`refuses an entry holding ${label}`, async () => {
+      const dir = join(work, 'wheels', `entry-${label.replaceAll(' ', '-')}`)
+      await mkdir(dir, { recursive: true })
+      const wheel = hostileWheel(dir, { extraFile: entry })
+      const error = await failure([await wheelArtifact(wheel)], `entry-${label.replaceAll(' ', '-')}`)
+      expect(error.code).toBe('CONTAINER_PATH_ESCAPES')
+      expect(error.message).toContain(JSON.stringify(entry))
     })
   }
 })

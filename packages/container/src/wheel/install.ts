@@ -4,7 +4,7 @@ import { join, posix } from 'node:path'
 import { type ArchiveEntry, CoreError, openZip, type ZipEntry, type ZipReader } from '@polyship/core'
 import type { PythonSettings } from '../base/python.ts'
 import { ContainerError } from '../errors.ts'
-import { fileIn, imagePath } from '../layer/image-path.ts'
+import { fileIn, fileNameProblem, imagePath } from '../layer/image-path.ts'
 import { launcherScript, parseScriptEntryPoints } from './entry-points.ts'
 import { formatRecord, newRecordHasher, parseRecord, type RecordRow, recordHash } from './record.ts'
 import type { WheelName } from './wheel-tags.ts'
@@ -203,10 +203,13 @@ function parseWheelFile(text: string, where: string): Map<string, string> {
 
 function safeParts(name: string, where: string): string[] {
   const parts = name.split('/')
-  if (name.startsWith('/') || name.includes('\\') || parts.some((p) => p === '..' || p === '' || p === '.')) {
+  const problem = name.startsWith('/')
+    ? 'it is absolute'
+    : parts.map(fileNameProblem).find((p) => p !== undefined)
+  if (problem !== undefined) {
     throw new ContainerError(
       'CONTAINER_PATH_ESCAPES',
-      `${where}: entry "${name}" would be written outside site-packages`,
+      `${where}: entry ${JSON.stringify(name)} would be written outside site-packages or under another name (${problem})`,
       {
         hint: 'the wheel is malformed or hostile; rebuild it with a standard build backend (maturin, setuptools, hatchling)',
       },
