@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import type { Digest } from '@polyship/core'
+import { type Digest, isPolyshipError } from '@polyship/core'
 import { type WheelConflict, WheelConflictError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { parseDistributionFilename } from '../names.ts'
@@ -30,11 +30,21 @@ export async function heldCopyOf(
 ): Promise<HeldCopy> {
   const wantedSize = distribution.size
   if (held.digest === EMPTY_SHA256) return { kind: 'empty', wantedSize }
-  const size = held.size ?? (await index.heldSize?.(held))
+  const size = held.size ?? (await askSize(index, held))
   if (size === undefined) return { kind: 'different', wantedSize }
   if (size > 0 && size < wantedSize && (await prefixDigest(distribution.path, size)) === held.digest)
     return { kind: 'truncated', size, wantedSize }
   return { kind: 'different', size, wantedSize }
+}
+
+/** The held size from the index; a coded failure to tell it leaves it unknown, so the conflict itself is still reported. */
+async function askSize(index: PackageIndex, held: HeldFile): Promise<number | undefined> {
+  try {
+    return await index.heldSize?.(held)
+  } catch (error) {
+    if (isPolyshipError(error)) return undefined
+    throw error
+  }
 }
 
 async function prefixDigest(path: string, size: number): Promise<Digest> {
