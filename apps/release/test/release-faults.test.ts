@@ -200,7 +200,7 @@ describe('kill -9 during publish, then run again', () => {
       expect(Object.keys(await treeState(pypi.dir))).toEqual([sdistName])
 
       // the way out the hint gives, with the index's credentials
-      const curl = /curl -u <user> (\S+ \S+ \S+ \S+ \S+ \S+ \S+)/.exec(stopped.stderr)![1]!
+      const curl = /curl -u <user> (.*?), which/.exec(stopped.stderr)![1]!
       execFileSync('curl', ['-sf', '-u', `__token__:${PYPI_TOKEN}`, ...curl.split(' ')])
       const resumed = await polyship(release, { root: ws.root, env: env() })
       expect(resumed.code, resumed.stderr).toBe(0)
@@ -215,6 +215,10 @@ describe('kill -9 during publish, then run again', () => {
   // completed with a truncated body, a manifest PUT cut short. The registry keeps none of
   // them under a digest or tag, so the re-run publishes everything and ends as a clean run.
   it('a truncated blob or manifest upload to the registry is never trusted: the re-run completes', async () => {
+    // the bytes to cut come from a published state
+    await emptyDestinations()
+    const published = await polyship(['release', '--merge', 'dist/build'], { root: ws.root, env: env() })
+    expect(published.code, published.stderr).toBe(0)
     const repository = `${PREFIX}/time-server-go`
     const base = `${registry.url}/v2/${repository}`
     const tag = Object.keys(reference.registry[`${registry.host}/${repository}`]!.tags).find(
