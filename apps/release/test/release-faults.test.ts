@@ -231,8 +231,10 @@ describe('kill -9 during publish, then run again', () => {
       await (await fetch(`${base}/manifests/${tag}`, { headers: accept })).arrayBuffer(),
     )
     const first = JSON.parse(indexBytes.toString()).manifests[0].digest as string
-    const manifest = await (await fetch(`${base}/manifests/${first}`, { headers: accept })).json()
-    const layer = manifest.layers[manifest.layers.length - 1] as { digest: string; size: number }
+    const manifest = (await (await fetch(`${base}/manifests/${first}`, { headers: accept })).json()) as {
+      layers: { digest: string; size: number }[]
+    }
+    const layer = manifest.layers[manifest.layers.length - 1]!
     const blob = Buffer.from(await (await fetch(`${base}/blobs/${layer.digest}`)).arrayBuffer())
     expect(blob.length).toBe(layer.size)
     await emptyDestinations()
