@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
-import { isPolyshipError, redact, secretValues } from '@polyship/core'
+import { isPolyshipError, redact, secretValues, writeFailure } from '@polyship/core'
 import manifest from '../package.json' with { type: 'json' }
 import { type CliContext, redactingContext } from './context.ts'
 import { CliError } from './errors.ts'
@@ -219,7 +219,9 @@ export async function main(args: readonly string[], given: CliContext): Promise<
   }
 }
 
-function renderError(error: unknown, context: CliContext, debug: boolean): number {
+function renderError(thrown: unknown, context: CliContext, debug: boolean): number {
+  // a write the filesystem refused (ENOSPC, EROFS, EACCES) is the user's to fix, not a bug
+  const error = isPolyshipError(thrown) ? thrown : (writeFailure(thrown) ?? thrown)
   annotateError(error, context)
   const secrets = secretValues(context.env)
   if (isPolyshipError(error)) {

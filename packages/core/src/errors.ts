@@ -50,6 +50,8 @@ export type CoreErrorCode =
   | 'NET_TIMEOUT'
   | 'NET_TOO_LARGE'
   | 'NET_TLS_MISMATCH'
+  /** A file could not be written: no space (ENOSPC, EDQUOT), a read-only filesystem (EROFS), no permission. */
+  | 'FS_WRITE_FAILED'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}
 

@@ -21,7 +21,11 @@ export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
 export { jsonPointerPosition, jsonSyntaxErrorPosition, type TextPosition } from './config/json-position.ts'
-export { addWorkspacePackages, parseWorkspacePackages } from './config/pnpm-workspace.ts'
+export {
+  addWorkspacePackages,
+  parseWorkspacePackages,
+  readWorkspacePackages,
+} from './config/pnpm-workspace.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
@@ -60,6 +64,8 @@ export {
 } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { placeOnce } from './fs/place-once.ts'
+export { makeDirectory, tempNameFor, writeFileAtomic } from './fs/write-atomic.ts'
+export { throwWriteFailure, writeFailure } from './fs/write-failure.ts'
 export {
   type ExchangeBody,
   type ExchangeOptions,

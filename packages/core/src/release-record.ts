@@ -1,8 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { ArtifactKind } from './artifact.ts'
 import { type Digest, isDigest } from './digest.ts'
 import { CoreError } from './errors.ts'
+import { writeFileAtomic } from './fs/write-atomic.ts'
 import { assertNoSecrets } from './redact.ts'
 
 export const RELEASE_RECORD_SCHEMA = 'https://polyship.dev/release-record/v1'
@@ -102,8 +102,5 @@ export async function writeReleaseRecord(file: string, record: ReleaseRecord): P
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const text = `${JSON.stringify(value, null, 2)}\n`
   assertNoSecrets(text, file)
-  await mkdir(dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temp, text)
-  await rename(temp, file)
+  await writeFileAtomic(file, text)
 }

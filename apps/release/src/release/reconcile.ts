@@ -1,6 +1,6 @@
 import { chartManifest } from '@polyship/helm'
 import { descriptorOf, versionTag } from '@polyship/oci'
-import { checkPypiPlatformTags, isPypi, normalizeName } from '@polyship/wheel'
+import { checkPypiPlatformTags, heldConflictError, isPypi, normalizeName } from '@polyship/wheel'
 import type { Reconciliation } from '../publish/outcome.ts'
 import { renderTable } from '../table.ts'
 import { ReleaseError } from './errors.ts'
@@ -50,6 +50,13 @@ export async function reconcileRelease(
         normalizeName(dists[0]!.distribution!.name),
         dists.map((d) => d.name),
       )
+      // an empty or truncated copy (a cut-off upload) is said exactly, with the way out
+      const conflict = await heldConflictError(
+        dists.map((d) => d.distribution!),
+        held,
+        index,
+      )
+      if (conflict !== undefined) throw conflict
       for (const file of dists) {
         const existing = held.get(file.name)
         const state: Reconciliation =

@@ -70,6 +70,7 @@ export function observedIndex(index: PackageIndex, before: BeforeWrite): Package
   return {
     url: index.url,
     held: (project, filenames) => index.held(project, filenames),
+    ...(index.heldSize === undefined ? {} : { heldSize: (file) => index.heldSize!(file) }),
     add: (distribution) => {
       before(`upload ${distribution.filename} to ${index.url}`)
       return index.add(distribution)

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
 import { jsonSyntaxErrorPosition } from './json-position.ts'
-import { parseWorkspacePackages } from './pnpm-workspace.ts'
+import { readWorkspacePackages } from './pnpm-workspace.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
 import { type RootConfig, rootSchema } from './schema/root.ts'
 import { checkUrlCredentials } from './url-credentials.ts'
@@ -119,7 +119,7 @@ export function parseRootConfig(value: unknown, file: string, source: ConfigSour
 async function workspaceGlobs(root: string): Promise<string[]> {
   const file = join(root, 'pnpm-workspace.yaml')
   if (!existsSync(file)) return ['*', '*/*']
-  return parseWorkspacePackages(await readFile(file, 'utf8'), file)
+  return readWorkspacePackages(file)
 }
 
 /**

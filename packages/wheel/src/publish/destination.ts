@@ -3,6 +3,7 @@ import { assertNever, type Reporter, registerSecret, type WheelDestination } fro
 import type { Distribution } from '../inspect/distribution.ts'
 import { directoryIndex } from './directory-index.ts'
 import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
+import { parseIndexUrl } from './index-url.ts'
 import type { PackageIndex } from './package-index.ts'
 import { checkPypiPlatformTags, isPypi } from './platform-tags.ts'
 import { publishDistributions, type WheelPublishOutcome } from './publish.ts'
@@ -41,6 +42,7 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
         isAbsolute(destination.path) ? destination.path : join(options.root, destination.path),
       )
     case 'pypi': {
+      parseIndexUrl(destination.url)
       const env = options.env ?? options.deps?.env ?? process.env
       return remoteIndex({
         uploadUrl: destination.url,

@@ -129,6 +129,19 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
       return out
     },
 
+    async heldSize(file) {
+      const header = await readHeaders
+      const authorized = header !== undefined && trustedOrigins.has(new URL(file.location).origin)
+      const response = await send(
+        file.location,
+        () => ({ method: 'HEAD', headers: authorized ? { authorization: header } : {} }),
+        { ...common, what: `asking ${file.location} for its size` },
+      )
+      await response.body?.cancel()
+      const length = Number(response.headers.get('content-length') ?? Number.NaN)
+      return response.ok && Number.isSafeInteger(length) ? length : undefined
+    },
+
     async add(distribution: Distribution): Promise<AddResult> {
       const header = await authorize()
       const body = uploadBody(distribution)
