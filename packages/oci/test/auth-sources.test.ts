@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { redact, run } from '@polyship/core'
 import { authFileLocations, findCredential, nodeDeps, parseAuthKey, RegistryClient } from '@polyship/oci'
@@ -27,6 +27,8 @@ const USERS = [
   'team-user',
   'app-user',
 ]
+/** Only the helm login test uses it, so only that test's lookup can have registered it. */
+const HELM_PASSWORD = 'Helm-Login-Secret-9931-qrs'
 const work = tempDir('auth-sources')
 
 function basic(user: string, password = PASSWORD): string {
@@ -51,7 +53,7 @@ describe('credential sources (real registry, fake loopback token issuer)', () =>
   let host = ''
   beforeAll(async () => {
     issuer = await startTokenIssuer({
-      users: Object.fromEntries(USERS.map((u) => [u, PASSWORD])),
+      users: { ...Object.fromEntries(USERS.map((u) => [u, PASSWORD])), 'helm-login': HELM_PASSWORD },
     })
     registry = await startRegistry({ auth: { type: 'token', issuer } })
     host = registry.host
@@ -290,9 +292,9 @@ describe('credential sources (real registry, fake loopback token issuer)', () =>
     const helmConfig = join(`${home}-dir`, 'helm', 'registry.json')
     await run(
       'helm',
-      ['registry', 'login', host, '--username', 'helm-user', '--password-stdin', '--plain-http'],
+      ['registry', 'login', host, '--username', 'helm-login', '--password-stdin', '--plain-http'],
       {
-        input: PASSWORD,
+        input: HELM_PASSWORD,
         env: {
           ...env,
           HOME: home,
@@ -304,10 +306,16 @@ describe('credential sources (real registry, fake loopback token issuer)', () =>
       },
     )
     const withHelm = { ...env, HELM_REGISTRY_CONFIG: helmConfig }
-    expect(await userSeen(withHelm, home)).toBe('helm-user')
+    const written = await readFile(helmConfig, 'utf8')
+    expect(written).toContain(basic('helm-login', HELM_PASSWORD))
+    // nothing has read it yet: not yet a known secret
+    expect(redact(written)).toContain(basic('helm-login', HELM_PASSWORD))
+    expect(await userSeen(withHelm, home)).toBe('helm-login')
     const lookup = await findCredential(host, {}, { ...nodeDeps, env: withHelm, homedir: () => home })
     expect(lookup.credential?.source).toBe(`HELM_REGISTRY_CONFIG ${helmConfig} (auths."${host}")`)
-    expect(redact(`password ${PASSWORD} auth ${basic('helm-user')}`)).not.toContain(PASSWORD)
+    // found, so registered: hidden from every message from now on
+    expect(redact(written)).not.toContain(basic('helm-login', HELM_PASSWORD))
+    expect(redact(`the password is ${HELM_PASSWORD}`)).toBe('the password is [redacted]')
   })
 })
 
