@@ -55,7 +55,7 @@ Run 'polyship help <command>' (or 'polyship <command> --help') for a command's o
 examples and the environment variables it reads.
 `
 
-/** Exit code of usage errors (a wrong command line), as BSD sysexits' EX_USAGE family and most CLIs use. */
+/** Exit code of usage errors (a wrong command line), as shell builtins, grep, diff and Go's flag package use. */
 export const USAGE_EXIT = 2
 
 /** The codes of errors in the command line itself: exit USAGE_EXIT. */
