@@ -11,6 +11,7 @@ export const VERSION: string = manifest.version
 const HELP = `polyship ${VERSION}: release every format of a polyglot monorepo in one command
 
 Usage: polyship <command> [options]
+       polyship help [command]
 
 Commands:
   init      set up an existing repository: detect its projects, write the config polyship needs
@@ -22,6 +23,7 @@ Commands:
   package   assemble archives, images and charts into dist/package (polyship-package)
   release   build, package, sign, attest and publish everything not yet published
   verify    check signatures, SBOMs and provenance of a release from the outside
+  help      show this help, or a command's (the same as 'polyship <command> --help')
 
 Options:
   --cwd DIR   workspace to work in (default: the current directory)
@@ -30,8 +32,143 @@ Options:
   -h, --help  show help for a command
   --version   print polyship's version
 
-Run 'polyship <command> --help' for a command's options.
+Examples:
+  polyship init --dry-run
+  polyship plan --json
+  polyship release --dry-run
+  polyship help release
+
+Environment (every command):
+  GITHUB_ACTIONS     "true": errors are also written as workflow ::error annotations
+  GITHUB_WORKSPACE   the root annotations name files relative to
+  The value of every variable whose name looks secret (*TOKEN*, *SECRET*, *PASSWORD*,
+  *PASSPHRASE*, *API_KEY*, *AUTH*, ...) is hidden from all output.
+
+Exit codes:
+  0   success
+  1   failure: a coded error (error CODE: ...) naming what is wrong, with a hint
+  2   usage error: unknown command, unknown option, wrong arguments (CLI_USAGE,
+      CLI_UNKNOWN_COMMAND); nothing was done
+  70  a bug in polyship
+
+Run 'polyship help <command>' (or 'polyship <command> --help') for a command's options,
+examples and the environment variables it reads.
 `
+
+/** Exit code of usage errors (a wrong command line), as shell builtins, grep, diff and Go's flag package use. */
+export const USAGE_EXIT = 2
+
+/** The codes of errors in the command line itself: exit USAGE_EXIT. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['CLI_USAGE', 'CLI_UNKNOWN_COMMAND'])
+
+type EnvList = readonly (readonly [name: string, what: string])[]
+
+const BUILD_ENV: EnvList = [
+  ['SOURCE_DATE_EPOCH', 'timestamp of archives, wheels, SBOMs (default: the commit time)'],
+  ['GOFLAGS', "kept beside polyship's -mod=readonly for go build"],
+  ['RUSTFLAGS, CARGO_ENCODED_RUSTFLAGS', 'appended to for cargo builds'],
+  ['CARGO_HOME', 'cargo home of Rust builds'],
+  ['POLYSHIP_CACHE', 'tool cache (default: $XDG_CACHE_HOME/polyship, ~/.cache/polyship)'],
+  ['MATURIN, ZIG_COMMAND', 'the maturin and zig commands for Rust wheels'],
+  ['UV_PYTHON_DOWNLOADS', 'passed to uv (default: never)'],
+]
+
+const REGISTRY_ENV: EnvList = [
+  ['DOCKER_CONFIG', 'docker config.json directory (default: ~/.docker): registry credentials'],
+  ['REGISTRY_AUTH_FILE', 'podman-style auth file, read before the docker config'],
+  ['XDG_RUNTIME_DIR, XDG_CONFIG_HOME', "podman's containers/auth.json, read after docker's"],
+  ['HELM_REGISTRY_CONFIG, HELM_CONFIG_HOME', "helm's registry config.json, read after podman's"],
+]
+
+const SIGNING_ENV: EnvList = [
+  ['POLYSHIP_SIGNING_KEY', 'the signing key (PEM), instead of a key file'],
+  ['POLYSHIP_SIGNING_KEY_PASSPHRASE, COSIGN_PASSWORD', "the signing key's passphrase"],
+  ['XDG_CONFIG_HOME', 'where the generated key lives (default: ~/.config/polyship/cosign.key)'],
+  ['SIGSTORE_ID_TOKEN', 'keyless: the OIDC token to sign with'],
+  [
+    'ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    "keyless signing and PyPI trusted publishing: GitHub Actions' OIDC token",
+  ],
+]
+
+/** What `--help` of each command adds: examples (when its help has none) and the environment it reads. */
+const COMMAND_EXTRAS: Record<string, { readonly examples?: readonly string[]; readonly env: EnvList }> = {
+  init: { env: [] },
+  plan: { examples: ['polyship plan', 'polyship plan --json | jq ".projects[].name"'], env: [] },
+  changeset: { env: [] },
+  status: { examples: ['polyship status', 'polyship status --json'], env: [] },
+  version: {
+    examples: ['polyship version', 'polyship version --json'],
+    env: [],
+  },
+  build: {
+    examples: [
+      'polyship build',
+      'polyship build --only time-server-go --platform linux/arm64',
+      'SOURCE_DATE_EPOCH=1700000000 polyship build',
+    ],
+    env: BUILD_ENV,
+  },
+  package: {
+    examples: ['polyship package', 'polyship package --only fastjson,mcp-stack'],
+    env: BUILD_ENV,
+  },
+  release: {
+    examples: [
+      'polyship release --dry-run',
+      'polyship release --snapshot',
+      'polyship release --registry ghcr.io/acme --github-release acme/tools',
+      'polyship release --split --shard 1/3   then   polyship release --merge dist/shards',
+    ],
+    env: [
+      ...BUILD_ENV,
+      ['GITHUB_TOKEN', "GitHub releases (or the destination's tokenEnv); ghcr.io without other credentials"],
+      ['GITHUB_ACTOR', 'user name for ghcr.io with GITHUB_TOKEN'],
+      ['GITHUB_API_URL, GITHUB_SERVER_URL', 'GitHub Enterprise endpoints'],
+      ...REGISTRY_ENV,
+      ['PYPI_TOKEN', "PyPI upload token (or the destination's tokenEnv)"],
+      ['NPM_TOKEN, NODE_AUTH_TOKEN', 'npm token when no .npmrc line matches'],
+      ['NPM_CONFIG_USERCONFIG', 'the user .npmrc (default: ~/.npmrc)'],
+      ...SIGNING_ENV,
+      ['GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF', 'SLSA provenance of CI builds: what was built'],
+      [
+        'GITHUB_WORKFLOW_REF, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT',
+        'SLSA provenance: the workflow run that built it',
+      ],
+      ['GITHUB_OUTPUT, GITHUB_STEP_SUMMARY', 'outputs and the job summary, in GitHub Actions'],
+      ['CHANGESETS_OUTPUT', 'file the written tags are appended to (changesets/action)'],
+    ],
+  },
+  verify: {
+    env: [
+      ...REGISTRY_ENV,
+      ['GITHUB_TOKEN', 'ghcr.io without other credentials'],
+      ['POLYSHIP_TUF_MIRROR', "the TUF mirror for Sigstore's trusted root"],
+      ['XDG_CACHE_HOME', 'where the trusted root is cached (default: ~/.cache)'],
+    ],
+  },
+}
+
+/**
+ * A command's full help: its own text, then examples (when the text has none) and the
+ * environment variables it reads. `polyship help NAME` and `polyship NAME --help` print this.
+ */
+function commandHelp(name: string, command: Command): string {
+  const extras = COMMAND_EXTRAS[name] ?? { env: [] }
+  let text = command.help.replace(/\n+$/, '\n')
+  if (!/^Examples?:/m.test(text)) {
+    const examples = extras.examples ?? [`polyship ${name}`]
+    text += `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`
+  }
+  const column = 24
+  const row = ([n, what]: readonly [string, string]): string =>
+    n.length < column - 1 ? `  ${n.padEnd(column)}${what}` : `  ${n}\n  ${' '.repeat(column)}${what}`
+  text +=
+    extras.env.length === 0
+      ? "\nEnvironment: none of its own (see 'polyship help' for the variables every command reads).\n"
+      : `\nEnvironment:\n${extras.env.map(row).join('\n')}\n`
+  return text
+}
 
 const GLOBAL_OPTIONS = {
   cwd: { type: 'string' },
@@ -177,13 +314,8 @@ export async function main(args: readonly string[], given: CliContext): Promise<
   let debug = args.includes('--debug')
   try {
     const name = commandName(args)
-    const load = name === undefined ? undefined : COMMANDS[name]
-    if (name !== undefined && load === undefined) {
-      throw new CliError('CLI_UNKNOWN_COMMAND', `unknown command "${name}"`, {
-        hint: `commands: ${Object.keys(COMMANDS).join(', ')}`,
-      })
-    }
-    const command = await load?.()
+    if (name === 'help') return await help(args, context)
+    const command = name === undefined ? undefined : await loadCommand(name)
     const { values, positionals } = parse(args, command?.options ?? {})
     debug = values.debug === true
     if (values.version) {
@@ -195,7 +327,7 @@ export async function main(args: readonly string[], given: CliContext): Promise<
       return values.help ? 0 : 2
     }
     if (values.help) {
-      context.stdout.write(command.help)
+      context.stdout.write(commandHelp(name!, command))
       return 0
     }
     const rest = positionals.slice(1)
@@ -219,6 +351,37 @@ export async function main(args: readonly string[], given: CliContext): Promise<
   }
 }
 
+async function loadCommand(name: string): Promise<Command> {
+  const load = COMMANDS[name]
+  if (load === undefined) {
+    throw new CliError('CLI_UNKNOWN_COMMAND', `unknown command "${name}"`, {
+      hint: `commands: ${Object.keys(COMMANDS).join(', ')}, help; run 'polyship help'`,
+    })
+  }
+  return load()
+}
+
+/** `polyship help [command]`: the overview, or exactly what `polyship <command> --help` prints. */
+async function help(args: readonly string[], context: CliContext): Promise<number> {
+  const { positionals } = parse(args, {})
+  const [, topic, ...rest] = positionals
+  if (rest.length > 0) {
+    throw new CliError(
+      'CLI_USAGE',
+      `help takes at most one command, got "${positionals.slice(1).join(' ')}"`,
+      {
+        hint: 'e.g. polyship help release',
+      },
+    )
+  }
+  if (topic === undefined || topic === 'help') {
+    context.stdout.write(HELP)
+    return 0
+  }
+  context.stdout.write(commandHelp(topic, await loadCommand(topic)))
+  return 0
+}
+
 function renderError(thrown: unknown, context: CliContext, debug: boolean): number {
   // a write the filesystem refused (ENOSPC, EROFS, EACCES) is the user's to fix, not a bug
   const error = isPolyshipError(thrown) ? thrown : (writeFailure(thrown) ?? thrown)
@@ -229,7 +392,7 @@ function renderError(thrown: unknown, context: CliContext, debug: boolean): numb
     if (error.hint) lines.push(`  hint: ${error.hint}`)
     if (debug && error.cause) lines.push(`  cause: ${String((error.cause as Error).stack ?? error.cause)}`)
     context.stderr.write(`${redact(lines.join('\n'), secrets)}\n`)
-    return 1
+    return USAGE_CODES.has(error.code) ? USAGE_EXIT : 1
   }
   context.stderr.write(
     `${redact(String((error as Error)?.stack ?? error), secrets)}\nthis is a bug in polyship; please report it\n`,

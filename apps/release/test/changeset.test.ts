@@ -52,7 +52,7 @@ describe('polyship changeset (no terminal)', () => {
       [[], 'CLI_USAGE'],
     ] as const) {
       const run = await polyship(['changeset', ...args], { root, env: {} })
-      expect(run.code).toBe(1)
+      expect(run.code).toBe(code === 'CLI_USAGE' ? 2 : 1)
       expect(run.stderr).toContain(`error ${code}`)
     }
     expect(await readdir(join(root, '.changeset'))).toEqual(before)

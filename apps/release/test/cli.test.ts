@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from 'polyship'
@@ -17,6 +17,32 @@ function capture(cwd: string) {
 }
 
 const examples = join(import.meta.dirname, '..', '..', '..')
+const COMMANDS = ['init', 'plan', 'changeset', 'status', 'version', 'build', 'package', 'release', 'verify']
+
+/**
+ * The product source (not cli.ts, whose help names them all, nor test helpers), and the
+ * environment variables it reads as `env.NAME` or `env['NAME']`.
+ */
+async function productSource(): Promise<{ text: string; read: Set<string> }> {
+  const roots = [join(examples, 'apps', 'release', 'src')]
+  for (const pkg of await readdir(join(examples, 'packages')))
+    roots.push(join(examples, 'packages', pkg, 'src'))
+  const texts: string[] = []
+  for (const root of roots) {
+    const files = await readdir(root, { recursive: true }).catch(() => [] as string[])
+    for (const file of files) {
+      if (!file.endsWith('.ts') || file.split('/').includes('testing')) continue
+      if (join(root, file) === join(examples, 'apps', 'release', 'src', 'cli.ts')) continue
+      texts.push(await readFile(join(root, file), 'utf8'))
+    }
+  }
+  const text = texts.join('\n')
+  const read = new Set<string>()
+  for (const m of text.matchAll(/\benv(?:\?\.|\.)([A-Z][A-Z0-9_]+)\b|\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]/g)) {
+    read.add((m[1] ?? m[2])!)
+  }
+  return { text, read }
+}
 
 describe('polyship CLI', () => {
   it('plan lists every example project and polyship itself with its artifacts, as a table and as JSON', async () => {
@@ -37,13 +63,84 @@ describe('polyship CLI', () => {
     expect(plan.projects.find((p) => p.name === 'mcp-stack')?.artifacts.map((a) => a.kind)).toEqual(['chart'])
   })
 
-  it('rejects unknown flags and commands with a code and exit 1', async () => {
+  it('rejects unknown flags, commands and extra arguments as usage errors: a code and exit 2', async () => {
     const flag = capture(examples)
-    expect(await main(['plan', '--frobnicate'], flag.context)).toBe(1)
+    expect(await main(['plan', '--frobnicate'], flag.context)).toBe(2)
     expect(flag.stderr()).toContain("error CLI_USAGE: Unknown option '--frobnicate'")
     const command = capture(examples)
-    expect(await main(['shipit'], command.context)).toBe(1)
+    expect(await main(['shipit'], command.context)).toBe(2)
     expect(command.stderr()).toContain('error CLI_UNKNOWN_COMMAND: unknown command "shipit"')
+    const extra = capture(examples)
+    expect(await main(['plan', 'now'], extra.context)).toBe(2)
+    expect(extra.stderr()).toContain('error CLI_USAGE: plan takes no arguments, got "now"')
+    const bare = capture(examples)
+    expect(await main([], bare.context)).toBe(2)
+    expect(bare.stdout()).toContain('Usage: polyship <command> [options]')
+    expect(bare.stdout()).toMatch(/^ {2}2 {3}usage error/m)
+  })
+
+  it("prints with 'polyship help <command>' exactly what '<command> --help' prints", async () => {
+    const overview = capture(examples)
+    expect(await main(['--help'], overview.context)).toBe(0)
+    const helpAlone = capture(examples)
+    expect(await main(['help'], helpAlone.context)).toBe(0)
+    expect(helpAlone.stdout()).toBe(overview.stdout())
+    for (const name of COMMANDS) {
+      const viaFlag = capture(examples)
+      expect(await main([name, '--help'], viaFlag.context)).toBe(0)
+      const viaHelp = capture(examples)
+      expect(await main(['help', name], viaHelp.context)).toBe(0)
+      expect(viaHelp.stdout()).toBe(viaFlag.stdout())
+      expect(viaFlag.stdout()).toMatch(new RegExp(`^Usage: polyship ${name}`))
+      expect(overview.stdout()).toMatch(new RegExp(`^ {2}${name} `, 'm'))
+    }
+    const unknown = capture(examples)
+    expect(await main(['help', 'shipit'], unknown.context)).toBe(2)
+    expect(unknown.stderr()).toContain('error CLI_UNKNOWN_COMMAND: unknown command "shipit"')
+    const two = capture(examples)
+    expect(await main(['help', 'plan', 'build'], two.context)).toBe(2)
+    expect(two.stderr()).toContain('error CLI_USAGE: help takes at most one command')
+  })
+
+  it('lists examples and the environment variables each command reads in its --help', async () => {
+    const helps = new Map<string, string>()
+    for (const name of COMMANDS) {
+      const run = capture(examples)
+      await main(['help', name], run.context)
+      helps.set(name, run.stdout())
+      expect(run.stdout(), name).toMatch(/^Examples?:\n {2}.*polyship /m)
+      expect(run.stdout(), name).toMatch(/^Environment:/m)
+    }
+    const release = helps.get('release')!
+    for (const variable of [
+      'GITHUB_TOKEN',
+      'DOCKER_CONFIG',
+      'REGISTRY_AUTH_FILE',
+      'HELM_REGISTRY_CONFIG',
+      'XDG_RUNTIME_DIR',
+      'SOURCE_DATE_EPOCH',
+      'PYPI_TOKEN',
+      'NPM_TOKEN',
+      'POLYSHIP_SIGNING_KEY_PASSPHRASE',
+      'SIGSTORE_ID_TOKEN',
+    ]) {
+      expect(release).toContain(variable)
+    }
+    expect(helps.get('build')).toContain('SOURCE_DATE_EPOCH')
+    expect(helps.get('verify')).toContain('POLYSHIP_TUF_MIRROR')
+    expect(helps.get('verify')).toContain('DOCKER_CONFIG')
+    expect(helps.get('plan')).not.toContain('GITHUB_TOKEN')
+
+    // every variable the code reads is named in some help, and every name a help gives is read
+    const overview = capture(examples)
+    await main(['help'], overview.context)
+    const documented = [overview.stdout(), ...helps.values()].join('\n')
+    const source = await productSource()
+    const internal = new Set(['HOME', 'PATH', 'GOARM', 'GOAMD64', 'POLYSHIP_CRASH_AFTER']) // GOARM, GOAMD64: a platform's, not the user's
+    expect([...source.read].filter((v) => !internal.has(v) && !documented.includes(v))).toEqual([])
+    const named = new Set(documented.match(/(?<!\*)\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b/g))
+    const unknown = [...named].filter((v) => !v.startsWith('CLI_') && !source.text.includes(v))
+    expect(unknown).toEqual([])
   })
 
   it('exits non-zero with a coded error naming file and field on bad config', async () => {

@@ -373,7 +373,7 @@ describe('bad input is a coded error and publishes nothing', () => {
 
   it('refuses --shard without --split', async () => {
     const result = await polyship(['release', '--shard', '1/2'], ws)
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.stderr).toMatchInlineSnapshot(`
       "error CLI_USAGE: --shard and --platform go with --split
         hint: e.g. polyship release --split --shard 1/3

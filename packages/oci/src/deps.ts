@@ -4,7 +4,7 @@ import { type Reporter, silentReporter } from '@polyship/core'
 
 /** Ambient things the registry client uses, passed in so tests give literals instead of patching globals. */
 export interface OciDeps {
-  /** Read for DOCKER_CONFIG, REGISTRY_AUTH_FILE, GITHUB_TOKEN and PATH (credential helpers). */
+  /** Read for DOCKER_CONFIG, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, HELM_REGISTRY_CONFIG, HELM_CONFIG_HOME, GITHUB_TOKEN and PATH (credential helpers). */
   readonly env: Readonly<Record<string, string | undefined>>
   readonly homedir: () => string
   readonly sleep: (ms: number) => Promise<void>

@@ -38,10 +38,14 @@ export {
 } from './reference.ts'
 export { fallbackTag } from './referrers/fallback.ts'
 export {
+  type AuthFileLocation,
+  type AuthKey,
+  authFileLocations,
   type Credential,
   type CredentialLookup,
   type ExplicitCredentials,
   findCredential,
+  parseAuthKey,
 } from './registry/auth/credentials.ts'
 export { RegistryClient, type RegistryClientOptions } from './registry/client.ts'
 export { RegistryStore } from './registry/registry-store.ts'

@@ -288,6 +288,8 @@ describe('findCredential', () => {
     expect(other.tried).toEqual([
       'explicit credentials for quay.io',
       `DOCKER_CONFIG ${join(work(), 'hub', 'config.json')} (no auths entry for quay.io)`,
+      `podman ${join(work(), 'no-home', '.config', 'containers', 'auth.json')} (absent)`,
+      `helm ${join(work(), 'no-home', '.config', 'helm', 'registry', 'config.json')} (absent)`,
     ])
   })
 

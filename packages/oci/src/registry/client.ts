@@ -156,18 +156,18 @@ export class RegistryClient {
           const challenge = parseChallenge(header(res, 'www-authenticate'))
           await discard(res)
           if (challenge?.scheme === 'bearer' && challenge.error === 'insufficient_scope') {
-            throw await host.auth.denied(request.what)
+            throw await host.auth.denied(request.what, request.scopes)
           }
-          throw await host.auth.unauthorized(request.what)
+          throw await host.auth.unauthorized(request.what, request.scopes)
         }
         reauthenticated = true
-        extraScopes = await host.auth.onUnauthorized(res, authorization, request.what)
+        extraScopes = await host.auth.onUnauthorized(res, authorization, request.what, request.scopes)
         attempt--
         continue
       }
       if (res.status === 403) {
         await discard(res)
-        throw await host.auth.denied(request.what)
+        throw await host.auth.denied(request.what, request.scopes)
       }
       return res
     }

@@ -53,7 +53,7 @@ export interface SendOptions {
 
 /** What a request is made of; `body` is a factory so every attempt gets a fresh one. */
 export interface SendInit {
-  readonly method?: 'GET' | 'POST'
+  readonly method?: 'GET' | 'HEAD' | 'POST'
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: ExchangeBody | string
   /** Bytes moved besides a small answer (an upload): extends the deadline. */

@@ -17,6 +17,8 @@ function scopeString(scope: Scope): string {
 }
 
 interface CachedToken {
+  /** The credential source it was issued to ('' anonymous): namespace keys can give one host several. */
+  readonly source: string
   readonly scopes: readonly string[]
   readonly value: string
   readonly expiresAt: number
@@ -39,7 +41,8 @@ export interface HostAuthOptions {
 export class HostAuth {
   readonly #options: HostAuthOptions
   #challenge: Challenge | undefined
-  #lookup: Promise<CredentialLookup> | undefined
+  /** By repository ('' for host-level requests): podman's namespace keys give repositories their own. */
+  readonly #lookups = new Map<string, Promise<CredentialLookup>>()
   #tokens: CachedToken[] = []
   readonly #pending = new Map<string, Promise<CachedToken>>()
 
@@ -60,22 +63,25 @@ export class HostAuth {
   ): Promise<string | undefined> {
     const challenge = this.#challenge
     if (challenge === undefined) return undefined
-    const { credential } = await this.#credentials()
+    const { credential } = await this.#credentials(scopes)
     if (challenge.scheme === 'basic') {
       if (credential?.username === undefined || credential.password === undefined) {
-        throw await this.#unauthorized(what, false)
+        throw await this.#unauthorized(what, false, scopes)
       }
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
     }
     if (credential?.registryToken !== undefined) return `Bearer ${credential.registryToken}`
     const wanted = mergeScopes([...scopes.map(scopeString), ...extraScopes])
     const now = this.#options.deps.now()
-    const cached = this.#tokens.find((t) => t.expiresAt > now && covers(t.scopes, wanted))
+    const source = credential?.source ?? ''
+    const cached = this.#tokens.find(
+      (t) => t.source === source && t.expiresAt > now && covers(t.scopes, wanted),
+    )
     if (cached !== undefined) return `Bearer ${cached.value}`
-    const key = wanted.join(' ')
+    const key = `${source}\n${wanted.join(' ')}`
     let pending = this.#pending.get(key)
     if (pending === undefined) {
-      pending = this.#fetchToken(challenge, wanted, what).finally(() => this.#pending.delete(key))
+      pending = this.#fetchToken(challenge, wanted, what, scopes).finally(() => this.#pending.delete(key))
       this.#pending.set(key, pending)
     }
     return `Bearer ${(await pending).value}`
@@ -90,29 +96,32 @@ export class HostAuth {
     res: HttpResponse,
     sentAuthorization: string | undefined,
     what: string,
+    scopes: readonly Scope[] = [],
   ): Promise<readonly string[]> {
     const challenge = parseChallenge(header(res, 'www-authenticate'))
     await discard(res)
-    if (challenge === undefined) throw await this.#unauthorized(what, sentAuthorization !== undefined)
+    if (challenge === undefined) {
+      throw await this.#unauthorized(what, sentAuthorization !== undefined, scopes)
+    }
     const asked = challenge.scheme === 'bearer' ? challenge.scopes : []
     if (sentAuthorization === undefined || this.#challenge?.scheme !== challenge.scheme) {
       this.#challenge = hostLevel(challenge)
       return asked
     }
-    if (challenge.scheme === 'basic') throw await this.#unauthorized(what, true)
+    if (challenge.scheme === 'basic') throw await this.#unauthorized(what, true, scopes)
     const sent = sentAuthorization.slice('Bearer '.length)
     this.#tokens = this.#tokens.filter((t) => t.value !== sent)
     return asked
   }
 
   /** The error for a 401 that persists: names the credential source tried, never its value. */
-  async unauthorized(what: string): Promise<OciError> {
-    return this.#unauthorized(what, true)
+  async unauthorized(what: string, scopes: readonly Scope[] = []): Promise<OciError> {
+    return this.#unauthorized(what, true, scopes)
   }
 
-  async denied(what: string): Promise<OciError> {
-    const { credential } = await this.#credentials()
-    if (credential === undefined) return this.#unauthorized(what, false)
+  async denied(what: string, scopes: readonly Scope[] = []): Promise<OciError> {
+    const { credential } = await this.#credentials(scopes)
+    if (credential === undefined) return this.#unauthorized(what, false, scopes)
     return new OciError(
       'OCI_DENIED',
       `${what}: ${this.#options.registry} denied it to the credentials from ${credential.source}`,
@@ -122,20 +131,28 @@ export class HostAuth {
     )
   }
 
-  #credentials(): Promise<CredentialLookup> {
-    this.#lookup ??= findCredential(this.#options.registry, this.#options.explicit, this.#options.deps)
-    return this.#lookup
+  /** Credentials for the repository the request is about (the one pushed to, else the first). */
+  #credentials(scopes: readonly Scope[]): Promise<CredentialLookup> {
+    const repository = (scopes.find((s) => s.actions.includes('push')) ?? scopes[0])?.repository
+    const key = repository ?? ''
+    let lookup = this.#lookups.get(key)
+    if (lookup === undefined) {
+      const { registry, explicit, deps } = this.#options
+      lookup = findCredential(registry, explicit, deps, repository)
+      this.#lookups.set(key, lookup)
+    }
+    return lookup
   }
 
-  async #unauthorized(what: string, sent: boolean): Promise<OciError> {
-    const { credential, tried } = await this.#credentials()
+  async #unauthorized(what: string, sent: boolean, scopes: readonly Scope[]): Promise<OciError> {
+    const { credential, tried } = await this.#credentials(scopes)
     const registry = this.#options.registry
     if (credential === undefined) {
       return new OciError(
         'OCI_UNAUTHORIZED',
         `${what}: ${registry} requires authentication and no credentials were found (looked in: ${tried.join('; ')})`,
         {
-          hint: `log in (docker login ${registry}), or set DOCKER_CONFIG / REGISTRY_AUTH_FILE to a file holding credentials for ${registry}`,
+          hint: `log in (docker login ${registry}, podman login or helm registry login), or set DOCKER_CONFIG / REGISTRY_AUTH_FILE / HELM_REGISTRY_CONFIG to a file holding credentials for ${registry}`,
         },
       )
     }
@@ -150,8 +167,9 @@ export class HostAuth {
     challenge: Challenge & { scheme: 'bearer' },
     scopes: string[],
     what: string,
+    requested: readonly Scope[],
   ): Promise<CachedToken> {
-    const { credential } = await this.#credentials()
+    const { credential } = await this.#credentials(requested)
     const realm = new URL(challenge.realm)
     checkScheme(realm, this.#options.insecureHosts, `token realm of ${this.#options.registry}`)
     const headers: Record<string, string> = { accept: 'application/json' }
@@ -178,7 +196,7 @@ export class HostAuth {
     const res = await this.#options.transport(request, `token for ${what}`)
     if (res.status === 401 || res.status === 403) {
       await discard(res)
-      throw await this.#unauthorized(what, credential !== undefined)
+      throw await this.#unauthorized(what, credential !== undefined, requested)
     }
     const text = await readText(res)
     if (res.status !== 200) {
@@ -209,6 +227,7 @@ export class HostAuth {
     registerSecret(value)
     const lifetimeMs = Math.max(60, body.expires_in ?? 60) * 1000
     const token = {
+      source: credential?.source ?? '',
       scopes,
       value,
       expiresAt: this.#options.deps.now() + lifetimeMs - Math.min(10_000, lifetimeMs / 4),
