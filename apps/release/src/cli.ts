@@ -78,6 +78,14 @@ const REGISTRY_ENV: EnvList = [
   ['REGISTRY_AUTH_FILE', 'podman-style auth file, read before the docker config'],
   ['XDG_RUNTIME_DIR, XDG_CONFIG_HOME', "podman's containers/auth.json, read after docker's"],
   ['HELM_REGISTRY_CONFIG, HELM_CONFIG_HOME', "helm's registry config.json, read after podman's"],
+  [
+    'POLYSHIP_HTTP_CONNECT_TIMEOUT, POLYSHIP_HTTP_IDLE_TIMEOUT, POLYSHIP_HTTP_DEADLINE',
+    'network limits per call (default 10 s, 30 s, 60 s; e.g. 200ms, 2m)',
+  ],
+  [
+    'POLYSHIP_HTTP_MIN_RATE, POLYSHIP_HTTP_MAX_RESPONSE, POLYSHIP_HTTP_RETRY_TIME, POLYSHIP_HTTP_NOTICE',
+    'bytes/s a transfer may slow to, answer size cap (64MiB), time for all retries (60 s), when to say it is waiting',
+  ],
 ]
 
 const SIGNING_ENV: EnvList = [
