@@ -107,11 +107,16 @@ async function compileTarget(
   })
   await rm(out, { force: true })
   try {
-    await run('go', ['build', '-trimpath', '-ldflags', build.ldflags, '-o', out, build.main], {
-      cwd: project.root,
-      env,
-      ...(build.signal === undefined ? {} : { signal: build.signal }),
-    })
+    // -buildvcs=false: go would stamp HEAD's revision and time in, so any commit would change the bytes.
+    await run(
+      'go',
+      ['build', '-trimpath', '-buildvcs=false', '-ldflags', build.ldflags, '-o', out, build.main],
+      {
+        cwd: project.root,
+        env,
+        ...(build.signal === undefined ? {} : { signal: build.signal }),
+      },
+    )
   } catch (error) {
     const shown = ['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOFLAGS', 'GOTOOLCHAIN'].flatMap((key) =>
       env[key] === undefined ? [] : [formatCommand(`${key}=${env[key]}`, [])],
