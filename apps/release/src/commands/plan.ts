@@ -6,7 +6,9 @@ import { renderTable } from '../table.ts'
 export const planHelp = `Usage: polyship plan [--json] [--cwd DIR]
 
 Lists every releasable project (a package.json with a "polyship" field), its current
-version, and the artifacts a release would produce and where they would go.
+version, and the artifacts a release would produce and where they would go, and which
+versions are already released there (\`polyship release\` leaves those out). A project
+polyship cannot build is refused here, as \`polyship release\` refuses it before compiling.
 `
 
 export async function planCommand(
@@ -14,7 +16,15 @@ export async function planCommand(
   options: { json: boolean; cwd: string },
 ): Promise<number> {
   const workspace = await loadWorkspace(options.cwd)
-  const plans = planWorkspace(workspace)
+  const { validateProjects } = await import('../release/validate.ts')
+  await validateProjects(workspace.projects, workspace)
+  const { workspaceReleaseState } = await import('../release/released.ts')
+  const states = await workspaceReleaseState(workspace, context.env)
+  const releasedOf = (name: string) => states.find((s) => s.project === name)?.released
+  const plans = planWorkspace(workspace).map((plan) => {
+    const released = releasedOf(plan.name)
+    return released === undefined ? plan : { ...plan, released }
+  })
   if (options.json) {
     context.stdout.write(`${JSON.stringify({ root: workspace.root, projects: plans }, null, 2)}\n`)
     return 0
@@ -33,5 +43,10 @@ export async function planCommand(
     renderTable(['project', 'version', 'kind', 'artifact', 'platforms', 'destination'], rows),
   )
   context.stdout.write(`\n${plans.length} projects, ${rows.length} artifacts\n`)
+  for (const { released: r } of states)
+    if (r !== undefined)
+      context.stdout.write(
+        `${r.tag} is already released there (${r.source}, commit ${r.commit.slice(0, 12)}): polyship release leaves it out\n`,
+      )
   return 0
 }

@@ -11,5 +11,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_UNSIGNED'
   | 'RELEASE_OUTDIR_INVALID'
   | 'RELEASE_DIRTY_TREE'
+  | 'RELEASE_PROJECT_INVALID'
+  | 'RELEASE_IMAGE_MISSING'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}
