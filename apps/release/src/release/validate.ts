@@ -33,14 +33,15 @@ function nearest(dir: string, file: string, root: string): string | undefined {
 /**
  * What each format needs before any toolchain runs, read without compiling: a Go module or
  * a Cargo.toml for binaries, a pyproject.toml polyship can build (name, backend, version)
- * for wheels, a readable chart whose image mappings name projects that have an image.
+ * for wheels, an image's Dockerfile, a readable chart whose image mappings name projects
+ * that have an image.
  */
 async function checkProject(
   project: Project,
   workspace: Workspace,
   skip: ReadonlySet<FormatName>,
 ): Promise<void> {
-  const { binary, wheel, chart } = project.config
+  const { binary, wheel, chart, image } = project.config
   const invalid = (message: string, hint: string): never => {
     throw new ReleaseError('RELEASE_PROJECT_INVALID', `${project.dir}/package.json: ${message}`, { hint })
   }
@@ -63,6 +64,15 @@ async function checkProject(
       )
   }
   if (wheel !== undefined && !skip.has('wheel')) await readPythonProject(project)
+  if (
+    image?.dockerfile !== undefined &&
+    !skip.has('image') &&
+    !existsSync(resolve(project.root, image.dockerfile))
+  )
+    invalid(
+      `polyship.image.dockerfile "${image.dockerfile}" does not exist`,
+      'name the Dockerfile relative to the project directory',
+    )
   if (chart !== undefined && !skip.has('chart')) {
     await readChart(join(project.root, chart.path ?? '.'), { cwd: workspace.root })
     for (const [path, name] of Object.entries(chart.images ?? {})) {
