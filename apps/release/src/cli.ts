@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
-import { isPolyshipError, redact, secretValues } from '@polyship/core'
+import { isPolyshipError, redact, secretValues, writeFailure } from '@polyship/core'
 import manifest from '../package.json' with { type: 'json' }
-import type { CliContext } from './context.ts'
+import { type CliContext, redactingContext } from './context.ts'
 import { CliError } from './errors.ts'
 import { annotateError } from './github-actions.ts'
 
@@ -168,8 +168,12 @@ function commandName(args: readonly string[]): string | undefined {
   return undefined
 }
 
-/** Runs the CLI; returns the exit code. Errors are rendered here and nowhere else. */
-export async function main(args: readonly string[], context: CliContext): Promise<number> {
+/**
+ * Runs the CLI; returns the exit code. Errors are rendered here and nowhere else. Everything
+ * written to the context's stdout and stderr goes through core's redactor.
+ */
+export async function main(args: readonly string[], given: CliContext): Promise<number> {
+  const context = redactingContext(given)
   let debug = args.includes('--debug')
   try {
     const name = commandName(args)
@@ -215,7 +219,9 @@ export async function main(args: readonly string[], context: CliContext): Promis
   }
 }
 
-function renderError(error: unknown, context: CliContext, debug: boolean): number {
+function renderError(thrown: unknown, context: CliContext, debug: boolean): number {
+  // a write the filesystem refused (ENOSPC, EROFS, EACCES) is the user's to fix, not a bug
+  const error = isPolyshipError(thrown) ? thrown : (writeFailure(thrown) ?? thrown)
   annotateError(error, context)
   const secrets = secretValues(context.env)
   if (isPolyshipError(error)) {

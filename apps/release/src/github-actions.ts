@@ -169,7 +169,8 @@ export function errorAnnotation(error: PolyshipError, workspace?: string): strin
   }
   properties.push(`title=${escapeProperty(`polyship ${error.code}`)}`)
   const message = error.hint ? `${error.message}\nhint: ${error.hint}` : error.message
-  return `::error ${properties.join(',')}::${escapeData(message)}\n`
+  // redacted before escaping: an escaped secret (`%` -> `%25`) would no longer match
+  return `::error ${properties.join(',')}::${escapeData(redact(message))}\n`
 }
 
 /**

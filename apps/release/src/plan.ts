@@ -1,12 +1,14 @@
-import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS } from '@polyship/binary'
+import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS, planBinaries } from '@polyship/binary'
 import { DEFAULT_IMAGE_PLATFORMS, imageRepository } from '@polyship/container'
-import { type ArtifactKind, formatPlatform, type Project, platformsOf, type Workspace } from '@polyship/core'
+import { type ArtifactKind, formatPlatform, type Project, type Workspace } from '@polyship/core'
 import { parsePackageName, tarballFileName } from '@polyship/npm'
 import { versionTag } from '@polyship/oci'
 import {
+  assertDistinctOciPlaces,
   type Destinations,
   describeDestination,
   describeNpmDestination,
+  type OciWrite,
   resolveDestinations,
 } from './destinations.ts'
 
@@ -20,6 +22,8 @@ export interface PlannedArtifact {
   readonly name: string
   readonly platforms: readonly string[]
   readonly destination: string
+  /** A release on this machine would not build it, and why (no cross toolchain, no zig...). */
+  readonly skipped?: string
 }
 
 export interface ProjectPlan {
@@ -28,21 +32,46 @@ export interface ProjectPlan {
   readonly dir: string
   readonly formats: readonly string[]
   readonly artifacts: readonly PlannedArtifact[]
+  /** The executables each of its archives holds. */
+  readonly binaries?: readonly string[]
+  /** Why a release on this machine would fail for this project (a missing toolchain). */
+  readonly problems?: readonly string[]
 }
 
-function planProject(project: Project, destinations: Destinations): ProjectPlan {
+async function planProject(project: Project, destinations: Destinations, env: Env): Promise<ProjectPlan> {
   const artifacts: PlannedArtifact[] = []
-  const add = (kind: ArtifactKind, name: string, platforms: readonly string[], destination: string) =>
-    artifacts.push({ project: project.name, version: project.version, kind, name, platforms, destination })
+  const add = (
+    kind: ArtifactKind,
+    name: string,
+    platforms: readonly string[],
+    destination: string,
+    skipped?: string,
+  ) =>
+    artifacts.push({
+      project: project.name,
+      version: project.version,
+      kind,
+      name,
+      platforms,
+      destination,
+      ...(skipped === undefined ? {} : { skipped }),
+    })
   const files = describeDestination(destinations.files)
   const { binary, image, wheel, chart, npm } = project.config
+  let binaries: readonly string[] | undefined
+  const problems: string[] = []
   if (binary !== undefined) {
-    for (const platform of platformsOf(binary, DEFAULT_BINARY_PLATFORMS)) {
+    // What the build would do here: which targets it skips, and why.
+    const planned = await planBinaries(project, { env })
+    binaries = planned.binaries
+    if (planned.blocked !== undefined) problems.push(planned.blocked)
+    for (const target of planned.targets) {
       add(
         'archive',
-        archiveFileName(project.name, project.version, platform),
-        [formatPlatform(platform)],
+        archiveFileName(project.name, project.version, target.platform),
+        [formatPlatform(target.platform)],
         files,
+        target.skipped === undefined ? undefined : `${target.target}: ${target.skipped}`,
       )
     }
     add('checksums', checksumsFileName(project.name, project.version), [], files)
@@ -88,11 +117,38 @@ function planProject(project: Project, destinations: Destinations): ProjectPlan 
     dir: project.dir,
     formats: Object.keys(project.config),
     artifacts,
+    ...(binaries === undefined ? {} : { binaries }),
+    ...(problems.length === 0 ? {} : { problems }),
   }
 }
 
-/** What a release of the workspace would produce, per project, before anything is built. */
-export function planWorkspace(workspace: Workspace): ProjectPlan[] {
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * What a release of the workspace would produce, per project, before anything is built:
+ * binary targets are planned against this machine's toolchains (nothing is compiled), so
+ * the plan says which a release here would skip and why.
+ */
+export async function planWorkspace(workspace: Workspace, env: Env = process.env): Promise<ProjectPlan[]> {
   const destinations = resolveDestinations(workspace.config)
-  return workspace.projects.map((project) => planProject(project, destinations))
+  assertDistinctOciPlaces(destinations, plannedOciWrites(workspace.projects))
+  const plans: ProjectPlan[] = []
+  for (const project of workspace.projects) plans.push(await planProject(project, destinations, env))
+  return plans
+}
+
+/** The images and charts of a plan (a chart named as its project until its Chart.yaml is read). */
+function plannedOciWrites(projects: readonly Project[]): OciWrite[] {
+  return projects.flatMap((project) => {
+    const tags = [versionTag(project.version)]
+    const image =
+      project.config.image === undefined
+        ? []
+        : [{ project: project.name, kind: 'image' as const, name: imageRepository(project), tags }]
+    const chart =
+      project.config.chart === undefined
+        ? []
+        : [{ project: project.name, kind: 'chart' as const, name: project.name.replace(/^@.*\//, ''), tags }]
+    return [...image, ...chart]
+  })
 }

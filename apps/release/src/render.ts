@@ -15,6 +15,7 @@ function plain(context: CliContext, options: RenderOptions): boolean {
 /**
  * Runs steps as a listr2 task list on stderr: the live tree on a terminal, one line per
  * step in CI or when output is not a terminal, nothing with --json (stdout stays clean).
+ * Every line goes through `context.stderr`, which the CLI redacts (see `redactingContext`).
  */
 export function renderSteps(context: CliContext, options: RenderOptions): StepRunner {
   // Both of listr2's streams go to our stderr: stdout carries only the result (table or JSON).
@@ -31,6 +32,10 @@ export function renderSteps(context: CliContext, options: RenderOptions): StepRu
         registerSignalListeners: false,
         renderer: options.json ? 'silent' : plain(context, options) ? 'simple' : 'default',
         rendererOptions: { logger } as never,
+        // listr2 falls back when process.stdout is no terminal (`polyship release | tee`): the
+        // fallback must write to our stderr too, never to process.stdout past the redactor
+        fallbackRenderer: 'simple',
+        fallbackRendererOptions: { logger } as never,
       },
     )
     await list.run()

@@ -2,6 +2,7 @@ import { enableCompileCache } from 'node:module'
 
 enableCompileCache?.()
 const { main } = await import('./cli.ts')
+const { redact } = await import('@polyship/core')
 // A closed pipe (`polyship plan | head`) ends the output, not the program with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -9,6 +10,15 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(process.exitCode ?? 0)
   })
 }
+// Anything that escapes main (a rejection nobody awaited) is printed redacted, not by Node as is.
+const crash = (error: unknown) => {
+  process.stderr.write(
+    `${redact(String((error as Error)?.stack ?? error))}\nthis is a bug in polyship; please report it\n`,
+  )
+  process.exit(70)
+}
+process.on('uncaughtException', crash)
+process.on('unhandledRejection', crash)
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

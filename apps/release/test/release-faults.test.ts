@@ -1,4 +1,5 @@
-import { readdir, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
 import { mulberry32, startFaultProxy, startRegistry, type TestRegistry } from '@polyship/oci/testing'
@@ -167,4 +168,120 @@ describe('kill -9 during publish, then run again', () => {
       await proxy.stop()
     }
   })
+
+  // A kill -9 landing while pypiserver receives the sdist can leave it holding an empty or
+  // truncated file under the sdist's name (seeded here exactly, as the audit found it: the
+  // exact byte count a real kill leaves is a race). Every re-run then met a bare conflict.
+  for (const [label, cut] of [
+    ['an empty file', (_size: number) => 0],
+    ['a truncated copy', (size: number) => Math.floor(size / 3)],
+  ] as const) {
+    it(`an sdist upload cut off leaving ${label}: the re-run says so, and its way out completes the release`, async () => {
+      const release = ['release', '--merge', 'dist/build']
+      await emptyDestinations()
+      const sdistName = Object.keys(reference.index).find((name) => name.endsWith('.tar.gz'))!
+      const sdist = await readFile(await unitFile(sdistName))
+      const held = cut(sdist.length)
+      await writeFile(join(pypi.dir, sdistName), sdist.subarray(0, held))
+
+      const stopped = await polyship(release, { root: ws.root, env: env() })
+      expect(stopped.code, stopped.stderr).toBe(1)
+      expect(stopped.stderr).toContain('error WHEEL_CONFLICT: ')
+      expect(stopped.stderr).not.toContain('RELEASE_CONFLICT')
+      expect(stopped.stderr).toContain(
+        held === 0
+          ? `${sdistName}: the index holds an empty file (0 bytes) under this name; this build's file is ${sdist.length} bytes`
+          : `${sdistName}: the index holds a truncated copy of this build's file: the first ${held} of ${sdist.length} bytes`,
+      )
+      expect(stopped.stderr).toContain(`hint: delete ${sdistName} from the index`)
+      // nothing was published
+      for (const [repository, state] of Object.entries(await registryNow()))
+        expect(state.tags, repository).toEqual({})
+      expect(Object.keys(await treeState(pypi.dir))).toEqual([sdistName])
+
+      // the way out the hint gives, with the index's credentials
+      const curl = /curl -u <user> (.*?), which/.exec(stopped.stderr)![1]!
+      execFileSync('curl', ['-sf', '-u', `__token__:${PYPI_TOKEN}`, ...curl.split(' ')])
+      const resumed = await polyship(release, { root: ws.root, env: env() })
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(await registryNow()).toEqual(reference.registry)
+      expect(await treeState(pypi.dir)).toEqual(reference.index)
+      const verify = await polyship(['verify', `${ROUND_DIR}/release.json`], { root: ws.root, env: env() })
+      expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0)
+    })
+  }
+
+  // The registry side of the same fault: a blob upload cut off midway, a blob upload
+  // completed with a truncated body, a manifest PUT cut short. The registry keeps none of
+  // them under a digest or tag, so the re-run publishes everything and ends as a clean run.
+  it('a truncated blob or manifest upload to the registry is never trusted: the re-run completes', async () => {
+    // the bytes to cut come from a published state
+    await emptyDestinations()
+    const published = await polyship(['release', '--merge', 'dist/build'], { root: ws.root, env: env() })
+    expect(published.code, published.stderr).toBe(0)
+    const repository = `${PREFIX}/time-server-go`
+    const base = `${registry.url}/v2/${repository}`
+    const tag = Object.keys(reference.registry[`${registry.host}/${repository}`]!.tags).find(
+      (t) => !t.startsWith('sha256-'),
+    )!
+    const accept = {
+      accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json',
+    }
+    const indexBytes = Buffer.from(
+      await (await fetch(`${base}/manifests/${tag}`, { headers: accept })).arrayBuffer(),
+    )
+    const first = JSON.parse(indexBytes.toString()).manifests[0].digest as string
+    const manifest = (await (await fetch(`${base}/manifests/${first}`, { headers: accept })).json()) as {
+      layers: { digest: string; size: number }[]
+    }
+    const layer = manifest.layers[manifest.layers.length - 1]!
+    const blob = Buffer.from(await (await fetch(`${base}/blobs/${layer.digest}`)).arrayBuffer())
+    expect(blob.length).toBe(layer.size)
+    await emptyDestinations()
+
+    const session = async () => {
+      const started = await fetch(`${base}/blobs/uploads/`, { method: 'POST' })
+      expect(started.status).toBe(202)
+      return new URL(started.headers.get('location')!, registry.url).href
+    }
+    const half = blob.subarray(0, Math.floor(blob.length / 2))
+    // cut off after half the bytes, never finished
+    const patched = await fetch(await session(), {
+      method: 'PATCH',
+      body: half,
+      headers: { 'content-type': 'application/octet-stream' },
+    })
+    expect(patched.status).toBe(202)
+    // finished with half the bytes under the real digest: refused, nothing stored
+    const put = await session()
+    const truncated = await fetch(`${put}${put.includes('?') ? '&' : '?'}digest=${layer.digest}`, {
+      method: 'PUT',
+      body: half,
+      headers: { 'content-type': 'application/octet-stream' },
+    })
+    expect(truncated.status).toBe(400)
+    // a manifest cut short
+    const cutManifest = await fetch(`${base}/manifests/${tag}`, {
+      method: 'PUT',
+      body: indexBytes.subarray(0, Math.floor(indexBytes.length / 2)),
+      headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+    })
+    expect(cutManifest.status).toBe(400)
+    expect((await registryNow())[`${registry.host}/${repository}`]?.tags ?? {}).toEqual({})
+
+    const resumed = await polyship(['release', '--merge', 'dist/build'], { root: ws.root, env: env() })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(await registryNow()).toEqual(reference.registry)
+    expect(await treeState(pypi.dir)).toEqual(reference.index)
+    const verify = await polyship(['verify', `${ROUND_DIR}/release.json`], { root: ws.root, env: env() })
+    expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0)
+  })
 })
+
+/** The built file `name` in the build units the rounds publish. */
+async function unitFile(name: string): Promise<string> {
+  const build = join(ws.root, 'dist', 'build')
+  const found = (await readdir(build, { recursive: true })).map(String).find((p) => p.endsWith(`/${name}`))
+  if (found === undefined) throw new Error(`${name} is in no build unit under ${build}`)
+  return join(build, found)
+}

@@ -5,6 +5,7 @@ import {
   goModule,
   goStdlib,
   helmChart,
+  helmSubchart,
   isAttestError,
   ociImage,
   parseRequirement,
@@ -237,6 +238,60 @@ describe('buildSbom', () => {
     expect(componentsOf(chart.document).map((c) => c.purl)).toEqual([
       `pkg:oci/redis@${digest('redis')}?repository_url=registry-1.docker.io%2Fbitnamicharts%2Fredis&tag=20.1.0`,
       `pkg:oci/time-server-go@${digest('index')}?repository_url=127.0.0.1%3A5000%2Facme%2Ftime-server-go`,
+    ])
+  })
+
+  it("lists an umbrella chart's subcharts as pkg:helm components, nested ones as their dependencies", async () => {
+    const sbom = await buildSbom(
+      { kind: 'chart', name: 'stack', version: '0.3.0', digest: digest('stack') },
+      [
+        helmSubchart({
+          name: 'redis-lite',
+          version: '1.2.0',
+          repository: 'http://127.0.0.1:8080',
+          digest: digest('redis-lite'),
+          subcharts: [],
+        }),
+        helmSubchart({
+          name: 'cache-lite',
+          version: '2.0.0',
+          repository: 'oci://ghcr.io/acme/charts',
+          digest: digest('cache-lite'),
+          subcharts: [],
+        }),
+        helmSubchart({
+          name: 'private',
+          version: '0.0.1',
+          repository: 'https://user:s3cret@charts.example.com/stable',
+          subcharts: [],
+        }),
+        helmSubchart({
+          name: 'lib',
+          version: '0.4.0',
+          repository: 'file://../lib',
+          subcharts: [{ name: 'common', version: '2.1.0', repository: '', subcharts: [] }],
+        }),
+      ],
+      { env },
+    )
+    const components = componentsOf(sbom.document)
+    expect(components.map((c) => c.purl)).toEqual([
+      'pkg:helm/cache-lite@2.0.0?repository_url=oci%3A%2F%2Fghcr.io%2Facme%2Fcharts',
+      'pkg:helm/common@2.1.0',
+      'pkg:helm/lib@0.4.0',
+      'pkg:helm/private@0.0.1?repository_url=https%3A%2F%2Fcharts.example.com%2Fstable',
+      'pkg:helm/redis-lite@1.2.0?repository_url=http%3A%2F%2F127.0.0.1%3A8080',
+    ])
+    const redis = components.find((c) => c.purl.startsWith('pkg:helm/redis-lite@')) as unknown as {
+      hashes: { alg: string; content: string }[]
+      version: string
+    }
+    expect(redis.version).toBe('1.2.0')
+    expect(redis.hashes).toEqual([{ alg: 'SHA-256', content: digest('redis-lite').slice('sha256:'.length) }])
+    expect(new TextDecoder().decode(sbom.bytes)).not.toContain('s3cret')
+    const dependencies = sbom.document.dependencies as { ref: string; dependsOn?: string[] }[]
+    expect(dependencies.find((d) => d.ref === 'pkg:helm/lib@0.4.0')?.dependsOn).toEqual([
+      'pkg:helm/common@2.1.0',
     ])
   })
 

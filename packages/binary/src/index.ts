@@ -1,9 +1,10 @@
 export { BinaryError, type BinaryErrorCode } from './errors.ts'
 export { assertCleanTree, type GitStamp, readGitStamp, rfc3339 } from './git.ts'
-export { buildGoBinaries, defaultGoBinaryName, goLdflags, readonlyGoflags } from './go/build.ts'
+export { defaultGoBinaryName, type GoBinary, resolveGoBinaries } from './go/binaries.ts'
+export { buildGoBinaries, goLdflags, readonlyGoflags } from './go/build.ts'
 export { type GoBuildInfo, type GoModule, parseGoBuildInfo, readGoBuildInfo } from './go/build-info.ts'
-export { compareGoVersions, type GoMod, parseGoMod, readGoMod } from './go/go-mod.ts'
-export { type GoTarget, goTarget } from './go/target.ts'
+export { compareGoVersions, type GoMod, parseGoMod, readGoMod, readGoModFile } from './go/go-mod.ts'
+export { type GoTarget, goPlatforms, goTarget } from './go/target.ts'
 export { checkGoToolchain, type GoToolchain } from './go/toolchain.ts'
 export {
   archiveFileName,
@@ -19,6 +20,7 @@ export {
 export type { BinaryBuildOptions, Env } from './options.ts'
 export { type PackageOptions, packageBinaries } from './package/archives.ts'
 export { formatChecksums, writeChecksums } from './package/checksums.ts'
+export { type BinaryPlan, type PlannedTarget, planBinaries } from './plan.ts'
 export { type BinaryRelease, buildBinaryRelease } from './release.ts'
 export type { BinaryBuild, BinaryDependencies, BinaryPackages, BuiltBinary, SkippedTarget } from './result.ts'
 export { buildRustBinaries, encodedRustflags, type RustBuildOptions } from './rust/build.ts'

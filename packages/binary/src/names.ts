@@ -19,11 +19,15 @@ export function projectSlug(projectName: string): string {
   return projectName.replace(/^@[^/]+\//, '')
 }
 
-/** `amd64`, `arm64`, `armv7`: GoReleaser's `{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}`. */
+/**
+ * `amd64`, `arm64`, `armv7`, `amd64v3`: GoReleaser's
+ * `{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ if not (eq .Amd64 "v1") }}{{ .Amd64 }}{{ end }}`.
+ */
 export function archLabel(platform: Platform): string {
-  return platform.architecture === 'arm' && platform.variant !== undefined
-    ? `arm${platform.variant}`
-    : platform.architecture
+  const { architecture, variant } = platform
+  if (architecture === 'arm' && variant !== undefined) return `arm${variant}`
+  if (architecture === 'amd64' && variant !== undefined && variant !== 'v1') return `amd64${variant}`
+  return architecture
 }
 
 export function executableName(binary: string, platform: Platform): string {

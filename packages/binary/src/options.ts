@@ -38,6 +38,10 @@ export interface BinaryBuildOptions {
   readonly signal?: AbortSignal
 }
 
+/** Fields of polyship.binary that only one toolchain reads: set on the other, they are a mistake. */
+const GO_ONLY = ['binaries', 'tags', 'strip', 'goamd64', 'goarm', 'ldflags'] as const
+const RUST_ONLY = ['packages', 'bins'] as const
+
 /** Options resolved once, shared by both toolchains. */
 export interface BuildContext {
   readonly project: Project
@@ -61,6 +65,19 @@ export function buildContext(
       `${project.manifestPath}: polyship.binary.toolchain is ${config === undefined ? 'not set' : `"${config.toolchain}"`}, not "${toolchain}"`,
       {
         hint: `set "polyship": { "binary": { "toolchain": "${toolchain}" } } or call the ${config?.toolchain ?? 'matching'} builder`,
+      },
+    )
+  }
+  const foreign = (toolchain === 'rust' ? GO_ONLY : RUST_ONLY).filter((field) => config[field] !== undefined)
+  if (foreign.length > 0) {
+    throw new BinaryError(
+      'BINARY_PROJECT_INVALID',
+      `${project.manifestPath}: polyship.binary.${foreign[0]} applies to ${toolchain === 'rust' ? 'Go' : 'Rust'} binaries only; this project's toolchain is "${toolchain}"`,
+      {
+        hint:
+          toolchain === 'rust'
+            ? 'select Rust binaries with packages and bins; set target-specific flags in .cargo/config.toml or RUSTFLAGS'
+            : 'list Go binaries in binaries: [{ main, name, tags, ldflags }]',
       },
     )
   }

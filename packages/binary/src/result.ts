@@ -7,6 +7,8 @@ export type BinaryDependencies = GoBuildInfo | RustDependencies
 
 /** One binary built for one platform. */
 export interface BuiltBinary {
+  /** The executable's name without `.exe` (a project may ship several). */
+  readonly name: string
   /** kind `binary`, with platform, path, digest and size. */
   readonly artifact: Artifact & { readonly platform: Platform; readonly path: string }
   /** The toolchain's name for the target: `linux/amd64` (Go) or `x86_64-unknown-linux-gnu` (Rust). */
@@ -27,18 +29,20 @@ export interface BinaryBuild {
   /** Without a leading `v`. */
   readonly version: string
   readonly toolchain: 'go' | 'rust'
-  /** Executable name without `.exe`. */
+  /** The first binary's executable name without `.exe`. */
   readonly binaryName: string
+  /** Every binary's name, in config order: each is built for every platform and archived together. */
+  readonly binaryNames: readonly string[]
   readonly commit: string
   readonly date: string
-  /** In the order of the configured platforms. */
+  /** By platform in the configured order, then by binary in `binaryNames` order. */
   readonly binaries: readonly BuiltBinary[]
   readonly skipped: readonly SkippedTarget[]
 }
 
 /** Archives and checksums made from a `BinaryBuild`. */
 export interface BinaryPackages {
-  /** One per binary, same order: kind `archive`, tar.gz or zip. */
+  /** One per platform, in the order of `binaries`, each holding every binary of that platform: kind `archive`, tar.gz or zip. */
   readonly archives: readonly (Artifact & { readonly platform: Platform; readonly path: string })[]
   /** kind `checksums`: `<project>_<version>_checksums.txt`. */
   readonly checksums: Artifact & { readonly path: string }

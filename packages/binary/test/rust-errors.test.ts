@@ -88,7 +88,7 @@ describe('buildRustBinaries refuses bad input with coded errors', () => {
   it('needs a committed Cargo.lock and a real bin target: BINARY_PROJECT_INVALID', async () => {
     const ws = await tinyWorkspace({}, { name: 'other' })
     expect(await codeOf(buildRustBinaries(ws.project, { ...stamp, outDir: ws.outDir }))).toMatch(
-      /^BINARY_PROJECT_INVALID: .*Cargo\.toml: no bin target named "other" \(bin targets: tiny-rs\)/,
+      /^BINARY_PROJECT_INVALID: .*package\.json: polyship\.binary\.name: no bin target named "other" in .*Cargo\.toml \(bin targets: tiny-rs\)/,
     )
     await rm(join(ws.project.root, 'Cargo.lock'))
     expect(await codeOf(buildRustBinaries(ws.project, { ...stamp, outDir: ws.outDir }))).toMatch(

@@ -9,6 +9,13 @@ export type ContainerErrorCode =
   | 'CONTAINER_ENTRYPOINT_MISSING'
   /** A mapped path leaves the image root or the project directory (`..`), or a wheel entry does. */
   | 'CONTAINER_PATH_ESCAPES'
+  /**
+   * A name from a wheel or an artifact (console script, binary, distribution) that would become
+   * a file or directory name in the image but is not one: empty, `.`, `..`, or holding `/`,
+   * `\\`, NUL or control characters. Taken as is it would replace a directory (`.` is
+   * /usr/local/bin itself) or land elsewhere.
+   */
+  | 'CONTAINER_NAME_INVALID'
   /** A user or group name that the image's /etc/passwd or /etc/group does not define. */
   | 'CONTAINER_USER_UNKNOWN'
   /** Two layers (or two mappings) put something at the same path. */

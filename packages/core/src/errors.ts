@@ -33,6 +33,7 @@ export interface SourceLocation {
 export type CoreErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_UNREADABLE'
+  | 'CONFIG_URL_CREDENTIALS'
   | 'DIGEST_INVALID'
   | 'DIGEST_MISMATCH'
   | 'PLATFORM_INVALID'
@@ -44,6 +45,13 @@ export type CoreErrorCode =
   | 'ARCHIVE_CORRUPT'
   | 'ARCHIVE_UNSUPPORTED'
   | 'RECORD_INVALID'
+  | 'SECRET_IN_OUTPUT'
+  /** A network exchange timed out (connect, idle, deadline): see NetError. */
+  | 'NET_TIMEOUT'
+  | 'NET_TOO_LARGE'
+  | 'NET_TLS_MISMATCH'
+  /** A file could not be written: no space (ENOSPC, EDQUOT), a read-only filesystem (EROFS), no permission. */
+  | 'FS_WRITE_FAILED'
 
 export class CoreError extends PolyshipError<CoreErrorCode> {}
 

@@ -21,7 +21,11 @@ export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
 export { jsonPointerPosition, jsonSyntaxErrorPosition, type TextPosition } from './config/json-position.ts'
-export { addWorkspacePackages, parseWorkspacePackages } from './config/pnpm-workspace.ts'
+export {
+  addWorkspacePackages,
+  parseWorkspacePackages,
+  readWorkspacePackages,
+} from './config/pnpm-workspace.ts'
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
@@ -36,6 +40,7 @@ export type {
   WheelDestination,
 } from './config/schema/root.ts'
 export type { WheelConfig } from './config/schema/wheel.ts'
+export { checkOptionUrl, checkUrlCredentials } from './config/url-credentials.ts'
 export { validateConfig } from './config/validate.ts'
 export {
   type ConfigSource,
@@ -59,9 +64,30 @@ export {
 } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
 export { placeOnce } from './fs/place-once.ts'
+export { makeDirectory, tempNameFor, writeFileAtomic } from './fs/write-atomic.ts'
+export { throwWriteFailure, writeFailure } from './fs/write-failure.ts'
+export {
+  type ExchangeBody,
+  type ExchangeOptions,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  exchange,
+  formatBytes,
+  toFetchResponse,
+} from './http-exchange.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { networkErrorReason, originOf, readAll } from './net.ts'
+export { isNetError, NetError, type NetFailure } from './net-error.ts'
+export {
+  DEFAULT_NET_LIMITS,
+  formatDuration,
+  NET_LIMIT_VARIABLES,
+  type NetLimits,
+  netLimits,
+  RetryBudget,
+  transferDeadlineMs,
+} from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export {
   findVersionInFile,
@@ -77,7 +103,17 @@ export {
   type VersionSpan,
   vcsVersionEnv,
 } from './python/version-source.ts'
-export { isSecretName, REDACTED, redact, registerSecrets, secretValues } from './redact.ts'
+export {
+  assertNoSecrets,
+  findLeak,
+  isSecretName,
+  REDACTED,
+  redact,
+  registerCredential,
+  registerSecret,
+  registerSecrets,
+  secretValues,
+} from './redact.ts'
 export {
   type AttestationRef,
   parseReleaseRecord,
@@ -97,3 +133,4 @@ export {
   run,
   SubprocessError,
 } from './subprocess.ts'
+export { hasUrlCredentials, maskUrlCredentials, urlCredentialParts, withoutUserinfo } from './userinfo.ts'

@@ -22,8 +22,18 @@ export function originOf(url: string): string {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
 }
 
-/** Why `fetch` failed, from its cause (`ECONNREFUSED`, `ENOTFOUND`...) rather than "fetch failed". */
+/**
+ * Why a request failed: the code of node's error (`ECONNREFUSED`, `ENOTFOUND`...), or of
+ * its cause for `fetch` ("fetch failed" says nothing), else the message.
+ */
 export function networkErrorReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
+  const code = (error as { code?: unknown }).code
+  return (
+    cause?.code ??
+    (typeof code === 'string' ? code : undefined) ??
+    cause?.message ??
+    (error as Error).message ??
+    String(error)
+  )
 }

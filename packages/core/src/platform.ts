@@ -21,8 +21,10 @@ export function parsePlatform(text: string, where = 'platform'): Platform {
         ? `unknown os "${os}" (known: ${[...OSES].join(', ')})`
         : !ARCHITECTURES.has(architecture!)
           ? `unknown architecture "${architecture}" (known: ${[...ARCHITECTURES].join(', ')})`
-          : variant !== undefined && !/^v[5-8]$/.test(variant)
-            ? `unknown variant "${variant}" (known: v5, v6, v7, v8)`
+          : variant !== undefined &&
+              !/^v[5-8]$/.test(variant) &&
+              !(architecture === 'amd64' && /^v[1-4]$/.test(variant))
+            ? `unknown variant "${variant}" (known: v5, v6, v7, v8; amd64: v1-v4)`
             : undefined
   if (problem !== undefined) {
     throw new CoreError('PLATFORM_INVALID', `${where}: "${text}" is not a platform: ${problem}`, {

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { ArtifactKind } from './artifact.ts'
 import { type Digest, isDigest } from './digest.ts'
 import { CoreError } from './errors.ts'
+import { writeFileAtomic } from './fs/write-atomic.ts'
+import { assertNoSecrets } from './redact.ts'
 
 export const RELEASE_RECORD_SCHEMA = 'https://polyship.dev/release-record/v1'
 
@@ -99,10 +100,12 @@ export async function writeReleaseRecord(file: string, record: ReleaseRecord): P
   await writeJsonAtomic(file, record)
 }
 
-/** Writes JSON with a trailing newline through a temp file and rename, so readers never see a torn file. */
+/**
+ * Writes JSON with a trailing newline through a temp file and rename, so readers never see a
+ * torn file. Refuses (SECRET_IN_OUTPUT) JSON holding a credential polyship read or a URL with userinfo.
+ */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`)
-  await rename(temp, file)
+  const text = `${JSON.stringify(value, null, 2)}\n`
+  assertNoSecrets(text, file)
+  await writeFileAtomic(file, text)
 }

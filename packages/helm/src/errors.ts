@@ -27,6 +27,8 @@ export type HelmErrorCode =
   | 'HELM_FILE_INVALID'
   /** A dependency is neither a workspace chart, a `file://` chart nor vendored in charts/. */
   | 'HELM_DEPENDENCY_MISSING'
+  /** Chart.lock is missing, unreadable, out of sync with Chart.yaml, or lacks a dependency. */
+  | 'HELM_DEPENDENCY_LOCK'
   /** A sibling chart's released version does not satisfy the dependency's version range. */
   | 'HELM_DEPENDENCY_VERSION'
   | 'HELM_DEPENDENCY_CYCLE'

@@ -27,8 +27,17 @@ export {
   type PackageChartOptions,
   type PackagedChart,
   packageChart,
+  type Subchart,
 } from './package/package-chart.ts'
 export { readPackagedChart } from './package/read-package.ts'
+export {
+  type FetchDependenciesOptions,
+  fetchChartDependencies,
+  fetchRemoteDependencies,
+  LOCK_FILE,
+  lockDigest,
+  type RemoteDependency,
+} from './package/remote.ts'
 export {
   type ChartRelease,
   DEFAULT_IMAGE_KEYS,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { run } from '@polyship/core'
+import { run, sha256 } from '@polyship/core'
 import { type HelmError, type PackagedChart, packageChart, type WorkspaceChart } from '@polyship/helm'
 import { describe, expect, it } from 'vitest'
 import {
@@ -282,6 +282,10 @@ describe('packageChart: dependencies', () => {
       'app/charts/lib/values.yaml',
     ])
     expect(await member(chart.file, 'app/charts/lib/Chart.yaml')).toContain('version: 2.1.0')
+    // what the SBOM lists: the sibling at its released version
+    expect(chart.subcharts).toEqual([
+      { name: 'lib', version: '2.1.0', repository: expect.stringMatching(/^file:\/\//), subcharts: [] },
+    ])
     const rendered = await run('helm', ['template', 'demo', chart.file])
     expect(rendered.stdout).toContain(`image: "registry.example/lib-server@${fakeDigest('c')}"`)
     expect((await run('helm', ['lint', '--strict', chart.file])).stdout).toContain('0 chart(s) failed')
@@ -300,7 +304,7 @@ describe('packageChart: dependencies', () => {
     expect(error.message).toContain('asks for ~1.0.0, but file://../lib is released as 2.1.0')
   })
 
-  it('a missing sibling, or a remote chart not vendored, is HELM_DEPENDENCY_MISSING at the line of repository', async () => {
+  it('a missing sibling or a chart with no repository is HELM_DEPENDENCY_MISSING at the line of repository; a remote chart needs Chart.lock or a vendored copy', async () => {
     const root = await temp()
     const missing = await writeChart(
       root,
@@ -321,13 +325,31 @@ describe('packageChart: dependencies', () => {
     const notVendored = (await packageChart(remote, { outDir: root, cwd: root }).catch(
       (e: unknown) => e,
     )) as HelmError
-    expect(notVendored).toMatchObject({ code: 'HELM_DEPENDENCY_MISSING', line: 7 })
+    expect(notVendored).toMatchObject({ code: 'HELM_DEPENDENCY_LOCK', file: 'web/Chart.lock' })
+    const unnamed = await writeChart(
+      root,
+      'api',
+      'apiVersion: v2\nname: api\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.x\n    repository: ""\n',
+    )
+    const noRepository = (await packageChart(unnamed, { outDir: root, cwd: root }).catch(
+      (e: unknown) => e,
+    )) as HelmError
+    expect(noRepository).toMatchObject({ code: 'HELM_DEPENDENCY_MISSING', file: 'api/Chart.yaml', line: 7 })
     await mkdir(join(remote, 'charts'))
     await writeFile(join(remote, 'charts', 'redis-18.1.0.tgz'), 'vendored')
     const vendored = await packageChart(remote, { outDir: join(root, 'out'), env })
     expect((await tarList(vendored.file)).map((l) => l.split(/\s+/).pop())).toContain(
       'web/charts/redis-18.1.0.tgz',
     )
+    expect(vendored.subcharts).toEqual([
+      {
+        name: 'redis',
+        version: '18.1.0',
+        repository: 'oci://registry-1.docker.io/bitnamicharts',
+        digest: sha256('vendored'),
+        subcharts: [],
+      },
+    ])
   })
 
   it('a dependency cycle between siblings is HELM_DEPENDENCY_CYCLE', async () => {

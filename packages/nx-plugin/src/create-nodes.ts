@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import type { CreateNodesV2 as CreateNodes, CreateNodesResult } from '@nx/devkit'
 import { parseProjectManifest, parseRootConfig, ROOT_CONFIG_FILE } from '@polyship/core'
 import { goEmbedInputs } from './go-embed.ts'
+import type { EnclosingRoots } from './inputs.ts'
 import { type PolyshipPluginOptions, type PolyshipProject, projectTargets } from './targets.ts'
 
 interface Manifest {
@@ -41,7 +42,8 @@ export const createNodes: CreateNodes<PolyshipPluginOptions> = [
         config.binary?.toolchain === 'go'
           ? await goEmbedInputs(join(context.workspaceRoot, dirname(file)))
           : []
-      projects.set(file, { name, config, dependencies, embedded })
+      const roots = await enclosingRoots(context.workspaceRoot, dirname(file), config.binary?.toolchain)
+      projects.set(file, { name, config, dependencies, embedded, roots })
     }
     const releasable = new Set([...projects.values()].map((p) => p.name))
     const outDir = await readOutDir(context.workspaceRoot)
@@ -58,4 +60,33 @@ async function readOutDir(workspaceRoot: string): Promise<string> {
   if (!existsSync(file)) return 'dist'
   const config = parseRootConfig(JSON.parse(await readFile(file, 'utf8')), ROOT_CONFIG_FILE)
   return (config.outDir ?? 'dist').replace(/^\.\//, '').replace(/\/$/, '')
+}
+
+/**
+ * The Go module (nearest go.mod) or Cargo workspace (nearest Cargo.toml with [workspace])
+ * above a project directory, inside the workspace, when the project is not its root.
+ */
+async function enclosingRoots(
+  workspaceRoot: string,
+  projectDir: string,
+  toolchain: 'go' | 'rust' | undefined,
+): Promise<EnclosingRoots> {
+  if (toolchain === undefined) return {}
+  const parents: string[] = []
+  for (let dir = projectDir; dir !== '.' && dir !== '' && dir !== '/'; ) {
+    dir = dirname(dir)
+    parents.push(dir === '.' ? '' : dir)
+    if (dir === '.') break
+  }
+  if (toolchain === 'go') {
+    if (existsSync(join(workspaceRoot, projectDir, 'go.mod'))) return {}
+    const found = parents.find((dir) => existsSync(join(workspaceRoot, dir, 'go.mod')))
+    return found === undefined ? {} : { goModule: found }
+  }
+  for (const dir of parents) {
+    const manifest = join(workspaceRoot, dir, 'Cargo.toml')
+    if (existsSync(manifest) && /^\s*\[workspace\]/m.test(await readFile(manifest, 'utf8')))
+      return { cargoWorkspace: dir }
+  }
+  return {}
 }

@@ -10,26 +10,66 @@ function under(sub: string | undefined, pattern: string): string {
   return `{projectRoot}/${path}`
 }
 
+/**
+ * Where a project's build reaches above its own directory, relative to the workspace root
+ * (`''` is the root itself): the Go module whose go.mod is above the project, the Cargo
+ * workspace whose Cargo.lock is above a member crate.
+ */
+export interface EnclosingRoots {
+  readonly goModule?: string
+  readonly cargoWorkspace?: string
+}
+
+function atWorkspace(dir: string, pattern: string): string {
+  return `{workspaceRoot}/${posix.normalize(posix.join(dir === '' ? '.' : dir, pattern))}`
+}
+
 /** What a Go or Rust binary is compiled from. */
-function binaryInputs(config: ProjectConfig): string[] {
+function binaryInputs(config: ProjectConfig, roots: EnclosingRoots): string[] {
   switch (config.binary?.toolchain) {
-    case 'go':
+    case 'go': {
       // Tests never reach a binary: a change to *_test.go must not rebuild or re-release it.
-      return [
+      const own = [
         '{projectRoot}/**/*.go',
         '!{projectRoot}/**/*_test.go',
         '{projectRoot}/go.mod',
         '{projectRoot}/go.sum',
       ]
-    case 'rust':
+      const mod = roots.goModule
+      // A project inside a module (cmd/podcli of a module above it) compiles the module's packages too.
+      return mod === undefined
+        ? own
+        : [
+            ...own.slice(0, 2),
+            atWorkspace(mod, '**/*.go'),
+            `!${atWorkspace(mod, '**/*_test.go')}`,
+            atWorkspace(mod, 'go.mod'),
+            atWorkspace(mod, 'go.sum'),
+          ]
+    }
+    case 'rust': {
       // Every crate's src/ and build script (workspace members included); tests/ and benches/ are not shipped.
-      return [
+      const own = [
         '{projectRoot}/**/src/**/*',
         '{projectRoot}/**/build.rs',
         '{projectRoot}/**/Cargo.toml',
         '{projectRoot}/Cargo.lock',
         '!{projectRoot}/target/**/*',
       ]
+      const ws = roots.cargoWorkspace
+      // A member crate builds against the workspace's Cargo.lock and its path crates.
+      return ws === undefined
+        ? own
+        : [
+            ...own,
+            atWorkspace(ws, 'Cargo.toml'),
+            atWorkspace(ws, 'Cargo.lock'),
+            atWorkspace(ws, '**/src/**/*'),
+            atWorkspace(ws, '**/build.rs'),
+            atWorkspace(ws, '**/Cargo.toml'),
+            `!${atWorkspace(ws, 'target/**/*')}`,
+          ]
+    }
     case undefined:
       return []
   }
@@ -76,13 +116,26 @@ function packagedFiles(config: ProjectConfig): string[] {
  * Inputs of the build target: the compiler's sources, `embedded` files (Go's `//go:embed`,
  * found by the plugin), the version (package.json).
  */
-export function buildInputs(config: ProjectConfig, embedded: readonly string[] = []): string[] {
-  return ordered([...binaryInputs(config), ...embedded, ...wheelInputs(config), '{projectRoot}/package.json'])
+export function buildInputs(
+  config: ProjectConfig,
+  embedded: readonly string[] = [],
+  roots: EnclosingRoots = {},
+): string[] {
+  return ordered([
+    ...binaryInputs(config, roots),
+    ...embedded,
+    ...wheelInputs(config),
+    '{projectRoot}/package.json',
+  ])
 }
 
 /** The project's `polyship-sources` named input: everything any of its artifacts contains. */
-export function sourceInputs(config: ProjectConfig, embedded: readonly string[] = []): string[] {
-  return ordered([...buildInputs(config, embedded), ...chartInputs(config), ...packagedFiles(config)])
+export function sourceInputs(
+  config: ProjectConfig,
+  embedded: readonly string[] = [],
+  roots: EnclosingRoots = {},
+): string[] {
+  return ordered([...buildInputs(config, embedded, roots), ...chartInputs(config), ...packagedFiles(config)])
 }
 
 /** Deduplicated, exclusions (`!pattern`) last so that they apply to every pattern. */

@@ -1,6 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit'
 import type { ProjectConfig } from '@polyship/core'
-import { buildInputs, SOURCES_INPUT, sourceInputs } from './inputs.ts'
+import { buildInputs, type EnclosingRoots, SOURCES_INPUT, sourceInputs } from './inputs.ts'
 
 type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>
 
@@ -19,6 +19,8 @@ export interface PolyshipProject {
   readonly dependencies: readonly string[]
   /** Inputs for the files its Go sources embed (`//go:embed`). */
   readonly embedded?: readonly string[]
+  /** The Go module or Cargo workspace above the project that its build reads. */
+  readonly roots?: EnclosingRoots
 }
 
 /** Where the CLI writes each step's results, relative to the workspace root (from polyship.json `outDir`). */
@@ -75,7 +77,11 @@ export function projectTargets(
     targets[build] = {
       command: `polyship build --only ${project.name}`,
       cache: true,
-      inputs: [...buildInputs(config, project.embedded), ...toolchainInputs(config), ...BUILD_ENV],
+      inputs: [
+        ...buildInputs(config, project.embedded, project.roots),
+        ...toolchainInputs(config),
+        ...BUILD_ENV,
+      ],
       outputs: [dirs.build],
       metadata: {
         technologies: ['polyship'],
@@ -103,7 +109,7 @@ export function projectTargets(
       description: 'Package archives, images and charts of this project',
     },
   }
-  return { targets, namedInputs: { [SOURCES_INPUT]: sourceInputs(config, project.embedded) } }
+  return { targets, namedInputs: { [SOURCES_INPUT]: sourceInputs(config, project.embedded, project.roots) } }
 }
 
 /** For a chart: the releasable projects it deploys (chart.images, appVersionFrom, package.json dependencies). */

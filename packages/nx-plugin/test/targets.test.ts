@@ -1,4 +1,6 @@
-import { join } from 'node:path'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { createNodes, createNodesV2 } from '@polyship/nx-plugin'
 import { describe, expect, it } from 'vitest'
 
@@ -138,5 +140,53 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
       '!{projectRoot}/target/**/*',
     ])
     expect(wheel?.targets?.['polyship-package']?.dependsOn).toEqual(['polyship-build'])
+  })
+
+  it('a Go project inside a module, or a member crate of a Cargo workspace, takes the enclosing module`s files', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'polyship-nx-'))
+    try {
+      const files: Record<string, string> = {
+        'mono/go.mod': 'module example.com/mono\n\ngo 1.22\n',
+        'mono/cmd/podcli/package.json': JSON.stringify({
+          name: 'podcli',
+          version: '1.0.0',
+          polyship: { binary: { toolchain: 'go' } },
+        }),
+        'mono/cmd/podcli/main.go': 'package main\n\nfunc main() {}\n',
+        'crates/Cargo.toml': '[workspace]\nmembers = ["tool"]\n',
+        'crates/tool/package.json': JSON.stringify({
+          name: 'tool',
+          version: '1.0.0',
+          polyship: { binary: { toolchain: 'rust' } },
+        }),
+      }
+      for (const [file, text] of Object.entries(files)) {
+        await mkdir(join(root, dirname(file)), { recursive: true })
+        await writeFile(join(root, file), text)
+      }
+      const [, create] = createNodes
+      const results = await create(
+        ['mono/cmd/podcli/package.json', 'crates/tool/package.json'],
+        {},
+        { workspaceRoot: root, nxJsonConfiguration: {} },
+      )
+      const projects = Object.fromEntries(results.flatMap(([, r]) => Object.entries(r.projects ?? {})))
+      const inputs = (dir: string) =>
+        (projects[dir]?.targets?.['polyship-build']?.inputs ?? []).filter((i) => typeof i === 'string')
+      expect(inputs('mono/cmd/podcli')).toEqual([
+        '{projectRoot}/**/*.go',
+        '{workspaceRoot}/mono/**/*.go',
+        '{workspaceRoot}/mono/go.mod',
+        '{workspaceRoot}/mono/go.sum',
+        '{projectRoot}/package.json',
+        '!{projectRoot}/**/*_test.go',
+        '!{workspaceRoot}/mono/**/*_test.go',
+      ])
+      expect(inputs('crates/tool')).toEqual(
+        expect.arrayContaining(['{workspaceRoot}/crates/Cargo.lock', '!{workspaceRoot}/crates/target/**/*']),
+      )
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
   })
 })

@@ -50,7 +50,15 @@ export {
   publishWheels,
 } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
+export {
+  EMPTY_SHA256,
+  type HeldCopy,
+  heldConflictError,
+  heldConflicts,
+  heldCopyOf,
+} from './publish/held-copy.ts'
 export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
+export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'
 export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'

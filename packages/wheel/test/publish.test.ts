@@ -91,8 +91,13 @@ describe('pypiserver', () => {
     )
     const error = await caught(publishDistributions([rebuilt[0]!, extra], index))
     expect(error.code).toBe('WHEEL_CONFLICT')
-    expect((error as WheelConflictError).conflicts).toEqual([
-      { filename: files[0]!.filename, existing: files[0]!.digest, wanted: rebuilt[0]!.digest },
+    expect((error as WheelConflictError).conflicts).toMatchObject([
+      {
+        filename: files[0]!.filename,
+        existing: files[0]!.digest,
+        wanted: rebuilt[0]!.digest,
+        copy: { kind: 'different' },
+      },
     ])
     expect(error.message).toContain('nothing of this project was published')
     expect(await readdir(server.dir)).not.toContain(extra.filename)

@@ -1,5 +1,6 @@
 import { loadWorkspace } from '@polyship/core'
 import type { CliContext } from '../context.ts'
+import { embeddedPullNote, resolveDestinations } from '../destinations.ts'
 import { planWorkspace } from '../plan.ts'
 import { renderTable } from '../table.ts'
 
@@ -7,8 +8,10 @@ export const planHelp = `Usage: polyship plan [--json] [--cwd DIR]
 
 Lists every releasable project (a package.json with a "polyship" field), its current
 version, and the artifacts a release would produce and where they would go, and which
-versions are already released there (\`polyship release\` leaves those out). A project
-polyship cannot build is refused here, as \`polyship release\` refuses it before compiling.
+versions are already released there (\`polyship release\` leaves those out). Binary
+targets are checked against this machine's toolchains (nothing is compiled): a target a
+release here would skip (no cross linker, no standard library, no zig) is marked, with why.
+A project polyship cannot build is refused here, as \`polyship release\` refuses it before compiling.
 `
 
 export async function planCommand(
@@ -21,7 +24,7 @@ export async function planCommand(
   const { workspaceReleaseState } = await import('../release/released.ts')
   const states = await workspaceReleaseState(workspace, context.env)
   const releasedOf = (name: string) => states.find((s) => s.project === name)?.released
-  const plans = planWorkspace(workspace).map((plan) => {
+  const plans = (await planWorkspace(workspace, context.env)).map((plan) => {
     const released = releasedOf(plan.name)
     return released === undefined ? plan : { ...plan, released }
   })
@@ -35,14 +38,30 @@ export async function planCommand(
       i === 0 ? plan.version : '',
       artifact.kind,
       artifact.name,
-      artifact.platforms.join(','),
+      `${artifact.platforms.join(',')}${artifact.skipped === undefined ? '' : ' (skipped here)'}`,
       artifact.destination,
     ]),
   )
   context.stdout.write(
     renderTable(['project', 'version', 'kind', 'artifact', 'platforms', 'destination'], rows),
   )
-  context.stdout.write(`\n${plans.length} projects, ${rows.length} artifacts\n`)
+  const skipped = plans.flatMap((plan) => plan.artifacts.filter((a) => a.skipped !== undefined))
+  const notes = [
+    ...plans.flatMap((plan) =>
+      (plan.binaries?.length ?? 0) > 1
+        ? [`${plan.name}: each archive holds ${plan.binaries!.join(', ')}`]
+        : [],
+    ),
+    ...skipped.map((a) => `${a.project}: ${a.name} will be skipped: ${a.skipped}`),
+    ...plans.flatMap((plan) => (plan.problems ?? []).map((p) => `${plan.name}: cannot build here: ${p}`)),
+  ]
+  if (notes.length > 0) context.stdout.write(`\n${notes.join('\n')}\n`)
+  context.stdout.write(
+    `\n${plans.length} projects, ${rows.length} artifacts${skipped.length === 0 ? '' : `, ${skipped.length} skipped on this machine`}\n`,
+  )
+  const wires = workspace.projects.some((p) => Object.keys(p.config.chart?.images ?? {}).length > 0)
+  const note = embeddedPullNote(resolveDestinations(workspace.config), wires)
+  if (note !== undefined) context.stdout.write(`note: ${note}\n`)
   for (const { released: r } of states)
     if (r !== undefined)
       context.stdout.write(

@@ -84,8 +84,9 @@ export async function releaseCommand(
   flags: ReleaseFlags,
   options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
 ): Promise<number> {
-  const { parsePlatform } = await import('@polyship/core')
+  const { checkOptionUrl, parsePlatform } = await import('@polyship/core')
   const { parseFormats, parseShard } = await import('../release/selection.ts')
+  checkOptionUrl('--registry', flags.registry)
   if ((flags.shard !== undefined || flags.platform !== undefined) && !flags.split) {
     throw new CliError('CLI_USAGE', '--shard and --platform go with --split', {
       hint: 'e.g. polyship release --split --shard 1/3',

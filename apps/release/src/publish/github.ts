@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { Readable } from 'node:stream'
 import {
   type Digest,
   digestFile,
+  type ExchangeBody,
+  exchange,
+  formatDuration,
   isDigest,
   isLoopbackHostname,
+  isNetError,
+  type NetLimits,
+  netLimits,
   networkErrorReason,
   originOf,
-  readAll,
   redact,
+  toFetchResponse,
 } from '@polyship/core'
 import { ReleaseError } from '../release/errors.ts'
 import type { PublishOutcome, Reconciliation } from './outcome.ts'
@@ -40,17 +45,25 @@ export interface GitHubOptions {
   readonly apiUrl?: string
   /** Web root assets are downloaded from; `GITHUB_SERVER_URL` in Actions, `https://github.com` otherwise. */
   readonly serverUrl?: string
-  readonly fetch?: typeof fetch
+  /** Read for the `POLYSHIP_HTTP_*` limits (connect, idle; default: the process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>
   /** Delete and re-upload an asset whose bytes differ instead of stopping. */
   readonly replace?: boolean
-  /** Deadline of one API call, in ms (default 60 s; uploads get more per byte). */
+  /** Deadline of one API call, in ms (default 60 s or POLYSHIP_HTTP_DEADLINE; transfers get more per byte). */
   readonly timeoutMs?: number
 }
 
 /** Largest API answer read (a release list page is a few hundred KiB). */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
-/** Upload deadline allowance: the API deadline plus one second per 256 KiB. */
-const UPLOAD_BYTES_PER_SECOND = 256 * 1024
+
+interface SendInit {
+  readonly method?: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: ExchangeBody
+  /** Bytes moved (an upload, an asset download): extends the deadline by the slowest accepted rate. */
+  readonly transferBytes?: number
+  readonly maxBytes?: number
+}
 
 /**
  * An API or web root from the environment, checked before any token is sent: a URL,
@@ -87,21 +100,43 @@ function checkedRoot(text: string, variable: string): string {
   return url.href.replace(/\/$/, '')
 }
 
-/** An answer's body as text, refusing more than MAX_ANSWER_BYTES. */
-async function answerText(response: Response, what: string): Promise<string> {
+/** A network failure as a coded error naming GitHub's host and what gave out, never a stack trace. */
+function githubNetworkError(error: unknown, host: string, timeoutMs: number, token: string): ReleaseError {
+  const reason = !isNetError(error)
+    ? `could not be reached (${redact(networkErrorReason(error), [token])})`
+    : error.failure === 'deadline'
+      ? `did not answer within ${formatDuration(timeoutMs)} (deadline)`
+      : `failed: ${redact(error.message, [token])}`
+  return new ReleaseError('RELEASE_GITHUB_FAILED', `GitHub at ${host} ${reason}`, {
+    hint:
+      isNetError(error) && error.failure === 'tls'
+        ? (error.hint ?? 'check the scheme of GITHUB_API_URL')
+        : 'check GITHUB_API_URL and the network, then re-run: the release is reconciled',
+    cause: error,
+  })
+}
+
+/** An answer's body as text; the exchange refuses more than MAX_ANSWER_BYTES. */
+async function answerText(
+  response: Response,
+  what: string,
+  host: string,
+  timeoutMs: number,
+): Promise<string> {
   if (response.body === null) return ''
   const type = response.headers.get('content-type') ?? 'no content type'
-  const body = await readAll(
-    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-    MAX_ANSWER_BYTES,
-    () =>
-      new ReleaseError(
+  try {
+    return await response.text()
+  } catch (error) {
+    if (isNetError(error) && error.failure === 'size') {
+      throw new ReleaseError(
         'RELEASE_GITHUB_FAILED',
         `GitHub ${what} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (${type})`,
         { hint: 'GITHUB_API_URL must be the API root, not a file or web server' },
-      ),
-  )
-  return body.toString('utf8')
+      )
+    }
+    throw githubNetworkError(error, host, timeoutMs, '')
+  }
 }
 
 export interface ReleaseFile {
@@ -119,7 +154,7 @@ export class GitHubReleases {
   readonly #options: GitHubOptions
   readonly #api: string
   readonly #server: string
-  readonly #fetch: typeof fetch
+  readonly #limits: NetLimits
   readonly #timeoutMs: number
 
   constructor(options: GitHubOptions) {
@@ -135,33 +170,40 @@ export class GitHubReleases {
     this.#options = options
     this.#api = checkedRoot(options.apiUrl ?? 'https://api.github.com', 'GITHUB_API_URL')
     this.#server = checkedRoot(options.serverUrl ?? 'https://github.com', 'GITHUB_SERVER_URL')
-    this.#fetch = options.fetch ?? fetch
-    this.#timeoutMs = options.timeoutMs ?? 60_000
+    this.#limits = netLimits(
+      options.env ?? process.env,
+      options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs },
+    )
+    this.#timeoutMs = this.#limits.deadlineMs
   }
 
   /**
-   * `fetch` with a deadline; a connection refused, reset or timed out becomes a coded
-   * error naming the host and what failed, never a stack trace.
+   * One exchange through the core (connect and idle timeouts, the deadline, the size cap,
+   * no redirects followed); a connection refused, reset, timed out or a TLS mismatch
+   * becomes a coded error naming the host and what failed, never a stack trace.
    */
-  async #send(url: string, init: RequestInit, timeoutMs = this.#timeoutMs) {
+  async #send(url: string, init: SendInit): Promise<Response> {
+    const host = URL.canParse(url) ? new URL(url).host : originOf(url)
     try {
-      return await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+      const answer = await exchange(
+        {
+          method: init.method ?? 'GET',
+          url: new URL(url),
+          headers: { 'user-agent': 'polyship', ...init.headers },
+          ...(init.body === undefined ? {} : { body: init.body }),
+          ...(init.transferBytes === undefined ? {} : { transferBytes: init.transferBytes }),
+          maxBytes: init.maxBytes ?? MAX_ANSWER_BYTES,
+        },
+        { limits: this.#limits, what: `GitHub ${init.method ?? 'GET'} ${originOf(url)}` },
+      )
+      return toFetchResponse(answer)
     } catch (error) {
-      const host = URL.canParse(url) ? new URL(url).host : originOf(url)
-      const name = (error as Error).name
-      const reason =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `did not answer within ${Math.round(timeoutMs / 1000)} s`
-          : `could not be reached (${redact(networkErrorReason(error), [this.#options.token])})`
-      throw new ReleaseError('RELEASE_GITHUB_FAILED', `GitHub at ${host} ${reason}`, {
-        hint: 'check GITHUB_API_URL and the network, then re-run: the release is reconciled',
-      })
+      throw githubNetworkError(error, host, this.#timeoutMs, this.#options.token)
     }
   }
 
-  /** Deadline of moving `size` bytes: the API deadline plus one second per 256 KiB. */
-  #transferDeadline(size: number): number {
-    return Math.ceil(this.#timeoutMs + (size / UPLOAD_BYTES_PER_SECOND) * 1000)
+  #host(url: string): string {
+    return URL.canParse(url) ? new URL(url).host : originOf(url)
   }
 
   async #request(method: string, url: string, body?: unknown, attempt = 0): Promise<Response> {
@@ -173,9 +215,10 @@ export class GitHubReleases {
         'x-github-api-version': '2022-11-28',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
     })
     if (response.status >= 500 && attempt < 3) {
+      await response.body?.cancel()
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
       return this.#request(method, url, body, attempt + 1)
     }
@@ -185,7 +228,7 @@ export class GitHubReleases {
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#request(method, `${this.#api}${path}`, body)
     if (!response.ok) await this.#fail(`${method} ${path}`, response)
-    const text = await answerText(response, `${method} ${path}`)
+    const text = await answerText(response, `${method} ${path}`, this.#host(this.#api), this.#timeoutMs)
     const type = response.headers.get('content-type') ?? 'no content type'
     try {
       return JSON.parse(text) as T
@@ -201,9 +244,12 @@ export class GitHubReleases {
   }
 
   async #fail(what: string, response: Response): Promise<never> {
-    const body = await answerText(response, what).catch((error: unknown) =>
-      error instanceof ReleaseError ? '(a body too large to show)' : '',
-    )
+    const body = await answerText(
+      response,
+      what,
+      this.#host(response.url || this.#api),
+      this.#timeoutMs,
+    ).catch((error: unknown) => (error instanceof ReleaseError ? '(a body too large to show)' : ''))
     const text = redact(body, [this.#options.token]).slice(0, 500)
     const hint =
       response.status === 401
@@ -258,22 +304,28 @@ export class GitHubReleases {
   async #assetDigest(asset: GitHubAsset): Promise<Digest> {
     if (isDigest(asset.digest)) return asset.digest
     // Download without following redirects: the storage host must not receive our token.
-    const first = await this.#send(
-      asset.url,
-      {
-        headers: { accept: 'application/octet-stream', authorization: `Bearer ${this.#options.token}` },
-        redirect: 'manual',
-      },
-      this.#transferDeadline(asset.size),
-    )
-    const response =
-      first.status >= 300 && first.status < 400
-        ? await this.#send(first.headers.get('location') ?? '', {}, this.#transferDeadline(asset.size))
-        : first
+    const transfer = { transferBytes: asset.size, maxBytes: asset.size + 64 * 1024 }
+    const first = await this.#send(asset.url, {
+      headers: { accept: 'application/octet-stream', authorization: `Bearer ${this.#options.token}` },
+      ...transfer,
+    })
+    let response = first
+    if (first.status >= 300 && first.status < 400) {
+      await first.body?.cancel()
+      const location = first.headers.get('location') ?? ''
+      response = await this.#send(
+        URL.canParse(location, asset.url) ? new URL(location, asset.url).href : location,
+        transfer,
+      )
+    }
     if (!response.ok) await this.#fail(`download of ${asset.name}`, response)
-    return `sha256:${createHash('sha256')
-      .update(new Uint8Array(await response.arrayBuffer()))
-      .digest('hex')}`
+    const hash = createHash('sha256')
+    try {
+      for await (const chunk of response.body ?? []) hash.update(chunk)
+    } catch (error) {
+      throw githubNetworkError(error, this.#host(asset.url), this.#timeoutMs, this.#options.token)
+    }
+    return `sha256:${hash.digest('hex')}`
   }
 
   /** Where an asset of the published release `tag` is downloaded from: what release records list. */
@@ -324,21 +376,17 @@ export class GitHubReleases {
     if (digest !== file.digest) throw new Error(`${file.path} changed since it was packaged`)
     const url = `${release.upload_url.replace(/\{.*\}$/, '')}?name=${encodeURIComponent(file.name)}`
     const { size } = await stat(file.path)
-    const response = await this.#send(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${this.#options.token}`,
-          'content-type': 'application/octet-stream',
-          'content-length': String(size),
-          'x-github-api-version': '2022-11-28',
-        },
-        body: Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-      } as RequestInit,
-      this.#transferDeadline(size),
-    )
+    const response = await this.#send(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${this.#options.token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+        'x-github-api-version': '2022-11-28',
+      },
+      body: () => createReadStream(file.path),
+      transferBytes: size,
+    })
     if (response.status === 422) {
       // A concurrent or crashed run uploaded it meanwhile: reconcile again.
       const again = await this.reconcile(release, file)

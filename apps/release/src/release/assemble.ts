@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ociImage, type SbomComponent } from '@polyship/attest'
+import { helmSubchart, ociImage, type SbomComponent } from '@polyship/attest'
 import { checksumsFileName, writeChecksums } from '@polyship/binary'
 import { buildImage, imageRepository, imageTags } from '@polyship/container'
 import {
@@ -10,8 +10,15 @@ import {
   parsePlatform,
   samePlatform,
 } from '@polyship/core'
-import { chartManifest, packageChart, type ReleasedImage, type WorkspaceChart } from '@polyship/helm'
-import { descriptorOf, type RegistryClient, versionTag } from '@polyship/oci'
+import {
+  chartManifest,
+  fetchChartDependencies,
+  packageChart,
+  type ReleasedImage,
+  type WorkspaceChart,
+} from '@polyship/helm'
+import { descriptorOf, RegistryClient, versionTag } from '@polyship/oci'
+import { pullRepository } from '../destinations.ts'
 import type { LoadedUnit } from './build-unit.ts'
 import { binaryComponent } from './components.ts'
 import type { ReleaseContext } from './context.ts'
@@ -76,7 +83,7 @@ export async function assembleRelease(
     if (project.config.image !== undefined && !context.skip.has('image')) {
       release.image = await assembleImage(project, version, merged, context, client)
       images[project.name] = {
-        repository: publishedRepository(context.destinations.images, release.image.repository),
+        repository: pullRepository(context.destinations.images, release.image.repository),
         tag: versionTag(version),
         digest: release.image.built.index.descriptor.digest,
       }
@@ -94,6 +101,8 @@ export async function assembleRelease(
         project: project.name,
         env: context.envOf(project),
         cwd: context.workspace.root,
+        dependencyDir: chartDependencyDir(context),
+        registry: client,
       })
       const manifest = descriptorOf(chartManifest(chart).content)
       const referenced = Object.entries(project.config.chart.images ?? {}).flatMap(([, name]) =>
@@ -103,7 +112,7 @@ export async function assembleRelease(
         chart,
         sbom: {
           subject: { kind: 'chart', name: chart.name, version, digest: manifest.digest },
-          components: referenced.map((image) => ociImage(image)),
+          components: [...referenced.map((image) => ociImage(image)), ...chart.subcharts.map(helmSubchart)],
         },
       }
     }
@@ -138,7 +147,7 @@ async function assembleImage(
   const artifacts: Artifact[] = [
     ...merged.binaries.map((b) => ({
       kind: 'binary' as const,
-      name: merged.binaryName ?? project.name,
+      name: b.name,
       project: project.name,
       version,
       platform: parsePlatform(b.platform),
@@ -191,7 +200,7 @@ async function assembleImage(
   const contents: SbomComponent[] = [
     ...inImage.map((b) =>
       binaryComponent({
-        name: merged.binaryName ?? project.name,
+        name: b.name,
         version,
         digest: b.digest,
         dependencies: b.dependencies,
@@ -212,5 +221,35 @@ async function assembleImage(
       subject: { kind: 'image-index', name: repository, version, digest: built.index.descriptor.digest },
       components: contents,
     },
+  }
+}
+
+/** Where charts from chart repositories are downloaded to, by digest, for every chart of the release. */
+function chartDependencyDir(context: ReleaseContext): string {
+  return join(context.outDir, 'tmp', 'chart-dependencies')
+}
+
+/**
+ * Fetches the chart-repository dependencies of every chart to release (Chart.lock versions,
+ * checked digests) before anything is compiled: a dependency that cannot be had stops the
+ * release now, naming it and its repository, not after the builds.
+ */
+export async function prefetchChartDependencies(
+  projects: readonly Project[],
+  context: ReleaseContext,
+): Promise<void> {
+  const charts = projects.filter((p) => p.config.chart !== undefined && !context.skip.has('chart'))
+  if (charts.length === 0) return
+  const registry = new RegistryClient()
+  try {
+    for (const project of charts) {
+      await fetchChartDependencies(join(project.root, project.config.chart!.path ?? '.'), {
+        dependencyDir: chartDependencyDir(context),
+        registry,
+        cwd: context.workspace.root,
+      })
+    }
+  } finally {
+    registry.close()
   }
 }

@@ -15,6 +15,8 @@ export interface BuiltFile {
 }
 
 export interface UnitBinary extends BuiltFile {
+  /** The executable's name without `.exe`; absent in units of one binary written before projects had several (then `binaryName`). */
+  readonly name?: string
   readonly platform: string
   readonly target: string
   readonly dependencies: BinaryDependencies

@@ -232,6 +232,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
     sourceDateEpoch: context.stampOf(project).epoch,
     ...(bin === undefined ? {} : { binaryName: bin.build.binaryName, toolchain: bin.build.toolchain }),
     binaries: (bin?.build.binaries ?? []).map((b) => ({
+      name: b.name,
       path: rel(b.artifact.path),
       digest: b.artifact.digest,
       size: b.artifact.size,

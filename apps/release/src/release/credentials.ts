@@ -1,3 +1,4 @@
+import { registerSecrets } from '@polyship/core'
 import { credentialsFor, DEFAULT_TOKEN_ENV, isPypi } from '@polyship/wheel'
 import type { Destinations } from '../destinations.ts'
 import type { Env } from './context.ts'
@@ -11,12 +12,26 @@ export function githubTokenEnv(destinations: Destinations): string {
 }
 
 /**
+ * Registers with core's redactor every credential the destinations will use, whatever its
+ * variable is called (a `tokenEnv` need not look like a secret's name), so no line, record
+ * or trace of this process shows it.
+ */
+export function registerDestinationSecrets(destinations: Destinations, env: Env): void {
+  const { files, wheels } = destinations
+  registerSecrets([
+    files.type === 'github' ? env[githubTokenEnv(destinations)] : undefined,
+    wheels.type === 'pypi' ? env[wheels.tokenEnv ?? DEFAULT_TOKEN_ENV] : undefined,
+  ])
+}
+
+/**
  * Refuses to start a release whose configured destinations lack the credentials they need
  * (a GitHub token; a PyPI token when one is configured or the index is PyPI itself), so a
  * missing secret fails before anything is built, not halfway through publishing.
  * Registries are asked during reconciliation, which also precedes every write.
  */
 export function assertCredentials(destinations: Destinations, env: Env): void {
+  registerDestinationSecrets(destinations, env)
   const missing: { problem: string; fix: string }[] = []
   const { files, wheels } = destinations
   if (files.type === 'github' && !env[githubTokenEnv(destinations)]) {

@@ -13,5 +13,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_DIRTY_TREE'
   | 'RELEASE_PROJECT_INVALID'
   | 'RELEASE_IMAGE_MISSING'
+  /** Two artifacts of one release would be written to the same repository:tag. */
+  | 'RELEASE_DESTINATION_COLLISION'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { goPlatforms } from '@polyship/binary'
 import { formatPlatform, type Project, parsePlatform, platformsOf } from '@polyship/core'
 import { inspectTarball, resolvedDependencies } from '@polyship/npm'
 import { inspectDistribution } from '@polyship/wheel'
@@ -11,7 +12,7 @@ import type { ReleaseFile } from './release-set.ts'
 import { compilesFormat } from './selection.ts'
 
 export interface ProjectUnits {
-  readonly binaries: (UnitBinary & { readonly absolute: string })[]
+  readonly binaries: (UnitBinary & { readonly name: string; readonly absolute: string })[]
   readonly files: ReleaseFile[]
   readonly skipped: { what: string; reason: string }[]
   readonly toolchains: Record<string, string>
@@ -58,12 +59,13 @@ export async function mergeUnits(
     merged.skipped.push(...unit.skipped)
     if (unit.binaryName !== undefined) merged.binaryName = unit.binaryName
     for (const binary of unit.binaries) {
-      if (once(`binary ${binary.platform}`, binary.digest, dir))
-        merged.binaries.push({ ...binary, absolute: join(dir, binary.path) })
+      const name = binary.name ?? unit.binaryName ?? project.name
+      if (once(`binary ${name} ${binary.platform}`, binary.digest, dir))
+        merged.binaries.push({ ...binary, name, absolute: join(dir, binary.path) })
     }
     for (const archive of unit.archives) {
       if (!once(archive.name, archive.digest, dir)) continue
-      const binary = unit.binaries.find((b) => b.platform === archive.platform)
+      const inArchive = unit.binaries.filter((b) => b.platform === archive.platform)
       merged.files.push({
         kind: 'archive',
         name: archive.name,
@@ -79,17 +81,14 @@ export async function mergeUnits(
             digest: archive.digest,
             platform: parsePlatform(archive.platform),
           },
-          components:
-            binary === undefined
-              ? []
-              : [
-                  binaryComponent({
-                    name: unit.binaryName ?? project.name,
-                    version,
-                    digest: binary.digest,
-                    dependencies: binary.dependencies,
-                  }),
-                ],
+          components: inArchive.map((binary) =>
+            binaryComponent({
+              name: binary.name ?? unit.binaryName ?? project.name,
+              version,
+              digest: binary.digest,
+              dependencies: binary.dependencies,
+            }),
+          ),
         },
       })
     }
@@ -156,8 +155,8 @@ export async function mergeUnits(
 function assertPlatformsBuilt(project: Project, merged: ProjectUnits, context: ReleaseContext): void {
   const config = project.config.binary
   if (config === undefined || !compilesFormat(project, 'binary', context.skip)) return
-  const missing = platformsOf(config, DEFAULT_BINARY_PLATFORMS)
-    .map(formatPlatform)
+  const missing = goPlatforms(config, platformsOf(config, DEFAULT_BINARY_PLATFORMS))
+    .map((p) => formatPlatform(p.platform))
     .filter(
       (platform) =>
         !merged.binaries.some((b) => b.platform === platform) &&

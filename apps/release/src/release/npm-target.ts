@@ -72,6 +72,8 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarg
             ...(credential === undefined ? {} : { credential }),
             ...(access === undefined ? {} : { access }),
             ...(destination.insecure === undefined ? {} : { insecure: destination.insecure }),
+            env: context.env,
+            reporter: context.reporter,
           })
           // a refused token stops the run here, during reconciliation, before anything is written
           return credential === undefined

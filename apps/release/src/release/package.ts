@@ -53,7 +53,7 @@ export async function packageProjects(
   const needed = withDeployed(wanted, workspace.projects)
   const context = await createContext(workspace, {}, env, reporter)
   const units = await buildOrLoadUnits(needed, undefined, context, runSteps)
-  const client = new RegistryClient()
+  const client = new RegistryClient({ deps: { env: context.env } })
   let releases: ProjectRelease[] = []
   const written: string[] = []
   try {

@@ -172,9 +172,9 @@ async function publishOci(
     if (outcome.status === 'conflict') {
       throw new ReleaseError(
         'RELEASE_CONFLICT',
-        `${store.location}:${tag} points at ${outcome.existing}, not ${descriptor.digest}`,
+        `${store.location}:${tag} points at ${outcome.existing}, not ${descriptor.digest}: it was free or held this artifact when this release checked it, so something else wrote it since`,
         {
-          hint: 'another release wrote this version meanwhile; re-run to reconcile',
+          hint: 'another process wrote this tag after the check (no two artifacts of this release share it): re-run, which reports what the destination holds now',
         },
       )
     }

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import { chartManifest } from '@polyship/helm'
 import { descriptorOf, versionTag } from '@polyship/oci'
-import { checkPypiPlatformTags, type HeldFile, isPypi, normalizeName } from '@polyship/wheel'
+import { checkPypiPlatformTags, heldConflictError, isPypi, normalizeName } from '@polyship/wheel'
 import type { Reconciliation } from '../publish/outcome.ts'
 import { renderTable } from '../table.ts'
 import { ReleaseError } from './errors.ts'
@@ -21,7 +21,7 @@ export interface Finding {
   readonly kind: string
   readonly artifact: string
   readonly state: Reconciliation
-  /** Set on a conflict whose cause is known: given by the package that read the destination, or a cut-off copy. */
+  /** Set on a conflict whose cause is known: an empty or cut-off copy of the file. */
   readonly cause?: ConflictCause
 }
 
@@ -42,19 +42,17 @@ async function isCutOff(held: string, ours: string): Promise<{ size: number; of:
 }
 
 /**
- * What is known about a conflict beyond "other bytes": the cause the destination's package
- * gave (it read the destination), else an empty or cut-off copy of this very file, which a
- * killed upload leaves. Such a copy is not another release of the version, so the way out
+ * What is known about a conflict beyond "other bytes": an empty or cut-off copy of this very
+ * file, which a killed upload leaves (wheels and sdists: the wheel package says it itself,
+ * `heldConflictError`, and that error is not rewritten here). Such a copy is not another release of the version, so the way out
  * is to remove it, never to bump the version.
  */
 async function conflictCause(
   state: Reconciliation,
   file: { readonly name: string; readonly path?: string },
-  given: ConflictCause | undefined,
   replaceable: boolean,
 ): Promise<ConflictCause | undefined> {
   if (state.status !== 'conflict') return undefined
-  if (given !== undefined) return given
   const local = isAbsolute(state.location) ? state.location : undefined
   const cut =
     state.existing === EMPTY_DIGEST
@@ -113,8 +111,15 @@ export async function reconcileRelease(
         normalizeName(dists[0]!.distribution!.name),
         dists.map((d) => d.name),
       )
+      // an empty or truncated copy (a cut-off upload) is said exactly, with the way out
+      const conflict = await heldConflictError(
+        dists.map((d) => d.distribution!),
+        held,
+        index,
+      )
+      if (conflict !== undefined) throw conflict
       for (const file of dists) {
-        const existing = held.get(file.name) as (HeldFile & { readonly cause?: ConflictCause }) | undefined
+        const existing = held.get(file.name)
         const state: Reconciliation =
           existing === undefined
             ? { status: 'new', location: `${index.url}#${file.name}` }
@@ -126,7 +131,7 @@ export async function reconcileRelease(
                   existing: existing.digest,
                   wanted: file.digest,
                 }
-        const cause = await conflictCause(state, file, existing?.cause, false)
+        const cause = await conflictCause(state, file, false)
         findings.push({ project, kind: file.kind, artifact: file.name, state, ...(cause ? { cause } : {}) })
       }
     }
@@ -140,7 +145,7 @@ export async function reconcileRelease(
     }
     for (const file of release.files.filter((f) => f.distribution === undefined && f.tarball === undefined)) {
       const state = await targets.files.reconcile(release, file)
-      const cause = await conflictCause(state, file, undefined, targets.destinations.files.type === 'github')
+      const cause = await conflictCause(state, file, targets.destinations.files.type === 'github')
       findings.push({ project, kind: file.kind, artifact: file.name, state, ...(cause ? { cause } : {}) })
     }
     if (release.image !== undefined) {

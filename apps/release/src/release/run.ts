@@ -12,7 +12,8 @@ import {
   type Reporter,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
-import { assembleRelease } from './assemble.ts'
+import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
+import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
 import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
@@ -215,6 +216,7 @@ async function release(
   try {
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
+    await prefetchChartDependencies(projects, context)
     const beforeWrite = writeObserver(env, reporter)
     const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })
     let releases: ProjectRelease[] = []
@@ -241,6 +243,7 @@ async function release(
           title: 'assemble images and charts',
           run: async () => {
             releases = await assembleRelease(selected, units, context, targets.client, deployed)
+            assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
         {

@@ -149,6 +149,8 @@ export function openTargets(
   const before = options.beforeWrite ?? (() => {})
   const client = new RegistryClient({
     insecureHosts: insecureHostsOf([destinations.images, destinations.charts]),
+    // DOCKER_CONFIG, REGISTRY_AUTH_FILE, GITHUB_TOKEN and POLYSHIP_HTTP_* of the release's environment
+    deps: { env: context.env, reporter: context.reporter },
   })
   const baseDir = workspace.root
   const files =

@@ -1,4 +1,4 @@
-import type { Reporter } from '@polyship/core'
+import { assertNoSecrets, type Reporter } from '@polyship/core'
 import type { OciStore } from '@polyship/oci'
 import type { PackageIndex } from '@polyship/wheel'
 import type { Env } from './context.ts'
@@ -39,11 +39,16 @@ export function observedStore(store: OciStore, before: BeforeWrite): OciStore {
   const methods: Omit<OciStore, 'location'> = {
     hasBlob: (digest) => store.hasBlob(digest),
     pushBlob: (descriptor, source, options) => {
+      // image configs (labels) and attestation blobs are built here in memory: check them too
+      if (source instanceof Uint8Array && descriptor.mediaType.endsWith('json'))
+        assertNoSecrets(source, `the ${descriptor.mediaType} blob for ${store.location}`)
       before(`blob ${descriptor.digest} to ${store.location}`)
       return store.pushBlob(descriptor, source, options)
     },
     fetchBlob: (descriptor) => store.fetchBlob(descriptor),
     putManifest: (content, options) => {
+      // annotations are published for good: refuse a credential rather than push it (see redact.ts)
+      assertNoSecrets(content.bytes, `the manifest for ${store.location}`)
       before(`manifest${options?.tag ? ` tag ${options.tag}` : ''} to ${store.location}`)
       return store.putManifest(content, options)
     },
@@ -51,6 +56,7 @@ export function observedStore(store: OciStore, before: BeforeWrite): OciStore {
     resolve: (reference) => store.resolve(reference),
     listTags: () => store.listTags(),
     attachReferrer: (content) => {
+      assertNoSecrets(content.bytes, `the referrer manifest for ${store.location}`)
       before(`referrer to ${store.location}`)
       return store.attachReferrer(content)
     },
@@ -64,6 +70,7 @@ export function observedIndex(index: PackageIndex, before: BeforeWrite): Package
   return {
     url: index.url,
     held: (project, filenames) => index.held(project, filenames),
+    ...(index.heldSize === undefined ? {} : { heldSize: (file) => index.heldSize!(file) }),
     add: (distribution) => {
       before(`upload ${distribution.filename} to ${index.url}`)
       return index.add(distribution)

@@ -3,6 +3,7 @@ import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library'
 import {
   type ArtifactKind,
   assertNever,
+  assertNoSecrets,
   type Digest,
   digestHex,
   formatPlatform,
@@ -223,6 +224,7 @@ export async function buildSbom(
 
   const text = `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`
   await validateSbom(text, `SBOM of ${subject.name}`)
+  assertNoSecrets(text, `the SBOM of ${subject.name}`)
   const bytes = new TextEncoder().encode(text)
   return {
     bytes,

@@ -223,6 +223,49 @@ export function helmChart(chart: {
   }
 }
 
+/** A chart packaged inside another (under its charts/), as the chart's `Subchart` reports it. */
+export interface HelmSubchart {
+  readonly name: string
+  readonly version: string
+  /** As the dependency names it: `https://charts.example.com`, `oci://ghcr.io/acme/charts`, `file://../lib`, or ''. */
+  readonly repository: string
+  /** SHA-256 of the vendored .tgz, when it shipped as one. */
+  readonly digest?: Digest
+  readonly subcharts: readonly HelmSubchart[]
+}
+
+/**
+ * A subchart of an umbrella chart: `pkg:helm/<name>@<version>`, with `repository_url` for a
+ * chart repository (the index.yaml URL's base, or `oci://...`), as syft and other scanners
+ * name Helm charts; a `file://` sibling keeps its path as a property. Its own subcharts
+ * become its dependencies.
+ */
+export function helmSubchart(chart: HelmSubchart): SbomComponent {
+  const repository = withoutUserinfo(chart.repository)
+  const remote = /^(https?|oci):\/\//.test(repository)
+  return {
+    type: 'application',
+    name: chart.name,
+    version: chart.version,
+    purl: purl('helm', undefined, chart.name, chart.version, remote ? { repository_url: repository } : {}),
+    ...(chart.digest === undefined ? {} : { hashes: { sha256: digestHex(chart.digest) } }),
+    scope: 'required',
+    properties: {
+      'polyship:kind': 'helm-chart',
+      ...(repository === '' ? {} : { 'polyship:helm:repository': repository }),
+    },
+    ...(chart.subcharts.length === 0 ? {} : { dependsOn: chart.subcharts.map(helmSubchart) }),
+  }
+}
+
+/** A URL as an SBOM may record it: user and password removed (they would be signed and published). */
+function withoutUserinfo(url: string): string {
+  if (!URL.canParse(url)) return url
+  const parsed = new URL(url)
+  if (parsed.username === '' && parsed.password === '') return url
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1')
+}
+
 /** A file inside another artifact (a binary inside an archive or an image), with what it was built from. */
 export function fileComponent(file: {
   readonly name: string

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type Digest, digestHex } from '@polyship/core'
+import { type Digest, digestHex, withoutUserinfo } from '@polyship/core'
 import { PackageURL } from 'packageurl-js'
 import { PREDICATE_TYPES, type Statement, statement, subjectOf } from './statement.ts'
 
@@ -74,7 +74,8 @@ export function detectBuilder(env: Readonly<Record<string, string | undefined>>)
   readonly source: SourceInfo
 } {
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com'
+    // a server URL with userinfo would put the credential into every signed provenance
+    const server = withoutUserinfo(env.GITHUB_SERVER_URL || 'https://github.com')
     const repository = `${server}/${env.GITHUB_REPOSITORY}`
     return {
       // GITHUB_WORKFLOW_REF: owner/repo/.github/workflows/release.yml@refs/heads/main, as Fulcio certifies it.
@@ -114,10 +115,17 @@ function imageDependency(image: { reference: string; digest: Digest }): Resource
   return { uri: purl.toString(), digest: { sha256: digestHex(image.digest) }, name: image.reference }
 }
 
-/** The SLSA v1 provenance statement of one release of a project. */
+/**
+ * The SLSA v1 provenance statement of one release of a project. The source repository is
+ * recorded without userinfo: a signed provenance is published for good.
+ */
 export function provenanceStatement(input: ProvenanceInput): Statement<SlsaProvenance> {
+  const source: SourceInfo =
+    input.source.repository === undefined
+      ? input.source
+      : { ...input.source, repository: withoutUserinfo(input.source.repository) }
   const resolvedDependencies: ResourceDescriptor[] = [
-    ...sourceDependency(input.source),
+    ...sourceDependency(source),
     ...(input.toolchains ?? []).map((tool) => ({
       uri: new PackageURL('generic', undefined, tool.name, tool.version, undefined, undefined).toString(),
       name: tool.name,
@@ -128,8 +136,8 @@ export function provenanceStatement(input: ProvenanceInput): Statement<SlsaProve
     buildDefinition: {
       buildType: BUILD_TYPE,
       externalParameters: {
-        ...(input.source.repository === undefined ? {} : { repository: input.source.repository }),
-        ...(input.source.ref === undefined ? {} : { ref: input.source.ref }),
+        ...(source.repository === undefined ? {} : { repository: source.repository }),
+        ...(source.ref === undefined ? {} : { ref: source.ref }),
         project: input.project,
         version: input.version,
       },

@@ -1,4 +1,4 @@
-import { type Digest, digestHex, isDigest } from '@polyship/core'
+import { assertNoSecrets, type Digest, digestHex, isDigest } from '@polyship/core'
 import { AttestError } from '../errors.ts'
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1'
@@ -39,13 +39,22 @@ export function subjectOf(digest: Digest, name?: string): StatementSubject {
     : { name, digest: { sha256: digestHex(digest) } }
 }
 
+/**
+ * An in-toto statement. Refuses (SECRET_IN_OUTPUT) one that would carry a credential
+ * polyship read or a URL with userinfo: a signed statement is published for good.
+ */
 export function statement<P>(
   predicateType: string,
   subjects: readonly StatementSubject[],
   predicate: P,
 ): Statement<P> {
   if (subjects.length === 0) throw new Error('an in-toto statement needs at least one subject')
-  return { _type: STATEMENT_TYPE, subject: subjects, predicateType, predicate }
+  const value: Statement<P> = { _type: STATEMENT_TYPE, subject: subjects, predicateType, predicate }
+  assertNoSecrets(
+    JSON.stringify(value),
+    `the ${predicateType} statement for ${subjects[0]!.name ?? 'an artifact'}`,
+  )
+  return value
 }
 
 /** The statement `cosign sign` makes for an image or chart manifest: subject digest only, empty predicate. */

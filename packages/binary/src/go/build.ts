@@ -1,49 +1,53 @@
 import { existsSync } from 'node:fs'
 import { chmod, rm } from 'node:fs/promises'
-import { basename, join, posix } from 'node:path'
+import { basename, join } from 'node:path'
 import { digestFile, formatCommand, formatPlatform, mapLimit, type Project, run } from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
-import { type BinaryBuildOptions, type BuildContext, buildContext, toolEnv } from '../options.ts'
+import { type BinaryBuildOptions, type BuildContext, buildContext } from '../options.ts'
 import type { BinaryBuild, BuiltBinary } from '../result.ts'
+import { type GoBinary, resolveGoBinaries } from './binaries.ts'
 import { readGoBuildInfo } from './build-info.ts'
-import { readGoMod } from './go-mod.ts'
-import { type GoTarget, goTarget } from './target.ts'
+import { type GoTarget, goPlatforms, goTarget } from './target.ts'
 import { checkGoToolchain } from './toolchain.ts'
 
 /**
- * Cross-compiles a Go project (polyship.binary.toolchain "go") for every platform:
- * `CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X <version/commit/date>"` with
+ * Cross-compiles a Go project (polyship.binary.toolchain "go") for every platform, each of
+ * its binaries (`binaries`, else `main`): `CGO_ENABLED=0 go build -trimpath [-tags ...]
+ * -ldflags "-s -w -X <version/commit/date> <extra>"` in the module's root with
  * GOFLAGS=-mod=readonly and GOTOOLCHAIN=local, then reads each binary's embedded build
  * info for the SBOM. Go targets every platform offline, so nothing is skipped.
  */
 export async function buildGoBinaries(project: Project, options: BinaryBuildOptions): Promise<BinaryBuild> {
   const context = buildContext(project, 'go', options)
   if (options.requireCleanTree === true) await assertCleanTree(project.root, context.env)
-  const goMod = await readGoMod(project.root)
-  const toolchain = await checkGoToolchain(goMod, context.env, context.reporter)
-  const targets = context.platforms.map((platform, i) =>
-    goTarget(platform, toolchain.targets, `${project.manifestPath}: platform ${i + 1}`),
+  const specs = await resolveGoBinaries(project, context.config)
+  const goMods = [...new Map(specs.map((s) => [s.goMod.file, s.goMod])).values()]
+  const toolchains = await Promise.all(
+    goMods.map((goMod) => checkGoToolchain(goMod, context.env, context.reporter)),
   )
-  const main = context.config.main ?? '.'
-  const binaryName = context.config.name ?? defaultGoBinaryName(goMod.module, main)
-  const ldflags = goLdflags(
-    { version: context.version, commit: options.commit, date: options.date },
-    context.config.ldflags,
+  const toolchain = toolchains[0]!
+  const targets = goPlatforms(context.config, context.platforms).map(({ platform, goamd64 }, i) =>
+    goTarget(platform, toolchain.targets, `${project.manifestPath}: platform ${i + 1}`, goamd64),
   )
-  const build = {
-    binaryName,
-    main,
-    ldflags,
+  const values = { version: context.version, commit: options.commit, date: options.date }
+  const builds: TargetBuild[] = specs.map((spec) => ({
+    spec,
+    ldflags: goLdflags(values, spec.ldflags, {
+      strip: spec.strip,
+      where: `${project.manifestPath}: ${spec.field}.ldflags.extra`,
+    }),
     goflags: toolchain.goflags,
     outDir: options.outDir,
     signal: options.signal,
-  }
+    showName: specs.length > 1,
+  }))
+  const jobs = targets.flatMap((target) => builds.map((build) => ({ target, build })))
   // Each binary is hashed and its build info read while the next one compiles.
   const described: Promise<BuiltBinary>[] = []
   try {
-    await mapLimit(targets, context.concurrency, async (target, index) => {
+    await mapLimit(jobs, context.concurrency, async ({ target, build }, index) => {
       const compiled = await compileTarget(context, target, build)
       const binary = describeBinary(context, compiled)
       binary.catch(() => {}) // awaited below; no unhandled rejection while later targets compile
@@ -58,7 +62,8 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     project: project.name,
     version: context.version,
     toolchain: 'go',
-    binaryName,
+    binaryName: specs[0]!.name,
+    binaryNames: specs.map((s) => s.name),
     commit: options.commit,
     date: options.date,
     binaries,
@@ -67,16 +72,21 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
 }
 
 interface TargetBuild {
-  readonly binaryName: string
-  readonly main: string
+  readonly spec: GoBinary
   readonly ldflags: string
   /** The user's GOFLAGS (environment or `go env -w`), kept beside polyship's `-mod=`. */
   readonly goflags: string
   readonly outDir: string
   readonly signal: AbortSignal | undefined
+  /** Several binaries: steps name the binary. */
+  readonly showName: boolean
 }
 
 interface CompiledTarget {
+  readonly name: string
+  readonly ldflags: string
+  /** `a,b`, or empty. */
+  readonly tags: string
   readonly target: GoTarget
   readonly out: string
   readonly env: Readonly<Record<string, string | undefined>>
@@ -89,46 +99,53 @@ async function compileTarget(
   build: TargetBuild,
 ): Promise<CompiledTarget> {
   const { project, reporter } = context
-  const step = `go build ${target.name}${target.env.GOARM === undefined ? '' : ` GOARM=${target.env.GOARM}`}`
+  const { spec } = build
+  const variant = ['GOARM', 'GOAMD64'].flatMap((key) =>
+    target.env[key] === undefined ? [] : [` ${key}=${target.env[key]}`],
+  )
+  const step = `go build ${build.showName ? `${spec.name} ` : ''}${target.name}${variant.join('')}`
   reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
   const out = join(
     build.outDir,
-    buildDirName(build.binaryName, target.platform),
-    executableName(build.binaryName, target.platform),
+    buildDirName(spec.name, target.platform),
+    executableName(spec.name, target.platform),
   )
-  const env = toolEnv(context, {
+  const env: Record<string, string | undefined> = {
+    ...context.env,
+    ...spec.env,
     ...target.env,
     CGO_ENABLED: '0',
     GOTOOLCHAIN: 'local',
     GOFLAGS: readonlyGoflags(
-      [build.goflags, context.config.env?.GOFLAGS],
-      existsSync(join(project.root, 'vendor', 'modules.txt')),
+      [build.goflags, spec.env.GOFLAGS],
+      existsSync(join(spec.moduleRoot, 'vendor', 'modules.txt')),
     ),
-  })
+  }
   await rm(out, { force: true })
+  const tags = spec.tags.length === 0 ? [] : ['-tags', spec.tags.join(',')]
   try {
     // -buildvcs=false: go would stamp HEAD's revision and time in, so any commit would change the bytes.
     await run(
       'go',
-      ['build', '-trimpath', '-buildvcs=false', '-ldflags', build.ldflags, '-o', out, build.main],
+      ['build', '-trimpath', '-buildvcs=false', ...tags, '-ldflags', build.ldflags, '-o', out, spec.package],
       {
-        cwd: project.root,
+        cwd: spec.moduleRoot,
         env,
         ...(build.signal === undefined ? {} : { signal: build.signal }),
       },
     )
   } catch (error) {
-    const shown = ['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOFLAGS', 'GOTOOLCHAIN'].flatMap((key) =>
-      env[key] === undefined ? [] : [formatCommand(`${key}=${env[key]}`, [])],
+    const shown = ['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOAMD64', 'GOFLAGS', 'GOTOOLCHAIN'].flatMap(
+      (key) => (env[key] === undefined ? [] : [formatCommand(`${key}=${env[key]}`, [])]),
     )
     throw buildFailed(
       error,
-      `go build for ${formatPlatform(target.platform)} of ${project.name} failed`,
+      `go build for ${formatPlatform(target.platform)} of ${project.name}${build.showName ? ` (binary ${spec.name})` : ''} failed`,
       `${shown.join(' ')} `,
     )
   }
   await chmod(out, 0o755)
-  return { target, out, env, step }
+  return { name: spec.name, ldflags: build.ldflags, tags: spec.tags.join(','), target, out, env, step }
 }
 
 /** Digest, size and embedded build info of a compiled binary, as a `binary` artifact. */
@@ -149,26 +166,36 @@ async function describeBinary(context: BuildContext, compiled: CompiledTarget): 
     digest,
     size,
     mediaType: 'application/octet-stream',
-    extra: { toolchain: 'go', target: target.name, goVersion: dependencies.goVersion },
+    extra: {
+      toolchain: 'go',
+      target: target.name,
+      goVersion: dependencies.goVersion,
+      ...(target.env.GOARM === undefined ? {} : { goarm: target.env.GOARM }),
+      ...(target.env.GOAMD64 === undefined ? {} : { goamd64: target.env.GOAMD64 }),
+      // cmd/go leaves -ldflags out of the embedded build info under -trimpath
+      ldflags: compiled.ldflags,
+      ...(compiled.tags === '' ? {} : { tags: compiled.tags }),
+    },
   }
   reporter.emit({ type: 'artifact', artifact })
   reporter.emit({ type: 'step', project: project.name, step: compiled.step, status: 'done' })
-  return { artifact, target: target.name, dependencies }
+  return { name: compiled.name, artifact, target: target.name, dependencies }
 }
 
-/** What `go build` would name it: the main package's directory, or the module's last element without a /vN suffix. */
-export function defaultGoBinaryName(module: string, main: string): string {
-  const clean = posix.normalize(main.replaceAll('\\', '/')).replace(/\/+$/, '')
-  if (clean !== '.' && clean !== '') return posix.basename(clean)
-  const parts = module.split('/')
-  const last = parts.at(-1) ?? module
-  return /^v\d+$/.test(last) && parts.length > 1 ? parts.at(-2)! : last
-}
-
-/** `-s -w -X <pkg>.version=... -X <pkg>.commit=... -X <pkg>.date=...`, quoting values Go's flag parser would split. */
+/**
+ * `-s -w -X <pkg>.version=... -X <pkg>.commit=... -X <pkg>.date=...` then `extra` (with
+ * `{{ .Version }}`, `{{ .Commit }}`, `{{ .ShortCommit }}`, `{{ .Date }}` replaced), quoting
+ * `-X` values Go's flag parser would split. `strip: false` leaves out `-s -w`.
+ */
 export function goLdflags(
   values: { readonly version: string; readonly commit: string; readonly date: string },
-  names: { readonly version?: string; readonly commit?: string; readonly date?: string } = {},
+  names: {
+    readonly version?: string
+    readonly commit?: string
+    readonly date?: string
+    readonly extra?: readonly string[]
+  } = {},
+  options: { readonly strip?: boolean; readonly where?: string } = {},
 ): string {
   const x = (name: string, value: string) => {
     const flag = `${name}=${value}`
@@ -180,12 +207,32 @@ export function goLdflags(
       `cannot pass ${JSON.stringify(flag)} to -ldflags -X: it holds both quote kinds`,
     )
   }
+  const fields: Record<string, string> = {
+    Version: values.version,
+    Commit: values.commit,
+    ShortCommit: values.commit.slice(0, 7),
+    Date: values.date,
+  }
+  const extra = (names.extra ?? []).map((flag, i) =>
+    flag.replaceAll(/\{\{-?\s*([^}]*?)\s*-?\}\}/g, (whole, inner: string) => {
+      const field = /^\.([A-Za-z]+)$/.exec(inner)?.[1]
+      const value = field === undefined ? undefined : fields[field]
+      if (value === undefined) {
+        throw new BinaryError(
+          'BINARY_PROJECT_INVALID',
+          `${options.where ?? 'polyship.binary.ldflags.extra'}[${i}]: unknown template ${whole} in ${JSON.stringify(flag)}`,
+          { hint: 'ldflags.extra knows {{ .Version }}, {{ .Commit }}, {{ .ShortCommit }} and {{ .Date }}' },
+        )
+      }
+      return value
+    }),
+  )
   return [
-    '-s',
-    '-w',
+    ...(options.strip === false ? [] : ['-s', '-w']),
     x(names.version ?? 'main.version', values.version),
     x(names.commit ?? 'main.commit', values.commit),
     x(names.date ?? 'main.date', values.date),
+    ...extra,
   ].join(' ')
 }
 

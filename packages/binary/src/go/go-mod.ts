@@ -39,7 +39,11 @@ export function parseGoMod(text: string, file: string): GoMod {
 }
 
 export async function readGoMod(projectRoot: string): Promise<GoMod> {
-  const file = join(projectRoot, 'go.mod')
+  return readGoModFile(join(projectRoot, 'go.mod'))
+}
+
+/** Reads and parses one go.mod. */
+export async function readGoModFile(file: string): Promise<GoMod> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -47,7 +51,7 @@ export async function readGoMod(projectRoot: string): Promise<GoMod> {
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause
     throw new BinaryError('BINARY_PROJECT_INVALID', `${file} does not exist; a Go binary project needs one`, {
       cause,
-      hint: 'run go mod init <module path> in the project directory, or fix polyship.binary.toolchain',
+      hint: 'point the project at a directory inside a Go module (a go.mod in it or above it), or fix polyship.binary.toolchain',
     })
   }
   return parseGoMod(text, file)

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import {
   type ArchiveEntry,
+  formatPlatform,
   mapLimit,
   type Project,
   type Reporter,
@@ -31,8 +32,8 @@ export interface PackageOptions {
 const DEFAULT_EXTRA = /^(licen[cs]e|readme|changelog)([.-].*)?$/i
 
 /**
- * Archives every binary of a build, GoReleaser style: `<project>_<version>_<os>_<arch>.tar.gz`
- * (zip for windows) holding the executable (0755) with LICENSE/README/CHANGELOG and
+ * Archives the binaries of a build, GoReleaser style: `<project>_<version>_<os>_<arch>.tar.gz`
+ * (zip for windows) per platform, holding each executable of it (0755) with LICENSE/README/CHANGELOG and
  * `polyship.binary.archiveFiles`, then `<project>_<version>_checksums.txt` over the
  * archives. Reproducible: every entry carries SOURCE_DATE_EPOCH, else the build's commit date.
  */
@@ -45,22 +46,38 @@ export async function packageBinaries(
   const reporter = options.reporter ?? silentReporter
   const mtime = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : Math.floor(Date.parse(build.date) / 1000) || 0
   const extras = await extraEntries(project)
-  const archives = await mapLimit(build.binaries, options.concurrency ?? 1, async (binary) => {
-    const name = archiveFileName(build.project, build.version, binary.artifact.platform)
+  // One archive per platform, holding every binary built for it (GoReleaser's default archive).
+  const groups = new Map<string, BuiltBinary[]>()
+  for (const binary of build.binaries) {
+    const key = formatPlatform(binary.artifact.platform)
+    groups.set(key, [...(groups.get(key) ?? []), binary])
+  }
+  const archives = await mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
+    const platform = binaries[0]!.artifact.platform
+    const name = archiveFileName(build.project, build.version, platform)
     const path = join(options.outDir, name)
-    const format = archiveFormatFor(binary.artifact.platform)
-    const { digest, size } = await writeArchive(path, [binaryEntry(binary), ...extras], { format, mtime })
+    const format = archiveFormatFor(platform)
+    const { digest, size } = await writeArchive(path, [...binaries.map(binaryEntry), ...extras], {
+      format,
+      mtime,
+    })
+    const [first] = binaries
     const artifact = {
       kind: 'archive' as const,
       name,
       project: build.project,
       version: build.version,
-      platform: binary.artifact.platform,
+      platform,
       path,
       digest,
       size,
       mediaType: format === 'zip' ? 'application/zip' : 'application/gzip',
-      extra: { format, binary: binary.artifact.name, binaryDigest: binary.artifact.digest },
+      extra: {
+        format,
+        binary: first!.artifact.name,
+        binaryDigest: first!.artifact.digest,
+        binaries: binaries.map((b) => ({ name: b.artifact.name, digest: b.artifact.digest })),
+      },
     }
     reporter.emit({ type: 'artifact', artifact })
     return artifact

@@ -1,16 +1,28 @@
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
-import { digestFile, formatPlatform, type Project, run } from '@polyship/core'
+import { type BinaryConfig, digestFile, formatPlatform, type Project, run } from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
 import { type BinaryBuildOptions, type BuildContext, buildContext, type Env, toolEnv } from '../options.ts'
 import type { BinaryBuild, BuiltBinary, SkippedTarget } from '../result.ts'
-import { type CargoProject, readCargoProject } from './cargo-metadata.ts'
+import {
+  binTargets,
+  type CargoBinaries,
+  type CargoPackage,
+  type CargoProject,
+  readCargoProject,
+} from './cargo-metadata.ts'
 import { type LockedPackage, readCargoLock, readRustDependencies } from './dependencies.ts'
 import { planRustTarget, type RustTargetPlan, rustTriples } from './target.ts'
-import { compareRustVersions, findZigbuild, readRustToolchain, type Zigbuild } from './toolchain.ts'
+import {
+  compareRustVersions,
+  findZigbuild,
+  type RustToolchain,
+  readRustToolchain,
+  type Zigbuild,
+} from './toolchain.ts'
 
 export interface RustBuildOptions extends BinaryBuildOptions {
   /** cargo-zigbuild to cross-link linux musl targets; default: found on PATH or in polyship's tool venv. `false`: never. */
@@ -34,33 +46,29 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
     readRustToolchain(project.root, env),
     readCargoProject(project.root, env),
   ])
-  const rustVersion = cargo.package.rust_version
-  if (rustVersion !== null && compareRustVersions(toolchain.release, rustVersion) < 0) {
-    throw new BinaryError(
-      'BINARY_TOOLCHAIN_MISSING',
-      `${cargo.package.manifest_path} needs Rust ${rustVersion} (rust-version), but rustc is ${toolchain.release}`,
-      { hint: `install Rust ${rustVersion} or newer (rustup update) and build again` },
-    )
-  }
-  if (cargo.package.version !== context.version && options.snapshot !== true) {
-    throw new BinaryError(
-      'BINARY_VERSION_MISMATCH',
-      `${cargo.package.manifest_path} says version ${cargo.package.version}, but ${project.name} is being released as ${context.version}; the binary would report the wrong version`,
-      {
-        hint: 'run polyship version (it writes the release version into Cargo.toml and Cargo.lock), then build again',
-      },
-    )
-  }
   const lock = await readCargoLock(cargo.workspaceRoot)
-  const binaryName = pickBin(project, cargo)
-  const zigbuild = await zigbuildIfUseful(context, toolchain.host, options.zigbuild)
-  const plans = context.platforms.map((platform, i) =>
-    planRustTarget(
-      platform,
-      { ...toolchain, zigbuild: zigbuild !== undefined, linkers: configuredLinkers(env) },
-      `${project.manifestPath}: platform ${i + 1}`,
-    ),
-  )
+  const selected = selectBins(project, context.config, cargo)
+  for (const { package: pkg } of selected) {
+    const rustVersion = pkg.rust_version
+    if (rustVersion !== null && compareRustVersions(toolchain.release, rustVersion) < 0) {
+      throw new BinaryError(
+        'BINARY_TOOLCHAIN_MISSING',
+        `${pkg.manifest_path} needs Rust ${rustVersion} (rust-version), but rustc is ${toolchain.release}`,
+        { hint: `install Rust ${rustVersion} or newer (rustup update) and build again` },
+      )
+    }
+    if (pkg.version !== context.version && options.snapshot !== true) {
+      throw new BinaryError(
+        'BINARY_VERSION_MISMATCH',
+        `${pkg.manifest_path} says version ${pkg.version}, but ${project.name} is being released as ${context.version}; the binary would report the wrong version`,
+        {
+          hint: 'run polyship version (it writes the release version into Cargo.toml and Cargo.lock), then build again',
+        },
+      )
+    }
+  }
+  const binaryNames = selected.flatMap((s) => s.bins)
+  const { zigbuild, plans } = await rustTargetPlans(context, toolchain, options.zigbuild)
   const skipped: SkippedTarget[] = []
   const binaries: BuiltBinary[] = []
   const targetDir = options.targetDir ?? cargo.targetDirectory
@@ -76,8 +84,8 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
       continue
     }
     binaries.push(
-      await buildTarget(context, plan, {
-        binaryName,
+      ...(await buildTarget(context, plan, {
+        selected,
         cargo,
         targetDir,
         lock,
@@ -85,7 +93,7 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
         zigbuild,
         outDir: options.outDir,
         signal: options.signal,
-      }),
+      })),
     )
   }
   if (binaries.length === 0) {
@@ -99,7 +107,8 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
     project: project.name,
     version: context.version,
     toolchain: 'rust',
-    binaryName,
+    binaryName: binaryNames[0]!,
+    binaryNames,
     commit: options.commit,
     date: options.date,
     binaries,
@@ -108,7 +117,7 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
 }
 
 interface TargetBuild {
-  readonly binaryName: string
+  readonly selected: readonly CargoBinaries[]
   readonly cargo: CargoProject
   readonly targetDir: string
   readonly lock: readonly LockedPackage[]
@@ -122,7 +131,7 @@ async function buildTarget(
   context: BuildContext,
   plan: Extract<RustTargetPlan, { status: 'build' }>,
   build: TargetBuild,
-): Promise<BuiltBinary> {
+): Promise<BuiltBinary[]> {
   const { project, reporter } = context
   const step = `cargo ${plan.linker === 'zigbuild' ? 'zigbuild' : 'build'} ${plan.triple}`
   reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
@@ -141,45 +150,55 @@ async function buildTarget(
     plan.linker === 'zigbuild' && build.zigbuild !== undefined
       ? [build.zigbuild.command, 'zigbuild']
       : ['cargo', 'build']
+  // One cargo run per target for every selected bin: cargo shares the compiled dependencies.
+  const selection = build.selected.flatMap(({ package: pkg, bins }) => [
+    '-p',
+    `${pkg.name}@${pkg.version}`,
+    ...bins.flatMap((bin) => ['--bin', bin]),
+  ])
   try {
-    await run(
-      command,
-      [subcommand, '--release', '--locked', '--target', plan.triple, '--bin', build.binaryName],
-      {
-        cwd: project.root,
-        env,
-        ...(build.signal === undefined ? {} : { signal: build.signal }),
-      },
-    )
+    await run(command, [subcommand, '--release', '--locked', '--target', plan.triple, ...selection], {
+      cwd: project.root,
+      env,
+      ...(build.signal === undefined ? {} : { signal: build.signal }),
+    })
   } catch (error) {
     throw buildFailed(error, `cargo build for ${plan.triple} of ${project.name} failed`)
   }
-  const file = executableName(build.binaryName, plan.platform)
-  const built = join(build.targetDir, plan.triple, 'release', file)
-  const out = join(build.outDir, buildDirName(build.binaryName, plan.platform), file)
-  await mkdir(dirname(out), { recursive: true })
-  await rm(out, { force: true })
-  await copyFile(built, out)
-  await chmod(out, 0o755)
-  const [{ digest, size }, dependencies] = await Promise.all([
-    digestFile(out),
-    readRustDependencies(project.root, plan.triple, { rustc: build.rustc, lock: build.lock, env }),
-  ])
-  const artifact = {
-    kind: 'binary' as const,
-    name: basename(out),
-    project: project.name,
-    version: context.version,
-    platform: plan.platform,
-    path: out,
-    digest,
-    size,
-    mediaType: 'application/octet-stream',
-    extra: { toolchain: 'rust', target: plan.triple, rustc: build.rustc, linker: plan.linker },
+  const dependencies = await readRustDependencies(project.root, plan.triple, {
+    rustc: build.rustc,
+    lock: build.lock,
+    env,
+    roots: build.selected.map((s) => s.package.id),
+  })
+  const built: BuiltBinary[] = []
+  for (const [i, { bins }] of build.selected.entries()) {
+    for (const bin of bins) {
+      const file = executableName(bin, plan.platform)
+      const out = join(build.outDir, buildDirName(bin, plan.platform), file)
+      await mkdir(dirname(out), { recursive: true })
+      await rm(out, { force: true })
+      await copyFile(join(build.targetDir, plan.triple, 'release', file), out)
+      await chmod(out, 0o755)
+      const { digest, size } = await digestFile(out)
+      const artifact = {
+        kind: 'binary' as const,
+        name: basename(out),
+        project: project.name,
+        version: context.version,
+        platform: plan.platform,
+        path: out,
+        digest,
+        size,
+        mediaType: 'application/octet-stream',
+        extra: { toolchain: 'rust', target: plan.triple, rustc: build.rustc, linker: plan.linker },
+      }
+      reporter.emit({ type: 'artifact', artifact })
+      built.push({ name: bin, artifact, target: plan.triple, dependencies: dependencies[i]! })
+    }
   }
-  reporter.emit({ type: 'artifact', artifact })
   reporter.emit({ type: 'step', project: project.name, step, status: 'done' })
-  return { artifact, target: plan.triple, dependencies }
+  return built
 }
 
 /**
@@ -207,24 +226,98 @@ export function encodedRustflags(env: Env, triple: string, workspaceRoot: string
   return flags.join('\x1f')
 }
 
-/** The bin target to ship: polyship.binary.name, else the one named like the package, else the only one. */
-function pickBin(project: Project, cargo: CargoProject): string {
-  const wanted = project.config.binary?.name
-  const name =
-    wanted ??
-    (cargo.bins.includes(cargo.package.name)
-      ? cargo.package.name
-      : cargo.bins.length === 1
-        ? cargo.bins[0]
-        : undefined)
-  if (name === undefined || !cargo.bins.includes(name)) {
-    throw new BinaryError(
-      'BINARY_PROJECT_INVALID',
-      `${cargo.package.manifest_path}: ${wanted === undefined ? 'cannot tell which bin target to ship' : `no bin target named "${wanted}"`} (bin targets: ${cargo.bins.join(', ') || 'none'})`,
-      { hint: 'set polyship.binary.name in package.json to one of the bin targets' },
+/**
+ * The packages and bin targets to ship. Packages: `polyship.binary.packages` (workspace
+ * members by name), else the project's own package, else (a virtual workspace root) every
+ * default member with a bin target. Bins: `name` (one), `bins` (several), else every bin
+ * target of those packages. A bin name shipped twice is refused: both would land in one file.
+ */
+export function selectBins(project: Project, config: BinaryConfig, cargo: CargoProject): CargoBinaries[] {
+  const at = `${project.manifestPath}: polyship.binary`
+  const invalid = (message: string, hint: string): never => {
+    throw new BinaryError('BINARY_PROJECT_INVALID', `${at}${message}`, { hint })
+  }
+  const memberNames = cargo.members.map((m) => m.name).join(', ')
+  let packages: readonly CargoPackage[]
+  if (config.packages !== undefined) {
+    packages = config.packages.map(
+      (name, i) =>
+        cargo.members.find((m) => m.name === name) ??
+        invalid(
+          `.packages[${i}]: "${name}" is not a member of the Cargo workspace at ${cargo.workspaceRoot} (members: ${memberNames || 'none'})`,
+          'list workspace member package names (the [package] name of each member Cargo.toml)',
+        ),
+    )
+  } else if (cargo.package !== undefined) {
+    packages = [cargo.package]
+  } else {
+    packages = cargo.defaultMembers.filter((m) => binTargets(m).length > 0)
+    if (packages.length === 0) {
+      invalid(
+        `: ${cargo.manifest} is a virtual workspace manifest and none of its members has a bin target (members: ${memberNames || 'none'})`,
+        'point the polyship project at a package with a bin target, or list members in polyship.binary.packages',
+      )
+    }
+  }
+  if (config.name !== undefined && config.bins !== undefined) {
+    invalid(': set name (one bin target) or bins (several), not both', 'keep bins and drop name')
+  }
+  const wanted = config.bins ?? (config.name === undefined ? undefined : [config.name])
+  const field = config.bins === undefined ? '.name' : '.bins'
+  const available = packages.flatMap((pkg) => binTargets(pkg).map((bin) => ({ pkg, bin })))
+  const shown = available.map((a) => (packages.length > 1 ? `${a.bin} (${a.pkg.name})` : a.bin)).join(', ')
+  if (wanted === undefined && available.length === 0) {
+    invalid(
+      `: ${packages.map((p) => p.manifest_path).join(', ')} has no bin target`,
+      'add a src/main.rs or a [[bin]] section, or list workspace members with bin targets in polyship.binary.packages',
     )
   }
-  return name
+  const chosen =
+    wanted === undefined
+      ? available
+      : wanted.map((bin, i) => {
+          const matches = available.filter((a) => a.bin === bin)
+          if (matches.length === 0) {
+            invalid(
+              `${field}${config.bins === undefined ? '' : `[${i}]`}: no bin target named "${bin}" in ${packages.map((p) => p.manifest_path).join(', ')} (bin targets: ${shown || 'none'})`,
+              `set polyship.binary${field} to bin targets of ${packages.map((p) => p.name).join(', ')}`,
+            )
+          }
+          return matches[0]!
+        })
+  const names = new Map<string, CargoPackage>()
+  for (const { pkg, bin } of chosen) {
+    const other = names.get(bin)
+    if (other !== undefined && other !== pkg) {
+      invalid(
+        `: packages ${other.name} and ${pkg.name} both have a bin target named "${bin}"; both cannot ship`,
+        'rename one bin target, or select the other package with polyship.binary.packages / bins',
+      )
+    }
+    names.set(bin, pkg)
+  }
+  return packages.flatMap((pkg) => {
+    const bins = chosen.filter((c) => c.pkg === pkg).map((c) => c.bin)
+    return bins.length === 0 ? [] : [{ package: pkg, bins }]
+  })
+}
+
+/** How each platform gets built on this machine, or why it is skipped (cargo-zigbuild probed when useful). */
+export async function rustTargetPlans(
+  context: BuildContext,
+  toolchain: RustToolchain,
+  zigbuildSetting: string | false | undefined,
+): Promise<{ zigbuild: Zigbuild | undefined; plans: RustTargetPlan[] }> {
+  const zigbuild = await zigbuildIfUseful(context, toolchain.host, zigbuildSetting)
+  const linkers = configuredLinkers(toolEnv(context, {}))
+  const plans = context.platforms.map((platform, i) =>
+    planRustTarget(
+      platform,
+      { ...toolchain, zigbuild: zigbuild !== undefined, linkers },
+      `${context.project.manifestPath}: platform ${i + 1}`,
+    ),
+  )
+  return { zigbuild, plans }
 }
 
 /** Probes cargo-zigbuild only when some platform could use it (a linux target other than the host). */

@@ -11,6 +11,10 @@ export interface CargoMetadata {
   readonly resolve: { readonly root: string | null; readonly nodes: readonly CargoNode[] } | null
   readonly workspace_root: string
   readonly target_directory: string
+  /** Package ids of the workspace members. */
+  readonly workspace_members?: readonly string[]
+  /** Package ids of the default members (cargo 1.71+). */
+  readonly workspace_default_members?: readonly string[]
 }
 
 export interface CargoPackage {
@@ -66,10 +70,21 @@ export async function cargoMetadata(
   return JSON.parse(stdout) as CargoMetadata
 }
 
-/** The Cargo package at `projectRoot` and the names of its bin targets. */
-export interface CargoProject {
+/** One package that ships bin targets, and which of them. */
+export interface CargoBinaries {
   readonly package: CargoPackage
   readonly bins: readonly string[]
+}
+
+/** The Cargo project at `projectRoot`: its own package (absent for a virtual workspace root) and the workspace's members. */
+export interface CargoProject {
+  /** The package whose manifest is the project's Cargo.toml; undefined for a virtual workspace root. */
+  readonly package: CargoPackage | undefined
+  /** Every workspace member (the project's own package among them). */
+  readonly members: readonly CargoPackage[]
+  /** Members cargo builds without `-p` (default-members, else all). */
+  readonly defaultMembers: readonly CargoPackage[]
+  readonly manifest: string
   readonly workspaceRoot: string
   readonly targetDirectory: string
 }
@@ -82,20 +97,20 @@ export async function readCargoProject(projectRoot: string, env: Env): Promise<C
       (await realpath(pkg.manifest_path)) === manifest ? pkg : undefined,
     ),
   )
-  const pkg = found.find((p) => p !== undefined)
-  if (pkg === undefined) {
-    throw new BinaryError(
-      'BINARY_PROJECT_INVALID',
-      `${manifest} has no [package] (a virtual workspace manifest?)`,
-      {
-        hint: 'point the polyship project at the package that builds the binary',
-      },
-    )
-  }
+  const ids = new Set(metadata.workspace_members ?? metadata.packages.map((p) => p.id))
+  const members = metadata.packages.filter((p) => ids.has(p.id))
+  const defaults = new Set(metadata.workspace_default_members ?? [...ids])
   return {
-    package: pkg,
-    bins: pkg.targets.filter((t) => t.kind.includes('bin')).map((t) => t.name),
+    package: found.find((p) => p !== undefined),
+    members,
+    defaultMembers: members.filter((p) => defaults.has(p.id)),
+    manifest,
     workspaceRoot: metadata.workspace_root,
     targetDirectory: metadata.target_directory,
   }
+}
+
+/** The bin targets of a package. */
+export function binTargets(pkg: CargoPackage): string[] {
+  return pkg.targets.filter((t) => t.kind.includes('bin')).map((t) => t.name)
 }

@@ -90,10 +90,17 @@ export async function readCargoLock(workspaceRoot: string): Promise<LockedPackag
 export async function readRustDependencies(
   projectRoot: string,
   target: string,
-  context: { readonly rustc: string; readonly lock: readonly LockedPackage[]; readonly env: Env },
-): Promise<RustDependencies> {
+  context: {
+    readonly rustc: string
+    readonly lock: readonly LockedPackage[]
+    readonly env: Env
+    /** Package ids to walk from (a virtual workspace has no root); default the project's package. */
+    readonly roots?: readonly string[]
+  },
+): Promise<RustDependencies[]> {
   const metadata = await cargoMetadata(projectRoot, context.env, { filterPlatform: target })
-  return rustDependencies(metadata, target, context.rustc, context.lock)
+  const roots = context.roots ?? [metadata.resolve?.root ?? '']
+  return roots.map((root) => rustDependencies(metadata, target, context.rustc, context.lock, root))
 }
 
 /** Pure part of readRustDependencies, for tests. */
@@ -102,8 +109,8 @@ export function rustDependencies(
   target: string,
   rustc: string,
   lock: readonly LockedPackage[],
+  rootId: string | null | undefined = metadata.resolve?.root,
 ): RustDependencies {
-  const rootId = metadata.resolve?.root
   const root = metadata.packages.find((p) => p.id === rootId)
   if (metadata.resolve === null || root === undefined)
     throw new Error('cargo metadata returned no resolve root')

@@ -32,6 +32,38 @@ export function insidePath(relative: string, where: string, root: string): strin
   return parts.join('/')
 }
 
+/**
+ * Why `name` cannot be one file name in a directory of the image, or undefined when it can:
+ * empty, `.` and `..` name the directory itself or its parent, `/` and `\\` separate paths
+ * (backslash is a separator to every Windows-built tool), NUL ends the name in tar headers
+ * and C, control characters are what no packaging tool writes.
+ */
+export function fileNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty'
+  if (name === '.' || name === '..') return `"${name}" names a directory, not a file in it`
+  if (/[/\\]/.test(name)) return 'it holds a path separator'
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it holds NUL or a control character'
+  return undefined
+}
+
+/**
+ * `dir/name` as an archive path, refusing a `name` that is not one file name (see
+ * `fileNameProblem`) with CONTAINER_NAME_INVALID: `what` says where the name came from
+ * (`fastjson-1.0-py3-none-any.whl: console script`), `hint` what to do.
+ */
+export function fileIn(dir: string, name: string, what: string, hint: string): string {
+  const problem = fileNameProblem(name)
+  if (problem !== undefined) {
+    throw new ContainerError(
+      'CONTAINER_NAME_INVALID',
+      `${what} ${JSON.stringify(name)} is not a file name (${problem}): it would be written as ${dir.replace(/\/+$/, '') || '/'} itself or outside it`,
+      { hint },
+    )
+  }
+  return imagePath(`${dir.replace(/\/+$/, '')}/${name}`, what)
+}
+
 function walk(segments: readonly string[]): string[] | undefined {
   const out: string[] = []
   for (const segment of segments) {

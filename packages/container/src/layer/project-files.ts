@@ -11,7 +11,7 @@ import {
   treeEntries,
 } from '@polyship/core'
 import { ContainerError } from '../errors.ts'
-import { imagePath, insidePath } from './image-path.ts'
+import { fileIn, imagePath, insidePath } from './image-path.ts'
 
 /** Entries of one layer, each path with the config field or artifact it came from (for duplicate messages). */
 export interface SourcedEntries {
@@ -118,7 +118,12 @@ export function binaryEntries(
   const origins = new Map<string, string>()
   for (const artifact of mine) {
     if (artifact.path === undefined) throw new Error(`binary artifact ${artifact.name} has no path`)
-    const path = imagePath(`${binaryDir.replace(/\/+$/, '')}/${artifact.name}`, `binary ${artifact.name}`)
+    const path = fileIn(
+      binaryDir,
+      artifact.name,
+      `binary artifact of ${artifact.project}: name`,
+      'give the binary a plain file name (polyship.binary.name, or the package name it defaults to)',
+    )
     entries.push({ type: 'file', path, source: artifact.path, mode: 0o755 })
     origins.set(path, `binary artifact ${artifact.name} (${formatPlatform(platform)})`)
   }

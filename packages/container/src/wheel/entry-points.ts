@@ -1,4 +1,5 @@
 import { ContainerError } from '../errors.ts'
+import { fileNameProblem } from '../layer/image-path.ts'
 
 /** A `console_scripts` / `gui_scripts` entry: `fastjson = fastjson.cli:main`. */
 export interface ScriptEntryPoint {
@@ -35,6 +36,17 @@ export function parseScriptEntryPoints(text: string, where: string): ScriptEntry
       .replace(/\[.*\]\s*$/, '')
       .trim()
     const [module, attribute] = value.split(':').map((part) => part.trim())
+    // the name becomes a launcher file in the scripts directory: `.` would be the directory itself
+    const problem = equals < 0 ? undefined : fileNameProblem(name)
+    if (problem !== undefined) {
+      throw new ContainerError(
+        'CONTAINER_NAME_INVALID',
+        `${where}: ${group === 'gui_scripts' ? 'gui' : 'console'} script ${JSON.stringify(name)} in [${group}] of entry_points.txt is not a file name (${problem}); installed, it would replace the scripts directory or land outside it`,
+        {
+          hint: 'rename the script in [project.scripts] of pyproject.toml to a plain name (letters, digits, _ . -) and rebuild the wheel',
+        },
+      )
+    }
     if (equals <= 0 || !NAME.test(name) || !DOTTED.test(module ?? '') || !DOTTED.test(attribute ?? '')) {
       throw new ContainerError(
         'CONTAINER_WHEEL_INVALID',

@@ -4,7 +4,7 @@ import { join, posix } from 'node:path'
 import { type ArchiveEntry, CoreError, openZip, type ZipEntry, type ZipReader } from '@polyship/core'
 import type { PythonSettings } from '../base/python.ts'
 import { ContainerError } from '../errors.ts'
-import { imagePath } from '../layer/image-path.ts'
+import { fileIn, fileNameProblem, imagePath } from '../layer/image-path.ts'
 import { launcherScript, parseScriptEntryPoints } from './entry-points.ts'
 import { formatRecord, newRecordHasher, parseRecord, type RecordRow, recordHash } from './record.ts'
 import type { WheelName } from './wheel-tags.ts'
@@ -44,7 +44,7 @@ export async function installWheel(
     purelib: python.sitePackages,
     platlib: python.sitePackages,
     scripts: python.scriptsDir,
-    headers: `${prefix}/include/python${python.version}/${name.distribution}`,
+    headers: `/${fileIn(`${prefix}/include/python${python.version}`, name.distribution, `${where}: distribution name`, 'rename the project in pyproject.toml to a valid Python project name and rebuild the wheel')}`,
     data: prefix,
   }
   await mkdir(stagingDir, { recursive: true })
@@ -97,7 +97,7 @@ export async function installWheel(
     for (const script of parseScriptEntryPoints((await zip.read(entryPoints)).toString('utf8'), where)) {
       const content = launcherScript(script, python.interpreter)
       add(
-        posix.join(python.scriptsDir, script.name),
+        `/${fileIn(python.scriptsDir, script.name, `${where}: console script`, 'rename the script in [project.scripts] of pyproject.toml and rebuild the wheel')}`,
         { content, mode: 0o755 },
         hashOf(content),
         Buffer.byteLength(content),
@@ -203,10 +203,13 @@ function parseWheelFile(text: string, where: string): Map<string, string> {
 
 function safeParts(name: string, where: string): string[] {
   const parts = name.split('/')
-  if (name.startsWith('/') || name.includes('\\') || parts.some((p) => p === '..' || p === '' || p === '.')) {
+  const problem = name.startsWith('/')
+    ? 'it is absolute'
+    : parts.map(fileNameProblem).find((p) => p !== undefined)
+  if (problem !== undefined) {
     throw new ContainerError(
       'CONTAINER_PATH_ESCAPES',
-      `${where}: entry "${name}" would be written outside site-packages`,
+      `${where}: entry ${JSON.stringify(name)} would be written outside site-packages or under another name (${problem})`,
       {
         hint: 'the wheel is malformed or hostile; rebuild it with a standard build backend (maturin, setuptools, hatchling)',
       },

@@ -17,6 +17,8 @@ export interface WheelName {
   readonly tags: readonly WheelTag[]
 }
 
+/** PEP 508's project name; the `..` it refuses would move the headers directory (`include/python3.X/<name>`). */
+const DISTRIBUTION = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i
 const WHEEL = /^([^-]+)-([^-]+)(?:-(\d[^-]*))?-([^-]+)-([^-]+)-([^-]+)\.whl$/
 
 /** Parses a wheel file name (PEP 427), expanding compressed tag sets (`py2.py3`). */
@@ -29,6 +31,13 @@ export function parseWheelName(path: string): WheelName {
     })
   }
   const [, distribution, version, , python, abi, platform] = match as unknown as string[]
+  if (!DISTRIBUTION.test(distribution!)) {
+    throw new ContainerError(
+      'CONTAINER_NAME_INVALID',
+      `${filename}: distribution name "${distribution}" is not a Python project name (PEP 508: letters, digits and . _ -, starting and ending with a letter or digit)`,
+      { hint: 'rename the project in pyproject.toml to a valid name and rebuild the wheel' },
+    )
+  }
   const tags: WheelTag[] = []
   for (const interpreter of python!.split('.'))
     for (const a of abi!.split('.'))

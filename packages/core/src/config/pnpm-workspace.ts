@@ -1,19 +1,51 @@
+import { readFile } from 'node:fs/promises'
 import { CoreError } from '../errors.ts'
+
+/** Reads and parses pnpm-workspace.yaml at `file`; a file that cannot be read is CONFIG_UNREADABLE naming it. */
+export async function readWorkspacePackages(file: string): Promise<string[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new CoreError(
+      'CONFIG_UNREADABLE',
+      `${file}: cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,
+      { hint: 'make pnpm-workspace.yaml a readable file, then run again', source: { file }, cause },
+    )
+  }
+  return parseWorkspacePackages(text, file)
+}
 
 /** Parses pnpm-workspace.yaml text into its `packages` globs; `file` names it in errors. */
 export async function parseWorkspacePackages(text: string, file: string): Promise<string[]> {
   const { LineCounter, parseDocument } = await import('yaml')
   const lines = new LineCounter()
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines })
+  // logLevel 'error': the library's warnings would go to process.emitWarning, past our output
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, logLevel: 'error' })
   const error = doc.errors[0]
   if (error !== undefined) {
     throw new CoreError(
       'CONFIG_INVALID',
       `${file}:${lines.linePos(error.pos[0]).line}: not valid YAML: ${error.message}`,
-      { hint: 'fix the file so that pnpm accepts it, then run again' },
+      {
+        hint: 'fix the file so that pnpm accepts it, then run again',
+        source: { file, line: lines.linePos(error.pos[0]).line },
+      },
     )
   }
-  const packages = (doc.toJS() as { packages?: unknown } | null)?.packages ?? []
+  let value: unknown
+  try {
+    // an alias to no anchor, or aliases expanding without bound (a "billion laughs" file),
+    // fail only here, when the document becomes values
+    value = doc.toJS({ maxAliasCount: 1000 })
+  } catch (cause) {
+    throw new CoreError('CONFIG_INVALID', `${file}: not valid YAML: ${(cause as Error).message}`, {
+      hint: 'fix the anchors and aliases (&name, *name) of the file so that pnpm accepts it, then run again',
+      source: { file },
+      cause,
+    })
+  }
+  const packages = (value as { packages?: unknown } | null)?.packages ?? []
   if (!Array.isArray(packages) || !packages.every((p) => typeof p === 'string')) {
     throw new CoreError('CONFIG_INVALID', `${file}: packages must be a list of globs`, {
       hint: 'write packages as a YAML list, e.g. packages: ["services/*"]',

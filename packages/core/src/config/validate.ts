@@ -16,7 +16,7 @@ function validator(): AjvType {
 }
 
 /** `/polyship/binary/platforms/2` -> `polyship.binary.platforms[2]` */
-function fieldPath(pointer: string): string {
+export function fieldPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)

@@ -4,9 +4,10 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
 import { jsonSyntaxErrorPosition } from './json-position.ts'
-import { parseWorkspacePackages } from './pnpm-workspace.ts'
+import { readWorkspacePackages } from './pnpm-workspace.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
 import { type RootConfig, rootSchema } from './schema/root.ts'
+import { checkUrlCredentials } from './url-credentials.ts'
 import { validateConfig } from './validate.ts'
 
 /** A releasable project: a package.json with a `polyship` field. */
@@ -86,6 +87,7 @@ export function parseProjectManifest(
   file: string,
   source: ConfigSource = {},
 ): { name: string; version: string; config: ProjectConfig } {
+  checkUrlCredentials(manifest, file, { ...source, fields: ['repository', 'polyship'] })
   const valid = validateConfig<{ name: string; version: string; polyship: ProjectConfig }>(
     projectManifestSchema,
     manifest,
@@ -106,6 +108,7 @@ export function parseProjectManifest(
 }
 
 export function parseRootConfig(value: unknown, file: string, source: ConfigSource = {}): RootConfig {
+  checkUrlCredentials(value, file, source)
   return validateConfig<RootConfig>(rootSchema, value, {
     file,
     hint: 'see docs/config.md for polyship.json; every field is optional',
@@ -116,7 +119,7 @@ export function parseRootConfig(value: unknown, file: string, source: ConfigSour
 async function workspaceGlobs(root: string): Promise<string[]> {
   const file = join(root, 'pnpm-workspace.yaml')
   if (!existsSync(file)) return ['*', '*/*']
-  return parseWorkspacePackages(await readFile(file, 'utf8'), file)
+  return readWorkspacePackages(file)
 }
 
 /**

@@ -68,7 +68,8 @@ function maintainer(m: ChartMaintainer): GoValue {
   return { struct: [...field('name', m.name), ...field('email', m.email), ...field('url', m.url)] }
 }
 
-function dependency(d: ChartDependency): GoValue {
+/** A `chart.Dependency` as Go marshals it (Chart.lock digests hash these). */
+export function goDependency(d: ChartDependency): GoValue {
   return {
     struct: [
       ['name', d.name],
@@ -145,7 +146,7 @@ export function chartConfigJson(metadata: ChartMetadata): string {
       ...field('deprecated', m.deprecated),
       ...field('annotations', m.annotations === undefined ? undefined : { map: m.annotations }),
       ...field('kubeVersion', m.kubeVersion),
-      ...field('dependencies', m.dependencies?.map(dependency)),
+      ...field('dependencies', m.dependencies?.map(goDependency)),
       ...field('type', m.type),
     ],
   })

@@ -30,21 +30,25 @@ export interface SiblingDependency {
 
 export interface ResolvedDependencies {
   readonly siblings: readonly SiblingDependency[]
+  /** Dependencies from chart repositories (`https://`, `oci://`) not vendored in charts/: fetched per Chart.lock. */
+  readonly remote: readonly { readonly index: number; readonly dependency: ChartDependency }[]
   /** Stale copies of sibling charts under charts/ (from `helm dependency build`), left out of the package. */
   readonly replaced: ReadonlySet<string>
 }
 
 /**
  * Resolves Chart.yaml dependencies: `file://` ones must point at a chart directory (a
- * sibling, packaged fresh at its released version); every other one must already be
- * vendored under charts/ (`<name>-<version>.tgz` or `<name>/`), because polyship does not
- * download charts. HELM_DEPENDENCY_MISSING otherwise, at the dependency's line.
+ * sibling, packaged fresh at its released version); one vendored under charts/
+ * (`<name>-<version>.tgz` or `<name>/`) ships as it is; any other one comes from its chart
+ * repository (`remote`, fetched by `fetchRemoteDependencies`). HELM_DEPENDENCY_MISSING for
+ * a dependency with no repository and no vendored copy, at the dependency's line.
  */
 export async function resolveDependencies(
   source: ChartSource,
   workspaceCharts: readonly WorkspaceChart[],
 ): Promise<ResolvedDependencies> {
   const siblings: SiblingDependency[] = []
+  const remote: { index: number; dependency: ChartDependency }[] = []
   const replaced = new Set<string>()
   const dependencies = source.chart.metadata.dependencies ?? []
   for (const [index, dependency] of dependencies.entries()) {
@@ -75,19 +79,21 @@ export async function resolveDependencies(
         dir,
         workspace: workspaceCharts.find((chart) => resolve(chart.dir) === dir),
       })
+    } else if (vendored.length === 0 && dependency.repository !== '') {
+      remote.push({ index, dependency })
     } else if (vendored.length === 0) {
       throw new HelmError(
         'HELM_DEPENDENCY_MISSING',
-        `${at(file, line)}: dependency ${dependency.name} (${dependency.repository || 'no repository'}) is not in charts/`,
+        `${at(file, line)}: dependency ${dependency.name} has no repository and is not in charts/`,
         {
           file,
           ...(line === undefined ? {} : { line }),
-          hint: 'for a chart of this workspace write repository: file://../<chart>; for a remote chart run `helm dependency build` first (polyship does not download charts)',
+          hint: 'for a chart of this workspace write repository: file://../<chart>; for a remote chart its https:// or oci:// repository (with Chart.lock from `helm dependency update`)',
         },
       )
     }
   }
-  return { siblings, replaced }
+  return { siblings, remote, replaced }
 }
 
 /** `charts/<name>-<semver>.tgz` or anything under `charts/<name>/`. */

@@ -1,22 +1,26 @@
-import { posix, resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, posix, resolve } from 'node:path'
 import {
   type ArchiveEntry,
   type Artifact,
   type ChartConfig,
   type Digest,
+  digestFile,
   sourceDateEpoch,
   writeArchive,
 } from '@polyship/core'
+import type { RegistryClient } from '@polyship/oci'
 import type { Document } from 'yaml'
 import { type ChartMetadata, parseChartYaml } from '../chart/chart-yaml.ts'
 import { satisfiesConstraint } from '../chart/constraint.ts'
 import { chartConfigJson } from '../chart/go-json.ts'
 import { checkChartSize } from '../chart/limits.ts'
-import { CHART_FILE, readChart, VALUES_FILE } from '../chart/read-chart.ts'
+import { CHART_FILE, type ChartSource, readChart, VALUES_FILE } from '../chart/read-chart.ts'
 import { validateValues } from '../chart/values.ts'
 import { lineOf, parseYamlSource, stringifyYaml } from '../chart/yaml-source.ts'
 import { at, HelmError } from '../errors.ts'
 import { resolveDependencies, type WorkspaceChart } from './dependencies.ts'
+import { fetchRemoteDependencies } from './remote.ts'
 import { appVersionOf, type ChartRelease, type ImageKeys, wireImages } from './wiring.ts'
 
 /** Media type of a packaged chart, as Helm pushes it. */
@@ -41,6 +45,22 @@ export interface PackageChartOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Paths in messages are shown relative to this directory. */
   readonly cwd?: string
+  /** Where dependencies from chart repositories are downloaded to (default `<outDir>/.chart-dependencies`). */
+  readonly dependencyDir?: string
+  /** Client for `oci://` dependencies (default: one of its own). */
+  readonly registry?: RegistryClient
+}
+
+/** A chart packaged inside another one (under its charts/), as its SBOM lists it. */
+export interface Subchart {
+  readonly name: string
+  readonly version: string
+  /** Where it comes from: `file://../x`, `https://charts.example.com`, `oci://ghcr.io/acme/charts`, or '' (vendored). */
+  readonly repository: string
+  /** Digest of the vendored .tgz (remote and vendored .tgz dependencies). */
+  readonly digest?: Digest
+  /** Charts packaged inside it. */
+  readonly subcharts: readonly Subchart[]
 }
 
 /** A reproducible chart package on disk, ready to push. */
@@ -59,6 +79,8 @@ export interface PackagedChart {
   /** Entry mtime in seconds (SOURCE_DATE_EPOCH); also the OCI `created` annotation. */
   readonly created: number
   readonly artifact: Artifact
+  /** The charts packaged under charts/ (sibling, vendored and fetched dependencies), for the SBOM. */
+  readonly subcharts: readonly Subchart[]
 }
 
 /** A chart's files relative to its own root, with Chart.yaml and values.yaml as packaged. */
@@ -66,6 +88,7 @@ interface ChartTree {
   readonly metadata: ChartMetadata
   readonly entries: readonly (ArchiveEntry & { readonly type: 'file' })[]
   readonly sizes: readonly { readonly size: number }[]
+  readonly subcharts: readonly Subchart[]
 }
 
 /**
@@ -77,7 +100,14 @@ interface ChartTree {
  * inputs give the same bytes.
  */
 export async function packageChart(dir: string, options: PackageChartOptions): Promise<PackagedChart> {
-  const tree = await chartTree(resolve(dir), options, [])
+  const tree = await chartTree(
+    resolve(dir),
+    {
+      ...options,
+      dependencyDir: options.dependencyDir ?? join(resolve(options.outDir), '.chart-dependencies'),
+    },
+    [],
+  )
   const { metadata } = tree
   checkChartSize(`${metadata.name}-${metadata.version}`, tree.sizes)
   const created = sourceDateEpoch(options.env ?? process.env)
@@ -87,7 +117,14 @@ export async function packageChart(dir: string, options: PackageChartOptions): P
     tree.entries.map((entry) => ({ ...entry, path: `${metadata.name}/${entry.path}` })),
     { format: 'tar.gz', mtime: created },
   )
-  return packagedChart(metadata, { file, digest, size, created, project: options.project })
+  return packagedChart(metadata, {
+    file,
+    digest,
+    size,
+    created,
+    project: options.project,
+    subcharts: tree.subcharts,
+  })
 }
 
 /**
@@ -102,6 +139,7 @@ export function packagedChart(
     readonly size: number
     readonly created: number
     readonly project?: string | undefined
+    readonly subcharts?: readonly Subchart[]
   },
 ): PackagedChart {
   const { file, digest, size, created } = archive
@@ -115,6 +153,7 @@ export function packagedChart(
     metadata,
     config: new TextEncoder().encode(chartConfigJson(metadata)),
     created,
+    subcharts: archive.subcharts ?? [],
     artifact: {
       kind: 'chart',
       name: metadata.name,
@@ -135,7 +174,11 @@ async function chartTree(
   parents: readonly string[],
 ): Promise<ChartTree> {
   const source = await readChart(dir, options.cwd === undefined ? {} : { cwd: options.cwd })
-  const { siblings, replaced } = await resolveDependencies(source, options.workspaceCharts ?? [])
+  const { siblings, remote, replaced } = await resolveDependencies(source, options.workspaceCharts ?? [])
+  const fetched = await fetchRemoteDependencies(source, remote, {
+    dependencyDir: options.dependencyDir ?? join(dir, '.chart-dependencies'),
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+  })
   const chartFile = source.chart.source.file
   const chartDoc = source.chart.source.document.clone()
   if (options.version !== undefined) chartDoc.set('version', options.version)
@@ -171,6 +214,7 @@ async function chartTree(
     { type: 'file', path: CHART_FILE, content: chartText },
   ]
   const sizes: { size: number }[] = [{ size: Buffer.byteLength(chartText) }]
+  const subcharts: Subchart[] = await vendoredSubcharts(source, replaced)
   for (const file of source.files) {
     if (file.path === CHART_FILE || replaced.has(file.path)) continue
     if (file.path === VALUES_FILE && valuesText !== undefined) {
@@ -234,6 +278,62 @@ async function chartTree(
     for (const entry of subtree.entries)
       entries.push({ ...entry, path: posix.join('charts', dependency.name, entry.path) })
     sizes.push(...subtree.sizes)
+    subcharts.push({
+      name: subtree.metadata.name,
+      version: subtree.metadata.version,
+      repository: dependency.repository,
+      subcharts: subtree.subcharts,
+    })
   }
-  return { metadata, entries, sizes }
+  for (const remote of fetched) {
+    const path = `charts/${remote.dependency.name}-${remote.version}.tgz`
+    entries.push({ type: 'file', path, source: remote.file, mode: 0o644 })
+    sizes.push({ size: remote.size })
+    subcharts.push({
+      name: remote.dependency.name,
+      version: remote.version,
+      repository: remote.dependency.repository,
+      digest: remote.digest,
+      subcharts: [],
+    })
+  }
+  return { metadata, entries, sizes, subcharts }
+}
+
+/**
+ * Charts vendored in charts/, as shipped: `<name>-<version>.tgz` (what `helm dependency
+ * build` writes, with the file's digest) or an unpacked `<name>/` (its Chart.yaml version).
+ */
+async function vendoredSubcharts(source: ChartSource, replaced: ReadonlySet<string>): Promise<Subchart[]> {
+  const found: Subchart[] = []
+  for (const dependency of source.chart.metadata.dependencies ?? []) {
+    if (dependency.repository.startsWith('file://')) continue
+    const prefix = `charts/${dependency.name}-`
+    const file = source.files.find(
+      (f) =>
+        !replaced.has(f.path) &&
+        f.path.startsWith(prefix) &&
+        f.path.endsWith('.tgz') &&
+        !f.path.slice(prefix.length).includes('/'),
+    )
+    const unpacked = source.files.find((f) => f.path === `charts/${dependency.name}/${CHART_FILE}`)
+    if (file !== undefined) {
+      found.push({
+        name: dependency.name,
+        version: file.path.slice(prefix.length, -'.tgz'.length),
+        repository: dependency.repository,
+        digest: (await digestFile(file.source)).digest,
+        subcharts: [],
+      })
+    } else if (unpacked !== undefined) {
+      const { metadata } = parseChartYaml(await readFile(unpacked.source, 'utf8'), unpacked.source)
+      found.push({
+        name: metadata.name,
+        version: metadata.version,
+        repository: dependency.repository,
+        subcharts: [],
+      })
+    }
+  }
+  return found
 }

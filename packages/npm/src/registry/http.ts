@@ -1,7 +1,17 @@
-import http from 'node:http'
-import https from 'node:https'
-import type { Socket } from 'node:net'
-import { redact } from '@polyship/core'
+import type http from 'node:http'
+import {
+  DEFAULT_NET_LIMITS,
+  exchange,
+  formatDuration,
+  isNetError,
+  type NetLimits,
+  netLimits,
+  networkErrorReason,
+  type Reporter,
+  RetryBudget,
+  readAll,
+  redact,
+} from '@polyship/core'
 import { NpmError } from '../errors.ts'
 
 export interface HttpRequest {
@@ -17,69 +27,39 @@ export interface HttpResponse {
   readonly body: Buffer
 }
 
-/** One exchange: what the registry client needs from the network, swappable in tests. */
-export type Transport = (request: HttpRequest) => Promise<HttpResponse>
+/** One exchange: what the registry client needs from the network, swappable in tests. `what` is for messages. */
+export type Transport = (request: HttpRequest, what?: string) => Promise<HttpResponse>
 
-export interface Timeouts {
-  /** Until the TCP (and TLS) connection is up (default 15 s). */
-  readonly connectMs: number
-  /** Without a byte in either direction once connected (default 60 s). */
-  readonly idleMs: number
-}
+/** Connect, idle, deadline, size and retry-time limits (see the core's NetLimits); unset ones come from `POLYSHIP_HTTP_*` or the defaults. */
+export type Timeouts = Partial<NetLimits>
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 15_000, idleMs: 60_000 }
-
-/** Responses bigger than this are refused: a packument of thousands of versions stays far below. */
-const MAX_BODY = 256 << 20
+export const DEFAULT_TIMEOUTS: NetLimits = DEFAULT_NET_LIMITS
 
 /**
- * A node:http(s) transport with a connect timeout and an idle timeout, no redirects
- * followed, the whole body read. Network failures reject with a `code` (ECONNREFUSED,
- * ETIMEDOUT, ...), as node's errors carry.
+ * A transport through the core exchange: connect and idle timeouts, a deadline (longer
+ * for a publish document, by its size), the response size cap, no redirects followed, the
+ * whole body read. Timeouts, the cap and TLS mismatches reject with a NetError naming the
+ * host; other network failures with node's `code` (ECONNREFUSED, ...).
  */
-export function nodeTransport(timeouts: Timeouts = DEFAULT_TIMEOUTS): Transport {
-  return (request) =>
-    new Promise<HttpResponse>((resolve, reject) => {
-      const secure = request.url.protocol === 'https:'
-      const headers: Record<string, string> = { ...request.headers }
-      if (request.body !== undefined) headers['content-length'] = String(request.body.length)
-      const req = (secure ? https : http).request(request.url, {
+export function nodeTransport(
+  timeouts: Timeouts = {},
+  options: { readonly env?: Readonly<Record<string, string | undefined>>; readonly reporter?: Reporter } = {},
+): Transport {
+  const limits = netLimits(options.env ?? process.env, timeouts)
+  return async (request, what = `${request.method} ${request.url.origin}`) => {
+    const answer = await exchange(
+      {
         method: request.method,
-        headers,
-        timeout: timeouts.idleMs,
-      })
-      const fail = (message: string, code: string) => req.destroy(Object.assign(new Error(message), { code }))
-      const connectTimer = setTimeout(
-        () => fail(`no connection within ${timeouts.connectMs} ms`, 'ETIMEDOUT'),
-        timeouts.connectMs,
-      )
-      req.on('socket', (socket: Socket) => {
-        // a kept-alive socket is connected already; a new one says when it is
-        if (socket.connecting)
-          socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer))
-        else clearTimeout(connectTimer)
-      })
-      req.on('timeout', () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'))
-      req.on('error', (error) => {
-        clearTimeout(connectTimer)
-        reject(error)
-      })
-      req.on('response', (res) => {
-        clearTimeout(connectTimer)
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length
-          if (size > MAX_BODY) fail(`response larger than ${MAX_BODY} bytes`, 'E2BIG')
-          else chunks.push(chunk)
-        })
-        res.on('error', reject)
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        )
-      })
-      req.end(request.body)
-    })
+        url: request.url,
+        ...(request.headers === undefined ? {} : { headers: request.headers }),
+        ...(request.body === undefined ? {} : { body: request.body, transferBytes: request.body.length }),
+      },
+      { limits, what, ...(options.reporter === undefined ? {} : { reporter: options.reporter }) },
+    )
+    // the exchange caps the body at limits.maxBytes already
+    const body = await readAll(answer.body, Number.MAX_SAFE_INTEGER, () => new Error('unreachable'))
+    return { status: answer.status, headers: answer.headers, body }
+  }
 }
 
 export interface RetryPolicy {
@@ -94,6 +74,10 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 500 }
 export interface SendOptions {
   readonly transport: Transport
   readonly retry: RetryPolicy
+  /** All tries of one call stay within this (the limits' `retryMs`). */
+  readonly retryMs?: number
+  readonly now?: () => number
+  readonly reporter?: Reporter
   readonly sleep: (ms: number) => Promise<void>
   /** Literal secrets to keep out of messages. */
   readonly secrets: readonly string[]
@@ -106,17 +90,29 @@ export interface SendOptions {
  * answers are returned as they are. Messages never carry credentials.
  */
 export async function send(request: HttpRequest, options: SendOptions): Promise<HttpResponse> {
+  const budget = new RetryBudget(options.retryMs ?? DEFAULT_NET_LIMITS.retryMs, options.now)
+  const what = redact(options.what, options.secrets)
   for (let attempt = 0; ; attempt++) {
-    const last = attempt >= options.retry.retries
+    const delay = options.retry.baseDelayMs * 2 ** attempt
+    // decided after the try: no retry starts after the budget's end
+    const isLast = () => attempt >= options.retry.retries || !budget.allows(delay)
     let response: HttpResponse
     try {
-      response = await options.transport(request)
+      response = await options.transport(request, what)
     } catch (cause) {
-      if (!last) {
-        await options.sleep(options.retry.baseDelayMs * 2 ** attempt)
+      if (isNetError(cause) && !cause.retryable) throw redacted(cause, options.secrets)
+      if (!isLast()) {
+        options.reporter?.emit({
+          type: 'log',
+          level: isNetError(cause) ? 'warn' : 'debug',
+          message: `${isNetError(cause) ? redact(cause.message, options.secrets) : `${what}: ${networkErrorReason(cause)}`}; retrying in ${formatDuration(delay)}`,
+        })
+        await options.sleep(delay)
         continue
       }
-      const code = (cause as { code?: string }).code ?? (cause as Error).message
+      if (isNetError(cause))
+        throw redacted(cause.gaveUp(attempt + 1, formatDuration(budget.elapsedMs())), options.secrets)
+      const code = networkErrorReason(cause)
       throw new NpmError(
         'NPM_REGISTRY_UNREACHABLE',
         redact(
@@ -127,7 +123,7 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       )
     }
     if (response.status < 500) return response
-    if (last) {
+    if (isLast()) {
       throw new NpmError(
         'NPM_REGISTRY_ERROR',
         redact(
@@ -137,8 +133,13 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
         { hint: 'the registry is failing; run the release again later, it resumes where it stopped' },
       )
     }
-    await options.sleep(options.retry.baseDelayMs * 2 ** attempt)
+    await options.sleep(delay)
   }
+}
+
+function redacted<E extends Error>(error: E, secrets: readonly string[]): E {
+  if (secrets.length > 0) error.message = redact(error.message, secrets)
+  return error
 }
 
 /** The start of a response body for messages: npm registries answer `{"error": "..."}`. */

@@ -82,6 +82,13 @@ function checkUrl(value: string, where: string): string {
   throw new NpmError('NPM_CONFIG_INVALID', `${where}: registry "${value}" is not an http(s) URL`)
 }
 
+/** The password (and `user:password`) inside an `_auth` value; nothing when it is not base64 of that. */
+function decodedAuth(value: string): string[] {
+  const decoded = Buffer.from(value, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon === -1 ? [] : [decoded, decoded.slice(colon + 1)]
+}
+
 /**
  * Merges .npmrc texts, most important first (project, then user): the first file to set a
  * key wins, as npm's precedence does. The token variables of `env` are the fallback credential.
@@ -102,6 +109,8 @@ export function npmConfigOf(files: readonly { readonly file: string; readonly te
         const prefix = key.slice(0, colon).replace(/\/?$/, '/')
         if (value === '') continue
         secrets.push(value)
+        // `_auth` is base64 of `user:password`: the password alone must be hidden too
+        if (key.endsWith(':_auth')) secrets.push(...decodedAuth(value))
         if (credentials.has(prefix)) continue
         credentials.set(
           prefix,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { isLoopbackHostname, redact } from '@polyship/core'
+import { isLoopbackHostname, type NetLimits, netLimits, type Reporter, redact } from '@polyship/core'
 import { NpmError } from '../errors.ts'
 import { encodedName, type PackageName } from '../package/name.ts'
 import type { NpmTarball } from '../package/tarball.ts'
@@ -33,6 +33,12 @@ export interface RegistryOptions {
   readonly insecure?: boolean
   readonly transport?: Transport
   readonly retry?: RetryPolicy
+  /** Connect, idle, deadline, size and retry-time limits, over the `POLYSHIP_HTTP_*` variables of `env`. */
+  readonly limits?: Partial<NetLimits>
+  /** Read for the `POLYSHIP_HTTP_*` limits (default: the process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Hears "waiting for <host>" and retry warnings. */
+  readonly reporter?: Reporter
   readonly sleep?: (ms: number) => Promise<void>
 }
 
@@ -69,10 +75,14 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
       : credential.type === 'token'
         ? `Bearer ${credential.token}`
         : `Basic ${credential.auth}`
-  const transport = options.transport ?? nodeTransport()
+  const limits = netLimits(options.env ?? process.env, options.limits)
+  const reporter = options.reporter
+  const transport = options.transport ?? nodeTransport(limits, reporter === undefined ? {} : { reporter })
   const common = {
     transport,
     retry: options.retry ?? DEFAULT_RETRY,
+    retryMs: limits.retryMs,
+    ...(reporter === undefined ? {} : { reporter }),
     sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     secrets,
   }
@@ -121,10 +131,24 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
       try {
         packument = JSON.parse(response.body.toString('utf8')) as Packument
       } catch (cause) {
-        throw new NpmError('NPM_REGISTRY_ERROR', `${what}: the packument is not JSON`, { cause })
+        if (!(cause instanceof SyntaxError)) throw cause
+        packument = undefined as unknown as Packument
+      }
+      if (typeof packument !== 'object' || packument === null || Array.isArray(packument)) {
+        const type = response.headers['content-type'] ?? 'no content type'
+        throw new NpmError(
+          'NPM_REGISTRY_ERROR',
+          redact(
+            `${what}: ${parsed.host} answered 200 with ${type}, not a packument (JSON): "${excerpt(response).slice(0, 80)}"`,
+            secrets,
+          ),
+          {
+            hint: `check that ${base} is an npm registry (a web server or a proxy's login page answers HTML)`,
+          },
+        )
       }
       const distTags = stringRecord(packument['dist-tags'])
-      const dist = packument.versions?.[version]?.dist
+      const dist = (packument.versions as Packument['versions'] | null)?.[version]?.dist
       if (dist === undefined) return { distTags }
       const held: HeldVersion = {
         ...(typeof dist.integrity === 'string' ? { integrity: dist.integrity } : {}),
@@ -179,7 +203,8 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
       if (response.status !== 200) return undefined
       let username: unknown
       try {
-        username = (JSON.parse(response.body.toString('utf8') || '{}') as { username?: unknown }).username
+        username = (JSON.parse(response.body.toString('utf8') || '{}') as { username?: unknown } | null)
+          ?.username
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error
         return undefined

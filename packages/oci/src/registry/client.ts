@@ -1,3 +1,12 @@
+import {
+  formatDuration,
+  isNetError,
+  NetError,
+  type NetLimits,
+  netLimits,
+  RetryBudget,
+  transferDeadlineMs,
+} from '@polyship/core'
 import { nodeDeps, type OciDeps } from '../deps.ts'
 import { OciError } from '../errors.ts'
 import { type ImageReference, parseReference } from '../reference.ts'
@@ -31,6 +40,11 @@ export interface RegistryClientOptions {
   /** Hosts (`host` or `host:port`) spoken to over plain HTTP although they are not loopback. */
   readonly insecureHosts?: readonly string[]
   readonly retry?: Partial<RetryPolicy>
+  /**
+   * Connect, idle, deadline, size and retry-time limits of every exchange, over the
+   * `POLYSHIP_HTTP_*` variables of `deps.env` and the core defaults.
+   */
+  readonly limits?: Partial<NetLimits>
   /** Blobs larger than this go up in resumable chunks of this size (default 64 MiB). */
   readonly chunkSize?: number
   readonly deps?: Partial<OciDeps>
@@ -51,6 +65,12 @@ export interface RegistryRequest {
   readonly redirects?: boolean
   /** Retry 429/5xx and dropped connections here (default); false when the caller resumes by itself. */
   readonly retry?: boolean
+  /** Bytes the exchange moves (an upload body, a blob download): extends its deadline. */
+  readonly transferBytes?: number
+  /** Largest answer accepted (default the limits' `maxBytes`). */
+  readonly maxBytes?: number
+  /** Bytes the registry commits on this request (the PUT ending an upload): it may think that long before answering. */
+  readonly commitBytes?: number
 }
 
 interface Host {
@@ -70,6 +90,7 @@ const MAX_REDIRECTS = 5
 export class RegistryClient {
   readonly deps: OciDeps
   readonly retry: RetryPolicy
+  readonly limits: NetLimits
   readonly chunkSize: number
   readonly insecureHosts: readonly string[]
   readonly #credentials: ExplicitCredentials
@@ -80,6 +101,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions = {}) {
     this.deps = { ...nodeDeps, ...options.deps }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    this.limits = netLimits(this.deps.env, options.limits)
     this.chunkSize = options.chunkSize ?? 64 * 1024 * 1024
     this.insecureHosts = options.insecureHosts ?? []
     this.#credentials = options.credentials ?? {}
@@ -124,9 +146,10 @@ export class RegistryClient {
     const url = typeof request.target === 'string' ? new URL(request.target, host.origin) : request.target
     let extraScopes: readonly string[] = []
     let reauthenticated = false
+    const budget = this.retryBudget()
     for (let attempt = 0; ; attempt++) {
       const authorization = await host.auth.authorization(request.scopes, request.what, extraScopes)
-      const res = await this.#attempt(request, url, host.origin, authorization, attempt)
+      const res = await this.#attempt(request, url, host.origin, authorization, attempt, budget)
       if (res === 'retry') continue
       if (res.status === 401) {
         if (reauthenticated) {
@@ -152,6 +175,7 @@ export class RegistryClient {
 
   /** Sends without registry auth but with retries: token realms. */
   async transport(request: HttpRequest, what: string): Promise<HttpResponse> {
+    const budget = this.retryBudget()
     for (let attempt = 0; ; attempt++) {
       const res = await this.#attempt(
         {
@@ -166,13 +190,29 @@ export class RegistryClient {
         request.url.origin,
         undefined,
         attempt,
+        budget,
       )
       if (res !== 'retry') return res
     }
   }
 
-  /** How long to wait before retry number `attempt` (0-based), from Retry-After or backoff. */
-  async waitBeforeRetry(attempt: number, res: HttpResponse | undefined, what: string): Promise<void> {
+  /** The time budget of one call's tries (`limits.retryMs`). */
+  retryBudget(): RetryBudget {
+    return new RetryBudget(this.limits.retryMs, this.deps.now)
+  }
+
+  /**
+   * Waits before retry number `attempt` (0-based), from Retry-After or backoff, and says
+   * so when it follows a timeout. Returns false, without waiting, when the retry would
+   * start after the budget's end: the caller gives up.
+   */
+  async waitBeforeRetry(
+    attempt: number,
+    res: HttpResponse | undefined,
+    what: string,
+    budget?: RetryBudget,
+    cause?: unknown,
+  ): Promise<boolean> {
     const after = res === undefined ? undefined : retryAfterMs(header(res, 'retry-after'), this.deps.now())
     if (after !== undefined && after > this.retry.maxRetryAfterMs) {
       throw new OciError(
@@ -183,13 +223,31 @@ export class RegistryClient {
         },
       )
     }
-    await this.deps.sleep(after ?? backoffMs(attempt, this.retry, this.deps.random))
+    const delay = after ?? backoffMs(attempt, this.retry, this.deps.random)
+    if (budget !== undefined && !budget.allows(delay)) return false
+    const reason = isNetError(cause)
+      ? cause.message
+      : res !== undefined
+        ? `${what}: registry answered ${res.status}`
+        : cause instanceof Error
+          ? `${what}: ${cause.message}`
+          : what
+    this.deps.reporter.emit({
+      type: 'log',
+      level: isNetError(cause) ? 'warn' : 'debug',
+      message: `${reason}; retrying in ${formatDuration(delay)} (try ${attempt + 2} of at most ${this.retry.attempts})`,
+    })
+    await this.deps.sleep(delay)
+    return true
   }
 
-  unavailable(what: string, cause: unknown): OciError {
+  /** The error to give up with after `tries` failed: a NetError as it is, any other connection failure as OCI_UNAVAILABLE. */
+  unavailable(what: string, cause: unknown, tries = this.retry.attempts, budget?: RetryBudget): Error {
+    const elapsed = budget === undefined ? '' : ` in ${formatDuration(budget.elapsedMs())}`
+    if (isNetError(cause)) return cause.gaveUp(tries, formatDuration(budget?.elapsedMs() ?? 0))
     return new OciError(
       'OCI_UNAVAILABLE',
-      `${what}: connection failed after ${this.retry.attempts} tries (${cause instanceof Error ? cause.message : String(cause)})`,
+      `${what}: connection failed after ${tries} ${tries === 1 ? 'try' : 'tries'}${elapsed} (${cause instanceof Error ? cause.message : String(cause)})`,
       {
         hint: 'check that the registry is reachable; polyship resumes where it stopped when run again',
         cause,
@@ -203,6 +261,7 @@ export class RegistryClient {
     origin: string,
     authorization: string | undefined,
     attempt: number,
+    budget: RetryBudget,
   ): Promise<HttpResponse | 'retry'> {
     const retrying = request.retry !== false && attempt + 1 < this.retry.attempts
     let res: HttpResponse
@@ -211,14 +270,13 @@ export class RegistryClient {
     } catch (error) {
       if (error instanceof OciError) throw error
       if (!isRetryableError(error)) throw error
-      if (!retrying) throw this.unavailable(request.what, error)
-      await this.waitBeforeRetry(attempt, undefined, request.what)
+      if (!retrying || !(await this.waitBeforeRetry(attempt, undefined, request.what, budget, error)))
+        throw this.unavailable(request.what, error, attempt + 1, budget)
       return 'retry'
     }
     if (retrying && isRetryableStatus(res.status)) {
       await discard(res)
-      await this.waitBeforeRetry(attempt, res, request.what)
-      return 'retry'
+      if (await this.waitBeforeRetry(attempt, res, request.what, budget)) return 'retry'
     }
     return res
   }
@@ -238,8 +296,25 @@ export class RegistryClient {
           headers,
           ...(request.body === undefined ? {} : { body: request.body }),
         },
-        this.#agents,
-      )
+        {
+          agents: this.#agents,
+          limits: this.limits,
+          what: request.what,
+          reporter: this.deps.reporter,
+          ...(request.transferBytes === undefined ? {} : { transferBytes: request.transferBytes }),
+          ...(request.maxBytes === undefined ? {} : { maxBytes: request.maxBytes }),
+          ...(request.commitBytes === undefined
+            ? {}
+            : { answerWithinMs: transferDeadlineMs(this.limits, request.commitBytes) }),
+        },
+      ).catch((error: unknown) => {
+        throw url.protocol === 'https:' && isNetError(error) && error.failure === 'tls'
+          ? new NetError('tls', error.host, error.message, {
+              hint: `if ${error.host} is a trusted registry without TLS, mark it insecure ("insecure": true on the destination); otherwise check its port`,
+              cause: error,
+            })
+          : error
+      })
       this.deps.reporter.emit({
         type: 'log',
         level: 'debug',
@@ -280,6 +355,7 @@ export class RegistryClient {
   async #ping(registry: string, host: Host): Promise<void> {
     const url = new URL('/v2/', host.origin)
     const what = `contact registry ${registry}`
+    const budget = this.retryBudget()
     for (let attempt = 0; ; attempt++) {
       const res = await this.#attempt(
         { method: 'GET', target: url, scopes: [], what },
@@ -287,6 +363,7 @@ export class RegistryClient {
         host.origin,
         undefined,
         attempt,
+        budget,
       )
       if (res === 'retry') continue
       await discard(res)

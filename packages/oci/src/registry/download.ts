@@ -1,4 +1,3 @@
-import type { Digest } from '@polyship/core'
 import { OciError } from '../errors.ts'
 import type { Descriptor } from '../manifest.ts'
 import { discard, type HttpResponse } from './http.ts'
@@ -18,6 +17,7 @@ export async function* downloadBlob(
   what: string,
 ): AsyncGenerator<Buffer> {
   const { client } = store
+  const budget = client.retryBudget()
   let res = first
   let received = 0
   for (let failures = 0; ; ) {
@@ -39,24 +39,37 @@ export async function* downloadBlob(
     } catch (error) {
       res.body.destroy()
       if (!isRetryableError(error)) throw error
-      if (++failures >= client.retry.attempts) throw client.unavailable(what, error)
-      await client.waitBeforeRetry(failures - 1, undefined, what)
+      if (
+        ++failures >= client.retry.attempts ||
+        !(await client.waitBeforeRetry(failures - 1, undefined, what, budget, error))
+      )
+        throw client.unavailable(what, error, failures, budget)
       if (received >= descriptor.size) return
-      res = await blobResponse(store, descriptor.digest, received, what)
+      res = await blobResponse(store, descriptor, received, what)
     }
   }
 }
 
-/** GET of a blob from `offset`: 200 or 206, OCI_BLOB_UNKNOWN on 404. */
+/**
+ * GET of a blob from `offset`: 200 or 206, OCI_BLOB_UNKNOWN on 404. The answer may not be
+ * longer than the blob, and gets the time the blob's size needs.
+ */
 export async function blobResponse(
   store: RegistryStore,
-  digest: Digest,
+  descriptor: Pick<Descriptor, 'digest' | 'size'>,
   offset: number,
   what: string,
 ): Promise<HttpResponse> {
-  const res = await store.send('GET', `/blobs/${digest}`, 'pull', what, {
+  const res = await store.client.request(store.registry, {
+    method: 'GET',
+    target: `/v2/${store.repository}/blobs/${descriptor.digest}`,
+    scopes: [{ repository: store.repository, actions: ['pull'] }],
+    what,
     redirects: true,
     headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    transferBytes: descriptor.size,
+    // a little over the size, so that a longer blob is reported as a size mismatch by the reader
+    maxBytes: descriptor.size + 64 * 1024,
   })
   if (res.status === 200 || res.status === 206) return res
   if (res.status === 404) {

@@ -1,11 +1,22 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import http, { type IncomingHttpHeaders } from 'node:http'
 import https from 'node:https'
+import type { Readable } from 'node:stream'
+import {
+  type ExchangeBody,
+  exchange,
+  formatBytes,
+  type NetLimits,
+  type Reporter,
+  readAll,
+  redact,
+} from '@polyship/core'
+import { OciError } from '../errors.ts'
 /**
  * A request body: bytes, or a factory of chunks called once per attempt (a stream cannot
  * be sent twice). Chunks may share a reused buffer: each is written and flushed before the
  * next is pulled.
  */
-export type RequestBody = Uint8Array | (() => AsyncIterable<Uint8Array>)
+export type RequestBody = ExchangeBody
 
 export interface HttpRequest {
   readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -18,8 +29,8 @@ export interface HttpResponse {
   readonly status: number
   readonly headers: IncomingHttpHeaders
   readonly url: URL
-  /** Must be consumed or discarded (`discard`) by whoever receives the response. */
-  readonly body: IncomingMessage
+  /** Must be consumed or discarded (`discard`) by whoever receives the response; guarded by the core's limits. */
+  readonly body: Readable
 }
 
 /** Keep-alive connection pools for one client. */
@@ -33,100 +44,105 @@ export function createAgents(): Agents {
   return { http: new http.Agent(options), https: new https.Agent(options) }
 }
 
-/** Idle time on a socket after which the request fails (and may be retried). */
-const SOCKET_TIMEOUT_MS = 120_000
+export interface SendOptions {
+  readonly agents: Agents
+  readonly limits: NetLimits
+  readonly what: string
+  readonly reporter?: Reporter
+  /** Bytes moved besides a small answer (upload size, blob size): extends the deadline. */
+  readonly transferBytes?: number
+  /** Largest answer accepted (default the limits'); a blob's size for blob downloads. */
+  readonly maxBytes?: number
+  /** How long the registry may think after the request was sent (a large upload's commit). */
+  readonly answerWithinMs?: number
+}
 
 /**
- * One HTTP exchange, no retries, no redirects. Resolves when the response headers
- * arrive, even if the server answers before the whole body was sent (the rest of the
- * body is then abandoned and the connection closed).
+ * One HTTP exchange, no retries, no redirects, under the core's connect, idle, deadline
+ * and size limits. Resolves when the response headers arrive, even if the server answers
+ * before the whole body was sent (the rest of the body is then abandoned).
  */
-export function send(request: HttpRequest, agents: Agents): Promise<HttpResponse> {
-  const secure = request.url.protocol === 'https:'
-  return new Promise<HttpResponse>((resolve, reject) => {
-    const headers: Record<string, string> = { ...request.headers }
-    if (request.body instanceof Uint8Array) headers['content-length'] = String(request.body.length)
-    const req = (secure ? https : http).request(request.url, {
+export async function send(request: HttpRequest, options: SendOptions): Promise<HttpResponse> {
+  return exchange(
+    {
       method: request.method,
-      headers,
-      agent: secure ? agents.https : agents.http,
-      timeout: SOCKET_TIMEOUT_MS,
-    })
-    let settled = false
-    let sending = false
-    const fail = (error: Error) => {
-      if (settled) return
-      settled = true
-      req.destroy()
-      reject(error)
-    }
-    req.on('error', fail)
-    req.on('timeout', () =>
-      fail(Object.assign(new Error(`no data for ${SOCKET_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })),
-    )
-    req.on('response', (res) => {
-      if (settled) {
-        res.resume()
-        return
-      }
-      settled = true
-      if (sending) {
-        // The server answered before the whole body was sent (an error, a 503): stop
-        // sending and drop the connection once the answer is read.
-        res.on('end', () => req.destroy())
-        res.on('close', () => req.destroy())
-      }
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, url: request.url, body: res })
-    })
-    const body = request.body
-    if (body === undefined) req.end()
-    else if (body instanceof Uint8Array) req.end(body)
-    else {
-      sending = true
-      pump(req, body(), () => settled)
-        .then(() => {
-          sending = false
-        })
-        .catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))))
-    }
-  })
+      url: request.url,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      ...(options.transferBytes === undefined ? {} : { transferBytes: options.transferBytes }),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
+    },
+    {
+      limits: options.limits,
+      what: options.what,
+      agents: options.agents,
+      ...(options.reporter === undefined ? {} : { reporter: options.reporter }),
+    },
+  )
 }
 
-/** Writes chunks one at a time, each flushed before the next is pulled; stops when `stop()` says so. */
-async function pump(
-  req: http.ClientRequest,
-  chunks: AsyncIterable<Uint8Array>,
-  stop: () => boolean,
-): Promise<void> {
-  for await (const chunk of chunks) {
-    if (stop() || req.destroyed) return
-    await new Promise<void>((resolve, reject) =>
-      req.write(chunk, (error) => (error ? reject(error) : resolve())),
-    )
-  }
-  if (!stop()) req.end()
-}
-
-/** Reads a small response body as text (error bodies, JSON documents), at most `limit` bytes kept. */
+/** Reads a small response body as text (error bodies, JSON documents): the first `limit` bytes, the rest dropped unread. */
 export async function readText(res: HttpResponse, limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of res.body) {
-    if (size < limit) chunks.push(chunk as Buffer)
+    chunks.push(chunk as Buffer)
     size += (chunk as Buffer).length
+    if (size >= limit) {
+      res.body.destroy()
+      break
+    }
   }
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8')
 }
 
-/** Throws away a response body so the connection can be reused. */
+/**
+ * A JSON document answer (tag lists, token answers), refusing more than `limit` bytes and
+ * anything that is not JSON (an HTML page from a proxy or a web server) with a coded error.
+ */
+export async function readJson(res: HttpResponse, what: string, limit = 16 * 1024 * 1024): Promise<unknown> {
+  const type = header(res, 'content-type') ?? 'no content type'
+  const bytes = await readAll(
+    res.body,
+    limit,
+    () =>
+      new OciError('OCI_REGISTRY_ERROR', `${what}: the registry answered more than ${formatBytes(limit)}`, {
+        hint: 'the registry or a proxy in front of it sent something else than the API answer',
+      }),
+  )
+  const text = bytes.toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new OciError(
+      'OCI_REGISTRY_ERROR',
+      redact(
+        `${what}: the registry answered ${res.status} with ${type}, not JSON: "${text.slice(0, 80).replace(/\s+/g, ' ')}"`,
+      ),
+      {
+        hint: `check that ${res.url.host} is an OCI registry (a web server or a login page of a proxy answers HTML)`,
+      },
+    )
+  }
+}
+
+/** Bytes of a body drained to keep its connection for the next request; a longer body closes it instead. */
+const DRAIN_LIMIT = 64 * 1024
+
+/** Throws away a response body: drained when small (the connection is reused), else dropped. */
 export async function discard(res: HttpResponse): Promise<void> {
   if (res.body.readableEnded || res.body.destroyed) return
-  res.body.resume()
-  await new Promise<void>((resolve) => {
-    res.body.once('end', resolve)
-    res.body.once('close', resolve)
-    res.body.once('error', () => resolve())
-  })
+  let drained = 0
+  try {
+    for await (const chunk of res.body) {
+      drained += (chunk as Buffer).length
+      if (drained > DRAIN_LIMIT) break
+    }
+  } catch {
+    // the answer was already handled; a broken body only costs the connection
+  }
+  res.body.destroy()
 }
 
 export function header(res: HttpResponse, name: string): string | undefined {

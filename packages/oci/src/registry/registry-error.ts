@@ -1,3 +1,4 @@
+import { redact } from '@polyship/core'
 import { OciError, type OciErrorCode } from '../errors.ts'
 import { type HttpResponse, readText } from './http.ts'
 
@@ -54,7 +55,11 @@ const BY_REGISTRY_CODE: Readonly<Record<string, { code: OciErrorCode; hint: stri
 
 /** Turns an unexpected registry answer into a coded error, reading the error body for its code and detail. */
 export async function registryError(res: HttpResponse, what: string): Promise<OciError> {
-  const text = await readText(res, 16 * 1024)
+  // The status says what went wrong; a body that stalls, is cut or is too long only loses the detail.
+  const text = await readText(res, 16 * 1024).catch((error: unknown) => {
+    res.body.destroy()
+    return `(body unreadable: ${error instanceof Error ? error.message : String(error)})`
+  })
   let first: NonNullable<RegistryErrorBody['errors']>[number] | undefined
   try {
     first = (JSON.parse(text) as RegistryErrorBody).errors?.[0]
@@ -67,7 +72,9 @@ export async function registryError(res: HttpResponse, what: string): Promise<Oc
     first === undefined ? text.trim().slice(0, 200) : `${first.code}: ${first.message ?? ''}${detail}`
   const code: OciErrorCode =
     known?.code ?? (res.status >= 500 || res.status === 429 ? 'OCI_UNAVAILABLE' : 'OCI_REGISTRY_ERROR')
-  return new OciError(code, `${what}: registry answered ${res.status}${said === '' ? '' : ` ${said}`}`, {
+  // Registries have echoed the request's Authorization header in error bodies.
+  const shown = redact(said)
+  return new OciError(code, `${what}: registry answered ${res.status}${shown === '' ? '' : ` ${shown}`}`, {
     hint:
       known?.hint ??
       (code === 'OCI_UNAVAILABLE'

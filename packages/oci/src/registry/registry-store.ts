@@ -24,7 +24,7 @@ import type {
 } from '../store.ts'
 import type { RegistryClient, RegistryRequest } from './client.ts'
 import { blobResponse, downloadBlob } from './download.ts'
-import { discard, type HttpResponse, header, readText } from './http.ts'
+import { discard, type HttpResponse, header, readJson } from './http.ts'
 import { attachToRegistry, listRegistryReferrers } from './referrers.ts'
 import { registryError } from './registry-error.ts'
 import { uploadBlob } from './upload.ts'
@@ -65,7 +65,7 @@ export class RegistryStore implements OciStore {
   /** Streams the blob, resuming with a Range request when the connection drops; checked against the descriptor. */
   async fetchBlob(descriptor: Descriptor): Promise<Readable> {
     const what = `fetch blob ${descriptor.digest} from ${this.location}`
-    const first = await blobResponse(this, descriptor.digest, 0, what)
+    const first = await blobResponse(this, descriptor, 0, what)
     return Readable.from(verified(downloadBlob(this, descriptor, first, what), descriptor, what))
   }
 
@@ -173,7 +173,7 @@ export class RegistryStore implements OciStore {
         return []
       }
       if (res.status !== 200) throw await registryError(res, what)
-      const page = JSON.parse(await readText(res, 16 * 1024 * 1024)) as { tags?: string[] | null }
+      const page = (await readJson(res, what)) as { tags?: string[] | null }
       tags.push(...(page.tags ?? []))
       next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(res, 'link') ?? '')?.[1]
     }

@@ -1,4 +1,9 @@
-/** How often and how patiently a request is retried on 429/5xx and dropped connections. */
+import { isNetError } from '@polyship/core'
+
+/**
+ * How often and how patiently a request is retried on 429/5xx and dropped connections;
+ * all tries of one call also stay within the client's `limits.retryMs`.
+ */
 export interface RetryPolicy {
   /** Total tries, the first included. */
   readonly attempts: number
@@ -33,8 +38,12 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status)
 }
 
-/** Connection-level failures worth another try (resets, refusals, timeouts, premature ends). */
+/**
+ * Connection-level failures worth another try (resets, refusals, timeouts, premature
+ * ends); a size cap or a TLS mismatch is not.
+ */
 export function isRetryableError(error: unknown): boolean {
+  if (isNetError(error)) return error.retryable
   if (!(error instanceof Error)) return false
   const code = (error as NodeJS.ErrnoException).code
   if (code !== undefined && RETRYABLE_ERRORS.has(code)) return true

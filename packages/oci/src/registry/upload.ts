@@ -1,4 +1,4 @@
-import type { Digest } from '@polyship/core'
+import { type Digest, formatDuration, isNetError } from '@polyship/core'
 import { sourceChunks } from '../blob-stream.ts'
 import { OciError } from '../errors.ts'
 import type { Descriptor } from '../manifest.ts'
@@ -28,13 +28,20 @@ export async function uploadBlob(
 ): Promise<BlobOutcome> {
   const { client } = target
   const what = `push blob ${descriptor.digest} to ${target.location}`
+  const budget = client.retryBudget()
   for (let restart = 0; ; restart++) {
     try {
       return await uploadOnce(target, descriptor, source, restart === 0 ? mountFrom : undefined, what)
     } catch (error) {
       const restartable =
-        error instanceof RestartUpload || (error instanceof OciError && error.code === 'OCI_UNAVAILABLE')
-      if (!restartable || restart + 1 >= client.retry.attempts) {
+        error instanceof RestartUpload ||
+        (error instanceof OciError && error.code === 'OCI_UNAVAILABLE') ||
+        (isNetError(error) && error.retryable)
+      if (
+        !restartable ||
+        restart + 1 >= client.retry.attempts ||
+        !(await client.waitBeforeRetry(restart, undefined, what, budget, error))
+      ) {
         if (error instanceof RestartUpload) {
           throw new OciError('OCI_UPLOAD_FAILED', `${what}: ${error.message}`, {
             hint: 'the registry kept dropping the upload session; check its logs and storage, then push again',
@@ -42,7 +49,6 @@ export async function uploadBlob(
         }
         throw error
       }
-      await client.waitBeforeRetry(restart, undefined, what)
       if (await target.hasBlob(descriptor.digest)) return 'uploaded'
     }
   }
@@ -82,16 +88,20 @@ async function uploadOnce(
       body: () => sourceChunks(source, 0, descriptor.size),
       scopes: push,
       what,
+      transferBytes: descriptor.size,
+      commitBytes: descriptor.size,
     })
     return finish(res, descriptor.digest, what)
   }
 
   let offset = 0
   let failures = 0
+  const budget = client.retryBudget()
   while (offset < descriptor.size) {
     const end = Math.min(offset + client.chunkSize, descriptor.size)
     const start = offset
     let res: HttpResponse | undefined
+    let failure: unknown
     try {
       res = await client.request(registry, {
         method: 'PATCH',
@@ -105,10 +115,12 @@ async function uploadOnce(
         scopes: push,
         what,
         retry: false,
+        transferBytes: end - start,
       })
     } catch (error) {
       if (!(error instanceof OciError && error.code === 'OCI_UNAVAILABLE') && !isRetryableError(error))
         throw error
+      failure = error
     }
     if (res !== undefined && res.status === 202) {
       await discard(res)
@@ -124,11 +136,14 @@ async function uploadOnce(
       }
       throw await registryError(res, what)
     }
-    if (++failures >= client.retry.attempts) {
+    if (
+      ++failures >= client.retry.attempts ||
+      !(await client.waitBeforeRetry(failures - 1, res, what, budget, failure))
+    ) {
       if (res !== undefined) throw await registryError(res, what)
+      if (isNetError(failure)) throw failure.gaveUp(failures, formatDuration(budget.elapsedMs()))
       throw new RestartUpload(`chunk ${start}-${end - 1} failed ${failures} times`)
     }
-    await client.waitBeforeRetry(failures - 1, res, what)
     if (res !== undefined) await discard(res)
     offset = await resumeOffset(target, location, what, offset)
   }
@@ -138,6 +153,7 @@ async function uploadOnce(
     headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
     scopes: push,
     what,
+    commitBytes: descriptor.size,
   })
   return finish(res, descriptor.digest, what)
 }

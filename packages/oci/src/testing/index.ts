@@ -1,6 +1,6 @@
 /**
  * Test helpers for every package that talks OCI: real registries on loopback ports, a
- * fault-injecting proxy, a fake token issuer and referrers API, and a test image builder.
+ * fault-injecting proxy, hostile servers (hangs, drips, lies, huge pages), a fake token issuer and referrers API, and a test image builder.
  * The root vitest globalSetup provides a shared registry as `inject('ociRegistry')`.
  */
 import type {} from './global-setup.ts'
@@ -12,6 +12,13 @@ export {
   mulberry32,
   startFaultProxy,
 } from './fault-proxy.ts'
+export {
+  HOSTILE_MODES,
+  type HostileMode,
+  type HostileServer,
+  type HostileServerOptions,
+  startHostileServer,
+} from './hostile-server.ts'
 export { pushTestImage, randomBytes, type TestImage, type TestImageOptions } from './image.ts'
 export { type ReferrersFake, startReferrersFake } from './referrers-fake.ts'
 export {

@@ -70,6 +70,9 @@ export async function syncGo(context: SyncContext, project: SyncProject): Promis
   const candidates = new Set([
     ...roots.map((root) => join(root, 'version.go')),
     join(resolve(project.root, project.config.binary?.main ?? '.'), 'version.go'),
+    ...(project.config.binary?.binaries ?? []).map((b) =>
+      join(resolve(project.root, b.main ?? '.'), 'version.go'),
+    ),
   ])
   for (const root of roots)
     for (const dir of VERSION_PACKAGES)

@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import { type Digest, digestFile, type ZipReader } from '@polyship/core'
 import { WheelError } from '../errors.ts'
-import { escapedName, formatTag, parseDistributionFilename } from '../names.ts'
+import { escapedName, formatTag, isValidDistributionName, parseDistributionFilename } from '../names.ts'
 import { samePythonVersion } from '../version.ts'
 import { type CoreMetadata, parseCoreMetadata } from './metadata.ts'
 import { verifyRecord } from './record.ts'
@@ -70,6 +70,10 @@ export async function inspectDistribution(path: string): Promise<Distribution> {
   }
   const metadata = parseCoreMetadata(metadataText)
   if ('missing' in metadata) return bad(`metadata lacks ${metadata.missing.join(', ')}`)
+  if (!isValidDistributionName(metadata.name))
+    bad(
+      `the metadata names the project ${JSON.stringify(metadata.name)}, which is not a Python project name (PEP 508: letters, digits and . _ -, starting and ending with a letter or digit); an index would refuse it or file it elsewhere`,
+    )
   if (escapedName(metadata.name) !== escapedName(parsed.distribution))
     bad(`the file name says ${parsed.distribution} but the metadata names ${metadata.name}`)
   if (!samePythonVersion(metadata.version, parsed.version))

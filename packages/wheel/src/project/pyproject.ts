@@ -13,7 +13,7 @@ import {
 } from '@polyship/core'
 import { parse as parseToml } from 'smol-toml'
 import { WheelError } from '../errors.ts'
-import { normalizeName } from '../names.ts'
+import { isValidDistributionName, normalizeName } from '../names.ts'
 import { normalizePep440, pythonVersionOf, samePythonVersion } from '../version.ts'
 
 /** A Python project as pyproject.toml (and, for maturin, Cargo.toml) describes it, checked against package.json. */
@@ -142,6 +142,14 @@ export async function readPythonProject(project: Project): Promise<PythonProject
   const pyproject = parsePyproject(await readText(pyprojectPath, 'pyproject.toml'), pyprojectPath)
   if (pyproject.name === undefined) invalid(pyprojectPath, 'project.name is missing')
   const distribution = pyproject.name!
+  if (!isValidDistributionName(distribution))
+    throw new WheelError(
+      'WHEEL_PYPROJECT_INVALID',
+      `${pyprojectPath}: project.name ${JSON.stringify(distribution)} (project ${project.name}) is not a Python project name (PEP 508: letters, digits and . _ -, starting and ending with a letter or digit); PyPI refuses it, and an embedded index would file it under "${normalizeName(distribution)}"`,
+      {
+        hint: 'rename project.name in pyproject.toml (e.g. "fast-json") and declare it as polyship.wheel.distribution',
+      },
+    )
   const backend = pythonBackendOf(pyproject.document)
 
   const wanted = config.distribution ?? project.name

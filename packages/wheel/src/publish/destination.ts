@@ -1,8 +1,9 @@
 import { isAbsolute, join } from 'node:path'
-import { assertNever, type Reporter, type WheelDestination } from '@polyship/core'
+import { assertNever, type Reporter, registerSecret, type WheelDestination } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { directoryIndex } from './directory-index.ts'
 import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
+import { parseIndexUrl } from './index-url.ts'
 import type { PackageIndex } from './package-index.ts'
 import { checkPypiPlatformTags, isPypi } from './platform-tags.ts'
 import { publishDistributions, type WheelPublishOutcome } from './publish.ts'
@@ -27,6 +28,7 @@ export function credentialsFor(
   env: Readonly<Record<string, string | undefined>>,
 ): IndexCredentials {
   const token = env[destination.tokenEnv ?? DEFAULT_TOKEN_ENV]
+  registerSecret(token)
   if (token) return { type: 'token', token }
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return { type: 'trusted' }
   return { type: 'none' }
@@ -40,6 +42,7 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
         isAbsolute(destination.path) ? destination.path : join(options.root, destination.path),
       )
     case 'pypi': {
+      parseIndexUrl(destination.url)
       const env = options.env ?? options.deps?.env ?? process.env
       return remoteIndex({
         uploadUrl: destination.url,

@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Digest, digestFile, digestHex, placeOnce } from '@polyship/core'
+import { type Digest, digestFile, digestHex, makeDirectory, placeOnce, writeFileAtomic } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import { type NormalizedName, normalizeName } from '../names.ts'
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
@@ -20,15 +20,16 @@ export function directoryIndex(root: string): PackageIndex {
   const simple = join(resolve(root), 'simple')
   const projectDir = (project: NormalizedName) => join(simple, project)
   // a taken file name is never overwritten, so each file is hashed once per index, not once per page write
-  const digests = new Map<string, Digest>()
-  const digestOf = async (path: string): Promise<Digest> => {
-    let digest = digests.get(path)
-    if (digest === undefined) {
-      digest = (await digestFile(path)).digest
-      digests.set(path, digest)
+  const digests = new Map<string, { digest: Digest; size: number }>()
+  const hashed = async (path: string): Promise<{ digest: Digest; size: number }> => {
+    let file = digests.get(path)
+    if (file === undefined) {
+      file = await digestFile(path)
+      digests.set(path, file)
     }
-    return digest
+    return file
   }
+  const digestOf = async (path: string): Promise<Digest> => (await hashed(path)).digest
   // page writes run one at a time, each from a fresh listing, so the last one sees every file
   let pages: Promise<void> = Promise.resolve()
   const refreshPages = (project: NormalizedName) => {
@@ -46,11 +47,11 @@ export function directoryIndex(root: string): PackageIndex {
       const out = new Map<string, HeldFile>()
       for (const filename of filenames) {
         const path = join(projectDir(project), filename)
-        const digest = await digestOf(path).catch((error: NodeJS.ErrnoException) => {
+        const file = await hashed(path).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') return undefined
           throw error
         })
-        if (digest !== undefined) out.set(filename, { digest, location: path })
+        if (file !== undefined) out.set(filename, { digest: file.digest, location: path, size: file.size })
       }
       // a run interrupted between taking a name and writing the pages is repaired here
       if (out.size > 0) await refreshPages(project)
@@ -60,7 +61,7 @@ export function directoryIndex(root: string): PackageIndex {
     async add(distribution: Distribution): Promise<AddResult> {
       const project = normalizeName(distribution.name)
       const dir = projectDir(project)
-      await mkdir(dir, { recursive: true })
+      await makeDirectory(dir)
       const path = join(dir, distribution.filename)
       if (!(await placeOnce(distribution.path, path))) return { status: 'exists' }
       await refreshPages(project)
@@ -112,9 +113,7 @@ function page(title: string, links: readonly (readonly [href: string, text: stri
 async function writeAtomic(file: string, text: string): Promise<void> {
   const current = await readFile(file, 'utf8').catch(() => undefined)
   if (current === text) return
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temp, text)
-  await rename(temp, file)
+  await writeFileAtomic(file, text)
 }
 
 /** Regenerates a project page from the files present, sorted, each with its sha256. */

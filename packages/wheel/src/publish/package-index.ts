@@ -7,6 +7,8 @@ export interface HeldFile {
   readonly digest: Digest
   /** Where it can be fetched: a URL or a path. */
   readonly location: string
+  /** Its size in bytes, when the index says it without a download. */
+  readonly size?: number
 }
 
 /** The answer of an index to an upload. */
@@ -26,4 +28,9 @@ export interface PackageIndex {
   held(project: NormalizedName, filenames: readonly string[]): Promise<ReadonlyMap<string, HeldFile>>
   /** Uploads a file the index did not hold. */
   add(distribution: Distribution): Promise<AddResult>
+  /**
+   * The size of a held file whose `size` the listing did not give; asked only on a conflict,
+   * to tell a copy cut off by an interrupted upload from another file.
+   */
+  heldSize?(file: HeldFile): Promise<number | undefined>
 }

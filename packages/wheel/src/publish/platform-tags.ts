@@ -1,5 +1,6 @@
 import { WheelError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
+import { parseIndexUrl } from './index-url.ts'
 
 const ARCH = '(x86_64|i686|aarch64|armv7l|ppc64|ppc64le|s390x|riscv64)'
 /** Platform tags PyPI accepts (warehouse's upload checks); plain `linux_<arch>` is refused except on 32-bit ARM. */
@@ -20,7 +21,7 @@ const PYPI_PLATFORMS = [
 
 /** Whether the index is PyPI or TestPyPI, whose platform-tag rules apply. */
 export function isPypi(url: string): boolean {
-  return /^(upload\.)?(test\.)?pypi\.org$/.test(new URL(url).hostname)
+  return /^(upload\.)?(test\.)?pypi\.org$/.test(parseIndexUrl(url).hostname)
 }
 
 /** The platform tags of a wheel that PyPI would refuse (none for an sdist or a portable wheel). */

@@ -1,7 +1,8 @@
 import { type Digest, mapLimit, type Reporter, silentReporter } from '@polyship/core'
-import { type WheelConflict, WheelConflictError } from '../errors.ts'
+import { WheelConflictError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
+import { heldConflictError, heldConflicts } from './held-copy.ts'
 import type { PackageIndex } from './package-index.ts'
 
 /** What publishing one file did. A conflict is not an outcome: it is a WHEEL_CONFLICT error. */
@@ -49,21 +50,19 @@ export async function publishDistributions(
   const reporter = options.reporter ?? silentReporter
   const filenames = distributions.map((d) => d.filename)
   const held = await index.held(project, filenames)
-  const conflicts: WheelConflict[] = []
+  const conflict = await heldConflictError(distributions, held, index)
+  if (conflict !== undefined) throw conflict
   const outcomes = new Map<string, WheelPublishOutcome>()
   for (const d of distributions) {
     const existing = held.get(d.filename)
-    if (existing === undefined) continue
-    if (existing.digest === d.digest)
+    if (existing !== undefined)
       outcomes.set(d.filename, {
         status: 'unchanged',
         filename: d.filename,
         location: existing.location,
         digest: d.digest,
       })
-    else conflicts.push({ filename: d.filename, existing: existing.digest, wanted: d.digest })
   }
-  if (conflicts.length > 0) throw new WheelConflictError(index.url, conflicts)
 
   const upload = async (d: Distribution): Promise<void> => {
     reporter.emit({ type: 'step', project, step: `upload ${d.filename}`, status: 'start' })
@@ -79,9 +78,7 @@ export async function publishDistributions(
       // refused as taken: someone (or an earlier, interrupted attempt) got there first
       const now = (await index.held(project, [d.filename])).get(d.filename)
       if (now?.digest !== d.digest)
-        throw new WheelConflictError(index.url, [
-          { filename: d.filename, existing: now?.digest, wanted: d.digest },
-        ])
+        throw new WheelConflictError(index.url, await heldConflicts([d], new Map([[d.filename, now]]), index))
       outcomes.set(d.filename, {
         status: 'unchanged',
         filename: d.filename,

@@ -1,4 +1,4 @@
-import { assertNever, redact } from '@polyship/core'
+import { assertNever, type NetLimits, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
@@ -32,6 +32,8 @@ export interface RemoteIndexOptions {
   readonly credentials: IndexCredentials
   readonly deps?: HttpDeps
   readonly retry?: RetryPolicy
+  /** Connect, idle, deadline, size and retry-time limits, over the `POLYSHIP_HTTP_*` variables of `deps.env`. */
+  readonly limits?: Partial<NetLimits>
   /** Allow credentials over plain http to a host that is not loopback. */
   readonly insecure?: boolean
 }
@@ -97,7 +99,12 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
     })()
     return authorization
   }
-  const common = { deps, secrets, ...(options.retry === undefined ? {} : { retry: options.retry }) }
+  const common = {
+    deps,
+    secrets,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  }
   // reads carry static credentials (private indexes need them); a trusted token is minted only to upload
   const readHeaders =
     credentials.type === 'token' || credentials.type === 'basic' ? authorize() : Promise.resolve(undefined)
@@ -122,6 +129,19 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
       return out
     },
 
+    async heldSize(file) {
+      const header = await readHeaders
+      const authorized = header !== undefined && trustedOrigins.has(new URL(file.location).origin)
+      const response = await send(
+        file.location,
+        () => ({ method: 'HEAD', headers: authorized ? { authorization: header } : {} }),
+        { ...common, what: `asking ${file.location} for its size` },
+      )
+      await response.body?.cancel()
+      const length = Number(response.headers.get('content-length') ?? Number.NaN)
+      return response.ok && Number.isSafeInteger(length) ? length : undefined
+    },
+
     async add(distribution: Distribution): Promise<AddResult> {
       const header = await authorize()
       const body = uploadBody(distribution)
@@ -130,8 +150,8 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
         uploadUrl,
         () => ({
           method: 'POST',
-          body: body.stream(),
-          duplex: 'half',
+          body: () => body.stream(),
+          transferBytes: body.length,
           headers: {
             'content-type': body.contentType,
             'content-length': String(body.length),

@@ -1,4 +1,4 @@
-import { redact } from '@polyship/core'
+import { redact, registerSecret } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import { bodyExcerpt, type HttpDeps, nodeHttpDeps, type RetryPolicy, send } from './http.ts'
 
@@ -81,6 +81,7 @@ export async function mintPypiToken(
     )
   }
   secrets.push(idToken as string)
+  registerSecret(idToken as string)
 
   const mintResponse = await send(
     `${base}/_/oidc/mint-token`,
@@ -92,7 +93,10 @@ export async function mintPypiToken(
     { ...common, what: 'minting a PyPI token' },
   )
   const minted = await json(mintResponse.clone())
-  if (mintResponse.ok && typeof minted.token === 'string') return minted.token
+  if (mintResponse.ok && typeof minted.token === 'string') {
+    registerSecret(minted.token)
+    return minted.token
+  }
   const errors = Array.isArray(minted.errors)
     ? (minted.errors as { code?: string; description?: string }[]).map(
         (e) => `${e.code ?? 'error'}: ${e.description ?? ''}`,

@@ -67,7 +67,12 @@ export const imageSchema = {
   properties: {
     base: { type: 'string', minLength: 1 },
     platforms: platformList,
-    repository: { type: 'string', pattern: '^[a-z0-9]+([._/-][a-z0-9]+)*$' },
+    // the OCI distribution spec's repository name
+    repository: {
+      type: 'string',
+      maxLength: 255,
+      pattern: '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$',
+    },
     entrypoint: stringList,
     cmd: stringList,
     env: stringMap,

@@ -24,7 +24,7 @@ export type SigningConfig =
 /** `polyship.json` at the workspace root. Every field is optional. */
 export interface RootConfig {
   readonly outDir?: string
-  /** Source repository URL recorded in provenance and image annotations. */
+  /** Source repository URL recorded in provenance and image annotations; never with credentials (CONFIG_URL_CREDENTIALS). */
   readonly repository?: string
   readonly signing?: SigningConfig
   /**

@@ -1,3 +1,4 @@
+import { registerSecret } from '@polyship/core'
 import type { OciDeps } from '../../deps.ts'
 import { OciError } from '../../errors.ts'
 import { discard, type HttpRequest, type HttpResponse, header, readText } from '../http.ts'
@@ -190,11 +191,14 @@ export class HostAuth {
     let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string }
     try {
       body = JSON.parse(text) as typeof body
-    } catch (error) {
-      throw new OciError('OCI_REGISTRY_ERROR', `${what}: token server ${realm.origin} sent no JSON`, {
-        hint: 'the registry auth service is misconfigured or a proxy answered instead',
-        cause: error,
-      })
+    } catch {
+      // no cause: JSON.parse quotes the start of the answer, which may be a credential sent back
+      const type = header(res, 'content-type') ?? 'no content type'
+      throw new OciError(
+        'OCI_REGISTRY_ERROR',
+        `${what}: token server ${realm.origin} sent no JSON (${type}, ${text.length} characters)`,
+        { hint: 'the registry auth service is misconfigured or a proxy answered instead' },
+      )
     }
     const value = body.token ?? body.access_token
     if (value === undefined || value === '') {
@@ -202,6 +206,7 @@ export class HostAuth {
         hint: 'the registry auth service is misconfigured',
       })
     }
+    registerSecret(value)
     const lifetimeMs = Math.max(60, body.expires_in ?? 60) * 1000
     const token = {
       scopes,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CoreError, run } from '@polyship/core'
+import { CoreError, registerCredential, registerSecrets, run } from '@polyship/core'
 import type { OciDeps } from '../../deps.ts'
 import { OciError } from '../../errors.ts'
 import { DOCKER_HUB } from '../../reference.ts'
@@ -42,9 +42,24 @@ export function normalizeAuthKey(key: string): string {
 /**
  * Finds credentials for `registry`, in order: explicit credentials, REGISTRY_AUTH_FILE,
  * docker config.json (DOCKER_CONFIG or ~/.docker) credHelpers, auths, credsStore, and
- * GITHUB_TOKEN for ghcr.io.
+ * GITHUB_TOKEN for ghcr.io. The secret found is registered with core's redactor before it
+ * is returned, so no message, log line or record of this process shows it.
  */
 export async function findCredential(
+  registry: string,
+  explicit: ExplicitCredentials,
+  deps: OciDeps,
+): Promise<CredentialLookup> {
+  const lookup = await lookupCredential(registry, explicit, deps)
+  const found = lookup.credential
+  if (found !== undefined) {
+    registerCredential(found.username, found.password)
+    registerSecrets([found.identityToken, found.registryToken])
+  }
+  return lookup
+}
+
+async function lookupCredential(
   registry: string,
   explicit: ExplicitCredentials,
   deps: OciDeps,
@@ -141,6 +156,7 @@ async function fromConfigFile(
 }
 
 function fromAuthEntry(entry: AuthEntry, source: string): Credential | undefined {
+  registerSecrets([entry.auth, entry.password, entry.identitytoken, entry.registrytoken])
   if (entry.registrytoken) return { source, registryToken: entry.registrytoken }
   let { username, password } = entry
   if (entry.auth) {
@@ -191,12 +207,15 @@ async function fromHelper(
   let answer: { Username?: string; Secret?: string }
   try {
     answer = JSON.parse(stdout) as { Username?: string; Secret?: string }
-  } catch (error) {
-    throw new OciError('OCI_CREDENTIALS_INVALID', `${source} did not print JSON for ${host}`, {
-      hint: `check that ${program} works: echo ${serverUrl} | ${program} get`,
-      cause: error,
-    })
+  } catch {
+    // no cause: JSON.parse quotes the text it could not read, and that text may be the secret
+    throw new OciError(
+      'OCI_CREDENTIALS_INVALID',
+      `${source} did not print JSON for ${host} (${stdout.length} characters)`,
+      { hint: `check that ${program} works: echo ${serverUrl} | ${program} get` },
+    )
   }
+  registerSecrets([answer.Secret])
   if (!answer.Secret) return undefined
   if (answer.Username === '<token>') return { source, identityToken: answer.Secret }
   return { source, username: answer.Username ?? '', password: answer.Secret }

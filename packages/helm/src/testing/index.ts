@@ -1,0 +1,1 @@
+export { type ChartRepository, startChartRepository } from './chart-repository.ts'
