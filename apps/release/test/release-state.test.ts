@@ -156,8 +156,8 @@ describe('refused before compiling', () => {
       const result = await polyship(args, ws)
       expect(result.code, result.stdout).toBe(1)
       expect(result.stderr).toContain('error RELEASE_PROJECT_INVALID: 2 projects cannot be released:')
-      expect(result.stderr).toContain(
-        'gone: RELEASE_PROJECT_INVALID: gone/package.json: polyship.binary.toolchain is "go" but no go.mod',
+      expect(result.stderr).toMatch(
+        /gone: BINARY_PROJECT_INVALID: \S*gone\/package\.json: polyship\.binary\.main "\.": no go\.mod/,
       )
       expect(result.stderr).toMatch(/py: WHEEL_\w+: .*py\/pyproject\.toml/)
       expect(result.stderr).toContain('hint: fix each, or leave them out with --exclude gone,py')

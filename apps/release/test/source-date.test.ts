@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { glob, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseReleaseRecord, run, sha256 } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -56,17 +56,16 @@ async function sbomDigests(root: string): Promise<Digests> {
     if (name.endsWith('.sbom.cdx.json'))
       found[name] = sha256(new Uint8Array(await readFile(join(root, 'assets', name))))
   }
-  for (const repository of await readdir(join(root, 'oci'))) {
-    const blobs = join(root, 'oci', repository, 'blobs', 'sha256')
-    for (const blob of await readdir(blobs)) {
-      const text = await readFile(join(blobs, blob), 'utf8')
-      if (!text.includes('dsseEnvelope')) continue
-      const bundle = JSON.parse(text) as { dsseEnvelope?: { payload: string } }
-      if (bundle.dsseEnvelope === undefined) continue
-      const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
-      if (!payload.includes('cyclonedx')) continue
-      found[`${repository} sbom ${sha256(new TextEncoder().encode(payload))}`] = 'attached'
-    }
+  // every repository of the layout tree (images at oci/<image>, charts at oci/charts/<chart>)
+  for await (const blob of glob('**/blobs/sha256/*', { cwd: join(root, 'oci') })) {
+    const text = await readFile(join(root, 'oci', blob), 'utf8')
+    if (!text.includes('dsseEnvelope')) continue
+    const bundle = JSON.parse(text) as { dsseEnvelope?: { payload: string } }
+    if (bundle.dsseEnvelope === undefined) continue
+    const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
+    if (!payload.includes('cyclonedx')) continue
+    const repository = blob.slice(0, blob.indexOf('/blobs/'))
+    found[`${repository} sbom ${sha256(new TextEncoder().encode(payload))}`] = 'attached'
   }
   return found
 }
@@ -141,13 +140,16 @@ describe('SOURCE_DATE_EPOCH is per project: the last commit that changed its inp
   })
 
   it('SOURCE_DATE_EPOCH set by the user wins for every project', async () => {
-    const result = await polyship(['release', '--dry-run'], {
+    // fastjson left out: the wheel package stops on a wheel conflict with its own WHEEL_CONFLICT
+    const result = await polyship(['release', '--dry-run', '--exclude', 'fastjson'], {
       ...ws,
       env: { ...ws.env, SOURCE_DATE_EPOCH: '1700000000' },
     })
     expect(result.code).not.toBe(0)
-    expect(conflictRows(result.stderr).map((row) => row.split(' ')[0])).toEqual(
-      expect.arrayContaining(['echo-server-rust', 'fastjson', 'time-server-go', 'mcp-stack']),
-    )
+    expect([...new Set(conflictRows(result.stderr).map((row) => row.split(' ')[0]))], result.stderr).toEqual([
+      'echo-server-rust',
+      'time-server-go',
+      'mcp-stack',
+    ])
   })
 })

@@ -29,6 +29,15 @@ function goReplaces(goMod: string, dir: string): string[] {
   return [...goMod.matchAll(/=>\s*(\.{1,2}\/[^\s)]*)/g)].map((m) => resolve(dir, m[1]!))
 }
 
+/** The directory of the go.mod governing `dir`: `dir` or the nearest above it, within the workspace. */
+function goModuleRoot(dir: string, root: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, 'go.mod'))) return at
+    const rel = relative(root, at)
+    if (rel === '' || rel.startsWith('..') || dirname(at) === at) return undefined
+  }
+}
+
 /** Directories a Cargo.toml's `path = "..."` dependencies point at. */
 function cargoPaths(cargoToml: string, dir: string): string[] {
   return [...cargoToml.matchAll(/\bpath\s*=\s*"([^"]+)"/g)].map((m) => resolve(dir, m[1]!))
@@ -75,8 +84,11 @@ export async function projectInputs(project: Project, workspace: Workspace): Pro
       ...Object.values(chart?.images ?? {}),
       ...(chart?.appVersionFrom ? [chart.appVersionFrom] : []),
     ]
+    const module = p.config.binary?.toolchain === 'go' ? goModuleRoot(p.root, workspace.root) : undefined
     const dirs = [
-      ...goReplaces(await readText(join(p.root, 'go.mod')), p.root),
+      // a project in cmd/<name> of a module above it is built from the whole module
+      ...(module === undefined ? [] : [module]),
+      ...goReplaces(await readText(join(module ?? p.root, 'go.mod')), module ?? p.root),
       ...cargoPaths(await readText(join(p.root, 'Cargo.toml')), p.root),
       ...(chart === undefined ? [] : await chartSiblings(p)),
     ]

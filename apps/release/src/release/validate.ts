@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { resolveGoBinaries } from '@polyship/binary'
 import { imageRepository } from '@polyship/container'
 import {
   type FormatName,
@@ -21,18 +22,9 @@ export interface InvalidProject {
   readonly error: PolyshipError
 }
 
-/** The directory of the nearest `file` at or above `dir`, within `root`. */
-function nearest(dir: string, file: string, root: string): string | undefined {
-  for (let at = dir; ; at = dirname(at)) {
-    if (existsSync(join(at, file))) return at
-    const rel = relative(root, at)
-    if (rel === '' || rel.startsWith('..') || dirname(at) === at) return undefined
-  }
-}
-
 /**
- * What each format needs before any toolchain runs, read without compiling: a Go module or
- * a Cargo.toml for binaries, a pyproject.toml polyship can build (name, backend, version)
+ * What each format needs before any toolchain runs, read without compiling: Go main packages
+ * inside a module, or a Cargo.toml, for binaries, a pyproject.toml polyship can build (name, backend, version)
  * for wheels, an image's Dockerfile, a readable chart whose image mappings name projects
  * that have an image.
  */
@@ -46,21 +38,12 @@ async function checkProject(
     throw new ReleaseError('RELEASE_PROJECT_INVALID', `${project.dir}/package.json: ${message}`, { hint })
   }
   if (binary !== undefined && !skip.has('binary')) {
-    if (binary.toolchain === 'go' && nearest(project.root, 'go.mod', workspace.root) === undefined)
-      invalid(
-        `polyship.binary.toolchain is "go" but no go.mod is in ${project.dir} or above it`,
-        'run `go mod init <module path>` at the module root, or set the toolchain the project is written in',
-      )
+    // Go: every main package exists inside the project and lies in a module (what go build needs).
+    if (binary.toolchain === 'go') await resolveGoBinaries(project, binary)
     if (binary.toolchain === 'rust' && !existsSync(join(project.root, 'Cargo.toml')))
       invalid(
         `polyship.binary.toolchain is "rust" but ${project.dir} has no Cargo.toml`,
         'point the project at the crate directory, or set the toolchain the project is written in',
-      )
-    const main = resolve(project.root, binary.main ?? '.')
-    if (!existsSync(main))
-      invalid(
-        `polyship.binary.main "${binary.main}" does not exist`,
-        'name the directory of the main package',
       )
   }
   if (wheel !== undefined && !skip.has('wheel')) await readPythonProject(project)
