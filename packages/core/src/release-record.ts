@@ -37,6 +37,11 @@ export interface RecordedProject {
   readonly tag: string
   /** The commit this version was released from (records accumulate across releases). */
   readonly commit?: string
+  /**
+   * Where this version was released, one `<format>=<destination>` per format
+   * (`image=ghcr.io/acme`): a version released to one destination is not released to another.
+   */
+  readonly destinations?: readonly string[]
 }
 
 /** `dist/release.json`: everything one release produced and where it went. */

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { applyReleasePlan } from '@changesets/apply-release-plan'
 import { type Reporter, silentReporter } from '@polyship/core'
+import { withPlacedChangelogs } from './changelog.ts'
 import { planManifestChanges } from './manifests/sync.ts'
 import { type PendingRelease, readReleasePlanning } from './plan/read-plan.ts'
 
@@ -36,12 +37,11 @@ export async function versionWorkspace(cwd: string, options: VersionOptions = {}
     reporter,
   })
   // contextDir lets changesets resolve the default changelog generator from our own dependencies.
-  const touched = await applyReleasePlan(
-    planning.plan,
-    planning.packages,
-    planning.config,
-    undefined,
-    import.meta.dirname,
+  const dirs = planning.packages.packages
+    .filter((p) => planning.releases.some((r) => r.name === p.packageJson.name))
+    .map((p) => p.dir)
+  const touched = await withPlacedChangelogs(dirs, () =>
+    applyReleasePlan(planning.plan, planning.packages, planning.config, undefined, import.meta.dirname),
   )
   for (const change of changes) await writeFile(change.file, change.after)
   for (const release of planning.releases) {

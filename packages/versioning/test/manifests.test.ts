@@ -46,6 +46,34 @@ describe('native manifests', () => {
     expect(await text('p/clock/pkg/version/version.go')).toBe('package version\n\nvar VERSION = "1.5.0"\n')
   })
 
+  it('Go: a project in cmd/<name> of a module above it updates the module’s pkg/version and internal/version files', async () => {
+    const { text } = await versioned(
+      {
+        'pnpm-workspace.yaml': 'packages:\n  - p/pod/cmd/*\n',
+        'p/pod/go.mod': 'module example.com/pod\n\ngo 1.24\n',
+        'p/pod/cmd/podinfo/package.json': manifest('podinfo', { binary: { toolchain: 'go' } }),
+        'p/pod/cmd/podinfo/main.go': 'package main\n\nfunc main() {}\n',
+        'p/pod/pkg/version/info.go': 'package version\n\nvar VERSION = "1.4.0"\nvar REVISION = "unknown"\n',
+        'p/pod/internal/version/version.go':
+          'package version\n\nconst (\n\tName    = "pod"\n\tVersion = "v1.4.0"\n)\n',
+        'p/pod/internal/version/version_test.go': 'package version\n\nconst Version = "1.4.0"\n',
+        'p/pod/VERSION': 'release train 7\n',
+      },
+      { podinfo: 'patch' },
+    )
+    expect(await text('p/pod/pkg/version/info.go')).toBe(
+      'package version\n\nvar VERSION = "1.4.1"\nvar REVISION = "unknown"\n',
+    )
+    expect(await text('p/pod/internal/version/version.go')).toBe(
+      'package version\n\nconst (\n\tName    = "pod"\n\tVersion = "v1.4.1"\n)\n',
+    )
+    // tests are not version files; the module's non-version VERSION file is not the project's
+    expect(await text('p/pod/internal/version/version_test.go')).toBe(
+      'package version\n\nconst Version = "1.4.0"\n',
+    )
+    expect(await text('p/pod/VERSION')).toBe('release train 7\n')
+  })
+
   it("Chart.yaml: a project shipping an image and a chart bumps the chart's appVersion with no config", async () => {
     const { text } = await versioned(
       {

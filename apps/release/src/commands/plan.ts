@@ -7,9 +7,11 @@ import { renderTable } from '../table.ts'
 export const planHelp = `Usage: polyship plan [--json] [--cwd DIR]
 
 Lists every releasable project (a package.json with a "polyship" field), its current
-version, and the artifacts a release would produce and where they would go. Binary
+version, and the artifacts a release would produce and where they would go, and which
+versions are already released there (\`polyship release\` leaves those out). Binary
 targets are checked against this machine's toolchains (nothing is compiled): a target a
 release here would skip (no cross linker, no standard library, no zig) is marked, with why.
+A project polyship cannot build is refused here, as \`polyship release\` refuses it before compiling.
 `
 
 export async function planCommand(
@@ -17,7 +19,15 @@ export async function planCommand(
   options: { json: boolean; cwd: string },
 ): Promise<number> {
   const workspace = await loadWorkspace(options.cwd)
-  const plans = await planWorkspace(workspace, context.env)
+  const { validateProjects } = await import('../release/validate.ts')
+  await validateProjects(workspace.projects, workspace)
+  const { workspaceReleaseState } = await import('../release/released.ts')
+  const states = await workspaceReleaseState(workspace, context.env)
+  const releasedOf = (name: string) => states.find((s) => s.project === name)?.released
+  const plans = (await planWorkspace(workspace, context.env)).map((plan) => {
+    const released = releasedOf(plan.name)
+    return released === undefined ? plan : { ...plan, released }
+  })
   if (options.json) {
     context.stdout.write(`${JSON.stringify({ root: workspace.root, projects: plans }, null, 2)}\n`)
     return 0
@@ -52,5 +62,10 @@ export async function planCommand(
   const wires = workspace.projects.some((p) => Object.keys(p.config.chart?.images ?? {}).length > 0)
   const note = embeddedPullNote(resolveDestinations(workspace.config), wires)
   if (note !== undefined) context.stdout.write(`note: ${note}\n`)
+  for (const { released: r } of states)
+    if (r !== undefined)
+      context.stdout.write(
+        `${r.tag} is already released there (${r.source}, commit ${r.commit.slice(0, 12)}): polyship release leaves it out\n`,
+      )
   return 0
 }

@@ -15,7 +15,9 @@ Options:
   --dry-run            build, package and ask the destinations; publish nothing
   --snapshot           release a pre-release version (<version>-snapshot.<sha>); publish nothing
   --only NAMES         only these projects (comma-separated)
-  --skip FORMATS       leave out formats: binary, image, wheel, chart (comma-separated)
+  --exclude NAMES      leave out these projects (comma-separated, repeatable); a chart
+                       whose images are left out is wired to the images already released
+  --skip FORMATS       leave out formats: binary, image, wheel, chart, npm (comma-separated)
   --registry REPO      publish images and charts to this registry repository prefix
                        (e.g. ghcr.io/acme; charts go under REPO/charts)
   --github-release OWNER/REPO
@@ -41,6 +43,7 @@ export const RELEASE_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   snapshot: { type: 'boolean', default: false },
   only: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
   skip: { type: 'string', multiple: true },
   registry: { type: 'string' },
   'github-release': { type: 'string' },
@@ -57,6 +60,7 @@ export interface ReleaseFlags {
   readonly 'dry-run'?: boolean
   readonly snapshot?: boolean
   readonly only?: string[]
+  readonly exclude?: string[]
   readonly skip?: string[]
   readonly registry?: string
   readonly 'github-release'?: string
@@ -105,6 +109,7 @@ export async function releaseCommand(
       noCache: flags['no-cache'] ?? false,
       split: flags.split ?? false,
       ...(flags.only ? { only: list(flags.only)! } : {}),
+      ...(flags.exclude ? { exclude: list(flags.exclude)! } : {}),
       ...(flags.skip ? { skip: parseFormats(list(flags.skip)!.join(',')) } : {}),
       ...(flags.registry ? { registry: flags.registry } : {}),
       ...(flags['github-release'] ? { githubRelease: flags['github-release'] } : {}),

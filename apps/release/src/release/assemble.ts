@@ -43,12 +43,14 @@ export async function assembleRelease(
   units: readonly LoadedUnit[],
   context: ReleaseContext,
   client: RegistryClient,
+  /** Images charts deploy that this run does not build: already released (`deployedImages`). */
+  deployed: Readonly<Record<string, ReleasedImage>> = {},
 ): Promise<ProjectRelease[]> {
   const stagingRoot = join(context.outDir, 'staging')
   await rm(stagingRoot, { recursive: true, force: true })
   await mkdir(join(context.outDir, 'tmp'), { recursive: true })
   const releases: ProjectRelease[] = []
-  const images: Record<string, ReleasedImage> = {}
+  const images: Record<string, ReleasedImage> = { ...deployed }
   const ordered = [...projects].sort(
     (a, b) => Number(a.config.chart !== undefined) - Number(b.config.chart !== undefined),
   )
@@ -97,7 +99,7 @@ export async function assembleRelease(
         },
         workspaceCharts: workspaceCharts(projects, context),
         project: project.name,
-        env: context.env,
+        env: context.envOf(project),
         cwd: context.workspace.root,
         dependencyDir: chartDependencyDir(context),
         registry: client,
@@ -167,14 +169,14 @@ async function assembleImage(
     {
       project: { ...project, version },
       artifacts,
-      revision: context.commit,
+      revision: context.stampOf(project).commit,
       workspaceRoot: context.workspace.root,
       ...(context.workspace.config.repository === undefined
         ? {}
         : { source: context.workspace.config.repository }),
       ...(context.workspace.config.bases === undefined ? {} : { bases: context.workspace.config.bases }),
     },
-    { client, env: context.env, reporter: context.reporter, tmpDir: join(context.outDir, 'tmp') },
+    { client, env: context.envOf(project), reporter: context.reporter, tmpDir: join(context.outDir, 'tmp') },
   )
   const { tags, skipped } = imageTags(version, project.config.image?.tags)
   for (const s of skipped)

@@ -72,7 +72,7 @@ async function reusableUnit(
     unit === undefined ||
     unit.commit !== context.commit ||
     unit.version !== context.versionOf(project) ||
-    unit.sourceDateEpoch !== context.sourceDateEpoch ||
+    unit.sourceDateEpoch !== context.stampOf(project).epoch ||
     unit.clean !== true ||
     !source.clean ||
     unit.sourceTree !== source.tree
@@ -103,14 +103,15 @@ async function binaries(
       ? configured
       : configured.filter((p) => context.platforms!.some((q) => samePlatform(p, q)))
   if (platforms.length === 0) return undefined
+  const stamp = context.stampOf(project)
   const options = {
     outDir: dir,
-    commit: context.commit,
-    date: context.date,
+    commit: stamp.commit,
+    date: stamp.date,
     version: context.versionOf(project),
     platforms,
     snapshot: context.snapshot,
-    env: context.env,
+    env: context.envOf(project),
     reporter: context.reporter,
     concurrency: BUILD_CONCURRENCY,
   }
@@ -129,7 +130,7 @@ async function binaries(
   }
   const packages: BinaryPackages = await packageBinaries(project, build, {
     outDir: dir,
-    env: context.env,
+    env: context.envOf(project),
     reporter: context.reporter,
     concurrency: BUILD_CONCURRENCY,
   })
@@ -201,8 +202,8 @@ export async function buildProject(project: Project, context: ReleaseContext): P
     compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context)
       ? await buildWheels(project, {
           outDir: dir,
-          env: context.env,
-          sourceDateEpoch: context.sourceDateEpoch,
+          env: context.envOf(project),
+          sourceDateEpoch: context.stampOf(project).epoch,
           reporter: context.reporter,
         })
       : undefined
@@ -217,7 +218,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
           name: project.name,
           // pnpm packs package.json's version: a --snapshot (never published) keeps it
           version: context.snapshot ? project.version : context.versionOf(project),
-          env: context.env,
+          env: context.envOf(project),
         })
       : undefined
   if (tarball !== undefined) toolchains.pnpm = await pnpmVersion(context)
@@ -228,7 +229,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
     version: context.versionOf(project),
     commit: context.commit,
     ...(source === undefined ? {} : { sourceTree: source.tree, clean: source.clean }),
-    sourceDateEpoch: context.sourceDateEpoch,
+    sourceDateEpoch: context.stampOf(project).epoch,
     ...(bin === undefined ? {} : { binaryName: bin.build.binaryName, toolchain: bin.build.toolchain }),
     binaries: (bin?.build.binaries ?? []).map((b) => ({
       name: b.name,

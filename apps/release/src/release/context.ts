@@ -12,6 +12,7 @@ import {
 } from '@polyship/core'
 import { type Destinations, resolveDestinations } from '../destinations.ts'
 import { ReleaseError } from './errors.ts'
+import { lastChange, projectInputs, rfc3339, type SourceStamp } from './inputs.ts'
 import { snapshotVersion } from './selection.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -24,13 +25,11 @@ export interface ReleaseContext {
   /** Where build units land: `<outDir>/build`. */
   readonly buildDir: string
   readonly destinations: Destinations
-  /** Environment of every tool, SOURCE_DATE_EPOCH included. */
+  /** The environment polyship runs in; tools building a project get `envOf(project)`. */
   readonly env: Env
   readonly reporter: Reporter
+  /** The commit being released (HEAD): what provenance and the record name. */
   readonly commit: string
-  /** Commit date, RFC 3339 UTC. */
-  readonly date: string
-  readonly sourceDateEpoch: number
   readonly snapshot: boolean
   readonly reuseUnits: boolean
   readonly skip: ReadonlySet<FormatName>
@@ -38,6 +37,14 @@ export interface ReleaseContext {
   readonly platforms?: readonly Platform[]
   /** The version a project is released at (a pre-release for --snapshot). */
   versionOf(project: Project): string
+  /**
+   * When the project's inputs last changed (see `projectInputs`): the commit and date its
+   * binaries carry and its SOURCE_DATE_EPOCH. A commit that touches nothing a project is
+   * made from changes none of its bytes, so what was published under its version still matches.
+   */
+  stampOf(project: Project): SourceStamp
+  /** `env` with the project's SOURCE_DATE_EPOCH: the environment of the tools building it. */
+  envOf(project: Project): Env
 }
 
 export interface ContextOptions {
@@ -48,19 +55,38 @@ export interface ContextOptions {
   readonly platforms?: readonly Platform[]
 }
 
-/** Commit, date and SOURCE_DATE_EPOCH: from git when the workspace is a repository, else from the epoch alone. */
-async function stamp(root: string, env: Env): Promise<{ commit: string; date: string; epoch: number }> {
-  const explicit = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : undefined
+/** HEAD and its date, or undefined when the workspace is not a git repository (or has no commit). */
+async function readHead(root: string, env: Env): Promise<{ commit: string; epoch: number } | undefined> {
   try {
-    const git = await readGitStamp(root, env)
-    const epoch = explicit ?? git.epoch
-    return { commit: git.commit, date: new Date(epoch * 1000).toISOString().replace(/\.000Z$/, 'Z'), epoch }
+    return await readGitStamp(root, env)
   } catch (error) {
     if (!(error instanceof CoreError) && !(error as { code?: string }).code?.startsWith('BINARY_'))
       throw error
-    const epoch = explicit ?? 0
-    return { commit: '', date: new Date(epoch * 1000).toISOString().replace(/\.000Z$/, 'Z'), epoch }
+    return undefined
   }
+}
+
+/**
+ * Every project's stamp: the last commit that changed its inputs, dated by that commit; the
+ * user's SOURCE_DATE_EPOCH, when set, is every project's epoch. Inputs never committed
+ * stamp as HEAD (or epoch 0 outside git).
+ */
+async function projectStamps(
+  workspace: Workspace,
+  head: { commit: string; epoch: number } | undefined,
+  env: Env,
+): Promise<Map<string, SourceStamp>> {
+  const explicit = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : undefined
+  const stamps = new Map<string, SourceStamp>()
+  for (const project of workspace.projects) {
+    const change =
+      head === undefined
+        ? undefined
+        : ((await lastChange(workspace.root, await projectInputs(project, workspace), env)) ?? head)
+    const epoch = explicit ?? change?.epoch ?? 0
+    stamps.set(project.name, { commit: change?.commit ?? '', date: rfc3339(epoch), epoch })
+  }
+  return stamps
 }
 
 /**
@@ -102,22 +128,29 @@ export async function createContext(
   const outDir = workspace.config.outDir ?? 'dist'
   const absoluteOut = isAbsolute(outDir) ? outDir : join(workspace.root, outDir)
   await checkOutDir(workspace.root, absoluteOut, env)
-  const { commit, date, epoch } = await stamp(workspace.root, env)
+  const head = await readHead(workspace.root, env)
+  const commit = head?.commit ?? ''
+  const stamps = await projectStamps(workspace, head, env)
+  const stampOf = (project: Project): SourceStamp => {
+    const stamp = stamps.get(project.name)
+    if (stamp === undefined) throw new Error(`no source stamp for ${project.name}`)
+    return stamp
+  }
   const snapshot = options.snapshot ?? false
   return {
     workspace,
     outDir: absoluteOut,
     buildDir: join(absoluteOut, 'build'),
     destinations: resolveDestinations(workspace.config),
-    env: { ...env, SOURCE_DATE_EPOCH: String(epoch) },
+    env,
     reporter,
     commit,
-    date,
-    sourceDateEpoch: epoch,
     snapshot,
     reuseUnits: options.reuseUnits ?? true,
     skip: new Set(options.skip ?? []),
     ...(options.platforms === undefined ? {} : { platforms: options.platforms }),
     versionOf: (project) => (snapshot ? snapshotVersion(project.version, commit) : project.version),
+    stampOf,
+    envOf: (project) => ({ ...env, SOURCE_DATE_EPOCH: String(stampOf(project).epoch) }),
   }
 }

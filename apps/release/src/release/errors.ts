@@ -11,6 +11,8 @@ export type ReleaseErrorCode =
   | 'RELEASE_UNSIGNED'
   | 'RELEASE_OUTDIR_INVALID'
   | 'RELEASE_DIRTY_TREE'
+  | 'RELEASE_PROJECT_INVALID'
+  | 'RELEASE_IMAGE_MISSING'
   /** Two artifacts of one release would be written to the same repository:tag. */
   | 'RELEASE_DESTINATION_COLLISION'
 

@@ -33,8 +33,9 @@ export interface PublishServices {
   readonly startedOn: Date
 }
 
-function sbomOf(input: SbomInput, context: ReleaseContext) {
-  return buildSbom(input.subject, input.components, { epoch: context.sourceDateEpoch })
+/** An SBOM dated by the project's SOURCE_DATE_EPOCH, like the artifact it describes. */
+function sbomOf(input: SbomInput, epoch: number) {
+  return buildSbom(input.subject, input.components, { epoch })
 }
 
 /** The SLSA provenance of one project: every artifact it releases is a subject. */
@@ -102,7 +103,11 @@ async function publishFile(
   }
   if (held.size < wants.length) {
     await attestFile(
-      { path: file.path, provenance, ...(file.sbom ? { sbom: await sbomOf(file.sbom, context) } : {}) },
+      {
+        path: file.path,
+        provenance,
+        ...(file.sbom ? { sbom: await sbomOf(file.sbom, context.stampOf(release.project).epoch) } : {}),
+      },
       signer,
     )
     for (const [key, suffix] of wants) {
@@ -152,15 +157,15 @@ async function publishOci(
   store: OciStore,
   content: ManifestContent,
   tags: readonly { readonly tag: string; readonly moving: boolean }[],
-  attest: { sbom: SbomInput; provenance: Statement },
+  attest: { sbom: SbomInput; provenance: Statement; epoch: number },
   artifact: Pick<RecordedArtifact, 'kind' | 'name' | 'project' | 'version'>,
   services: PublishServices,
 ): Promise<RecordedArtifact> {
   const descriptor = descriptorOf(content)
   const attested = await attestImage(descriptor, attestationStore(store), services.signer, {
-    sbom: await sbomOf(attest.sbom, services.context),
+    sbom: await sbomOf(attest.sbom, attest.epoch),
     provenance: attest.provenance,
-    created: new Date(services.context.sourceDateEpoch * 1000),
+    created: new Date(attest.epoch * 1000),
   })
   for (const { tag, moving } of tags) {
     const outcome = await store.putManifest(content, { tag, moveTag: moving })
@@ -229,7 +234,7 @@ export async function publishProject(
     const store = targets.imageStore(image.repository)
     await publishImage(image.built, store, { reporter: context.reporter })
     const name = publishedRepository(context.destinations.images, image.repository)
-    const attest = { sbom: image.sbom, provenance }
+    const attest = { sbom: image.sbom, provenance, epoch: context.stampOf(release.project).epoch }
     recorded.push(
       await publishOci(
         store,
@@ -250,7 +255,7 @@ export async function publishProject(
     await store.putManifest(manifest.content)
     const name = publishedRepository(context.destinations.charts, chart.name)
     const tags = [{ tag: versionTag(chart.version), moving: false }]
-    const attest = { sbom: release.chart.sbom, provenance }
+    const attest = { sbom: release.chart.sbom, provenance, epoch: context.stampOf(release.project).epoch }
     recorded.push(
       await publishOci(store, manifest.content, tags, attest, { kind: 'chart', name, ...project }, services),
     )

@@ -25,11 +25,18 @@ import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
-import { type ReleasedBefore, releasedBefore } from './released.ts'
+import {
+  projectDestinations,
+  type ReleasedBefore,
+  recordedDestinations,
+  releasedBefore,
+  releaseRecordOf,
+} from './released.ts'
 import { type Shard, selectProjects } from './selection.ts'
 import { releaseSigner } from './signing.ts'
 import { assertCommitted } from './source-tree.ts'
 import { openTargets } from './targets.ts'
+import { deployedImages, validateProjects } from './validate.ts'
 import { writeObserver } from './writes.ts'
 
 export interface ReleaseOptions {
@@ -37,6 +44,8 @@ export interface ReleaseOptions {
   readonly dryRun?: boolean
   readonly snapshot?: boolean
   readonly only?: readonly string[]
+  /** Projects left out (`--exclude`). */
+  readonly exclude?: readonly string[]
   readonly skip?: readonly FormatName[]
   /** Build one shard into `<outDir>/shards/<id>` and stop (`--split`). */
   readonly split?: boolean
@@ -158,6 +167,7 @@ async function release(
   const workspace = withOverrides(await loadWorkspace(options.cwd), options)
   const selection = selectProjects(workspace.projects, {
     ...(options.only ? { only: options.only } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   })
   const context = await createContext(
@@ -171,25 +181,28 @@ async function release(
     env,
     reporter,
   )
-  const before = await releasedBefore(
-    workspace.root,
-    context.outDir,
-    selection,
-    context.versionOf,
-    context.commit,
+  const destinationsOf = (project: Project) =>
+    projectDestinations(project, context.destinations, context.skip)
+  const before = await releasedBefore(selection, {
+    root: workspace.root,
+    outDir: context.outDir,
+    head: context.commit,
     env,
-  )
+    versionOf: context.versionOf,
+    destinationsOf,
+  })
   for (const r of before) {
     reporter.emit({
       type: 'skipped',
       project: r.project,
       what: r.version,
-      reason: `already released at ${r.commit.slice(0, 12)} (${r.source} ${r.tag})`,
+      reason: `already released at ${r.commit.slice(0, 12)} (${r.source} ${r.tag})${r.destinations === undefined ? '' : ` to ${r.destinations.join(', ')}`}`,
     })
   }
   const projects = selection.filter((p) => !before.some((r) => r.project === p.name))
   if (projects.length === 0 && before.length > 0) return { status: 'up-to-date', released: before }
   // Everything that can refuse the run does so before the first build starts.
+  await validateProjects(projects, workspace, context.skip)
   if (!options.split) assertCredentials(context.destinations, env)
   const publishing = !options.split && !options.dryRun && !context.snapshot
   if (
@@ -204,28 +217,32 @@ async function release(
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
     await prefetchChartDependencies(projects, context)
-    const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
-    const dirtyUnits = units.filter((u) => u.unit.clean === false).map((u) => u.unit.project)
-    if (publishing && dirtyUnits.length > 0) {
-      throw new ReleaseError(
-        'RELEASE_DIRTY_TREE',
-        `${dirtyUnits.join(', ')}: built from uncommitted changes`,
-        {
-          hint: 'build the shards from a clean checkout of the commit being released',
-        },
-      )
-    }
-    const selected = options.merge === undefined ? projects : projectsWithUnits(projects, units)
     const beforeWrite = writeObserver(env, reporter)
     const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })
     let releases: ProjectRelease[] = []
     try {
+      const wiring = { targets, versionOf: context.versionOf, skip: context.skip }
+      // Charts deploying images this run does not build: known (or refused) before compiling.
+      let deployed = options.merge === undefined ? await deployedImages(projects, workspace, wiring) : {}
+      const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
+      const dirtyUnits = units.filter((u) => u.unit.clean === false).map((u) => u.unit.project)
+      if (publishing && dirtyUnits.length > 0) {
+        throw new ReleaseError(
+          'RELEASE_DIRTY_TREE',
+          `${dirtyUnits.join(', ')}: built from uncommitted changes`,
+          {
+            hint: 'build the shards from a clean checkout of the commit being released',
+          },
+        )
+      }
+      const selected = options.merge === undefined ? projects : projectsWithUnits(projects, units)
+      if (options.merge !== undefined) deployed = await deployedImages(selected, workspace, wiring)
       let findings: Finding[] = []
       await runSteps([
         {
           title: 'assemble images and charts',
           run: async () => {
-            releases = await assembleRelease(selected, units, context, targets.client)
+            releases = await assembleRelease(selected, units, context, targets.client, deployed)
             assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
@@ -262,11 +279,16 @@ async function release(
           },
         ])
       }
-      const released = releases.map((r) => ({
-        name: r.project.name,
-        version: r.version,
-        tag: releaseTag(r.project.name, r.version),
-      }))
+      const previous = await releaseRecordOf(context.outDir)
+      const released = releases.map((r) => {
+        const tag = releaseTag(r.project.name, r.version)
+        return {
+          name: r.project.name,
+          version: r.version,
+          tag,
+          destinations: recordedDestinations(previous, tag, destinationsOf(r.project)),
+        }
+      })
       if (publishesOutside(context)) {
         await runSteps([
           {

@@ -28,7 +28,7 @@ export function parseFormats(text: string): FormatName[] {
   for (const name of names) {
     if (!(FORMATS as readonly string[]).includes(name)) {
       throw new ReleaseError('RELEASE_UNKNOWN_PROJECT', `--skip ${name}: unknown format`, {
-        hint: `formats: ${FORMATS.join(', ')}`,
+        hint: `--skip takes formats (${FORMATS.join(', ')}); to leave out a project, use --exclude ${name}`,
       })
     }
   }
@@ -36,29 +36,45 @@ export function parseFormats(text: string): FormatName[] {
 }
 
 /**
- * The projects a run works on: `--only` names (each must exist), then the shard's share.
- * Shards take projects round-robin in name order, so every runner computes the same split.
+ * The projects a run works on: `--only` names, minus `--exclude` names (each must exist),
+ * then the shard's share. Shards take projects round-robin in name order, so every runner
+ * computes the same split.
  */
 export function selectProjects(
   projects: readonly Project[],
-  options: { readonly only?: readonly string[]; readonly shard?: Shard },
+  options: {
+    readonly only?: readonly string[]
+    readonly exclude?: readonly string[]
+    readonly shard?: Shard
+  },
 ): Project[] {
   const known = new Set(projects.map((p) => p.name))
-  for (const name of options.only ?? []) {
-    if (!known.has(name)) {
-      throw new ReleaseError(
-        'RELEASE_UNKNOWN_PROJECT',
-        `--only ${name}: no releasable project has that name`,
-        {
-          hint: `known projects: ${[...known].sort().join(', ')}`,
-        },
-      )
+  for (const [flag, names] of [
+    ['--only', options.only],
+    ['--exclude', options.exclude],
+  ] as const) {
+    for (const name of names ?? []) {
+      if (!known.has(name)) {
+        throw new ReleaseError(
+          'RELEASE_UNKNOWN_PROJECT',
+          `${flag} ${name}: no releasable project has that name`,
+          {
+            hint: `known projects: ${[...known].sort().join(', ')}`,
+          },
+        )
+      }
     }
   }
   const only = options.only === undefined || options.only.length === 0 ? undefined : new Set(options.only)
+  const excluded = new Set(options.exclude ?? [])
   const chosen = [...projects]
-    .filter((p) => only === undefined || only.has(p.name))
+    .filter((p) => (only === undefined || only.has(p.name)) && !excluded.has(p.name))
     .sort((a, b) => a.name.localeCompare(b.name))
+  if (chosen.length === 0 && projects.length > 0) {
+    throw new ReleaseError('RELEASE_UNKNOWN_PROJECT', '--only and --exclude leave no project to release', {
+      hint: `known projects: ${[...known].sort().join(', ')}`,
+    })
+  }
   const shard = options.shard
   return shard === undefined ? chosen : chosen.filter((_, i) => i % shard.count === shard.index - 1)
 }

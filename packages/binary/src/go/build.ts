@@ -124,11 +124,16 @@ async function compileTarget(
   await rm(out, { force: true })
   const tags = spec.tags.length === 0 ? [] : ['-tags', spec.tags.join(',')]
   try {
-    await run('go', ['build', '-trimpath', ...tags, '-ldflags', build.ldflags, '-o', out, spec.package], {
-      cwd: spec.moduleRoot,
-      env,
-      ...(build.signal === undefined ? {} : { signal: build.signal }),
-    })
+    // -buildvcs=false: go would stamp HEAD's revision and time in, so any commit would change the bytes.
+    await run(
+      'go',
+      ['build', '-trimpath', '-buildvcs=false', ...tags, '-ldflags', build.ldflags, '-o', out, spec.package],
+      {
+        cwd: spec.moduleRoot,
+        env,
+        ...(build.signal === undefined ? {} : { signal: build.signal }),
+      },
+    )
   } catch (error) {
     const shown = ['CGO_ENABLED', 'GOOS', 'GOARCH', 'GOARM', 'GOAMD64', 'GOFLAGS', 'GOTOOLCHAIN'].flatMap(
       (key) => (env[key] === undefined ? [] : [formatCommand(`${key}=${env[key]}`, [])]),
