@@ -2,8 +2,11 @@ import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import {
+  type ArtifactCheck,
   type ArtifactLocation,
+  AttestError,
   attestationStore,
   type CheckResult,
   defaultKeyPath,
@@ -19,18 +22,23 @@ import {
   type VerificationPolicy,
   verifyFile,
   verifyImage,
+  verifyOciContent,
   verifyRecord,
+  verifyRecordSignature,
 } from '@polyship/attest'
 import {
   CoreError,
+  digestHex,
   isPolyshipError,
   loadWorkspace,
+  parseReleaseRecord,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type RootConfig,
   readReleaseRecord,
 } from '@polyship/core'
 import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryClient } from '@polyship/oci'
+import { fromHtml } from '@polyship/wheel'
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
@@ -40,10 +48,14 @@ export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--js
        polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
                        [--certificate-oidc-issuer URL]
 
-Checks a release from the outside: every signature, every provenance statement (its
-subjects must include the artifact's digest) and every SBOM (present, valid CycloneDX
-1.6, about this artifact). Prints one row per check and exits 1 naming each artifact
-that fails and why.
+Checks a release from the outside. A release record's own signature first
+(release.json.sigstore.json: a record edited by hand fails before anything else), then
+every byte it vouches for: each image and chart re-fetched and re-hashed (every manifest,
+index, config and layer, sizes too) with its version tag pointing at the recorded digest,
+each file matched to its recorded digest (and a checksums file to its archives, a package
+index page to its files), then every signature, every provenance statement (its subjects
+must include the artifact's digest) and every SBOM (present, valid CycloneDX 1.6, about
+this artifact). Prints one row per check and exits 1 naming each artifact that fails and why.
 
 TARGET is one of
   dist/release.json            a release record (the default: <outDir>/release.json)
@@ -196,28 +208,99 @@ async function verifyOci(
       },
     ]
   }
-  return verifyImage(subject, attestationStore(store), policy, {
-    name: `${store.location}@${subject.digest}`,
-  })
+  const name = `${store.location}@${subject.digest}`
+  return [
+    ...(await verifyOciContent(store, subject, { name, reference: text })),
+    ...(await verifyImage(subject, attestationStore(store), policy, { name })),
+  ]
 }
 
-/** Finds recorded artifacts: images and charts in their store by digest, files at their local path. */
+/**
+ * Finds recorded artifacts: files at their local path; images and charts in the first
+ * store of their locations that has the recorded digest, else the first that opens (its
+ * content check then names what is missing).
+ */
 function recordLocator(client: RegistryClient) {
   return async (artifact: RecordedArtifact, recordDir: string): Promise<ArtifactLocation | undefined> => {
     if (!OCI_KINDS.has(artifact.kind)) {
       const path = localFileLocation(artifact, recordDir)
       return path !== undefined && existsSync(path) ? { kind: 'file', path } : undefined
     }
+    let fallback: ArtifactLocation | undefined
     for (const location of artifact.locations) {
       try {
         const { store } = openOci(location, recordDir, client)
-        const subject = await store.resolve(artifact.digest)
-        if (subject !== undefined) return { kind: 'oci', store: attestationStore(store), subject }
+        fallback ??= { kind: 'oci', store, reference: location }
+        if ((await store.resolve(artifact.digest)) !== undefined)
+          return { kind: 'oci', store, reference: location }
       } catch (error) {
         if (!isPolyshipError(error)) throw error
       }
     }
-    return undefined
+    return fallback
+  }
+}
+
+const failedRow = (
+  artifact: string,
+  check: CheckResult['check'],
+  code: string,
+  reason: string,
+): CheckResult => ({
+  artifact,
+  check,
+  status: 'failed',
+  code,
+  reason,
+})
+
+/**
+ * PEP 503: the project page of a directory index (`simple/<project>/index.html`) must link
+ * the recorded file under its name, at its own location, with its recorded `#sha256=`;
+ * the root page must link the project. A page edited to send pip to a planted file fails.
+ * Files localized from a remote index are checked by their digest only.
+ */
+function indexPageCheck(remote: ReadonlySet<RecordedArtifact>): ArtifactCheck {
+  return async (artifact, location, name) => {
+    if ((artifact.kind !== 'wheel' && artifact.kind !== 'sdist') || location.kind !== 'file') return []
+    if (remote.has(artifact)) return []
+    const projectDir = dirname(location.path)
+    const page = join(projectDir, 'index.html')
+    const fail = (reason: string) => failedRow(name, 'index', 'ATTEST_INDEX_MISMATCH', `${page}: ${reason}`)
+    let html: string
+    try {
+      html = await readFile(page, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      return [fail('missing: pip cannot find the file without its project page')]
+    }
+    const file = basename(location.path)
+    const own = pathToFileURL(location.path).href
+    const links = fromHtml(html, pathToFileURL(page).href).filter((l) => l.filename === file)
+    if (links.length === 0) return [fail(`does not link ${file}`)]
+    const wrong = links.flatMap((l) => [
+      ...(l.url === own ? [] : [`links ${file} to ${l.url}, not to the released file ${own}`]),
+      ...(l.sha256 === digestHex(artifact.digest)
+        ? []
+        : [
+            `links ${file} with sha256 ${l.sha256 ?? '(none)'}, the release recorded ${digestHex(artifact.digest)}`,
+          ]),
+    ])
+    if (wrong.length > 0) return [fail(wrong.join('; '))]
+    const root = join(dirname(projectDir), 'index.html')
+    const rootHtml = await readFile(root, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw error
+    })
+    const projectUrl = pathToFileURL(`${projectDir}/`).href
+    if (
+      rootHtml === undefined ||
+      !fromHtml(rootHtml, pathToFileURL(root).href).some((l) => l.url === projectUrl)
+    )
+      return [
+        failedRow(name, 'index', 'ATTEST_INDEX_MISMATCH', `${root}: does not link ${basename(projectDir)}/`),
+      ]
+    return [{ artifact: name, check: 'index', status: 'passed', detail: `${page} links it with its sha256` }]
   }
 }
 
@@ -289,16 +372,12 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   })
 
   let results: CheckResult[]
+  let record: { path: string; signer: string } | undefined
   switch (target.kind) {
     case 'record': {
-      const record = await readReleaseRecord(target.path)
-      const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
-      try {
-        const local = await localizeRecord(record, downloads)
-        results = await verifyRecord(local, dirname(target.path), policy, recordLocator(client))
-      } finally {
-        await rm(downloads, { recursive: true, force: true })
-      }
+      const checked = await verifyRecordFile(target.path, policy, client)
+      results = checked.results
+      if (checked.signer !== undefined) record = { path: target.path, signer: checked.signer }
       break
     }
     case 'file':
@@ -310,11 +389,50 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   }
   if (options.json) {
     const passed = results.every((r) => r.status === 'passed')
-    context.stdout.write(`${JSON.stringify({ passed, results }, null, 2)}\n`)
+    context.stdout.write(`${JSON.stringify({ passed, ...(record ? { record } : {}), results }, null, 2)}\n`)
   } else {
+    if (record !== undefined) context.stdout.write(`record ${record.path}: signed by ${record.signer}\n\n`)
     render(context, results)
   }
   return results.every((r) => r.status === 'passed') ? 0 : 1
+}
+
+/**
+ * The record's signature first: a record that is torn is RECORD_INVALID (truncated), one
+ * that is unsigned or edited fails alone, before any artifact it lists is looked at.
+ */
+async function verifyRecordFile(
+  path: string,
+  policy: VerificationPolicy,
+  client: RegistryClient,
+): Promise<{ results: CheckResult[]; signer?: string }> {
+  const bytes = await readFile(path)
+  let json: unknown
+  try {
+    json = JSON.parse(bytes.toString('utf8'))
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+    await readReleaseRecord(path) // throws RECORD_INVALID saying it is truncated
+    throw error
+  }
+  let signer: string
+  try {
+    signer = await verifyRecordSignature(path, bytes, policy)
+  } catch (error) {
+    if (!(error instanceof AttestError)) throw error
+    return { results: [failedRow(basename(path), 'record', error.code, error.message)] }
+  }
+  const record = parseReleaseRecord(json, path)
+  const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
+  try {
+    const local = await localizeRecord(record, downloads)
+    const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
+      check: indexPageCheck(local.downloaded),
+    })
+    return { results, signer }
+  } finally {
+    await rm(downloads, { recursive: true, force: true })
+  }
 }
 
 /** A checksums file carries no SBOM; everything else a release signs does. */
