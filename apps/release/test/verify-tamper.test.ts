@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type Digest, digestHex, parseReleaseRecord, type RecordedArtifact, sha256 } from '@polyship/core'
 import { type Descriptor, RegistryClient } from '@polyship/oci'
 import { startRegistry, type TestRegistry } from '@polyship/oci/testing'
+import { type PypiServer, startPypiServer } from '@polyship/wheel/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CliResult, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
@@ -19,6 +20,7 @@ import { type CliResult, exampleWorkspace, polyship, type TestWorkspace } from '
 const PREFIX = 'tamper'
 let ws: TestWorkspace
 let registry: TestRegistry
+let pypi: PypiServer
 let cases: string
 const client = new RegistryClient()
 const dist = (...path: string[]) => join(ws.root, 'dist', ...path)
@@ -31,6 +33,7 @@ const toRegistry = () => ({
   destinations: {
     images: { type: 'registry', repository: `${registry.host}/${PREFIX}` },
     charts: { type: 'registry', repository: `${registry.host}/${PREFIX}/charts` },
+    wheels: { type: 'pypi', url: pypi.url },
   },
 })
 
@@ -41,6 +44,7 @@ beforeAll(async () => {
     config: embedded,
   })
   cases = await mkdtemp(join(tmpdir(), 'polyship-tamper-'))
+  pypi = await startPypiServer({ dir: join(cases, 'pypiserver') })
   const first = await polyship(['release'], ws)
   expect(first.code, first.stderr).toBe(0)
   // the same build units, released to the registry: nothing is built twice
@@ -53,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close()
   await registry?.stop()
+  await pypi?.stop()
   await ws?.remove()
   if (cases) await rm(cases, { recursive: true, force: true })
 })
@@ -141,6 +146,9 @@ describe('verify against an untouched copy', () => {
     const result = await verify(registryDist('release.json'))
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/11 artifacts, \d+ checks: all passed/)
+    expect(result.stdout).toMatch(
+      /\nfastjson-0\.1\.0\.tar\.gz +index +ok +http:\/\/127\.0\.0\.1:\d+\/ lists it/,
+    )
   })
 })
 
@@ -304,9 +312,7 @@ describe('tampered files', () => {
     )
     const lines = expectFailed(await verify(join(copy, 'release.json')))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain(
-      `${wheel.name} (${wheel.platform}): index: ATTEST_INDEX_MISMATCH: ${pageFile}: `,
-    )
+    expect(lines[0]).toContain(`  ${wheel.name}: index: ATTEST_INDEX_MISMATCH: ${pageFile}: `)
     expect(lines[0]).toContain(`/planted/${wheel.name}, not to the released file`)
     expect(lines[0]).toContain(
       `with sha256 ${digestHex(sha256(planted))}, the release recorded ${digestHex(wheel.digest)}`,
@@ -444,6 +450,27 @@ describe('a tampered registry (its storage directory)', () => {
             lines.some((l) => l.includes(': content: OCI_BLOB_UNKNOWN: ') && l.includes(digest)),
             digest,
           ).toBe(true)
+      },
+    )
+  })
+
+  it('a wheel replaced in the package index fails at its digest and at the index listing', async () => {
+    const record = await recordOf(registryDist())
+    const wheel = artifact(record, 'wheel', '.whl')
+    const stored = join(pypi.dir, wheel.name)
+    await tampered(
+      [stored],
+      async () => writeFile(stored, Buffer.concat([await readFile(stored), Buffer.from('planted')])),
+      async () => {
+        const lines = expectFailed(await verify(registryDist('release.json')))
+        expect(lines.filter((l) => l.startsWith(`  ${wheel.name}: `)).slice(0, 2)).toEqual([
+          expect.stringContaining(`: digest: DIGEST_MISMATCH: `),
+          expect.stringMatching(
+            new RegExp(
+              `: index: ATTEST_INDEX_MISMATCH: .*lists ${wheel.name.replaceAll('.', '\\.')} with sha256:[0-9a-f]{64}, the release recorded ${wheel.digest}`,
+            ),
+          ),
+        ])
       },
     )
   })

@@ -2,9 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import {
-  type ArtifactCheck,
   type ArtifactLocation,
   AttestError,
   attestationStore,
@@ -28,7 +26,6 @@ import {
 } from '@polyship/attest'
 import {
   CoreError,
-  digestHex,
   isPolyshipError,
   loadWorkspace,
   parseReleaseRecord,
@@ -38,11 +35,12 @@ import {
   readReleaseRecord,
 } from '@polyship/core'
 import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryClient } from '@polyship/oci'
-import { fromHtml } from '@polyship/wheel'
+import { indexFor, type PackageIndex } from '@polyship/wheel'
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { localizeRecord } from './remote-files.ts'
+import { failedRow, indexPageCheck } from './verify-index.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
        polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
@@ -241,69 +239,6 @@ function recordLocator(client: RegistryClient) {
   }
 }
 
-const failedRow = (
-  artifact: string,
-  check: CheckResult['check'],
-  code: string,
-  reason: string,
-): CheckResult => ({
-  artifact,
-  check,
-  status: 'failed',
-  code,
-  reason,
-})
-
-/**
- * PEP 503: the project page of a directory index (`simple/<project>/index.html`) must link
- * the recorded file under its name, at its own location, with its recorded `#sha256=`;
- * the root page must link the project. A page edited to send pip to a planted file fails.
- * Files localized from a remote index are checked by their digest only.
- */
-function indexPageCheck(remote: ReadonlySet<RecordedArtifact>): ArtifactCheck {
-  return async (artifact, location, name) => {
-    if ((artifact.kind !== 'wheel' && artifact.kind !== 'sdist') || location.kind !== 'file') return []
-    if (remote.has(artifact)) return []
-    const projectDir = dirname(location.path)
-    const page = join(projectDir, 'index.html')
-    const fail = (reason: string) => failedRow(name, 'index', 'ATTEST_INDEX_MISMATCH', `${page}: ${reason}`)
-    let html: string
-    try {
-      html = await readFile(page, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      return [fail('missing: pip cannot find the file without its project page')]
-    }
-    const file = basename(location.path)
-    const own = pathToFileURL(location.path).href
-    const links = fromHtml(html, pathToFileURL(page).href).filter((l) => l.filename === file)
-    if (links.length === 0) return [fail(`does not link ${file}`)]
-    const wrong = links.flatMap((l) => [
-      ...(l.url === own ? [] : [`links ${file} to ${l.url}, not to the released file ${own}`]),
-      ...(l.sha256 === digestHex(artifact.digest)
-        ? []
-        : [
-            `links ${file} with sha256 ${l.sha256 ?? '(none)'}, the release recorded ${digestHex(artifact.digest)}`,
-          ]),
-    ])
-    if (wrong.length > 0) return [fail(wrong.join('; '))]
-    const root = join(dirname(projectDir), 'index.html')
-    const rootHtml = await readFile(root, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined
-      throw error
-    })
-    const projectUrl = pathToFileURL(`${projectDir}/`).href
-    if (
-      rootHtml === undefined ||
-      !fromHtml(rootHtml, pathToFileURL(root).href).some((l) => l.url === projectUrl)
-    )
-      return [
-        failedRow(name, 'index', 'ATTEST_INDEX_MISMATCH', `${root}: does not link ${basename(projectDir)}/`),
-      ]
-    return [{ artifact: name, check: 'index', status: 'passed', detail: `${page} links it with its sha256` }]
-  }
-}
-
 /**
  * A release record, or a torn one: a `release.json`, or a file naming the record schema,
  * that does not parse is read as a record so its error says so (truncated), instead of
@@ -375,7 +310,10 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   let record: { path: string; signer: string } | undefined
   switch (target.kind) {
     case 'record': {
-      const checked = await verifyRecordFile(target.path, policy, client)
+      const wheels = workspace.config.destinations?.wheels
+      const remoteIndex =
+        wheels?.type === 'pypi' ? indexFor(wheels, { root: workspace.root, env: context.env }) : undefined
+      const checked = await verifyRecordFile(target.path, policy, client, remoteIndex)
       results = checked.results
       if (checked.signer !== undefined) record = { path: target.path, signer: checked.signer }
       break
@@ -405,6 +343,7 @@ async function verifyRecordFile(
   path: string,
   policy: VerificationPolicy,
   client: RegistryClient,
+  remoteIndex: PackageIndex | undefined,
 ): Promise<{ results: CheckResult[]; signer?: string }> {
   const bytes = await readFile(path)
   let json: unknown
@@ -427,7 +366,7 @@ async function verifyRecordFile(
   try {
     const local = await localizeRecord(record, downloads)
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
-      check: indexPageCheck(local.downloaded),
+      check: indexPageCheck(local.downloaded, remoteIndex),
     })
     return { results, signer }
   } finally {

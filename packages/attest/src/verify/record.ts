@@ -85,7 +85,9 @@ export async function verifyRecordSignature(
         ? `${recordPath} is not signed: ${bundlePath} does not exist, so nothing it lists can be trusted`
         : `${bundlePath}: not JSON`,
       {
-        hint: 'keep release.json.sigstore.json next to release.json (it is written with the record); re-run `polyship release` to sign the record again',
+        hint: missing
+          ? '`polyship release` writes the signature beside the record: restore both from the release. A record written before polyship signed records has none; the next release signs it'
+          : 'restore release.json.sigstore.json from the release, or re-run `polyship release` to rewrite and sign the record',
         cause,
       },
     )
