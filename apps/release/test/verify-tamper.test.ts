@@ -170,6 +170,23 @@ describe('tampered OCI layouts', () => {
     expect(lines[0]).toContain(`${layer.digest} (${layer.mediaType}, ${layer.size} bytes)`)
   })
 
+  it('verifying the image by its layout tag re-hashes it too', async () => {
+    const copy = await copyOfDist()
+    const layout = join(copy, 'oci', 'echo-server-rust')
+    const image = artifact(await recordOf(copy), 'image-index', 'echo-server-rust')
+    const clean = await polyship(['verify', `oci-layout:${layout}:0.1.0`], ws)
+    expect(clean.code, clean.stderr).toBe(0)
+    expect(clean.stdout).toMatch(/ content +ok +2 manifest\(s\) and \d+ blob\(s\) re-hashed/)
+    const [platform] = await layoutImage(layout, image.digest)
+    await flipByte(layoutBlob(layout, platform!.manifest.config!.digest), 5)
+    const lines = expectFailed(await polyship(['verify', `oci-layout:${layout}:0.1.0`], ws))
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `: content: OCI_DIGEST_MISMATCH: oci-layout:${layout}:0.1.0: config of linux/amd64 manifest ${platform!.entry.digest.slice(0, 19)}…`,
+      ),
+    ])
+  })
+
   it('a flipped byte in an image index fails naming the index', async () => {
     const copy = await copyOfDist()
     const image = artifact(await recordOf(copy), 'image-index', 'time-server-go')

@@ -313,7 +313,7 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
       const wheels = workspace.config.destinations?.wheels
       const remoteIndex =
         wheels?.type === 'pypi' ? indexFor(wheels, { root: workspace.root, env: context.env }) : undefined
-      const checked = await verifyRecordFile(target.path, policy, client, remoteIndex)
+      const checked = await verifyRecordFile(target.path, { policy, client, remoteIndex })
       results = checked.results
       if (checked.signer !== undefined) record = { path: target.path, signer: checked.signer }
       break
@@ -341,10 +341,13 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
  */
 async function verifyRecordFile(
   path: string,
-  policy: VerificationPolicy,
-  client: RegistryClient,
-  remoteIndex: PackageIndex | undefined,
+  options: {
+    readonly policy: VerificationPolicy
+    readonly client: RegistryClient
+    readonly remoteIndex: PackageIndex | undefined
+  },
 ): Promise<{ results: CheckResult[]; signer?: string }> {
+  const { policy, client, remoteIndex } = options
   const bytes = await readFile(path)
   let json: unknown
   try {

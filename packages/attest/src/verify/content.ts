@@ -131,10 +131,9 @@ export async function verifyOciContent(
  */
 export async function verifyOciTag(
   store: OciStore,
-  tag: string,
-  digest: Digest,
-  name: string,
+  expected: { readonly tag: string; readonly digest: Digest; readonly name: string },
 ): Promise<CheckResult> {
+  const { tag, digest, name } = expected
   const reference = `${store.location}:${tag}`
   try {
     const found = await store.resolve(tag)

@@ -214,7 +214,13 @@ export async function verifyRecord(
       const subject = await recordedDescriptor(artifact, location.store)
       const reference = `${location.reference} (${artifact.project} ${artifact.version})`
       results.push(...(await verifyOciContent(location.store, subject, { name, reference })))
-      results.push(await verifyOciTag(location.store, versionTag(artifact.version), artifact.digest, name))
+      results.push(
+        await verifyOciTag(location.store, {
+          tag: versionTag(artifact.version),
+          digest: artifact.digest,
+          name,
+        }),
+      )
       results.push(
         ...(await verifyImage(subject, attestationStore(location.store), policy, { name, expect })),
       )
