@@ -20,6 +20,11 @@ export type AttestErrorCode =
   | 'ATTEST_SBOM_MISSING'
   | 'ATTEST_SBOM_INVALID'
   | 'ATTEST_INPUT_INVALID'
+  | 'ATTEST_RECORD_UNSIGNED'
+  | 'ATTEST_RECORD_SIGNATURE_INVALID'
+  | 'ATTEST_TAG_MISMATCH'
+  | 'ATTEST_CHECKSUMS_MISMATCH'
+  | 'ATTEST_INDEX_MISMATCH'
 
 /** Every coded failure of signing, attesting and verifying. */
 export class AttestError extends PolyshipError<AttestErrorCode> {}

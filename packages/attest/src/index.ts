@@ -104,6 +104,7 @@ export {
 } from './statement/statement.ts'
 export { type VerifiedBundle, verifyBundle } from './verify/bundle.ts'
 export { type CheckName, type CheckResult, type Expectations, expectationsFor } from './verify/checks.ts'
+export { verifyOciContent, verifyOciTag } from './verify/content.ts'
 export { type FileVerifyOptions, verifyFile } from './verify/file.ts'
 export { type ImageVerifyOptions, verifyImage } from './verify/image.ts'
 export {
@@ -120,8 +121,13 @@ export {
   publicGoodTrust,
 } from './verify/public-good.ts'
 export {
+  type ArtifactCheck,
   type ArtifactLocation,
   type ArtifactLocator,
+  artifactName,
   localFileLocation,
+  type RecordVerifyOptions,
+  recordSignaturePath,
   verifyRecord,
+  verifyRecordSignature,
 } from './verify/record.ts'

@@ -27,9 +27,8 @@ let publicKeyPath: string
 
 const locate: ArtifactLocator = async (artifact, recordDir) => {
   if (artifact.kind === 'image' || artifact.kind === 'image-index') {
-    const layout = new LayoutStore(join(recordDir, 'oci'))
-    const subject = await layout.resolve(artifact.digest)
-    return subject === undefined ? undefined : { kind: 'oci', store: attestationStore(layout), subject }
+    const store = new LayoutStore(join(recordDir, 'oci'))
+    return { kind: 'oci', store, reference: `oci-layout:oci@${artifact.digest}` }
   }
   const path = localFileLocation(artifact, recordDir)
   return path === undefined ? undefined : { kind: 'file', path }
@@ -147,8 +146,11 @@ describe('verifyRecord', () => {
       'time_1.0.0_linux_amd64.tar.gz provenance ok',
       'time_1.0.0_linux_amd64.tar.gz sbom ok',
       'time_1.0.0_checksums.txt digest ok',
+      'time_1.0.0_checksums.txt content ok',
       'time_1.0.0_checksums.txt signature ok',
       'time_1.0.0_checksums.txt provenance ok',
+      'time content ok',
+      'time tag ok',
       'time signature ok',
       'time provenance ok',
       'time sbom ok',

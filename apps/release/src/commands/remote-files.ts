@@ -14,9 +14,13 @@ const isUrl = (location: string) => /^https?:\/\//i.test(location)
  * A copy of `record` in which files published to web destinations (a package index, GitHub
  * release assets) and their attestation bundles are downloaded into `dir` and listed at
  * their local paths, so they are verified like files of the embedded destinations. Files
- * that have a local location are left as they are.
+ * that have a local location are left as they are. `downloaded` maps the artifacts that
+ * now point at a download to the URL they were downloaded from.
  */
-export async function localizeRecord(record: ReleaseRecord, dir: string): Promise<ReleaseRecord> {
+export async function localizeRecord(
+  record: ReleaseRecord,
+  dir: string,
+): Promise<{ readonly record: ReleaseRecord; readonly downloaded: ReadonlyMap<RecordedArtifact, string> }> {
   let downloaded = 0
   const download = async (url: string): Promise<string> => {
     const target = join(dir, String(downloaded++))
@@ -30,6 +34,7 @@ export async function localizeRecord(record: ReleaseRecord, dir: string): Promis
       ? value
       : { ...value, location: await download(value.location) }
   const artifacts: RecordedArtifact[] = []
+  const localized = new Map<RecordedArtifact, string>()
   for (const artifact of record.artifacts) {
     const remote = artifact.locations.find(isUrl)
     if (OCI_KINDS.has(artifact.kind) || remote === undefined || artifact.locations.some((l) => !isUrl(l))) {
@@ -41,15 +46,17 @@ export async function localizeRecord(record: ReleaseRecord, dir: string): Promis
       ref(artifact.sbom),
       ref(artifact.provenance),
     ])
-    artifacts.push({
+    const local: RecordedArtifact = {
       ...artifact,
       locations: [await download(remote)],
       ...(signature === undefined ? {} : { signature }),
       ...(sbom === undefined ? {} : { sbom }),
       ...(provenance === undefined ? {} : { provenance }),
-    })
+    }
+    artifacts.push(local)
+    localized.set(local, remote)
   }
-  return { ...record, artifacts }
+  return { record: { ...record, artifacts }, downloaded: localized }
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   type ArtifactLocation,
+  AttestError,
   attestationStore,
   type CheckResult,
   defaultKeyPath,
@@ -19,31 +20,40 @@ import {
   type VerificationPolicy,
   verifyFile,
   verifyImage,
+  verifyOciContent,
   verifyRecord,
+  verifyRecordSignature,
 } from '@polyship/attest'
 import {
   CoreError,
   isPolyshipError,
   loadWorkspace,
+  parseReleaseRecord,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type RootConfig,
   readReleaseRecord,
 } from '@polyship/core'
 import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryClient } from '@polyship/oci'
+import { indexFor, type PackageIndex } from '@polyship/wheel'
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { localizeRecord } from './remote-files.ts'
+import { failedRow, indexPageCheck } from './verify-index.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
        polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
                        [--certificate-oidc-issuer URL]
 
-Checks a release from the outside: every signature, every provenance statement (its
-subjects must include the artifact's digest) and every SBOM (present, valid CycloneDX
-1.6, about this artifact). Prints one row per check and exits 1 naming each artifact
-that fails and why.
+Checks a release from the outside. A release record's own signature first
+(release.json.sigstore.json: a record edited by hand fails before anything else), then
+every byte it vouches for: each image and chart re-fetched and re-hashed (every manifest,
+index, config and layer, sizes too) with its version tag pointing at the recorded digest,
+each file matched to its recorded digest (and a checksums file to its archives, a package
+index page to its files), then every signature, every provenance statement (its subjects
+must include the artifact's digest) and every SBOM (present, valid CycloneDX 1.6, about
+this artifact). Prints one row per check and exits 1 naming each artifact that fails and why.
 
 TARGET is one of
   dist/release.json            a release record (the default: <outDir>/release.json)
@@ -196,28 +206,36 @@ async function verifyOci(
       },
     ]
   }
-  return verifyImage(subject, attestationStore(store), policy, {
-    name: `${store.location}@${subject.digest}`,
-  })
+  const name = `${store.location}@${subject.digest}`
+  return [
+    ...(await verifyOciContent(store, subject, { name, reference: text })),
+    ...(await verifyImage(subject, attestationStore(store), policy, { name })),
+  ]
 }
 
-/** Finds recorded artifacts: images and charts in their store by digest, files at their local path. */
+/**
+ * Finds recorded artifacts: files at their local path; images and charts in the first
+ * store of their locations that has the recorded digest, else the first that opens (its
+ * content check then names what is missing).
+ */
 function recordLocator(client: RegistryClient) {
   return async (artifact: RecordedArtifact, recordDir: string): Promise<ArtifactLocation | undefined> => {
     if (!OCI_KINDS.has(artifact.kind)) {
       const path = localFileLocation(artifact, recordDir)
       return path !== undefined && existsSync(path) ? { kind: 'file', path } : undefined
     }
+    let fallback: ArtifactLocation | undefined
     for (const location of artifact.locations) {
       try {
         const { store } = openOci(location, recordDir, client)
-        const subject = await store.resolve(artifact.digest)
-        if (subject !== undefined) return { kind: 'oci', store: attestationStore(store), subject }
+        fallback ??= { kind: 'oci', store, reference: location }
+        if ((await store.resolve(artifact.digest)) !== undefined)
+          return { kind: 'oci', store, reference: location }
       } catch (error) {
         if (!isPolyshipError(error)) throw error
       }
     }
-    return undefined
+    return fallback
   }
 }
 
@@ -289,16 +307,15 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   })
 
   let results: CheckResult[]
+  let record: { path: string; signer: string } | undefined
   switch (target.kind) {
     case 'record': {
-      const record = await readReleaseRecord(target.path)
-      const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
-      try {
-        const local = await localizeRecord(record, downloads)
-        results = await verifyRecord(local, dirname(target.path), policy, recordLocator(client))
-      } finally {
-        await rm(downloads, { recursive: true, force: true })
-      }
+      const wheels = workspace.config.destinations?.wheels
+      const remoteIndex =
+        wheels?.type === 'pypi' ? indexFor(wheels, { root: workspace.root, env: context.env }) : undefined
+      const checked = await verifyRecordFile(target.path, { policy, client, remoteIndex })
+      results = checked.results
+      if (checked.signer !== undefined) record = { path: target.path, signer: checked.signer }
       break
     }
     case 'file':
@@ -310,11 +327,54 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
   }
   if (options.json) {
     const passed = results.every((r) => r.status === 'passed')
-    context.stdout.write(`${JSON.stringify({ passed, results }, null, 2)}\n`)
+    context.stdout.write(`${JSON.stringify({ passed, ...(record ? { record } : {}), results }, null, 2)}\n`)
   } else {
+    if (record !== undefined) context.stdout.write(`record ${record.path}: signed by ${record.signer}\n\n`)
     render(context, results)
   }
   return results.every((r) => r.status === 'passed') ? 0 : 1
+}
+
+/**
+ * The record's signature first: a record that is torn is RECORD_INVALID (truncated), one
+ * that is unsigned or edited fails alone, before any artifact it lists is looked at.
+ */
+async function verifyRecordFile(
+  path: string,
+  options: {
+    readonly policy: VerificationPolicy
+    readonly client: RegistryClient
+    readonly remoteIndex: PackageIndex | undefined
+  },
+): Promise<{ results: CheckResult[]; signer?: string }> {
+  const { policy, client, remoteIndex } = options
+  const bytes = await readFile(path)
+  let json: unknown
+  try {
+    json = JSON.parse(bytes.toString('utf8'))
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+    await readReleaseRecord(path) // throws RECORD_INVALID saying it is truncated
+    throw error
+  }
+  let signer: string
+  try {
+    signer = await verifyRecordSignature(path, bytes, policy)
+  } catch (error) {
+    if (!(error instanceof AttestError)) throw error
+    return { results: [failedRow(basename(path), 'record', error.code, error.message)] }
+  }
+  const record = parseReleaseRecord(json, path)
+  const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
+  try {
+    const local = await localizeRecord(record, downloads)
+    const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
+      check: indexPageCheck(local.downloaded, remoteIndex),
+    })
+    return { results, signer }
+  } finally {
+    await rm(downloads, { recursive: true, force: true })
+  }
 }
 
 /** A checksums file carries no SBOM; everything else a release signs does. */

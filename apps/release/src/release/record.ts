@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type BundleSigner, recordSignaturePath } from '@polyship/attest'
 import {
   CoreError,
   RELEASE_RECORD_SCHEMA,
@@ -32,6 +34,9 @@ export async function previousRecord(outDir: string): Promise<ReleaseRecord | un
  * references) and `dist/artifacts.json` in GoReleaser's shape for tooling that reads it.
  * The record accumulates: projects this run did not release keep their earlier entries, so
  * it always says which version of every project was released from which commit.
+ * The record is signed last, with the signer of the release's artifacts: the bundle over
+ * its exact bytes lands next to it (`release.json.sigstore.json`), and `polyship verify`
+ * checks it before trusting anything the record lists.
  */
 export async function writeRecords(
   outDir: string,
@@ -40,6 +45,7 @@ export async function writeRecords(
     readonly projects: ReleaseRecord['projects']
     readonly artifacts: readonly RecordedArtifact[]
   },
+  signer: BundleSigner,
 ): Promise<ReleaseRecord> {
   const previous = await previousRecord(outDir)
   const now = new Set(content.projects.map((p) => p.name))
@@ -56,7 +62,9 @@ export async function writeRecords(
     ],
     artifacts: [...(previous?.artifacts ?? []).filter((a) => !now.has(a.project)), ...content.artifacts],
   }
-  await writeReleaseRecord(join(outDir, 'release.json'), record)
+  const recordPath = join(outDir, 'release.json')
+  await writeReleaseRecord(recordPath, record)
+  await writeJsonAtomic(recordSignaturePath(recordPath), await signer.signBlob(await readFile(recordPath)))
   await writeJsonAtomic(
     join(outDir, 'artifacts.json'),
     record.artifacts.map((a) => {

@@ -310,7 +310,11 @@ async function release(
           title: 'write dist/release.json',
           run: async () => {
             beforeWrite('release record')
-            await writeRecords(context.outDir, { commit: context.commit, projects: released, artifacts })
+            await writeRecords(
+              context.outDir,
+              { commit: context.commit, projects: released, artifacts },
+              signing.signer,
+            )
           },
         },
       ])

@@ -5,7 +5,20 @@ import type { SlsaProvenance } from '../statement/provenance.ts'
 import { coversDigest, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
 import type { VerifiedBundle } from './bundle.ts'
 
-export type CheckName = 'digest' | 'signature' | 'provenance' | 'sbom'
+/**
+ * `content`: the bytes inside (an image's manifests and blobs, a checksums file's lines);
+ * `tag`: the version tag points at the recorded digest; `index`: a package index page links
+ * the recorded file and hash; `record`: the release record's own signature.
+ */
+export type CheckName =
+  | 'record'
+  | 'digest'
+  | 'content'
+  | 'tag'
+  | 'index'
+  | 'signature'
+  | 'provenance'
+  | 'sbom'
 
 /** The outcome of one check of one artifact: what `polyship verify` prints a row for. */
 export type CheckResult =

@@ -17,6 +17,11 @@ export interface FileVerifyOptions {
   readonly bundles?: { readonly signature?: string; readonly sbom?: string; readonly provenance?: string }
   /** Default: both expected. */
   readonly expect?: Expectations
+  /**
+   * Names the recorded artifact that has `digest`, if any: a file holding another artifact's
+   * bytes (two platform archives swapped) is told as such.
+   */
+  readonly recordedAs?: (digest: Digest) => string | undefined
 }
 
 async function readJson(path: string, missing: AttestErrorCode, what: string): Promise<unknown> {
@@ -70,9 +75,16 @@ export async function verifyFile(
     results.push(
       await runCheck(name, 'digest', () => {
         if (digest !== options.digest) {
+          const other = options.recordedAs?.(digest)
           throw new CoreError(
             'DIGEST_MISMATCH',
-            `${path} has sha256:${digestHex(digest)}, the release recorded ${options.digest}`,
+            `${path} has sha256:${digestHex(digest)}, the release recorded ${options.digest} for ${name}${other === undefined ? '' : `; it holds the bytes recorded for ${other}`}`,
+            {
+              hint:
+                other === undefined
+                  ? 'the file changed after the release; restore it from the destination or release again'
+                  : 'files were swapped or renamed after the release; put each file back under its own name',
+            },
           )
         }
         return digest

@@ -205,7 +205,12 @@ export class LayoutStore implements OciStore {
 
   /** A blob read whole (manifests and indexes only), checked against its digest. */
   async #readVerified(digest: Digest, where: string): Promise<Buffer> {
-    const bytes = await readFile(this.blobPath(digest))
+    const bytes = await readFile(this.blobPath(digest)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+      throw new OciError('OCI_BLOB_UNKNOWN', `${where}: ${digest} is listed but not in the layout`, {
+        hint: 'the layout is incomplete; publish the image into it again',
+      })
+    })
     const actual = sha256(bytes)
     if (actual !== digest) throw digestMismatch(where, digest, actual)
     return bytes
