@@ -12,7 +12,7 @@ import {
 import { type ReleasedImage, readChart } from '@polyship/helm'
 import { versionTag } from '@polyship/oci'
 import { readPythonProject } from '@polyship/wheel'
-import { publishedRepository } from './assemble.ts'
+import { pullRepository } from '../destinations.ts'
 import { ReleaseError } from './errors.ts'
 import type { Targets } from './targets.ts'
 
@@ -147,7 +147,7 @@ export async function deployedImages(
         )
       }
       found[name] = {
-        repository: publishedRepository(options.targets.destinations.images, repository),
+        repository: pullRepository(options.targets.destinations.images, repository),
         tag,
         digest: held.digest as ReleasedImage['digest'],
       }
