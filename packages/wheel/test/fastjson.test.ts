@@ -151,11 +151,13 @@ describe('fastjson-py published', () => {
       }
       expect(error).toBeInstanceOf(WheelError)
       expect((error as WheelError).code).toBe('WHEEL_CONFLICT')
-      expect((error as WheelConflictError).conflicts).toEqual([
+      expect((error as WheelConflictError).conflicts).toMatchObject([
         {
           filename: build.distributions[0]!.filename,
           existing: restamped.distributions[0]!.digest,
           wanted: build.distributions[0]!.digest,
+          // another build's file, not a cut-off copy of this one
+          copy: { kind: 'different' },
         },
       ])
       expect(await readdir(other.dir)).toEqual([restamped.distributions[0]!.filename])
