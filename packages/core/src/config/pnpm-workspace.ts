@@ -1,5 +1,30 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
+
+/**
+ * The workspace-relative package.json paths (POSIX separators, sorted) that the `packages`
+ * globs of a pnpm workspace at `root` name. The set is the one changesets sees:
+ * @manypkg/get-packages (what @changesets/* read the workspace with) expands the globs with
+ * tinyglobby and exactly these options, so `!` patterns exclude, `**` nests, and
+ * node_modules never counts; a matched directory without package.json is no package.
+ */
+export async function workspaceManifestPaths(root: string, globs: readonly string[]): Promise<string[]> {
+  if (globs.length === 0) return []
+  const { glob } = await import('tinyglobby')
+  const dirs = await glob([...globs], {
+    cwd: root,
+    onlyDirectories: true,
+    ignore: ['**/node_modules'],
+    expandDirectories: false,
+  })
+  return dirs
+    .map((dir) => relative(root, resolve(root, dir)))
+    .filter((dir) => existsSync(join(root, dir, 'package.json')))
+    .map((dir) => (dir === '' ? 'package.json' : `${dir.split('\\').join('/')}/package.json`))
+    .sort()
+}
 
 /** Reads and parses pnpm-workspace.yaml at `file`; a file that cannot be read is CONFIG_UNREADABLE naming it. */
 export async function readWorkspacePackages(file: string): Promise<string[]> {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { glob, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CoreError } from '../errors.ts'
 import { type Platform, parsePlatform } from '../platform.ts'
 import { jsonSyntaxErrorPosition } from './json-position.ts'
-import { readWorkspacePackages } from './pnpm-workspace.ts'
+import { readWorkspacePackages, workspaceManifestPaths } from './pnpm-workspace.ts'
 import { type ProjectConfig, projectManifestSchema } from './schema/project.ts'
 import { type RootConfig, rootSchema } from './schema/root.ts'
 import { checkUrlCredentials } from './url-credentials.ts'
@@ -132,17 +132,17 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
   const rootJson = existsSync(rootFile) ? await readJson(rootFile) : undefined
   const config =
     rootJson === undefined ? {} : parseRootConfig(rootJson.value, rootFile, { text: rootJson.text })
-  const globs = (await workspaceGlobs(root)).filter((g) => !g.startsWith('!'))
-  const manifests = new Set<string>()
-  for (const pattern of globs) {
-    for await (const match of glob(`${pattern.replace(/\/$/, '')}/package.json`, { cwd: root })) {
-      if (!match.split(/[\\/]/).includes('node_modules')) manifests.add(match)
-    }
-  }
+  const manifestPaths = await workspaceManifestPaths(root, await workspaceGlobs(root))
+  const manifests = await Promise.all(
+    manifestPaths.map(async (manifestRel) => ({
+      manifestRel,
+      json: await readJson(join(root, manifestRel)),
+    })),
+  )
+  checkNamed(manifests)
   const projects: Project[] = []
-  for (const manifestRel of [...manifests].sort()) {
+  for (const { manifestRel, json } of manifests) {
     const manifestPath = join(root, manifestRel)
-    const json = await readJson(manifestPath)
     const manifest = json.value as Record<string, unknown>
     if (manifest.polyship === undefined) continue
     const {
@@ -179,6 +179,25 @@ export async function loadWorkspace(start: string): Promise<Workspace> {
   }
   checkReferences(projects)
   return { root, config, projects }
+}
+
+/**
+ * changesets refuses a workspace with a package.json that has no name, and polyship versions
+ * through changesets: the same workspace is refused here, before anything is built.
+ */
+function checkNamed(manifests: readonly { manifestRel: string; json: { value: unknown } }[]): void {
+  const nameless = manifests
+    .filter(({ json }) => !(json.value as { name?: unknown } | null)?.name)
+    .map(({ manifestRel }) => manifestRel)
+  if (nameless.length === 0) return
+  throw new CoreError(
+    'CONFIG_INVALID',
+    `${nameless.join(', ')}: a workspace package without a "name" (changesets refuses the workspace)`,
+    {
+      hint: 'give the package a "name", or exclude its directory in pnpm-workspace.yaml with a "!dir" entry',
+      source: { file: nameless[0] as string },
+    },
+  )
 }
 
 function checkReferences(projects: readonly Project[]): void {
