@@ -104,6 +104,14 @@ export {
   vcsVersionEnv,
 } from './python/version-source.ts'
 export {
+  isValidDistributionName,
+  parseDistributionFilename,
+  parseWheelFilename,
+  type SdistFilename,
+  type WheelFilename,
+  type WheelTag,
+} from './python/wheel-filename.ts'
+export {
   assertNoSecrets,
   findLeak,
   isSecretName,

@@ -1,48 +1,36 @@
 import { basename } from 'node:path'
-import type { Platform } from '@polyship/core'
+import {
+  isValidDistributionName,
+  type Platform,
+  parseWheelFilename,
+  type WheelFilename,
+  type WheelTag,
+} from '@polyship/core'
 import { ContainerError } from '../errors.ts'
 
-/** One expanded compatibility tag of a wheel: `cp39-abi3-manylinux_2_17_x86_64`. */
-export interface WheelTag {
-  readonly interpreter: string
-  readonly abi: string
-  readonly platform: string
-}
+export type { WheelTag } from '@polyship/core'
 
-export interface WheelName {
-  readonly filename: string
-  /** As escaped in the file name: `fast_json`. */
-  readonly distribution: string
-  readonly version: string
-  readonly tags: readonly WheelTag[]
-}
-
-/** PEP 508's project name; the `..` it refuses would move the headers directory (`include/python3.X/<name>`). */
-const DISTRIBUTION = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i
-const WHEEL = /^([^-]+)-([^-]+)(?:-(\d[^-]*))?-([^-]+)-([^-]+)-([^-]+)\.whl$/
+/** A wheel file name, parsed (PEP 427). */
+export type WheelName = WheelFilename
 
 /** Parses a wheel file name (PEP 427), expanding compressed tag sets (`py2.py3`). */
 export function parseWheelName(path: string): WheelName {
   const filename = basename(path)
-  const match = WHEEL.exec(filename)
-  if (match === null) {
+  const name = parseWheelFilename(filename)
+  if (name === undefined) {
     throw new ContainerError('CONTAINER_WHEEL_INVALID', `${filename} is not a wheel file name`, {
       hint: 'wheels are named {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl',
     })
   }
-  const [, distribution, version, , python, abi, platform] = match as unknown as string[]
-  if (!DISTRIBUTION.test(distribution!)) {
+  // the `..` a PEP 508 name refuses would move the headers directory (`include/python3.X/<name>`)
+  if (!isValidDistributionName(name.distribution)) {
     throw new ContainerError(
       'CONTAINER_NAME_INVALID',
-      `${filename}: distribution name "${distribution}" is not a Python project name (PEP 508: letters, digits and . _ -, starting and ending with a letter or digit)`,
+      `${filename}: distribution name "${name.distribution}" is not a Python project name (PEP 508: letters, digits and . _ -, starting and ending with a letter or digit)`,
       { hint: 'rename the project in pyproject.toml to a valid name and rebuild the wheel' },
     )
   }
-  const tags: WheelTag[] = []
-  for (const interpreter of python!.split('.'))
-    for (const a of abi!.split('.'))
-      for (const p of platform!.split('.')) tags.push({ interpreter, abi: a, platform: p })
-  return { filename, distribution: distribution!, version: version!, tags }
+  return name
 }
 
 const ARCHITECTURES: Readonly<Record<string, string>> = {
