@@ -90,6 +90,13 @@ export {
 } from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
 export {
+  isNormalizedPep440,
+  normalizePep440,
+  pep440OfSemver,
+  samePythonVersion,
+  semverOfPep440,
+} from './python/pep440.ts'
+export {
   findVersionInFile,
   type LocatedVersionFile,
   locateVersionFile,
@@ -133,6 +140,7 @@ export {
   writeJsonAtomic,
   writeReleaseRecord,
 } from './release-record.ts'
+export { isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
 export {
   formatCommand,
   hasTool,

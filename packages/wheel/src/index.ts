@@ -71,4 +71,3 @@ export {
 export { fromHtml, type IndexedFile, listProjectFiles } from './publish/simple-api.ts'
 export { mintPypiToken, oidcBase } from './publish/trusted.ts'
 export { type UploadBody, uploadBody, uploadFields } from './publish/upload-form.ts'
-export { normalizePep440, pythonVersionOf, samePythonVersion } from './version.ts'

@@ -7,12 +7,9 @@ import { openZip, writeArchive } from '@polyship/core'
 import {
   checkPypiPlatformTags,
   inspectDistribution,
-  normalizePep440,
   parseCoreMetadata,
   parseDistributionFilename,
   platformOfTag,
-  pythonVersionOf,
-  samePythonVersion,
   uploadFields,
   WheelError,
 } from '@polyship/wheel'
@@ -225,17 +222,6 @@ describe('names, versions, tags', () => {
       version: '0.1.0',
     })
     expect(() => parseDistributionFilename('fastjson.zip')).toThrow(/neither a wheel nor an sdist/)
-  })
-
-  it('maps SemVer to PEP 440 the way maturin maps Cargo versions', () => {
-    expect(
-      ['1.2.0', '1.2.0-rc.1', '1.2.0-alpha.2', '1.2.0-beta', '1.2.0-dev.3', '1.2.0+build.5'].map(
-        pythonVersionOf,
-      ),
-    ).toEqual(['1.2.0', '1.2.0rc1', '1.2.0a2', '1.2.0b0', '1.2.0.dev3', '1.2.0+build.5'])
-    expect(normalizePep440('1.0.0-RC_1')).toBe('1.0.0rc1')
-    expect(samePythonVersion('1.0', '1.0.0')).toBe(true)
-    expect(samePythonVersion('1.0.1', '1.0.0')).toBe(false)
   })
 
   it('knows which platform tags PyPI refuses', async () => {

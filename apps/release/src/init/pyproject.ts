@@ -1,3 +1,4 @@
+import { semverOfPep440 } from '@polyship/core'
 import { parseToml } from '@polyship/versioning'
 import { type CargoManifests, crateVersion } from './cargo-crate.ts'
 import { invalidManifest, optionalString, parsing, table } from './manifest-error.ts'
@@ -53,28 +54,6 @@ export function parsePyprojectInfo(text: string, file: string): PyprojectInfo {
   }
 }
 
-/**
- * A PEP 440 version as SemVer (`1.2.0rc1` -> `1.2.0-rc.1`, `1.2` -> `1.2.0`), the inverse of
- * how polyship writes SemVer into pyproject.toml; undefined when it has no SemVer spelling.
- */
-export function semverOfPython(version: string): string | undefined {
-  const match =
-    /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-_.]?(a|alpha|b|beta|rc|c)[-_.]?(\d*))?(?:[-_.]?dev[-_.]?(\d*))?$/i.exec(
-      version.trim(),
-    )
-  if (match === null) return undefined
-  const [, major, minor, patch = '0', pre, preNumber, dev] = match
-  const label =
-    pre === undefined
-      ? undefined
-      : { a: 'alpha', alpha: 'alpha', b: 'beta', beta: 'beta', rc: 'rc', c: 'rc' }[pre.toLowerCase()]
-  const parts = [
-    ...(label === undefined ? [] : [`${label}.${Number(preNumber || 0)}`]),
-    ...(dev === undefined ? [] : [`dev.${Number(dev || 0)}`]),
-  ]
-  return `${Number(major)}.${Number(minor)}.${Number(patch)}${parts.length === 0 ? '' : `-${parts.join('.')}`}`
-}
-
 /** Directories whose Cargo.toml is the Rust core of a maturin project, not a crate of its own. */
 export function maturinCargoDirs(
   projects: readonly NativeProject[],
@@ -120,7 +99,7 @@ export async function detectPythonProjects(
         source = `${cargoFile} package.version`
       }
     }
-    let semver = version === undefined ? undefined : semverOfPython(version)
+    let semver = version === undefined ? undefined : semverOfPep440(version)
     if (version !== undefined && semver === undefined) {
       return invalidManifest(
         `${source} is ${version}, which has no SemVer spelling for package.json`,

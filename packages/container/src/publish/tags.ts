@@ -1,4 +1,4 @@
-import { isPolyshipError } from '@polyship/core'
+import { isPolyshipError, parseSemver } from '@polyship/core'
 import { parseTag, versionTag } from '@polyship/oci'
 import { ContainerError } from '../errors.ts'
 
@@ -15,7 +15,6 @@ export interface SkippedTag {
   readonly reason: string
 }
 
-const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/
 const PLACEHOLDER = /\{(version|major|minor|patch)\}/g
 
 /**
@@ -29,8 +28,8 @@ export function imageTags(
   version: string,
   templates: readonly string[] = [],
 ): { tags: ImageTag[]; skipped: SkippedTag[] } {
-  const semver = SEMVER.exec(version)
-  const prerelease = semver?.[4] !== undefined
+  const semver = parseSemver(version)
+  const prerelease = semver?.prerelease !== undefined
   const tags: ImageTag[] = [{ tag: versionTag(version), moving: false }]
   const skipped: SkippedTag[] = []
   for (const [i, template] of templates.entries()) {
@@ -43,7 +42,7 @@ export function imageTags(
       })
       continue
     }
-    if (semver === null && /\{(major|minor|patch)\}/.test(template)) {
+    if (semver === undefined && /\{(major|minor|patch)\}/.test(template)) {
       throw new ContainerError(
         'CONTAINER_CONFIG_INVALID',
         `${where}: "${template}" needs a SemVer version, not "${version}"`,
@@ -53,9 +52,7 @@ export function imageTags(
       )
     }
     const expanded = template.replace(PLACEHOLDER, (_, key: string) =>
-      key === 'version'
-        ? version
-        : (semver?.[{ major: 1, minor: 2, patch: 3 }[key as 'major' | 'minor' | 'patch']] ?? ''),
+      key === 'version' ? version : (semver?.[key as 'major' | 'minor' | 'patch'] ?? ''),
     )
     let tag: string
     try {

@@ -1,4 +1,5 @@
-import { isStrictSemver, toRange } from './constraint.ts'
+import { isSemver } from '@polyship/core'
+import { toRange } from './constraint.ts'
 import { Checker, isRecord, optional } from './field-checker.ts'
 import { parseYamlSource, plainValue, type YamlSource } from './yaml-source.ts'
 
@@ -130,7 +131,7 @@ export function parseChartYaml(text: string, file: string): ChartYaml {
     )
   }
   const version = value.version
-  if (typeof version !== 'string' || !isStrictSemver(version) || version.length > MAX_VERSION_LENGTH) {
+  if (typeof version !== 'string' || !isSemver(version) || version.length > MAX_VERSION_LENGTH) {
     throw check.fail(
       'HELM_VERSION_INVALID',
       ['version'],

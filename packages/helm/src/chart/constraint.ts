@@ -19,15 +19,6 @@ export function satisfiesConstraint(version: string, constraint: string): boolea
   return range !== undefined && semver.satisfies(version, range, { includePrerelease: true })
 }
 
-/** Strict SemVer 2 (`1.2.3`, `1.2.3-rc.1+build.5`): no `v` prefix, no missing parts, no spaces. */
-export function isStrictSemver(version: string): boolean {
-  return SEMVER.test(version)
-}
-
-/** https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string */
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
-
 /**
  * The lowest release version a constraint admits, for `helm template --kube-version`:
  * `>=1.27.0-0` gives `1.27.0`. Undefined when the constraint admits none.

@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { ChartConfig } from '@polyship/core'
+import { type ChartConfig, isSemver } from '@polyship/core'
 import type { ChartDependency } from '../chart/chart-yaml.ts'
-import { isStrictSemver } from '../chart/constraint.ts'
 import type { ChartSource } from '../chart/read-chart.ts'
 import { lineOf } from '../chart/yaml-source.ts'
 import { at, HelmError } from '../errors.ts'
@@ -101,8 +100,6 @@ function isVendoredCopy(path: string, name: string): boolean {
   if (path.startsWith(`charts/${name}/`)) return true
   const prefix = `charts/${name}-`
   return (
-    path.startsWith(prefix) &&
-    path.endsWith('.tgz') &&
-    isStrictSemver(path.slice(prefix.length, -'.tgz'.length))
+    path.startsWith(prefix) && path.endsWith('.tgz') && isSemver(path.slice(prefix.length, -'.tgz'.length))
   )
 }

@@ -1,3 +1,4 @@
+import { parseSemver } from '@polyship/core'
 import { NpmError } from '../errors.ts'
 
 /** A parsed SemVer 2 version (build metadata kept but ignored in comparisons). */
@@ -9,21 +10,18 @@ export interface SemVer {
   readonly text: string
 }
 
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/
-
 export function parseSemVer(text: string, where: string): SemVer {
-  const match = SEMVER.exec(text)
-  if (match === null) {
+  const parts = parseSemver(text)
+  if (parts === undefined) {
     throw new NpmError('NPM_VERSION_MISMATCH', `${where}: "${text}" is not a SemVer version`, {
       hint: 'npm versions are SemVer 2: 1.2.3, 1.2.3-beta.1',
     })
   }
   return {
-    major: Number(match[1]),
-    minor: Number(match[2]),
-    patch: Number(match[3]),
-    prerelease: (match[4]?.split('.') ?? []).map((id) => (/^\d+$/.test(id) ? Number(id) : id)),
+    major: Number(parts.major),
+    minor: Number(parts.minor),
+    patch: Number(parts.patch),
+    prerelease: (parts.prerelease?.split('.') ?? []).map((id) => (/^\d+$/.test(id) ? Number(id) : id)),
     text,
   }
 }

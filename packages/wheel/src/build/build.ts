@@ -1,12 +1,19 @@
 import { mkdir } from 'node:fs/promises'
-import { CoreError, type Project, type Reporter, run, silentReporter, sourceDateEpoch } from '@polyship/core'
+import {
+  CoreError,
+  type Project,
+  type Reporter,
+  run,
+  samePythonVersion,
+  silentReporter,
+  sourceDateEpoch,
+} from '@polyship/core'
 import { distributionArtifact } from '../artifact.ts'
 import { WheelError } from '../errors.ts'
 import { type Distribution, inspectDistribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
 import { type PythonProject, readPythonProject } from '../project/pyproject.ts'
 import { pypiRefusedPlatforms } from '../publish/platform-tags.ts'
-import { samePythonVersion } from '../version.ts'
 import { buildWithMaturin } from './maturin.ts'
 import type { Frontend, Toolchain } from './toolchain.ts'
 import { buildWithUv } from './uv.ts'

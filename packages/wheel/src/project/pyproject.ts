@@ -3,18 +3,20 @@ import { dirname, join } from 'node:path'
 import {
   assertNever,
   locateVersionFile,
+  normalizePep440,
   type Project,
   type PythonBackend,
   type PythonVersionSource,
+  pep440OfSemver,
   pythonBackendOf,
   pythonVersionSource,
+  samePythonVersion,
   vcsVersionEnv,
   type WheelConfig,
 } from '@polyship/core'
 import { parse as parseToml } from 'smol-toml'
 import { WheelError } from '../errors.ts'
 import { isValidDistributionName, normalizeName } from '../names.ts'
-import { normalizePep440, pythonVersionOf, samePythonVersion } from '../version.ts'
 
 /** A Python project as pyproject.toml (and, for maturin, Cargo.toml) describes it, checked against package.json. */
 export interface PythonProject {
@@ -167,7 +169,14 @@ export async function readPythonProject(project: Project): Promise<PythonProject
     )
   }
 
-  const releasing = pythonVersionOf(project.version)
+  const releasing = pep440OfSemver(project.version)
+  if (releasing === undefined) {
+    throw new WheelError(
+      'WHEEL_VERSION_MISMATCH',
+      `${project.manifestPath} releases ${project.version}, which has no PEP 440 spelling for a Python distribution`,
+      { hint: 'use pre-release labels alpha, beta, rc, dev or post (e.g. 1.2.0-rc.1)' },
+    )
+  }
   const source = pythonVersionSource(pyproject.document)
   const buildEnv = source.kind === 'vcs' ? vcsVersionEnv(source.tool, distribution, releasing) : {}
   const found =
@@ -226,7 +235,7 @@ async function versionFrom(
           },
         )
       }
-      return { version: pythonVersionOf(fromCargo), where: `${manifest} package.version` }
+      return { version: pep440OfSemver(fromCargo) ?? fromCargo, where: `${manifest} package.version` }
     }
     case 'file': {
       const located = await locateVersionFile(source, (file) =>

@@ -1,3 +1,4 @@
+import { SEMVER } from '../../semver.ts'
 import { type BinaryConfig, binarySchema } from './binary.ts'
 import { type ChartConfig, chartSchema } from './chart.ts'
 import { type ImageConfig, imageSchema } from './image.ts'
@@ -16,16 +17,13 @@ export interface ProjectConfig {
 export type FormatName = keyof ProjectConfig
 export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm']
 
-const SEMVER =
-  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$'
-
 /** Schema of a releasable project's package.json (only the fields polyship reads). */
 export const projectManifestSchema = {
   type: 'object',
   required: ['name', 'version', 'polyship'],
   properties: {
     name: { type: 'string', pattern: '^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$' },
-    version: { type: 'string', pattern: SEMVER },
+    version: { type: 'string', pattern: SEMVER.source },
     polyship: {
       type: 'object',
       additionalProperties: false,
