@@ -46,8 +46,12 @@ export {
   credentialsFor,
   DEFAULT_TOKEN_ENV,
   type DestinationOptions,
+  defaultPypircPath,
   indexFor,
   publishWheels,
+  type ResolvedPypiDestination,
+  resolvePypiDestination,
+  TOKEN_USERNAME,
 } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
 export {
@@ -62,6 +66,14 @@ export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'
 export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'
+export {
+  type IniFile,
+  type IniSection,
+  type PypircRepository,
+  parseIni,
+  pypircRepository,
+  readPypirc,
+} from './publish/pypirc.ts'
 export {
   defaultSimpleUrl,
   type IndexCredentials,
