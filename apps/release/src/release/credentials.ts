@@ -50,7 +50,7 @@ export function assertCredentials(destinations: Destinations, env: Env, root?: s
     if (anonymous && (explicit !== undefined || isPypi(resolved.uploadUrl))) {
       const name = explicit ?? DEFAULT_TOKEN_ENV
       missing.push({
-        problem: `destinations.wheels is ${resolved.uploadUrl} (from ${resolved.urlSource}) but ${name} is not set${explicit === undefined ? ', nor TWINE_PASSWORD, nor a password in the .pypirc' : ''}`,
+        problem: `destinations.wheels is ${resolved.uploadUrl}${wheels.url === undefined ? ` (from ${resolved.urlSource})` : ''} but ${name} is not set${explicit === undefined ? ', nor TWINE_PASSWORD, nor a password in the .pypirc' : ''}`,
         fix: `export ${name} with an upload token, or in GitHub Actions grant id-token: write for trusted publishing`,
       })
     }
