@@ -55,4 +55,19 @@ describe('polyship release with a .pypirc repository', () => {
     expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD)
     expect(existsSync(join(ws.root, 'dist', 'build'))).toBe(false)
   })
+
+  it('{ type: pypi } with no credential anywhere is RELEASE_CREDENTIALS_MISSING naming every source', async () => {
+    await ws.configure({ destinations: { wheels: { type: 'pypi' } } })
+    try {
+      const empty = await mkdtemp(join(tmpdir(), 'polyship-pypirc-empty-'))
+      const result = await polyship(['release'], { root: ws.root, env: { ...ws.env, HOME: empty } })
+      await rm(empty, { recursive: true, force: true })
+      expect(result.code).toBe(1)
+      expect(result.stderr.replace(empty, '<home>')).toContain(
+        "RELEASE_CREDENTIALS_MISSING: destinations.wheels is https://upload.pypi.org/legacy/ (from twine's default for pypi (no <home>/.pypirc)) but PYPI_TOKEN is not set, nor TWINE_PASSWORD, nor a password in the .pypirc",
+      )
+    } finally {
+      await ws.configure({ destinations: { wheels: { type: 'pypi', repository: 'private' } } })
+    }
+  })
 })

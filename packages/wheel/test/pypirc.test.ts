@@ -120,6 +120,7 @@ describe('resolvePypiDestination: polyship.json, then TWINE_*, then .pypirc', ()
     expect(resolved).toMatchObject({
       uploadUrl: 'https://upload.pypi.org/legacy/',
       credentials: { type: 'none' },
+      urlSource: `twine's default for pypi (no ${join(work, 'nowhere', '.pypirc')})`,
     })
   })
 

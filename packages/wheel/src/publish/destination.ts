@@ -160,7 +160,7 @@ export function resolvePypiDestination(
     }
     registerCredential(found.username, found.password)
     registerSecret(found.password)
-    const where = `${file} [${name}]`
+    const where = ini === undefined ? `twine's default for ${name} (no ${file})` : `${file} [${name}]`
     if (found.repository === undefined && destination.url === undefined && envUrl === undefined) {
       throw new WheelError('WHEEL_PYPIRC_INVALID', `${where} has no repository key: no upload URL for it`, {
         hint: `add \`repository = <upload URL>\` to [${name}] in ${file}, or set destinations.wheels.url`,
