@@ -42,17 +42,7 @@ export {
   parsePyproject,
   readPythonProject,
 } from './project/pyproject.ts'
-export {
-  credentialsFor,
-  DEFAULT_TOKEN_ENV,
-  type DestinationOptions,
-  defaultPypircPath,
-  indexFor,
-  publishWheels,
-  type ResolvedPypiDestination,
-  resolvePypiDestination,
-  TOKEN_USERNAME,
-} from './publish/destination.ts'
+export { type DestinationOptions, indexFor, publishWheels } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
 export {
   EMPTY_SHA256,
@@ -66,6 +56,14 @@ export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'
 export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'
+export {
+  credentialsFor,
+  DEFAULT_TOKEN_ENV,
+  defaultPypircPath,
+  type ResolvedPypiDestination,
+  resolvePypiDestination,
+  TOKEN_USERNAME,
+} from './publish/pypi-destination.ts'
 export {
   type IniFile,
   type IniSection,
