@@ -135,6 +135,10 @@ const COMMAND_EXTRAS: Record<string, { readonly examples?: readonly string[]; re
       ['GITHUB_API_URL, GITHUB_SERVER_URL', 'GitHub Enterprise endpoints'],
       ...REGISTRY_ENV,
       ['PYPI_TOKEN', "PyPI upload token (or the destination's tokenEnv)"],
+      [
+        'TWINE_REPOSITORY_URL, TWINE_REPOSITORY, TWINE_USERNAME, TWINE_PASSWORD',
+        'a pypi destination as twine reads them, after polyship.json, before ~/.pypirc',
+      ],
       ['NPM_TOKEN, NODE_AUTH_TOKEN', 'npm token when no .npmrc line matches'],
       ['NPM_CONFIG_USERCONFIG', 'the user .npmrc (default: ~/.npmrc)'],
       ...SIGNING_ENV,

@@ -49,7 +49,11 @@ export function describeDestination(
     case 'simple-index':
       return `simple-index:${destination.path}`
     case 'pypi':
-      return destination.url
+      // the URL from the environment or a .pypirc is found when publishing; the record names the configured place
+      return (
+        destination.url ??
+        `pypi:${destination.repository ?? '$TWINE_REPOSITORY_URL, $TWINE_REPOSITORY or pypi'}`
+      )
     case 'directory':
       return `dir:${destination.path}`
     case 'github':

@@ -28,6 +28,10 @@ export type WheelErrorCode =
   /** Credentials would travel over plain http to a host that is not loopback. */
   | 'WHEEL_INDEX_INSECURE'
   | 'WHEEL_INDEX_ERROR'
+  /** A .pypirc that cannot be read or parsed, or whose repository has no upload URL. */
+  | 'WHEEL_PYPIRC_INVALID'
+  /** The repository named by `destinations.wheels.repository` or $TWINE_REPOSITORY is not in the .pypirc. */
+  | 'WHEEL_PYPIRC_REPOSITORY_MISSING'
   | 'WHEEL_TRUSTED_PUBLISHING_FAILED'
   /** The index holds different bytes under a file name being published. */
   | 'WHEEL_CONFLICT'

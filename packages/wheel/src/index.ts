@@ -42,13 +42,7 @@ export {
   parsePyproject,
   readPythonProject,
 } from './project/pyproject.ts'
-export {
-  credentialsFor,
-  DEFAULT_TOKEN_ENV,
-  type DestinationOptions,
-  indexFor,
-  publishWheels,
-} from './publish/destination.ts'
+export { type DestinationOptions, indexFor, publishWheels } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
 export {
   EMPTY_SHA256,
@@ -62,6 +56,22 @@ export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'
 export { type PublishOptions, publishDistributions, type WheelPublishOutcome } from './publish/publish.ts'
+export {
+  credentialsFor,
+  DEFAULT_TOKEN_ENV,
+  defaultPypircPath,
+  type ResolvedPypiDestination,
+  resolvePypiDestination,
+  TOKEN_USERNAME,
+} from './publish/pypi-destination.ts'
+export {
+  type IniFile,
+  type IniSection,
+  type PypircRepository,
+  parseIni,
+  pypircRepository,
+  readPypirc,
+} from './publish/pypirc.ts'
 export {
   defaultSimpleUrl,
   type IndexCredentials,

@@ -1,5 +1,5 @@
 import { registerSecrets } from '@polyship/core'
-import { credentialsFor, DEFAULT_TOKEN_ENV, isPypi } from '@polyship/wheel'
+import { DEFAULT_TOKEN_ENV, isPypi, resolvePypiDestination } from '@polyship/wheel'
 import type { Destinations } from '../destinations.ts'
 import type { Env } from './context.ts'
 import { ReleaseError } from './errors.ts'
@@ -21,6 +21,7 @@ export function registerDestinationSecrets(destinations: Destinations, env: Env)
   registerSecrets([
     files.type === 'github' ? env[githubTokenEnv(destinations)] : undefined,
     wheels.type === 'pypi' ? env[wheels.tokenEnv ?? DEFAULT_TOKEN_ENV] : undefined,
+    wheels.type === 'pypi' && wheels.passwordEnv !== undefined ? env[wheels.passwordEnv] : undefined,
   ])
 }
 
@@ -30,7 +31,7 @@ export function registerDestinationSecrets(destinations: Destinations, env: Env)
  * missing secret fails before anything is built, not halfway through publishing.
  * Registries are asked during reconciliation, which also precedes every write.
  */
-export function assertCredentials(destinations: Destinations, env: Env): void {
+export function assertCredentials(destinations: Destinations, env: Env, root?: string): void {
   registerDestinationSecrets(destinations, env)
   const missing: { problem: string; fix: string }[] = []
   const { files, wheels } = destinations
@@ -42,11 +43,14 @@ export function assertCredentials(destinations: Destinations, env: Env): void {
     })
   }
   if (wheels.type === 'pypi') {
-    const anonymous = credentialsFor(wheels, env).type === 'none'
-    if (anonymous && (wheels.tokenEnv !== undefined || isPypi(wheels.url))) {
-      const name = wheels.tokenEnv ?? DEFAULT_TOKEN_ENV
+    // also reads the .pypirc it names: a bad one fails here, before anything is built
+    const resolved = resolvePypiDestination(wheels, { env, ...(root === undefined ? {} : { root }) })
+    const anonymous = resolved.credentials.type === 'none'
+    const explicit = wheels.tokenEnv ?? wheels.passwordEnv
+    if (anonymous && (explicit !== undefined || isPypi(resolved.uploadUrl))) {
+      const name = explicit ?? DEFAULT_TOKEN_ENV
       missing.push({
-        problem: `destinations.wheels is ${wheels.url} but ${name} is not set`,
+        problem: `destinations.wheels is ${resolved.uploadUrl}${wheels.url === undefined ? ` (from ${resolved.urlSource})` : ''} but ${name} is not set${explicit === undefined ? ', nor TWINE_PASSWORD, nor a password in the .pypirc' : ''}`,
         fix: `export ${name} with an upload token, or in GitHub Actions grant id-token: write for trusted publishing`,
       })
     }

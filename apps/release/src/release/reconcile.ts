@@ -103,10 +103,10 @@ export async function reconcileRelease(
     const dists = release.files.filter((f) => f.distribution !== undefined)
     if (dists.length > 0) {
       const destination = targets.destinations.wheels
-      // PyPI refuses some platform tags: known now, before anything is published.
-      if (destination.type === 'pypi' && isPypi(destination.url))
-        for (const file of dists) checkPypiPlatformTags(file.distribution!, destination.url)
       const index = targets.wheelIndex()
+      // PyPI refuses some platform tags: known now, before anything is published.
+      if (destination.type === 'pypi' && isPypi(index.url))
+        for (const file of dists) checkPypiPlatformTags(file.distribution!, index.url)
       const held = await index.held(
         normalizeName(dists[0]!.distribution!.name),
         dists.map((d) => d.name),

@@ -203,7 +203,7 @@ async function release(
   if (projects.length === 0 && before.length > 0) return { status: 'up-to-date', released: before }
   // Everything that can refuse the run does so before the first build starts.
   await validateProjects(projects, workspace, context.skip)
-  if (!options.split) assertCredentials(context.destinations, env)
+  if (!options.split) assertCredentials(context.destinations, env, workspace.root)
   const publishing = !options.split && !options.dryRun && !context.snapshot
   if (
     (publishing || (options.split && !context.snapshot)) &&

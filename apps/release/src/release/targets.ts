@@ -69,7 +69,7 @@ function githubTarget(
   context: ReleaseContext,
   options: { replace: boolean },
 ): FileTarget {
-  assertCredentials(context.destinations, context.env)
+  assertCredentials(context.destinations, context.env, context.workspace.root)
   const github = new GitHubReleases({
     repository,
     token: context.env[githubTokenEnv(context.destinations)]!,

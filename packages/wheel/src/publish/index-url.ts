@@ -3,9 +3,9 @@ import { WheelError } from '../errors.ts'
 
 /**
  * The configured upload URL of a `pypi` destination, parsed: an absolute http(s) URL, or
- * WHEEL_INDEX_URL_INVALID naming `destinations.wheels.url` (credentials in it redacted).
+ * WHEEL_INDEX_URL_INVALID naming `field`, where it came from (credentials in it redacted).
  */
-export function parseIndexUrl(url: string): URL {
+export function parseIndexUrl(url: string, field = 'polyship.json destinations.wheels.url'): URL {
   let parsed: URL | undefined
   try {
     parsed = new URL(url)
@@ -21,11 +21,7 @@ export function parseIndexUrl(url: string): URL {
           ? 'has no host'
           : undefined
   if (problem === undefined) return parsed!
-  throw new WheelError(
-    'WHEEL_INDEX_URL_INVALID',
-    redact(`polyship.json destinations.wheels.url ${JSON.stringify(url)} ${problem}`),
-    {
-      hint: 'give the upload URL of the index, e.g. "https://upload.pypi.org/legacy/" or a pypiserver root "http://127.0.0.1:8080/"',
-    },
-  )
+  throw new WheelError('WHEEL_INDEX_URL_INVALID', redact(`${field} ${JSON.stringify(url)} ${problem}`), {
+    hint: 'give the upload URL of the index, e.g. "https://upload.pypi.org/legacy/" or a pypiserver root "http://127.0.0.1:8080/"',
+  })
 }

@@ -1,4 +1,4 @@
-import { redact, registerSecret } from '@polyship/core'
+import { isLoopbackHostname, redact, registerSecret } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import { bodyExcerpt, type HttpDeps, nodeHttpDeps, type RetryPolicy, send } from './http.ts'
 
@@ -39,6 +39,13 @@ export async function mintPypiToken(
   retry?: RetryPolicy,
 ): Promise<string> {
   const base = oidcBase(uploadUrl)
+  if (new URL(base).protocol === 'http:' && !isLoopbackHostname(new URL(base).hostname)) {
+    // `insecure` lets a password cross a trusted network; a GitHub identity is never sent in the clear
+    failed(
+      `${base} is plain http; the GitHub OIDC identity would travel unencrypted`,
+      'use the https URL of the index, or an API token or password (destinations.wheels.insecure allows those over http)',
+    )
+  }
   const requestUrl = deps.env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
   if (!requestUrl || !requestToken) {

@@ -3,9 +3,32 @@ export type ImageDestination =
   | { readonly type: 'oci-layout'; readonly path: string }
   | { readonly type: 'registry'; readonly repository: string; readonly insecure?: boolean }
 
-export type WheelDestination =
-  | { readonly type: 'simple-index'; readonly path: string }
-  | { readonly type: 'pypi'; readonly url: string; readonly tokenEnv?: string }
+export type WheelDestination = { readonly type: 'simple-index'; readonly path: string } | PypiDestination
+
+/**
+ * A PyPI-compatible index (PyPI, TestPyPI, pypiserver, devpi, Artifactory, Nexus), found as
+ * twine finds it: these fields first, then `TWINE_REPOSITORY_URL` / `TWINE_USERNAME` /
+ * `TWINE_PASSWORD`, then the `.pypirc` repository. `{ "type": "pypi" }` alone is PyPI.
+ */
+export interface PypiDestination {
+  readonly type: 'pypi'
+  /** The upload (legacy API) URL; without it, `$TWINE_REPOSITORY_URL`, else the .pypirc repository's `repository`. */
+  readonly url?: string
+  /** A repository (section) of the .pypirc, like `twine --repository`; default `$TWINE_REPOSITORY`, else `pypi`. */
+  readonly repository?: string
+  /** The .pypirc to read, like `twine --config-file` (default `~/.pypirc`); relative to the workspace root. */
+  readonly configFile?: string
+  /** The simple (read) API when it is not `simple/` under the upload URL (devpi `+simple`, Artifactory). */
+  readonly simpleUrl?: string
+  /** Variable holding an API token, sent as `__token__` (default `PYPI_TOKEN`); when set, the only password source. */
+  readonly tokenEnv?: string
+  /** Variable holding the username for `passwordEnv` (default `TWINE_USERNAME`, then the .pypirc's). */
+  readonly usernameEnv?: string
+  /** Variable holding a password (pypiserver, devpi); when set, the only password source. */
+  readonly passwordEnv?: string
+  /** Send credentials over plain http to a host that is not loopback (a trusted network only). */
+  readonly insecure?: boolean
+}
 
 export type FileDestination =
   | { readonly type: 'directory'; readonly path: string }
@@ -104,9 +127,19 @@ export const rootSchema = {
             },
             {
               type: 'object',
-              required: ['type', 'url'],
+              required: ['type'],
               additionalProperties: false,
-              properties: { type: { const: 'pypi' }, url: { type: 'string' }, tokenEnv: { type: 'string' } },
+              properties: {
+                type: { const: 'pypi' },
+                url: { type: 'string' },
+                repository: { type: 'string', minLength: 1 },
+                configFile: { type: 'string', minLength: 1 },
+                simpleUrl: { type: 'string' },
+                tokenEnv: { type: 'string', minLength: 1 },
+                usernameEnv: { type: 'string', minLength: 1 },
+                passwordEnv: { type: 'string', minLength: 1 },
+                insecure: { type: 'boolean' },
+              },
             },
           ],
         },
