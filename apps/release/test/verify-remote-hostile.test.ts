@@ -167,8 +167,9 @@ describe('verify of files on a hostile web host', () => {
     const result = await polyship(['verify'], env())
     expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toContain(
-      `error NET_TOO_LARGE: download http://${web.host}/owner/repo/releases/download/time-server-go%400.1.0/${ARCHIVE}: ${web.host} answered more than ${formatBytes(archiveSize)} (size cap)`,
+      `error NET_TOO_LARGE: download http://${web.host}/owner/repo/releases/download/time-server-go%400.1.0/${ARCHIVE}: ${web.host} sent more than the ${formatBytes(archiveSize)} the release recorded for this file (size cap)`,
     )
+    expect(result.stderr).toContain(`hint: ${web.host} serves other bytes under the released name`)
     expect(result.stderr).not.toContain('this is a bug in polyship')
     // read no further than the recorded size (plus what socket buffers hold), not the 64 MiB general cap
     expect(server.sentBytes()).toBeLessThan(archiveSize + 16 * 1024 * 1024)
@@ -179,7 +180,9 @@ describe('verify of files on a hostile web host', () => {
     const result = await polyship(['verify'], env())
     expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toContain(`error NET_TOO_LARGE: download http://${web.host}/`)
-    expect(result.stderr).toContain(`${web.host} answered more than ${formatBytes(archiveSize)} (size cap)`)
+    expect(result.stderr).toContain(
+      `${web.host} sent more than the ${formatBytes(archiveSize)} the release recorded for this file (size cap)`,
+    )
     expect(server.sentBytes()).toBeLessThan(archiveSize + 16 * 1024 * 1024)
   })
 

@@ -6,9 +6,11 @@ import {
   type AttestationRef,
   type ExchangeResponse,
   exchange,
+  formatBytes,
   formatDuration,
   isNetError,
   isPolyshipError,
+  NetError,
   type NetLimits,
   netLimits,
   type RecordedArtifact,
@@ -117,6 +119,8 @@ async function downloadTo(
       await pipeline(answer.body, createWriteStream(path))
       return
     } catch (error) {
+      // writing the download failed (ENOSPC, EACCES): not the host's doing
+      if ((error as NodeJS.ErrnoException).path !== undefined) throw error
       // timeouts, resets and 5xx are retried; a size cap, a TLS mismatch, a 404 never
       const retryable = isNetError(error)
         ? error.retryable
@@ -131,6 +135,18 @@ async function downloadTo(
         })
         await new Promise((resolve) => setTimeout(resolve, delay))
         continue
+      }
+      if (isNetError(error) && error.failure === 'size' && size !== undefined) {
+        // the cap is the released file's own size: more bytes are not that file
+        throw new NetError(
+          'size',
+          error.host,
+          `download ${shown(new URL(url))}: ${error.host} sent more than the ${formatBytes(size)} the release recorded for this file (size cap)`,
+          {
+            hint: `${error.host} serves other bytes under the released name (a replaced file, an error or login page); check the host, or re-run the release to restore the file`,
+            cause: error,
+          },
+        )
       }
       if (isNetError(error)) throw error.gaveUp(attempt + 1, formatDuration(budget.elapsedMs()))
       if (isPolyshipError(error)) throw error
