@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BundleSigner, checkPreviousRecord, recordSignaturePath } from '@polyship/attest'
@@ -62,6 +63,12 @@ export async function trustedPreviousRecord(
       message: `${recordPath} has no signature (${recordSignaturePath(recordPath)}): a polyship that did not sign release records wrote it; accepted once, this release signs it`,
     })
   return record
+}
+
+/** True when `outDir` holds a release record without its signature beside it. */
+export async function hasUnsignedRecord(outDir: string): Promise<boolean> {
+  const recordPath = join(outDir, 'release.json')
+  return existsSync(recordPath) && !existsSync(recordSignaturePath(recordPath))
 }
 
 /**

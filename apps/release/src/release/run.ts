@@ -24,7 +24,7 @@ import { acquireLock, lockFile } from './lock.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
-import { signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
+import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
   projectDestinations,
@@ -350,6 +350,7 @@ async function signRecordIfUnsigned(
   env: Env,
   reporter: Reporter,
 ) {
+  if (!(await hasUnsignedRecord(context.outDir))) return
   const lock = await acquireLock(lockFile(context.outDir))
   try {
     await signUnsignedRecord(

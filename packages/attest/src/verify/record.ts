@@ -88,7 +88,7 @@ export async function verifyRecordSignature(
         : `${bundlePath}: not JSON`,
       {
         hint: missing
-          ? '`polyship release` writes the signature beside the record: restore both from the release. A record written before polyship signed records has none; the next release signs it'
+          ? '`polyship release` writes the signature beside the record: restore both from the release. A record written before polyship signed records has none: run `polyship release` again, which signs it (with nothing to release, it only signs the record)'
           : 'restore release.json.sigstore.json from the release, or re-run `polyship release` to rewrite and sign the record',
         cause,
       },
