@@ -3,7 +3,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseReleaseRecord } from '@polyship/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { commitAll, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
  * A release builds on the record already in its outDir (it keeps the earlier releases'
@@ -131,12 +131,22 @@ describe('the earlier record is checked before a release extends and signs it', 
     const w = await workspace()
     await releaseOk(w, [])
     await rm(signaturePath(w))
-    const bytes = await readFile(recordPath(w))
     const unsigned = await polyship(['verify'], w)
     expect(unsigned.code).toBe(1)
     expect(unsigned.stdout + unsigned.stderr).toContain('ATTEST_RECORD_UNSIGNED')
 
+    // a re-run of the same commit reconciles the release and writes the record again, signed
+    const same = await releaseOk(w, [])
+    expect(same.stderr).toContain(`warn: ${recordPath(w)} has no signature`)
+    await verifyOk(w)
+
+    // a later commit with no new version: nothing to release, the record is only signed
+    await rm(signaturePath(w))
+    await writeFile(join(w.root, 'NOTES.md'), 'not a project file\n')
+    await commitAll(w.root, 'notes')
+    const bytes = await readFile(recordPath(w))
     const rerun = await releaseOk(w, [])
+    expect(rerun.stderr).toContain('already released at')
     expect(rerun.stderr).toContain(`warn: ${recordPath(w)} had no signature`)
     expect(rerun.stderr).toContain('signed it as it is')
     expect(await readFile(recordPath(w))).toEqual(bytes)
