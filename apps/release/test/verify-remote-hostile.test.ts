@@ -29,7 +29,7 @@ const LIMITS = {
   POLYSHIP_HTTP_NOTICE: '100ms',
 }
 
-/** A TCP forwarder to whichever port `target` names (nothing listening there: connections are dropped). */
+/** A TCP forwarder to whichever port `target` names (nothing listening there: connections are dropped); setting it drops open connections. */
 interface Switch {
   readonly host: string
   target: number
@@ -59,6 +59,8 @@ async function startSwitch(target: number): Promise<Switch> {
     },
     set target(port: number) {
       state.target = port
+      // kept-alive connections go to the old target: drop them
+      for (const socket of sockets) socket.destroy()
     },
     stop: async () => {
       for (const socket of sockets) socket.destroy()
@@ -99,7 +101,7 @@ beforeAll(async () => {
   web = await startSwitch(portOf(fake.url))
   ws = await exampleWorkspace({
     projects: ['time-server-go'],
-    platforms: { 'time-server-go': ['linux/amd64'] },
+    platforms: { 'time-server-go': ['linux/amd64', 'linux/arm64'] },
     config: {
       repository: 'https://github.com/owner/repo',
       destinations: { files: { type: 'github', repository: 'owner/repo' } },
