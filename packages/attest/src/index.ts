@@ -125,6 +125,7 @@ export {
   type ArtifactLocation,
   type ArtifactLocator,
   artifactName,
+  checkPreviousRecord,
   localFileLocation,
   type RecordVerifyOptions,
   recordSignaturePath,

@@ -1,10 +1,23 @@
 import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { get as httpGet, type IncomingMessage } from 'node:http'
-import { get as httpsGet } from 'node:https'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import type { AttestationRef, RecordedArtifact, ReleaseRecord } from '@polyship/core'
+import {
+  type AttestationRef,
+  type ExchangeResponse,
+  exchange,
+  formatBytes,
+  formatDuration,
+  isNetError,
+  isPolyshipError,
+  NetError,
+  type NetLimits,
+  netLimits,
+  type RecordedArtifact,
+  type ReleaseRecord,
+  type Reporter,
+  RetryBudget,
+} from '@polyship/core'
 import { CliError } from '../errors.ts'
 
 const OCI_KINDS = new Set(['image', 'image-index', 'chart'])
@@ -20,13 +33,16 @@ const isUrl = (location: string) => /^https?:\/\//i.test(location)
 export async function localizeRecord(
   record: ReleaseRecord,
   dir: string,
+  options: DownloadOptions = {},
 ): Promise<{ readonly record: ReleaseRecord; readonly downloaded: ReadonlyMap<RecordedArtifact, string> }> {
+  const limits = netLimits(options.env ?? process.env, options.limits)
   let downloaded = 0
-  const download = async (url: string): Promise<string> => {
+  /** Downloads `url`; `size`, when the record knows it, caps the answer. */
+  const download = async (url: string, size?: number): Promise<string> => {
     const target = join(dir, String(downloaded++))
     await mkdir(target, { recursive: true })
-    const path = join(target, decodeURIComponent(new URL(url).pathname.split('/').pop() || 'file'))
-    await pipeline(await get(url), createWriteStream(path))
+    const path = join(target, fileNameOf(new URL(url)))
+    await downloadTo(url, path, size, limits, options.reporter)
     return path
   }
   const ref = async (value: AttestationRef | undefined) =>
@@ -41,14 +57,14 @@ export async function localizeRecord(
       artifacts.push(artifact)
       continue
     }
-    const [signature, sbom, provenance] = await Promise.all([
-      ref(artifact.signature),
-      ref(artifact.sbom),
-      ref(artifact.provenance),
-    ])
+    // one download at a time: the first failure ends verify, with nothing left running
+    const locations = [await download(remote, artifact.size)]
+    const signature = await ref(artifact.signature)
+    const sbom = await ref(artifact.sbom)
+    const provenance = await ref(artifact.provenance)
     const local: RecordedArtifact = {
       ...artifact,
-      locations: [await download(remote)],
+      locations,
       ...(signature === undefined ? {} : { signature }),
       ...(sbom === undefined ? {} : { sbom }),
       ...(provenance === undefined ? {} : { provenance }),
@@ -59,26 +75,143 @@ export async function localizeRecord(
   return { record: { ...record, artifacts }, downloaded: localized }
 }
 
+/** The URL's last path segment as a file name; `file` when it is none (empty, `..`, a decoded `/`). */
+function fileNameOf(url: URL): string {
+  const segment = url.pathname.split('/').pop() ?? ''
+  let name: string
+  try {
+    name = decodeURIComponent(segment)
+  } catch {
+    name = segment
+  }
+  return name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) ? 'file' : name
+}
+
+/** `https://host/path` of a URL: no userinfo, no query (a storage host's signed parameters). */
+const shown = (url: URL) => `${url.origin}${url.pathname}`
+
+/** How long and how much the downloads of one `polyship verify` may take, and who hears their waits. */
+export interface DownloadOptions {
+  /** `POLYSHIP_HTTP_*` limits are read from it (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly limits?: Partial<NetLimits>
+  readonly reporter?: Reporter
+}
+
 /**
- * The body of a GET, following redirects (GitHub sends downloads to its storage host).
- * node:http rather than fetch: the fetch of Node 24.21 can crash the process when a server
- * closes the connection while a response body waits to be read (nodejs/undici#5360).
+ * `url`'s bytes into `path` through the core exchange (connect, idle and overall timeouts,
+ * a size cap: `size` when the record knows the file's size, the general cap otherwise),
+ * following redirects (GitHub sends downloads to its storage host). Timeouts and 5xx are
+ * retried within the retry time; every failure is a coded error naming the host.
  */
-async function get(url: string, redirects = 5): Promise<IncomingMessage> {
-  const response = await new Promise<IncomingMessage>((resolve, reject) =>
-    (url.startsWith('https:') ? httpsGet : httpGet)(url, resolve).on('error', reject),
+async function downloadTo(
+  url: string,
+  path: string,
+  size: number | undefined,
+  limits: NetLimits,
+  reporter: Reporter | undefined,
+): Promise<void> {
+  const budget = new RetryBudget(limits.retryMs)
+  for (let attempt = 0; ; attempt++) {
+    const delay = 200 * 2 ** attempt
+    try {
+      const answer = await get(new URL(url), size, limits, reporter)
+      await pipeline(answer.body, createWriteStream(path))
+      return
+    } catch (error) {
+      // writing the download failed (ENOSPC, EACCES): not the host's doing
+      if ((error as NodeJS.ErrnoException).path !== undefined) throw error
+      // timeouts, resets and 5xx are retried; a size cap, a TLS mismatch, a 404 never
+      const retryable = isNetError(error)
+        ? error.retryable
+        : isPolyshipError(error)
+          ? SERVER_FAILURES.has(error)
+          : true
+      if (retryable && budget.allows(delay)) {
+        reporter?.emit({
+          type: 'log',
+          level: 'warn',
+          message: `${isPolyshipError(error) ? error.message : `download ${shown(new URL(url))}: ${reasonOf(error)}`}; retrying in ${formatDuration(delay)}`,
+        })
+        await new Promise((resolve) => setTimeout(resolve, delay))
+        continue
+      }
+      if (isNetError(error) && error.failure === 'size' && size !== undefined) {
+        // the cap is the released file's own size: more bytes are not that file
+        throw new NetError(
+          'size',
+          error.host,
+          `download ${shown(new URL(url))}: ${error.host} sent more than the ${formatBytes(size)} the release recorded for this file (size cap)`,
+          {
+            hint: `${error.host} serves other bytes under the released name (a replaced file, an error or login page); check the host, or re-run the release to restore the file`,
+            cause: error,
+          },
+        )
+      }
+      if (isNetError(error)) throw error.gaveUp(attempt + 1, formatDuration(budget.elapsedMs()))
+      if (isPolyshipError(error)) throw error
+      const target = new URL(url)
+      throw new CliError(
+        'CLI_DOWNLOAD_FAILED',
+        `download ${shown(target)}: cannot reach ${target.host} (${reasonOf(error)})${attempt > 0 ? ` after ${attempt + 1} tries in ${formatDuration(budget.elapsedMs())}` : ''}`,
+        {
+          hint: `check that ${target.host} is up and reachable from here, then re-run polyship verify`,
+          cause: error,
+        },
+      )
+    }
+  }
+}
+
+/** The 5xx answers among download errors: retried. */
+const SERVER_FAILURES = new WeakSet<Error>()
+
+const reasonOf = (error: unknown) =>
+  (error as NodeJS.ErrnoException | undefined)?.code ??
+  (error instanceof Error ? error.message : String(error))
+
+/** A GET answered 200, after up to `redirects` redirects; other answers are coded errors. */
+async function get(
+  url: URL,
+  size: number | undefined,
+  limits: NetLimits,
+  reporter: Reporter | undefined,
+  redirects = 5,
+): Promise<ExchangeResponse> {
+  const answer = await exchange(
+    {
+      method: 'GET',
+      url,
+      headers: { 'user-agent': 'polyship', accept: '*/*' },
+      ...(size === undefined ? {} : { maxBytes: size, transferBytes: size }),
+    },
+    { limits, what: `download ${shown(url)}`, ...(reporter === undefined ? {} : { reporter }) },
   )
-  const status = response.statusCode ?? 0
-  const location = response.headers.location
-  if (status >= 300 && status < 400 && location !== undefined && redirects > 0) {
-    response.resume()
-    return get(new URL(location, url).href, redirects - 1)
+  const { status } = answer
+  const location = answer.headers.location
+  if (status >= 300 && status < 400 && location !== undefined) {
+    answer.body.destroy()
+    if (redirects === 0) {
+      throw new CliError('CLI_DOWNLOAD_FAILED', `download ${shown(url)}: too many redirects`, {
+        hint: `${url.host} redirects in a loop; check the URL the release record lists`,
+      })
+    }
+    return get(new URL(location, url), size, limits, reporter, redirects - 1)
   }
   if (status !== 200) {
-    response.resume()
-    throw new CliError('CLI_DOWNLOAD_FAILED', `${url} answered ${status}`, {
-      hint: 'the release record lists a file its destination no longer serves; re-run the release to restore it',
-    })
+    answer.body.destroy()
+    const error = new CliError(
+      'CLI_DOWNLOAD_FAILED',
+      `download ${shown(url)}: ${url.host} answered ${status}`,
+      {
+        hint:
+          status >= 500
+            ? `${url.host} failed to serve it; re-run polyship verify later`
+            : 'the release record lists a file its destination no longer serves; re-run the release to restore it',
+      },
+    )
+    if (status >= 500) SERVER_FAILURES.add(error)
+    throw error
   }
-  return response
+  return answer
 }

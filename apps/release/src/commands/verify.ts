@@ -39,7 +39,7 @@ import { indexFor, type PackageIndex } from '@polyship/wheel'
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
-import { localizeRecord } from './remote-files.ts'
+import { type DownloadOptions, localizeRecord } from './remote-files.ts'
 import { failedRow, indexPageCheck } from './verify-index.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
@@ -313,7 +313,12 @@ export async function verifyCommand(context: CliContext, options: VerifyCommandO
       const wheels = workspace.config.destinations?.wheels
       const remoteIndex =
         wheels?.type === 'pypi' ? indexFor(wheels, { root: workspace.root, env: context.env }) : undefined
-      const checked = await verifyRecordFile(target.path, { policy, client, remoteIndex })
+      const { reporterFor } = await import('../render.ts')
+      const downloads = {
+        env: context.env,
+        reporter: reporterFor(context, { json: options.json, debug: false }),
+      }
+      const checked = await verifyRecordFile(target.path, { policy, client, remoteIndex, downloads })
       results = checked.results
       if (checked.signer !== undefined) record = { path: target.path, signer: checked.signer }
       break
@@ -345,6 +350,7 @@ async function verifyRecordFile(
     readonly policy: VerificationPolicy
     readonly client: RegistryClient
     readonly remoteIndex: PackageIndex | undefined
+    readonly downloads: DownloadOptions
   },
 ): Promise<{ results: CheckResult[]; signer?: string }> {
   const { policy, client, remoteIndex } = options
@@ -367,7 +373,7 @@ async function verifyRecordFile(
   const record = parseReleaseRecord(json, path)
   const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
   try {
-    const local = await localizeRecord(record, downloads)
+    const local = await localizeRecord(record, downloads, options.downloads)
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
       check: indexPageCheck(local.downloaded, remoteIndex),
     })

@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type BundleSigner, recordSignaturePath } from '@polyship/attest'
+import { type BundleSigner, checkPreviousRecord, recordSignaturePath } from '@polyship/attest'
 import {
   CoreError,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type ReleaseRecord,
+  type Reporter,
   readReleaseRecord,
   writeJsonAtomic,
   writeReleaseRecord,
@@ -29,6 +31,70 @@ export async function previousRecord(outDir: string): Promise<ReleaseRecord | un
   })
 }
 
+/** The bytes of `path`, or undefined when there is no such file. */
+async function bytesOf(path: string): Promise<Buffer | undefined> {
+  return readFile(path).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  })
+}
+
+/**
+ * The record already in `outDir`, checked before a release builds on it (it accumulates
+ * that record's entries and signs the result): a record whose signature does not match is
+ * refused (ATTEST_RECORD_SIGNATURE_INVALID naming it and the way out), so a record edited by
+ * hand is never signed again; one with no signature (written by a polyship that did not
+ * sign records) is accepted with a warning to `reporter`, and this release signs it.
+ */
+export async function trustedPreviousRecord(
+  outDir: string,
+  signer: BundleSigner,
+  reporter?: Reporter,
+): Promise<ReleaseRecord | undefined> {
+  const recordPath = join(outDir, 'release.json')
+  const bytes = await bytesOf(recordPath)
+  if (bytes === undefined) return undefined
+  const state = await checkPreviousRecord(recordPath, bytes, signer.ownPolicy)
+  const record = await previousRecord(outDir)
+  if (state === 'unsigned')
+    reporter?.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${recordPath} has no signature (${recordSignaturePath(recordPath)}): a polyship that did not sign release records wrote it; accepted once, this release signs it`,
+    })
+  return record
+}
+
+/** True when `outDir` holds a release record without its signature beside it. */
+export async function hasUnsignedRecord(outDir: string): Promise<boolean> {
+  const recordPath = join(outDir, 'release.json')
+  return existsSync(recordPath) && !existsSync(recordSignaturePath(recordPath))
+}
+
+/**
+ * Signs the record in `outDir` when it has no signature (a re-run with nothing to release
+ * after upgrading from a polyship that did not sign records), so `polyship verify` accepts
+ * it; its bytes stay as they are. A signed record, or none, is left alone and the signer is
+ * not resolved. True when it signed.
+ */
+export async function signUnsignedRecord(
+  outDir: string,
+  signer: () => Promise<BundleSigner>,
+  reporter?: Reporter,
+): Promise<boolean> {
+  const recordPath = join(outDir, 'release.json')
+  const bytes = await bytesOf(recordPath)
+  if (bytes === undefined || (await bytesOf(recordSignaturePath(recordPath))) !== undefined) return false
+  await previousRecord(outDir) // a torn record is RECORD_INVALID, not signed
+  await writeJsonAtomic(recordSignaturePath(recordPath), await (await signer()).signBlob(bytes))
+  reporter?.emit({
+    type: 'log',
+    level: 'warn',
+    message: `${recordPath} had no signature (a polyship that did not sign release records wrote it): signed it as it is`,
+  })
+  return true
+}
+
 /**
  * Writes `dist/release.json` (everything released, with digests, locations and attestation
  * references) and `dist/artifacts.json` in GoReleaser's shape for tooling that reads it.
@@ -36,7 +102,8 @@ export async function previousRecord(outDir: string): Promise<ReleaseRecord | un
  * it always says which version of every project was released from which commit.
  * The record is signed last, with the signer of the release's artifacts: the bundle over
  * its exact bytes lands next to it (`release.json.sigstore.json`), and `polyship verify`
- * checks it before trusting anything the record lists.
+ * checks it before trusting anything the record lists. The earlier record is checked
+ * first (see `trustedPreviousRecord`).
  */
 export async function writeRecords(
   outDir: string,
@@ -46,8 +113,9 @@ export async function writeRecords(
     readonly artifacts: readonly RecordedArtifact[]
   },
   signer: BundleSigner,
+  reporter?: Reporter,
 ): Promise<ReleaseRecord> {
-  const previous = await previousRecord(outDir)
+  const previous = await trustedPreviousRecord(outDir, signer, reporter)
   const now = new Set(content.projects.map((p) => p.name))
   const kept = (previous?.projects ?? [])
     .filter((p) => !now.has(p.name))
@@ -63,6 +131,10 @@ export async function writeRecords(
     artifacts: [...(previous?.artifacts ?? []).filter((a) => !now.has(a.project)), ...content.artifacts],
   }
   const recordPath = join(outDir, 'release.json')
+  // The old signature goes first: a run killed before the new one is written leaves an
+  // unsigned record (accepted once, signed by the next run), never a record and a
+  // signature that do not match (refused as edited).
+  await rm(recordSignaturePath(recordPath), { force: true })
   await writeReleaseRecord(recordPath, record)
   await writeJsonAtomic(recordSignaturePath(recordPath), await signer.signBlob(await readFile(recordPath)))
   await writeJsonAtomic(

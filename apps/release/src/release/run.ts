@@ -10,6 +10,7 @@ import {
   type RecordedArtifact,
   type RecordedProject,
   type Reporter,
+  type Workspace,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
 import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
@@ -23,7 +24,7 @@ import { acquireLock, lockFile } from './lock.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
-import { writeRecords } from './record.ts'
+import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
   projectDestinations,
@@ -200,7 +201,12 @@ async function release(
     })
   }
   const projects = selection.filter((p) => !before.some((r) => r.project === p.name))
-  if (projects.length === 0 && before.length > 0) return { status: 'up-to-date', released: before }
+  if (projects.length === 0 && before.length > 0) {
+    // after an upgrade, the record an older polyship wrote gets its signature here
+    if (!options.split && !options.dryRun && !context.snapshot)
+      await signRecordIfUnsigned(context, workspace, env, reporter)
+    return { status: 'up-to-date', released: before }
+  }
   // Everything that can refuse the run does so before the first build starts.
   await validateProjects(projects, workspace, context.skip)
   if (!options.split) assertCredentials(context.destinations, env, workspace.root)
@@ -214,6 +220,8 @@ async function release(
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
   const lock = await acquireLock(lockFile(context.outDir))
   try {
+    // the record this release extends and signs again: refused before anything is built if edited
+    if (signing !== undefined) await trustedPreviousRecord(context.outDir, signing.signer, reporter)
     if (options.split)
       return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
     await prefetchChartDependencies(projects, context)
@@ -330,6 +338,26 @@ async function release(
       await Promise.all(releases.map((r) => r.image?.built.dispose()))
       await targets.client.close()
     }
+  } finally {
+    await lock.release()
+  }
+}
+
+/** Signs the record of an earlier release that has no signature, under the release lock. */
+async function signRecordIfUnsigned(
+  context: ReleaseContext,
+  workspace: Workspace,
+  env: Env,
+  reporter: Reporter,
+) {
+  if (!(await hasUnsignedRecord(context.outDir))) return
+  const lock = await acquireLock(lockFile(context.outDir))
+  try {
+    await signUnsignedRecord(
+      context.outDir,
+      async () => (await releaseSigner(workspace, env)).signer,
+      reporter,
+    )
   } finally {
     await lock.release()
   }

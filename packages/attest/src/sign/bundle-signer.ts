@@ -1,6 +1,7 @@
 import { type Bundle, bundleToJSON, type SerializedBundle } from '@sigstore/bundle'
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder, type Signer, type Witness } from '@sigstore/sign'
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../statement/statement.ts'
+import type { VerificationPolicy } from '../verify/policy.ts'
 
 /** A Sigstore bundle as JSON, the content of `*.sigstore.json` files and OCI bundle layers. */
 export type SigstoreBundle = SerializedBundle
@@ -13,6 +14,12 @@ export interface BundleSigner {
   signBlob(data: Uint8Array): Promise<SigstoreBundle>
   /** A DSSE bundle over an in-toto statement: provenance, SBOM attestations, image signatures. */
   signStatement(statement: Statement): Promise<SigstoreBundle>
+  /**
+   * Who this signer's signatures verify under, when that is known offline (the key signer:
+   * its public key): a release checks the record it builds on with it. Keyless signers have
+   * none (the identity and trusted root are the verifier's to choose).
+   */
+  readonly ownPolicy?: VerificationPolicy
 }
 
 /**

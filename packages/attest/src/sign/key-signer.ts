@@ -1,6 +1,7 @@
 import { sign } from 'node:crypto'
 import type { Signer } from '@sigstore/sign'
 import type { SigningKey } from '../key/signing-key.ts'
+import { keyPolicy } from '../verify/policy.ts'
 import { type BundleSigner, sigstoreBundleSigner } from './bundle-signer.ts'
 
 /**
@@ -15,5 +16,8 @@ export function keySigner(key: SigningKey): BundleSigner {
       key: { $case: 'publicKey', publicKey: key.publicKeyPem, hint: key.hint },
     }),
   }
-  return sigstoreBundleSigner(signer, [])
+  return {
+    ...sigstoreBundleSigner(signer, []),
+    ownPolicy: keyPolicy([{ key: key.publicKey, source: key.source }]),
+  }
 }

@@ -1,3 +1,4 @@
+import { registerSecret } from '@polyship/core'
 import type { AttestDeps } from '../deps.ts'
 import { AttestError } from '../errors.ts'
 
@@ -18,11 +19,18 @@ export function identityTokenSource(
 ): IdentityTokenSource {
   const tokenEnv = options.tokenEnv ?? TOKEN_ENV
   const token = deps.env[tokenEnv]
-  if (token !== undefined && token !== '') return async () => token
+  if (token !== undefined && token !== '') {
+    // a credential like any other: no output, log or record may show it
+    registerSecret(token)
+    return async () => token
+  }
 
   const requestUrl = deps.env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-  if (requestUrl && requestToken) return () => fetchGithubToken(requestUrl, requestToken, deps.fetch)
+  if (requestUrl && requestToken) {
+    registerSecret(requestToken)
+    return () => fetchGithubToken(requestUrl, requestToken, deps.fetch)
+  }
 
   if (deps.env.GITHUB_ACTIONS === 'true') {
     throw new AttestError(
@@ -53,9 +61,16 @@ async function fetchGithubToken(requestUrl: string, requestToken: string, fetch:
       { hint: 'check that the job has `permissions: id-token: write`' },
     )
   }
-  const body = (await response.json()) as { value?: unknown }
-  if (typeof body.value !== 'string' || body.value === '') {
-    throw new AttestError('ATTEST_OIDC_TOKEN_MISSING', 'GitHub Actions answered without an OIDC token')
+  const body = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined
+  if (typeof body?.value !== 'string' || body.value === '') {
+    throw new AttestError(
+      'ATTEST_OIDC_TOKEN_MISSING',
+      `GitHub Actions (${url.host}) answered without an OIDC token (no JSON "value")`,
+      {
+        hint: 'check ACTIONS_ID_TOKEN_REQUEST_URL: it is set by GitHub Actions for jobs with `id-token: write`',
+      },
+    )
   }
+  registerSecret(body.value)
   return body.value
 }

@@ -1,7 +1,9 @@
+import { createHash, type KeyObject, verify as verifySignature, X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { type Digest, isPolyshipError, type RecordedArtifact, type ReleaseRecord } from '@polyship/core'
 import { type Descriptor, MEDIA_TYPES, type OciStore, versionTag } from '@polyship/oci'
+import { assertBundle, type Bundle, bundleFromJSON } from '@sigstore/bundle'
 import { FILE_SUFFIXES } from '../attach/files.ts'
 import { attestationStore } from '../attach/oci-store.ts'
 import { AttestError } from '../errors.ts'
@@ -10,7 +12,7 @@ import { type CheckResult, expectationsFor, runCheck } from './checks.ts'
 import { verifyOciContent, verifyOciTag } from './content.ts'
 import { verifyFile } from './file.ts'
 import { verifyImage } from './image.ts'
-import type { VerificationPolicy } from './policy.ts'
+import { describeKey, type VerificationPolicy } from './policy.ts'
 
 /**
  * Where a recorded artifact can be checked: a local file, or a repository (registry or
@@ -86,7 +88,7 @@ export async function verifyRecordSignature(
         : `${bundlePath}: not JSON`,
       {
         hint: missing
-          ? '`polyship release` writes the signature beside the record: restore both from the release. A record written before polyship signed records has none; the next release signs it'
+          ? '`polyship release` writes the signature beside the record: restore both from the release. A record written before polyship signed records has none: run `polyship release` again, which signs it (with nothing to release, it only signs the record)'
           : 'restore release.json.sigstore.json from the release, or re-run `polyship release` to rewrite and sign the record',
         cause,
       },
@@ -105,6 +107,91 @@ export async function verifyRecordSignature(
       },
     )
   }
+}
+
+/**
+ * Before a release builds on the record already in its outDir (it accumulates the earlier
+ * releases' entries and signs the result), the record must be what a release signed:
+ * `'signed'` when its signature verifies under `ownPolicy` (the signer's own key), or, for
+ * a signer with no offline policy (keyless), when the bundle's signature and certificate
+ * match the record's bytes; `'unsigned'` when there is no signature at all (a record from a
+ * polyship that did not sign records). Throws ATTEST_RECORD_SIGNATURE_INVALID naming the
+ * file and the way out when a signature is there and does not match: a record edited by
+ * hand is never signed again.
+ */
+export async function checkPreviousRecord(
+  recordPath: string,
+  bytes: Uint8Array,
+  ownPolicy: VerificationPolicy | undefined,
+): Promise<'signed' | 'unsigned'> {
+  const bundlePath = recordSignaturePath(recordPath)
+  const refuse = (detail: string, cause?: unknown) =>
+    new AttestError(
+      'ATTEST_RECORD_SIGNATURE_INVALID',
+      `${recordPath} does not match its signature ${bundlePath} (${detail}): it was edited after the last release signed it${ownPolicy?.mode === 'key' ? `, or signed with a key other than ${ownPolicy.keys.map(describeKey).join(', ')}` : ''}; polyship does not sign a record it cannot trust`,
+      {
+        hint: `restore both files from the last release (its record is published with it, e.g. CI artifacts or release assets), or move them aside (mv ${recordPath} ${recordPath}.untrusted; mv ${bundlePath} ${bundlePath}.untrusted) to start a new record; nothing is published until then`,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    )
+  if (ownPolicy !== undefined) {
+    try {
+      await verifyRecordSignature(recordPath, bytes, ownPolicy)
+      return 'signed'
+    } catch (error) {
+      if (!(error instanceof AttestError)) throw error
+      if (error.code === 'ATTEST_RECORD_UNSIGNED') return 'unsigned'
+      const inner = error.cause instanceof AttestError ? error.cause : error
+      throw refuse(inner === error ? error.message : `${inner.code}: ${inner.message}`, error)
+    }
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(await readFile(bundlePath, 'utf8'))
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return 'unsigned'
+    if (cause instanceof SyntaxError) throw refuse('the signature is not JSON', cause)
+    throw cause
+  }
+  const problem = selfConsistency(json, bytes)
+  if (problem !== undefined) throw refuse(problem)
+  return 'signed'
+}
+
+/**
+ * Why a message-signature bundle does not sign `bytes` with the key or certificate it
+ * carries (undefined when it does): the offline part of a keyless verification.
+ */
+function selfConsistency(json: unknown, bytes: Uint8Array): string | undefined {
+  let bundle: Bundle
+  try {
+    bundle = bundleFromJSON(json)
+    assertBundle(bundle)
+  } catch (cause) {
+    return `not a Sigstore bundle: ${(cause as Error).message}`
+  }
+  if (bundle.content.$case !== 'messageSignature') return 'not a message signature'
+  const { messageDigest, signature } = bundle.content.messageSignature
+  const actual = createHash('sha256').update(bytes).digest()
+  if (messageDigest !== undefined && !Buffer.from(messageDigest.digest).equals(actual))
+    return `the record's sha256 ${actual.toString('hex')} is not the signed one ${Buffer.from(messageDigest.digest).toString('hex')}`
+  const material = bundle.verificationMaterial.content
+  const der =
+    material.$case === 'certificate'
+      ? material.certificate.rawBytes
+      : material.$case === 'x509CertificateChain'
+        ? material.x509CertificateChain.certificates[0]?.rawBytes
+        : undefined
+  if (der === undefined) return 'the signature carries no certificate'
+  let key: KeyObject
+  try {
+    key = new X509Certificate(Buffer.from(der)).publicKey
+  } catch (cause) {
+    return `its certificate does not parse: ${(cause as Error).message}`
+  }
+  return verifySignature('sha256', bytes, key, Buffer.from(signature))
+    ? undefined
+    : "the signature does not verify with its certificate's key"
 }
 
 /** `<hex>  <name>` lines of a checksums file (sha256sum's text and binary forms). */
