@@ -243,9 +243,9 @@ describe('SPDX 2.3 SBOMs, from the same graph as CycloneDX', () => {
     expect(edgesOf(chartDoc)).toEqual(
       [
         `DOCUMENT DESCRIBES ${chartPurl}`,
-        `${chartPurl} CONTAINS pkg:helm/postgresql@15.5.0?repository_url=https://charts.example.com`,
+        `${chartPurl} CONTAINS ${subchart.purl}`,
         `${chartPurl} DEPENDS_ON ${ociImage({ repository: 'ghcr.io/acme/time-server-go', digest: digest('i') }).purl}`,
-        'pkg:helm/postgresql@15.5.0?repository_url=https://charts.example.com CONTAINS pkg:helm/common@2.20.0?repository_url=https://charts.example.com',
+        `${subchart.purl} CONTAINS ${subchart.dependsOn![0]!.purl}`,
       ].sort(),
     )
 
