@@ -12,13 +12,17 @@ log() { printf 'test-env: %s\n' "$*" >&2; }
 die() { printf 'test-env: error: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$POLYSHIP_CACHE/bin"
 
+# pyspdxtools: the SPDX project's own validator, run on the SPDX SBOMs in tests.
+SPDX_TOOLS_VERSION=0.8.5
+
 release_only=false
 [ "${1:-}" = "--release-only" ] && release_only=true
 
 install_venv() {
   local venv="$POLYSHIP_CACHE/venv"
   local pip_specs=("maturin==$MATURIN_VERSION" "uv==$UV_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
-    "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib")
+    "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib"
+    "spdx-tools==$SPDX_TOOLS_VERSION")
   local stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return
   log "pip install ${pip_specs[*]}"

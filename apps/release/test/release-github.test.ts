@@ -22,6 +22,8 @@ const ASSETS = [
     `${archive}.sigstore.json`,
     `${archive}.sbom.cdx.json`,
     `${archive}.sbom.sigstore.json`,
+    `${archive}.spdx.json`,
+    `${archive}.spdx.sigstore.json`,
     `${archive}.provenance.sigstore.json`,
   ]),
   CHECKSUMS,

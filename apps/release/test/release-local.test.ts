@@ -180,6 +180,7 @@ describe('release to the embedded destinations (no configuration, no account)', 
     for (const [type, suffix] of [
       ['slsaprovenance1', 'provenance'],
       ['cyclonedx', 'sbom'],
+      ['spdxjson', 'spdx'],
     ]) {
       await tool('cosign', [
         'verify-blob-attestation',
@@ -193,6 +194,8 @@ describe('release to the embedded destinations (no configuration, no account)', 
         archive,
       ])
     }
+    // the SPDX SBOM beside the archive passes the SPDX project's validator (exit 1 otherwise)
+    await tool('pyspdxtools', ['-i', `${archive}.spdx.json`])
     expect(await tool('sha256sum', ['-c', 'time-server-go_0.1.0_checksums.txt'], dist('assets'))).toBe(
       'time-server-go_0.1.0_linux_amd64.tar.gz: OK\ntime-server-go_0.1.0_linux_arm64.tar.gz: OK\n',
     )

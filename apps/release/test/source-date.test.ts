@@ -49,11 +49,11 @@ async function recordDigests(record: string): Promise<Digests> {
   return Object.fromEntries(parsed.artifacts.map((a) => [`${a.kind} ${a.name}`, a.digest]))
 }
 
-/** Every SBOM the release wrote: the CycloneDX files beside the assets, and the SBOM statements attached to images and charts. */
+/** Every SBOM the release wrote: the CycloneDX and SPDX files beside the assets, and the SBOM statements attached to images and charts. */
 async function sbomDigests(root: string): Promise<Digests> {
   const found: Digests = {}
   for (const name of await readdir(join(root, 'assets'))) {
-    if (name.endsWith('.sbom.cdx.json'))
+    if (name.endsWith('.sbom.cdx.json') || name.endsWith('.spdx.json'))
       found[name] = sha256(new Uint8Array(await readFile(join(root, 'assets', name))))
   }
   // every repository of the layout tree (images at oci/<image>, charts at oci/charts/<chart>)
@@ -63,7 +63,7 @@ async function sbomDigests(root: string): Promise<Digests> {
     const bundle = JSON.parse(text) as { dsseEnvelope?: { payload: string } }
     if (bundle.dsseEnvelope === undefined) continue
     const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
-    if (!payload.includes('cyclonedx')) continue
+    if (!payload.includes('cyclonedx') && !payload.includes('https://spdx.dev/Document')) continue
     const repository = blob.slice(0, blob.indexOf('/blobs/'))
     found[`${repository} sbom ${sha256(new TextEncoder().encode(payload))}`] = 'attached'
   }

@@ -41,11 +41,15 @@ export {
 } from './key/signing-key.ts'
 export {
   buildSbom,
+  buildSboms,
+  type CycloneDxSbom,
   SBOM_MEDIA_TYPE,
   type Sbom,
   type SbomOptions,
+  type SbomPair,
   type SbomSubject,
   sbomSerialNumber,
+  serializeCycloneDx,
 } from './sbom/build.ts'
 export {
   type CargoPackage,
@@ -66,7 +70,10 @@ export {
   pythonRequirement,
   type SbomComponent,
 } from './sbom/component.ts'
+export { type SbomGraph, sbomGraph } from './sbom/graph.ts'
 export { parseRequirement } from './sbom/requirement.ts'
+export { SPDX_MEDIA_TYPE, type SpdxSbom, serializeSpdx, spdxNamespace } from './sbom/spdx.ts'
+export { validateSpdx } from './sbom/spdx-validate.ts'
 export { validateSbom } from './sbom/validate.ts'
 export {
   BUNDLE_V03_MEDIA_TYPE,

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   attestFile,
-  buildSbom,
+  buildSboms,
   type CheckResult,
   FILE_SUFFIXES,
   fileComponent,
@@ -65,7 +65,7 @@ beforeAll(async () => {
     mtime: 1_700_000_000,
   })
   const digest = sha256(await readFile(archive))
-  const sbom = await buildSbom(
+  const sboms = await buildSboms(
     { kind: 'archive', name: 'app.tar.gz', version: '1.0.0', digest },
     [fileComponent({ name: 'app', digest: sha256(await readFile(join(source, 'app'))), version: '1.0.0' })],
     { env: { SOURCE_DATE_EPOCH: '1700000000' } },
@@ -83,16 +83,17 @@ beforeAll(async () => {
       finishedOn: new Date('2026-01-01T00:01:00Z'),
     },
   })
-  await attestFile({ path: archive, sbom, provenance }, keySigner(key))
+  await attestFile({ path: archive, sbom: sboms.cyclonedx, spdx: sboms.spdx, provenance }, keySigner(key))
 })
 
 describe('files signed and attested with a key', () => {
-  it('pass cosign verify-blob and verify-blob-attestation (slsaprovenance1, cyclonedx)', async () => {
+  it('pass cosign verify-blob and verify-blob-attestation (slsaprovenance1, cyclonedx, spdxjson)', async () => {
     const signature = await cosignVerifyBlob(archive, publicKeyPath)
     expect(signature.ok, signature.output).toBe(true)
     for (const [type, suffix] of [
       ['slsaprovenance1', FILE_SUFFIXES.provenance],
       ['cyclonedx', FILE_SUFFIXES.sbomAttestation],
+      ['spdxjson', FILE_SUFFIXES.spdxAttestation],
     ] as const) {
       const attestation = await cosignVerifyBlobAttestation(
         archive,
@@ -106,7 +107,7 @@ describe('files signed and attested with a key', () => {
 
   it('pass polyship verification', async () => {
     const results = await verifyFile(archive, keyPolicy([await readPublicKey(publicKeyPath)]))
-    expect(summary(results)).toEqual(['signature ok', 'provenance ok', 'sbom ok'])
+    expect(summary(results)).toEqual(['signature ok', 'provenance ok', 'sbom ok', 'spdx ok'])
   })
 
   it('fail in cosign and in polyship, naming the file, when one byte of the artifact changes', async () => {
@@ -126,6 +127,7 @@ describe('files signed and attested with a key', () => {
       ['app.tar.gz', 'signature', 'ATTEST_SIGNATURE_INVALID'],
       ['app.tar.gz', 'provenance', 'ATTEST_SUBJECT_MISMATCH'],
       ['app.tar.gz', 'sbom', 'ATTEST_SUBJECT_MISMATCH'],
+      ['app.tar.gz', 'spdx', 'ATTEST_SUBJECT_MISMATCH'],
     ])
     expect(summary(results)[0]).toContain(`${path}.sigstore.json: the artifact's sha256`)
   })
@@ -164,6 +166,7 @@ describe('files signed and attested with a key', () => {
       'ATTEST_SIGNATURE_INVALID',
       'ATTEST_SIGNATURE_INVALID',
       'ATTEST_SIGNATURE_INVALID',
+      'ATTEST_SIGNATURE_INVALID',
     ])
     expect(summary(results)[0]).toContain('does not verify with other.pub')
 
@@ -185,6 +188,13 @@ describe('files signed and attested with a key', () => {
     await writeFile(sbomPath, JSON.stringify(document))
     const results = await verifyFile(path, keyPolicy([await readPublicKey(publicKeyPath)]))
     expect(summary(results)[2]).toMatch(/^sbom ATTEST_SBOM_INVALID: .*differs from the signed SBOM/)
+
+    const spdxPath = `${path}${FILE_SUFFIXES.spdx}`
+    const spdx = JSON.parse(await readFile(spdxPath, 'utf8'))
+    spdx.packages[0].versionInfo = '6.6.6'
+    await writeFile(spdxPath, JSON.stringify(spdx))
+    const edited = await verifyFile(path, keyPolicy([await readPublicKey(publicKeyPath)]))
+    expect(summary(edited)[3]).toMatch(/^spdx ATTEST_SBOM_INVALID: .*differs from the signed SBOM/)
 
     const blob = join(dir(), 'by-cosign.txt')
     await writeFile(blob, 'signed by cosign\n')

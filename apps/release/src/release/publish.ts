@@ -4,7 +4,7 @@ import {
   attestFile,
   attestImage,
   type BundleSigner,
-  buildSbom,
+  buildSboms,
   FILE_SUFFIXES,
   provenanceStatement,
   type Statement,
@@ -33,9 +33,9 @@ export interface PublishServices {
   readonly startedOn: Date
 }
 
-/** An SBOM dated by the project's SOURCE_DATE_EPOCH, like the artifact it describes. */
-function sbomOf(input: SbomInput, epoch: number) {
-  return buildSbom(input.subject, input.components, { epoch })
+/** The CycloneDX and SPDX SBOMs, dated by the project's SOURCE_DATE_EPOCH like the artifact they describe. */
+function sbomsOf(input: SbomInput, epoch: number) {
+  return buildSboms(input.subject, input.components, { epoch })
 }
 
 /** The SLSA provenance of one project: every artifact it releases is a subject. */
@@ -73,6 +73,8 @@ const ATTESTATION_FILES = [
   ['signature', FILE_SUFFIXES.signature],
   ['sbomDocument', FILE_SUFFIXES.sbom],
   ['sbom', FILE_SUFFIXES.sbomAttestation],
+  ['spdxDocument', FILE_SUFFIXES.spdx],
+  ['spdx', FILE_SUFFIXES.spdxAttestation],
   ['provenance', FILE_SUFFIXES.provenance],
 ] as const
 
@@ -102,11 +104,12 @@ async function publishFile(
     }
   }
   if (held.size < wants.length) {
+    const sboms = file.sbom ? await sbomsOf(file.sbom, context.stampOf(release.project).epoch) : undefined
     await attestFile(
       {
         path: file.path,
         provenance,
-        ...(file.sbom ? { sbom: await sbomOf(file.sbom, context.stampOf(release.project).epoch) } : {}),
+        ...(sboms ? { sbom: sboms.cyclonedx, spdx: sboms.spdx } : {}),
       },
       signer,
     )
@@ -162,8 +165,10 @@ async function publishOci(
   services: PublishServices,
 ): Promise<RecordedArtifact> {
   const descriptor = descriptorOf(content)
+  const sboms = await sbomsOf(attest.sbom, attest.epoch)
   const attested = await attestImage(descriptor, attestationStore(store), services.signer, {
-    sbom: await sbomOf(attest.sbom, attest.epoch),
+    sbom: sboms.cyclonedx,
+    spdx: sboms.spdx,
     provenance: attest.provenance,
     created: new Date(attest.epoch * 1000),
   })

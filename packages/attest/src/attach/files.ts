@@ -1,7 +1,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, relative } from 'node:path'
 import { type AttestationRef, type Digest, sha256 } from '@polyship/core'
-import type { Sbom } from '../sbom/build.ts'
+import type { CycloneDxSbom, Sbom } from '../sbom/build.ts'
+import type { SpdxSbom } from '../sbom/spdx.ts'
 import type { BundleSigner, SigstoreBundle } from '../sign/bundle-signer.ts'
 import { PREDICATE_TYPES, type Statement, statement, subjectOf } from '../statement/statement.ts'
 
@@ -13,6 +14,10 @@ export const FILE_SUFFIXES = {
   sbom: '.sbom.cdx.json',
   /** Sigstore bundle, DSSE over the SBOM statement: `cosign verify-blob-attestation --type cyclonedx`. */
   sbomAttestation: '.sbom.sigstore.json',
+  /** The SPDX 2.3 SBOM, from the same components as the CycloneDX one. */
+  spdx: '.spdx.json',
+  /** Sigstore bundle, DSSE over the SPDX statement: `cosign verify-blob-attestation --type spdxjson`. */
+  spdxAttestation: '.spdx.sigstore.json',
   /** Sigstore bundle, DSSE over the SLSA statement: `cosign verify-blob-attestation --type slsaprovenance1`. */
   provenance: '.provenance.sigstore.json',
 } as const
@@ -20,7 +25,9 @@ export const FILE_SUFFIXES = {
 export interface FileAttestationRequest {
   readonly path: string
   /** The SBOM of the file; attested with the file as its subject. */
-  readonly sbom?: Sbom
+  readonly sbom?: CycloneDxSbom
+  /** The SPDX SBOM of the file; attested like the CycloneDX one. */
+  readonly spdx?: SpdxSbom
   /** The provenance statement that covers this file (and possibly its siblings). */
   readonly provenance?: Statement
 }
@@ -30,6 +37,7 @@ export interface AttestedFile {
   readonly digest: Digest
   readonly signature: AttestationRef
   readonly sbom?: AttestationRef
+  readonly spdx?: AttestationRef
   readonly provenance?: AttestationRef
 }
 
@@ -51,14 +59,14 @@ export function bundleBytes(bundle: SigstoreBundle): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(bundle)}\n`)
 }
 
-/** The SBOM attestation of an artifact: its SBOM document as the predicate, the artifact as the subject. */
+/** The SBOM attestation of an artifact: its SBOM document as the predicate (typed by its format), the artifact as the subject. */
 export function sbomStatement(sbom: Sbom, digest: Digest, name?: string): Statement {
-  return statement(PREDICATE_TYPES.cyclonedx, [subjectOf(digest, name)], sbom.document)
+  return statement(PREDICATE_TYPES[sbom.format], [subjectOf(digest, name)], sbom.document)
 }
 
 /**
  * Signs one file and writes its attestations next to it (see FILE_SUFFIXES): the signature
- * always, the SBOM and its attestation and the provenance when given.
+ * always, each SBOM (CycloneDX, SPDX) and its attestation and the provenance when given.
  */
 export async function attestFile(
   request: FileAttestationRequest,
@@ -82,6 +90,12 @@ export async function attestFile(
     const bundle = await signer.signStatement(sbomStatement(request.sbom, digest, name))
     sbom = await ref(FILE_SUFFIXES.sbomAttestation, bundleBytes(bundle))
   }
+  let spdx: AttestationRef | undefined
+  if (request.spdx !== undefined) {
+    await writeAtomic(`${request.path}${FILE_SUFFIXES.spdx}`, request.spdx.bytes)
+    const bundle = await signer.signStatement(sbomStatement(request.spdx, digest, name))
+    spdx = await ref(FILE_SUFFIXES.spdxAttestation, bundleBytes(bundle))
+  }
   const provenance =
     request.provenance === undefined
       ? undefined
@@ -91,6 +105,7 @@ export async function attestFile(
     digest,
     signature,
     ...(sbom === undefined ? {} : { sbom }),
+    ...(spdx === undefined ? {} : { spdx }),
     ...(provenance === undefined ? {} : { provenance }),
   }
 }

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import { type AttestationRef, type Digest, isPolyshipError, sha256 } from '@polyship/core'
-import type { Sbom } from '../sbom/build.ts'
+import type { CycloneDxSbom } from '../sbom/build.ts'
+import type { SpdxSbom } from '../sbom/spdx.ts'
 import { BUNDLE_V03_MEDIA_TYPE, type BundleSigner, type SigstoreBundle } from '../sign/bundle-signer.ts'
 import { cosignSignStatement, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
 import { bundleBytes, sbomStatement } from './files.ts'
@@ -155,11 +156,14 @@ export interface AttestedImage {
   readonly digest: Digest
   readonly signature: AttestationRef
   readonly sbom?: AttestationRef
+  readonly spdx?: AttestationRef
   readonly provenance?: AttestationRef
 }
 
 export interface ImageAttestRequest {
-  readonly sbom?: Sbom
+  readonly sbom?: CycloneDxSbom
+  /** Attached as a second SBOM attestation, predicate type https://spdx.dev/Document. */
+  readonly spdx?: SpdxSbom
   readonly provenance?: Statement
   /** org.opencontainers.image.created of the referrer manifests; default: now. */
   readonly created?: Date
@@ -199,11 +203,14 @@ export async function attestImage(
   const signature = await attach(cosignSignStatement(subject.digest))
   const sbom =
     request.sbom === undefined ? undefined : await attach(sbomStatement(request.sbom, subject.digest))
+  const spdx =
+    request.spdx === undefined ? undefined : await attach(sbomStatement(request.spdx, subject.digest))
   const provenance = request.provenance === undefined ? undefined : await attach(request.provenance)
   return {
     digest: subject.digest,
     signature,
     ...(sbom === undefined ? {} : { sbom }),
+    ...(spdx === undefined ? {} : { spdx }),
     ...(provenance === undefined ? {} : { provenance }),
   }
 }

@@ -1,43 +1,16 @@
 import { createHash } from 'node:crypto'
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library'
-import {
-  type ArtifactKind,
-  assertNever,
-  assertNoSecrets,
-  type Digest,
-  digestHex,
-  formatPlatform,
-  type Platform,
-  sha256,
-  sourceDateEpoch,
-} from '@polyship/core'
-import { PackageURL } from 'packageurl-js'
-import { AttestError } from '../errors.ts'
-import { type ComponentType, ociPurl, type SbomComponent } from './component.ts'
+import { assertNoSecrets, type Digest, sha256 } from '@polyship/core'
+import type { ComponentType, SbomComponent } from './component.ts'
+import { type SbomGraph, type SbomOptions, type SbomSubject, sbomGraph } from './graph.ts'
+import { type SpdxSbom, serializeSpdx } from './spdx.ts'
 import { validateSbom } from './validate.ts'
 
-/** The artifact an SBOM describes: its `metadata.component`. */
-export interface SbomSubject {
-  readonly kind: ArtifactKind
-  /** File name for files, repository for images and charts. */
-  readonly name: string
-  readonly version: string
-  readonly digest: Digest
-  /** Overrides the purl derived from kind and name (e.g. `pkg:golang/<main module>@<version>` for a Go binary). */
-  readonly purl?: string
-  readonly platform?: Platform
-}
-
-export interface SbomOptions {
-  /** metadata.timestamp in Unix seconds; default: SOURCE_DATE_EPOCH from `env`; omitted when neither is set. */
-  readonly epoch?: number
-  readonly env?: Readonly<Record<string, string | undefined>>
-  /** polyship's version, recorded in metadata.tools. */
-  readonly toolVersion?: string
-}
+export type { SbomOptions, SbomSubject } from './graph.ts'
 
 /** A serialized, validated CycloneDX 1.6 JSON document. */
-export interface Sbom {
+export interface CycloneDxSbom {
+  readonly format: 'cyclonedx'
   readonly bytes: Uint8Array
   /** The same document parsed, the predicate of its attestation. */
   readonly document: Readonly<Record<string, unknown>>
@@ -45,10 +18,13 @@ export interface Sbom {
   readonly serialNumber: string
 }
 
+/** An SBOM in one of the formats polyship writes; `format` tells which. */
+export type Sbom = CycloneDxSbom | SpdxSbom
+
 export const SBOM_MEDIA_TYPE = 'application/vnd.cyclonedx+json'
 
 /** RFC 4122 version 5 UUID (SHA-1 of namespace + name). */
-function uuidV5(name: string, namespace: string): string {
+export function uuidV5(name: string, namespace: string): string {
   const hash = createHash('sha1')
     .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
     .update(name)
@@ -67,61 +43,6 @@ export function sbomSerialNumber(digest: Digest): string {
   return `urn:uuid:${uuidV5(digest, SBOM_NAMESPACE)}`
 }
 
-function subjectType(kind: ArtifactKind): ComponentType {
-  switch (kind) {
-    case 'binary':
-    case 'chart':
-      return 'application'
-    case 'wheel':
-    case 'npm':
-      return 'library'
-    case 'image':
-    case 'image-index':
-      return 'container'
-    case 'archive':
-    case 'checksums':
-    case 'sdist':
-    case 'sbom':
-    case 'signature':
-    case 'provenance':
-      return 'file'
-    default:
-      return assertNever(kind, 'artifact kind')
-  }
-}
-
-function subjectPurl(subject: SbomSubject): string {
-  if (subject.purl !== undefined) return subject.purl
-  switch (subject.kind) {
-    case 'image':
-    case 'image-index':
-      return ociPurl(subject.name, subject.digest)
-    case 'chart':
-      return ociPurl(subject.name, subject.digest, subject.version.replaceAll('+', '_'))
-    case 'wheel':
-    case 'sdist': {
-      const distribution = subject.name.split('-')[0] ?? subject.name
-      return new PackageURL(
-        'pypi',
-        undefined,
-        distribution,
-        subject.version,
-        { file_name: subject.name },
-        undefined,
-      ).toString()
-    }
-    default:
-      return new PackageURL(
-        'generic',
-        undefined,
-        subject.name,
-        subject.version,
-        { checksum: subject.digest },
-        undefined,
-      ).toString()
-  }
-}
-
 const COMPONENT_TYPES: Record<ComponentType, Enums.ComponentType> = {
   application: Enums.ComponentType.Application,
   library: Enums.ComponentType.Library,
@@ -130,25 +51,7 @@ const COMPONENT_TYPES: Record<ComponentType, Enums.ComponentType> = {
   framework: Enums.ComponentType.Framework,
 }
 
-const HEX_LENGTHS = { sha256: 64, sha512: 128 } as const
-
-function checkHashes(component: SbomComponent): void {
-  for (const [alg, length] of Object.entries(HEX_LENGTHS)) {
-    const value = component.hashes?.[alg as keyof typeof HEX_LENGTHS]
-    if (value !== undefined && !new RegExp(`^[a-f0-9]{${length}}$`).test(value)) {
-      throw new AttestError(
-        'ATTEST_INPUT_INVALID',
-        `${component.purl}: ${alg} "${value}" is not ${length} lowercase hex digits`,
-        {
-          hint: 'hashes come from the build step (Cargo.lock checksum, go.sum); check what it reported',
-        },
-      )
-    }
-  }
-}
-
 function toModel(component: SbomComponent): Models.Component {
-  checkHashes(component)
   const model = new Models.Component(COMPONENT_TYPES[component.type], component.name, {
     bomRef: component.purl,
     purl: component.purl,
@@ -166,6 +69,7 @@ function toModel(component: SbomComponent): Models.Component {
     model.hashes.set(Enums.HashAlgorithm['SHA-256'], component.hashes.sha256)
   if (component.hashes?.sha512 !== undefined)
     model.hashes.set(Enums.HashAlgorithm['SHA-512'], component.hashes.sha512)
+  if (component.license !== undefined) model.licenses.add(new Models.LicenseExpression(component.license))
   for (const [name, value] of Object.entries(component.properties ?? {})) {
     model.properties.add(new Models.Property(name, value))
   }
@@ -173,6 +77,42 @@ function toModel(component: SbomComponent): Models.Component {
 }
 
 const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6))
+
+/** Renders the graph as CycloneDX 1.6 JSON, validated against the strict schema. */
+export async function serializeCycloneDx(graph: SbomGraph): Promise<CycloneDxSbom> {
+  const { subject } = graph
+  const bom = new Models.Bom({ serialNumber: sbomSerialNumber(subject.digest) })
+  if (graph.epoch !== undefined) bom.metadata.timestamp = new Date(graph.epoch * 1000)
+  bom.metadata.tools.components.add(
+    new Models.Component(Enums.ComponentType.Application, 'polyship', {
+      ...(graph.toolVersion === undefined ? {} : { version: graph.toolVersion }),
+    }),
+  )
+  const root = toModel(graph.root)
+  bom.metadata.component = root
+  const models = new Map<string, Models.Component>([[graph.root.purl, root]])
+  for (const [purl, component] of graph.components) {
+    const model = toModel(component)
+    models.set(purl, model)
+    bom.components.add(model)
+  }
+  for (const [purl, children] of graph.edges) {
+    const model = models.get(purl)!
+    for (const child of children) model.dependencies.add(models.get(child)!.bomRef)
+  }
+
+  const text = `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`
+  await validateSbom(text, `SBOM of ${subject.name}`)
+  assertNoSecrets(text, `the SBOM of ${subject.name}`)
+  const bytes = new TextEncoder().encode(text)
+  return {
+    format: 'cyclonedx',
+    bytes,
+    document: JSON.parse(text) as Record<string, unknown>,
+    digest: sha256(bytes),
+    serialNumber: sbomSerialNumber(subject.digest),
+  }
+}
 
 /**
  * The CycloneDX 1.6 SBOM of one artifact: the artifact as metadata.component, every
@@ -184,52 +124,22 @@ export async function buildSbom(
   subject: SbomSubject,
   components: readonly SbomComponent[],
   options: SbomOptions = {},
-): Promise<Sbom> {
-  const epoch = options.epoch ?? (options.env?.SOURCE_DATE_EPOCH ? sourceDateEpoch(options.env) : undefined)
-  const bom = new Models.Bom({ serialNumber: sbomSerialNumber(subject.digest) })
-  if (epoch !== undefined) bom.metadata.timestamp = new Date(epoch * 1000)
-  bom.metadata.tools.components.add(
-    new Models.Component(Enums.ComponentType.Application, 'polyship', {
-      ...(options.toolVersion === undefined ? {} : { version: options.toolVersion }),
-    }),
-  )
+): Promise<CycloneDxSbom> {
+  return serializeCycloneDx(sbomGraph(subject, components, options))
+}
 
-  const root = toModel({
-    type: subjectType(subject.kind),
-    name: subject.name,
-    version: subject.version,
-    purl: subjectPurl(subject),
-    hashes: { sha256: digestHex(subject.digest) },
-    properties: {
-      'polyship:artifact:kind': subject.kind,
-      ...(subject.platform === undefined
-        ? {}
-        : { 'polyship:artifact:platform': formatPlatform(subject.platform) }),
-    },
-  })
-  bom.metadata.component = root
+/** Both SBOMs of one artifact, CycloneDX 1.6 and SPDX 2.3, rendered from one graph. */
+export interface SbomPair {
+  readonly cyclonedx: CycloneDxSbom
+  readonly spdx: SpdxSbom
+}
 
-  const models = new Map<string, Models.Component>([[root.bomRef.value!, root]])
-  const visit = (component: SbomComponent): Models.Component => {
-    let model = models.get(component.purl)
-    if (model === undefined) {
-      model = toModel(component)
-      models.set(component.purl, model)
-      bom.components.add(model)
-    }
-    for (const child of component.dependsOn ?? []) model.dependencies.add(visit(child).bomRef)
-    return model
-  }
-  for (const component of components) root.dependencies.add(visit(component).bomRef)
-
-  const text = `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`
-  await validateSbom(text, `SBOM of ${subject.name}`)
-  assertNoSecrets(text, `the SBOM of ${subject.name}`)
-  const bytes = new TextEncoder().encode(text)
-  return {
-    bytes,
-    document: JSON.parse(text) as Record<string, unknown>,
-    digest: sha256(bytes),
-    serialNumber: sbomSerialNumber(subject.digest),
-  }
+/** `buildSbom` and its SPDX 2.3 twin, from the same component graph. */
+export async function buildSboms(
+  subject: SbomSubject,
+  components: readonly SbomComponent[],
+  options: SbomOptions = {},
+): Promise<SbomPair> {
+  const graph = sbomGraph(subject, components, options)
+  return { cyclonedx: await serializeCycloneDx(graph), spdx: serializeSpdx(graph) }
 }

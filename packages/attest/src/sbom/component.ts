@@ -21,6 +21,8 @@ export interface SbomComponent {
   readonly hashes?: { readonly sha256?: string; readonly sha512?: string }
   readonly scope?: 'required' | 'optional'
   readonly description?: string
+  /** Declared license as an SPDX license expression (`MIT OR Apache-2.0`), when known. */
+  readonly license?: string
   readonly properties?: Readonly<Record<string, string>>
   /** Components this one is built from or contains; they become dependency edges. */
   readonly dependsOn?: readonly SbomComponent[]

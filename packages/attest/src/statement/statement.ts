@@ -13,6 +13,8 @@ export const PREDICATE_TYPES = {
   slsaProvenance: 'https://slsa.dev/provenance/v1',
   /** `--type cyclonedx` */
   cyclonedx: 'https://cyclonedx.org/bom',
+  /** `--type spdxjson` */
+  spdx: 'https://spdx.dev/Document',
   /** What `cosign sign` signs for an image in cosign 3's bundle format. */
   cosignSign: 'https://sigstore.dev/cosign/sign/v1',
 } as const

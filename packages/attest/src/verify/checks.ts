@@ -1,5 +1,6 @@
 import { type Digest, digestHex, isPolyshipError } from '@polyship/core'
 import { AttestError, type AttestErrorCode } from '../errors.ts'
+import { validateSpdx } from '../sbom/spdx-validate.ts'
 import { validateSbom } from '../sbom/validate.ts'
 import type { SlsaProvenance } from '../statement/provenance.ts'
 import { coversDigest, PREDICATE_TYPES, type Statement } from '../statement/statement.ts'
@@ -19,6 +20,7 @@ export type CheckName =
   | 'signature'
   | 'provenance'
   | 'sbom'
+  | 'spdx'
 
 /** The outcome of one check of one artifact: what `polyship verify` prints a row for. */
 export type CheckResult =
@@ -39,6 +41,8 @@ export type CheckResult =
 /** Which attestations an artifact must have besides its signature. */
 export interface Expectations {
   readonly sbom: boolean
+  /** The SPDX SBOM must be there; otherwise it is checked when present (releases before SPDX lack it). */
+  readonly spdx?: boolean
   readonly provenance: boolean
 }
 
@@ -140,6 +144,33 @@ export async function checkSbom(verified: VerifiedBundle, digest: Digest, where:
     )
   }
   return `CycloneDX 1.6, ${document.components?.length ?? 0} components, signed by ${verified.signer}`
+}
+
+/** An SPDX SBOM attestation: valid SPDX 2.3 whose described package has this artifact's SHA256. */
+export function checkSpdx(verified: VerifiedBundle, digest: Digest, where: string): string {
+  const value = requireAttestation(verified, digest, where, {
+    predicateType: PREDICATE_TYPES.spdx,
+    code: 'ATTEST_SBOM_INVALID',
+    what: 'an SPDX SBOM',
+  })
+  validateSpdx(JSON.stringify(value.predicate), where)
+  const document = value.predicate as {
+    packages: { SPDXID: string; checksums?: { algorithm: string; checksumValue: string }[] }[]
+    relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[]
+  }
+  const described = document.relationships.find(
+    (r) => r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES',
+  )?.relatedSpdxElement
+  const sum = document.packages
+    .find((p) => p.SPDXID === described)
+    ?.checksums?.find((c) => c.algorithm === 'SHA256')?.checksumValue
+  if (sum !== undefined && sum !== digestHex(digest)) {
+    throw new AttestError(
+      'ATTEST_SUBJECT_MISMATCH',
+      `${where}: the SPDX SBOM describes sha256:${sum.slice(0, 12)}…, not this artifact`,
+    )
+  }
+  return `SPDX 2.3, ${document.packages.length} packages, signed by ${verified.signer}`
 }
 
 /** Expectations by artifact kind: checksums files get provenance but no SBOM. */

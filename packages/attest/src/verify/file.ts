@@ -1,11 +1,19 @@
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { CoreError, type Digest, digestHex, sha256 } from '@polyship/core'
 import { FILE_SUFFIXES } from '../attach/files.ts'
 import { AttestError, type AttestErrorCode } from '../errors.ts'
+import { validateSpdx } from '../sbom/spdx-validate.ts'
 import { validateSbom } from '../sbom/validate.ts'
 import { verifyBundle } from './bundle.ts'
-import { type CheckResult, checkProvenance, checkSbom, type Expectations, runCheck } from './checks.ts'
+import {
+  type CheckResult,
+  checkProvenance,
+  checkSbom,
+  checkSpdx,
+  type Expectations,
+  runCheck,
+} from './checks.ts'
 import type { VerificationPolicy } from './policy.ts'
 
 export interface FileVerifyOptions {
@@ -119,11 +127,37 @@ export async function verifyFile(
       }),
     )
   }
+  const spdxPath = `${path}${FILE_SUFFIXES.spdxAttestation}`
+  if (expect.sbom && (expect.spdx === true || (await exists(spdxPath)))) {
+    results.push(
+      await runCheck(name, 'spdx', async () => {
+        const json = await readJson(spdxPath, 'ATTEST_SBOM_MISSING', 'SPDX SBOM attestation')
+        const verified = verifyBundle(json, policy, { where: spdxPath })
+        const detail = checkSpdx(verified, digest, spdxPath)
+        await checkPlainSbom(`${path}${FILE_SUFFIXES.spdx}`, verified.statement?.predicate, validateSpdx)
+        return detail
+      }),
+    )
+  }
   return results
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw cause
+  }
+}
+
 /** The unsigned SBOM copy, when present, must be valid and say what the signed one says. */
-async function checkPlainSbom(path: string, signed: unknown): Promise<void> {
+async function checkPlainSbom(
+  path: string,
+  signed: unknown,
+  validate: (text: string, where: string) => Promise<void> | void = validateSbom,
+): Promise<void> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -131,7 +165,7 @@ async function checkPlainSbom(path: string, signed: unknown): Promise<void> {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return
     throw cause
   }
-  await validateSbom(text, path)
+  await validate(text, path)
   if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(signed)) {
     throw new AttestError('ATTEST_SBOM_INVALID', `${path} differs from the signed SBOM in its attestation`, {
       hint: 'the SBOM file was edited after signing; use the one inside the attestation',

@@ -13,6 +13,7 @@ import {
   checkProvenance,
   checkSbom,
   checkSignatureStatement,
+  checkSpdx,
   type Expectations,
   runCheck,
 } from './checks.ts'
@@ -110,6 +111,19 @@ export async function verifyImage(
         PREDICATE_TYPES.cyclonedx,
         { code: 'ATTEST_SBOM_MISSING', what: 'SBOM' },
         (verified, where) => checkSbom(verified, subject.digest, where),
+      ),
+    )
+  }
+  if (
+    expect.sbom &&
+    (expect.spdx === true || bundles.some((b) => b.predicateType === PREDICATE_TYPES.spdx))
+  ) {
+    results.push(
+      await one(
+        'spdx',
+        PREDICATE_TYPES.spdx,
+        { code: 'ATTEST_SBOM_MISSING', what: 'SPDX SBOM' },
+        (verified, where) => checkSpdx(verified, subject.digest, where),
       ),
     )
   }
