@@ -12,9 +12,6 @@ log() { printf 'test-env: %s\n' "$*" >&2; }
 die() { printf 'test-env: error: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$POLYSHIP_CACHE/bin"
 
-# pyspdxtools: the SPDX project's own validator, run on the SPDX SBOMs in tests.
-SPDX_TOOLS_VERSION=0.8.5
-
 release_only=false
 [ "${1:-}" = "--release-only" ] && release_only=true
 
