@@ -6,7 +6,7 @@ import { renderTable } from '../table.ts'
 export const releaseHelp = `Usage: polyship release [options]
 
 Builds, packages, signs and publishes every releasable project: binaries and archives,
-wheels, images and charts, each with a signature, a CycloneDX SBOM and SLSA provenance.
+wheels, images and charts, each with a signature, CycloneDX and SPDX SBOMs and SLSA provenance.
 Every destination is asked what it already holds before anything is published; identical
 content is skipped, different content under a released name stops the run. Re-running is
 always safe; a crashed run is resumed by running it again.

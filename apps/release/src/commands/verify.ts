@@ -52,7 +52,7 @@ every byte it vouches for: each image and chart re-fetched and re-hashed (every 
 index, config and layer, sizes too) with its version tag pointing at the recorded digest,
 each file matched to its recorded digest (and a checksums file to its archives, a package
 index page to its files), then every signature, every provenance statement (its subjects
-must include the artifact's digest) and every SBOM (present, valid CycloneDX 1.6, about
+must include the artifact's digest) and every SBOM (present, valid CycloneDX 1.6 or SPDX 2.3, about
 this artifact). Prints one row per check and exits 1 naming each artifact that fails and why.
 
 TARGET is one of
