@@ -72,6 +72,7 @@ describe('release to a registry and a package index on loopback', () => {
         'https://cyclonedx.org/bom',
         'https://sigstore.dev/cosign/sign/v1',
         'https://slsa.dev/provenance/v1',
+        'https://spdx.dev/Document',
       ])
     }
     // what skopeo sees

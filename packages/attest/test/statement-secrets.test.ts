@@ -48,7 +48,11 @@ describe('signed statements carry no credential', () => {
 
   it('a statement whose predicate would hold a registered credential is SECRET_IN_OUTPUT, the value unnamed', () => {
     registerSecret('registry-pass-in-sbom-77')
-    const sbom = { bytes: new Uint8Array(), document: { note: 'pw registry-pass-in-sbom-77' } }
+    const sbom = {
+      format: 'cyclonedx',
+      bytes: new Uint8Array(),
+      document: { note: 'pw registry-pass-in-sbom-77' },
+    }
     let error: (Error & { code?: string }) | undefined
     try {
       sbomStatement(sbom as never, sha256('app'), 'app.tar.gz')
