@@ -59,34 +59,31 @@ async function registryAt(options: HostileServerOptions, scheme?: 'http' | 'http
   return { registry, server, reporter }
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ error: PolyshipError; ms: number }> {
-  const start = Date.now()
+async function failure(promise: Promise<unknown>): Promise<{ error: PolyshipError }> {
   const error = await promise.then(
     () => {
       throw new Error('expected a failure')
     },
     (e: unknown) => e,
   )
-  return { error: error as PolyshipError, ms: Date.now() - start }
+  return { error: error as PolyshipError }
 }
 
 describe('the npm registry client against hostile registries (small configured limits)', () => {
   it('drip: the packument never ends; NET_TIMEOUT (deadline) naming the host', async () => {
     const { registry, server } = await registryAt({ mode: 'drip', dripIntervalMs: 50 })
-    const { error, ms } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(server.host)
     expect(error.message).toContain('deadline')
-    expect(ms).toBeLessThan(5000)
   })
 
   it('hang after accept: NET_TIMEOUT (idle) naming the host, "waiting for" notices meanwhile', async () => {
     const { registry, server, reporter } = await registryAt({ mode: 'hang' })
-    const { error, ms } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(`${server.host} accepted the connection but sent no answer`)
     expect(error.message).toContain('gave up after 3 tries')
-    expect(ms).toBeLessThan(LIMITS.retryMs! + 2000)
     expect(
       reporter.events.some((e) => e.type === 'log' && e.message.startsWith(`waiting for ${server.host}`)),
     ).toBe(true)
@@ -124,11 +121,10 @@ describe('the npm registry client against hostile registries (small configured l
       mode: 'truncate-upload',
       applies: (method) => method === 'PUT',
     })
-    const { error, ms } = await failure(registry.add(tarball, 'latest'))
+    const { error } = await failure(registry.add(tarball, 'latest'))
     expect(error.code).toBe('NPM_REGISTRY_UNREACHABLE')
     expect(error.message).toContain(server.url)
     expect(server.log.filter((entry) => entry.hostile)).toHaveLength(3)
-    expect(ms).toBeLessThan(5000)
   })
 
   it('https spoken to a plain-http registry: NET_TLS_MISMATCH naming the host', async () => {

@@ -54,32 +54,29 @@ async function publishTo(
     retry: { retries: 2, baseDelayMs: 1 },
     limits: LIMITS,
   })
-  const start = Date.now()
   const error = await publishDistributions([wheel], index).then(
     () => {
       throw new Error('expected a failure')
     },
     (e: unknown) => e as PolyshipError,
   )
-  return { error, ms: Date.now() - start, server, reporter }
+  return { error, server, reporter }
 }
 
 const listing = (method: string) => method === 'GET'
 
 describe('the wheel index client against hostile indexes (small configured limits)', () => {
   it('drip: the simple page never ends; NET_TIMEOUT (deadline) naming the host', async () => {
-    const { error, ms, server } = await publishTo({ mode: 'drip', dripIntervalMs: 50 })
+    const { error, server } = await publishTo({ mode: 'drip', dripIntervalMs: 50 })
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(server.host)
     expect(error.message).toContain('deadline')
-    expect(ms).toBeLessThan(5000)
   })
 
   it('hang after accept: NET_TIMEOUT (idle) naming the host, "waiting for" notices meanwhile', async () => {
-    const { error, ms, server, reporter } = await publishTo({ mode: 'hang' })
+    const { error, server, reporter } = await publishTo({ mode: 'hang' })
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(`${server.host} accepted the connection but sent no answer`)
-    expect(ms).toBeLessThan(LIMITS.retryMs! + 2000)
     expect(
       reporter.events.some((e) => e.type === 'log' && e.message.startsWith(`waiting for ${server.host}`)),
     ).toBe(true)
@@ -124,14 +121,13 @@ describe('the wheel index client against hostile indexes (small configured limit
   })
 
   it('an upload reset mid-body: WHEEL_INDEX_UNREACHABLE naming the index after bounded retries', async () => {
-    const { error, ms, server } = await publishTo({
+    const { error, server } = await publishTo({
       mode: 'truncate-upload',
       applies: (method) => method === 'POST',
     })
     expect(error.code).toBe('WHEEL_INDEX_UNREACHABLE')
     expect(error.message).toContain(server.url)
     expect(server.log.filter((entry) => entry.hostile)).toHaveLength(3)
-    expect(ms).toBeLessThan(5000)
   })
 
   it('https spoken to a plain-http index: NET_TLS_MISMATCH naming the host', async () => {
