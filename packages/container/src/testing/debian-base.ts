@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
-import { type ArchiveEntry, type Digest, gzipStream, run, tarStream, treeEntries } from '@polyship/core'
+import { type ArchiveEntry, type Digest, run, treeEntries } from '@polyship/core'
 import { type Descriptor, encodeManifest, LayoutStore, MEDIA_TYPES } from '@polyship/oci'
 import { NONROOT_ID, staticBaseEntries } from '../base/static-base.ts'
+import { writeLayer } from '../layer/layer.ts'
 
 /**
  * A runnable base image built from Debian's own packages, with no registry and no daemon:
@@ -81,7 +82,7 @@ export async function debianBase(options: DebianBaseOptions): Promise<DebianBase
   const cacheDir = options.cacheDir ?? join(defaultCache(), 'debian-base')
   const key = createHash('sha256')
     .update(
-      JSON.stringify([3, suite, mirror, [...options.packages].sort(), [...exclude].sort(), architectures]),
+      JSON.stringify([4, suite, mirror, [...options.packages].sort(), [...exclude].sort(), architectures]),
     )
     .digest('hex')
     .slice(0, 16)
@@ -257,10 +258,15 @@ async function writeArchitecture(
     const ours = new Set(base.map((e) => e.path))
     const tree = (await treeEntries(root)).filter((e) => !ours.has(e.path))
     const entries: ArchiveEntry[] = [...base, ...tree].sort((a, b) => (a.path < b.path ? -1 : 1))
-    const layerFile = join(work, 'layer.tar.gz')
-    const { diffId, digest, size } = await writeLayer(layerFile, entries)
-    const layer = { mediaType: MEDIA_TYPES.ociLayerGzip, digest, size }
-    await store.pushBlob(layer, { path: layerFile })
+    const written = await writeLayer(entries, {
+      dir: work,
+      mtime: EPOCH,
+      gzipLevel: 6,
+      createdBy: `polyship test: Debian packages for ${arch}`,
+    })
+    const layer = written.descriptor
+    const diffId = written.diffId
+    await store.pushBlob(layer, { path: written.file })
     const config = new TextEncoder().encode(
       JSON.stringify({
         created: CREATED,
@@ -291,33 +297,8 @@ async function writeArchitecture(
   }
 }
 
-async function writeLayer(file: string, entries: readonly ArchiveEntry[]) {
-  const diff = createHash('sha256')
-  const compressed = createHash('sha256')
-  let size = 0
-  const tar = async function* () {
-    for await (const chunk of tarStream(entries, { mtime: EPOCH })) {
-      diff.update(chunk)
-      yield chunk
-    }
-  }
-  const counted = async function* (source: AsyncIterable<Uint8Array>) {
-    for await (const chunk of source) {
-      compressed.update(chunk)
-      size += chunk.length
-      yield chunk
-    }
-  }
-  await pipeline(Readable.from(counted(gzipStream(tar(), { level: 6 }))), createWriteStream(file))
-  return { diffId: `sha256:${diff.digest('hex')}` as Digest, digest: sha256Hex(compressed), size }
-}
-
 function sha256(bytes: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-}
-
-function sha256Hex(hash: ReturnType<typeof createHash>): Digest {
-  return `sha256:${hash.digest('hex')}`
 }
 
 function defaultCache(): string {
