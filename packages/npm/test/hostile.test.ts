@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { collectingReporter, type NetLimits, type PolyshipError } from '@polyship/core'
+import { collectingReporter } from '@polyship/core'
 import {
   type NpmTarball,
   npmRegistry,
@@ -8,19 +8,16 @@ import {
   parsePackageName,
   type RegistryCredential,
 } from '@polyship/npm'
-import { type HostileServer, type HostileServerOptions, startHostileServer } from '@polyship/oci/testing'
+import {
+  codedFailure,
+  HOSTILE_LIMITS,
+  type HostileServer,
+  type HostileServerOptions,
+  startHostileServer,
+} from '@polyship/oci/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type NpmWorkspace, npmWorkspace, SCOPE } from './workspace.ts'
 
-/** Small limits so that every hostile case ends within a second or two. */
-const LIMITS: Partial<NetLimits> = {
-  connectMs: 1000,
-  idleMs: 200,
-  deadlineMs: 800,
-  retryMs: 1500,
-  noticeMs: 50,
-  maxBytes: 1024 * 1024,
-}
 const TOKEN = 'npm_hostileSecretToken0123456789'
 const credential: RegistryCredential = { type: 'token', token: TOKEN, source: 'test' }
 const NAME = parsePackageName(`${SCOPE}/hostile`, 'test')
@@ -51,7 +48,7 @@ async function registryAt(options: HostileServerOptions, scheme?: 'http' | 'http
   const registry = npmRegistry({
     url: `${scheme === undefined ? server.url : `${scheme}://${server.host}`}/`,
     credential,
-    limits: LIMITS,
+    limits: HOSTILE_LIMITS,
     reporter,
     retry: { retries: 2, baseDelayMs: 1 },
     sleep: async () => {},
@@ -59,20 +56,10 @@ async function registryAt(options: HostileServerOptions, scheme?: 'http' | 'http
   return { registry, server, reporter }
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ error: PolyshipError }> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )
-  return { error: error as PolyshipError }
-}
-
 describe('the npm registry client against hostile registries (small configured limits)', () => {
   it('drip: the packument never ends; NET_TIMEOUT (deadline) naming the host', async () => {
     const { registry, server } = await registryAt({ mode: 'drip', dripIntervalMs: 50 })
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(server.host)
     expect(error.message).toContain('deadline')
@@ -80,7 +67,7 @@ describe('the npm registry client against hostile registries (small configured l
 
   it('hang after accept: NET_TIMEOUT (idle) naming the host, "waiting for" notices meanwhile', async () => {
     const { registry, server, reporter } = await registryAt({ mode: 'hang' })
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(`${server.host} accepted the connection but sent no answer`)
     expect(error.message).toContain('gave up after 3 tries')
@@ -91,7 +78,7 @@ describe('the npm registry client against hostile registries (small configured l
 
   it('HTML with status 200 where the packument is expected: NPM_REGISTRY_ERROR naming the host', async () => {
     const { registry, server } = await registryAt({ mode: 'html' })
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NPM_REGISTRY_ERROR')
     expect(error.message).toContain(`${server.host} answered 200 with text/html`)
     expect(error.hint).toContain('npm registry')
@@ -100,7 +87,7 @@ describe('the npm registry client against hostile registries (small configured l
   it('a 300 MB packument: the size cap stops it (NET_TOO_LARGE), memory stays put', async () => {
     const { registry, server } = await registryAt({ mode: 'huge' })
     const before = process.memoryUsage().rss
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TOO_LARGE')
     expect(error.message).toContain(server.host)
     expect(server.sentBytes()).toBeLessThan(32 * 1024 * 1024)
@@ -109,7 +96,7 @@ describe('the npm registry client against hostile registries (small configured l
 
   it('a registry echoing the Authorization header: the token never shows', async () => {
     const { registry, server } = await registryAt({ mode: 'echo-auth' })
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NPM_REGISTRY_ERROR')
     expect(error.message).toContain(server.url)
     expect(error.message).toContain('rejected request with authorization')
@@ -121,7 +108,7 @@ describe('the npm registry client against hostile registries (small configured l
       mode: 'truncate-upload',
       applies: (method) => method === 'PUT',
     })
-    const { error } = await failure(registry.add(tarball, 'latest'))
+    const { error } = await codedFailure(registry.add(tarball, 'latest'))
     expect(error.code).toBe('NPM_REGISTRY_UNREACHABLE')
     expect(error.message).toContain(server.url)
     expect(server.log.filter((entry) => entry.hostile)).toHaveLength(3)
@@ -129,14 +116,14 @@ describe('the npm registry client against hostile registries (small configured l
 
   it('https spoken to a plain-http registry: NET_TLS_MISMATCH naming the host', async () => {
     const { registry, server } = await registryAt({ mode: 'html' }, 'https')
-    const { error } = await failure(registry.lookup(NAME, '1.0.0'))
+    const { error } = await codedFailure(registry.lookup(NAME, '1.0.0'))
     expect(error.code).toBe('NET_TLS_MISMATCH')
     expect(error.message).toContain(`${server.host} does not speak TLS`)
   })
 
   it('plain http spoken to a registry that speaks TLS: NET_TLS_MISMATCH naming the host', async () => {
     const { registry, server } = await registryAt({ mode: 'tls' }, 'http')
-    const { error } = await failure(registry.whoami())
+    const { error } = await codedFailure(registry.whoami())
     expect(error.code).toBe('NET_TLS_MISMATCH')
     expect(error.message).toContain(`${server.host} speaks TLS`)
   })

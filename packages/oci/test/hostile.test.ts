@@ -1,7 +1,9 @@
 import { createServer } from 'node:http'
-import { collectingReporter, type NetLimits, type PolyshipError, sha256 } from '@polyship/core'
+import { collectingReporter, sha256 } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
 import {
+  codedFailure,
+  HOSTILE_LIMITS,
   type HostileServer,
   type HostileServerOptions,
   pushTestImage,
@@ -10,16 +12,6 @@ import {
 import { afterEach, describe, expect, inject, it } from 'vitest'
 
 const { url: registryUrl } = inject('ociRegistry')
-
-/** Small limits so that every hostile case ends within a second or two. */
-const LIMITS: Partial<NetLimits> = {
-  connectMs: 1000,
-  idleMs: 200,
-  deadlineMs: 800,
-  retryMs: 1500,
-  noticeMs: 50,
-  maxBytes: 1024 * 1024,
-}
 
 let server: HostileServer | undefined
 let client: RegistryClient | undefined
@@ -36,7 +28,7 @@ async function hostile(options: HostileServerOptions) {
   server = await startHostileServer(options)
   const reporter = collectingReporter()
   client = new RegistryClient({
-    limits: LIMITS,
+    limits: HOSTILE_LIMITS,
     retry: { attempts: 3 },
     credentials: { [server.host]: { username: 'ci', password: 'hunter2-secret-password' } },
     deps: { reporter, sleep: async () => {} },
@@ -44,21 +36,10 @@ async function hostile(options: HostileServerOptions) {
   return { server, client, reporter, store: client.repository(`${server.host}/hostile/app`) }
 }
 
-/** The coded error `promise` rejects with, and how long it took. */
-async function failure(promise: Promise<unknown>): Promise<{ error: PolyshipError }> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e,
-  )
-  return { error: error as PolyshipError }
-}
-
 describe('the registry client against hostile registries (small configured limits)', () => {
   it('drip: a byte every 50 ms never trips the idle timeout, the deadline ends it with NET_TIMEOUT naming the host', async () => {
     const { server, store } = await hostile({ mode: 'drip', dripIntervalMs: 50, applies: notPing })
-    const { error } = await failure(store.getManifest('v1'))
+    const { error } = await codedFailure(store.getManifest('v1'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(server.host)
     expect(error.message).toContain('deadline')
@@ -66,7 +47,7 @@ describe('the registry client against hostile registries (small configured limit
 
   it('hang after accept: NET_TIMEOUT (idle) naming the host, with "waiting for" notices meanwhile', async () => {
     const { server, store, reporter } = await hostile({ mode: 'hang', applies: notPing })
-    const { error } = await failure(store.resolve('v1'))
+    const { error } = await codedFailure(store.resolve('v1'))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(`${server.host} accepted the connection but sent no answer`)
     expect(error.message).toMatch(/idle timeout.*gave up after 3 tries/)
@@ -80,7 +61,7 @@ describe('the registry client against hostile registries (small configured limit
 
   it('a dead registry that hangs even its ping is given up within the retry time', async () => {
     const { server, store } = await hostile({ mode: 'hang' })
-    const { error } = await failure(store.hasBlob(sha256('x')))
+    const { error } = await codedFailure(store.hasBlob(sha256('x')))
     expect(error.code).toBe('NET_TIMEOUT')
     expect(error.message).toContain(`contact registry ${server.host}`)
   })
@@ -100,20 +81,20 @@ describe('the registry client against hostile registries (small configured limit
     const read = async () => {
       for await (const _ of await store.fetchBlob(blob));
     }
-    const blobError = (await failure(read())).error
+    const blobError = (await codedFailure(read())).error
     expect(blobError.code).toBe('OCI_DIGEST_MISMATCH')
     expect(blobError.message).toContain(`${server.host}/hostile/lies`)
-    const manifestError = (await failure(store.getManifest(image.root.digest))).error
+    const manifestError = (await codedFailure(store.getManifest(image.root.digest))).error
     expect(manifestError.code).toBe('OCI_DIGEST_MISMATCH')
   })
 
   it('HTML where JSON is expected: a coded error naming the host, no crash', async () => {
     const { server, store } = await hostile({ mode: 'html', applies: notPing })
-    const tags = (await failure(store.listTags())).error
+    const tags = (await codedFailure(store.listTags())).error
     expect(tags.code).toBe('OCI_REGISTRY_ERROR')
     expect(tags.message).toContain(`${server.host}/hostile/app`)
     expect(tags.message).toContain('text/html')
-    const manifest = (await failure(store.getManifest('v1'))).error
+    const manifest = (await codedFailure(store.getManifest('v1'))).error
     expect(manifest.code).toMatch(/^OCI_MANIFEST_INVALID$/)
     expect(manifest.message).toContain(server.host)
   })
@@ -121,26 +102,26 @@ describe('the registry client against hostile registries (small configured limit
   it('a 300 MB answer: the size cap stops reading after about 1 MiB (NET_TOO_LARGE), memory stays put', async () => {
     const { server, store } = await hostile({ mode: 'huge', applies: notPing })
     const before = process.memoryUsage().rss
-    const { error } = await failure(store.listTags())
+    const { error } = await codedFailure(store.listTags())
     expect(error.code).toBe('NET_TOO_LARGE')
     expect(error.message).toContain(server.host)
     expect(error.message).toContain('size cap')
     expect(server.sentBytes()).toBeLessThan(32 * 1024 * 1024)
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024)
-    const manifest = (await failure(store.getManifest('v1'))).error
+    const manifest = (await codedFailure(store.getManifest('v1'))).error
     expect(manifest.code).toBe('NET_TOO_LARGE')
   })
 
   it('a 300 MB answer with its Content-Length is refused before reading', async () => {
     const { server, store } = await hostile({ mode: 'huge', declareLength: true, applies: notPing })
-    const { error } = await failure(store.getManifest('v1'))
+    const { error } = await codedFailure(store.getManifest('v1'))
     expect(['NET_TOO_LARGE', 'OCI_MANIFEST_TOO_LARGE']).toContain(error.code)
     expect(server.sentBytes()).toBeLessThan(32 * 1024 * 1024)
   })
 
   it('echo of the Authorization header in an error body: the message never shows the credential', async () => {
     const { server, store } = await hostile({ mode: 'echo-auth', applies: notPing })
-    const { error } = await failure(store.getManifest('v1'))
+    const { error } = await codedFailure(store.getManifest('v1'))
     expect(error.code).toMatch(/^OCI_/)
     expect(error.message).toContain(server.host)
     const basic = Buffer.from('ci:hunter2-secret-password').toString('base64')
@@ -157,7 +138,7 @@ describe('the registry client against hostile registries (small configured limit
     })
     const data = Buffer.alloc(256 * 1024, 7)
     const blob = { mediaType: 'application/octet-stream', digest: sha256(data), size: data.length }
-    const { error } = await failure(
+    const { error } = await codedFailure(
       client.repository(`${server.host}/hostile/truncated`).pushBlob(blob, data),
     )
     expect(error.code).toMatch(/^OCI_(UNAVAILABLE|UPLOAD_FAILED)$/)
@@ -175,9 +156,9 @@ describe('the registry client against hostile registries (small configured limit
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
     const host = `127.0.0.1:${(redirecting.address() as { port: number }).port}`
     try {
-      client = new RegistryClient({ limits: LIMITS, deps: { sleep: async () => {} } })
+      client = new RegistryClient({ limits: HOSTILE_LIMITS, deps: { sleep: async () => {} } })
       const blob = { mediaType: 'application/octet-stream', digest: sha256('x'), size: 1 }
-      const { error } = await failure(client.repository(`${host}/hostile/redirect`).fetchBlob(blob))
+      const { error } = await codedFailure(client.repository(`${host}/hostile/redirect`).fetchBlob(blob))
       expect(error.code).toBe('NET_TLS_MISMATCH')
       expect(error.message).toContain(`${plain.host} does not speak TLS`)
       expect(error.hint).toContain('mark it insecure')
@@ -189,7 +170,7 @@ describe('the registry client against hostile registries (small configured limit
 
   it('plain http spoken to a registry that speaks TLS: NET_TLS_MISMATCH naming the host, not a crash', async () => {
     const { server, store } = await hostile({ mode: 'tls' })
-    const { error } = await failure(store.getManifest('v1'))
+    const { error } = await codedFailure(store.getManifest('v1'))
     expect(error.code).toBe('NET_TLS_MISMATCH')
     expect(error.message).toContain(`${server.host} speaks TLS`)
     expect(error.hint).toContain('https')

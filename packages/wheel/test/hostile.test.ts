@@ -1,8 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { collectingReporter, type NetLimits, type PolyshipError } from '@polyship/core'
-import { type HostileServer, type HostileServerOptions, startHostileServer } from '@polyship/oci/testing'
+import { collectingReporter } from '@polyship/core'
+import {
+  codedFailure,
+  HOSTILE_LIMITS,
+  type HostileServer,
+  type HostileServerOptions,
+  startHostileServer,
+} from '@polyship/oci/testing'
 import {
   type Distribution,
   type IndexCredentials,
@@ -14,15 +20,6 @@ import {
 import { writeSyntheticWheel } from '@polyship/wheel/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
-/** Small limits so that every hostile case ends within a second or two. */
-const LIMITS: Partial<NetLimits> = {
-  connectMs: 1000,
-  idleMs: 200,
-  deadlineMs: 800,
-  retryMs: 1500,
-  noticeMs: 50,
-  maxBytes: 1024 * 1024,
-}
 const TOKEN = 'pypi-hostile-secret-token-0123456789'
 
 let work: string
@@ -52,14 +49,9 @@ async function publishTo(
     credentials: how.credentials ?? { type: 'none' },
     deps: { ...nodeHttpDeps, sleep: async () => {}, reporter },
     retry: { retries: 2, baseDelayMs: 1 },
-    limits: LIMITS,
+    limits: HOSTILE_LIMITS,
   })
-  const error = await publishDistributions([wheel], index).then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (e: unknown) => e as PolyshipError,
-  )
+  const { error } = await codedFailure(publishDistributions([wheel], index))
   return { error, server, reporter }
 }
 

@@ -4,7 +4,7 @@ import { createServer as createTlsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '@polyship/core'
+import { type NetLimits, type PolyshipError, run } from '@polyship/core'
 
 /**
  * How the server misbehaves on the requests it is hostile to:
@@ -299,4 +299,28 @@ function truncate(req: IncomingMessage, res: ServerResponse, target: URL | undef
     if (read >= Math.min(after, Math.max(1, length - 1))) req.socket.resetAndDestroy()
   })
   req.on('end', () => req.socket.resetAndDestroy())
+}
+
+/**
+ * Network limits small enough that every hostile case ends within a second or two: the
+ * client under test takes them in place of the defaults (POLYSHIP_HTTP_* in production).
+ */
+export const HOSTILE_LIMITS: Partial<NetLimits> = {
+  connectMs: 1000,
+  idleMs: 200,
+  deadlineMs: 800,
+  retryMs: 1500,
+  noticeMs: 50,
+  maxBytes: 1024 * 1024,
+}
+
+/** The coded error `promise` rejects with; a promise that resolves fails the test. */
+export async function codedFailure(promise: Promise<unknown>): Promise<{ error: PolyshipError }> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (e: unknown) => e,
+  )
+  return { error: error as PolyshipError }
 }

@@ -13,6 +13,8 @@ export {
   startFaultProxy,
 } from './fault-proxy.ts'
 export {
+  codedFailure,
+  HOSTILE_LIMITS,
   HOSTILE_MODES,
   type HostileMode,
   type HostileServer,
