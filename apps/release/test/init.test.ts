@@ -366,6 +366,35 @@ describe('polyship init', () => {
     ])
   })
 
+  it('leaves out a project a `!` pattern of pnpm-workspace.yaml excludes, as pnpm and changesets do, and says why', async () => {
+    const root = await repo({
+      'package.json': '{ "name": "acme", "private": true }\n',
+      'pnpm-workspace.yaml': 'packages:\n  - services/*\n  - "!services/legacy"\n',
+      'services/api/go.mod': 'module github.com/acme/api\n\ngo 1.22\n',
+      'services/api/main.go': GO_MAIN,
+      'services/legacy/go.mod': 'module github.com/acme/legacy\n\ngo 1.22\n',
+      'services/legacy/main.go': GO_MAIN,
+    })
+    const result = await polyship(['init', '--dry-run', '--json'], { root, env })
+    expect(result.code).toBe(0)
+    const plan = JSON.parse(result.stdout) as {
+      projects: { dir: string }[]
+      files: { path: string; action: string }[]
+      skipped: { path: string; reason: string }[]
+    }
+    expect(plan.projects.map((p) => p.dir)).toEqual(['services/api'])
+    expect(plan.skipped).toContainEqual({
+      path: 'services/legacy/package.json',
+      reason: expect.stringContaining('excluded by "!services/legacy" in pnpm-workspace.yaml'),
+    })
+    expect(plan.files.map((f) => f.path)).not.toContain('services/legacy/package.json')
+    expect(plan.files.find((f) => f.path === 'pnpm-workspace.yaml')?.action).toBe('unchanged')
+
+    expect((await init(root)).code).toBe(0)
+    const workspace = await loadWorkspace(root)
+    expect(workspace.projects.map((p) => p.dir)).toEqual(['services/api'])
+  })
+
   it('finds the binaries cargo and go find', async () => {
     const root = await repo(POLYGLOT)
     expect((await init(root)).code).toBe(0)

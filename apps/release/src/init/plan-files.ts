@@ -1,11 +1,19 @@
-import { ROOT_CONFIG_FILE } from '@polyship/core'
+import { parseWorkspacePackages, ROOT_CONFIG_FILE } from '@polyship/core'
 import { changesetConfig, changesetReadme } from './changesets.ts'
+import { parsingAsync } from './manifest-error.ts'
 import { parsePackageJson } from './package-json.ts'
 import type { DetectedProject, Detection, SkippedManifest } from './project.ts'
 import { joinPath } from './project.ts'
 import { type FileEdit, projectManifest } from './project-manifest.ts'
 import { WORKFLOWS, type WorkflowPath, workflow } from './workflows.ts'
-import { gitignore, nxJson, rootConfig, rootManifest, workspaceYaml } from './workspace-files.ts'
+import {
+  excludingPattern,
+  gitignore,
+  nxJson,
+  rootConfig,
+  rootManifest,
+  workspaceYaml,
+} from './workspace-files.ts'
 
 export type FileAction = 'create' | 'modify' | 'unchanged'
 
@@ -69,7 +77,7 @@ export async function planFiles(input: PlanInput): Promise<InitPlan> {
     draft.changes.push(result.change)
   }
 
-  const { projects } = input.detection
+  const { projects, skipped } = await withoutExcluded(input)
   for (const project of projects) {
     if (project.kind === 'npm' || project.kind === 'configured') continue
     const path = joinPath(project.dir, 'package.json')
@@ -101,10 +109,32 @@ export async function planFiles(input: PlanInput): Promise<InitPlan> {
   })
   return {
     projects,
-    skipped: input.detection.skipped,
+    skipped,
     files,
     notes: await notes(input, drafts.has('nx.json')),
   }
+}
+
+/**
+ * The detection minus the projects a `!` pattern of pnpm-workspace.yaml leaves out: neither
+ * pnpm nor changesets see them, so init configures nothing there and says why.
+ */
+async function withoutExcluded(input: PlanInput): Promise<Pick<Detection, 'projects' | 'skipped'>> {
+  const file = 'pnpm-workspace.yaml'
+  const text = await input.read(file)
+  const globs = text === undefined ? [] : await parsingAsync(file, () => parseWorkspacePackages(text, file))
+  const projects: DetectedProject[] = []
+  const skipped: SkippedManifest[] = [...input.detection.skipped]
+  for (const project of input.detection.projects) {
+    const pattern = excludingPattern(globs, project.dir)
+    if (pattern === undefined) projects.push(project)
+    else
+      skipped.push({
+        path: joinPath(project.dir, 'package.json'),
+        reason: `excluded by ${JSON.stringify(pattern)} in ${file}: pnpm and changesets do not see it (remove the pattern to release it)`,
+      })
+  }
+  return { projects, skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) }
 }
 
 async function notes(input: PlanInput, hasNx: boolean): Promise<string[]> {

@@ -53,13 +53,28 @@ export function rootManifest(original: string | undefined, file: string, name: s
   }
 }
 
-/** Project directories pnpm-workspace.yaml's globs do not reach yet (`.` is reached only by a `.` entry). */
+const bare = (glob: string) => glob.replace(/^\.\//, '').replace(/\/+$/, '')
+const reaches = (glob: string, dir: string) =>
+  dir === '.' ? glob === '.' || glob === '' : matchesGlob(dir, glob)
+
+/**
+ * The `!` pattern of pnpm-workspace.yaml that leaves `dir` out, if one does. pnpm and
+ * changesets (tinyglobby's `ignore`) apply negations whatever their order, so a directory a
+ * negation reaches is no workspace package however many positive globs name it.
+ */
+export function excludingPattern(globs: readonly string[], dir: string): string | undefined {
+  return globs.find((g) => g.startsWith('!') && reaches(bare(g.slice(1)), dir))
+}
+
+/**
+ * Project directories pnpm-workspace.yaml's globs do not reach yet (`.` is reached only by
+ * a `.` entry). A directory a `!` pattern excludes is not listed: adding a glob could not
+ * bring it back, and the maintainer left it out on purpose.
+ */
 export function unlistedDirs(globs: readonly string[], dirs: readonly string[]): string[] {
-  const positive = globs
-    .filter((g) => !g.startsWith('!'))
-    .map((g) => g.replace(/^\.\//, '').replace(/\/+$/, ''))
+  const positive = globs.filter((g) => !g.startsWith('!')).map(bare)
   return dirs.filter(
-    (dir) => !positive.some((glob) => (dir === '.' ? glob === '.' || glob === '' : matchesGlob(dir, glob))),
+    (dir) => excludingPattern(globs, dir) === undefined && !positive.some((glob) => reaches(glob, dir)),
   )
 }
 
