@@ -10,7 +10,14 @@ export {
 export { sourceDateEpoch } from './archive/epoch.ts'
 export { type GzipOptions, gzipStream } from './archive/gzip.ts'
 export { type TarOptions, tarStream } from './archive/tar.ts'
-export { readTarGz, type TarListing } from './archive/tar-reader.ts'
+export {
+  readTarGz,
+  scanTar,
+  type TarListing,
+  type TarMember,
+  type TarScan,
+  type TarScanOptions,
+} from './archive/tar-reader.ts'
 export {
   formatWheelRecordCsv,
   parseWheelRecordCsv,

@@ -1,19 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { basename, posix, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { sha256 } from '@polyship/core'
+import { isPolyshipError, scanTar, sha256 } from '@polyship/core'
 import { parseChartYaml } from '../chart/chart-yaml.ts'
 import { checkChartSize, checkFileSize, MAX_CHART_BYTES } from '../chart/limits.ts'
 import { HelmError } from '../errors.ts'
 import { type PackagedChart, packagedChart } from './package-chart.ts'
-
-const BLOCK = 512
-
-interface TarFile {
-  readonly path: string
-  readonly data: Buffer
-  readonly mtime: number
-}
 
 /**
  * Reads a chart package made elsewhere (by `packageChart` in another CI job, or by
@@ -45,7 +37,7 @@ export async function readPackagedChart(
     }
     throw bad('not a gzip archive', error)
   }
-  const files = tarFiles(tar, bad)
+  const files = await tarFiles(tar, file, bad)
   const top = files[0]?.path.split('/')[0]
   if (top === undefined) throw bad('no files in chart archive')
   for (const entry of files) {
@@ -78,62 +70,18 @@ export async function readPackagedChart(
   })
 }
 
-/** Regular files of a tar (USTAR, PAX `path`/`size`/`mtime` records, GNU long names). */
-function tarFiles(tar: Buffer, bad: (problem: string) => HelmError): TarFile[] {
-  const files: TarFile[] = []
-  let pax: Record<string, string> = {}
-  let longName: string | undefined
-  for (let offset = 0; offset + BLOCK <= tar.length; ) {
-    const header = tar.subarray(offset, offset + BLOCK)
-    if (header.every((byte) => byte === 0)) break
-    const field = (start: number, length: number) => {
-      const raw = header.subarray(start, start + length)
-      const end = raw.indexOf(0)
-      return raw.subarray(0, end === -1 ? length : end).toString('utf8')
-    }
-    const number = (start: number, length: number) => {
-      const text = field(start, length).trim()
-      const value = text === '' ? 0 : Number.parseInt(text, 8)
-      if (Number.isNaN(value)) throw bad(`corrupt tar header at byte ${offset}`)
-      return value
-    }
-    const type = field(156, 1) || '0'
-    const size = pax.size === undefined ? number(124, 12) : Number(pax.size)
-    const prefix = field(345, 155)
-    const name = pax.path ?? longName ?? (prefix === '' ? field(0, 100) : `${prefix}/${field(0, 100)}`)
-    const dataStart = offset + BLOCK
-    if (dataStart + size > tar.length) throw bad(`truncated tar entry ${name}`)
-    const data = tar.subarray(dataStart, dataStart + size)
-    offset = dataStart + Math.ceil(size / BLOCK) * BLOCK
-    if (type === 'x') {
-      pax = parsePax(data)
-      continue
-    }
-    if (type === 'L') {
-      longName = data.toString('utf8').replace(/\0+$/, '')
-      continue
-    }
-    if (type === '0' || type === '7') {
-      const mtime = pax.mtime === undefined ? number(136, 12) : Math.floor(Number(pax.mtime))
-      files.push({ path: name.replaceAll('\\', '/'), data: Buffer.from(data), mtime })
-    }
-    pax = {}
-    longName = undefined
+/** Regular files of a chart's tar, in archive order, through core's one tar reader. */
+async function tarFiles(tar: Buffer, file: string, bad: (problem: string, cause?: unknown) => HelmError) {
+  try {
+    const scan = await scanTar([tar], { keep: () => true, maxKept: MAX_CHART_BYTES, where: file })
+    return scan.members
+      .filter((member) => member.type === 'file')
+      .map((member) => ({
+        path: member.path.replaceAll('\\', '/'),
+        data: scan.contents.get(member.path) ?? Buffer.alloc(0),
+        mtime: member.mtime,
+      }))
+  } catch (error) {
+    throw bad(isPolyshipError(error) ? error.message.replace(`${file} is `, '') : 'corrupt tar', error)
   }
-  return files
-}
-
-/** `"<length> <key>=<value>\n"` records. */
-function parsePax(data: Buffer): Record<string, string> {
-  const records: Record<string, string> = {}
-  for (let offset = 0; offset < data.length; ) {
-    const space = data.indexOf(0x20, offset)
-    const length = space === -1 ? Number.NaN : Number(data.subarray(offset, space).toString('latin1'))
-    if (!Number.isInteger(length) || length <= 0) break
-    const record = data.subarray(space + 1, offset + length - 1).toString('utf8')
-    const equals = record.indexOf('=')
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1)
-    offset += length
-  }
-  return records
 }
