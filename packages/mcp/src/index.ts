@@ -5,7 +5,12 @@ export {
   type McpRegistryOptions,
   serverDigest,
 } from './registry/client.ts'
-export { canonicalJson, type ReleasedPackage, renderServerJson, type ServerJsonInput } from './server-json/render.ts'
+export {
+  canonicalJson,
+  type ReleasedPackage,
+  renderServerJson,
+  type ServerJsonInput,
+} from './server-json/render.ts'
 export { SERVER_SCHEMA_URL, serverJsonSchema } from './server-json/schema.ts'
 export {
   PUBLISHER_META,

@@ -36,17 +36,21 @@ describe('McpRegistryClient against a fake MCP registry on loopback', () => {
 
   it('a wrong token is MCP_REGISTRY_UNAUTHORIZED, no token refuses before any request', async () => {
     const wrong = new McpRegistryClient({ url: registry.url, token: 'not-the-token-at-all' })
-    await expect(wrong.publish(rendered.bytes, 'x')).rejects.toMatchObject({ code: 'MCP_REGISTRY_UNAUTHORIZED' })
+    await expect(wrong.publish(rendered.bytes, 'x')).rejects.toMatchObject({
+      code: 'MCP_REGISTRY_UNAUTHORIZED',
+    })
     const before = registry.publishes.length
     const none = new McpRegistryClient({ url: registry.url })
-    await expect(none.publish(rendered.bytes, 'x')).rejects.toMatchObject({ code: 'MCP_REGISTRY_UNAUTHORIZED' })
+    await expect(none.publish(rendered.bytes, 'x')).rejects.toMatchObject({
+      code: 'MCP_REGISTRY_UNAUTHORIZED',
+    })
     expect(registry.publishes.length).toBe(before)
   })
 
   it('refuses to send a token over plain http to a host that is not loopback', () => {
-    expect(() => new McpRegistryClient({ url: 'http://registry.example', token: 'secret-token-value' })).toThrow(
-      expect.objectContaining({ code: 'MCP_INSECURE_REFUSED' }),
-    )
+    expect(
+      () => new McpRegistryClient({ url: 'http://registry.example', token: 'secret-token-value' }),
+    ).toThrow(expect.objectContaining({ code: 'MCP_INSECURE_REFUSED' }))
   })
 
   it('an unreachable registry is MCP_REGISTRY_UNREACHABLE', async () => {

@@ -40,9 +40,13 @@ export class McpRegistryClient {
     this.#fetch = options.fetch ?? fetch
     const parsed = URL.canParse(this.url) ? new URL(this.url) : undefined
     if (parsed === undefined || !/^https?:$/.test(parsed.protocol)) {
-      throw new McpError('MCP_REGISTRY_ERROR', `${originOf(this.url)}: not an http(s) URL of an MCP registry`, {
-        hint: 'set destinations.mcpRegistry.url in polyship.json to the registry base URL (https://...)',
-      })
+      throw new McpError(
+        'MCP_REGISTRY_ERROR',
+        `${originOf(this.url)}: not an http(s) URL of an MCP registry`,
+        {
+          hint: 'set destinations.mcpRegistry.url in polyship.json to the registry base URL (https://...)',
+        },
+      )
     }
     if (parsed.protocol === 'http:' && !isLoopbackHostname(parsed.hostname) && this.#token !== undefined) {
       throw new McpError(
@@ -63,11 +67,10 @@ export class McpRegistryClient {
     try {
       response = await this.#fetch(url, init)
     } catch (error) {
-      throw new McpError(
-        'MCP_REGISTRY_UNREACHABLE',
-        `${originOf(url)}: ${networkErrorReason(error)}`,
-        { hint: 'check destinations.mcpRegistry.url and the network', cause: error },
-      )
+      throw new McpError('MCP_REGISTRY_UNREACHABLE', `${originOf(url)}: ${networkErrorReason(error)}`, {
+        hint: 'check destinations.mcpRegistry.url and the network',
+        cause: error,
+      })
     }
     return { status: response.status, text: await response.text() }
   }
@@ -75,9 +78,13 @@ export class McpRegistryClient {
   #failure(url: string, status: number, text: string, what: string): McpError {
     const body = redact(text.slice(0, BODY_TAIL), this.#token === undefined ? [] : [this.#token])
     if (status === 401 || status === 403) {
-      return new McpError('MCP_REGISTRY_UNAUTHORIZED', `${originOf(url)} refused the token (${status}) ${what}: ${body}`, {
-        hint: 'set the registry token (destinations.mcpRegistry.tokenEnv, default MCP_REGISTRY_TOKEN) to one the registry issued for this namespace',
-      })
+      return new McpError(
+        'MCP_REGISTRY_UNAUTHORIZED',
+        `${originOf(url)} refused the token (${status}) ${what}: ${body}`,
+        {
+          hint: 'set the registry token (destinations.mcpRegistry.tokenEnv, default MCP_REGISTRY_TOKEN) to one the registry issued for this namespace',
+        },
+      )
     }
     if (status === 400 || status === 409 || status === 422) {
       return new McpError('MCP_PUBLISH_REJECTED', `${originOf(url)} refused ${what} (${status}): ${body}`, {
@@ -112,9 +119,13 @@ export class McpRegistryClient {
   /** Publishes a server.json (its exact bytes). */
   async publish(bytes: Uint8Array, name: string): Promise<void> {
     if (this.#token === undefined) {
-      throw new McpError('MCP_REGISTRY_UNAUTHORIZED', `${originOf(this.url)}: no registry token to publish ${name}`, {
-        hint: 'set MCP_REGISTRY_TOKEN (or the variable destinations.mcpRegistry.tokenEnv names) to a registry token',
-      })
+      throw new McpError(
+        'MCP_REGISTRY_UNAUTHORIZED',
+        `${originOf(this.url)}: no registry token to publish ${name}`,
+        {
+          hint: 'set MCP_REGISTRY_TOKEN (or the variable destinations.mcpRegistry.tokenEnv names) to a registry token',
+        },
+      )
     }
     const url = `${this.url}/v0/publish`
     const { status, text } = await this.#request(url, {

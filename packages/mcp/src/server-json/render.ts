@@ -19,7 +19,12 @@ export type ReleasedPackage =
       /** Hex sha256 of the tarball. */
       readonly sha256: string
     }
-  | { readonly registryType: 'pypi'; readonly name: string; readonly version: string; readonly registryBaseUrl?: string }
+  | {
+      readonly registryType: 'pypi'
+      readonly name: string
+      readonly version: string
+      readonly registryBaseUrl?: string
+    }
   /** `reference` is `<registry>/<repository>:<tag>@<digest>`. */
   | { readonly registryType: 'oci'; readonly reference: string }
 
@@ -83,7 +88,9 @@ export function renderServerJson(input: ServerJsonInput): RenderedServerJson {
     .sort((a, b) => order[a.registryType] - order[b.registryType])
     .map((p) => packageEntry(p, transport, config))
   const repository = repositoryOf(input.repository)
-  const archives = [...(input.archives ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const archives = [...(input.archives ?? [])].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  )
   const value: ServerJson = {
     $schema: SERVER_SCHEMA_URL,
     name: config.name,

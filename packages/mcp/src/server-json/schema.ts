@@ -2,7 +2,8 @@
  * The server.json schema version polyship writes and validates against. Moving to a newer
  * one is a deliberate change: the URL and `serverJsonSchema` change together.
  */
-export const SERVER_SCHEMA_URL = 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json'
+export const SERVER_SCHEMA_URL =
+  'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json'
 
 /**
  * Our own JSON schema (draft-07) implementing the published 2025-12-11 `ServerDetail`: the
@@ -100,7 +101,9 @@ export const serverJsonSchema = {
     packages: { type: 'array', items: { $ref: '#/definitions/Package' } },
     remotes: {
       type: 'array',
-      items: { anyOf: [{ $ref: '#/definitions/StreamableHttpTransport' }, { $ref: '#/definitions/SseTransport' }] },
+      items: {
+        anyOf: [{ $ref: '#/definitions/StreamableHttpTransport' }, { $ref: '#/definitions/SseTransport' }],
+      },
     },
     _meta: {
       type: 'object',
