@@ -5,6 +5,7 @@ import { digestHex, parseReleaseRecord } from '@polyship/core'
 import { SERVER_SCHEMA_URL, type ServerJson, validateServerJson } from '@polyship/mcp'
 import { type FakeMcpRegistry, startFakeMcpRegistry } from '@polyship/mcp/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serverJsonMismatches } from '../src/release/mcp-verify.ts'
 import { commitAll, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
@@ -111,6 +112,12 @@ describe('release of an MCP server to a fake MCP registry', () => {
     const verify = await polyship(['verify'], env())
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
     expect(verify.stdout).toMatch(/echo-mcp_1\.0\.0_server\.json\s+signature\s+ok/)
+    expect(verify.stdout).toMatch(/echo-mcp_1\.0\.0_server\.json\s+content\s+ok\s+1 packages, as recorded/)
+    // a server.json naming another tarball than the one released fails verify's content check
+    const other = { ...tarball, digest: `sha256:${'0'.repeat(64)}` as const }
+    expect(serverJsonMismatches(server, recorded, { artifacts: [other] })).toEqual([
+      `npm echo-mcp has sha256 ${digestHex(tarball.digest)}, the record ${'0'.repeat(64)}`,
+    ])
 
     // the same release again, as after a run killed before it wrote the record: every
     // destination is asked again, and the registry already holds this very server.json
