@@ -219,13 +219,21 @@ export async function reconcileMcp(
   for (const manifest of manifests) {
     const held = await registry.held(manifest.name, manifest.version)
     const wanted = serverDigest(manifest.rendered.value)
+    // compared on the fields polyship writes: a registry may add its own (status, timestamps)
+    const keys = Object.keys(manifest.rendered.value)
+    const existing =
+      held === undefined
+        ? undefined
+        : serverDigest(
+            Object.fromEntries(Object.entries(held.server as object).filter(([k]) => keys.includes(k))),
+          )
     const location = registry.versionUrl(manifest.name, manifest.version)
     const state: Reconciliation =
-      held === undefined
+      existing === undefined
         ? { status: 'new', location }
-        : held.digest === wanted
+        : existing === wanted
           ? { status: 'unchanged', location, digest: wanted }
-          : { status: 'conflict', location, existing: held.digest, wanted }
+          : { status: 'conflict', location, existing, wanted }
     findings.push({
       project: manifest.project,
       kind: 'mcp-registry',
