@@ -13,6 +13,8 @@ export type ArtifactKind =
   | 'chart'
   /** An npm package tarball (`name-1.0.0.tgz`). */
   | 'npm'
+  /** An MCP registry server.json listing a project's released packages. */
+  | 'mcp-server'
   | 'sbom'
   | 'signature'
   | 'provenance'

@@ -36,11 +36,13 @@ export {
 export type { BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
+export type { McpConfig, McpEnvironmentVariable, McpTransport } from './config/schema/mcp.ts'
 export type { NpmPackageConfig } from './config/schema/npm.ts'
 export { FORMATS, type FormatName, type ProjectConfig } from './config/schema/project.ts'
 export type {
   FileDestination,
   ImageDestination,
+  McpRegistryDestination,
   NpmDestination,
   RootConfig,
   SigningConfig,

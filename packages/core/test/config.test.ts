@@ -34,7 +34,7 @@ describe('loadWorkspace', () => {
     [
       'unknown format',
       { ...go, polyship: { docker: {} } },
-      /unknown field polyship\.docker \(known: binary, image, wheel, chart, npm\)/,
+      /unknown field polyship\.docker \(known: binary, image, wheel, chart, npm, mcp\)/,
     ],
     ['missing version', { name: 'srv', polyship: go.polyship }, /missing field version/],
     ['non-SemVer version', { ...go, version: 'v1.2' }, /version: "v1.2" does not have the expected form/],

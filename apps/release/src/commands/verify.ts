@@ -38,6 +38,7 @@ import { insecureHostsOf, LayoutStore, type OciStore, parseReference, RegistryCl
 import { indexFor, type PackageIndex } from '@polyship/wheel'
 import type { CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
+import { withServerJsonCheck } from '../release/mcp-verify.ts'
 import { renderTable } from '../table.ts'
 import { type DownloadOptions, localizeRecord } from './remote-files.ts'
 import { failedRow, indexPageCheck } from './verify-index.ts'
@@ -375,7 +376,7 @@ async function verifyRecordFile(
   try {
     const local = await localizeRecord(record, downloads, options.downloads)
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
-      check: indexPageCheck(local.downloaded, remoteIndex),
+      check: withServerJsonCheck(indexPageCheck(local.downloaded, remoteIndex), local.record),
     })
     return { results, signer }
   } finally {

@@ -13,7 +13,7 @@ export interface SbomInput {
 
 /** A file released as an asset (archives, checksums), to a package index (wheels, sdists) or to npm. */
 export interface ReleaseFile {
-  readonly kind: Extract<ArtifactKind, 'archive' | 'checksums' | 'wheel' | 'sdist' | 'npm'>
+  readonly kind: Extract<ArtifactKind, 'archive' | 'checksums' | 'wheel' | 'sdist' | 'npm' | 'mcp-server'>
   readonly name: string
   readonly path: string
   readonly digest: Digest

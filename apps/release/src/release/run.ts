@@ -21,6 +21,14 @@ import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
 import { ReleaseError } from './errors.ts'
 import { acquireLock, lockFile } from './lock.ts'
+import {
+  addServerJson,
+  checkMcpProjects,
+  type McpRelease,
+  openMcpRegistry,
+  publishMcp,
+  reconcileMcp,
+} from './mcp.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
@@ -211,6 +219,7 @@ async function release(
   await validateProjects(projects, workspace, context.skip)
   if (!options.split) assertCredentials(context.destinations, env, workspace.root)
   const publishing = !options.split && !options.dryRun && !context.snapshot
+  checkMcpProjects(projects, workspace, { env, skip: context.skip, publishing })
   if (
     (publishing || (options.split && !context.snapshot)) &&
     context.commit !== '' &&
@@ -228,6 +237,8 @@ async function release(
     const beforeWrite = writeObserver(env, reporter)
     const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })
     let releases: ProjectRelease[] = []
+    let manifests: McpRelease[] = []
+    const mcpRegistry = openMcpRegistry(context)
     try {
       const wiring = { targets, versionOf: context.versionOf, skip: context.skip }
       // Charts deploying images this run does not build: known (or refused) before compiling.
@@ -251,6 +262,7 @@ async function release(
           title: 'assemble images and charts',
           run: async () => {
             releases = await assembleRelease(selected, units, context, targets.client, deployed)
+            ;({ releases, manifests } = await addServerJson(releases, context))
             assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
@@ -258,6 +270,7 @@ async function release(
           title: 'ask every destination what it holds',
           run: async () => {
             findings = await reconcileRelease(releases, targets)
+            findings.push(...(await reconcileMcp(manifests, mcpRegistry)))
           },
         },
       ])
@@ -284,6 +297,14 @@ async function release(
           {
             title: 'move npm dist-tags',
             run: async () => void (await targets.npm.moveTags()),
+          },
+        ])
+      }
+      if (mcpRegistry !== undefined && manifests.length > 0) {
+        await runSteps([
+          {
+            title: `publish server.json to ${mcpRegistry.url}`,
+            run: () => publishMcp(manifests, findings, mcpRegistry, beforeWrite),
           },
         ])
       }
@@ -371,7 +392,8 @@ function publishesOutside(context: ReleaseContext): boolean {
     images.type === 'registry' ||
     charts.type === 'registry' ||
     wheels.type === 'pypi' ||
-    files.type === 'github'
+    files.type === 'github' ||
+    context.workspace.config.destinations?.mcpRegistry !== undefined
   )
 }
 

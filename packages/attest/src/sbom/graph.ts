@@ -61,6 +61,7 @@ function subjectType(kind: ArtifactKind): ComponentType {
       return 'container'
     case 'archive':
     case 'checksums':
+    case 'mcp-server':
     case 'sdist':
     case 'sbom':
     case 'signature':

@@ -2,6 +2,7 @@ import { SEMVER } from '../../semver.ts'
 import { type BinaryConfig, binarySchema } from './binary.ts'
 import { type ChartConfig, chartSchema } from './chart.ts'
 import { type ImageConfig, imageSchema } from './image.ts'
+import { type McpConfig, mcpSchema } from './mcp.ts'
 import { type NpmPackageConfig, npmSchema } from './npm.ts'
 import { type WheelConfig, wheelSchema } from './wheel.ts'
 
@@ -12,10 +13,12 @@ export interface ProjectConfig {
   readonly wheel?: WheelConfig
   readonly chart?: ChartConfig
   readonly npm?: NpmPackageConfig
+  /** The project is an MCP server: a server.json lists its released packages. */
+  readonly mcp?: McpConfig
 }
 
 export type FormatName = keyof ProjectConfig
-export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm']
+export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm', 'mcp']
 
 /** Schema of a releasable project's package.json (only the fields polyship reads). */
 export const projectManifestSchema = {
@@ -34,6 +37,7 @@ export const projectManifestSchema = {
         wheel: wheelSchema,
         chart: chartSchema,
         npm: npmSchema,
+        mcp: mcpSchema,
       },
     },
   },

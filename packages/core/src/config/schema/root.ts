@@ -39,6 +39,17 @@ export type NpmDestination =
   | { readonly type: 'directory'; readonly path: string }
   | { readonly type: 'registry'; readonly url: string; readonly insecure?: boolean }
 
+/**
+ * An MCP registry (the official one at registry.modelcontextprotocol.io, or a compatible one)
+ * that receives the server.json of every project marked `mcp`, through `POST /v0/publish`
+ * with a registry token (Bearer) read from `tokenEnv` (default `MCP_REGISTRY_TOKEN`).
+ */
+export interface McpRegistryDestination {
+  readonly type: 'registry'
+  readonly url: string
+  readonly tokenEnv?: string
+}
+
 export type SigningConfig =
   | { readonly mode: 'key'; readonly key?: string }
   | { readonly mode: 'keyless'; readonly identityToken?: string }
@@ -61,6 +72,8 @@ export interface RootConfig {
     readonly wheels?: WheelDestination
     readonly files?: FileDestination
     readonly npm?: NpmDestination
+    /** Where server.json files are published; without it they go only to the files destination. */
+    readonly mcpRegistry?: McpRegistryDestination
   }
 }
 
@@ -157,6 +170,16 @@ export const rootSchema = {
               },
             },
           ],
+        },
+        mcpRegistry: {
+          type: 'object',
+          required: ['type', 'url'],
+          additionalProperties: false,
+          properties: {
+            type: { const: 'registry' },
+            url: { type: 'string', pattern: '^https?://' },
+            tokenEnv: { type: 'string', minLength: 1 },
+          },
         },
         files: {
           oneOf: [

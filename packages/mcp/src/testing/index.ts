@@ -1,0 +1,1 @@
+export { type FakeMcpRegistry, type FakePublish, startFakeMcpRegistry } from './fake-registry.ts'
