@@ -1,6 +1,6 @@
 import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS, planBinaries } from '@polyship/binary'
 import { DEFAULT_IMAGE_PLATFORMS, imageRepository } from '@polyship/container'
-import { type ArtifactKind, formatPlatform, type Project, type Workspace } from '@polyship/core'
+import { type ArtifactKind, formatPlatform, type Project, redact, type Workspace } from '@polyship/core'
 import { parsePackageName, tarballFileName } from '@polyship/npm'
 import { versionTag } from '@polyship/oci'
 import {
@@ -11,6 +11,7 @@ import {
   type OciWrite,
   resolveDestinations,
 } from './destinations.ts'
+import { serverJsonFileName } from './release/mcp.ts'
 
 /** The binary package's default platforms, as the config writes them. */
 export const DEFAULT_BINARY_PLATFORMS = DEFAULT_PLATFORMS
@@ -38,7 +39,12 @@ export interface ProjectPlan {
   readonly problems?: readonly string[]
 }
 
-async function planProject(project: Project, destinations: Destinations, env: Env): Promise<ProjectPlan> {
+async function planProject(
+  project: Project,
+  destinations: Destinations,
+  env: Env,
+  mcpRegistry: string | undefined,
+): Promise<ProjectPlan> {
   const artifacts: PlannedArtifact[] = []
   const add = (
     kind: ArtifactKind,
@@ -57,7 +63,7 @@ async function planProject(project: Project, destinations: Destinations, env: En
       ...(skipped === undefined ? {} : { skipped }),
     })
   const files = describeDestination(destinations.files)
-  const { binary, image, wheel, chart, npm } = project.config
+  const { binary, image, wheel, chart, npm, mcp } = project.config
   let binaries: readonly string[] | undefined
   const problems: string[] = []
   if (binary !== undefined) {
@@ -111,6 +117,14 @@ async function planProject(project: Project, destinations: Destinations, env: En
       describeDestination(destinations.charts),
     )
   }
+  if (mcp !== undefined) {
+    add(
+      'mcp-server',
+      serverJsonFileName(project.name, project.version),
+      [],
+      mcpRegistry === undefined ? files : `${files}, ${redact(mcpRegistry)}`,
+    )
+  }
   return {
     name: project.name,
     version: project.version,
@@ -133,7 +147,8 @@ export async function planWorkspace(workspace: Workspace, env: Env = process.env
   const destinations = resolveDestinations(workspace.config)
   assertDistinctOciPlaces(destinations, plannedOciWrites(workspace.projects))
   const plans: ProjectPlan[] = []
-  for (const project of workspace.projects) plans.push(await planProject(project, destinations, env))
+  for (const project of workspace.projects)
+    plans.push(await planProject(project, destinations, env, workspace.config.destinations?.mcpRegistry?.url))
   return plans
 }
 

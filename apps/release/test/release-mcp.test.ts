@@ -60,6 +60,10 @@ async function setVersion(version: string, extra: object = {}) {
 describe('release of an MCP server to a fake MCP registry', () => {
   it('publishes one server.json listing the npm package, signed and recorded; a re-run is unchanged', async () => {
     await configure()
+    const plan = await polyship(['plan'], env())
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.stdout).toMatch(/mcp-server\s+echo-mcp_1\.0\.0_server\.json/)
+    expect(plan.stdout).toContain(registry.url)
     const first = await polyship(['release'], env())
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toMatch(/mcp-registry\s+io\.github\.polyship\/echo-mcp@1\.0\.0\s+published/)

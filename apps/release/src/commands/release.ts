@@ -17,7 +17,7 @@ Options:
   --only NAMES         only these projects (comma-separated)
   --exclude NAMES      leave out these projects (comma-separated, repeatable); a chart
                        whose images are left out is wired to the images already released
-  --skip FORMATS       leave out formats: binary, image, wheel, chart, npm (comma-separated)
+  --skip FORMATS       leave out formats: binary, image, wheel, chart, npm, mcp (comma-separated)
   --registry REPO      publish images and charts to this registry repository prefix
                        (e.g. ghcr.io/acme; charts go under REPO/charts)
   --github-release OWNER/REPO
