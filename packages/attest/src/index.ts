@@ -110,7 +110,13 @@ export {
   subjectOf,
 } from './statement/statement.ts'
 export { type VerifiedBundle, verifyBundle } from './verify/bundle.ts'
-export { type CheckName, type CheckResult, type Expectations, expectationsFor } from './verify/checks.ts'
+export {
+  type CheckName,
+  type CheckResult,
+  type Expectations,
+  expectationsFor,
+  runCheck,
+} from './verify/checks.ts'
 export { verifyOciContent, verifyOciTag } from './verify/content.ts'
 export { type FileVerifyOptions, verifyFile } from './verify/file.ts'
 export { type ImageVerifyOptions, verifyImage } from './verify/image.ts'

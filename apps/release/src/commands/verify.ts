@@ -41,6 +41,7 @@ import { CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { type DownloadOptions, localizeRecord } from './remote-files.ts'
 import { failedRow, indexPageCheck } from './verify-index.ts'
+import { recordedSpdxCheck } from './verify-spdx.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
        polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
@@ -374,8 +375,13 @@ async function verifyRecordFile(
   const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
   try {
     const local = await localizeRecord(record, downloads, options.downloads)
+    const indexPage = indexPageCheck(local.downloaded, remoteIndex)
+    const spdx = recordedSpdxCheck(dirname(path))
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
-      check: indexPageCheck(local.downloaded, remoteIndex),
+      check: async (artifact, location, name) => [
+        ...(await indexPage(artifact, location, name)),
+        ...(await spdx(artifact, location, name)),
+      ],
     })
     return { results, signer }
   } finally {

@@ -138,6 +138,7 @@ async function publishFile(
   }
   const signature = ref('signature')!
   const sbom = ref('sbom')
+  const spdx = ref('spdx')
   const prov = ref('provenance')
   const recorded: RecordedArtifact = {
     kind: file.kind,
@@ -150,6 +151,7 @@ async function publishFile(
     locations: [targets.recordLocation(location)],
     signature,
     ...(sbom ? { sbom } : {}),
+    ...(spdx ? { spdx } : {}),
     ...(prov ? { provenance: prov } : {}),
   }
   return recorded
@@ -187,6 +189,7 @@ async function publishOci(
   const ref = (r: AttestationRef | undefined) =>
     r === undefined ? undefined : { location: services.targets.recordLocation(r.location), digest: r.digest }
   const sbom = ref(attested.sbom)
+  const spdx = ref(attested.spdx)
   const provenance = ref(attested.provenance)
   return {
     ...artifact,
@@ -196,6 +199,7 @@ async function publishOci(
     locations: [services.targets.recordLocation(`${store.location}@${descriptor.digest}`)],
     signature: ref(attested.signature)!,
     ...(sbom ? { sbom } : {}),
+    ...(spdx ? { spdx } : {}),
     ...(provenance ? { provenance } : {}),
   }
 }
