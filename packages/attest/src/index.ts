@@ -87,6 +87,14 @@ export { keySigner } from './sign/key-signer.ts'
 export { type KeylessOptions, keylessSigner } from './sign/keyless-signer.ts'
 export { type IdentityTokenSource, identityTokenSource, TOKEN_ENV } from './sign/oidc.ts'
 export {
+  type Pep740Attestation,
+  type PublishAttester,
+  pep740FromBundle,
+  pep740Statement,
+  publishAttester,
+  signPypiPublishAttestation,
+} from './sign/pep740.ts'
+export {
   BUILD_TYPE,
   type BuilderRun,
   detectBuilder,
@@ -97,6 +105,7 @@ export {
   type SlsaProvenance,
   type SourceInfo,
 } from './statement/provenance.ts'
+export { PYPI_PUBLISH_PREDICATE_TYPE, pypiPublishStatement } from './statement/pypi-publish.ts'
 export {
   cosignSignStatement,
   coversDigest,
