@@ -85,6 +85,7 @@ export { hasAmbientIdentityToken, isCi } from './sign/ci.ts'
 export { type ConfiguredSigner, signerFromConfig } from './sign/from-config.ts'
 export { keySigner } from './sign/key-signer.ts'
 export { type KeylessOptions, keylessSigner } from './sign/keyless-signer.ts'
+export { type NpmProvenanceSigner, npmProvenanceSigner } from './sign/npm-provenance.ts'
 export { type IdentityTokenSource, identityTokenSource, TOKEN_ENV } from './sign/oidc.ts'
 export {
   type Pep740Attestation,
@@ -94,6 +95,12 @@ export {
   publishAttester,
   signPypiPublishAttestation,
 } from './sign/pep740.ts'
+export {
+  GITHUB_WORKFLOW_BUILD_TYPE,
+  npmProvenanceStatement,
+  npmPurl,
+  sha512HexOf,
+} from './statement/npm-provenance.ts'
 export {
   BUILD_TYPE,
   type BuilderRun,

@@ -22,6 +22,8 @@ export type NpmErrorCode =
   | 'NPM_PUBLISH_REJECTED'
   /** The destination holds other bytes under a version being published. */
   | 'NPM_CONFLICT'
+  /** npm provenance could not be signed; nothing was published. */
+  | 'NPM_PROVENANCE_FAILED'
 
 export class NpmError extends PolyshipError<NpmErrorCode> {}
 

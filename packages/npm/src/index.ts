@@ -35,6 +35,14 @@ export type {
 } from './publish/destination.ts'
 export { tarballDirectory } from './publish/directory.ts'
 export {
+  type NpmAttachment,
+  type ProvenanceOutcome,
+  type ProvenanceSigner,
+  type ProvenanceSupport,
+  provenanceAttachment,
+  registryTakesProvenance,
+} from './publish/provenance.ts'
+export {
   addPlanned,
   type DistTagMove,
   type NpmPlan,

@@ -1,8 +1,14 @@
-import { type Reporter, silentReporter } from '@polyship/core'
+import { isPolyshipError, mapLimit, type Reporter, silentReporter } from '@polyship/core'
 import { type NpmConflict, NpmConflictError, NpmError } from '../errors.ts'
 import type { NpmTarball } from '../package/tarball.ts'
 import { compareSemVer, distTagFor, parseSemVer } from '../package/version.ts'
 import type { DistTagWriter, HeldVersion, NpmDestination, PackageLookup } from './destination.ts'
+import {
+  type NpmAttachment,
+  type ProvenanceOutcome,
+  type ProvenanceSigner,
+  provenanceAttachment,
+} from './provenance.ts'
 
 /** What a destination holds for one tarball, asked before anything is published. */
 export type NpmState =
@@ -112,6 +118,11 @@ export interface PublishOptions {
   readonly reporter?: Reporter
   /** The tag of releases (default `latest`). */
   readonly stableTag?: string
+  /**
+   * Signs npm provenance for each new version, attached where the destination keeps it
+   * (see `NpmDestination.provenance`); otherwise each published outcome says why not.
+   */
+  readonly provenance?: ProvenanceSigner
 }
 
 /** What publishing one tarball did. A conflict is not an outcome: it is NPM_CONFLICT. */
@@ -123,6 +134,54 @@ export interface NpmPublishOutcome {
   readonly tag: string
   /** Set when the tag was moved to this version. */
   readonly moved?: DistTagMove
+  /** With a provenance signer, for a published version: whether provenance went with it, and if not, why. */
+  readonly provenance?: ProvenanceOutcome
+}
+
+/**
+ * The provenance attachments of the new versions, all signed before the first publish (a
+ * signing failure publishes nothing), or why a version gets none.
+ */
+async function provenanceFor(
+  plans: readonly NpmPlan[],
+  destinationOf: (tarball: NpmTarball) => NpmDestination,
+  signer: ProvenanceSigner | undefined,
+): Promise<Map<NpmPlan, { attachments: Record<string, NpmAttachment> } | ProvenanceOutcome>> {
+  const out = new Map<NpmPlan, { attachments: Record<string, NpmAttachment> } | ProvenanceOutcome>()
+  if (signer === undefined) return out
+  await mapLimit(
+    plans.filter((p) => p.state.status === 'new'),
+    4,
+    async (plan) => {
+      const { tarball } = plan
+      const support = destinationOf(tarball).provenance
+      if (signer.kind === 'unavailable')
+        return out.set(plan, { status: 'not-attached', reason: signer.reason })
+      if (support === undefined || !support.accepted) {
+        const reason = support?.reason ?? `${destinationOf(tarball).location} keeps no npm provenance`
+        return out.set(plan, { status: 'not-attached', reason })
+      }
+      let bundle: { readonly mediaType: string }
+      try {
+        bundle = await signer.bundle({
+          name: tarball.name,
+          version: tarball.version.text,
+          integrity: tarball.integrity,
+          digest: tarball.digest,
+        })
+      } catch (error) {
+        if (!isPolyshipError(error)) throw error
+        throw new NpmError(
+          'NPM_PROVENANCE_FAILED',
+          `the npm provenance of ${tarball.name}@${tarball.version.text} could not be signed (${error.code}: ${error.message}); nothing was published`,
+          { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error },
+        )
+      }
+      const [name, attachment] = provenanceAttachment(tarball, bundle)
+      return out.set(plan, { attachments: { [name]: attachment } })
+    },
+  )
+  return out
 }
 
 /**
@@ -167,16 +226,26 @@ export async function publishTarballs(
       [...new Set(tarballs.map((t) => destinationOf(t).location))].join(', '),
       conflicts,
     )
+  const provenance = await provenanceFor(plans, destinationOf, options.provenance)
   const outcomes: NpmPublishOutcome[] = []
   for (const plan of plans) {
     const destination = destinationOf(plan.tarball)
-    const location = await addPlanned(plan, { destination, reporter })
+    const signed = provenance.get(plan)
+    const attachments = signed !== undefined && 'attachments' in signed ? signed.attachments : undefined
+    const location = await addPlanned(plan, {
+      destination,
+      reporter,
+      ...(attachments === undefined ? {} : { attachments }),
+    })
+    const said: ProvenanceOutcome | undefined =
+      signed === undefined ? undefined : 'attachments' in signed ? { status: 'attached' } : signed
     outcomes.push({
       status: plan.state.status === 'new' ? 'published' : 'unchanged',
       name: plan.tarball.name,
       version: plan.tarball.version.text,
       location,
       tag: plan.tag,
+      ...(said === undefined ? {} : { provenance: said }),
     })
   }
   for (const [i, plan] of plans.entries()) {
@@ -195,14 +264,22 @@ export async function publishTarballs(
  */
 export async function addPlanned(
   plan: NpmPlan,
-  options: { readonly destination: NpmDestination; readonly reporter?: Reporter },
+  options: {
+    readonly destination: NpmDestination
+    readonly reporter?: Reporter
+    /** Provenance (`_attachments` entries) to publish with it. */
+    readonly attachments?: Readonly<Record<string, NpmAttachment>>
+  },
 ): Promise<string> {
   const { destination, reporter = silentReporter } = options
   if (plan.state.status !== 'new') return plan.state.location
   const { tarball } = plan
   const step = `publish ${tarball.name}@${tarball.version.text}`
   reporter.emit({ type: 'step', project: tarball.name, step, status: 'start' })
-  const result = await destination.add(tarball, plan.tag)
+  const result =
+    options.attachments === undefined
+      ? await destination.add(tarball, plan.tag)
+      : await destination.add(tarball, plan.tag, options.attachments)
   let location: string
   if (result.status === 'added') location = result.location
   else {
