@@ -48,9 +48,11 @@ export {
   type NpmPlan,
   type NpmPublishOutcome,
   type NpmState,
+  type PlannedProvenance,
   type PublishOptions,
   planPublish,
   planTag,
+  provenanceOf,
   publishTarballs,
   stateOf,
 } from './publish/publish.ts'

@@ -138,49 +138,59 @@ export interface NpmPublishOutcome {
   readonly provenance?: ProvenanceOutcome
 }
 
+/** A new version's provenance, ready to attach, or why it gets none. */
+export type PlannedProvenance = { readonly attachments: Record<string, NpmAttachment> } | ProvenanceOutcome
+
 /**
- * The provenance attachments of the new versions, all signed before the first publish (a
- * signing failure publishes nothing), or why a version gets none.
+ * Signs the provenance of one planned version for its destination, or says why it gets
+ * none (the signer is unavailable, the destination keeps no provenance). A signing failure
+ * is NPM_PROVENANCE_FAILED: call it before publishing, so nothing is published then.
  */
+export async function provenanceOf(
+  plan: NpmPlan,
+  destination: NpmDestination,
+  signer: ProvenanceSigner,
+): Promise<PlannedProvenance> {
+  const { tarball } = plan
+  if (signer.kind === 'unavailable') return { status: 'not-attached', reason: signer.reason }
+  const support = destination.provenance
+  if (support === undefined || !support.accepted)
+    return {
+      status: 'not-attached',
+      reason: support?.reason ?? `${destination.location} keeps no npm provenance`,
+    }
+  let bundle: { readonly mediaType: string }
+  try {
+    bundle = await signer.bundle({
+      name: tarball.name,
+      version: tarball.version.text,
+      integrity: tarball.integrity,
+      digest: tarball.digest,
+    })
+  } catch (error) {
+    if (!isPolyshipError(error)) throw error
+    throw new NpmError(
+      'NPM_PROVENANCE_FAILED',
+      `the npm provenance of ${tarball.name}@${tarball.version.text} could not be signed (${error.code}: ${error.message}); nothing was published`,
+      { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error },
+    )
+  }
+  const [name, attachment] = provenanceAttachment(tarball, bundle)
+  return { attachments: { [name]: attachment } }
+}
+
+/** The provenance of every new version, all signed before the first publish. */
 async function provenanceFor(
   plans: readonly NpmPlan[],
   destinationOf: (tarball: NpmTarball) => NpmDestination,
   signer: ProvenanceSigner | undefined,
-): Promise<Map<NpmPlan, { attachments: Record<string, NpmAttachment> } | ProvenanceOutcome>> {
-  const out = new Map<NpmPlan, { attachments: Record<string, NpmAttachment> } | ProvenanceOutcome>()
+): Promise<Map<NpmPlan, PlannedProvenance>> {
+  const out = new Map<NpmPlan, PlannedProvenance>()
   if (signer === undefined) return out
-  await mapLimit(
-    plans.filter((p) => p.state.status === 'new'),
-    4,
-    async (plan) => {
-      const { tarball } = plan
-      const support = destinationOf(tarball).provenance
-      if (signer.kind === 'unavailable')
-        return out.set(plan, { status: 'not-attached', reason: signer.reason })
-      if (support === undefined || !support.accepted) {
-        const reason = support?.reason ?? `${destinationOf(tarball).location} keeps no npm provenance`
-        return out.set(plan, { status: 'not-attached', reason })
-      }
-      let bundle: { readonly mediaType: string }
-      try {
-        bundle = await signer.bundle({
-          name: tarball.name,
-          version: tarball.version.text,
-          integrity: tarball.integrity,
-          digest: tarball.digest,
-        })
-      } catch (error) {
-        if (!isPolyshipError(error)) throw error
-        throw new NpmError(
-          'NPM_PROVENANCE_FAILED',
-          `the npm provenance of ${tarball.name}@${tarball.version.text} could not be signed (${error.code}: ${error.message}); nothing was published`,
-          { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error },
-        )
-      }
-      const [name, attachment] = provenanceAttachment(tarball, bundle)
-      return out.set(plan, { attachments: { [name]: attachment } })
-    },
-  )
+  const fresh = plans.filter((p) => p.state.status === 'new')
+  await mapLimit(fresh, 4, async (plan) => {
+    out.set(plan, await provenanceOf(plan, destinationOf(plan.tarball), signer))
+  })
   return out
 }
 
