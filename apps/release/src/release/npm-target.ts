@@ -154,7 +154,8 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarg
               hint: 'publish from GitHub Actions with signing.mode "keyless" and `id-token: write` to registry.npmjs.org, or drop polyship.npm.provenance',
             },
           )
-        if (signed.status === 'not-attached')
+        // said where the registry keeps provenance (npmjs): others never do
+        if (signed.status === 'not-attached' && target.provenance?.accepted === true)
           context.reporter.emit({
             type: 'log',
             level: 'info',

@@ -14,7 +14,7 @@ import { type AttestationRef, type Digest, type RecordedArtifact, sha256 } from 
 import { chartManifest } from '@polyship/helm'
 import type { ProvenanceSigner } from '@polyship/npm'
 import { descriptorOf, type ManifestContent, type OciStore, versionTag } from '@polyship/oci'
-import { normalizeName, publishDistributions, type UploadAttester } from '@polyship/wheel'
+import { isPypi, normalizeName, publishDistributions, type UploadAttester } from '@polyship/wheel'
 import { publishedRepository } from './assemble.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
@@ -235,7 +235,13 @@ export async function publishProject(
       ...(services.uploadAttester === undefined ? {} : { attester: services.uploadAttester }),
     })
     const unsent = outcomes.find((o) => o.status === 'published' && o.attestations?.status === 'not-sent')
-    if (unsent?.status === 'published' && unsent.attestations?.status === 'not-sent')
+    // said for PyPI, which takes them: other indexes never do
+    if (
+      index.attestations !== undefined &&
+      isPypi(index.url) &&
+      unsent?.status === 'published' &&
+      unsent.attestations?.status === 'not-sent'
+    )
       context.reporter.emit({
         type: 'log',
         level: 'info',
