@@ -8,7 +8,9 @@ import {
   keySigner,
   nodeDeps,
   type Pep740Attestation,
+  pep740FromBundle,
   publishAttester,
+  pypiPublishStatement,
   trustMaterialFromJson,
   verifyBundle,
 } from '@polyship/attest'
@@ -192,6 +194,16 @@ describe('PEP 740 attestations with uploads (fake PyPI, fake Sigstore)', () => {
     expect(attester.kind).toBe('unavailable')
     if (attester.kind !== 'unavailable') return
     expect(attester.reason).toContain('the release signs with a key')
+    // and a key-signed DSSE bundle is no PEP 740 attestation: it names no Sigstore identity
+    const keyBundle = await keySigner(key.key).signStatement(
+      pypiPublishStatement(dists[0]!.filename, dists[0]!.digest),
+    )
+    expect(() => pep740FromBundle(keyBundle, 'a key-signed bundle')).toThrow(
+      expect.objectContaining({
+        code: 'ATTEST_BUNDLE_INVALID',
+        message: expect.stringContaining('no signing certificate'),
+      }),
+    )
     const outcomes = await publishDistributions(dists, indexOf(pypi), { attester })
     for (const outcome of outcomes)
       expect(outcome.status === 'published' && outcome.attestations).toEqual({
