@@ -19,7 +19,7 @@ install_venv() {
   local venv="$POLYSHIP_CACHE/venv"
   local pip_specs=("maturin==$MATURIN_VERSION" "uv==$UV_VERSION" "pypiserver==$PYPISERVER_VERSION" "twine==$TWINE_VERSION"
     "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION" "passlib"
-    "spdx-tools==$SPDX_TOOLS_VERSION")
+    "spdx-tools==$SPDX_TOOLS_VERSION" "pypi-attestations==$PYPI_ATTESTATIONS_VERSION")
   local stamp="$venv/.polyship-$(printf '%s ' "${pip_specs[@]}" | sha256sum | cut -c1-16)"
   [ -f "$stamp" ] && return
   log "pip install ${pip_specs[*]}"

@@ -7,6 +7,7 @@ UV_VERSION=0.13.9
 PYPISERVER_VERSION=2.4.2
 TWINE_VERSION=7.0.0
 SPDX_TOOLS_VERSION=0.8.5  # pyspdxtools, the SPDX project's validator, run on our SPDX SBOMs in tests
+PYPI_ATTESTATIONS_VERSION=0.0.30  # PyPA's PEP 740 model: tests parse our upload attestations with it
 ZIGLANG_VERSION=0.15.1
 CARGO_ZIGBUILD_VERSION=0.24.0
 HELM_MODULE=helm.sh/helm/v3/cmd/helm@v3.22.0

@@ -140,6 +140,11 @@ describe('verify against an untouched copy', () => {
     expect(row('mcp-stack', 'content')).toMatch(/1 manifest\(s\) and 2 blob\(s\) re-hashed/)
     expect(row('fastjson-0.1.0.tar.gz', 'index')).toContain('links it with its sha256')
     expect(row('time-server-go_0.1.0_checksums.txt', 'content')).toContain('2 archive(s) listed')
+    // the record pins every SPDX attestation: a file's bundle, an image's or chart's referrer
+    const spdx = (name: string) =>
+      rows.filter((r) => r.startsWith(`${name} `) && r.split(/\s{2,}/)[1] === 'spdx').join('\n')
+    expect(spdx('time-server-go')).toContain('the recorded SPDX referrer')
+    expect(spdx('fastjson-0.1.0.tar.gz')).toContain('the recorded SPDX attestation')
   })
 
   it('passes against the registry release too', async () => {
@@ -149,6 +154,7 @@ describe('verify against an untouched copy', () => {
     expect(result.stdout).toMatch(
       /\nfastjson-0\.1\.0\.tar\.gz +index +ok +http:\/\/127\.0\.0\.1:\d+\/ lists it/,
     )
+    expect(result.stdout).toMatch(/\nfastjson-0\.1\.0\.tar\.gz +spdx +ok +the recorded SPDX attestation/)
   })
 })
 
@@ -308,6 +314,31 @@ describe('tampered files', () => {
     expect(
       lines.some((l) => l.startsWith('  time-server-go_0.1.0_checksums.txt: digest: DIGEST_MISMATCH')),
     ).toBe(true)
+  })
+
+  it('an SPDX attestation rewritten (same signed content, other bytes) fails at the digest the record pins', async () => {
+    const copy = await copyOfDist()
+    const record = await recordOf(copy)
+    const archive = artifact(record, 'archive', '_linux_amd64.tar.gz')
+    expect(archive.spdx?.location).toBe(`assets/${archive.name}.spdx.sigstore.json`)
+    const bundle = join(copy, archive.spdx!.location)
+    await writeFile(bundle, JSON.stringify(JSON.parse(await readFile(bundle, 'utf8')), null, 2))
+    const lines = expectFailed(await verify(join(copy, 'release.json')))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(
+      `  ${archive.name} (linux/amd64): spdx: DIGEST_MISMATCH: ${bundle} has sha256:`,
+    )
+    expect(lines[0]).toContain(`the release recorded ${archive.spdx!.digest}`)
+  })
+
+  it('an SPDX attestation deleted fails as missing, since the record lists it', async () => {
+    const copy = await copyOfDist()
+    const record = await recordOf(copy)
+    const archive = artifact(record, 'archive', '_linux_amd64.tar.gz')
+    await rm(join(copy, archive.spdx!.location))
+    const lines = expectFailed(await verify(join(copy, 'release.json')))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(`  ${archive.name} (linux/amd64): spdx: ATTEST_SBOM_MISSING: `)
   })
 
   it('the PEP 503 page edited to point at a planted wheel fails naming the page and both hashes', async () => {

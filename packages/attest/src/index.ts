@@ -85,7 +85,22 @@ export { hasAmbientIdentityToken, isCi } from './sign/ci.ts'
 export { type ConfiguredSigner, signerFromConfig } from './sign/from-config.ts'
 export { keySigner } from './sign/key-signer.ts'
 export { type KeylessOptions, keylessSigner } from './sign/keyless-signer.ts'
+export { type NpmProvenanceSigner, npmProvenanceSigner } from './sign/npm-provenance.ts'
 export { type IdentityTokenSource, identityTokenSource, TOKEN_ENV } from './sign/oidc.ts'
+export {
+  type Pep740Attestation,
+  type PublishAttester,
+  pep740FromBundle,
+  pep740Statement,
+  publishAttester,
+  signPypiPublishAttestation,
+} from './sign/pep740.ts'
+export {
+  GITHUB_WORKFLOW_BUILD_TYPE,
+  npmProvenanceStatement,
+  npmPurl,
+  sha512HexOf,
+} from './statement/npm-provenance.ts'
 export {
   BUILD_TYPE,
   type BuilderRun,
@@ -97,6 +112,7 @@ export {
   type SlsaProvenance,
   type SourceInfo,
 } from './statement/provenance.ts'
+export { PYPI_PUBLISH_PREDICATE_TYPE, pypiPublishStatement } from './statement/pypi-publish.ts'
 export {
   cosignSignStatement,
   coversDigest,
@@ -110,7 +126,13 @@ export {
   subjectOf,
 } from './statement/statement.ts'
 export { type VerifiedBundle, verifyBundle } from './verify/bundle.ts'
-export { type CheckName, type CheckResult, type Expectations, expectationsFor } from './verify/checks.ts'
+export {
+  type CheckName,
+  type CheckResult,
+  type Expectations,
+  expectationsFor,
+  runCheck,
+} from './verify/checks.ts'
 export { verifyOciContent, verifyOciTag } from './verify/content.ts'
 export { type FileVerifyOptions, verifyFile } from './verify/file.ts'
 export { type ImageVerifyOptions, verifyImage } from './verify/image.ts'

@@ -27,6 +27,11 @@ export interface RecordedArtifact {
   readonly locations: readonly string[]
   readonly signature?: AttestationRef
   readonly sbom?: AttestationRef
+  /**
+   * The SPDX SBOM attestation: `<file>.spdx.sigstore.json` for files, the referrer manifest
+   * for images and charts. Absent in records written before SPDX was recorded.
+   */
+  readonly spdx?: AttestationRef
   readonly provenance?: AttestationRef
 }
 
@@ -69,6 +74,11 @@ export function parseReleaseRecord(value: unknown, file: string): ReleaseRecord 
     if (!isDigest(artifact?.digest)) fail(`artifacts[${i}].digest is not a sha256 digest`)
     if (typeof artifact.name !== 'string' || artifact.name === '') fail(`artifacts[${i}].name is missing`)
     if (!Array.isArray(artifact.locations)) fail(`artifacts[${i}].locations must be an array`)
+    if (
+      artifact.spdx !== undefined &&
+      (typeof artifact.spdx?.location !== 'string' || !isDigest(artifact.spdx?.digest))
+    )
+      fail(`artifacts[${i}].spdx needs a location and a sha256 digest`)
   })
   return record as ReleaseRecord
 }

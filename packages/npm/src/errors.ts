@@ -22,6 +22,10 @@ export type NpmErrorCode =
   | 'NPM_PUBLISH_REJECTED'
   /** The destination holds other bytes under a version being published. */
   | 'NPM_CONFLICT'
+  /** npm provenance could not be signed; nothing was published. */
+  | 'NPM_PROVENANCE_FAILED'
+  /** `polyship.npm.provenance` is true, but provenance cannot be attached (key signing, not GitHub Actions, a registry that drops it). */
+  | 'NPM_PROVENANCE_UNAVAILABLE'
 
 export class NpmError extends PolyshipError<NpmErrorCode> {}
 

@@ -35,14 +35,24 @@ export type {
 } from './publish/destination.ts'
 export { tarballDirectory } from './publish/directory.ts'
 export {
+  type NpmAttachment,
+  type ProvenanceOutcome,
+  type ProvenanceSigner,
+  type ProvenanceSupport,
+  provenanceAttachment,
+  registryTakesProvenance,
+} from './publish/provenance.ts'
+export {
   addPlanned,
   type DistTagMove,
   type NpmPlan,
   type NpmPublishOutcome,
   type NpmState,
+  type PlannedProvenance,
   type PublishOptions,
   planPublish,
   planTag,
+  provenanceOf,
   publishTarballs,
   stateOf,
 } from './publish/publish.ts'

@@ -35,6 +35,10 @@ export type WheelErrorCode =
   | 'WHEEL_TRUSTED_PUBLISHING_FAILED'
   /** The index holds different bytes under a file name being published. */
   | 'WHEEL_CONFLICT'
+  /** The index refused the PEP 740 attestations sent with an upload; the message says what was published before. */
+  | 'WHEEL_ATTESTATION_REJECTED'
+  /** The PEP 740 attestation of a file could not be signed; nothing was uploaded. */
+  | 'WHEEL_ATTESTATION_FAILED'
 
 export class WheelError extends PolyshipError<WheelErrorCode> {}
 

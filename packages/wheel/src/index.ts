@@ -42,6 +42,7 @@ export {
   parsePyproject,
   readPythonProject,
 } from './project/pyproject.ts'
+export type { AttestationOutcome, AttestationSupport, UploadAttester } from './publish/attestations.ts'
 export { type DestinationOptions, indexFor, publishWheels } from './publish/destination.ts'
 export { directoryIndex, PYPI_SIMPLE_URL, pipInstallCommand } from './publish/directory-index.ts'
 export {

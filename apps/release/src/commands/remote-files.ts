@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { FILE_SUFFIXES } from '@polyship/attest'
 import {
   type AttestationRef,
   type ExchangeResponse,
@@ -37,11 +38,11 @@ export async function localizeRecord(
 ): Promise<{ readonly record: ReleaseRecord; readonly downloaded: ReadonlyMap<RecordedArtifact, string> }> {
   const limits = netLimits(options.env ?? process.env, options.limits)
   let downloaded = 0
-  /** Downloads `url`; `size`, when the record knows it, caps the answer. */
-  const download = async (url: string, size?: number): Promise<string> => {
+  /** Downloads `url` (to `into`, else a fresh directory); `size`, when the record knows it, caps the answer. */
+  const download = async (url: string, size?: number, into?: string): Promise<string> => {
     const target = join(dir, String(downloaded++))
-    await mkdir(target, { recursive: true })
-    const path = join(target, fileNameOf(new URL(url)))
+    if (into === undefined) await mkdir(target, { recursive: true })
+    const path = into ?? join(target, fileNameOf(new URL(url)))
     try {
       await downloadTo(url, path, size, limits, options.reporter)
     } catch (error) {
@@ -59,10 +60,10 @@ export async function localizeRecord(
     }
     return path
   }
-  const ref = async (value: AttestationRef | undefined) =>
+  const ref = async (value: AttestationRef | undefined, into?: string) =>
     value === undefined || !isUrl(value.location)
       ? value
-      : { ...value, location: await download(value.location) }
+      : { ...value, location: await download(value.location, undefined, into) }
   const artifacts: RecordedArtifact[] = []
   const localized = new Map<RecordedArtifact, string>()
   for (const artifact of record.artifacts) {
@@ -75,12 +76,15 @@ export async function localizeRecord(
     const locations = [await download(remote, artifact.size)]
     const signature = await ref(artifact.signature)
     const sbom = await ref(artifact.sbom)
+    // beside the download, where the file check looks for the SPDX attestation
+    const spdx = await ref(artifact.spdx, `${locations[0]}${FILE_SUFFIXES.spdxAttestation}`)
     const provenance = await ref(artifact.provenance)
     const local: RecordedArtifact = {
       ...artifact,
       locations,
       ...(signature === undefined ? {} : { signature }),
       ...(sbom === undefined ? {} : { sbom }),
+      ...(spdx === undefined ? {} : { spdx }),
       ...(provenance === undefined ? {} : { provenance }),
     }
     artifacts.push(local)

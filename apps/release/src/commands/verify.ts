@@ -42,6 +42,7 @@ import { withServerJsonCheck } from '../release/mcp-verify.ts'
 import { renderTable } from '../table.ts'
 import { type DownloadOptions, localizeRecord } from './remote-files.ts'
 import { failedRow, indexPageCheck } from './verify-index.ts'
+import { recordedSpdxCheck } from './verify-spdx.ts'
 
 export const verifyHelp = `Usage: polyship verify [TARGET] [--key FILE]... [--json] [--cwd DIR]
        polyship verify [TARGET] --certificate-identity URI [--trusted-root FILE]
@@ -375,8 +376,16 @@ async function verifyRecordFile(
   const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
   try {
     const local = await localizeRecord(record, downloads, options.downloads)
+    const indexPage = indexPageCheck(local.downloaded, remoteIndex)
+    const spdx = recordedSpdxCheck(dirname(path))
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
-      check: withServerJsonCheck(indexPageCheck(local.downloaded, remoteIndex), local.record),
+      check: withServerJsonCheck(
+        async (artifact, location, name) => [
+          ...(await indexPage(artifact, location, name)),
+          ...(await spdx(artifact, location, name)),
+        ],
+        local.record,
+      ),
     })
     return { results, signer }
   } finally {

@@ -12,7 +12,9 @@ import {
   type NpmPlan,
   type NpmTarball,
   npmRegistry,
+  type ProvenanceSigner,
   planPublish,
+  provenanceOf,
   readNpmConfig,
   scopeRegistryFor,
   tarballDirectory,
@@ -26,8 +28,8 @@ import type { BeforeWrite } from './writes.ts'
 export interface NpmTarget {
   /** Asks the package's destination what it holds and remembers the plan. */
   reconcile(release: ProjectRelease, file: ReleaseFile): Promise<Reconciliation>
-  /** Publishes a reconciled package when it is new; returns where it lives. */
-  publish(file: ReleaseFile): Promise<string>
+  /** Publishes a reconciled package when it is new, with provenance when it can have one; returns where it lives. */
+  publish(file: ReleaseFile, provenance?: ProvenanceSigner): Promise<string>
   /** Moves every planned dist-tag (after every package of the release is published). */
   moveTags(): Promise<DistTagMove[]>
 }
@@ -93,7 +95,7 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarg
     }
     return found
   }
-  const plans = new Map<string, { plan: NpmPlan; destination: Destination }>()
+  const plans = new Map<string, { plan: NpmPlan; destination: Destination; wants: boolean | undefined }>()
   const tarballOf = (file: ReleaseFile): NpmTarball => {
     if (file.tarball === undefined) throw new Error(`${file.name} is not an npm package`)
     return file.tarball
@@ -111,7 +113,7 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarg
         destination: target,
         ...(tag === undefined ? {} : { stableTag: tag }),
       })
-      plans.set(file.name, { plan, destination: target })
+      plans.set(file.name, { plan, destination: target, wants: release.project.config.npm?.provenance })
       const { state } = plan
       if (state.status === 'new' && target.anonymous === true) {
         const host = new URL(target.location)
@@ -135,13 +137,38 @@ export function npmTarget(context: ReleaseContext, before: BeforeWrite): NpmTarg
       }
     },
 
-    async publish(file) {
+    async publish(file, provenance) {
       const planned = plans.get(file.name)
       if (planned === undefined) throw new Error(`${file.name} was published before it was reconciled`)
-      const { plan, destination: target } = planned
+      const { plan, destination: target, wants } = planned
+      const signed =
+        plan.state.status !== 'new' || provenance === undefined || wants === false
+          ? undefined
+          : await provenanceOf(plan, target, provenance)
+      if (signed !== undefined && !('attachments' in signed)) {
+        if (wants === true)
+          throw new NpmError(
+            'NPM_PROVENANCE_UNAVAILABLE',
+            `${plan.tarball.name}@${plan.tarball.version.text}: polyship.npm.provenance is true, but ${signed.status === 'not-attached' ? signed.reason : 'none was signed'}; nothing of it was published`,
+            {
+              hint: 'publish from GitHub Actions with signing.mode "keyless" and `id-token: write` to registry.npmjs.org, or drop polyship.npm.provenance',
+            },
+          )
+        // said where the registry keeps provenance (npmjs): others never do
+        if (signed.status === 'not-attached' && target.provenance?.accepted === true)
+          context.reporter.emit({
+            type: 'log',
+            level: 'info',
+            message: `${plan.tarball.name}@${plan.tarball.version.text}: no npm provenance: ${signed.reason}`,
+          })
+      }
       if (plan.state.status === 'new')
         before(`npm ${plan.tarball.name}@${plan.tarball.version.text} to ${target.location}`)
-      return addPlanned(plan, { destination: target, reporter: context.reporter })
+      return addPlanned(plan, {
+        destination: target,
+        reporter: context.reporter,
+        ...(signed !== undefined && 'attachments' in signed ? { attachments: signed.attachments } : {}),
+      })
     },
 
     async moveTags() {

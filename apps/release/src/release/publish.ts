@@ -12,8 +12,9 @@ import {
 import { publishImage } from '@polyship/container'
 import { type AttestationRef, type Digest, type RecordedArtifact, sha256 } from '@polyship/core'
 import { chartManifest } from '@polyship/helm'
+import type { ProvenanceSigner } from '@polyship/npm'
 import { descriptorOf, type ManifestContent, type OciStore, versionTag } from '@polyship/oci'
-import { normalizeName, publishDistributions } from '@polyship/wheel'
+import { isPypi, normalizeName, publishDistributions, type UploadAttester } from '@polyship/wheel'
 import { publishedRepository } from './assemble.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
@@ -25,6 +26,10 @@ export interface PublishServices {
   readonly context: ReleaseContext
   readonly targets: Targets
   readonly signer: BundleSigner
+  /** Signs the PEP 740 attestations of uploads to an index that takes them (keyless only). */
+  readonly uploadAttester?: UploadAttester
+  /** Signs npm provenance for registries that keep it (keyless in GitHub Actions only). */
+  readonly npmProvenance?: ProvenanceSigner
   readonly builder: {
     readonly id: string
     readonly invocationId: string
@@ -126,7 +131,7 @@ async function publishFile(
   // npm packages to their registry (dist-tags are moved once every package is there).
   const location =
     file.tarball !== undefined
-      ? await targets.npm.publish(file)
+      ? await targets.npm.publish(file, services.npmProvenance)
       : file.distribution === undefined
         ? (await targets.files.publish(release, file)).location
         : finding.state.location
@@ -138,6 +143,7 @@ async function publishFile(
   }
   const signature = ref('signature')!
   const sbom = ref('sbom')
+  const spdx = ref('spdx')
   const prov = ref('provenance')
   const recorded: RecordedArtifact = {
     kind: file.kind,
@@ -150,6 +156,7 @@ async function publishFile(
     locations: [targets.recordLocation(location)],
     signature,
     ...(sbom ? { sbom } : {}),
+    ...(spdx ? { spdx } : {}),
     ...(prov ? { provenance: prov } : {}),
   }
   return recorded
@@ -187,6 +194,7 @@ async function publishOci(
   const ref = (r: AttestationRef | undefined) =>
     r === undefined ? undefined : { location: services.targets.recordLocation(r.location), digest: r.digest }
   const sbom = ref(attested.sbom)
+  const spdx = ref(attested.spdx)
   const provenance = ref(attested.provenance)
   return {
     ...artifact,
@@ -196,6 +204,7 @@ async function publishOci(
     locations: [services.targets.recordLocation(`${store.location}@${descriptor.digest}`)],
     signature: ref(attested.signature)!,
     ...(sbom ? { sbom } : {}),
+    ...(spdx ? { spdx } : {}),
     ...(provenance ? { provenance } : {}),
   }
 }
@@ -221,7 +230,23 @@ export async function publishProject(
   if (dists.length > 0) {
     const index = targets.wheelIndex()
     const distributions = dists.map((f) => f.distribution!)
-    await publishDistributions(distributions, index, { reporter: context.reporter })
+    const outcomes = await publishDistributions(distributions, index, {
+      reporter: context.reporter,
+      ...(services.uploadAttester === undefined ? {} : { attester: services.uploadAttester }),
+    })
+    const unsent = outcomes.find((o) => o.status === 'published' && o.attestations?.status === 'not-sent')
+    // said for PyPI, which takes them: other indexes never do
+    if (
+      index.attestations !== undefined &&
+      isPypi(index.url) &&
+      unsent?.status === 'published' &&
+      unsent.attestations?.status === 'not-sent'
+    )
+      context.reporter.emit({
+        type: 'log',
+        level: 'info',
+        message: `${release.project.name}: no PEP 740 attestations sent to ${index.url}: ${unsent.attestations.reason}`,
+      })
     // Asked again: an upload answers with the project page, the index's listing with the file's own URL.
     const held = await index.held(
       normalizeName(distributions[0]!.name),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { detectBuilder } from '@polyship/attest'
+import { detectBuilder, npmProvenanceSigner, publishAttester } from '@polyship/attest'
 import {
   type FormatName,
   loadWorkspace,
@@ -282,6 +282,8 @@ async function release(
         context,
         targets,
         signer: signing.signer,
+        uploadAttester: publishAttester(signing.configured),
+        npmProvenance: npmProvenanceSigner(signing.configured, env),
         builder: detectBuilder(env),
         startedOn: new Date(),
       }

@@ -1,4 +1,9 @@
-import { nodeDeps as attestDeps, type BundleSigner, signerFromConfig } from '@polyship/attest'
+import {
+  nodeDeps as attestDeps,
+  type BundleSigner,
+  type ConfiguredSigner,
+  signerFromConfig,
+} from '@polyship/attest'
 import { assertNever, type Workspace } from '@polyship/core'
 import type { Env } from './context.ts'
 import { ReleaseError } from './errors.ts'
@@ -7,7 +12,12 @@ import { ReleaseError } from './errors.ts'
 export async function releaseSigner(
   workspace: Workspace,
   env: Env,
-): Promise<{ readonly signer: BundleSigner; readonly publicKey?: string }> {
+): Promise<{
+  readonly signer: BundleSigner
+  readonly publicKey?: string
+  /** How it signs: PEP 740 attestations and npm provenance need keyless. */
+  readonly configured: ConfiguredSigner
+}> {
   const signing = await signerFromConfig(
     workspace.config.signing,
     { ...attestDeps, env },
@@ -25,10 +35,11 @@ export async function releaseSigner(
     case 'key':
       return {
         signer: signing.signer,
+        configured: signing,
         ...(signing.key.publicKeyPath ? { publicKey: signing.key.publicKeyPath } : {}),
       }
     case 'keyless':
-      return { signer: signing.signer }
+      return { signer: signing.signer, configured: signing }
     default:
       return assertNever(signing, 'signing mode')
   }

@@ -23,7 +23,8 @@ export type PredicateType = (typeof PREDICATE_TYPES)[keyof typeof PREDICATE_TYPE
 
 export interface StatementSubject {
   readonly name?: string
-  readonly digest: { readonly sha256: string }
+  /** sha256 always (what polyship verifies); sha512 too where a registry names files by it (npm). */
+  readonly digest: { readonly sha256: string; readonly sha512?: string }
 }
 
 /** An in-toto Statement v1. */

@@ -1,5 +1,6 @@
 import type { PackageName } from '../package/name.ts'
 import type { NpmTarball } from '../package/tarball.ts'
+import type { NpmAttachment, ProvenanceSupport } from './provenance.ts'
 
 /** What a destination holds under one `name@version`. */
 export interface HeldVersion {
@@ -31,8 +32,17 @@ export interface NpmDestination {
   /** The registry URL or the directory, for messages and outcomes. */
   readonly location: string
   lookup(name: PackageName, version: string): Promise<PackageLookup>
-  /** Publishes `tarball` under dist-tag `tag` (registries need one in the publish document). */
-  add(tarball: NpmTarball, tag: string): Promise<AddResult>
+  /**
+   * Publishes `tarball` under dist-tag `tag` (registries need one in the publish document),
+   * with more `_attachments` (provenance) when given, to a destination whose `provenance` accepts them.
+   */
+  add(
+    tarball: NpmTarball,
+    tag: string,
+    attachments?: Readonly<Record<string, NpmAttachment>>,
+  ): Promise<AddResult>
+  /** Whether provenance attached to a publish is kept; undefined: it is not (a directory). */
+  readonly provenance?: ProvenanceSupport
 }
 
 /** Asks a registry who its credential belongs to (`GET /-/whoami`), so a refused token stops a run before any write. */

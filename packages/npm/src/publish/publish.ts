@@ -1,8 +1,14 @@
-import { type Reporter, silentReporter } from '@polyship/core'
+import { isPolyshipError, mapLimit, type Reporter, silentReporter } from '@polyship/core'
 import { type NpmConflict, NpmConflictError, NpmError } from '../errors.ts'
 import type { NpmTarball } from '../package/tarball.ts'
 import { compareSemVer, distTagFor, parseSemVer } from '../package/version.ts'
 import type { DistTagWriter, HeldVersion, NpmDestination, PackageLookup } from './destination.ts'
+import {
+  type NpmAttachment,
+  type ProvenanceOutcome,
+  type ProvenanceSigner,
+  provenanceAttachment,
+} from './provenance.ts'
 
 /** What a destination holds for one tarball, asked before anything is published. */
 export type NpmState =
@@ -112,6 +118,11 @@ export interface PublishOptions {
   readonly reporter?: Reporter
   /** The tag of releases (default `latest`). */
   readonly stableTag?: string
+  /**
+   * Signs npm provenance for each new version, attached where the destination keeps it
+   * (see `NpmDestination.provenance`); otherwise each published outcome says why not.
+   */
+  readonly provenance?: ProvenanceSigner
 }
 
 /** What publishing one tarball did. A conflict is not an outcome: it is NPM_CONFLICT. */
@@ -123,6 +134,64 @@ export interface NpmPublishOutcome {
   readonly tag: string
   /** Set when the tag was moved to this version. */
   readonly moved?: DistTagMove
+  /** With a provenance signer, for a published version: whether provenance went with it, and if not, why. */
+  readonly provenance?: ProvenanceOutcome
+}
+
+/** A new version's provenance, ready to attach, or why it gets none. */
+export type PlannedProvenance = { readonly attachments: Record<string, NpmAttachment> } | ProvenanceOutcome
+
+/**
+ * Signs the provenance of one planned version for its destination, or says why it gets
+ * none (the signer is unavailable, the destination keeps no provenance). A signing failure
+ * is NPM_PROVENANCE_FAILED: call it before publishing, so nothing is published then.
+ */
+export async function provenanceOf(
+  plan: NpmPlan,
+  destination: NpmDestination,
+  signer: ProvenanceSigner,
+): Promise<PlannedProvenance> {
+  const { tarball } = plan
+  if (signer.kind === 'unavailable') return { status: 'not-attached', reason: signer.reason }
+  const support = destination.provenance
+  if (support === undefined || !support.accepted)
+    return {
+      status: 'not-attached',
+      reason: support?.reason ?? `${destination.location} keeps no npm provenance`,
+    }
+  let bundle: { readonly mediaType: string }
+  try {
+    bundle = await signer.bundle({
+      name: tarball.name,
+      version: tarball.version.text,
+      integrity: tarball.integrity,
+      digest: tarball.digest,
+    })
+  } catch (error) {
+    if (!isPolyshipError(error)) throw error
+    throw new NpmError(
+      'NPM_PROVENANCE_FAILED',
+      `the npm provenance of ${tarball.name}@${tarball.version.text} could not be signed (${error.code}: ${error.message}); nothing was published`,
+      { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error },
+    )
+  }
+  const [name, attachment] = provenanceAttachment(tarball, bundle)
+  return { attachments: { [name]: attachment } }
+}
+
+/** The provenance of every new version, all signed before the first publish. */
+async function provenanceFor(
+  plans: readonly NpmPlan[],
+  destinationOf: (tarball: NpmTarball) => NpmDestination,
+  signer: ProvenanceSigner | undefined,
+): Promise<Map<NpmPlan, PlannedProvenance>> {
+  const out = new Map<NpmPlan, PlannedProvenance>()
+  if (signer === undefined) return out
+  const fresh = plans.filter((p) => p.state.status === 'new')
+  await mapLimit(fresh, 4, async (plan) => {
+    out.set(plan, await provenanceOf(plan, destinationOf(plan.tarball), signer))
+  })
+  return out
 }
 
 /**
@@ -167,16 +236,26 @@ export async function publishTarballs(
       [...new Set(tarballs.map((t) => destinationOf(t).location))].join(', '),
       conflicts,
     )
+  const provenance = await provenanceFor(plans, destinationOf, options.provenance)
   const outcomes: NpmPublishOutcome[] = []
   for (const plan of plans) {
     const destination = destinationOf(plan.tarball)
-    const location = await addPlanned(plan, { destination, reporter })
+    const signed = provenance.get(plan)
+    const attachments = signed !== undefined && 'attachments' in signed ? signed.attachments : undefined
+    const location = await addPlanned(plan, {
+      destination,
+      reporter,
+      ...(attachments === undefined ? {} : { attachments }),
+    })
+    const said: ProvenanceOutcome | undefined =
+      signed === undefined ? undefined : 'attachments' in signed ? { status: 'attached' } : signed
     outcomes.push({
       status: plan.state.status === 'new' ? 'published' : 'unchanged',
       name: plan.tarball.name,
       version: plan.tarball.version.text,
       location,
       tag: plan.tag,
+      ...(said === undefined ? {} : { provenance: said }),
     })
   }
   for (const [i, plan] of plans.entries()) {
@@ -195,14 +274,22 @@ export async function publishTarballs(
  */
 export async function addPlanned(
   plan: NpmPlan,
-  options: { readonly destination: NpmDestination; readonly reporter?: Reporter },
+  options: {
+    readonly destination: NpmDestination
+    readonly reporter?: Reporter
+    /** Provenance (`_attachments` entries) to publish with it. */
+    readonly attachments?: Readonly<Record<string, NpmAttachment>>
+  },
 ): Promise<string> {
   const { destination, reporter = silentReporter } = options
   if (plan.state.status !== 'new') return plan.state.location
   const { tarball } = plan
   const step = `publish ${tarball.name}@${tarball.version.text}`
   reporter.emit({ type: 'step', project: tarball.name, step, status: 'start' })
-  const result = await destination.add(tarball, plan.tag)
+  const result =
+    options.attachments === undefined
+      ? await destination.add(tarball, plan.tag)
+      : await destination.add(tarball, plan.tag, options.attachments)
   let location: string
   if (result.status === 'added') location = result.location
   else {

@@ -11,6 +11,7 @@ import type {
   NpmDestination,
   PackageLookup,
 } from '../publish/destination.ts'
+import { type NpmAttachment, registryTakesProvenance } from '../publish/provenance.ts'
 import {
   DEFAULT_RETRY,
   excerpt,
@@ -40,6 +41,8 @@ export interface RegistryOptions {
   /** Hears "waiting for <host>" and retry warnings. */
   readonly reporter?: Reporter
   readonly sleep?: (ms: number) => Promise<void>
+  /** Whether the registry keeps npm provenance attached to a publish (default: registry.npmjs.org only). */
+  readonly provenance?: boolean
 }
 
 const FULL_PACKUMENT = 'application/json'
@@ -113,6 +116,10 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
 
   return {
     location: base,
+    provenance:
+      (options.provenance ?? registryTakesProvenance(base))
+        ? { accepted: true }
+        : { accepted: false, reason: `${base} does not keep npm provenance (only registry.npmjs.org does)` },
 
     async lookup(name, version): Promise<PackageLookup> {
       const what = `asking ${base} about ${name}`
@@ -158,12 +165,17 @@ export function npmRegistry(options: RegistryOptions): NpmDestination & DistTagW
       return { held, distTags }
     },
 
-    async add(tarball: NpmTarball, tag: string): Promise<AddResult> {
+    async add(
+      tarball: NpmTarball,
+      tag: string,
+      attachments?: Readonly<Record<string, NpmAttachment>>,
+    ): Promise<AddResult> {
       const what = `publishing ${tarball.name}@${tarball.version.text} to ${base}`
       const document = await publishDocument(tarball, {
         registry: base,
         tag,
         ...(options.access === undefined ? {} : { access: options.access }),
+        ...(attachments === undefined ? {} : { attachments }),
       })
       const response = await request(
         {
@@ -264,7 +276,13 @@ export function tarballUrl(
 /** The document `npm publish` PUTs: the version's manifest with its dist, the tarball attached. */
 export async function publishDocument(
   tarball: NpmTarball,
-  options: { readonly registry: string; readonly tag: string; readonly access?: 'public' | 'restricted' },
+  options: {
+    readonly registry: string
+    readonly tag: string
+    readonly access?: 'public' | 'restricted'
+    /** More `_attachments` after the tarball: npm provenance (`<name>-<version>.sigstore`). */
+    readonly attachments?: Readonly<Record<string, NpmAttachment>>
+  },
 ): Promise<Record<string, unknown>> {
   const { registry, tag, access } = options
   const data = await readFile(tarball.path)
@@ -294,6 +312,7 @@ export async function publishDocument(
         data: data.toString('base64'),
         length: data.length,
       },
+      ...options.attachments,
     },
   }
 }

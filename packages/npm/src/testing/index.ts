@@ -4,4 +4,5 @@
  */
 import type {} from './global-setup.ts'
 
+export { type FakeNpmRegistry, type FakePublish, startFakeNpmRegistry } from './fake-registry.ts'
 export { type SharedVerdaccio, startVerdaccio, type TestVerdaccio } from './verdaccio.ts'

@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path'
 import { assertNever, type Reporter, type WheelDestination } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
+import type { UploadAttester } from './attestations.ts'
 import { directoryIndex } from './directory-index.ts'
 import { type HttpDeps, nodeHttpDeps, type RetryPolicy } from './http.ts'
 import type { PackageIndex } from './package-index.ts'
@@ -49,7 +50,11 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
 export async function publishWheels(
   distributions: readonly Distribution[],
   destination: WheelDestination,
-  options: DestinationOptions & { readonly reporter?: Reporter; readonly concurrency?: number },
+  options: DestinationOptions & {
+    readonly reporter?: Reporter
+    readonly concurrency?: number
+    readonly attester?: UploadAttester
+  },
 ): Promise<WheelPublishOutcome[]> {
   const index = indexFor(destination, options)
   if (destination.type === 'pypi' && isPypi(index.url)) {
@@ -58,5 +63,6 @@ export async function publishWheels(
   return publishDistributions(distributions, index, {
     ...(options.reporter === undefined ? {} : { reporter: options.reporter }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.attester === undefined ? {} : { attester: options.attester }),
   })
 }

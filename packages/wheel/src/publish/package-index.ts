@@ -1,6 +1,7 @@
 import type { Digest } from '@polyship/core'
 import type { Distribution } from '../inspect/distribution.ts'
 import type { NormalizedName } from '../names.ts'
+import type { AttestationSupport } from './attestations.ts'
 
 /** A file an index already holds. */
 export interface HeldFile {
@@ -26,8 +27,13 @@ export interface PackageIndex {
   readonly url: string
   /** The files of `project` the index holds, by file name, with their sha256. */
   held(project: NormalizedName, filenames: readonly string[]): Promise<ReadonlyMap<string, HeldFile>>
-  /** Uploads a file the index did not hold. */
-  add(distribution: Distribution): Promise<AddResult>
+  /**
+   * Uploads a file the index did not hold, with its PEP 740 attestations when given (only
+   * to an index whose `attestations` accepts them).
+   */
+  add(distribution: Distribution, attestations?: readonly object[]): Promise<AddResult>
+  /** Whether uploads may carry PEP 740 attestations; undefined: they may not (no reason to tell). */
+  readonly attestations?: AttestationSupport
   /**
    * The size of a held file whose `size` the listing did not give; asked only on a conflict,
    * to tell a copy cut off by an interrupted upload from another file.

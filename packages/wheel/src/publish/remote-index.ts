@@ -2,6 +2,7 @@ import { assertNever, type NetLimits, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { normalizeName } from '../names.ts'
+import type { AttestationSupport } from './attestations.ts'
 import {
   basicAuth,
   bodyExcerpt,
@@ -12,6 +13,7 @@ import {
   send,
 } from './http.ts'
 import type { AddResult, HeldFile, PackageIndex } from './package-index.ts'
+import { isPypi } from './platform-tags.ts'
 import { digestOf, type IndexReadOptions, listProjectFiles } from './simple-api.ts'
 import { mintPypiToken } from './trusted.ts'
 import { uploadBody } from './upload-form.ts'
@@ -36,6 +38,26 @@ export interface RemoteIndexOptions {
   readonly limits?: Partial<NetLimits>
   /** Allow credentials over plain http to a host that is not loopback. */
   readonly insecure?: boolean
+  /**
+   * Whether the index takes PEP 740 attestations in the upload form (default: PyPI and
+   * TestPyPI do; pypiserver, devpi, Nexus and Artifactory ignore or refuse the field).
+   */
+  readonly attestations?: boolean
+}
+
+/**
+ * PEP 740 attestations go only to an index that takes them, and PyPI takes them only from
+ * a Trusted Publisher (its upload answers 400 to attestations under an API token).
+ */
+function attestationSupport(options: RemoteIndexOptions): AttestationSupport {
+  if (!(options.attestations ?? isPypi(options.uploadUrl)))
+    return { accepted: false, reason: `${options.uploadUrl} does not take PEP 740 attestations` }
+  if (options.credentials.type !== 'trusted')
+    return {
+      accepted: false,
+      reason: `${options.uploadUrl} takes PEP 740 attestations only from trusted publishing (GitHub Actions OIDC), and this release uploads with ${options.credentials.type === 'none' ? 'no credentials' : 'a token or password'}`,
+    }
+  return { accepted: true }
 }
 
 /**
@@ -111,6 +133,7 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
 
   return {
     url: uploadUrl,
+    attestations: attestationSupport(options),
 
     async held(project, filenames) {
       const header = await readHeaders
@@ -142,9 +165,10 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
       return response.ok && Number.isSafeInteger(length) ? length : undefined
     },
 
-    async add(distribution: Distribution): Promise<AddResult> {
+    async add(distribution: Distribution, attestations?: readonly object[]): Promise<AddResult> {
       const header = await authorize()
-      const body = uploadBody(distribution)
+      const sending = attestations !== undefined && attestations.length > 0
+      const body = uploadBody(distribution, sending ? [['attestations', JSON.stringify(attestations)]] : [])
       const what = `uploading ${distribution.filename} to ${uploadUrl}`
       const response = await send(
         uploadUrl,
@@ -180,6 +204,15 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
               credentials.type === 'none'
                 ? 'the index needs credentials: set the token variable of the wheels destination (PYPI_TOKEN by default)'
                 : 'check the token (it is never printed): it must be valid for this index and allowed to upload this project',
+          },
+        )
+      }
+      if (sending && status >= 400 && status < 500 && /attestation/i.test(detail)) {
+        throw new WheelError(
+          'WHEEL_ATTESTATION_REJECTED',
+          `${what}: the index refused the PEP 740 attestation (${detail}); ${distribution.filename} was not published`,
+          {
+            hint: 'the attestation is signed keyless by this workflow: the project on the index must list it as a Trusted Publisher; or turn attestations off for this destination',
           },
         )
       }

@@ -69,17 +69,19 @@ export interface UploadBody {
 
 /**
  * The legacy upload body: metadata fields (with `sha256_digest`, the one digest PyPI and
- * pypiserver need), then the file streamed from disk, so memory stays flat whatever the
+ * pypiserver need), then `extra` fields (`attestations`: PEP 740, a JSON array, as twine
+ * sends it), then the file streamed from disk, so memory stays flat whatever the
  * file's size and the file is read once per attempt.
  */
-export function uploadBody(distribution: Distribution): UploadBody {
+export function uploadBody(
+  distribution: Distribution,
+  extra: readonly (readonly [name: string, value: string])[] = [],
+): UploadBody {
   const boundary = `polyship-${randomBytes(16).toString('hex')}`
   const part = (name: string, value: string) =>
     `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
   const head = Buffer.from(
-    uploadFields(distribution)
-      .map(([name, value]) => part(name, value))
-      .join('') +
+    [...uploadFields(distribution), ...extra].map(([name, value]) => part(name, value)).join('') +
       `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${distribution.filename}"\r\n` +
       'Content-Type: application/octet-stream\r\n\r\n',
   )

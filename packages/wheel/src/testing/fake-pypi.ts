@@ -7,6 +7,8 @@ export interface FakeUpload {
   readonly authorization: string | undefined
   /** The form's fields other than the file, in order. */
   readonly fields: readonly (readonly [string, string])[]
+  /** The PEP 740 attestations the upload carried (the `attestations` field, parsed), if any. */
+  readonly attestations?: readonly unknown[]
 }
 
 /** What the fake saw, for assertions. */
@@ -33,12 +35,56 @@ export interface FakeTrustedPypiOptions {
   readonly mintedToken?: string
   /** When false, mint-token answers 422 invalid-publisher like PyPI does for an unknown workflow. */
   readonly publisherRegistered?: boolean
+  /**
+   * PEP 740 attestations in uploads: `check` (default) accepts ones whose statement is a
+   * publish/v1 statement about exactly the uploaded file, as PyPI does before its Sigstore
+   * verification (which needs the real Sigstore); `refuse` answers 400 to any upload that
+   * carries attestations, storing nothing.
+   */
+  readonly attestations?: 'check' | 'refuse'
+}
+
+const PUBLISH_V1 = 'https://docs.pypi.org/attestations/publish/v1'
+
+/** Why PyPI would refuse these attestations of `filename` (undefined: it would take them). */
+function attestationProblem(list: unknown, filename: string, sha256: string): string | undefined {
+  if (!Array.isArray(list) || list.length === 0) return 'not a non-empty JSON array'
+  for (const item of list) {
+    const a = item as {
+      version?: unknown
+      verification_material?: { certificate?: unknown; transparency_entries?: unknown }
+      envelope?: { statement?: unknown; signature?: unknown }
+    }
+    if (a.version !== 1) return 'version is not 1'
+    if (typeof a.verification_material?.certificate !== 'string') return 'no certificate'
+    if (
+      !Array.isArray(a.verification_material.transparency_entries) ||
+      a.verification_material.transparency_entries.length === 0
+    )
+      return 'no transparency entries'
+    if (typeof a.envelope?.statement !== 'string' || typeof a.envelope.signature !== 'string')
+      return 'no envelope'
+    let statement: { subject?: { name?: string; digest?: { sha256?: string } }[]; predicateType?: string }
+    try {
+      statement = JSON.parse(Buffer.from(a.envelope.statement, 'base64').toString('utf8'))
+    } catch {
+      return 'the statement is not JSON'
+    }
+    if (statement.subject?.length !== 1) return 'the statement must have exactly one subject'
+    const [subject] = statement.subject
+    if (subject?.name !== filename)
+      return `subject does not match distribution name: ${subject?.name} != ${filename}`
+    if (subject.digest?.sha256 !== sha256) return 'subject does not match distribution digest'
+    if (statement.predicateType !== PUBLISH_V1) return `unknown attestation type: ${statement.predicateType}`
+  }
+  return undefined
 }
 
 /**
  * A loopback fake of the parts of PyPI and GitHub Actions trusted publishing touches:
  * GitHub's ID-token endpoint, `/_/oidc/audience`, `/_/oidc/mint-token`, a legacy upload
- * endpoint that accepts only the minted token, and a PEP 503 page of what was uploaded.
+ * endpoint that accepts only the minted token (and checks PEP 740 attestations sent with an
+ * upload the way PyPI does before Sigstore verification), and a PEP 503 page of what was uploaded.
  * Real PyPI and GitHub cannot be reached from tests; everything else about the flow is real.
  */
 export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {}): Promise<FakeTrustedPypi> {
@@ -85,12 +131,31 @@ export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {})
       if (!(content instanceof File)) return res.writeHead(400, 'Missing content').end()
       const bytes = Buffer.from(await content.arrayBuffer())
       const fields = [...form].flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as const] : []))
-      log.uploads.push({ filename: content.name, authorization: req.headers.authorization, fields })
+      const attestationField = form.get('attestations')
+      const attestations =
+        typeof attestationField === 'string' ? (JSON.parse(attestationField) as unknown[]) : undefined
+      log.uploads.push({
+        filename: content.name,
+        authorization: req.headers.authorization,
+        fields,
+        ...(attestations === undefined ? {} : { attestations }),
+      })
       // like warehouse: a supplied digest must match the bytes
-      if (form.get('sha256_digest') !== createHash('sha256').update(bytes).digest('hex'))
+      const sha = createHash('sha256').update(bytes).digest('hex')
+      if (form.get('sha256_digest') !== sha)
         return res
           .writeHead(400, 'The digest supplied does not match a digest calculated from the uploaded file.')
           .end()
+      if (attestations !== undefined) {
+        const problem =
+          options.attestations === 'refuse'
+            ? 'this fake index refuses attestations'
+            : attestationProblem(attestations, content.name, sha)
+        if (problem !== undefined)
+          return res
+            .writeHead(400, { 'content-type': 'text/plain' })
+            .end(`Invalid attestations supplied during upload: ${problem}`)
+      }
       const existing = files.get(content.name)
       if (existing !== undefined && !existing.equals(bytes))
         return res.writeHead(400, 'File already exists').end()

@@ -7,6 +7,12 @@ export interface NpmPackageConfig {
   readonly tag?: string
   /** `public` is needed for the first publish of a scoped package to registry.npmjs.org. */
   readonly access?: 'public' | 'restricted'
+  /**
+   * npm provenance (`npm publish --provenance`): default, attached when the release signs
+   * keyless in GitHub Actions and the registry keeps it (registry.npmjs.org); `true`, the
+   * release fails before publishing the package when it cannot be attached; `false`, never.
+   */
+  readonly provenance?: boolean
 }
 
 export const npmSchema = {
@@ -15,5 +21,6 @@ export const npmSchema = {
   properties: {
     tag: { type: 'string', pattern: '^[a-z][a-z0-9._-]*$' },
     access: { enum: ['public', 'restricted'] },
+    provenance: { type: 'boolean' },
   },
 } as const
