@@ -31,7 +31,11 @@ const DEBIAN_PYTHON = {
 }
 const dirs = temps()
 const client = new RegistryClient()
-const env = { ...process.env, SOURCE_DATE_EPOCH: EPOCH, UV_CACHE_DIR: join(CACHE, 'uv-cache', 'container-tests') }
+const env = {
+  ...process.env,
+  SOURCE_DATE_EPOCH: EPOCH,
+  UV_CACHE_DIR: join(CACHE, 'uv-cache', 'container-tests'),
+}
 let work: string
 let debian: DebianBase
 let index: PythonIndex
@@ -85,7 +89,11 @@ afterAll(async () => {
   await dirs.cleanup()
 })
 
-async function appWheel(dir: string, code: string, options: { requires?: string[]; requiresPython?: string } = {}) {
+async function appWheel(
+  dir: string,
+  code: string,
+  options: { requires?: string[]; requiresPython?: string } = {},
+) {
   const path = await writeTestWheel(dir, {
     name: 'greet',
     version: '1.0.0',
@@ -188,7 +196,9 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
       expect(config.config.Entrypoint).toEqual(['greet'])
       expect(healthArgv(config)).toEqual(['/usr/bin/python3.11', '-c', 'import greet'])
       const ours = config.history.slice(-2).map((h) => h.created_by)
-      expect(ours[0]).toMatch(/^polyship: Python dependencies \(linux\/(amd64|arm64)\) into \/usr\/local\/lib\/python3\.11\/dist-packages$/)
+      expect(ours[0]).toMatch(
+        /^polyship: Python dependencies \(linux\/(amd64|arm64)\) into \/usr\/local\/lib\/python3\.11\/dist-packages$/,
+      )
       expect(ours[1]).toMatch(/^polyship: wheel greet-1\.0\.0-py3-none-any\.whl/)
     }
     const manifest = await readJson<{ annotations: Record<string, string> }>(
@@ -250,7 +260,11 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
       expect(second.index.descriptor.digest).toBe(first.index.descriptor.digest)
       expect(changed.index.descriptor.digest).not.toBe(first.index.descriptor.digest)
       const layers = (image: BuiltImage) =>
-        image.manifests.map((m) => (JSON.parse(Buffer.from(m.content.bytes).toString()) as { layers: { digest: string }[] }).layers.map((l) => l.digest))
+        image.manifests.map((m) =>
+          (
+            JSON.parse(Buffer.from(m.content.bytes).toString()) as { layers: { digest: string }[] }
+          ).layers.map((l) => l.digest),
+        )
       const [before, after] = [layers(first), layers(changed)]
       for (const [i, list] of before.entries()) {
         // base, dependencies: the same; the wheel's layer: new
@@ -282,7 +296,10 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
     expect(config.history.some((h) => h.created_by.includes('Python dependencies'))).toBe(false)
     const root = unpack(reference, join(work, 'run-fastjson'), AMD64)
     const entry = inChroot(root, ['/usr/local/bin/fastjson'], '{ "a" : [1, 2] }\n')
-    expect({ status: entry.status, stdout: entry.stdout.trim() }).toEqual({ status: 0, stdout: '{"a":[1,2]}' })
+    expect({ status: entry.status, stdout: entry.stdout.trim() }).toEqual({
+      status: 0,
+      stdout: '{"a":[1,2]}',
+    })
     const health = inChroot(root, healthArgv(config))
     expect({ status: health.status, stderr: health.stderr }).toEqual({ status: 0, stderr: '' })
   })
@@ -309,7 +326,9 @@ describe('Python images: bad input is a coded error naming project, platform and
     const wheel = await appWheel(join(work, 'bad-sdist'), GREET, { requires: ['onlysdist'] })
     const error = await failure('bad-sdist', greetImage({ platforms: ['linux/amd64'] }), [wheel])
     expect(error.code).toBe('CONTAINER_DEPENDENCY_SDIST_ONLY')
-    expect(error.message).toMatch(/bad-sdist: dependency onlysdist \(of greet 1\.0\.0\) has only a source distribution for linux\/amd64/)
+    expect(error.message).toMatch(
+      /bad-sdist: dependency onlysdist \(of greet 1\.0\.0\) has only a source distribution for linux\/amd64/,
+    )
   })
 
   it('a dependency with wheels for another architecture only: CONTAINER_DEPENDENCY_UNRESOLVABLE for linux/arm64', async () => {

@@ -227,7 +227,8 @@ function dependencyError(
     [...text.matchAll(pattern)].map((m) => m[1]!).find((name) => !ours.has(normalize(name)))
   const from = context.metadata.map((m) => `${m.name} ${m.version}`).join(', ')
   const sdist =
-    blamed(/Wheels are required for `([^`]+)`/g) ?? blamed(/Because ([A-Za-z0-9._-]+)\S* has no usable wheels/g)
+    blamed(/Wheels are required for `([^`]+)`/g) ??
+    blamed(/Because ([A-Za-z0-9._-]+)\S* has no usable wheels/g)
   if (sdist !== undefined) {
     return new ContainerError(
       'CONTAINER_DEPENDENCY_SDIST_ONLY',
@@ -256,7 +257,11 @@ function dependencyError(
 }
 
 /** The staged tree as layer entries: site-packages, and `bin/` into the scripts directory. */
-async function stagedEntries(staging: string, python: PythonSettings, origin: string): Promise<SourcedEntries> {
+async function stagedEntries(
+  staging: string,
+  python: PythonSettings,
+  origin: string,
+): Promise<SourcedEntries> {
   const tree = await treeEntries(staging, {
     include: (path) => path !== '.lock' && !path.split('/').includes('__pycache__'),
   })

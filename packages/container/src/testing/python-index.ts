@@ -74,7 +74,11 @@ export async function writeTestSdist(dir: string, name: string, version: string)
   await writeArchive(
     path,
     [
-      { type: 'file', path: `${top}/PKG-INFO`, content: `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n` },
+      {
+        type: 'file',
+        path: `${top}/PKG-INFO`,
+        content: `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`,
+      },
       {
         type: 'file',
         path: `${top}/pyproject.toml`,
@@ -103,7 +107,11 @@ export async function cachedPypiWheels(options: {
   const out: string[] = []
   for (const platform of options.platforms) {
     for (const requirement of options.requirements) {
-      const dir = join(cache, `${options.pythonVersion}-${platform}`, requirement.replace(/[^A-Za-z0-9._-]/g, '_'))
+      const dir = join(
+        cache,
+        `${options.pythonVersion}-${platform}`,
+        requirement.replace(/[^A-Za-z0-9._-]/g, '_'),
+      )
       if (!existsSync(dir)) {
         const temp = `${dir}.${process.pid}.tmp`
         await rm(temp, { recursive: true, force: true })
