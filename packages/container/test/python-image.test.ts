@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync } from 'node:fs'
-import { cp, mkdir, readdir } from 'node:fs/promises'
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BuiltImage, buildImage, publishImage } from '@polyship/container'
 import {
@@ -54,7 +54,7 @@ beforeAll(async () => {
   work = await dirs.make('python-image')
   debian = await debianBase({ packages: ['python3'], architectures: ['amd64', 'arm64'] })
   const real = await cachedPypiWheels({
-    requirements: ['six==1.17.0', 'markupsafe==3.0.2'],
+    requirements: ['six==1.17.0', 'six==1.16.0', 'markupsafe==3.0.2'],
     platforms: ['manylinux2014_x86_64', 'manylinux2014_aarch64'],
     pythonVersion: '3.11',
   })
@@ -274,6 +274,29 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
     } finally {
       await Promise.all([first.dispose(), second.dispose(), changed.dispose()])
     }
+  })
+
+  it('honours the constraints file: six pinned to 1.16.0 though the index has 1.17.0', async () => {
+    const project = join(work, 'projects', 'greet-constrained')
+    await mkdir(project, { recursive: true })
+    await writeFile(join(project, 'constraints.txt'), 'six==1.16.0\nmarkupsafe==3.0.2\n')
+    const image = await build(
+      'greet-constrained',
+      greetImage({
+        platforms: ['linux/amd64'],
+        python: { ...DEBIAN_PYTHON, index: index.url, constraints: 'constraints.txt' },
+      }),
+      [greet],
+    )
+    const root = unpack(await publish(image, 'greet-constrained'), join(work, 'run-constrained'), AMD64)
+    const site = join(root, 'usr/local/lib/python3.11/dist-packages')
+    expect(
+      (await readdir(site))
+        .filter((f) => f.endsWith('.dist-info'))
+        .map((f) => f.toLowerCase())
+        .sort(),
+    ).toEqual(['greet-1.0.0.dist-info', 'markupsafe-3.0.2.dist-info', 'six-1.16.0.dist-info'])
+    expect(inChroot(root, ['/usr/local/bin/greet']).stdout.trim()).toBe('greet True &lt;b&gt; x86_64')
   })
 
   it('the fastjson example image (PyO3 wheel) on the Debian base: entry point and health check under chroot as 65532', async () => {
