@@ -97,7 +97,7 @@ export async function assembleImage(
   const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
   const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
-  const dependencies = dependencySettings(config.python, project.root, where)
+  const dependencies = dependencySettings(config.python, project.root)
   const check =
     config.healthcheck === undefined
       ? await importHealthcheck(wheels, python)

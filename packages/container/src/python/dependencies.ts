@@ -13,7 +13,6 @@ import {
 } from '@polyship/core'
 import type { PythonSettings } from '../base/python.ts'
 import { ContainerError } from '../errors.ts'
-import { insidePath } from '../layer/image-path.ts'
 import type { SourcedEntries } from '../layer/project-files.ts'
 import type { WheelFile } from '../wheel/choose.ts'
 import { satisfiesRequiresPython } from './requires-python.ts'
@@ -24,6 +23,8 @@ export interface DependencySettings {
   readonly enabled: boolean
   /** `--index-url`; undefined leaves it to uv (UV_INDEX_URL, uv.toml, else PyPI). */
   readonly index?: string
+  /** `--extra-index-url`s, after `index` (uv takes each package from the first index that has it). */
+  readonly extraIndexes: readonly string[]
   /** Absolute path of the constraints / lock file. */
   readonly constraints?: string
   /** manylinux tag version of the base's glibc, e.g. `2_28`. */
@@ -32,31 +33,19 @@ export interface DependencySettings {
 
 export const DEFAULT_MANYLINUX = '2_28'
 
-/** Reads `python.dependencies/index/constraints/manylinux`; paths are relative to the project. */
-export function dependencySettings(
-  config: ImageConfig['python'],
-  projectRoot: string,
-  where: string,
-): DependencySettings {
-  const index = config?.index
+/**
+ * Reads `python.dependencies/index/extraIndexes/constraints/manylinux`. Paths are relative to
+ * the project and may lie outside it (the workspace's `dist/` index, a root lock file): they
+ * are read by uv, never copied into the image.
+ */
+export function dependencySettings(config: ImageConfig['python'], projectRoot: string): DependencySettings {
+  const indexUrl = (index: string) =>
+    /^(https?|file):\/\//.test(index) ? index : pathToFileURL(resolve(projectRoot, index)).href
   return {
     enabled: config?.dependencies ?? true,
-    ...(index === undefined
-      ? {}
-      : {
-          index: /^(https?|file):\/\//.test(index)
-            ? index
-            : pathToFileURL(resolve(projectRoot, insidePath(index, `${where}.python.index`, projectRoot)))
-                .href,
-        }),
-    ...(config?.constraints === undefined
-      ? {}
-      : {
-          constraints: join(
-            projectRoot,
-            insidePath(config.constraints, `${where}.python.constraints`, projectRoot),
-          ),
-        }),
+    ...(config?.index === undefined ? {} : { index: indexUrl(config.index) }),
+    extraIndexes: (config?.extraIndexes ?? []).map(indexUrl),
+    ...(config?.constraints === undefined ? {} : { constraints: resolve(projectRoot, config.constraints) }),
     manylinux: config?.manylinux ?? DEFAULT_MANYLINUX,
   }
 }
@@ -114,6 +103,7 @@ export async function installDependencies(options: {
     '--only-binary',
     ':all:',
     ...(settings.index === undefined ? [] : ['--index-url', settings.index]),
+    ...settings.extraIndexes.flatMap((url) => ['--extra-index-url', url]),
     ...(settings.constraints === undefined ? [] : ['--constraint', settings.constraints]),
   ]
   const { UV_COMPILE_BYTECODE: _compile, ...inherited } = options.env

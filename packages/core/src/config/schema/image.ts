@@ -54,6 +54,8 @@ export interface ImageConfig {
      * (relative to the project) holding one. Default: uv's own (UV_INDEX_URL, else PyPI).
      */
     readonly index?: string
+    /** More indexes after `index` (e.g. PyPI behind the workspace's own); each package comes from the first that has it. */
+    readonly extraIndexes?: readonly string[]
     /** A constraints or lock file in requirements format (`uv pip compile` output), relative to the project. */
     readonly constraints?: string
     /** The glibc the base has, as a manylinux tag version (`2_28`, the default; Debian bookworm is `2_36`). */
@@ -120,6 +122,7 @@ export const imageSchema = {
         scriptsDir: { type: 'string', pattern: '^/' },
         dependencies: { type: 'boolean' },
         index: { type: 'string', minLength: 1 },
+        extraIndexes: stringList,
         constraints: { type: 'string', minLength: 1 },
         manylinux: { type: 'string', pattern: '^(2014|2_[0-9]+)$' },
       },
