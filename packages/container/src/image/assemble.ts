@@ -67,7 +67,8 @@ export interface BuildImageOptions {
 
 /**
  * Assembles a multi-platform image without a daemon: resolves the base per platform, writes
- * polyship's layers (static base, project files, wheels, binaries) reproducibly, checks the
+ * polyship's layers (static base, project files, the wheels' Python dependencies resolved by
+ * uv for the platform, wheels, binaries) reproducibly, checks the
  * entrypoint and user against the resulting tree, and composes configs, manifests and the
  * index. Nothing is published; temp files are removed on failure, or by `dispose()`.
  */
