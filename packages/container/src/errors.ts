@@ -32,6 +32,14 @@ export type ContainerErrorCode =
   | 'CONTAINER_BUILDER_MISSING'
   /** `docker buildx build` or `buildah bud` failed; the message carries the tail of its output. */
   | 'CONTAINER_BUILD_FAILED'
+  /** A Python dependency of an image's wheel that no wheel in the index satisfies for a platform (or uv is missing). */
+  | 'CONTAINER_DEPENDENCY_UNRESOLVABLE'
+  /** A Python dependency that has only a source distribution for a platform: images install wheels only. */
+  | 'CONTAINER_DEPENDENCY_SDIST_ONLY'
+  /** The image's Python is not one a wheel's Requires-Python allows. */
+  | 'CONTAINER_PYTHON_INCOMPATIBLE'
+  /** The base has a Python, but not the interpreter the wheel image is configured for. */
+  | 'CONTAINER_PYTHON_MISSING'
   /** The version tag already points at a different image: versions are immutable. */
   | 'CONTAINER_TAG_CONFLICT'
 

@@ -18,6 +18,8 @@ import { resolveBase } from '../base/resolve-base.ts'
 import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
 import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
 import { imageTags } from '../publish/tags.ts'
+import { checkRequiresPython, dependencySettings, installDependencies } from '../python/dependencies.ts'
+import { checkInterpreter, importHealthcheck } from '../python/interpreter.ts'
 import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
@@ -65,7 +67,8 @@ export interface BuildImageOptions {
 
 /**
  * Assembles a multi-platform image without a daemon: resolves the base per platform, writes
- * polyship's layers (static base, project files, wheels, binaries) reproducibly, checks the
+ * polyship's layers (static base, project files, the wheels' Python dependencies resolved by
+ * uv for the platform, wheels, binaries) reproducibly, checks the
  * entrypoint and user against the resulting tree, and composes configs, manifests and the
  * index. Nothing is published; temp files are removed on failure, or by `dispose()`.
  */
@@ -95,8 +98,11 @@ export async function assembleImage(
   const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
   const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
+  const dependencies = dependencySettings(config.python, project.root)
   const check =
-    config.healthcheck === undefined ? undefined : healthcheck(config.healthcheck, `${where}.healthcheck`)
+    config.healthcheck === undefined
+      ? await importHealthcheck(wheels, python)
+      : healthcheck(config.healthcheck, `${where}.healthcheck`)
   imageTags(project.version, config.tags)
 
   const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-image-'))
@@ -127,11 +133,21 @@ export async function assembleImage(
       const shown = formatPlatform(platform)
       const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
       const binaries = binaryEntries(artifacts, platform, config.binaryDir ?? '/usr/local/bin')
+      const chosen = chooseWheels(wheels, platform, python.version, where)
+      const context = { project: project.name, wheels: chosen, platform, python, where }
+      await checkRequiresPython(context)
+      const pythonDependencies = await installDependencies({
+        ...context,
+        settings: dependencies,
+        dir: join(work, `python-${i}`),
+        env: options.env ?? process.env,
+      })
       const layers = await platformLayers(builder, {
         platform,
         staticBase: base.kind === 'static',
         files,
-        wheels: chooseWheels(wheels, platform, python.version, where),
+        wheels: chosen,
+        dependencies: pythonDependencies,
         binaries,
         python,
       })
@@ -158,10 +174,13 @@ export async function assembleImage(
       })
       await checkUser(tree, user, `${where}.user`)
       if (wheels.length > 0)
-        await warnWithoutPython(tree, python, {
+        await checkInterpreter(tree, python, {
           project: project.name,
+          platform: shown,
           base: baseName ?? config.base,
+          dependencies: pythonDependencies !== undefined,
           reporter,
+          where,
         })
 
       const composed = composeManifest({
@@ -234,18 +253,4 @@ function baseTextOf(
   if (base === 'python')
     return { text: python.base, baseDir: input.project.root, field: 'polyship.image.python.base' }
   return { text: base, baseDir: input.project.root, field: 'polyship.image.base' }
-}
-
-/** A wheel image with no interpreter still builds (its layers are real), but it is said loudly that it cannot run. */
-async function warnWithoutPython(
-  tree: ImageTree,
-  python: PythonSettings,
-  context: { readonly project: string; readonly base: string; readonly reporter: Reporter },
-): Promise<void> {
-  if ((await tree.find(python.interpreter)) !== undefined) return
-  context.reporter.emit({
-    type: 'log',
-    level: 'warn',
-    message: `${context.project}: the image has no ${python.interpreter} (base ${context.base}); its Python entry points cannot run. Point polyship.image.python.base (or the release's python base) at a Python image to make it runnable.`,
-  })
 }

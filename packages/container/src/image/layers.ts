@@ -82,6 +82,8 @@ export async function platformLayers(
     readonly staticBase: boolean
     readonly files: SourcedEntries | undefined
     readonly wheels: readonly { readonly path: string; readonly name: WheelName }[]
+    /** The wheels' Python dependencies for this platform, in a layer below the wheels' own. */
+    readonly dependencies?: SourcedEntries | undefined
     readonly binaries: SourcedEntries
     readonly python: PythonSettings
   },
@@ -89,7 +91,12 @@ export async function platformLayers(
   const shown = formatPlatform(options.platform)
   const wheels = await Promise.all(options.wheels.map((w) => builder.wheel(w.path, w.name, options.python)))
   checkDuplicates(
-    [...(options.files === undefined ? [] : [options.files]), ...wheels, options.binaries],
+    [
+      ...(options.files === undefined ? [] : [options.files]),
+      ...(options.dependencies === undefined ? [] : [options.dependencies]),
+      ...wheels,
+      options.binaries,
+    ],
     shown,
   )
 
@@ -109,6 +116,13 @@ export async function platformLayers(
   }
   if (options.files !== undefined && options.files.entries.length > 0) {
     await stack('files', options.files.entries, 'polyship: files from polyship.image.files')
+  }
+  if (options.dependencies !== undefined) {
+    await stack(
+      `dependencies:${shown}`,
+      options.dependencies.entries,
+      `polyship: Python dependencies (${shown}) into ${options.python.sitePackages}`,
+    )
   }
   for (const [i, wheel] of options.wheels.entries()) {
     await stack(

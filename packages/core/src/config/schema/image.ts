@@ -44,6 +44,22 @@ export interface ImageConfig {
     readonly interpreter?: string
     /** Where launchers and wheel scripts go (default `/usr/local/bin`). */
     readonly scriptsDir?: string
+    /**
+     * Install the wheel's dependencies (its `Requires-Dist`), resolved by uv for each image
+     * platform from `index`, wheels only (default true; nothing runs when the wheel has none).
+     */
+    readonly dependencies?: boolean
+    /**
+     * The package index dependencies come from: a PEP 503 simple index URL, or a directory
+     * (relative to the project) holding one. Default: uv's own (UV_INDEX_URL, else PyPI).
+     */
+    readonly index?: string
+    /** More indexes after `index` (e.g. PyPI behind the workspace's own); each package comes from the first that has it. */
+    readonly extraIndexes?: readonly string[]
+    /** A constraints or lock file in requirements format (`uv pip compile` output), relative to the project. */
+    readonly constraints?: string
+    /** The glibc the base has, as a manylinux tag version (`2_28`, the default; Debian bookworm is `2_36`). */
+    readonly manylinux?: string
   }
   /** Tags besides the version: `latest`, `{major}.{minor}`, ... */
   readonly tags?: readonly string[]
@@ -104,6 +120,11 @@ export const imageSchema = {
         sitePackages: { type: 'string', pattern: '^/' },
         interpreter: { type: 'string', pattern: '^/' },
         scriptsDir: { type: 'string', pattern: '^/' },
+        dependencies: { type: 'boolean' },
+        index: { type: 'string', minLength: 1 },
+        extraIndexes: stringList,
+        constraints: { type: 'string', minLength: 1 },
+        manylinux: { type: 'string', pattern: '^(2014|2_[0-9]+)$' },
       },
     },
     tags: stringList,
