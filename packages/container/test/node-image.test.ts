@@ -113,7 +113,7 @@ async function workspace(root: string, options: { readonly banner?: string } = {
     async project(name, image = {}) {
       const dir = join(root, 'packages', name)
       const manifestPath = join(dir, 'package.json')
-      const manifest = {
+      const manifest: Record<string, unknown> = {
         ...manifests.get(`@demo/${name}`),
         polyship: { image: { base: 'node', platforms: PLATFORMS, ports: [port], ...image } },
       }
@@ -349,9 +349,9 @@ describe('Node images refuse bad input with a coded error, publishing nothing', 
   })
 
   it('a base without node', async () => {
-    const error = await build(first, 'server', { base: 'static', node: {} }).catch((e: unknown) => e as Error)
+    const error = await build(first, 'server', { base: 'static', node: {} }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'CONTAINER_ENTRYPOINT_MISSING' })
-    expect(error.message).toMatch(/the linux\/amd64 base has no node on PATH/)
+    expect((error as Error).message).toMatch(/the linux\/amd64 base has no node on PATH/)
   })
 })
 
