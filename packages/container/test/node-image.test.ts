@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { buildImage, nodeEntry, publishImage } from '@polyship/container'
@@ -8,7 +8,9 @@ import { debianBase } from '@polyship/container/testing'
 import { collectingReporter, type ImageConfig, type Project, parseProjectManifest } from '@polyship/core'
 import { LayoutStore, RegistryClient } from '@polyship/oci'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { codeOf, EPOCH, run, temps, unpack } from './helpers.ts'
+import { ARM64, codeOf, EPOCH, run, temps, unpack } from './helpers.ts'
+
+const QEMU_AARCH64 = '/usr/bin/qemu-aarch64-static'
 
 const dirs = temps()
 const client = new RegistryClient()
@@ -267,6 +269,19 @@ describe('a Node server image (pnpm deploy --prod on a Node base)', () => {
     expect(() => chroot(rootfs, test.slice(1), config.config.Env)).toThrow()
   })
 
+  // binfmt_misc is not registered here: the static qemu is put into the rootfs and run by hand.
+  it.runIf(existsSync(QEMU_AARCH64))(
+    'the arm64 image runs the same tree with its own arm64 node (qemu)',
+    async () => {
+      const out = await dirs.make('node-arm64')
+      const arm = unpack(`oci:${layout}:1.2.3`, out, ARM64)
+      expect(run('file', ['-L', join(arm, 'usr/bin/node')])).toMatch(/ARM aarch64/)
+      await copyFile(QEMU_AARCH64, join(arm, 'qemu-aarch64'))
+      const printed = chroot(arm, ['/qemu-aarch64', ...config.config.Cmd], config.config.Env)
+      expect(printed.trim()).toBe('hello world 2m production 65532')
+    },
+  )
+
   it('is a two-platform index with OCI annotations; dependencies lie in their own layer below the app', () => {
     const index = JSON.parse(run('skopeo', ['inspect', '--raw', `oci:${layout}:1.2.3`]))
     expect(
@@ -346,6 +361,26 @@ describe('Node images refuse bad input with a coded error, publishing nothing', 
     // the amd64 image alone is fine
     const amd64 = await build(first, 'native', { platforms: ['linux/amd64'] })
     await amd64.built.dispose()
+  })
+
+  it('a package outside any pnpm workspace: the deploy fails', async () => {
+    const root = await dirs.make('node-lonely')
+    const manifestPath = join(root, 'package.json')
+    const manifest = {
+      name: 'lonely',
+      version: '0.1.0',
+      main: 'index.js',
+      polyship: { image: { base: 'node' } },
+    }
+    await writeFile(manifestPath, JSON.stringify(manifest))
+    await writeFile(join(root, 'index.js'), "console.log('alone')\n")
+    const parsed = parseProjectManifest(manifest, manifestPath)
+    const project: Project = { ...parsed, root, dir: '.', manifestPath, dependsOn: [] }
+    const error = await buildImage({ project, bases: { node: nodeBase } }, { env, client }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'CONTAINER_NODE_DEPLOY_FAILED' })
+    expect((error as Error).message).toMatch(/pnpm deploy of lonely for its Node image failed/)
   })
 
   it('a base without node', async () => {
