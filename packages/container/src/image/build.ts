@@ -9,8 +9,9 @@ import type { BuiltImage } from './built-image.ts'
 
 /**
  * Builds a project's image as `polyship.image` says: assembled without a daemon (the
- * default; a Node server image when `node` is set or the base is `node`), or from its Dockerfile by docker buildx or buildah. Nothing is published;
- * call `publishImage` with the result, then `dispose()` it.
+ * default; a Node server image when `node` is set or the base is `node`), or from its
+ * Dockerfile by docker buildx or buildah. Nothing is published; call `publishImage` with
+ * the result, then `dispose()` it.
  */
 export function buildImage(input: ImageBuildInput, options: BuildImageOptions = {}): Promise<BuiltImage> {
   const config = input.project.config.image
