@@ -42,6 +42,18 @@ export type ContainerErrorCode =
   | 'CONTAINER_PYTHON_MISSING'
   /** The version tag already points at a different image: versions are immutable. */
   | 'CONTAINER_TAG_CONFLICT'
+  /**
+   * A Node image's package has no entry point (no `polyship.image.node.entry`, `bin` or
+   * `main`), an ambiguous `bin`, or the entry file is not in the deployed tree.
+   */
+  | 'CONTAINER_NODE_ENTRY_MISSING'
+  /** `pnpm deploy` of a Node image's package failed (not a pnpm workspace, lockfile out of date...). */
+  | 'CONTAINER_NODE_DEPLOY_FAILED'
+  /**
+   * A dependency of a Node image holds a native addon (`.node`) built for other platforms
+   * than one the image is built for; the message names the dependency and the platform.
+   */
+  | 'CONTAINER_NODE_NATIVE_ADDON'
 
 /** Every failure of @polyship/container a user can act on: a stable code, a message naming the field or file, a hint. */
 export class ContainerError extends PolyshipError<ContainerErrorCode> {}

@@ -1,4 +1,4 @@
-export { type BaseSpec, DEFAULT_PYTHON_BASE, parseBase } from './base/base-reference.ts'
+export { type BaseSpec, DEFAULT_NODE_BASE, DEFAULT_PYTHON_BASE, parseBase } from './base/base-reference.ts'
 export { DEFAULT_PYTHON_VERSION, type PythonSettings, pythonSettings } from './base/python.ts'
 export { type PlatformBase, type ResolvedBase, resolveBase } from './base/resolve-base.ts'
 export { CA_BUNDLE, caBundle, NONROOT_ID, STATIC_ENV, staticBaseEntries } from './base/static-base.ts'
@@ -14,6 +14,8 @@ export {
 } from './image/built-image.ts'
 export { DEFAULT_PLATFORMS as DEFAULT_IMAGE_PLATFORMS } from './image/settings.ts'
 export { type Layer, type LayerEntry, type WriteLayerOptions, writeLayer } from './layer/layer.ts'
+export { type NodeEntry, nodeEntry } from './node/entry.ts'
+export { isNodeImage, type NodeSettings, nodeSettings } from './node/node-settings.ts'
 export {
   type ImagePublishResult,
   type PublishImageOptions,

@@ -19,11 +19,13 @@ export type BaseSpec =
   | { readonly kind: 'registry'; readonly name: string; readonly reference: ImageReference }
 
 export const DEFAULT_PYTHON_BASE = 'docker.io/library/python:3.11-slim'
+export const DEFAULT_NODE_BASE = 'docker.io/library/node:24-slim'
 
 /**
  * Parses a base: `scratch`, `static`, `oci:DIR[:TAG|@sha256:...]` (an OCI image layout,
  * DIR relative to `baseDir`, tag `latest` when none is given, as skopeo reads it) or a
- * registry reference. Aliases such as `python` are resolved before (see `pythonSettings`).
+ * registry reference. Aliases such as `python` and `node` are resolved before (see
+ * `pythonSettings`, `nodeSettings`).
  */
 export function parseBase(
   text: string,
@@ -65,7 +67,7 @@ export function parseBase(
 
 function invalidBase(text: string, where: string, problem: string, cause?: unknown): ContainerError {
   return new ContainerError('CONTAINER_BASE_INVALID', `${where}: base "${text}" is not usable: ${problem}`, {
-    hint: 'use static, scratch, python, a registry reference (docker.io/library/debian:12-slim) or oci:DIR:TAG',
+    hint: 'use static, scratch, python, node, a registry reference (docker.io/library/debian:12-slim) or oci:DIR:TAG',
     ...(cause === undefined ? {} : { cause }),
   })
 }

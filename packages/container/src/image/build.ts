@@ -2,13 +2,16 @@ import { relative } from 'node:path'
 import type { Project } from '@polyship/core'
 import { dockerfileImage } from '../dockerfile/dockerfile-image.ts'
 import { ContainerError } from '../errors.ts'
+import { nodeImage } from '../node/node-image.ts'
+import { isNodeImage } from '../node/node-settings.ts'
 import { assembleImage, type BuildImageOptions, type ImageBuildInput } from './assemble.ts'
 import type { BuiltImage } from './built-image.ts'
 
 /**
  * Builds a project's image as `polyship.image` says: assembled without a daemon (the
- * default), or from its Dockerfile by docker buildx or buildah. Nothing is published;
- * call `publishImage` with the result, then `dispose()` it.
+ * default; a Node server image when `node` is set or the base is `node`), or from its
+ * Dockerfile by docker buildx or buildah. Nothing is published; call `publishImage` with
+ * the result, then `dispose()` it.
  */
 export function buildImage(input: ImageBuildInput, options: BuildImageOptions = {}): Promise<BuiltImage> {
   const config = input.project.config.image
@@ -24,6 +27,7 @@ export function buildImage(input: ImageBuildInput, options: BuildImageOptions = 
   }
   const { dockerfile } = config
   if (dockerfile !== undefined) return dockerfileImage(input, { ...config, dockerfile }, options)
+  if (isNodeImage(config)) return nodeImage(input, config, options)
   return assembleImage(input, config, options)
 }
 

@@ -4,7 +4,8 @@ import { platformList, stringList, stringMap } from './common.ts'
 export interface ImageConfig {
   /**
    * `static` (built-in minimal base: passwd/group with root and nonroot 65532, CA bundle, /tmp),
-   * `scratch`, `python` (the base `python.base` names), a registry reference
+   * `scratch`, `python` (the base `python.base` names), `node` (the base `node.base` names, and a
+   * Node server image), a registry reference
    * (`docker.io/library/debian:12-slim`) or an OCI layout (`oci:path/to/layout:tag`,
    * relative to the project). Ignored when `dockerfile` is set.
    */
@@ -60,6 +61,21 @@ export interface ImageConfig {
     readonly constraints?: string
     /** The glibc the base has, as a manylinux tag version (`2_28`, the default; Debian bookworm is `2_36`). */
     readonly manylinux?: string
+  }
+  /**
+   * A Node.js server image: the project (an npm workspace package) deployed with its
+   * production dependencies only (`pnpm deploy --prod`) under `dir`, run by `node`. Set by
+   * this field or by `base: "node"`.
+   */
+  readonly node?: {
+    /** The image `base: "node"` stands for (default `docker.io/library/node:24-slim`). */
+    readonly base?: string
+    /** The file `node` runs, relative to the package (default: package.json `bin`, else `main`). */
+    readonly entry?: string
+    /** Absolute path of node in the image (default: the first `node` on the base's PATH). */
+    readonly interpreter?: string
+    /** Where the deployed package goes (default `/app`, also the working directory). */
+    readonly dir?: string
   }
   /** Tags besides the version: `latest`, `{major}.{minor}`, ... */
   readonly tags?: readonly string[]
@@ -125,6 +141,16 @@ export const imageSchema = {
         extraIndexes: stringList,
         constraints: { type: 'string', minLength: 1 },
         manylinux: { type: 'string', pattern: '^(2014|2_[0-9]+)$' },
+      },
+    },
+    node: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        base: { type: 'string', minLength: 1 },
+        entry: { type: 'string', minLength: 1 },
+        interpreter: { type: 'string', pattern: '^/' },
+        dir: { type: 'string', pattern: '^/.' },
       },
     },
     tags: stringList,
