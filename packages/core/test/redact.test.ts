@@ -210,6 +210,19 @@ describe('config with credentials in URLs', () => {
     expect(error.message).not.toContain('ghs_pkgSecret5')
   })
 
+  it('an image base reference with userinfo (image.base, python.base, node.base) is refused', async () => {
+    for (const image of [
+      { base: 'robot:nodeBaseSecret7@registry.example/node:24' },
+      { base: 'node', node: { base: 'robot:nodeBaseSecret7@registry.example/node:24' } },
+      { base: 'python', python: { base: 'robot:nodeBaseSecret7@registry.example/python:3.12' } },
+    ]) {
+      const dir = await workspace({}, { polyship: { image } })
+      const error = (await loadWorkspace(dir).catch((e: unknown) => e)) as Error & { code: string }
+      expect(error.code, JSON.stringify(image)).toBe('CONFIG_URL_CREDENTIALS')
+      expect(error.message).not.toContain('nodeBaseSecret7')
+    }
+  })
+
   it('accepts ssh git@ remotes and scoped names', async () => {
     const dir = await workspace(
       { repository: 'ssh://git@github.com/acme/app' },

@@ -16,6 +16,7 @@ const REFERENCE_FIELDS = [
   /^\/bases\/[^/]+$/,
   /^\/polyship\/image\/base$/,
   /^\/polyship\/image\/python\/base$/,
+  /^\/polyship\/image\/node\/base$/,
 ]
 
 function pointerToken(key: string): string {
