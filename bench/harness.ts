@@ -110,3 +110,30 @@ export function writePayloadTree(dir: string, file: string, sizeMiB: number): vo
   closeSync(fd)
   writeFileSync(join(dir, 'README.md'), '# bench\n')
 }
+
+/** Runs a command to completion and returns its wall time and peak RSS (GNU time's %M); rejects on failure. */
+export function timedProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ readonly ms: number; readonly rssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn('/usr/bin/time', ['-f', 'bench-peak-rss-kib %M', command, ...args], {
+      ...options,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = performance.now() - start
+      const kib = Number(/bench-peak-rss-kib (\d+)\s*$/.exec(stderr)?.[1])
+      if (code !== 0 || Number.isNaN(kib))
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-3000)}`))
+      else resolve({ ms, rssMiB: kib / 1024 })
+    })
+  })
+}
