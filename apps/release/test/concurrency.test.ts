@@ -96,6 +96,19 @@ describe('concurrent builds', () => {
     expect(four.table).toBe(one.table)
   })
 
+  it('a project that fails to compile fails the build; the project building beside it finishes its unit first', async () => {
+    const broken = files()
+    broken['packages/svc-b/main.go'] = 'package main\n\nfunc main() { undefined() }\n'
+    const ws = await exampleWorkspace({ projects: [], files: broken, globs: ['packages/*'] })
+    workspaces.push(ws)
+    const result = await polyship(['build', '--concurrency', '2'], ws)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/error BINARY_[A-Z_]+: .*svc-b/)
+    // svc-a started with svc-b and was not abandoned: its unit is whole
+    const unit = JSON.parse(await readFile(join(ws.root, 'dist', 'build', 'svc-a', 'build.json'), 'utf8'))
+    expect(unit.binaries).toHaveLength(2)
+  })
+
   it('refuses a --concurrency that is not a whole number from 1, before doing anything', async () => {
     const ws = await exampleWorkspace({ projects: [], files: files(), globs: ['packages/*'] })
     workspaces.push(ws)
