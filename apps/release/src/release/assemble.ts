@@ -181,7 +181,8 @@ async function assembleImage(
       env: context.envOf(project),
       reporter: context.reporter,
       tmpDir: join(context.outDir, 'tmp'),
-      layerCache: layerCacheDir(context),
+      // --no-cache writes every layer, as it compiles everything
+      ...(context.reuseUnits ? { layerCache: layerCacheDir(context) } : {}),
     },
   )
   const { tags, skipped } = imageTags(version, project.config.image?.tags)
