@@ -81,7 +81,8 @@ describe('layer cache (dist/build/.layers)', () => {
     for (const name of await readdir(blobs)) {
       const file = join(blobs, name)
       const bytes = await readFile(file)
-      bytes[bytes.length - 1] ^= 0xff
+      const last = bytes.length - 1
+      bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last)
       await writeFile(file, bytes)
     }
     const plain = await built()
