@@ -110,3 +110,34 @@ export function writePayloadTree(dir: string, file: string, sizeMiB: number): vo
   closeSync(fd)
   writeFileSync(join(dir, 'README.md'), '# bench\n')
 }
+
+/**
+ * Runs a command to completion and returns its wall time, CPU time (user + system, its
+ * children included) and peak RSS, from GNU time; rejects on failure. On a shared machine
+ * the CPU time is the steadier figure.
+ */
+export function timedProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ readonly ms: number; readonly cpuMs: number; readonly rssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn('/usr/bin/time', ['-f', 'bench-time %M %U %S', command, ...args], {
+      ...options,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = performance.now() - start
+      const [, kib, user, system] = /bench-time (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr) ?? []
+      if (code !== 0 || kib === undefined)
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-3000)}`))
+      else resolve({ ms, cpuMs: (Number(user) + Number(system)) * 1000, rssMiB: Number(kib) / 1024 })
+    })
+  })
+}

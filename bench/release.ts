@@ -2,16 +2,22 @@
  * End-to-end release benchmark (issue 10): `polyship release` of examples/ into a fresh
  * dist/ vs the raw toolchain commands that release runs (go build x5, cargo build, maturin
  * build + sdist), same run, same warm toolchain caches; then the wall time of a re-run
- * with nothing changed (everything reconciled as unchanged).
- *   tools/run node bench/release.ts [runs=3]
+ * with nothing changed (everything reconciled as unchanged). `--cold` adds one interleaved
+ * pair with empty Go and Cargo caches on both sides (`release --no-cache` against the raw
+ * commands with a fresh GOCACHE and CARGO_TARGET_DIR). Besides wall time, the CPU time of
+ * each side (user + system, children included) is printed: on a shared machine it is the
+ * steadier figure.
+ *   tools/run node bench/release.ts [runs=3] [--cold]
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { compare, report, sh } from './harness.ts'
+import { performance } from 'node:perf_hooks'
+import { compare, report, sh, timedProcess } from './harness.ts'
 
-const runs = Number(process.argv[2] ?? 3)
+const cold = process.argv.includes('--cold')
+const runs = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3)
 const repo = join(import.meta.dirname, '..')
 const bin = join(repo, 'apps', 'release', 'src', 'bin.ts')
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-release-'))
@@ -43,7 +49,16 @@ const release = () => sh(process.execPath, [bin, 'release', '--cwd', root], { cw
 const go = join(root, 'examples', 'time-server-go')
 const rust = join(root, 'examples', 'echo-server-rust')
 const py = join(root, 'examples', 'fastjson-py')
-const raw = async () => {
+/** CPU time (user + system) of the raw commands run so far. */
+let rawCpuMs = 0
+const rawStep = async (
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+) => {
+  rawCpuMs += (await timedProcess(command, args, options)).cpuMs
+}
+const raw = async (rawEnv: NodeJS.ProcessEnv = env) => {
   for (const [goos, goarch] of [
     ['linux', 'amd64'],
     ['linux', 'arm64'],
@@ -51,7 +66,7 @@ const raw = async () => {
     ['darwin', 'arm64'],
     ['windows', 'amd64'],
   ] as const) {
-    await sh(
+    await rawStep(
       'go',
       [
         'build',
@@ -64,15 +79,15 @@ const raw = async () => {
       ],
       {
         cwd: go,
-        env: { ...env, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
+        env: { ...rawEnv, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
       },
     )
   }
-  await sh('cargo', ['build', '--release', '--locked', '--target', 'x86_64-unknown-linux-gnu'], {
+  await rawStep('cargo', ['build', '--release', '--locked', '--target', 'x86_64-unknown-linux-gnu'], {
     cwd: rust,
-    env: { ...env, RUSTFLAGS: '-C target-feature=+crt-static' },
+    env: { ...rawEnv, RUSTFLAGS: '-C target-feature=+crt-static' },
   })
-  await sh(
+  await rawStep(
     'maturin',
     [
       'build',
@@ -83,9 +98,9 @@ const raw = async () => {
       '--out',
       join(work, 'raw', 'wheels'),
     ],
-    { cwd: py, env },
+    { cwd: py, env: rawEnv },
   )
-  await sh('maturin', ['sdist', '--out', join(work, 'raw', 'wheels')], { cwd: py, env })
+  await rawStep('maturin', ['sdist', '--out', join(work, 'raw', 'wheels')], { cwd: py, env: rawEnv })
 }
 
 // Warm every cache both sides use (Go build cache, cargo target dirs, the signing key).
@@ -101,7 +116,7 @@ const results = await compare(
     {
       name: 'raw go/cargo/maturin builds',
       before: () => rm(join(work, 'raw'), { recursive: true, force: true }),
-      run: raw,
+      run: () => raw(),
     },
   ],
   runs,
@@ -114,6 +129,38 @@ const [polyship, peer] = results
 console.log(
   `  overhead of polyship over the raw builds: ${(polyship!.medianMs / peer!.medianMs).toFixed(2)}x (packaging, images, chart, SBOMs, signing, publishing)`,
 )
+
+// CPU time of one warm run of each side: polyship as a whole process, the raw commands summed.
+{
+  await rm(join(root, 'dist'), { recursive: true, force: true })
+  const polyshipCpu = await timedProcess(process.execPath, [bin, 'release', '--cwd', root], {
+    cwd: root,
+    env,
+  })
+  await rm(join(work, 'raw'), { recursive: true, force: true })
+  rawCpuMs = 0
+  await raw()
+  console.log(
+    `  cpu (user + system): polyship ${polyshipCpu.cpuMs.toFixed(0)} ms, raw ${rawCpuMs.toFixed(0)} ms -> ${(polyshipCpu.cpuMs / rawCpuMs).toFixed(2)}x; peak RSS polyship ${polyshipCpu.rssMiB.toFixed(0)} MiB`,
+  )
+}
+
+if (cold) {
+  const caches = join(work, 'cold-caches')
+  await rm(join(root, 'dist'), { recursive: true, force: true })
+  const polyshipCold = await timedProcess(process.execPath, [bin, 'release', '--no-cache', '--cwd', root], {
+    cwd: root,
+    env,
+  })
+  await rm(join(work, 'raw'), { recursive: true, force: true })
+  const start = performance.now()
+  await raw({ ...env, GOCACHE: join(caches, 'go'), CARGO_TARGET_DIR: join(caches, 'cargo') })
+  const rawColdMs = performance.now() - start
+  await rm(caches, { recursive: true, force: true })
+  console.log(
+    `\ncold caches (empty GOCACHE and CARGO_TARGET_DIR, one pair): polyship release --no-cache ${polyshipCold.ms.toFixed(0)} ms, raw builds ${rawColdMs.toFixed(0)} ms -> ${(polyshipCold.ms / rawColdMs).toFixed(2)}x`,
+  )
+}
 
 const rerun = await compare([{ name: 'polyship release, nothing changed', run: release }], runs)
 report('re-run with everything already published', rerun)

@@ -1,9 +1,14 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
-import { isPolyshipError, redact, secretValues, writeFailure } from '@polyship/core'
 import manifest from '../package.json' with { type: 'json' }
-import { type CliContext, redactingContext } from './context.ts'
-import { CliError } from './errors.ts'
-import { annotateError } from './github-actions.ts'
+import type { CliContext } from './context.ts'
+import type { CliError as CliErrorType } from './errors.ts'
+
+// Nothing but this file and package.json loads for `polyship --version` and `polyship --help`:
+// core (its redactor, its errors), the context and the commands load on first real use.
+let CliError: typeof CliErrorType
+async function loadCliSupport(): Promise<void> {
+  CliError ??= (await import('./errors.ts')).CliError
+}
 
 /** polyship's own version, from its package.json (changesets bumps it). */
 export const VERSION: string = manifest.version
@@ -322,9 +327,17 @@ function commandName(args: readonly string[]): string | undefined {
  * written to the context's stdout and stderr goes through core's redactor.
  */
 export async function main(args: readonly string[], given: CliContext): Promise<number> {
+  const quick = bareGlobals(args)
+  if (quick !== undefined) {
+    // constant texts: nothing in them to redact
+    given.stdout.write(quick.version ? `${VERSION}\n` : HELP)
+    return quick.version || quick.help ? 0 : USAGE_EXIT
+  }
+  const { redactingContext } = await import('./context.ts')
   const context = redactingContext(given)
   let debug = args.includes('--debug')
   try {
+    await loadCliSupport()
     const name = commandName(args)
     if (name === 'help') return await help(args, context)
     const command = name === undefined ? undefined : await loadCommand(name)
@@ -359,8 +372,18 @@ export async function main(args: readonly string[], given: CliContext): Promise<
     }
     return await command.run(context, values, rest, globals)
   } catch (error) {
-    return renderError(error, context, debug)
+    return await renderError(error, context, debug)
   }
+}
+
+/**
+ * The flags of `polyship`, `polyship --version` and `polyship --help` when that is all the
+ * command line holds (no command, no value): answered before anything else is loaded.
+ */
+function bareGlobals(args: readonly string[]): { version: boolean; help: boolean } | undefined {
+  const bare = new Set(['--version', '--help', '-h', '--json', '--debug'])
+  if (!args.every((arg) => bare.has(arg))) return undefined
+  return { version: args.includes('--version'), help: args.includes('--help') || args.includes('-h') }
 }
 
 async function loadCommand(name: string): Promise<Command> {
@@ -394,7 +417,9 @@ async function help(args: readonly string[], context: CliContext): Promise<numbe
   return 0
 }
 
-function renderError(thrown: unknown, context: CliContext, debug: boolean): number {
+async function renderError(thrown: unknown, context: CliContext, debug: boolean): Promise<number> {
+  const { isPolyshipError, redact, secretValues, writeFailure } = await import('@polyship/core')
+  const { annotateError } = await import('./github-actions.ts')
   // a write the filesystem refused (ENOSPC, EROFS, EACCES) is the user's to fix, not a bug
   const error = isPolyshipError(thrown) ? thrown : (writeFailure(thrown) ?? thrown)
   annotateError(error, context)

@@ -2,7 +2,6 @@ import { enableCompileCache } from 'node:module'
 
 enableCompileCache?.()
 const { main } = await import('./cli.ts')
-const { redact } = await import('@polyship/core')
 // A closed pipe (`polyship plan | head`) ends the output, not the program with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -10,12 +9,19 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(process.exitCode ?? 0)
   })
 }
-// Anything that escapes main (a rejection nobody awaited) is printed redacted, not by Node as is.
+// Anything that escapes main (a rejection nobody awaited) is printed redacted, not by Node as
+// is; core's redactor is loaded then, not on every start.
 const crash = (error: unknown) => {
-  process.stderr.write(
-    `${redact(String((error as Error)?.stack ?? error))}\nthis is a bug in polyship; please report it\n`,
-  )
-  process.exit(70)
+  const text = String((error as Error)?.stack ?? error)
+  void import('@polyship/core')
+    .then(
+      ({ redact }) => redact(text),
+      () => '(the error could not be shown redacted)',
+    )
+    .then((shown) => {
+      process.stderr.write(`${shown}\nthis is a bug in polyship; please report it\n`)
+      process.exit(70)
+    })
 }
 process.on('uncaughtException', crash)
 process.on('unhandledRejection', crash)

@@ -30,6 +30,8 @@ Options:
   --shard I/N          with --split: this job's share of the projects
   --platform OS/ARCH   with --split: build only this platform's binaries (repeatable)
   --merge DIR          assemble, attest and publish the shards under DIR (repeatable)
+  --concurrency N      compile up to N projects and platforms at once (default:
+                       polyship.json concurrency, else the number of cores)
   --json               print the outcome as JSON
   --debug              print every step of every tool
   --cwd DIR            the workspace (default: current directory)
@@ -54,6 +56,7 @@ export const RELEASE_OPTIONS = {
   shard: { type: 'string' },
   platform: { type: 'string', multiple: true },
   merge: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
 } as const
 
 export interface ReleaseFlags {
@@ -71,6 +74,17 @@ export interface ReleaseFlags {
   readonly shard?: string
   readonly platform?: string[]
   readonly merge?: string[]
+  readonly concurrency?: string
+}
+
+/** `--concurrency N`: a whole number from 1, else CLI_USAGE. */
+export function parseConcurrency(value: string | undefined): { concurrency?: number } {
+  if (value === undefined) return {}
+  if (!/^[1-9]\d*$/.test(value.trim()))
+    throw new CliError('CLI_USAGE', `--concurrency ${value}: not a whole number of compiles`, {
+      hint: 'e.g. --concurrency 4 (or 1 to build one project at a time)',
+    })
+  return { concurrency: Number(value) }
 }
 
 const list = (values: readonly string[] | undefined) =>
@@ -108,6 +122,7 @@ export async function releaseCommand(
       replace: flags.replace ?? false,
       noCache: flags['no-cache'] ?? false,
       split: flags.split ?? false,
+      ...parseConcurrency(flags.concurrency),
       ...(flags.only ? { only: list(flags.only)! } : {}),
       ...(flags.exclude ? { exclude: list(flags.exclude)! } : {}),
       ...(flags.skip ? { skip: parseFormats(list(flags.skip)!.join(',')) } : {}),
@@ -186,7 +201,7 @@ function outcomeText(status: Finding['state']['status'], run: 'planned' | 'relea
   }
 }
 
-export const buildHelp = `Usage: polyship build [--only NAMES] [--platform OS/ARCH]... [--cwd DIR]
+export const buildHelp = `Usage: polyship build [--only NAMES] [--platform OS/ARCH]... [--concurrency N] [--cwd DIR]
 
 Compiles binaries (and their archives) and wheels into dist/build/<project>, recording
 what was produced in build.json. This is what the Nx target polyship-build runs, so Nx
@@ -196,21 +211,23 @@ can cache it; \`polyship release\` assembles images and charts from the same uni
 export const BUILD_OPTIONS = {
   only: { type: 'string', multiple: true },
   platform: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
 } as const
 
 export async function buildCommand(
   context: CliContext,
-  flags: { readonly only?: string[]; readonly platform?: string[] },
+  flags: { readonly only?: string[]; readonly platform?: string[]; readonly concurrency?: string },
   options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
 ): Promise<number> {
   const { loadWorkspace, parsePlatform } = await import('@polyship/core')
   const { selectProjects } = await import('../release/selection.ts')
   const { createContext } = await import('../release/context.ts')
-  const { buildProject } = await import('../release/build.ts')
+  const { buildConcurrency, buildUnits } = await import('../release/build-all.ts')
   const { renderSteps, reporterFor } = await import('../render.ts')
   const workspace = await loadWorkspace(options.cwd)
   const projects = selectProjects(workspace.projects, flags.only ? { only: list(flags.only)! } : {})
   const platforms = list(flags.platform)?.map((p) => parsePlatform(p, '--platform'))
+  const { concurrency } = parseConcurrency(flags.concurrency)
   const release = await createContext(
     workspace,
     platforms ? { platforms } : {},
@@ -222,15 +239,11 @@ export async function buildCommand(
   // The release's lock: two builds (or a build and a release) never write one unit at once.
   const lock = await acquireLock(lockFile(release.outDir))
   try {
-    await renderSteps(
-      context,
-      options,
-    )(
-      projects.map((p) => ({
-        title: `build ${p.name}`,
-        run: async () => void built.push((await buildProject(p, release)).dir),
-      })),
-    )
+    const units = await buildUnits(projects, release, renderSteps(context, options), {
+      concurrency: buildConcurrency(workspace.config, concurrency),
+      title: (p) => `build ${p.name}`,
+    })
+    built.push(...units.map((u) => u.dir))
   } finally {
     await lock.release()
   }
@@ -240,7 +253,7 @@ export async function buildCommand(
   return 0
 }
 
-export const packageHelp = `Usage: polyship package [--only NAMES] [--cwd DIR]
+export const packageHelp = `Usage: polyship package [--only NAMES] [--concurrency N] [--cwd DIR]
 
 Compiles (reusing this commit's build units) and assembles each project's archives,
 checksums, wheels, images and charts into dist/package/<project>, images as OCI layouts.
@@ -250,18 +263,19 @@ polyship-package runs, so CI can package exactly what a change affects.
 
 export const PACKAGE_OPTIONS = {
   only: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
 } as const
 
 export async function packageCommand(
   context: CliContext,
-  flags: { readonly only?: string[] },
+  flags: { readonly only?: string[]; readonly concurrency?: string },
   options: { readonly cwd: string; readonly json: boolean; readonly debug: boolean },
 ): Promise<number> {
   const { packageProjects } = await import('../release/package.ts')
   const { renderSteps, reporterFor } = await import('../render.ts')
   const only = list(flags.only)
   const dirs = await packageProjects(
-    { cwd: options.cwd, ...(only ? { only } : {}) },
+    { cwd: options.cwd, ...(only ? { only } : {}), ...parseConcurrency(flags.concurrency) },
     context.env,
     reporterFor(context, options),
     renderSteps(context, options),

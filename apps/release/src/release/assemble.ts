@@ -176,7 +176,14 @@ async function assembleImage(
         : { source: context.workspace.config.repository }),
       ...(context.workspace.config.bases === undefined ? {} : { bases: context.workspace.config.bases }),
     },
-    { client, env: context.envOf(project), reporter: context.reporter, tmpDir: join(context.outDir, 'tmp') },
+    {
+      client,
+      env: context.envOf(project),
+      reporter: context.reporter,
+      tmpDir: join(context.outDir, 'tmp'),
+      // --no-cache writes every layer, as it compiles everything
+      ...(context.reuseUnits ? { layerCache: layerCacheDir(context) } : {}),
+    },
   )
   const { tags, skipped } = imageTags(version, project.config.image?.tags)
   for (const s of skipped)
@@ -222,6 +229,11 @@ async function assembleImage(
       components: contents,
     },
   }
+}
+
+/** Image layers kept between runs, by their inputs' digests: a re-run re-assembles unchanged images without compressing. */
+function layerCacheDir(context: ReleaseContext): string {
+  return join(context.outDir, 'build', '.layers')
 }
 
 /** Where charts from chart repositories are downloaded to, by digest, for every chart of the release. */

@@ -1,5 +1,4 @@
 import { mkdir, rm } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import {
   type BinaryBuild,
@@ -30,7 +29,8 @@ import {
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
 import { compilesFormat } from './selection.ts'
-import { readSourceTree, type SourceTree } from './source-tree.ts'
+import type { SourceTree } from './source-tree.ts'
+import { sourceTreeOf } from './source-trees.ts'
 
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
 export function unitDir(context: ReleaseContext, project: Project): string {
@@ -88,13 +88,20 @@ async function reusableUnit(
   return { dir, unit }
 }
 
-/** Platforms compiled and archived at once: the toolchains are single-threaded in their link and compress steps. */
-const BUILD_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()))
+/** How one project is built beside others. */
+export interface BuildProjectOptions {
+  /**
+   * Platforms compiled and archived at once (default 1): the toolchains are single-threaded
+   * in their link and compress steps. `buildUnits` gives each project its share of the cores.
+   */
+  readonly platformConcurrency?: number
+}
 
 async function binaries(
   project: Project,
   context: ReleaseContext,
   dir: string,
+  concurrency: number,
 ): Promise<CompiledBinaries | undefined> {
   const config = project.config.binary!
   const configured = platformsOf(config, DEFAULT_BINARY_PLATFORMS)
@@ -113,7 +120,7 @@ async function binaries(
     snapshot: context.snapshot,
     env: context.envOf(project),
     reporter: context.reporter,
-    concurrency: BUILD_CONCURRENCY,
+    concurrency,
   }
   let build: BinaryBuild
   try {
@@ -132,7 +139,7 @@ async function binaries(
     outDir: dir,
     env: context.envOf(project),
     reporter: context.reporter,
-    concurrency: BUILD_CONCURRENCY,
+    concurrency,
   })
   return {
     build,
@@ -167,12 +174,13 @@ function pnpmVersion(context: ReleaseContext): Promise<string> {
  * unit directory and records what it produced. Images and charts are assembled later from
  * the units, so split jobs compile and one merge job assembles, attests and publishes.
  */
-export async function buildProject(project: Project, context: ReleaseContext): Promise<LoadedUnit> {
+export async function buildProject(
+  project: Project,
+  context: ReleaseContext,
+  options: BuildProjectOptions = {},
+): Promise<LoadedUnit> {
   const dir = unitDir(context, project)
-  const source =
-    context.commit === ''
-      ? undefined
-      : await readSourceTree(context.workspace.root, project.root, context.env)
+  const source = context.commit === '' ? undefined : await sourceTreeOf(project, context)
   const reused =
     context.reuseUnits && source !== undefined ? await reusableUnit(dir, project, context, source) : undefined
   if (reused !== undefined) {
@@ -190,7 +198,7 @@ export async function buildProject(project: Project, context: ReleaseContext): P
   const skipped: Skipped[] = []
 
   const compiled = compilesFormat(project, 'binary', context.skip)
-    ? await binaries(project, context, dir)
+    ? await binaries(project, context, dir, Math.max(1, options.platformConcurrency ?? 1))
     : undefined
   skipped.push(...(compiled?.skipped ?? []))
   const bin = compiled?.build === undefined ? undefined : compiled

@@ -4,6 +4,7 @@ import { publishImage } from '@polyship/container'
 import { loadWorkspace, type Project, type Reporter } from '@polyship/core'
 import { LayoutStore, RegistryClient } from '@polyship/oci'
 import { assembleRelease } from './assemble.ts'
+import { buildConcurrency } from './build-all.ts'
 import { createContext, type Env } from './context.ts'
 import type { ProjectRelease } from './release-set.ts'
 import { buildOrLoadUnits, type StepRunner } from './run.ts'
@@ -43,7 +44,7 @@ async function writePackage(release: ProjectRelease, dir: string): Promise<void>
  * destination or credential is needed, so pull requests can package what they change.
  */
 export async function packageProjects(
-  options: { readonly cwd: string; readonly only?: readonly string[] },
+  options: { readonly cwd: string; readonly only?: readonly string[]; readonly concurrency?: number },
   env: Env,
   reporter: Reporter,
   runSteps: StepRunner,
@@ -52,7 +53,9 @@ export async function packageProjects(
   const wanted = selectProjects(workspace.projects, options.only ? { only: options.only } : {})
   const needed = withDeployed(wanted, workspace.projects)
   const context = await createContext(workspace, {}, env, reporter)
-  const units = await buildOrLoadUnits(needed, undefined, context, runSteps)
+  const units = await buildOrLoadUnits(needed, undefined, context, runSteps, {
+    concurrency: buildConcurrency(workspace.config, options.concurrency),
+  })
   const client = new RegistryClient({ deps: { env: context.env } })
   let releases: ProjectRelease[] = []
   const written: string[] = []

@@ -15,7 +15,7 @@ import {
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
 import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
 import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
-import { buildProject } from './build.ts'
+import { buildConcurrency, buildUnits } from './build-all.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
@@ -43,7 +43,7 @@ import {
 } from './released.ts'
 import { type Shard, selectProjects } from './selection.ts'
 import { releaseSigner } from './signing.ts'
-import { assertCommitted } from './source-tree.ts'
+import { assertProjectsCommitted } from './source-trees.ts'
 import { openTargets } from './targets.ts'
 import { deployedImages, validateProjects } from './validate.ts'
 import { writeObserver } from './writes.ts'
@@ -71,6 +71,8 @@ export interface ReleaseOptions {
   readonly replace?: boolean
   /** Build with empty Go and Cargo caches (a fresh GOCACHE and CARGO_TARGET_DIR, removed afterwards). */
   readonly noCache?: boolean
+  /** Compiles at once (`--concurrency`); default polyship.json `concurrency`, else the cores. */
+  readonly concurrency?: number
 }
 
 /** One step of the run, for the renderer. */
@@ -225,14 +227,20 @@ async function release(
     context.commit !== '' &&
     options.merge === undefined
   )
-    await assertCommitted(projects, workspace.root, env)
+    await assertProjectsCommitted(projects, context)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
   const lock = await acquireLock(lockFile(context.outDir))
   try {
     // the record this release extends and signs again: refused before anything is built if edited
     if (signing !== undefined) await trustedPreviousRecord(context.outDir, signing.signer, reporter)
+    const concurrency = buildConcurrency(workspace.config, options.concurrency)
     if (options.split)
-      return await buildShard(projects, { ...context, buildDir: shardDir(context, options) }, runSteps)
+      return await buildShard(
+        projects,
+        { ...context, buildDir: shardDir(context, options) },
+        runSteps,
+        concurrency,
+      )
     await prefetchChartDependencies(projects, context)
     const beforeWrite = writeObserver(env, reporter)
     const targets = openTargets(context, { replace: options.replace ?? false, beforeWrite })
@@ -243,7 +251,7 @@ async function release(
       const wiring = { targets, versionOf: context.versionOf, skip: context.skip }
       // Charts deploying images this run does not build: known (or refused) before compiling.
       let deployed = options.merge === undefined ? await deployedImages(projects, workspace, wiring) : {}
-      const units = await buildOrLoadUnits(projects, options.merge, context, runSteps)
+      const units = await buildOrLoadUnits(projects, options.merge, context, runSteps, { concurrency })
       const dirtyUnits = units.filter((u) => u.unit.clean === false).map((u) => u.unit.project)
       if (publishing && dirtyUnits.length > 0) {
         throw new ReleaseError(
@@ -403,14 +411,12 @@ async function buildShard(
   projects: readonly Project[],
   context: ReleaseContext,
   runSteps: StepRunner,
+  concurrency: number,
 ): Promise<ReleaseSummary> {
-  const units: LoadedUnit[] = []
-  await runSteps(
-    projects.map((project) => ({
-      title: `build ${project.name}`,
-      run: async () => void units.push(await buildProject(project, context)),
-    })),
-  )
+  const units = await buildUnits(projects, context, runSteps, {
+    concurrency,
+    title: (project) => `build ${project.name}`,
+  })
   return { status: 'split', shard: context.buildDir, units }
 }
 
@@ -420,6 +426,7 @@ export async function buildOrLoadUnits(
   merge: readonly string[] | undefined,
   context: ReleaseContext,
   runSteps: StepRunner,
+  options: { readonly concurrency: number },
 ): Promise<LoadedUnit[]> {
   const units: LoadedUnit[] = []
   if (merge !== undefined) {
@@ -431,11 +438,5 @@ export async function buildOrLoadUnits(
     ])
     return units
   }
-  await runSteps(
-    projects.map((project) => ({
-      title: `build ${project.name} ${context.versionOf(project)}`,
-      run: async () => void units.push(await buildProject(project, context)),
-    })),
-  )
-  return units
+  return buildUnits(projects, context, runSteps, options)
 }

@@ -61,6 +61,12 @@ export interface BuildImageOptions {
   readonly gzipLevel?: number
   /** Time limit of each external builder run (Dockerfile backend), default 30 minutes. */
   readonly timeoutMs?: number
+  /**
+   * Directory of layers kept between builds, keyed by the digests of what they hold (binaries,
+   * wheels, files), mtime and gzip level: an unchanged layer is reused, not compressed again.
+   * Default: none (every layer is written). The release uses `dist/build/.layers`.
+   */
+  readonly layerCache?: string
   /** Dockerfile backend to use instead of detecting one (buildx with a reachable daemon, else buildah). */
   readonly builder?: DockerfileBackend
 }
@@ -120,7 +126,12 @@ export async function assembleImage(
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
       : undefined
-    const builder = new LayerBuilder({ dir: work, mtime: epoch, gzipLevel: options.gzipLevel ?? 6 })
+    const builder = new LayerBuilder({
+      dir: work,
+      mtime: epoch,
+      gzipLevel: options.gzipLevel ?? 6,
+      ...(options.layerCache === undefined ? {} : { cacheDir: options.layerCache }),
+    })
     const annotations = imageAnnotations({
       created,
       project,

@@ -10,6 +10,7 @@ import type { TreeLayer } from '../rootfs/checks.ts'
 import type { ContentReader } from '../rootfs/rootfs.ts'
 import { installWheel } from '../wheel/install.ts'
 import type { WheelName } from '../wheel/wheel-tags.ts'
+import { cachedWriteLayer } from './layer-cache.ts'
 
 /** A layer with the view the image checks need of it. */
 export interface BuiltLayer {
@@ -28,13 +29,21 @@ export class LayerBuilder {
   readonly #dir: string
   readonly #mtime: number
   readonly #gzipLevel: number
+  readonly #cacheDir: string | undefined
   readonly #layers = new Map<string, Promise<BuiltLayer>>()
   readonly #wheels = new Map<string, Promise<SourcedEntries>>()
 
-  constructor(options: { readonly dir: string; readonly mtime: number; readonly gzipLevel: number }) {
+  constructor(options: {
+    readonly dir: string
+    readonly mtime: number
+    readonly gzipLevel: number
+    /** Layers kept between builds, by their inputs' digests (`cachedWriteLayer`); none when absent. */
+    readonly cacheDir?: string
+  }) {
     this.#dir = options.dir
     this.#mtime = options.mtime
     this.#gzipLevel = options.gzipLevel
+    this.#cacheDir = options.cacheDir
   }
 
   /** The layer of `entries` under `key`, written on first use. */
@@ -43,12 +52,11 @@ export class LayerBuilder {
     if (built === undefined) {
       built = (async () => {
         const list = entries()
-        const layer = await writeLayer(list, {
-          dir: this.#dir,
-          mtime: this.#mtime,
-          gzipLevel: this.#gzipLevel,
-          createdBy,
-        })
+        const options = { dir: this.#dir, mtime: this.#mtime, gzipLevel: this.#gzipLevel, createdBy }
+        const layer =
+          this.#cacheDir === undefined
+            ? await writeLayer(list, options)
+            : await cachedWriteLayer(list, { ...options, cacheDir: this.#cacheDir })
         return { layer, tree: { entries: layer.entries, contents: readers(list) } }
       })()
       this.#layers.set(key, built)

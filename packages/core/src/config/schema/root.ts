@@ -66,6 +66,8 @@ export interface RootConfig {
    * to build offline from a seeded layout. Explicit only: polyship never swaps a base silently.
    */
   readonly bases?: Readonly<Record<string, string>>
+  /** Compiles a release runs at once (projects and their platforms); default: the cores available. */
+  readonly concurrency?: number
   readonly destinations?: {
     readonly images?: ImageDestination
     readonly charts?: ImageDestination
@@ -114,6 +116,7 @@ export const rootSchema = {
     outDir: { type: 'string' },
     repository: { type: 'string' },
     bases: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    concurrency: { type: 'integer', minimum: 1 },
     signing: {
       type: 'object',
       required: ['mode'],

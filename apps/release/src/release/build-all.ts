@@ -1,0 +1,71 @@
+import { availableParallelism } from 'node:os'
+import { mapLimit, type Project, type RootConfig } from '@polyship/core'
+import { buildProject } from './build.ts'
+import type { LoadedUnit } from './build-unit.ts'
+import type { ReleaseContext } from './context.ts'
+import type { StepRunner } from './run.ts'
+
+/**
+ * How many compiles a release runs at once: `--concurrency`, else polyship.json
+ * `concurrency`, else the cores this process may use (`os.availableParallelism()`).
+ */
+export function buildConcurrency(config: RootConfig, requested?: number): number {
+  return Math.max(1, Math.floor(requested ?? config.concurrency ?? availableParallelism()))
+}
+
+/**
+ * Builds `projects` into their units, up to `concurrency` compiles at once: projects side by
+ * side, and the platforms of one project when fewer projects than slots are left (a project's
+ * archives overlap with the next project's compile). The steps are shown, and their outcomes
+ * reported, in the projects' order whatever order they finish in; the units come back in that
+ * order too, so everything assembled from them is independent of timing. After the first
+ * failure no new project starts; the ones running finish before the failure is reported.
+ */
+export async function buildUnits(
+  projects: readonly Project[],
+  context: ReleaseContext,
+  runSteps: StepRunner,
+  options: { readonly concurrency: number; readonly title?: (project: Project) => string },
+): Promise<LoadedUnit[]> {
+  const slots = Math.max(1, Math.floor(options.concurrency))
+  const side = Math.min(slots, projects.length)
+  const platformConcurrency = Math.max(1, Math.floor(slots / Math.max(1, side)))
+  const outcomes = projects.map(() => settleable<LoadedUnit>())
+  const pool = mapLimit(projects, side, async (project, index) => {
+    try {
+      const unit = await buildProject(project, context, { platformConcurrency })
+      outcomes[index]!.resolve(unit)
+      return unit
+    } catch (error) {
+      outcomes[index]!.reject(error)
+      throw error
+    }
+  })
+  // Each failure is reported by its step; the pool's own rejection is awaited below.
+  pool.catch(() => undefined)
+  try {
+    await runSteps(
+      projects.map((project, index) => ({
+        title: options.title?.(project) ?? `build ${project.name} ${context.versionOf(project)}`,
+        run: async () => void (await outcomes[index]!.promise),
+      })),
+    )
+  } finally {
+    // Never leave a compile running behind a failed step (its output would land after cleanup).
+    await pool.catch(() => undefined)
+  }
+  return pool
+}
+
+interface Settleable<T> {
+  readonly promise: Promise<T>
+  resolve(value: T): void
+  reject(error: unknown): void
+}
+
+/** A promise settled from outside; a rejection no step awaits is not an unhandled one. */
+function settleable<T>(): Settleable<T> {
+  const { promise, resolve, reject } = Promise.withResolvers<T>()
+  promise.catch(() => undefined)
+  return { promise, resolve, reject }
+}

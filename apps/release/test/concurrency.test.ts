@@ -1,0 +1,119 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+
+/** Three small Go projects with 2-platform images, and a chart deploying one of them. */
+function files(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of ['svc-a', 'svc-b', 'svc-c']) {
+    out[`packages/${name}/go.mod`] = `module example.com/${name}\n\ngo 1.24\n`
+    out[`packages/${name}/main.go`] =
+      `package main\n\nimport "fmt"\n\nvar version = "dev"\n\nfunc main() { fmt.Println("${name}", version) }\n`
+    out[`packages/${name}/package.json`] = JSON.stringify({
+      name,
+      version: '1.0.0',
+      private: true,
+      license: 'MIT',
+      polyship: {
+        binary: {
+          toolchain: 'go',
+          main: '.',
+          platforms: ['linux/amd64', 'linux/arm64'],
+          ldflags: { version: 'main.version' },
+        },
+        image: {
+          base: 'static',
+          platforms: ['linux/amd64', 'linux/arm64'],
+          entrypoint: [`/usr/local/bin/${name}`],
+          user: '65532',
+        },
+      },
+    })
+  }
+  out['packages/stack/Chart.yaml'] = 'apiVersion: v2\nname: stack\nversion: 1.0.0\nappVersion: "1.0.0"\n'
+  out['packages/stack/values.yaml'] = 'image:\n  repository: example.com/x\n  tag: "1.0.0"\n  digest: ""\n'
+  out['packages/stack/templates/pod.yaml'] =
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: app\n      image: "{{ .Values.image.repository }}@{{ .Values.image.digest }}"\n'
+  out['packages/stack/package.json'] = JSON.stringify({
+    name: 'stack',
+    version: '1.0.0',
+    private: true,
+    license: 'MIT',
+    dependencies: { 'svc-b': 'workspace:*' },
+    polyship: { chart: { appVersionFrom: 'svc-b', images: { image: 'svc-b' } } },
+  })
+  return out
+}
+
+const workspaces: TestWorkspace[] = []
+afterAll(async () => {
+  await Promise.all(workspaces.map((ws) => ws.remove()))
+})
+
+/** A release of the same commit in a fresh workspace with `--concurrency N`: what it leaves in dist/. */
+async function releaseWith(concurrency: number) {
+  const ws = await exampleWorkspace({ projects: [], files: files(), globs: ['packages/*'] })
+  workspaces.push(ws)
+  const result = await polyship(['release', '--concurrency', String(concurrency)], {
+    root: ws.root,
+    env: { ...ws.env, SOURCE_DATE_EPOCH: '1700000000' },
+  })
+  expect(result.stderr).not.toMatch(/error /)
+  expect(result.code).toBe(0)
+  const dist = join(ws.root, 'dist')
+  const record = JSON.parse(await readFile(join(dist, 'release.json'), 'utf8'))
+  // Signatures (and the bundles carrying SBOMs and provenance) are new with every signing.
+  const { createdAt: _, ...stable } = record
+  const recorded = JSON.parse(
+    JSON.stringify(stable, (key, value) =>
+      ['signature', 'sbom', 'spdx', 'provenance'].includes(key) && typeof value === 'object'
+        ? '(signed)'
+        : value,
+    ),
+  )
+  const assets: Record<string, string> = {}
+  for (const name of (await readdir(join(dist, 'assets'))).sort()) {
+    if (name.endsWith('.sigstore.json')) continue
+    assets[name] = (await readFile(join(dist, 'assets', name))).toString('base64')
+  }
+  const units: Record<string, string> = {}
+  for (const unit of (await readdir(join(dist, 'build'))).filter((n) => !n.startsWith('.')).sort())
+    units[unit] = await readFile(join(dist, 'build', unit, 'build.json'), 'utf8')
+  // the outcome table; the record's path and the key differ between the workspaces
+  return { table: result.stdout.split('\n\n')[0], recorded, assets, units }
+}
+
+describe('concurrent builds', () => {
+  it('a release with --concurrency 1 and with --concurrency 4 leaves the same dist/ (signatures aside), in the same order', async () => {
+    const one = await releaseWith(1)
+    const four = await releaseWith(4)
+    expect(Object.keys(one.units)).toEqual(['stack', 'svc-a', 'svc-b', 'svc-c'])
+    expect(Object.keys(one.assets).length).toBeGreaterThan(6)
+    expect(four.units).toEqual(one.units)
+    expect(four.assets).toEqual(one.assets)
+    expect(four.recorded).toEqual(one.recorded)
+    expect(four.table).toBe(one.table)
+  })
+
+  it('a project that fails to compile fails the build; the project building beside it finishes its unit first', async () => {
+    const broken = files()
+    broken['packages/svc-b/main.go'] = 'package main\n\nfunc main() { undefined() }\n'
+    const ws = await exampleWorkspace({ projects: [], files: broken, globs: ['packages/*'] })
+    workspaces.push(ws)
+    const result = await polyship(['build', '--concurrency', '2'], ws)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/error BINARY_[A-Z_]+: .*svc-b/)
+    // svc-a started with svc-b and was not abandoned: its unit is whole
+    const unit = JSON.parse(await readFile(join(ws.root, 'dist', 'build', 'svc-a', 'build.json'), 'utf8'))
+    expect(unit.binaries).toHaveLength(2)
+  })
+
+  it('refuses a --concurrency that is not a whole number from 1, before doing anything', async () => {
+    const ws = await exampleWorkspace({ projects: [], files: files(), globs: ['packages/*'] })
+    workspaces.push(ws)
+    const result = await polyship(['release', '--concurrency', '0'], ws)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('error CLI_USAGE: --concurrency 0')
+  })
+})
