@@ -29,7 +29,7 @@ import {
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
 import { compilesFormat } from './selection.ts'
-import type { SourceTree } from './source-tree.ts'
+import type { SourceTree } from './source-trees.ts'
 import { sourceTreeOf } from './source-trees.ts'
 
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */

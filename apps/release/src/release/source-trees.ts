@@ -4,13 +4,22 @@ import { join, relative, resolve } from 'node:path'
 import { type Project, run } from '@polyship/core'
 import type { Env, ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
-import type { SourceTree } from './source-tree.ts'
+
+/** What a project directory holds, as git would commit it, against what the commit holds. */
+export interface SourceTree {
+  /** Git tree id of the directory's files as they are now (untracked ones included, ignored ones not). */
+  readonly tree: string
+  /** Whether that is the commit's own tree for the directory: no uncommitted change. */
+  readonly clean: boolean
+}
 
 /**
- * `readSourceTree` for many directories at once, in a fixed number of git processes however
- * many projects there are: one throwaway copy of the index, one `git add -A` of every
- * directory, one `write-tree`, and one `cat-file --batch-check` that reads each directory's
- * tree id in it and in HEAD. The subtree of the written tree at a directory is exactly what
+ * The exact content builds of `dirs` start from, as git tree ids: two builds with the same
+ * id compiled the same files, and a build whose id is not the commit's compiled bytes that
+ * no commit holds. Read in a fixed number of git processes however many projects there
+ * are: one throwaway copy of the index, one `git add -A` of every directory, one
+ * `write-tree`, and one `cat-file --batch-check` that reads each directory's tree id in it
+ * and in HEAD. The subtree of the written tree at a directory is exactly what
  * `write-tree --prefix` gives for it alone. The real index and work tree are never touched.
  */
 export async function readSourceTrees(
@@ -86,7 +95,7 @@ export async function sourceTreeOf(project: Project, context: ReleaseContext): P
 /**
  * A release signs provenance naming the commit, so every project it builds must be exactly
  * that commit's: RELEASE_DIRTY_TREE names the projects and files that are not, before any
- * build starts (`assertCommitted`, with the trees read once for all projects).
+ * build starts, with the trees read once for all projects.
  */
 export async function assertProjectsCommitted(
   projects: readonly Project[],
