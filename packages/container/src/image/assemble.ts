@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import {
   type Artifact,
-  type Digest,
   formatPlatform,
   type ImageConfig,
   type Project,
@@ -11,9 +10,9 @@ import {
   silentReporter,
   sourceDateEpoch,
 } from '@polyship/core'
-import { blobSourceOf, RegistryClient } from '@polyship/oci'
+import { RegistryClient } from '@polyship/oci'
 import { parseBase } from '../base/base-reference.ts'
-import { type PythonSettings, pythonSettings } from '../base/python.ts'
+import { pythonSettings } from '../base/python.ts'
 import { resolveBase } from '../base/resolve-base.ts'
 import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
 import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
@@ -24,8 +23,8 @@ import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
 import { exactPythonVersion, parseWheelName } from '../wheel/wheel-tags.ts'
-import { type BuiltImage, disposerOf, type ImageBlob } from './built-image.ts'
-import { type ComposedManifest, composeIndex, composeManifest } from './compose.ts'
+import { type BuiltImage, disposerOf } from './built-image.ts'
+import { baseTextOf, ImageParts } from './image-parts.ts'
 import { LayerBuilder, platformLayers } from './layers.ts'
 import { imageAnnotations, runtimeConfig } from './runtime.ts'
 import { DEFAULT_USER, healthcheck, imagePlatforms, parseUser, pathOf, timestamp } from './settings.ts'
@@ -100,7 +99,11 @@ export async function assembleImage(
     override: input.bases?.python,
     wheelVersion: exactPythonVersion(wheels.map((w) => w.name)),
   })
-  const baseText = baseTextOf(config.base, python, input)
+  const baseText = baseTextOf(
+    config.base,
+    { name: 'python', text: python.base, field: 'polyship.image.python.base' },
+    input,
+  )
   const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
   const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
@@ -138,8 +141,7 @@ export async function assembleImage(
       ...(input.source === undefined ? {} : { source: input.source }),
       ...(input.revision === undefined ? {} : { revision: input.revision }),
     })
-    const manifests: ComposedManifest[] = []
-    const blobs = new Map<Digest, ImageBlob>()
+    const parts = new ImageParts(base, created, annotations)
     for (const [i, platform] of platforms.entries()) {
       const shown = formatPlatform(platform)
       const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
@@ -194,74 +196,11 @@ export async function assembleImage(
           where,
         })
 
-      const composed = composeManifest({
-        platform,
-        base: platformBase,
-        baseName,
-        layers: layers.map((l) => l.layer),
-        runtime,
-        created,
-        annotations,
-      })
-      manifests.push(composed)
-      if (base.kind === 'image' && platformBase !== undefined) {
-        for (const layer of platformBase.layers)
-          blobs.set(layer.digest, {
-            descriptor: layer,
-            source: blobSourceOf(base.store, layer),
-            origin: base.store,
-          })
-      }
-      for (const { layer } of layers)
-        blobs.set(layer.descriptor.digest, { descriptor: layer.descriptor, source: { path: layer.file } })
-      blobs.set(composed.config.descriptor.digest, {
-        descriptor: composed.config.descriptor,
-        source: composed.config.bytes,
-      })
+      parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    const indexAnnotations = {
-      ...annotations,
-      ...(baseName === undefined ? {} : { 'org.opencontainers.image.base.name': baseName }),
-    }
-    const index = composeIndex(manifests, indexAnnotations)
-    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'done' })
-    return {
-      index,
-      manifests: manifests.map((m) => ({
-        platform: m.platform,
-        descriptor: m.descriptor,
-        content: m.content,
-        ...(m.base === undefined ? {} : { base: m.base }),
-      })),
-      blobs: [...blobs.values()],
-      annotations: indexAnnotations,
-      backend: 'assembled',
-      dispose,
-    }
+    return parts.finish(project.name, reporter, dispose)
   } catch (error) {
     await dispose()
     throw error
   }
-}
-
-/**
- * The base to parse and the directory its `oci:` path is relative to: a release-level
- * replacement (relative to the workspace), else the config (`python` meaning the Python
- * base, relative to the project).
- */
-function baseTextOf(
-  base: string,
-  python: PythonSettings,
-  input: ImageBuildInput,
-): { readonly text: string; readonly baseDir: string; readonly field: string } {
-  const override = input.bases?.[base]
-  if (override !== undefined)
-    return {
-      text: override,
-      baseDir: input.workspaceRoot ?? input.project.root,
-      field: `release bases.${base}`,
-    }
-  if (base === 'python')
-    return { text: python.base, baseDir: input.project.root, field: 'polyship.image.python.base' }
-  return { text: base, baseDir: input.project.root, field: 'polyship.image.base' }
 }

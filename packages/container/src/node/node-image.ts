@@ -1,22 +1,16 @@
 import { lstat, mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix, relative } from 'node:path'
-import {
-  type Digest,
-  formatPlatform,
-  type ImageConfig,
-  silentReporter,
-  sourceDateEpoch,
-} from '@polyship/core'
-import { blobSourceOf, RegistryClient } from '@polyship/oci'
+import { formatPlatform, type ImageConfig, silentReporter, sourceDateEpoch } from '@polyship/core'
+import { RegistryClient } from '@polyship/oci'
 import { parseBase } from '../base/base-reference.ts'
 import { pythonSettings } from '../base/python.ts'
 import { resolveBase } from '../base/resolve-base.ts'
 import { ContainerError } from '../errors.ts'
 import type { BuildImageOptions, ImageBuildInput } from '../image/assemble.ts'
-import { type BuiltImage, disposerOf, type ImageBlob } from '../image/built-image.ts'
-import { type ComposedManifest, composeIndex, composeManifest } from '../image/compose.ts'
+import { type BuiltImage, disposerOf } from '../image/built-image.ts'
 import type { HealthcheckJson } from '../image/config-json.ts'
+import { baseTextOf, ImageParts } from '../image/image-parts.ts'
 import { type BuiltLayer, LayerBuilder, platformLayers } from '../image/layers.ts'
 import { imageAnnotations, runtimeConfig } from '../image/runtime.ts'
 import {
@@ -62,7 +56,11 @@ export async function nodeImage(
   const created = timestamp(epoch)
   const platforms = imagePlatforms(config, where)
   const node = nodeSettings(config.node, { override: input.bases?.node, where })
-  const baseText = baseTextOf(config.base, node, input)
+  const baseText = baseTextOf(
+    config.base,
+    { name: 'node', text: node.base, field: 'polyship.image.node.base' },
+    input,
+  )
   const baseWhere = `${file}: ${baseText.field}`
   const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
@@ -81,7 +79,7 @@ export async function nodeImage(
   try {
     reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
     const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })
-    const baseName = base.kind === 'image' ? base.name : undefined
+    const _baseName = base.kind === 'image' ? base.name : undefined
     const stage = join(work, 'deploy')
     await deployPackage(project, {
       out: stage,
@@ -101,8 +99,7 @@ export async function nodeImage(
       ...(input.source === undefined ? {} : { source: input.source }),
       ...(input.revision === undefined ? {} : { revision: input.revision }),
     })
-    const manifests: ComposedManifest[] = []
-    const blobs = new Map<Digest, ImageBlob>()
+    const parts = new ImageParts(base, created, annotations)
     for (const [i, platform] of platforms.entries()) {
       const shown = formatPlatform(platform)
       checkAddons(deployed, platform, where)
@@ -174,72 +171,13 @@ export async function nodeImage(
       })
       await checkUser(tree, user, `${where}.user`)
 
-      const composed = composeManifest({
-        platform,
-        base: platformBase,
-        baseName,
-        layers: layers.map((l) => l.layer),
-        runtime,
-        created,
-        annotations,
-      })
-      manifests.push(composed)
-      if (base.kind === 'image' && platformBase !== undefined) {
-        for (const layer of platformBase.layers)
-          blobs.set(layer.digest, {
-            descriptor: layer,
-            source: blobSourceOf(base.store, layer),
-            origin: base.store,
-          })
-      }
-      for (const { layer } of layers)
-        blobs.set(layer.descriptor.digest, { descriptor: layer.descriptor, source: { path: layer.file } })
-      blobs.set(composed.config.descriptor.digest, {
-        descriptor: composed.config.descriptor,
-        source: composed.config.bytes,
-      })
+      parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    const indexAnnotations = {
-      ...annotations,
-      ...(baseName === undefined ? {} : { 'org.opencontainers.image.base.name': baseName }),
-    }
-    const index = composeIndex(manifests, indexAnnotations)
-    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'done' })
-    return {
-      index,
-      manifests: manifests.map((m) => ({
-        platform: m.platform,
-        descriptor: m.descriptor,
-        content: m.content,
-        ...(m.base === undefined ? {} : { base: m.base }),
-      })),
-      blobs: [...blobs.values()],
-      annotations: indexAnnotations,
-      backend: 'assembled',
-      dispose,
-    }
+    return parts.finish(project.name, reporter, dispose)
   } catch (error) {
     await dispose()
     throw error
   }
-}
-
-/** A release-level replacement of the base (relative to the workspace), else `node` meaning the Node base, else the base as configured. */
-function baseTextOf(
-  base: string,
-  node: NodeSettings,
-  input: ImageBuildInput,
-): { readonly text: string; readonly baseDir: string; readonly field: string } {
-  const override = input.bases?.[base]
-  if (override !== undefined)
-    return {
-      text: override,
-      baseDir: input.workspaceRoot ?? input.project.root,
-      field: `release bases.${base}`,
-    }
-  if (base === 'node')
-    return { text: node.base, baseDir: input.project.root, field: 'polyship.image.node.base' }
-  return { text: base, baseDir: input.project.root, field: 'polyship.image.base' }
 }
 
 /** The entry point named by config or the deployed package.json, which must be a file of the deployed tree. */
