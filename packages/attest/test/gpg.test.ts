@@ -74,9 +74,9 @@ describe('GPG signatures', () => {
     const verified = await gpgVerify(publicKey, signatures[0]!, files[0]!, join(dir(), 'user'))
     expect(verified.ok).toBe(true)
     expect(verified.status).toContain(`VALIDSIG ${plain.fingerprint}`)
-    expect(await verifyGpgSignature(files[1]!, signatures[1]!, publicKey, { fingerprint: plain.fingerprint })).toEqual(
-      { status: 'valid', fingerprint: plain.fingerprint, primaryFingerprint: plain.fingerprint },
-    )
+    expect(
+      await verifyGpgSignature(files[1]!, signatures[1]!, publicKey, { fingerprint: plain.fingerprint }),
+    ).toEqual({ status: 'valid', fingerprint: plain.fingerprint, primaryFingerprint: plain.fingerprint })
     await writeFile(files[0]!, 'changed\n')
     expect((await gpgVerify(publicKey, signatures[0]!, files[0]!, join(dir(), 'user'))).ok).toBe(false)
     expect((await verifyGpgSignature(files[0]!, signatures[0]!, publicKey)).status).toBe('invalid')

@@ -20,6 +20,7 @@ import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
 import { ReleaseError } from './errors.ts'
+import { gpgTagOptions, type ReleaseGpg, recordGpgPublicKey, releaseGpg } from './gpg.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import { projectsWithUnits } from './merge-units.ts'
 import { publishProject } from './publish.ts'
@@ -219,7 +220,10 @@ async function release(
     await assertCommitted(projects, workspace.root, env)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
   const lock = await acquireLock(lockFile(context.outDir))
+  let gpg: ReleaseGpg | undefined
   try {
+    // the GPG key is checked (a test signature) before anything is built
+    gpg = publishing ? await releaseGpg(workspace, env) : undefined
     // the record this release extends and signs again: refused before anything is built if edited
     if (signing !== undefined) await trustedPreviousRecord(context.outDir, signing.signer, reporter)
     if (options.split)
@@ -271,6 +275,7 @@ async function release(
         signer: signing.signer,
         builder: detectBuilder(env),
         startedOn: new Date(),
+        ...(gpg === undefined ? {} : { gpg }),
       }
       const artifacts: RecordedArtifact[] = []
       await runSteps(
@@ -297,17 +302,17 @@ async function release(
           destinations: recordedDestinations(previous, tag, destinationsOf(r.project)),
         }
       })
+      if (gpg !== undefined) artifacts.push(...(await recordGpgPublicKey(context.outDir, gpg, released)))
       if (publishesOutside(context)) {
         await runSteps([
           {
             title: 'tag the release commit',
             run: async () => {
               beforeWrite(`git tags ${released.map((r) => r.tag).join(' ')}`)
-              await createReleaseTags(
-                workspace.root,
-                released,
-                env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {},
-              )
+              await createReleaseTags(workspace.root, released, {
+                ...(env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {}),
+                ...gpgTagOptions(gpg, env),
+              })
             },
           },
         ])
@@ -339,6 +344,7 @@ async function release(
       await targets.client.close()
     }
   } finally {
+    await gpg?.dispose()
     await lock.release()
   }
 }

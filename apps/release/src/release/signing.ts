@@ -2,6 +2,7 @@ import { nodeDeps as attestDeps, type BundleSigner, signerFromConfig } from '@po
 import { assertNever, type Workspace } from '@polyship/core'
 import type { Env } from './context.ts'
 import { ReleaseError } from './errors.ts'
+import { sigstoreSettings } from './gpg.ts'
 
 /** The signer of a publishing run, resolved (and the default key generated) before anything is built. */
 export async function releaseSigner(
@@ -9,7 +10,7 @@ export async function releaseSigner(
   env: Env,
 ): Promise<{ readonly signer: BundleSigner; readonly publicKey?: string }> {
   const signing = await signerFromConfig(
-    workspace.config.signing,
+    sigstoreSettings(workspace.config.signing),
     { ...attestDeps, env },
     { root: workspace.root },
   )

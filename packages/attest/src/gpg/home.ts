@@ -57,10 +57,14 @@ export async function gpg(
     return { ok: result.exitCode === undefined, stdout: result.stdout, stderr: result.stderr }
   } catch (error) {
     if ((error as { code?: string }).code === 'SUBPROCESS_NOT_FOUND') {
-      throw new AttestError('ATTEST_GPG_UNAVAILABLE', 'GPG signing is configured (polyship.json signing.gpg) but gpg is not installed', {
-        hint: 'install GnuPG 2.2 or later (Debian/Ubuntu: apt-get install gnupg; macOS: brew install gnupg), or drop signing.gpg',
-        cause: error,
-      })
+      throw new AttestError(
+        'ATTEST_GPG_UNAVAILABLE',
+        'GPG signing is configured (polyship.json signing.gpg) but gpg is not installed',
+        {
+          hint: 'install GnuPG 2.2 or later (Debian/Ubuntu: apt-get install gnupg; macOS: brew install gnupg), or drop signing.gpg',
+          cause: error,
+        },
+      )
     }
     throw error
   }
@@ -93,9 +97,13 @@ export async function openGpgHome(env: Env): Promise<GpgHome> {
   }
   registerSecret(armoured)
   if (!armoured.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
-    throw new AttestError('ATTEST_GPG_KEY_UNREADABLE', `$${GPG_KEY_ENV} does not hold an armoured OpenPGP secret key`, {
-      hint: `export it with \`gpg --armor --export-secret-keys <fingerprint>\` and put the whole text, BEGIN and END lines included, in $${GPG_KEY_ENV}`,
-    })
+    throw new AttestError(
+      'ATTEST_GPG_KEY_UNREADABLE',
+      `$${GPG_KEY_ENV} does not hold an armoured OpenPGP secret key`,
+      {
+        hint: `export it with \`gpg --armor --export-secret-keys <fingerprint>\` and put the whole text, BEGIN and END lines included, in $${GPG_KEY_ENV}`,
+      },
+    )
   }
   // Short: gpg-agent's socket lives in the home and socket paths are limited to ~100 bytes.
   const dir = await mkdtemp(join(env.TMPDIR ?? tmpdir(), 'psgpg-'))
@@ -104,7 +112,9 @@ export async function openGpgHome(env: Env): Promise<GpgHome> {
     source: `$${GPG_KEY_ENV}`,
     private: true,
     dispose: async () => {
-      await run('gpgconf', ['--kill', 'gpg-agent'], { env: home.env, timeoutMs: 30_000 }).catch(() => undefined)
+      await run('gpgconf', ['--kill', 'gpg-agent'], { env: home.env, timeoutMs: 30_000 }).catch(
+        () => undefined,
+      )
       await rm(dir, { recursive: true, force: true })
     },
   }

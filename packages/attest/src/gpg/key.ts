@@ -70,11 +70,15 @@ export async function checkGpgKey(
   const secret = listed.ok ? parseKeyListing(listed.stdout) : []
   const where = spec ? `the key ${spec}` : 'a secret key'
   if (secret.length === 0) {
-    throw new AttestError('ATTEST_GPG_KEY_MISSING', `polyship.json signing.gpg: ${where} is not in ${home.source}`, {
-      hint: home.private
-        ? `$${GPG_KEY_ENV} must hold that secret key (\`gpg --armor --export-secret-keys ${spec ?? '<fingerprint>'}\`), or drop signing.gpg.key to use the key it holds`
-        : `import the secret key (\`gpg --import\`), set signing.gpg.key to a key \`gpg --list-secret-keys\` shows, or give the armoured secret key in $${GPG_KEY_ENV}`,
-    })
+    throw new AttestError(
+      'ATTEST_GPG_KEY_MISSING',
+      `polyship.json signing.gpg: ${where} is not in ${home.source}`,
+      {
+        hint: home.private
+          ? `$${GPG_KEY_ENV} must hold that secret key (\`gpg --armor --export-secret-keys ${spec ?? '<fingerprint>'}\`), or drop signing.gpg.key to use the key it holds`
+          : `import the secret key (\`gpg --import\`), set signing.gpg.key to a key \`gpg --list-secret-keys\` shows, or give the armoured secret key in $${GPG_KEY_ENV}`,
+      },
+    )
   }
   if (secret.length > 1) {
     throw new AttestError(
@@ -100,7 +104,9 @@ export async function checkGpgKey(
     throw new AttestError(
       'ATTEST_GPG_KEY_UNUSABLE',
       `polyship.json signing.gpg: the key ${describe(key)} ${key.validity === 'r' ? 'is revoked' : 'has no key usable for signing (no unexpired subkey with the sign capability)'}`,
-      { hint: `add a signing subkey (\`gpg --quick-add-key ${key.fingerprint} default sign\`) or sign with another key` },
+      {
+        hint: `add a signing subkey (\`gpg --quick-add-key ${key.fingerprint} default sign\`) or sign with another key`,
+      },
     )
   }
   const checked: CheckedGpgKey = {
@@ -126,8 +132,8 @@ export function signingArgs(checked: CheckedGpgKey): string[] {
 }
 
 /** What gpg reads on stdin: the passphrase line first when there is one, then `data`. */
-export function passphraseInput(checked: CheckedGpgKey, data = ''): string | undefined {
-  if (checked.passphrase === undefined) return data === '' ? undefined : data
+export function passphraseInput(checked: CheckedGpgKey, data = ''): string {
+  if (checked.passphrase === undefined) return data
   return `${checked.passphrase}\n${data}`
 }
 
@@ -154,7 +160,11 @@ export function signFailure(checked: CheckedGpgKey, stderr: string, what: string
     .filter((l) => l.startsWith('gpg:'))
     .slice(-3)
     .join('; ')
-  return new AttestError('ATTEST_GPG_FAILED', `gpg could not make ${what} with the key ${key}: ${tail || 'no message'}`, {
-    hint: 'run `gpg --detach-sign --local-user <fingerprint>` on a file by hand to see what gpg needs',
-  })
+  return new AttestError(
+    'ATTEST_GPG_FAILED',
+    `gpg could not make ${what} with the key ${key}: ${tail || 'no message'}`,
+    {
+      hint: 'run `gpg --detach-sign --local-user <fingerprint>` on a file by hand to see what gpg needs',
+    },
+  )
 }

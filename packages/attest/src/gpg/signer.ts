@@ -38,7 +38,7 @@ export function gpgSigner(home: GpgHome, checked: CheckedGpgKey): GpgSigner {
     const result = await gpg(
       home,
       [...signingArgs(checked), '--yes', '--armor', '--detach-sign', '--output', output, '--', path],
-      { secrets, ...(checked.passphrase === undefined ? {} : { input: passphraseInput(checked)! }) },
+      { secrets, ...(checked.passphrase === undefined ? {} : { input: passphraseInput(checked) }) },
     )
     if (!result.ok) throw signFailure(checked, result.stderr, `a signature of ${path}`)
   }

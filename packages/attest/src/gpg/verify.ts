@@ -18,7 +18,10 @@ export async function verifyGpgSignature(
   file: string,
   signature: string,
   publicKey: string,
-  options: { readonly fingerprint?: string; readonly env?: Readonly<Record<string, string | undefined>> } = {},
+  options: {
+    readonly fingerprint?: string
+    readonly env?: Readonly<Record<string, string | undefined>>
+  } = {},
 ): Promise<GpgVerdict> {
   const dir = await mkdtemp(join(tmpdir(), 'psgpgv-'))
   const env = options.env ?? process.env
@@ -28,14 +31,20 @@ export async function verifyGpgSignature(
   try {
     const imported = await gpg(home, ['--import'], { input: publicKey })
     if (!imported.ok || !/^\[GNUPG:\] IMPORT_OK /m.test(imported.stderr)) {
-      throw new AttestError('ATTEST_INPUT_INVALID', 'the GPG public key given to verify with cannot be imported', {
-        hint: 'pass the armoured public key the release exported (dist/<fingerprint>.asc) or `gpg --armor --export <fingerprint>`',
-      })
+      throw new AttestError(
+        'ATTEST_INPUT_INVALID',
+        'the GPG public key given to verify with cannot be imported',
+        {
+          hint: 'pass the armoured public key the release exported (dist/<fingerprint>.asc) or `gpg --armor --export <fingerprint>`',
+        },
+      )
     }
     const result = await gpg(home, ['--verify', '--', signature, file])
     const valid = /^\[GNUPG:\] VALIDSIG (\S+) .* (\S+)$/m.exec(result.stderr)
     if (!result.ok || valid === null) {
-      const why = /^\[GNUPG:\] (BADSIG|ERRSIG|NO_PUBKEY|EXPKEYSIG|REVKEYSIG|NODATA)\b/m.exec(result.stderr)?.[1]
+      const why = /^\[GNUPG:\] (BADSIG|ERRSIG|NO_PUBKEY|EXPKEYSIG|REVKEYSIG|NODATA)\b/m.exec(
+        result.stderr,
+      )?.[1]
       return { status: 'invalid', reason: reasonOf(why) }
     }
     const [, signing, primary] = valid as unknown as [string, string, string]

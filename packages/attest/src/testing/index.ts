@@ -1,3 +1,3 @@
 export { FAKE_ISSUER, type FakeSigstore, startFakeSigstore } from './fake-sigstore.ts'
-export { memoryAttestationStore } from './memory-store.ts'
 export { generateGpgKey, gpgTestEnv, type TestGpgKey } from './gpg-key.ts'
+export { memoryAttestationStore } from './memory-store.ts'
