@@ -32,7 +32,12 @@ for (let i = 0; i < count; i++) {
   paths.push(path)
 }
 const key = await generateGpgKey(join(work, 'maker'), 'bench@example.com', { passphrase })
-const env = { PATH: process.env.PATH, HOME: work, [GPG_KEY_ENV]: key.secretKey, [GPG_PASSPHRASE_ENV]: passphrase }
+const env = {
+  PATH: process.env.PATH,
+  HOME: work,
+  [GPG_KEY_ENV]: key.secretKey,
+  [GPG_PASSPHRASE_ENV]: passphrase,
+}
 
 async function clean(): Promise<void> {
   for (const name of await readdir(files)) if (name.endsWith('.asc')) await rm(join(files, name))

@@ -28,7 +28,8 @@ const env = (gpg: Record<string, string>) => ({
   root: ws.root,
   env: { ...ws.env, GITHUB_API_URL: fake.url, GITHUB_SERVER_URL: fake.url, GITHUB_TOKEN: TOKEN, ...gpg },
 })
-const asset = (name: string) => fake.releases.find((r) => r.tag_name === TAG)?.assets.find((a) => a.name === name)
+const asset = (name: string) =>
+  fake.releases.find((r) => r.tag_name === TAG)?.assets.find((a) => a.name === name)
 
 beforeAll(async () => {
   fake = new FakeGitHub(TOKEN)
@@ -116,7 +117,29 @@ describe('GPG signatures on a release (loopback fake of the GitHub API)', () => 
     const artifacts = JSON.parse(await readFile(join(ws.root, 'dist', 'artifacts.json'), 'utf8'))
     expect(artifacts).toContainEqual(expect.objectContaining({ name: `${CHECKSUMS}.asc`, type: 'Signature' }))
 
-    const verify = await polyship(['verify'], env({}))
+    // polyship verify downloads the .asc with the file and checks it with the recorded key
+    const verify = await polyship(['verify', '--json'], env({}))
     expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0)
+    expect(JSON.parse(verify.stdout).results).toContainEqual({
+      artifact: CHECKSUMS,
+      check: 'signature',
+      status: 'passed',
+      detail: `GPG signature ${CHECKSUMS}.asc by ${key.fingerprint}`,
+    })
+    // a .asc replaced on the release (another key's signature over the same file) fails verify
+    const other = await generateGpgKey(keyring(), 'mallory@example.com')
+    const forged = (
+      await run(
+        'gpg',
+        ['--batch', '--armor', '--detach-sign', '--local-user', other.fingerprint, '--output', '-', join(dir, CHECKSUMS)],
+        { env: gpgTestEnv(keyring()) },
+      )
+    ).stdout
+    signature!.bytes = Buffer.from(forged)
+    const tampered = await polyship(['verify', '--json'], env({}))
+    expect(tampered.code).toBe(1)
+    expect(JSON.parse(tampered.stdout).results).toContainEqual(
+      expect.objectContaining({ artifact: CHECKSUMS, check: 'signature', status: 'failed' }),
+    )
   })
 })

@@ -36,6 +36,7 @@ export {
   type GpgKey,
   parseKeyListing,
 } from './gpg/key.ts'
+export { gpgRecordCheck } from './gpg/record-check.ts'
 export {
   GPG_KEYS_MEDIA_TYPE,
   GPG_SIGNATURE_MEDIA_TYPE,

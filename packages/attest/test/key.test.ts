@@ -113,7 +113,11 @@ describe('resolveSigningKey', () => {
     const bare = testDeps(join(dir(), 'home-bare'))
     await resolveSigningKey({}, bare.deps)
     expect(bare.reporter.events).toEqual([
-      expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringContaining('NO PASSPHRASE') }),
+      expect.objectContaining({
+        type: 'log',
+        level: 'warn',
+        message: expect.stringContaining('NO PASSPHRASE'),
+      }),
     ])
     expect(JSON.stringify(bare.reporter.events)).toContain('set POLYSHIP_SIGNING_KEY_PASSPHRASE')
     await resolveSigningKey({}, bare.deps)

@@ -9,6 +9,7 @@ import {
   type CheckResult,
   defaultKeyPath,
   expectationsFor,
+  gpgRecordCheck,
   keyPolicy,
   localFileLocation,
   nodeDeps,
@@ -374,8 +375,10 @@ async function verifyRecordFile(
   const downloads = await mkdtemp(join(tmpdir(), 'polyship-verify-'))
   try {
     const local = await localizeRecord(record, downloads, options.downloads)
+    const indexCheck = indexPageCheck(local.downloaded, remoteIndex)
+    const gpgCheck = gpgRecordCheck(local.record, dirname(path))
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
-      check: indexPageCheck(local.downloaded, remoteIndex),
+      check: async (...args) => [...(await indexCheck(...args)), ...(await gpgCheck(...args))],
     })
     return { results, signer }
   } finally {

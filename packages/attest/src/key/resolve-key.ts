@@ -159,4 +159,3 @@ export async function resolveSigningKey(options: KeyOptions, deps: AttestDeps): 
   }
   return generated
 }
-
