@@ -1,6 +1,7 @@
 /**
  * GPG benchmark: detached ASCII-armoured signatures of N release files (default 50, 256 KiB
- * each) with one passphrase-protected ed25519 key from $POLYSHIP_GPG_KEY, as a CI release does:
+ * each) with one ed25519 key from $POLYSHIP_GPG_KEY, as a CI release does; `locked` gives
+ * the key a passphrase (then gpg-agent unlocks it, an s2k derivation, for every signature):
  *   polyship: `openGpgSigner` (import into a private keyring, key check, test signature)
  *             then `signFiles` (gpg per file, 4 at once, one agent)
  *   gpg:      what a release script does instead: import the key, then
@@ -8,7 +9,7 @@
  * Both import the key into a fresh keyring each run (a CI job starts with none), and both
  * write `<file>.asc` and run gpg through the same subprocess boundary (core's `run`); the
  * last polyship output is checked with `gpg --verify`.
- *   tools/run node bench/gpg.ts [runs=5] [files=50]
+ *   tools/run node bench/gpg.ts [runs=5] [files=50] [locked]
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -21,7 +22,8 @@ import { compare, report } from './harness.ts'
 
 const runs = Number(process.argv[2] ?? 5)
 const count = Number(process.argv[3] ?? 50)
-const passphrase = 'bench passphrase'
+const locked = process.argv[4] === 'locked'
+const passphrase = locked ? 'bench passphrase' : ''
 const work = await mkdtemp(join(tmpdir(), 'psb-gpg-'))
 const files = join(work, 'files')
 await mkdir(files)
@@ -98,5 +100,8 @@ await run('gpg', ['--batch', '--import'], { env: gpgTestEnv(user), input: key.pu
 await run('gpg', ['--batch', '--verify', `${paths[0]}.asc`, paths[0]!], { env: gpgTestEnv(user) })
 await run('gpgconf', ['--kill', 'gpg-agent'], { env: gpgTestEnv(user) })
 await run('gpgconf', ['--kill', 'gpg-agent'], { env: gpgTestEnv(join(work, 'maker')) })
-report(`GPG: detached armoured signatures of ${count} x 256 KiB files (fresh keyring per run)`, results)
+report(
+  `GPG: detached armoured signatures of ${count} x 256 KiB files, ${locked ? 'passphrase-protected' : 'unprotected'} key, fresh keyring per run`,
+  results,
+)
 await rm(work, { recursive: true, force: true })

@@ -131,7 +131,16 @@ describe('GPG signatures on a release (loopback fake of the GitHub API)', () => 
     const forged = (
       await run(
         'gpg',
-        ['--batch', '--armor', '--detach-sign', '--local-user', other.fingerprint, '--output', '-', join(dir, CHECKSUMS)],
+        [
+          '--batch',
+          '--armor',
+          '--detach-sign',
+          '--local-user',
+          other.fingerprint,
+          '--output',
+          '-',
+          join(dir, CHECKSUMS),
+        ],
         { env: gpgTestEnv(keyring()) },
       )
     ).stdout
