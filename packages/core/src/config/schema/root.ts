@@ -121,6 +121,8 @@ export const rootSchema = {
     bases: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     signing: {
       type: 'object',
+      // `key` and `identityToken` belong to a mode; `signing` may hold only `gpg`
+      dependencies: { key: ['mode'], identityToken: ['mode'] },
       additionalProperties: false,
       properties: {
         mode: { enum: ['key', 'keyless', 'none'] },
