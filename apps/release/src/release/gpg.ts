@@ -12,6 +12,7 @@ import {
   digestFile,
   type GpgSigningConfig,
   type RecordedArtifact,
+  run,
   type SigningConfig,
   type SigningSettings,
   sha256,
@@ -19,6 +20,7 @@ import {
 } from '@polyship/core'
 import type { TagSigner } from '@polyship/versioning'
 import type { Env } from './context.ts'
+import { ReleaseError } from './errors.ts'
 import type { Finding } from './reconcile.ts'
 import type { ProjectRelease, ReleaseFile } from './release-set.ts'
 import type { Targets } from './targets.ts'
@@ -47,6 +49,7 @@ export interface ReleaseGpg {
 export async function releaseGpg(workspace: Workspace, env: Env): Promise<ReleaseGpg | undefined> {
   const config = workspace.config.signing?.gpg
   if (config === undefined) return undefined
+  if (config.tags ?? true) await assertTaggerIdentity(workspace.root, env)
   const { signer, home } = await openGpgSigner(config.key, env, new Date())
   return {
     signer,
@@ -54,6 +57,19 @@ export async function releaseGpg(workspace: Workspace, env: Env): Promise<Releas
     tags: config.tags ?? true,
     dispose: () => home.dispose(),
   }
+}
+
+/** A signed tag names its tagger: git must know who that is before anything is published, not after. */
+async function assertTaggerIdentity(root: string, env: Env): Promise<void> {
+  const ident = await run('git', ['var', 'GIT_COMMITTER_IDENT'], { cwd: root, env, okExitCodes: [128] })
+  if (ident.exitCode === undefined) return
+  throw new ReleaseError(
+    'RELEASE_GIT_IDENTITY_MISSING',
+    'polyship.json signing.gpg.tags: a signed tag names its tagger, and git has no committer identity here',
+    {
+      hint: 'set git config user.name and user.email (in CI: GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL), or set signing.gpg.tags to false',
+    },
+  )
 }
 
 function wanted(file: ReleaseFile, artifacts: ReleaseGpg['artifacts']): boolean {
