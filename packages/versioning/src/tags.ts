@@ -36,7 +36,7 @@ export async function createReleaseTags(
     readonly outputFile?: string
     /** Makes each tag an annotated tag signed with this: the armoured detached OpenPGP signature of the payload. */
     readonly sign?: TagSigner
-    /** The environment of git (GNUPGHOME for `git tag -v`; author identity). */
+    /** The environment of git for signed tags (its committer identity is the tagger). */
     readonly env?: Readonly<Record<string, string | undefined>>
   } = {},
 ): Promise<TagResult> {
