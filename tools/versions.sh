@@ -14,5 +14,5 @@ HELM_MODULE=helm.sh/helm/v3/cmd/helm@v3.22.0
 COSIGN_MODULE=github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
 CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane@v0.22.1
 ACTIONLINT_MODULE=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
-APT_PACKAGES="time docker-registry skopeo umoci buildah busybox-static file zip unzip apache2-utils openssl qemu-user-static"
+APT_PACKAGES="time docker-registry skopeo umoci buildah busybox-static file zip unzip apache2-utils openssl qemu-user-static gnupg"
 POLYSHIP_CACHE="${POLYSHIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polyship}"

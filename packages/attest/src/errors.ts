@@ -25,6 +25,14 @@ export type AttestErrorCode =
   | 'ATTEST_TAG_MISMATCH'
   | 'ATTEST_CHECKSUMS_MISMATCH'
   | 'ATTEST_INDEX_MISMATCH'
+  | 'ATTEST_GPG_UNAVAILABLE'
+  | 'ATTEST_GPG_KEY_UNREADABLE'
+  | 'ATTEST_GPG_KEY_MISSING'
+  | 'ATTEST_GPG_KEY_AMBIGUOUS'
+  | 'ATTEST_GPG_KEY_EXPIRED'
+  | 'ATTEST_GPG_KEY_UNUSABLE'
+  | 'ATTEST_GPG_PASSPHRASE'
+  | 'ATTEST_GPG_FAILED'
 
 /** Every coded failure of signing, attesting and verifying. */
 export class AttestError extends PolyshipError<AttestErrorCode> {}

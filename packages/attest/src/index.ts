@@ -24,6 +24,30 @@ export {
 export { type AttestDeps, nodeDeps, withDeps } from './deps.ts'
 export { AttestError, type AttestErrorCode, isAttestError } from './errors.ts'
 export {
+  GPG_KEY_ENV,
+  GPG_PASSPHRASE_ENV,
+  type GpgHome,
+  openGpgHome,
+} from './gpg/home.ts'
+export {
+  type CheckedGpgKey,
+  checkGpgKey,
+  type GpgFingerprint,
+  type GpgKey,
+  parseKeyListing,
+} from './gpg/key.ts'
+export { gpgRecordCheck } from './gpg/record-check.ts'
+export {
+  GPG_KEYS_MEDIA_TYPE,
+  GPG_SIGNATURE_MEDIA_TYPE,
+  GPG_SIGNATURE_SUFFIX,
+  type GpgSigner,
+  gpgSigner,
+  type OpenedGpgSigner,
+  openGpgSigner,
+} from './gpg/signer.ts'
+export { type GpgVerdict, verifyGpgSignature } from './gpg/verify.ts'
+export {
   defaultKeyPath,
   generateSigningKey,
   type KeyOptions,

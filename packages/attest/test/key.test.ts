@@ -109,6 +109,28 @@ describe('resolveSigningKey', () => {
     expect(second.key.hint).toBe(first.key.hint)
   })
 
+  it('warns loudly, once, when the key it generates has no passphrase; seals it with the one in the environment', async () => {
+    const bare = testDeps(join(dir(), 'home-bare'))
+    await resolveSigningKey({}, bare.deps)
+    expect(bare.reporter.events).toEqual([
+      expect.objectContaining({
+        type: 'log',
+        level: 'warn',
+        message: expect.stringContaining('NO PASSPHRASE'),
+      }),
+    ])
+    expect(JSON.stringify(bare.reporter.events)).toContain('set POLYSHIP_SIGNING_KEY_PASSPHRASE')
+    await resolveSigningKey({}, bare.deps)
+    expect(bare.reporter.events).toHaveLength(1)
+
+    const home = join(dir(), 'home-sealed')
+    const sealed = testDeps(home, { POLYSHIP_SIGNING_KEY_PASSPHRASE: 'sealed tight' })
+    await resolveSigningKey({}, sealed.deps)
+    expect(sealed.reporter.events).toEqual([expect.objectContaining({ type: 'log', level: 'info' })])
+    expect(await codeOf(readSigningKey(defaultKeyPath(sealed.deps), undefined))).toBe('ATTEST_KEY_PASSPHRASE')
+    expect((await readSigningKey(defaultKeyPath(sealed.deps), 'sealed tight')).hint).toMatch(/=$/)
+  })
+
   it('takes the key from the environment first, then the configured file, which must exist', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()

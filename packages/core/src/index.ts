@@ -41,11 +41,13 @@ export type { NpmPackageConfig } from './config/schema/npm.ts'
 export { FORMATS, type FormatName, type ProjectConfig } from './config/schema/project.ts'
 export type {
   FileDestination,
+  GpgSigningConfig,
   ImageDestination,
   McpRegistryDestination,
   NpmDestination,
   RootConfig,
   SigningConfig,
+  SigningSettings,
   WheelDestination,
 } from './config/schema/root.ts'
 export type { WheelConfig } from './config/schema/wheel.ts'

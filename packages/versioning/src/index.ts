@@ -14,7 +14,13 @@ export {
   parsePythonRequirement,
 } from './python-requirement.ts'
 export { followRequirement, isPythonVersion, isSemver, pythonVersionOf } from './semver.ts'
-export { createReleaseTags, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
+export {
+  createReleaseTags,
+  parseReleaseTag,
+  releaseTag,
+  type TagResult,
+  type TagSigner,
+} from './tags.ts'
 export {
   type ReleaseStatus,
   releaseStatus,

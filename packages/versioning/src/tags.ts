@@ -32,7 +32,13 @@ export interface TagResult {
 export async function createReleaseTags(
   root: string,
   projects: readonly { readonly name: string; readonly version: string }[],
-  options: { readonly outputFile?: string } = {},
+  options: {
+    readonly outputFile?: string
+    /** Makes each tag an annotated tag signed with this: the armoured detached OpenPGP signature of the payload. */
+    readonly sign?: TagSigner
+    /** The environment of git for signed tags (its committer identity is the tagger). */
+    readonly env?: Readonly<Record<string, string | undefined>>
+  } = {},
 ): Promise<TagResult> {
   const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim()
   const created: string[] = []
@@ -53,7 +59,8 @@ export async function createReleaseTags(
         },
       )
     }
-    await run('git', ['tag', tag, head], { cwd: root })
+    if (options.sign === undefined) await run('git', ['tag', tag, head], { cwd: root })
+    else await createSignedTag(root, tag, head, options.sign, options.env)
     created.push(tag)
   }
   if (options.outputFile !== undefined && created.length > 0) {
@@ -65,6 +72,30 @@ export async function createReleaseTags(
     await appendFile(options.outputFile, lines.join(''))
   }
   return { created, existing }
+}
+
+/** Signs a tag's payload: returns the armoured detached signature (`-----BEGIN PGP SIGNATURE-----`...). */
+export type TagSigner = (payload: string) => Promise<string>
+
+/**
+ * Writes the annotated tag `tag` on `commit` signed the way `git tag -s` signs (the
+ * signature appended to the tag object, so `git tag -v` checks it), with polyship's signer
+ * instead of git running gpg, so the key's passphrase never goes through a pinentry.
+ * `git update-ref` with an empty old value refuses a tag another process wrote meanwhile.
+ */
+async function createSignedTag(
+  root: string,
+  tag: string,
+  commit: string,
+  sign: TagSigner,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): Promise<void> {
+  const git = { cwd: root, ...(env === undefined ? {} : { env }) }
+  const tagger = (await run('git', ['var', 'GIT_COMMITTER_IDENT'], git)).stdout.trim()
+  const payload = `object ${commit}\ntype commit\ntag ${tag}\ntagger ${tagger}\n\n${tag}\n`
+  const signature = await sign(payload)
+  const object = (await run('git', ['mktag'], { ...git, input: `${payload}${signature}` })).stdout.trim()
+  await run('git', ['update-ref', `refs/tags/${tag}`, object, ''], git)
 }
 
 async function tagTarget(root: string, tag: string): Promise<string | undefined> {

@@ -9,6 +9,7 @@ import {
   type CheckResult,
   defaultKeyPath,
   expectationsFor,
+  gpgRecordCheck,
   keyPolicy,
   localFileLocation,
   nodeDeps,
@@ -378,11 +379,13 @@ async function verifyRecordFile(
     const local = await localizeRecord(record, downloads, options.downloads)
     const indexPage = indexPageCheck(local.downloaded, remoteIndex)
     const spdx = recordedSpdxCheck(dirname(path))
+    const gpg = gpgRecordCheck(local.record, dirname(path))
     const results = await verifyRecord(local.record, dirname(path), policy, recordLocator(client), {
       check: withServerJsonCheck(
         async (artifact, location, name) => [
           ...(await indexPage(artifact, location, name)),
           ...(await spdx(artifact, location, name)),
+          ...(await gpg(artifact, location, name)),
         ],
         local.record,
       ),

@@ -15,5 +15,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_IMAGE_MISSING'
   /** Two artifacts of one release would be written to the same repository:tag. */
   | 'RELEASE_DESTINATION_COLLISION'
+  /** Signed git tags need a tagger: git has no user.name / user.email. */
+  | 'RELEASE_GIT_IDENTITY_MISSING'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

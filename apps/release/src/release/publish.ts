@@ -18,6 +18,7 @@ import { isPypi, normalizeName, publishDistributions, type UploadAttester } from
 import { publishedRepository } from './assemble.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
+import { publishGpgSignatures, type ReleaseGpg } from './gpg.ts'
 import type { Finding } from './reconcile.ts'
 import type { ProjectRelease, ReleaseFile, SbomInput } from './release-set.ts'
 import type { Targets } from './targets.ts'
@@ -36,6 +37,8 @@ export interface PublishServices {
     readonly source: { repository?: string; ref?: string; commit?: string }
   }
   readonly startedOn: Date
+  /** GPG signing (polyship.json signing.gpg): `.asc` files beside checksums files and archives. */
+  readonly gpg?: ReleaseGpg
 }
 
 /** The CycloneDX and SPDX SBOMs, dated by the project's SOURCE_DATE_EPOCH like the artifact they describe. */
@@ -290,6 +293,8 @@ export async function publishProject(
       await publishOci(store, manifest.content, tags, attest, { kind: 'chart', name, ...project }, services),
     )
   }
+  if (services.gpg !== undefined)
+    recorded.push(...(await publishGpgSignatures(release, services.gpg, findings, targets)))
   await targets.files.finish(release)
   return recorded
 }

@@ -20,6 +20,7 @@ const GORELEASER_TYPES: Record<string, string> = {
   sdist: 'Source',
   'image-index': 'Docker Manifest',
   chart: 'Helm Chart',
+  signature: 'Signature',
 }
 
 /** The record already in `outDir`, or undefined when there is none. */

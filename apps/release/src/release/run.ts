@@ -20,6 +20,7 @@ import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
 import { createContext, type Env, type ReleaseContext } from './context.ts'
 import { assertCredentials } from './credentials.ts'
 import { ReleaseError } from './errors.ts'
+import { gpgTagOptions, type ReleaseGpg, recordGpgPublicKey, releaseGpg } from './gpg.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import {
   addServerJson,
@@ -230,7 +231,10 @@ async function release(
     await assertProjectsCommitted(projects, context)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
   const lock = await acquireLock(lockFile(context.outDir))
+  let gpg: ReleaseGpg | undefined
   try {
+    // the GPG key is checked (a test signature) before anything is built
+    gpg = publishing ? await releaseGpg(workspace, env) : undefined
     // the record this release extends and signs again: refused before anything is built if edited
     if (signing !== undefined) await trustedPreviousRecord(context.outDir, signing.signer, reporter)
     const concurrency = buildConcurrency(workspace.config, options.concurrency)
@@ -294,6 +298,7 @@ async function release(
         npmProvenance: npmProvenanceSigner(signing.configured, env),
         builder: detectBuilder(env),
         startedOn: new Date(),
+        ...(gpg === undefined ? {} : { gpg }),
       }
       const artifacts: RecordedArtifact[] = []
       await runSteps(
@@ -328,17 +333,17 @@ async function release(
           destinations: recordedDestinations(previous, tag, destinationsOf(r.project)),
         }
       })
+      if (gpg !== undefined) artifacts.push(...(await recordGpgPublicKey(context.outDir, gpg, released)))
       if (publishesOutside(context)) {
         await runSteps([
           {
             title: 'tag the release commit',
             run: async () => {
               beforeWrite(`git tags ${released.map((r) => r.tag).join(' ')}`)
-              await createReleaseTags(
-                workspace.root,
-                released,
-                env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {},
-              )
+              await createReleaseTags(workspace.root, released, {
+                ...(env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {}),
+                ...gpgTagOptions(gpg, env),
+              })
             },
           },
         ])
@@ -370,6 +375,7 @@ async function release(
       await targets.client.close()
     }
   } finally {
+    await gpg?.dispose()
     await lock.release()
   }
 }

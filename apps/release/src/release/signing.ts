@@ -7,6 +7,7 @@ import {
 import { assertNever, type Workspace } from '@polyship/core'
 import type { Env } from './context.ts'
 import { ReleaseError } from './errors.ts'
+import { sigstoreSettings } from './gpg.ts'
 
 /** The signer of a publishing run, resolved (and the default key generated) before anything is built. */
 export async function releaseSigner(
@@ -19,7 +20,7 @@ export async function releaseSigner(
   readonly configured: ConfiguredSigner
 }> {
   const signing = await signerFromConfig(
-    workspace.config.signing,
+    sigstoreSettings(workspace.config.signing),
     { ...attestDeps, env },
     { root: workspace.root },
   )

@@ -6,6 +6,7 @@ import { AttestError } from '../errors.ts'
 import { encryptCosignKey } from './cosign-format.ts'
 import {
   KEY_ENV,
+  PASSPHRASE_ENVS,
   parseSigningKey,
   passphraseFromEnv,
   readSigningKey,
@@ -138,13 +139,23 @@ export async function resolveSigningKey(options: KeyOptions, deps: AttestDeps): 
       },
     )
   }
-  const generated = await generateSigningKey(path, passphrase)
+  const generated = await generateSigningKey(path, passphrase ?? '')
   if (generated.generated) {
-    deps.reporter.emit({
-      type: 'log',
-      level: 'info',
-      message: `generated signing key ${path}; its public key is ${generated.publicKeyPath}: publish it so users can verify (cosign verify-blob --key ${generated.publicKeyPath} ...)`,
-    })
+    const made = `generated signing key ${path}; its public key is ${generated.publicKeyPath}: publish it so users can verify (cosign verify-blob --key ${generated.publicKeyPath} ...)`
+    // Said once: the next run finds the key and says nothing.
+    deps.reporter.emit(
+      passphrase === undefined || passphrase === ''
+        ? {
+            type: 'log',
+            level: 'warn',
+            message: `${made}. WARNING: the key has NO PASSPHRASE: anyone who copies ${path} can sign releases as you. To seal it, delete it (and its .pub), set ${PASSPHRASE_ENVS[0]} to a passphrase and run again (polyship then generates a sealed key and reads the passphrase from that variable), or make one with \`cosign generate-key-pair\` and set signing.key`,
+          }
+        : {
+            type: 'log',
+            level: 'info',
+            message: `${made}; it is sealed with the passphrase given (${PASSPHRASE_ENVS.join(' or ')})`,
+          },
+    )
   }
   return generated
 }

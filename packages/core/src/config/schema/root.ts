@@ -55,12 +55,30 @@ export type SigningConfig =
   | { readonly mode: 'keyless'; readonly identityToken?: string }
   | { readonly mode: 'none' }
 
+/**
+ * OpenPGP signatures made with gpg, beside the Sigstore ones (opt-in): `<file>.asc` for the
+ * checksums files (and archives), and signed git tags.
+ */
+export interface GpgSigningConfig {
+  /** Fingerprint, key id or email of the secret key; default: the only key in $POLYSHIP_GPG_KEY or the keyring. */
+  readonly key?: string
+  /** Which files get a `.asc`: `checksums` (default, as GoReleaser's `signs`), `archives`, or `all` of both. */
+  readonly artifacts?: 'checksums' | 'archives' | 'all'
+  /** Whether the release's git tags are signed (annotated) tags; default true. */
+  readonly tags?: boolean
+}
+
+/** polyship.json `signing`: the Sigstore mode (default chosen by environment when absent) and GPG. */
+export type SigningSettings = (SigningConfig | { readonly mode?: undefined }) & {
+  readonly gpg?: GpgSigningConfig
+}
+
 /** `polyship.json` at the workspace root. Every field is optional. */
 export interface RootConfig {
   readonly outDir?: string
   /** Source repository URL recorded in provenance and image annotations; never with credentials (CONFIG_URL_CREDENTIALS). */
   readonly repository?: string
-  readonly signing?: SigningConfig
+  readonly signing?: SigningSettings
   /**
    * Replaces image bases by name for the whole release, e.g. `{ "python": "oci:bases/python" }`
    * to build offline from a seeded layout. Explicit only: polyship never swaps a base silently.
@@ -119,12 +137,22 @@ export const rootSchema = {
     concurrency: { type: 'integer', minimum: 1 },
     signing: {
       type: 'object',
-      required: ['mode'],
+      // `key` and `identityToken` belong to a mode; `signing` may hold only `gpg`
+      dependencies: { key: ['mode'], identityToken: ['mode'] },
       additionalProperties: false,
       properties: {
         mode: { enum: ['key', 'keyless', 'none'] },
         key: { type: 'string' },
         identityToken: { type: 'string' },
+        gpg: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            key: { type: 'string', minLength: 1 },
+            artifacts: { enum: ['checksums', 'archives', 'all'] },
+            tags: { type: 'boolean' },
+          },
+        },
       },
     },
     destinations: {
