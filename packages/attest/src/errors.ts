@@ -25,6 +25,11 @@ export type AttestErrorCode =
   | 'ATTEST_TAG_MISMATCH'
   | 'ATTEST_CHECKSUMS_MISMATCH'
   | 'ATTEST_INDEX_MISMATCH'
+  | 'ATTEST_SCAN_DB_MISSING'
+  | 'ATTEST_SCAN_DB_UNREADABLE'
+  | 'ATTEST_SCAN_DB_STALE'
+  | 'ATTEST_SCAN_DB_INCOMPLETE'
+  | 'ATTEST_SCAN_FAILED'
 
 /** Every coded failure of signing, attesting and verifying. */
 export class AttestError extends PolyshipError<AttestErrorCode> {}

@@ -40,6 +40,23 @@ export {
   type SigningKey,
 } from './key/signing-key.ts'
 export {
+  type EcosystemDatabase,
+  ecosystemOfPurl,
+  type OsvDatabase,
+  openOsvDatabase,
+  parseMaxAge,
+} from './scan/database.ts'
+export {
+  parseOsvScannerOutput,
+  type ScanFinding,
+  type ScanOptions,
+  type ScanReport,
+  type ScanTarget,
+  sbomEcosystems,
+  scanSboms,
+} from './scan/osv-scanner.ts'
+export { SEVERITIES, type Severity, severityRank } from './scan/severity.ts'
+export {
   buildSbom,
   buildSboms,
   type CycloneDxSbom,

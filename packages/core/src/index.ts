@@ -36,6 +36,8 @@ export type {
   ImageDestination,
   NpmDestination,
   RootConfig,
+  ScanConfig,
+  ScanSeverity,
   SigningConfig,
   WheelDestination,
 } from './config/schema/root.ts'
@@ -135,6 +137,7 @@ export {
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type RecordedProject,
+  type RecordedScan,
   type ReleaseRecord,
   readReleaseRecord,
   writeJsonAtomic,

@@ -15,5 +15,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_IMAGE_MISSING'
   /** Two artifacts of one release would be written to the same repository:tag. */
   | 'RELEASE_DESTINATION_COLLISION'
+  /** The vulnerability gate found advisories at or above `scan.failOn` in the release's SBOMs. */
+  | 'RELEASE_VULNERABLE'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}
