@@ -100,7 +100,13 @@ describe('scanSboms (osv-scanner, offline database)', () => {
     const database = await openOsvDatabase(onlyGo, { maxAgeMs: WEEK, now: new Date() })
     const crate = await buildSbom(
       { kind: 'archive', name: 'echo.tar.gz', version: '1.0.0', digest: sha256('echo') },
-      [cargoPackage({ name: 'serde', version: '1.0.200', source: 'registry+https://github.com/rust-lang/crates.io-index' })],
+      [
+        cargoPackage({
+          name: 'serde',
+          version: '1.0.200',
+          source: 'registry+https://github.com/rust-lang/crates.io-index',
+        }),
+      ],
       { epoch: 1_700_000_000 },
     )
     const error = await scanSboms([{ artifact: 'echo.tar.gz', bytes: crate.bytes }], database).catch(
@@ -112,13 +118,13 @@ describe('scanSboms (osv-scanner, offline database)', () => {
 })
 
 describe('openOsvDatabase', () => {
-  it('reads osv-scanner\'s own cache layout (<dir>/osv-scanner/<ecosystem>/all.zip) and one all.zip', async () => {
+  it("reads osv-scanner's own cache layout (<dir>/osv-scanner/<ecosystem>/all.zip) and one all.zip", async () => {
     const cache = join(dir, 'cache')
     await writeOsvDatabase(join(cache, 'osv-scanner'), { Go: [X_TEXT_ADVISORY] })
     const now = new Date()
-    expect((await openOsvDatabase(cache, { maxAgeMs: WEEK, now })).ecosystems.map((e) => e.ecosystem)).toEqual([
-      'Go',
-    ])
+    expect(
+      (await openOsvDatabase(cache, { maxAgeMs: WEEK, now })).ecosystems.map((e) => e.ecosystem),
+    ).toEqual(['Go'])
     const single = await openOsvDatabase(join(dbDir, 'Go', 'all.zip'), { maxAgeMs: WEEK, now })
     expect(single.ecosystems.map((e) => e.ecosystem)).toEqual(['Go'])
   })

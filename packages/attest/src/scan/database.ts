@@ -118,7 +118,7 @@ export async function openOsvDatabase(
   }
   if (ecosystems.length === 0) {
     throw new AttestError('ATTEST_SCAN_DB_MISSING', `${field}: ${path} holds no <ecosystem>/all.zip`, {
-      hint: 'put each ecosystem\'s OSV export at <dir>/<ecosystem>/all.zip (e.g. Go/all.zip, crates.io/all.zip, PyPI/all.zip)',
+      hint: "put each ecosystem's OSV export at <dir>/<ecosystem>/all.zip (e.g. Go/all.zip, crates.io/all.zip, PyPI/all.zip)",
     })
   }
   const stale = ecosystems.filter((e) => options.now.getTime() - e.modified.getTime() > options.maxAgeMs)

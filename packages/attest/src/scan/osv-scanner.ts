@@ -118,7 +118,10 @@ function fixedVersions(vulnerability: OsvVulnerability, name: string, ecosystem:
 }
 
 /** The group's severity: GitHub's label when an advisory has one, else the CVSS score osv-scanner computed. */
-function groupSeverity(vulnerabilities: readonly OsvVulnerability[], maxSeverity: string | undefined): Severity {
+function groupSeverity(
+  vulnerabilities: readonly OsvVulnerability[],
+  maxSeverity: string | undefined,
+): Severity {
   const labels = vulnerabilities
     .map((v) => severityFromLabel(v.database_specific?.severity))
     .filter((s) => s !== undefined)
