@@ -24,9 +24,9 @@ try {
   const files = join(released.work, 'sboms')
   await mkdir(files, { recursive: true })
   for (const [i, t] of targets.entries()) await writeFile(join(files, `${i}.cdx.json`), t.bytes)
-  // osv-scanner reads <dir>/osv-scanner/<ecosystem>/all.zip
+  // osv-scanner 2.5 reads <dir>/osv-scalibr/<ecosystem>/all.zip
   const cache = join(released.work, 'osv-cache')
-  await writeOsvDatabase(join(cache, 'osv-scanner'), { Go: [X_TEXT_ADVISORY], 'crates.io': [], PyPI: [] })
+  await writeOsvDatabase(join(cache, 'osv-scalibr'), { Go: [X_TEXT_ADVISORY], 'crates.io': [], PyPI: [] })
   const env = { ...process.env, OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY: cache }
   const byHand = async () => {
     for (const i of targets.keys()) {

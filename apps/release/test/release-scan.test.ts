@@ -106,7 +106,7 @@ describe('vulnerability gate', () => {
     expect(result.stderr).toContain('RELEASE_VULNERABLE')
     expect(result.stderr).toContain('1 finding at or above high')
     expect(result.stderr).toMatch(
-      /artifact\s+package\s+version\s+advisory\s+severity\s+fixed in\n[- ]+\nlangserver_1\.0\.0_linux_amd64\.tar\.gz\s+golang\.org\/x\/text\s+0\.3\.7\s+GHSA-69ch-w2m2-3vjp CVE-2022-32149\s+high\s+0\.3\.8\n/,
+      /artifact\s+package\s+version\s+advisory\s+severity\s+fixed in\n[- ]+\nlangserver_1\.0\.0_linux_amd64\.tar\.gz\s+golang\.org\/x\/text\s+v0\.3\.7\s+GHSA-69ch-w2m2-3vjp CVE-2022-32149\s+high\s+0\.3\.8\n/,
     )
     expect(existsSync(join(vulnerable.root, 'dist', 'assets'))).toBe(false)
     expect(existsSync(join(vulnerable.root, 'dist', 'release.json'))).toBe(false)

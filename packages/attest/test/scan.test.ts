@@ -66,7 +66,7 @@ describe('scanSboms (osv-scanner, offline database)', () => {
         artifact: 'server_linux_amd64.tar.gz',
         package: 'golang.org/x/text',
         ecosystem: 'Go',
-        version: '0.3.7',
+        version: 'v0.3.7',
         advisory: 'GHSA-69ch-w2m2-3vjp',
         aliases: ['CVE-2022-32149'],
         severity: 'high',
@@ -118,9 +118,9 @@ describe('scanSboms (osv-scanner, offline database)', () => {
 })
 
 describe('openOsvDatabase', () => {
-  it("reads osv-scanner's own cache layout (<dir>/osv-scanner/<ecosystem>/all.zip) and one all.zip", async () => {
+  it("reads osv-scanner's own cache layout (<dir>/osv-scalibr/<ecosystem>/all.zip) and one all.zip", async () => {
     const cache = join(dir, 'cache')
-    await writeOsvDatabase(join(cache, 'osv-scanner'), { Go: [X_TEXT_ADVISORY] })
+    await writeOsvDatabase(join(cache, 'osv-scalibr'), { Go: [X_TEXT_ADVISORY] })
     const now = new Date()
     expect(
       (await openOsvDatabase(cache, { maxAgeMs: WEEK, now })).ecosystems.map((e) => e.ecosystem),

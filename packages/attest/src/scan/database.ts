@@ -30,6 +30,9 @@ export function parseMaxAge(text: string, field: string): number {
   return Number(match[1]) * (match[2] === 'd' ? 86_400_000 : 3_600_000)
 }
 
+/** The subdirectory of `OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY` osv-scanner reads: v2.5 and later first. */
+const CACHE_DIRS = ['osv-scalibr', 'osv-scanner'] as const
+
 const ZIP_MAGIC = 0x04034b50
 const EMPTY_ZIP_MAGIC = 0x06054b50
 
@@ -82,8 +85,8 @@ async function ecosystemsIn(dir: string): Promise<EcosystemDatabase[]> {
 
 /**
  * Opens the offline OSV database of `scan.database`: a directory of `<ecosystem>/all.zip`,
- * osv-scanner's own cache directory (`osv-scanner/<ecosystem>/all.zip` inside it, as
- * `--download-offline-databases` writes it), or one `<ecosystem>/all.zip`. Refuses a database
+ * osv-scanner's own cache directory (`osv-scalibr/<ecosystem>/all.zip` inside it, as
+ * `--download-offline-databases` writes it; `osv-scanner/` for releases before 2.5), or one `<ecosystem>/all.zip`. Refuses a database
  * that is missing, unreadable, empty, or older than `maxAgeMs`, before anything is built.
  */
 export async function openOsvDatabase(
@@ -106,8 +109,11 @@ export async function openOsvDatabase(
   } else {
     try {
       ecosystems = await ecosystemsIn(path)
-      if (ecosystems.length === 0 && (await directories(path)).includes('osv-scanner'))
-        ecosystems = await ecosystemsIn(join(path, 'osv-scanner'))
+      // osv-scanner's own cache: <dir>/osv-scalibr/ (v2.5+), <dir>/osv-scanner/ before
+      for (const cache of CACHE_DIRS) {
+        if (ecosystems.length === 0 && (await directories(path)).includes(cache))
+          ecosystems = await ecosystemsIn(join(path, cache))
+      }
     } catch (cause) {
       if (cause instanceof AttestError) throw cause
       throw new AttestError('ATTEST_SCAN_DB_UNREADABLE', `${field}: cannot read the directory ${path}`, {
@@ -161,7 +167,7 @@ export function ecosystemOfPurl(purl: string): string | undefined {
 
 /**
  * A directory in the layout osv-scanner reads with `--offline-vulnerabilities`
- * (`<dir>/osv-scanner/<ecosystem>/all.zip`), linking to the configured exports so nothing is
+ * (`<dir>/osv-scalibr/<ecosystem>/all.zip` since v2.5; the docs still say `osv-scanner/`), linking to the configured exports so nothing is
  * copied and the user's database is never written. `dispose` removes the links.
  */
 export async function stageForOsvScanner(
@@ -169,8 +175,8 @@ export async function stageForOsvScanner(
 ): Promise<{ readonly dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'polyship-osv-db-'))
   for (const e of database.ecosystems) {
-    await mkdir(join(dir, 'osv-scanner', e.ecosystem), { recursive: true })
-    await symlink(resolve(e.file), join(dir, 'osv-scanner', e.ecosystem, 'all.zip'))
+    await mkdir(join(dir, CACHE_DIRS[0], e.ecosystem), { recursive: true })
+    await symlink(resolve(e.file), join(dir, CACHE_DIRS[0], e.ecosystem, 'all.zip'))
   }
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) }
 }

@@ -71,11 +71,34 @@ interface OsvScannerOutput {
   }[]
 }
 
+interface CycloneDxComponents {
+  readonly components?: readonly { readonly name?: string; readonly version?: string; readonly purl?: string }[]
+}
+
+const parseSbom = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as CycloneDxComponents
+
+/** `pkg:golang/golang.org/x/text@v0.3.7` -> `golang.org/x/text`: the name an advisory uses. */
+function purlName(purl: string): string {
+  const path = purl.replace(/^pkg:[^/]+\//, '').split(/[@?#]/)[0]!
+  return path.split('/').map(decodeURIComponent).join('/')
+}
+
+/**
+ * Full package names by `name@version` as osv-scanner reports them: it takes a CycloneDX
+ * component's `name`, which for Go modules is the last path element (`text`, group
+ * `golang.org/x`), so the table names the module from the purl instead.
+ */
+function fullNames(bytes: Uint8Array): Map<string, string> {
+  const names = new Map<string, string>()
+  for (const c of parseSbom(bytes).components ?? []) {
+    if (c.purl !== undefined && c.name !== undefined) names.set(`${c.name}@${c.version ?? ''}`, purlName(c.purl))
+  }
+  return names
+}
+
 /** The ecosystems an SBOM's components are published in (those the scanner can match). */
 export function sbomEcosystems(bytes: Uint8Array): Set<string> {
-  const document = JSON.parse(new TextDecoder().decode(bytes)) as {
-    components?: readonly { purl?: string }[]
-  }
+  const document = parseSbom(bytes)
   const found = new Set<string>()
   for (const component of document.components ?? []) {
     const ecosystem = component.purl === undefined ? undefined : ecosystemOfPurl(component.purl)
@@ -133,10 +156,14 @@ function groupSeverity(
     : severityFromScore(score)
 }
 
-/** Parses osv-scanner's `--format json` output; `artifactOf` maps a scanned file back to its artifact. */
+/**
+ * Parses osv-scanner's `--format json` output; `artifactOf` maps a scanned file back to its
+ * artifact, `nameOf` a reported package to its full name (default: as reported).
+ */
 export function parseOsvScannerOutput(
   text: string,
   artifactOf: (path: string) => string,
+  nameOf: (path: string, name: string, version: string) => string = (_, name) => name,
 ): { findings: ScanFinding[]; packages: Record<string, number> } {
   let output: OsvScannerOutput
   try {
@@ -153,7 +180,8 @@ export function parseOsvScannerOutput(
     const artifact = artifactOf(result.source.path)
     packages[artifact] = (packages[artifact] ?? 0) + (result.packages?.length ?? 0)
     for (const entry of result.packages ?? []) {
-      const { name, version, ecosystem } = entry.package
+      const { version, ecosystem } = entry.package
+      const name = nameOf(result.source.path, entry.package.name, version)
       for (const group of entry.groups ?? []) {
         const members = (entry.vulnerabilities ?? []).filter((v) => group.ids.includes(v.id))
         const [advisory, ...others] = group.ids
@@ -210,11 +238,13 @@ export async function scanSboms(
   const staged = await stageForOsvScanner(database)
   try {
     const files = new Map<string, string>()
+    const names = new Map<string, Map<string, string>>()
     for (const [i, target] of targets.entries()) {
       // osv-scanner picks the SBOM parser by file name: *.cdx.json is CycloneDX JSON
       const file = join(work, `${i}.cdx.json`)
       await writeFile(file, target.bytes)
       files.set(file, target.artifact)
+      names.set(file, fullNames(target.bytes))
     }
     const scanner = await osvScannerVersion(options)
     if (files.size === 0) return { scanner, findings: [], packages: {} }
@@ -234,7 +264,11 @@ export async function scanSboms(
     const parsed =
       result.exitCode === 128
         ? { findings: [], packages: {} as Record<string, number> }
-        : parseOsvScannerOutput(result.stdout, (path) => files.get(path) ?? path)
+        : parseOsvScannerOutput(
+            result.stdout,
+            (path) => files.get(path) ?? path,
+            (path, name, version) => names.get(path)?.get(`${name}@${version}`) ?? name,
+          )
     const unread = targets.filter((t) => sbomEcosystems(t.bytes).size > 0 && !parsed.packages[t.artifact])
     if (unread.length > 0) {
       throw new AttestError(
