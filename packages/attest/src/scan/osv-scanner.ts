@@ -72,7 +72,11 @@ interface OsvScannerOutput {
 }
 
 interface CycloneDxComponents {
-  readonly components?: readonly { readonly name?: string; readonly version?: string; readonly purl?: string }[]
+  readonly components?: readonly {
+    readonly name?: string
+    readonly version?: string
+    readonly purl?: string
+  }[]
 }
 
 const parseSbom = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as CycloneDxComponents
@@ -91,7 +95,8 @@ function purlName(purl: string): string {
 function fullNames(bytes: Uint8Array): Map<string, string> {
   const names = new Map<string, string>()
   for (const c of parseSbom(bytes).components ?? []) {
-    if (c.purl !== undefined && c.name !== undefined) names.set(`${c.name}@${c.version ?? ''}`, purlName(c.purl))
+    if (c.purl !== undefined && c.name !== undefined)
+      names.set(`${c.name}@${c.version ?? ''}`, purlName(c.purl))
   }
   return names
 }
