@@ -87,7 +87,12 @@ async function sbomBytes(root: string, artifact: RecordedArtifact): Promise<Buff
   if (file !== undefined) return file
   const digest = artifact.sbom!.digest.replace('sha256:', '')
   for (const layout of await layouts(join(root, 'dist', 'oci'))) {
-    const blob = await readFile(join(layout, 'blobs', 'sha256', digest)).catch(() => undefined)
+    const blobOf = (hex: string) => readFile(join(layout, 'blobs', 'sha256', hex)).catch(() => undefined)
+    let blob = await blobOf(digest)
+    if (blob === undefined) continue
+    // the record names the referrer manifest; its one layer is the bundle
+    const manifest = JSON.parse(blob.toString()) as { layers?: { digest: string }[] }
+    if (manifest.layers?.[0] !== undefined) blob = await blobOf(manifest.layers[0].digest.replace('sha256:', ''))
     if (blob === undefined) continue
     const bundle = JSON.parse(blob.toString()) as { dsseEnvelope: { payload: string } }
     const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()) as {
