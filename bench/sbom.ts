@@ -92,7 +92,8 @@ async function sbomBytes(root: string, artifact: RecordedArtifact): Promise<Buff
     if (blob === undefined) continue
     // the record names the referrer manifest; its one layer is the bundle
     const manifest = JSON.parse(blob.toString()) as { layers?: { digest: string }[] }
-    if (manifest.layers?.[0] !== undefined) blob = await blobOf(manifest.layers[0].digest.replace('sha256:', ''))
+    if (manifest.layers?.[0] !== undefined)
+      blob = await blobOf(manifest.layers[0].digest.replace('sha256:', ''))
     if (blob === undefined) continue
     const bundle = JSON.parse(blob.toString()) as { dsseEnvelope: { payload: string } }
     const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()) as {
