@@ -3,6 +3,7 @@
 # $POLYSHIP_CACHE (Go and Python tools) or the system (Debian packages).
 #   tools/test-env.sh                  everything the test suite needs
 #   tools/test-env.sh --release-only   only what `pnpm release` of examples/ needs (maturin, uv, zig)
+#   tools/test-env.sh --bench          the test tools plus the peers only bench/ runs (syft)
 # Idempotent; fails loudly naming the package that could not be installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,8 @@ mkdir -p "$POLYSHIP_CACHE/bin"
 
 release_only=false
 [ "${1:-}" = "--release-only" ] && release_only=true
+bench=false
+[ "${1:-}" = "--bench" ] && bench=true
 
 install_venv() {
   local venv="$POLYSHIP_CACHE/venv"
@@ -62,4 +65,7 @@ go_tool helm "$HELM_MODULE"
 go_tool crane "$CRANE_MODULE"
 go_tool actionlint "$ACTIONLINT_MODULE"
 go_tool cosign "$COSIGN_MODULE"
+go_tool osv-scanner "$OSV_SCANNER_MODULE"
+# syft is a peer for bench/sbom.ts only: the suite never runs it, so CI does not build it.
+if $bench; then go_tool syft "$SYFT_MODULE"; fi
 log "tools ready in $POLYSHIP_CACHE"

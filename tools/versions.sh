@@ -16,3 +16,5 @@ CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane@v0.22.1
 ACTIONLINT_MODULE=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 APT_PACKAGES="time docker-registry skopeo umoci buildah busybox-static file zip unzip apache2-utils openssl qemu-user-static gnupg"
 POLYSHIP_CACHE="${POLYSHIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polyship}"
+OSV_SCANNER_MODULE=github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.1  # the vulnerability gate's scanner (offline OSV DB); v2.6 needs Go 1.27
+SYFT_MODULE=github.com/anchore/syft/cmd/syft@v1.57.2  # peer SBOM generator, bench/ and the SBOM cross-check only

@@ -33,6 +33,11 @@ export type AttestErrorCode =
   | 'ATTEST_GPG_KEY_UNUSABLE'
   | 'ATTEST_GPG_PASSPHRASE'
   | 'ATTEST_GPG_FAILED'
+  | 'ATTEST_SCAN_DB_MISSING'
+  | 'ATTEST_SCAN_DB_UNREADABLE'
+  | 'ATTEST_SCAN_DB_STALE'
+  | 'ATTEST_SCAN_DB_INCOMPLETE'
+  | 'ATTEST_SCAN_FAILED'
 
 /** Every coded failure of signing, attesting and verifying. */
 export class AttestError extends PolyshipError<AttestErrorCode> {}

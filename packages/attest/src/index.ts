@@ -100,6 +100,23 @@ export { SPDX_MEDIA_TYPE, type SpdxSbom, serializeSpdx, spdxNamespace } from './
 export { validateSpdx } from './sbom/spdx-validate.ts'
 export { validateSbom } from './sbom/validate.ts'
 export {
+  type EcosystemDatabase,
+  ecosystemOfPurl,
+  type OsvDatabase,
+  openOsvDatabase,
+  parseMaxAge,
+} from './scan/database.ts'
+export {
+  parseOsvScannerOutput,
+  type ScanFinding,
+  type ScanOptions,
+  type ScanReport,
+  type ScanTarget,
+  sbomEcosystems,
+  scanSboms,
+} from './scan/osv-scanner.ts'
+export { SEVERITIES, type Severity, severityRank } from './scan/severity.ts'
+export {
   BUNDLE_V03_MEDIA_TYPE,
   type BundleSigner,
   type SigstoreBundle,

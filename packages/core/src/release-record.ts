@@ -49,6 +49,22 @@ export interface RecordedProject {
   readonly destinations?: readonly string[]
 }
 
+/**
+ * The vulnerability gate's verdict on this run's SBOMs: `passed` (nothing at or above
+ * `failOn` outside `ignore`; `findings` counts what was below it or ignored), `skipped`
+ * (`--skip scan`) or `not-configured` (no `scan` in polyship.json).
+ */
+export type RecordedScan =
+  | {
+      readonly status: 'passed'
+      readonly scanner: string
+      readonly database: string
+      readonly failOn: string
+      readonly findings: number
+    }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'not-configured' }
+
 /** `dist/release.json`: everything one release produced and where it went. */
 export interface ReleaseRecord {
   readonly schema: typeof RELEASE_RECORD_SCHEMA
@@ -56,6 +72,8 @@ export interface ReleaseRecord {
   readonly commit?: string
   readonly projects: readonly RecordedProject[]
   readonly artifacts: readonly RecordedArtifact[]
+  /** The vulnerability scan of this run's SBOMs (records before the gate have none). */
+  readonly scan?: RecordedScan
 }
 
 /** Validates a parsed release record; `file` names the source in errors. */

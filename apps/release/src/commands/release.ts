@@ -17,7 +17,8 @@ Options:
   --only NAMES         only these projects (comma-separated)
   --exclude NAMES      leave out these projects (comma-separated, repeatable); a chart
                        whose images are left out is wired to the images already released
-  --skip FORMATS       leave out formats: binary, image, wheel, chart, npm, mcp (comma-separated)
+  --skip FORMATS       leave out formats: binary, image, wheel, chart, npm, mcp (comma-separated);
+                       --skip scan leaves out the vulnerability gate (the record says so)
   --registry REPO      publish images and charts to this registry repository prefix
                        (e.g. ghcr.io/acme; charts go under REPO/charts)
   --github-release OWNER/REPO
@@ -110,6 +111,8 @@ export async function releaseCommand(
     throw new CliError('CLI_USAGE', '--split and --merge are separate jobs', {
       hint: 'run the split jobs first, then one --merge job',
     })
+  const skipScan = list(flags.skip)?.includes('scan') ?? false
+  const skips = list(flags.skip)?.filter((s) => s !== 'scan') ?? []
   const { runRelease } = await import('../release/run.ts')
   const { renderSteps, reporterFor } = await import('../render.ts')
   const { resolve } = await import('node:path')
@@ -125,7 +128,8 @@ export async function releaseCommand(
       ...parseConcurrency(flags.concurrency),
       ...(flags.only ? { only: list(flags.only)! } : {}),
       ...(flags.exclude ? { exclude: list(flags.exclude)! } : {}),
-      ...(flags.skip ? { skip: parseFormats(list(flags.skip)!.join(',')) } : {}),
+      ...(skips.length > 0 ? { skip: parseFormats(skips.join(',')) } : {}),
+      ...(skipScan ? { skipScan } : {}),
       ...(flags.registry ? { registry: flags.registry } : {}),
       ...(flags['github-release'] ? { githubRelease: flags['github-release'] } : {}),
       ...(flags.tag ? { tags: list(flags.tag)! } : {}),

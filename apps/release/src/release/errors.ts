@@ -17,5 +17,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_DESTINATION_COLLISION'
   /** Signed git tags need a tagger: git has no user.name / user.email. */
   | 'RELEASE_GIT_IDENTITY_MISSING'
+  /** The vulnerability gate found advisories at or above `scan.failOn` in the release's SBOMs. */
+  | 'RELEASE_VULNERABLE'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -6,6 +6,7 @@ import {
   CoreError,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
+  type RecordedScan,
   type ReleaseRecord,
   type Reporter,
   readReleaseRecord,
@@ -112,6 +113,7 @@ export async function writeRecords(
     readonly commit: string
     readonly projects: ReleaseRecord['projects']
     readonly artifacts: readonly RecordedArtifact[]
+    readonly scan?: RecordedScan
   },
   signer: BundleSigner,
   reporter?: Reporter,
@@ -130,6 +132,7 @@ export async function writeRecords(
       ...content.projects.map((p) => (content.commit ? { ...p, commit: content.commit } : p)),
     ],
     artifacts: [...(previous?.artifacts ?? []).filter((a) => !now.has(a.project)), ...content.artifacts],
+    ...(content.scan === undefined ? {} : { scan: content.scan }),
   }
   const recordPath = join(outDir, 'release.json')
   // The old signature goes first: a run killed before the new one is written leaves an

@@ -9,6 +9,7 @@ import {
   type Project,
   type RecordedArtifact,
   type RecordedProject,
+  type RecordedScan,
   type Reporter,
   type Workspace,
 } from '@polyship/core'
@@ -42,6 +43,7 @@ import {
   releasedBefore,
   releaseRecordOf,
 } from './released.ts'
+import { openScanGate, runScanGate, type ScanGate } from './scan.ts'
 import { type Shard, selectProjects } from './selection.ts'
 import { releaseSigner } from './signing.ts'
 import { assertProjectsCommitted } from './source-trees.ts'
@@ -57,6 +59,8 @@ export interface ReleaseOptions {
   /** Projects left out (`--exclude`). */
   readonly exclude?: readonly string[]
   readonly skip?: readonly FormatName[]
+  /** Leave out the vulnerability gate (`--skip scan`); the release record says it was skipped. */
+  readonly skipScan?: boolean
   /** Build one shard into `<outDir>/shards/<id>` and stop (`--split`). */
   readonly split?: boolean
   readonly shard?: Shard
@@ -220,6 +224,9 @@ async function release(
   }
   // Everything that can refuse the run does so before the first build starts.
   await validateProjects(projects, workspace, context.skip)
+  const scanGate: ScanGate = options.split
+    ? { status: 'not-configured' }
+    : await openScanGate(workspace, { skip: options.skipScan ?? false, now: new Date() })
   if (!options.split) assertCredentials(context.destinations, env, workspace.root)
   const publishing = !options.split && !options.dryRun && !context.snapshot
   checkMcpProjects(projects, workspace, { env, skip: context.skip, publishing })
@@ -269,6 +276,7 @@ async function release(
       const selected = options.merge === undefined ? projects : projectsWithUnits(projects, units)
       if (options.merge !== undefined) deployed = await deployedImages(selected, workspace, wiring)
       let findings: Finding[] = []
+      let scan: RecordedScan = { status: 'not-configured' }
       await runSteps([
         {
           title: 'assemble images and charts',
@@ -278,6 +286,16 @@ async function release(
             assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
         },
+        ...(scanGate.status === 'not-configured'
+          ? []
+          : [
+              {
+                title: 'scan the SBOMs for vulnerabilities',
+                run: async () => {
+                  scan = await runScanGate(scanGate, releases, context, { env, reporter })
+                },
+              },
+            ]),
         {
           title: 'ask every destination what it holds',
           run: async () => {
@@ -356,7 +374,7 @@ async function release(
             beforeWrite('release record')
             await writeRecords(
               context.outDir,
-              { commit: context.commit, projects: released, artifacts },
+              { commit: context.commit, projects: released, artifacts, scan },
               signing.signer,
             )
           },

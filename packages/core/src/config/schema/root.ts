@@ -73,6 +73,28 @@ export type SigningSettings = (SigningConfig | { readonly mode?: undefined }) & 
   readonly gpg?: GpgSigningConfig
 }
 
+/** Advisory severities, lowest first (OSV `database_specific.severity`, CVSS bands). */
+export type ScanSeverity = 'low' | 'medium' | 'high' | 'critical'
+
+/**
+ * The vulnerability gate: every SBOM of a release is scanned with osv-scanner against an
+ * offline OSV database before anything is published. Without it, a release is not scanned
+ * (and its record says so).
+ */
+export interface ScanConfig {
+  /**
+   * The offline OSV database, relative to the workspace root: a directory of `<ecosystem>/all.zip`
+   * (or osv-scanner's own cache, `<dir>/osv-scanner/<ecosystem>/all.zip`), or one `<ecosystem>/all.zip`.
+   */
+  readonly database: string
+  /** Findings at or above this severity stop the release (default `high`); unknown severity counts as `critical`. */
+  readonly failOn?: ScanSeverity
+  /** How old the database may be, `<n>d` or `<n>h` (default `7d`); older stops the release before building. */
+  readonly maxAge?: string
+  /** Advisory ids (or their aliases) accepted as not applying; they are still listed. */
+  readonly ignore?: readonly string[]
+}
+
 /** `polyship.json` at the workspace root. Every field is optional. */
 export interface RootConfig {
   readonly outDir?: string
@@ -95,6 +117,7 @@ export interface RootConfig {
     /** Where server.json files are published; without it they go only to the files destination. */
     readonly mcpRegistry?: McpRegistryDestination
   }
+  readonly scan?: ScanConfig
 }
 
 const ociDestination = {
@@ -135,6 +158,17 @@ export const rootSchema = {
     repository: { type: 'string' },
     bases: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     concurrency: { type: 'integer', minimum: 1 },
+    scan: {
+      type: 'object',
+      required: ['database'],
+      additionalProperties: false,
+      properties: {
+        database: { type: 'string', minLength: 1 },
+        failOn: { enum: ['low', 'medium', 'high', 'critical'] },
+        maxAge: { type: 'string', pattern: '^[1-9][0-9]*[dh]$' },
+        ignore: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+      },
+    },
     signing: {
       type: 'object',
       // `key` and `identityToken` belong to a mode; `signing` may hold only `gpg`
