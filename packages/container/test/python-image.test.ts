@@ -299,6 +299,43 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
     expect(inChroot(root, ['/usr/local/bin/greet']).stdout.trim()).toBe('greet True &lt;b&gt; x86_64')
   })
 
+  it('resolves a sibling package the same release built (releaseWheels) before any index has it, as a meta package needs', async () => {
+    const sibling = await writeTestWheel(join(work, 'sibling'), {
+      name: 'greet-sibling',
+      version: '2.0.0',
+      files: { 'greet_sibling/__init__.py': 'NAME = "sibling"\n' },
+    })
+    const app = await appWheel(join(work, 'app-with-sibling'), `${GREET}import greet_sibling\n`, {
+      requires: ['six>=1.16', 'markupsafe>=2', 'greet-sibling==2.0.0'],
+    })
+    const project = await makeProject(
+      join(work, 'projects', 'greet-sibling'),
+      greetImage({ platforms: ['linux/amd64'] }),
+      {
+        name: 'greet-sibling-app',
+        version: '1.0.0',
+      },
+    )
+    const image = await buildImage(
+      { project, artifacts: [app], releaseWheels: [sibling] },
+      { env, client, tmpDir: await tmp('greet-sibling') },
+    )
+    const root = unpack(await publish(image, 'greet-sibling'), join(work, 'run-sibling'), AMD64)
+    const site = join(root, 'usr/local/lib/python3.11/dist-packages')
+    expect((await readdir(site)).map((f) => f.toLowerCase())).toContain('greet_sibling-2.0.0.dist-info')
+    expect(inChroot(root, ['/usr/local/bin/greet']).stdout.trim()).toBe('greet True &lt;b&gt; x86_64')
+    // without the release's wheels, the index alone cannot resolve it
+    const error = await buildImage(
+      { project, artifacts: [app] },
+      { env, client, tmpDir: await tmp('greet-sibling-2') },
+    ).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    )
+    expect(error?.code).toBe('CONTAINER_DEPENDENCY_UNRESOLVABLE')
+    expect(error?.message).toContain('greet-sibling')
+  })
+
   it('the fastjson example image (PyO3 wheel) on the Debian base: entry point and health check under chroot as 65532', async () => {
     const example = await readJson<{ polyship: { image: ImageConfig } }>(join(EXAMPLE, 'package.json'))
     const image = await build(

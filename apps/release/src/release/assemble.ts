@@ -51,6 +51,10 @@ export async function assembleRelease(
   await mkdir(join(context.outDir, 'tmp'), { recursive: true })
   const releases: ProjectRelease[] = []
   const images: Record<string, ReleasedImage> = { ...deployed }
+  // Wheels this release built: images of packages depending on siblings resolve them here.
+  const releaseWheels = units.flatMap(({ dir, unit }) =>
+    unit.distributions.filter((d) => d.kind === 'wheel').map((d) => join(dir, d.path)),
+  )
   const ordered = [...projects].sort(
     (a, b) => Number(a.config.chart !== undefined) - Number(b.config.chart !== undefined),
   )
@@ -81,7 +85,7 @@ export async function assembleRelease(
       skipped: merged.skipped,
     }
     if (project.config.image !== undefined && !context.skip.has('image')) {
-      release.image = await assembleImage(project, version, merged, context, client)
+      release.image = await assembleImage(project, version, merged, context, client, releaseWheels)
       images[project.name] = {
         repository: pullRepository(context.destinations.images, release.image.repository),
         tag: versionTag(version),
@@ -142,6 +146,7 @@ async function assembleImage(
   merged: ProjectUnits,
   context: ReleaseContext,
   client: RegistryClient,
+  releaseWheels: readonly string[],
 ): Promise<NonNullable<ProjectRelease['image']>> {
   const wheels: readonly ReleaseFile[] = merged.files.filter((f) => f.kind === 'wheel')
   const artifacts: Artifact[] = [
@@ -171,6 +176,7 @@ async function assembleImage(
       artifacts,
       revision: context.stampOf(project).commit,
       workspaceRoot: context.workspace.root,
+      releaseWheels: releaseWheels.filter((wheel) => !wheels.some((own) => own.path === wheel)),
       ...(context.workspace.config.repository === undefined
         ? {}
         : { source: context.workspace.config.repository }),

@@ -1,6 +1,6 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import {
   type Artifact,
   formatPlatform,
@@ -45,6 +45,12 @@ export interface ImageBuildInput {
    */
   readonly bases?: Readonly<Record<string, string>>
   readonly workspaceRoot?: string
+  /**
+   * Wheel files of the other projects of the same release: their directories are searched
+   * (uv `--find-links`) when the image's Python dependencies are resolved, so a package that
+   * depends on siblings released with it resolves before any of them is published.
+   */
+  readonly releaseWheels?: readonly string[]
 }
 
 /** Ambient things and knobs of a build, with production defaults. */
@@ -107,7 +113,11 @@ export async function assembleImage(
   const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
   const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
   const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
-  const dependencies = dependencySettings(config.python, project.root)
+  const dependencies = dependencySettings(
+    config.python,
+    project.root,
+    (input.releaseWheels ?? []).map((wheel) => dirname(wheel)),
+  )
   const check =
     config.healthcheck === undefined
       ? await importHealthcheck(wheels, python)

@@ -29,6 +29,11 @@ export interface DependencySettings {
   readonly constraints?: string
   /** manylinux tag version of the base's glibc, e.g. `2_28`. */
   readonly manylinux: string
+  /**
+   * `--find-links` directories: wheels the same release built (sibling packages, a meta
+   * package's members), found before any index, since none of them is published yet.
+   */
+  readonly findLinks: readonly string[]
 }
 
 export const DEFAULT_MANYLINUX = '2_28'
@@ -38,7 +43,11 @@ export const DEFAULT_MANYLINUX = '2_28'
  * the project and may lie outside it (the workspace's `dist/` index, a root lock file): they
  * are read by uv, never copied into the image.
  */
-export function dependencySettings(config: ImageConfig['python'], projectRoot: string): DependencySettings {
+export function dependencySettings(
+  config: ImageConfig['python'],
+  projectRoot: string,
+  findLinks: readonly string[] = [],
+): DependencySettings {
   const indexUrl = (index: string) =>
     /^(https?|file):\/\//.test(index) ? index : pathToFileURL(resolve(projectRoot, index)).href
   return {
@@ -47,6 +56,7 @@ export function dependencySettings(config: ImageConfig['python'], projectRoot: s
     extraIndexes: (config?.extraIndexes ?? []).map(indexUrl),
     ...(config?.constraints === undefined ? {} : { constraints: resolve(projectRoot, config.constraints) }),
     manylinux: config?.manylinux ?? DEFAULT_MANYLINUX,
+    findLinks: [...new Set(findLinks.map((dir) => resolve(dir)))].sort(),
   }
 }
 
@@ -104,6 +114,7 @@ export async function installDependencies(options: {
     ':all:',
     ...(settings.index === undefined ? [] : ['--index-url', settings.index]),
     ...settings.extraIndexes.flatMap((url) => ['--extra-index-url', url]),
+    ...settings.findLinks.flatMap((dir) => ['--find-links', dir]),
     ...(settings.constraints === undefined ? [] : ['--constraint', settings.constraints]),
   ]
   const { UV_COMPILE_BYTECODE: _compile, ...inherited } = options.env
