@@ -14,7 +14,7 @@ export {
   parsePythonRequirement,
 } from './python-requirement.ts'
 export { followRequirement, isPythonVersion, isSemver, pythonVersionOf } from './semver.ts'
-export { createReleaseTags, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
+export { createReleaseTags, goModuleTag, parseReleaseTag, releaseTag, type TagResult } from './tags.ts'
 export {
   type ReleaseStatus,
   releaseStatus,

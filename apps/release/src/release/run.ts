@@ -27,6 +27,7 @@ import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.t
 import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
+  goModuleTags,
   projectDestinations,
   type ReleasedBefore,
   recordedDestinations,
@@ -288,12 +289,16 @@ async function release(
         ])
       }
       const previous = await releaseRecordOf(context.outDir)
+      // Written (and recorded) only where the release tags are: releases leaving the workspace.
+      const goTags = publishesOutside(context) ? await goModuleTags(releases, workspace.root, env) : new Map<string, string[]>()
       const released = releases.map((r) => {
         const tag = releaseTag(r.project.name, r.version)
+        const go = goTags.get(r.project.name)
         return {
           name: r.project.name,
           version: r.version,
           tag,
+          ...(go === undefined ? {} : { goTags: go }),
           destinations: recordedDestinations(previous, tag, destinationsOf(r.project)),
         }
       })
@@ -302,7 +307,7 @@ async function release(
           {
             title: 'tag the release commit',
             run: async () => {
-              beforeWrite(`git tags ${released.map((r) => r.tag).join(' ')}`)
+              beforeWrite(`git tags ${released.flatMap((r) => [r.tag, ...(r.goTags ?? [])]).join(' ')}`)
               await createReleaseTags(
                 workspace.root,
                 released,
