@@ -37,7 +37,9 @@ describe('Go module tags', () => {
       'services/foo/v0.3.0-rc.1',
     )
     // Major version 2+: the module path carries /vN; a major subdirectory is tagged under its parent.
-    expect(goModuleTag('services/foo', 'example.com/repo/services/foo/v2', '2.1.0')).toBe('services/foo/v2.1.0')
+    expect(goModuleTag('services/foo', 'example.com/repo/services/foo/v2', '2.1.0')).toBe(
+      'services/foo/v2.1.0',
+    )
     expect(goModuleTag('services/foo/v2', 'example.com/repo/services/foo/v2', '2.1.0')).toBe(
       'services/foo/v2.1.0',
     )
@@ -118,9 +120,11 @@ describe('Go module tags', () => {
 
     // Without the Go tag, `<name>@<version>` alone gives Go nothing to resolve.
     await git(repo, 'tag', 'bar@1.3.0')
-    const missing = await run('go', ['install', `${module}@v1.3.0`], { cwd: base, env: goEnv, timeoutMs: 300_000 }).catch(
-      (error: unknown) => error,
-    )
+    const missing = await run('go', ['install', `${module}@v1.3.0`], {
+      cwd: base,
+      env: goEnv,
+      timeoutMs: 300_000,
+    }).catch((error: unknown) => error)
     expect(missing).toBeInstanceOf(CoreError)
     expect((missing as CoreError).message).toMatch(/v1\.3\.0/)
   })

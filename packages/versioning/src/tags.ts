@@ -65,25 +65,26 @@ export async function createReleaseTags(
   const created: string[] = []
   const existing: string[] = []
   const outputs: string[] = []
-  for (const project of projects) for (const tag of [releaseTag(project.name, project.version), ...(project.goTags ?? [])]) {
-    const target = await tagTarget(root, tag)
-    if (target === head) {
-      existing.push(tag)
-      continue
+  for (const project of projects)
+    for (const tag of [releaseTag(project.name, project.version), ...(project.goTags ?? [])]) {
+      const target = await tagTarget(root, tag)
+      if (target === head) {
+        existing.push(tag)
+        continue
+      }
+      if (target !== undefined) {
+        throw new VersioningError(
+          'VERSION_TAG_FAILED',
+          `tag ${tag} already exists on commit ${target.slice(0, 12)}`,
+          {
+            hint: `versions are immutable: add a changeset to release ${project.name} under a new version`,
+          },
+        )
+      }
+      await run('git', ['tag', tag, head], { cwd: root })
+      created.push(tag)
+      if (tag === releaseTag(project.name, project.version)) outputs.push(tag)
     }
-    if (target !== undefined) {
-      throw new VersioningError(
-        'VERSION_TAG_FAILED',
-        `tag ${tag} already exists on commit ${target.slice(0, 12)}`,
-        {
-          hint: `versions are immutable: add a changeset to release ${project.name} under a new version`,
-        },
-      )
-    }
-    await run('git', ['tag', tag, head], { cwd: root })
-    created.push(tag)
-    if (tag === releaseTag(project.name, project.version)) outputs.push(tag)
-  }
   // Only the release tags: changesets/action makes a GitHub release of each line.
   if (options.outputFile !== undefined && outputs.length > 0) {
     await mkdir(dirname(options.outputFile), { recursive: true })

@@ -233,7 +233,9 @@ export async function goModuleTags(
   const repository = await realpath(top)
   for (const { project, version } of modules) {
     const mod = await readGoModFile(join(project.root, 'go.mod'))
-    const dir = relative(repository, await realpath(project.root)).split(sep).join('/')
+    const dir = relative(repository, await realpath(project.root))
+      .split(sep)
+      .join('/')
     const tag = goModuleTag(dir, mod.module, version)
     if (tag !== undefined) tags.set(project.name, [tag])
   }

@@ -290,7 +290,9 @@ async function release(
       }
       const previous = await releaseRecordOf(context.outDir)
       // Written (and recorded) only where the release tags are: releases leaving the workspace.
-      const goTags = publishesOutside(context) ? await goModuleTags(releases, workspace.root, env) : new Map<string, string[]>()
+      const goTags = publishesOutside(context)
+        ? await goModuleTags(releases, workspace.root, env)
+        : new Map<string, string[]>()
       const released = releases.map((r) => {
         const tag = releaseTag(r.project.name, r.version)
         const go = goTags.get(r.project.name)
