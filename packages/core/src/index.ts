@@ -26,7 +26,7 @@ export {
   parseWorkspacePackages,
   readWorkspacePackages,
 } from './config/pnpm-workspace.ts'
-export type { BinaryConfig } from './config/schema/binary.ts'
+export { ARCHIVE_NAME_FIELDS, type BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
 export type { NpmPackageConfig } from './config/schema/npm.ts'
