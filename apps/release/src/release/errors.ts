@@ -15,5 +15,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_IMAGE_MISSING'
   /** Two artifacts of one release would be written to the same repository:tag. */
   | 'RELEASE_DESTINATION_COLLISION'
+  /** nx.json's `release` block would also version and publish projects polyship releases. */
+  | 'RELEASE_NX_OVERLAP'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

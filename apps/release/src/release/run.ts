@@ -14,6 +14,7 @@ import {
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
 import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
+import { assertNoNxReleaseOverlap } from '../nx/release-config.ts'
 import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
 import { buildProject } from './build.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
@@ -172,6 +173,7 @@ async function release(
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   })
+  await assertNoNxReleaseOverlap(workspace.root, selection)
   const context = await createContext(
     workspace,
     {
