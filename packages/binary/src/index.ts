@@ -26,6 +26,7 @@ export { formatChecksums, writeChecksums } from './package/checksums.ts'
 export { type BinaryPlan, type PlannedTarget, planBinaries } from './plan.ts'
 export { type BinaryRelease, buildBinaryRelease } from './release.ts'
 export type { BinaryBuild, BinaryDependencies, BinaryPackages, BuiltBinary, SkippedTarget } from './result.ts'
+export { binstallMetadata } from './rust/binstall.ts'
 export { buildRustBinaries, encodedRustflags, type RustBuildOptions } from './rust/build.ts'
 export {
   type LockedPackage,
