@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CoreError, type Project, run } from '@polyship/core'
 import { createReleaseTags, goModuleTag } from '@polyship/versioning'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { goModuleTags } from '../src/release/released.ts'
+import { FakeGitHub } from './fake-github.ts'
+import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 const gitEnv = {
   ...process.env,
@@ -128,4 +130,54 @@ describe('Go module tags', () => {
     expect(missing).toBeInstanceOf(CoreError)
     expect((missing as CoreError).message).toMatch(/v1\.3\.0/)
   })
+})
+
+describe('a release to GitHub (FAKE GitHub API) of a Go module in a subdirectory', () => {
+  const TOKEN = 'ghs_goTagsTestToken0123456789'
+  let fake: FakeGitHub
+  let ws: TestWorkspace
+  beforeAll(async () => {
+    fake = new FakeGitHub(TOKEN)
+    await fake.start()
+    ws = await exampleWorkspace({
+      projects: [],
+      globs: ['services/*'],
+      files: {
+        'services/foo/package.json': `${JSON.stringify({
+          name: 'foo',
+          version: '1.2.0',
+          private: true,
+          polyship: { binary: { toolchain: 'go', platforms: ['linux/amd64'] } },
+        })}\n`,
+        'services/foo/go.mod': 'module example.com/repo/services/foo\n\ngo 1.22\n',
+        'services/foo/main.go': MAIN,
+      },
+      config: {
+        repository: 'https://github.com/owner/repo',
+        destinations: { files: { type: 'github', repository: 'owner/repo' } },
+      },
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await ws?.remove()
+    await fake?.stop()
+  })
+
+  it('writes services/foo/v1.2.0 beside foo@1.2.0 and the record says so', async () => {
+    const result = await polyship(['release'], {
+      root: ws.root,
+      env: { ...ws.env, GITHUB_API_URL: fake.url, GITHUB_SERVER_URL: fake.url, GITHUB_TOKEN: TOKEN },
+    })
+    expect(result.code, result.stderr).toBe(0)
+    expect((await git(ws.root, 'tag', '--list')).split('\n').filter(Boolean).sort()).toEqual([
+      'foo@1.2.0',
+      'services/foo/v1.2.0',
+    ])
+    const record = JSON.parse(await readFile(join(ws.root, 'dist', 'release.json'), 'utf8')) as {
+      projects: { name: string; tag: string; goTags?: string[] }[]
+    }
+    expect(record.projects).toEqual([
+      expect.objectContaining({ name: 'foo', tag: 'foo@1.2.0', goTags: ['services/foo/v1.2.0'] }),
+    ])
+  }, 600_000)
 })
