@@ -66,7 +66,7 @@ export function releaseReport(summary: ReleaseSummary): ActionsReport {
       return {
         outputs: {
           released: JSON.stringify(summary.projects.map((p) => p.name)),
-          tags: JSON.stringify(summary.projects.map((p) => p.tag)),
+          tags: JSON.stringify(summary.projects.flatMap((p) => [p.tag, ...(p.goTags ?? [])])),
           record: summary.recordPath,
           published: 'true',
         },

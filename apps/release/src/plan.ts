@@ -1,4 +1,10 @@
-import { archiveFileName, checksumsFileName, DEFAULT_PLATFORMS, planBinaries } from '@polyship/binary'
+import {
+  archiveFileName,
+  archiveNaming,
+  checksumsFileName,
+  DEFAULT_PLATFORMS,
+  planBinaries,
+} from '@polyship/binary'
 import { DEFAULT_IMAGE_PLATFORMS, imageRepository } from '@polyship/container'
 import { type ArtifactKind, formatPlatform, type Project, redact, type Workspace } from '@polyship/core'
 import { parsePackageName, tarballFileName } from '@polyship/npm'
@@ -74,7 +80,12 @@ async function planProject(
     for (const target of planned.targets) {
       add(
         'archive',
-        archiveFileName(project.name, project.version, target.platform),
+        archiveFileName(
+          project.name,
+          project.version,
+          target.platform,
+          archiveNaming(project, planned.binaries[0] ?? ''),
+        ),
         [formatPlatform(target.platform)],
         files,
         target.skipped === undefined ? undefined : `${target.target}: ${target.skipped}`,

@@ -7,8 +7,10 @@ export { compareGoVersions, type GoMod, parseGoMod, readGoMod, readGoModFile } f
 export { type GoTarget, goPlatforms, goTarget } from './go/target.ts'
 export { checkGoToolchain, type GoToolchain } from './go/toolchain.ts'
 export {
+  type ArchiveNaming,
   archiveFileName,
   archiveFormatFor,
+  archiveNameFields,
   archLabel,
   buildDirName,
   checksumsFileName,
@@ -16,13 +18,15 @@ export {
   executableName,
   projectSlug,
   releaseVersion,
+  renderArchiveName,
 } from './names.ts'
 export type { BinaryBuildOptions, Env } from './options.ts'
-export { type PackageOptions, packageBinaries } from './package/archives.ts'
+export { archiveNaming, type PackageOptions, packageBinaries } from './package/archives.ts'
 export { formatChecksums, writeChecksums } from './package/checksums.ts'
 export { type BinaryPlan, type PlannedTarget, planBinaries } from './plan.ts'
 export { type BinaryRelease, buildBinaryRelease } from './release.ts'
 export type { BinaryBuild, BinaryDependencies, BinaryPackages, BuiltBinary, SkippedTarget } from './result.ts'
+export { binstallMetadata } from './rust/binstall.ts'
 export { buildRustBinaries, encodedRustflags, type RustBuildOptions } from './rust/build.ts'
 export {
   type LockedPackage,

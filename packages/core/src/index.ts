@@ -33,7 +33,7 @@ export {
   parseWorkspacePackages,
   readWorkspacePackages,
 } from './config/pnpm-workspace.ts'
-export type { BinaryConfig } from './config/schema/binary.ts'
+export { ARCHIVE_NAME_FIELDS, type BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'
 export type { ImageConfig } from './config/schema/image.ts'
 export type { McpConfig, McpEnvironmentVariable, McpTransport } from './config/schema/mcp.ts'

@@ -47,6 +47,8 @@ export interface RecordedProject {
    * (`image=ghcr.io/acme`): a version released to one destination is not released to another.
    */
   readonly destinations?: readonly string[]
+  /** Go's own tags written beside `tag` (`services/foo/v1.2.0`), so `go install module@vX.Y.Z` resolves. */
+  readonly goTags?: readonly string[]
 }
 
 /**

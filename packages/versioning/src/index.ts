@@ -16,6 +16,7 @@ export {
 export { followRequirement, isPythonVersion, isSemver, pythonVersionOf } from './semver.ts'
 export {
   createReleaseTags,
+  goModuleTag,
   parseReleaseTag,
   releaseTag,
   type TagResult,

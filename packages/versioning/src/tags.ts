@@ -15,6 +15,28 @@ export function parseReleaseTag(tag: string): { name: string; version: string } 
   return { name: tag.slice(0, at), version: tag.slice(at + 1) }
 }
 
+/**
+ * The tag Go reads a module version from: `v<version>` for a module at the repository root,
+ * `<dir>/v<version>` for one in a subdirectory (`services/foo/v1.2.0`), so that
+ * `go install <module>@v<version>` resolves it. `moduleDir` is the module's directory
+ * relative to the repository root (POSIX separators, `''` for the root), `modulePath` its
+ * go.mod `module` line. A major-version subdirectory (`services/foo/v2` holding module
+ * `.../foo/v2`) is tagged under its parent (`services/foo/v2.0.0`), as Go looks for it.
+ * Undefined when Go could not use the tag: build metadata (`+build`), or a major version of
+ * 2 or more on a module path without its `/vN` suffix (Go refuses those versions).
+ */
+export function goModuleTag(moduleDir: string, modulePath: string, version: string): string | undefined {
+  const match = /^(\d+)\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.exec(version)
+  if (match === null) return undefined
+  const major = Number(match[1])
+  const suffix = /\/v(\d+)$/.exec(modulePath)
+  if (major >= 2 ? suffix?.[1] !== String(major) : suffix !== null) return undefined
+  let dir = moduleDir.replace(/^\.\/?|\/$/g, '')
+  if (suffix !== null && dir === `v${major}`) dir = ''
+  else if (suffix !== null && dir.endsWith(`/v${major}`)) dir = dir.slice(0, -`/v${major}`.length)
+  return dir === '' ? `v${version}` : `${dir}/v${version}`
+}
+
 export interface TagResult {
   /** Tags created by this call. */
   readonly created: readonly string[]
@@ -31,7 +53,12 @@ export interface TagResult {
  */
 export async function createReleaseTags(
   root: string,
-  projects: readonly { readonly name: string; readonly version: string }[],
+  projects: readonly {
+    readonly name: string
+    readonly version: string
+    /** More tags of the same release (Go's `<module dir>/v<version>`, see `goModuleTag`). */
+    readonly goTags?: readonly string[]
+  }[],
   options: {
     readonly outputFile?: string
     /** Makes each tag an annotated tag signed with this: the armoured detached OpenPGP signature of the payload. */
@@ -43,29 +70,32 @@ export async function createReleaseTags(
   const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim()
   const created: string[] = []
   const existing: string[] = []
-  for (const project of projects) {
-    const tag = releaseTag(project.name, project.version)
-    const target = await tagTarget(root, tag)
-    if (target === head) {
-      existing.push(tag)
-      continue
+  const outputs: string[] = []
+  for (const project of projects)
+    for (const tag of [releaseTag(project.name, project.version), ...(project.goTags ?? [])]) {
+      const target = await tagTarget(root, tag)
+      if (target === head) {
+        existing.push(tag)
+        continue
+      }
+      if (target !== undefined) {
+        throw new VersioningError(
+          'VERSION_TAG_FAILED',
+          `tag ${tag} already exists on commit ${target.slice(0, 12)}`,
+          {
+            hint: `versions are immutable: add a changeset to release ${project.name} under a new version`,
+          },
+        )
+      }
+      if (options.sign === undefined) await run('git', ['tag', tag, head], { cwd: root })
+      else await createSignedTag(root, tag, head, options.sign, options.env)
+      created.push(tag)
+      if (tag === releaseTag(project.name, project.version)) outputs.push(tag)
     }
-    if (target !== undefined) {
-      throw new VersioningError(
-        'VERSION_TAG_FAILED',
-        `tag ${tag} already exists on commit ${target.slice(0, 12)}`,
-        {
-          hint: `versions are immutable: add a changeset to release ${project.name} under a new version`,
-        },
-      )
-    }
-    if (options.sign === undefined) await run('git', ['tag', tag, head], { cwd: root })
-    else await createSignedTag(root, tag, head, options.sign, options.env)
-    created.push(tag)
-  }
-  if (options.outputFile !== undefined && created.length > 0) {
+  // Only the release tags: changesets/action makes a GitHub release of each line.
+  if (options.outputFile !== undefined && outputs.length > 0) {
     await mkdir(dirname(options.outputFile), { recursive: true })
-    const lines = created.map((tag) => {
+    const lines = outputs.map((tag) => {
       const packageName = parseReleaseTag(tag)?.name ?? tag
       return `${JSON.stringify({ type: 'git-tag', tag, packageName })}\n`
     })

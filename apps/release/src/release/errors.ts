@@ -19,5 +19,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_GIT_IDENTITY_MISSING'
   /** The vulnerability gate found advisories at or above `scan.failOn` in the release's SBOMs. */
   | 'RELEASE_VULNERABLE'
+  /** nx.json's `release` block would also version and publish projects polyship releases. */
+  | 'RELEASE_NX_OVERLAP'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { type BundleSigner, checkPreviousRecord, recordSignaturePath } from '@polyship/attest'
 import {
   CoreError,
@@ -10,19 +10,11 @@ import {
   type ReleaseRecord,
   type Reporter,
   readReleaseRecord,
+  run,
   writeJsonAtomic,
   writeReleaseRecord,
 } from '@polyship/core'
-
-const GORELEASER_TYPES: Record<string, string> = {
-  archive: 'Archive',
-  checksums: 'Checksum',
-  wheel: 'Wheel',
-  sdist: 'Source',
-  'image-index': 'Docker Manifest',
-  chart: 'Helm Chart',
-  signature: 'Signature',
-}
+import { goreleaserArtifacts, goreleaserMetadata, previousReleaseTags } from './goreleaser.ts'
 
 /** The record already in `outDir`, or undefined when there is none. */
 export async function previousRecord(outDir: string): Promise<ReleaseRecord | undefined> {
@@ -98,8 +90,43 @@ export async function signUnsignedRecord(
 }
 
 /**
+ * GoReleaser's `artifacts.json` (every artifact of the record) and `metadata.json` (this
+ * release's projects) beside the record, shaped as in `goreleaser.ts`.
+ */
+async function writeGoreleaserFiles(
+  outDir: string,
+  record: ReleaseRecord,
+  released: ReleaseRecord['projects'],
+  previous: ReleaseRecord | undefined,
+): Promise<void> {
+  await writeJsonAtomic(
+    join(outDir, 'artifacts.json'),
+    goreleaserArtifacts(record.artifacts, basename(outDir)),
+  )
+  const tags = await run('git', ['tag', '--list'], { cwd: outDir, timeoutMs: 60_000 }).then(
+    (r) => r.stdout.split('\n').filter(Boolean),
+    (error: unknown) => {
+      if (error instanceof CoreError) return [] // dist/ outside a git repository
+      throw error
+    },
+  )
+  // The record's earlier entries stand in for tags a fresh checkout has not fetched.
+  const earlier = (previous?.projects ?? []).filter((p) => released.some((r) => r.name === p.name))
+  const previousTags = previousReleaseTags(released, [...tags, ...earlier.map((p) => p.tag)])
+  const metadata = goreleaserMetadata({
+    workspace: basename(dirname(outDir)),
+    projects: released,
+    previousTags,
+    commit: record.commit ?? '',
+    date: record.createdAt,
+  })
+  await writeJsonAtomic(join(outDir, 'metadata.json'), metadata)
+}
+
+/**
  * Writes `dist/release.json` (everything released, with digests, locations and attestation
- * references) and `dist/artifacts.json` in GoReleaser's shape for tooling that reads it.
+ * references), and `dist/artifacts.json` and `dist/metadata.json` in GoReleaser's shapes for
+ * tooling that reads them.
  * The record accumulates: projects this run did not release keep their earlier entries, so
  * it always says which version of every project was released from which commit.
  * The record is signed last, with the signer of the release's artifacts: the bundle over
@@ -141,18 +168,6 @@ export async function writeRecords(
   await rm(recordSignaturePath(recordPath), { force: true })
   await writeReleaseRecord(recordPath, record)
   await writeJsonAtomic(recordSignaturePath(recordPath), await signer.signBlob(await readFile(recordPath)))
-  await writeJsonAtomic(
-    join(outDir, 'artifacts.json'),
-    record.artifacts.map((a) => {
-      const [goos, goarch] = (a.platform ?? '').split('/')
-      return {
-        name: a.name,
-        path: a.locations[0] ?? '',
-        ...(goos ? { goos, goarch } : {}),
-        type: GORELEASER_TYPES[a.kind] ?? a.kind,
-        extra: { Digest: a.digest, Project: a.project, Version: a.version, Size: a.size },
-      }
-    }),
-  )
+  await writeGoreleaserFiles(outDir, record, content.projects, previous)
   return record
 }

@@ -1,4 +1,7 @@
-import { isAbsolute, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { realpath } from 'node:fs/promises'
+import { isAbsolute, join, relative, sep } from 'node:path'
+import { readGoModFile } from '@polyship/binary'
 import {
   CoreError,
   type FormatName,
@@ -8,7 +11,7 @@ import {
   run,
   type Workspace,
 } from '@polyship/core'
-import { releaseTag } from '@polyship/versioning'
+import { goModuleTag, releaseTag } from '@polyship/versioning'
 import {
   type Destinations,
   describeDestination,
@@ -210,4 +213,31 @@ export async function workspaceReleaseState(workspace: Workspace, env: Env): Pro
       ...(found === undefined ? {} : { released: found }),
     }
   })
+}
+
+/**
+ * The Go module tags of each release whose project directory holds a go.mod
+ * (`services/foo/v1.2.0`, see `goModuleTag`), by project name: written beside
+ * `<name>@<version>` so `go install <module>@v<version>` finds the version. A version Go
+ * could not use (a major of 2 or more without the `/vN` module suffix) gets none.
+ */
+export async function goModuleTags(
+  releases: readonly { readonly project: Project; readonly version: string }[],
+  root: string,
+  env: Env,
+): Promise<Map<string, string[]>> {
+  const tags = new Map<string, string[]>()
+  const modules = releases.filter((r) => existsSync(join(r.project.root, 'go.mod')))
+  if (modules.length === 0) return tags
+  const top = (await run('git', ['rev-parse', '--show-toplevel'], { cwd: root, env })).stdout.trim()
+  const repository = await realpath(top)
+  for (const { project, version } of modules) {
+    const mod = await readGoModFile(join(project.root, 'go.mod'))
+    const dir = relative(repository, await realpath(project.root))
+      .split(sep)
+      .join('/')
+    const tag = goModuleTag(dir, mod.module, version)
+    if (tag !== undefined) tags.set(project.name, [tag])
+  }
+  return tags
 }

@@ -15,6 +15,7 @@ import {
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
 import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
+import { assertNoNxReleaseOverlap } from '../nx/release-config.ts'
 import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
 import { buildConcurrency, buildUnits } from './build-all.ts'
 import { type LoadedUnit, loadBuildUnits } from './build-unit.ts'
@@ -37,6 +38,7 @@ import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.t
 import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
+  goModuleTags,
   projectDestinations,
   type ReleasedBefore,
   recordedDestinations,
@@ -186,6 +188,7 @@ async function release(
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   })
+  await assertNoNxReleaseOverlap(workspace.root, selection)
   const context = await createContext(
     workspace,
     {
@@ -342,12 +345,18 @@ async function release(
         ])
       }
       const previous = await releaseRecordOf(context.outDir)
+      // Written (and recorded) only where the release tags are: releases leaving the workspace.
+      const goTags = publishesOutside(context)
+        ? await goModuleTags(releases, workspace.root, env)
+        : new Map<string, string[]>()
       const released = releases.map((r) => {
         const tag = releaseTag(r.project.name, r.version)
+        const go = goTags.get(r.project.name)
         return {
           name: r.project.name,
           version: r.version,
           tag,
+          ...(go === undefined ? {} : { goTags: go }),
           destinations: recordedDestinations(previous, tag, destinationsOf(r.project)),
         }
       })
@@ -357,7 +366,7 @@ async function release(
           {
             title: 'tag the release commit',
             run: async () => {
-              beforeWrite(`git tags ${released.map((r) => r.tag).join(' ')}`)
+              beforeWrite(`git tags ${released.flatMap((r) => [r.tag, ...(r.goTags ?? [])]).join(' ')}`)
               await createReleaseTags(workspace.root, released, {
                 ...(env.CHANGESETS_OUTPUT ? { outputFile: env.CHANGESETS_OUTPUT } : {}),
                 ...gpgTagOptions(gpg, env),

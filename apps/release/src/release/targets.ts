@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises'
-import { isAbsolute, join, relative } from 'node:path'
+import { constants } from 'node:fs'
+import { copyFile, link, mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { type Digest, digestFile } from '@polyship/core'
 import { insecureHostsOf, type OciStore, RegistryClient, repositoryStore } from '@polyship/oci'
 import { indexFor, type PackageIndex } from '@polyship/wheel'
@@ -46,12 +47,56 @@ export interface Targets {
   recordLocation(location: string): string
 }
 
+/**
+ * Puts `source` at `target` without a second copy of its bytes where the filesystem allows:
+ * a copy-on-write clone (btrfs, xfs, APFS: independent files), else a hard link, else a copy
+ * (across filesystems, or where links are refused); through a temp name and a rename, so a
+ * crash never leaves half a file. A hard link shares bytes, which is safe because every
+ * polyship writer replaces a file (temp + rename) rather than writing into it: a rebuild of
+ * `source` gets a new inode and `target` keeps its bytes. (A unit edited in place through
+ * its asset no longer hashes to its build.json and is rebuilt.)
+ */
+export async function placeFile(source: string, target: string): Promise<'cloned' | 'linked' | 'copied'> {
+  await mkdir(dirname(target), { recursive: true })
+  const temp = join(dirname(target), `.${basename(target)}.partial`)
+  await rm(temp, { force: true })
+  const refused = (error: NodeJS.ErrnoException) =>
+    ['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS', 'EINVAL'].includes(error.code ?? '')
+  try {
+    let how: 'cloned' | 'linked' | 'copied' = 'cloned'
+    await copyFile(source, temp, constants.COPYFILE_FICLONE_FORCE).catch(
+      async (error: NodeJS.ErrnoException) => {
+        if (!refused(error)) throw error
+        await rm(temp, { force: true })
+        how = 'linked'
+        await link(source, temp).catch(async (linkError: NodeJS.ErrnoException) => {
+          if (!refused(linkError)) throw linkError
+          how = 'copied'
+          await copyFile(source, temp)
+        })
+      },
+    )
+    await rename(temp, target)
+    return how
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+}
+
 function assetDirectoryTarget(dir: string): FileTarget {
   const assets = new AssetDirectory(dir)
   return {
     remote: false,
     reconcile: (_, file) => assets.reconcile({ ...file, path: '' }),
-    publish: (_, file) => assets.publish(file),
+    // A new asset shares the built file's bytes (one copy in dist/, not two); unchanged and
+    // conflicting ones are the asset directory's to judge.
+    async publish(_, file) {
+      const state = await assets.reconcile(file)
+      if (state.status !== 'new') return assets.publish(file)
+      await placeFile(file.path, state.location)
+      return { status: 'published', location: state.location, digest: file.digest }
+    },
     async existing(_, name) {
       const location = join(dir, name)
       const found = await digestFile(location).catch((error: NodeJS.ErrnoException) => {

@@ -13,7 +13,7 @@ import {
   writeArchive,
 } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
-import { archiveFileName, archiveFormatFor, checksumsFileName } from '../names.ts'
+import { type ArchiveNaming, archiveFileName, archiveFormatFor, checksumsFileName } from '../names.ts'
 import type { Env } from '../options.ts'
 import type { BinaryBuild, BinaryPackages, BuiltBinary } from '../result.ts'
 import { writeChecksums } from './checksums.ts'
@@ -52,9 +52,15 @@ export async function packageBinaries(
     const key = formatPlatform(binary.artifact.platform)
     groups.set(key, [...(groups.get(key) ?? []), binary])
   }
+  assertDistinctNames(project, build)
   const archives = await mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
     const platform = binaries[0]!.artifact.platform
-    const name = archiveFileName(build.project, build.version, platform)
+    const name = archiveFileName(
+      build.project,
+      build.version,
+      platform,
+      archiveNaming(project, build.binaryName),
+    )
     const path = join(options.outDir, name)
     const format = archiveFormatFor(platform)
     const { digest, size } = await writeArchive(path, [...binaries.map(binaryEntry), ...extras], {
@@ -96,19 +102,56 @@ export async function packageBinaries(
   return { archives, checksums }
 }
 
+/** How `project` names its archives (`polyship.binary.archiveName`), for `archiveFileName`. */
+export function archiveNaming(project: Project, binary: string): ArchiveNaming {
+  const template = project.config.binary?.archiveName
+  return template === undefined
+    ? {}
+    : { template, binary, where: `${project.manifestPath}: polyship.binary.archiveName` }
+}
+
+/** Two platforms whose archives would share a name (a template without `{{ .Arch }}`) are refused before any is written. */
+function assertDistinctNames(project: Project, build: BinaryBuild): void {
+  const seen = new Map<string, string>()
+  for (const binary of build.binaries) {
+    const platform = formatPlatform(binary.artifact.platform)
+    const name = archiveFileName(
+      build.project,
+      build.version,
+      binary.artifact.platform,
+      archiveNaming(project, build.binaryName),
+    )
+    const other = seen.get(name)
+    if (other !== undefined && other !== platform) {
+      throw new BinaryError(
+        'BINARY_PROJECT_INVALID',
+        `${project.manifestPath}: polyship.binary.archiveName names the archives of ${other} and ${platform} both ${name}`,
+        {
+          hint: 'put {{ .Os }} and {{ .Arch }} (and {{ .Arm }} or {{ .Amd64 }} for variants) in the template',
+        },
+      )
+    }
+    seen.set(name, platform)
+  }
+}
+
 function binaryEntry(binary: BuiltBinary): ArchiveEntry {
   return { type: 'file', path: binary.artifact.name, source: binary.artifact.path, mode: 0o755 }
 }
 
-/** LICENSE/README/CHANGELOG files plus `archiveFiles` (files or directories, kept at their project-relative paths). */
+/**
+ * LICENSE/README/CHANGELOG files plus `archiveFiles` (files or directories, kept at their
+ * project-relative paths); `archiveFiles: []` ships none of them.
+ */
 async function extraEntries(project: Project): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = []
+  const listed = project.config.binary?.archiveFiles
+  if (listed !== undefined && listed.length === 0) return entries
   for (const entry of await readdir(project.root, { withFileTypes: true })) {
     if (entry.isFile() && DEFAULT_EXTRA.test(entry.name))
       entries.push({ type: 'file', path: entry.name, source: join(project.root, entry.name) })
   }
-  const listed = project.config.binary?.archiveFiles ?? []
-  for (const [i, file] of listed.entries()) {
+  for (const [i, file] of (listed ?? []).entries()) {
     const path = posix.normalize(file.replaceAll('\\', '/'))
     const full = join(project.root, path)
     const missing = (cause: NodeJS.ErrnoException): never => {

@@ -52,9 +52,32 @@ export interface BinaryConfig extends GoBuildSettings {
   readonly packages?: readonly string[]
   /** Rust: the bin targets that ship (default every bin target of the selected packages). */
   readonly bins?: readonly string[]
-  /** Extra files to put in every archive, relative to the project (LICENSE and README are added when present). */
+  /**
+   * Extra files to put in every archive, relative to the project. Without it, LICENSE*, README*
+   * and CHANGELOG* of the project are added when present; listed files come beside them;
+   * `[]` ships the binaries alone.
+   */
   readonly archiveFiles?: readonly string[]
+  /**
+   * Archive file name without its extension (`.tar.gz`/`.zip` is appended), GoReleaser's
+   * `name_template` subset: `{{ .ProjectName }}`, `{{ .Version }}`, `{{ .Os }}`, `{{ .Arch }}`,
+   * `{{ .Arm }}` (`7`), `{{ .Amd64 }}` (`v1`..`v4` on amd64), `{{ .Binary }}`, and
+   * `{{ if .Arm }}...{{ end }}` / `{{ with .Arm }}v{{ . }}{{ end }}`. Default
+   * `{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}`
+   * (plus `v3` etc. for amd64 levels above v1).
+   */
+  readonly archiveName?: string
 }
+
+/** The fields an `archiveName` template may use. */
+export const ARCHIVE_NAME_FIELDS = ['ProjectName', 'Version', 'Os', 'Arch', 'Arm', 'Amd64', 'Binary'] as const
+
+const FIELD = `\\.(?:${ARCHIVE_NAME_FIELDS.join('|')})`
+/**
+ * Literal file-name text and known actions only: a template naming an unknown field fails at
+ * load (CONFIG_INVALID naming the field); the binary package names the placeholder itself.
+ */
+const ARCHIVE_NAME_PATTERN = `^(?:[^{}/\\\\]|\\{\\{-? *(?:${FIELD}|\\.|(?:if|with) ${FIELD}|end) *-?\\}\\})+$`
 
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const
 
@@ -98,5 +121,6 @@ export const binarySchema = {
     bins: { type: 'array', minItems: 1, uniqueItems: true, items: NAME },
     ...goSettings,
     archiveFiles: stringList,
+    archiveName: { type: 'string', minLength: 1, pattern: ARCHIVE_NAME_PATTERN },
   },
 } as const
