@@ -85,6 +85,24 @@ export {
   formatBytes,
   toFetchResponse,
 } from './http-exchange.ts'
+export {
+  type AnswerVerdict,
+  backoffMs,
+  DEFAULT_RETRY_POLICY,
+  defaultVerdict,
+  failedBeforeSending,
+  header,
+  isIdempotentMethod,
+  isRetryableError,
+  isRetryableStatus,
+  nodeRetryDeps,
+  type RetriedResponse,
+  type RetryDeps,
+  type RetryingOptions,
+  type RetryPolicy,
+  retryAfterMs,
+  sendWithRetry,
+} from './http-retry.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { networkErrorReason, originOf, readAll } from './net.ts'
