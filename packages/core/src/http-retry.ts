@@ -1,5 +1,11 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Reporter } from './events.ts'
-import { type ExchangeOptions, type ExchangeRequest, type ExchangeResponse, exchange } from './http-exchange.ts'
+import {
+  type ExchangeOptions,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  exchange,
+} from './http-exchange.ts'
 import { networkErrorReason } from './net.ts'
 import { isNetError } from './net-error.ts'
 import { formatDuration, RetryBudget } from './net-limits.ts'
@@ -104,20 +110,33 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** What retrying reads of an answer. */
+export interface RetryAnswer {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+}
+
 /**
  * What to make of an answer: `retry` (after `afterMs` when the server said how long, else
  * after backoff) or `final` (returned to the caller as it is).
  */
-export type AnswerVerdict = { readonly verdict: 'final' } | { readonly verdict: 'retry'; readonly afterMs?: number }
+export type AnswerVerdict =
+  | { readonly verdict: 'final' }
+  | { readonly verdict: 'retry'; readonly afterMs?: number }
 
 /** 408, 429 and 5xx are retried, honouring Retry-After; every other answer is final. */
-export function defaultVerdict(answer: ExchangeResponse, now: number): AnswerVerdict {
+export function defaultVerdict(answer: RetryAnswer, now: number): AnswerVerdict {
   if (!isRetryableStatus(answer.status)) return { verdict: 'final' }
   const after = retryAfterMs(header(answer, 'retry-after'), now)
   return after === undefined ? { verdict: 'retry' } : { verdict: 'retry', afterMs: after }
 }
 
-export interface RetryingOptions extends ExchangeOptions {
+/** When and how a call is retried. */
+export interface RetryRules {
+  /** For messages: `uploading x.whl to https://...`. */
+  readonly what: string
+  /** All tries of one call, waits included, stay within this (the limits' `retryMs`). */
+  readonly retryMs: number
   readonly deps?: RetryDeps
   readonly policy?: Partial<RetryPolicy>
   /**
@@ -130,7 +149,7 @@ export interface RetryingOptions extends ExchangeOptions {
   /** False when the body cannot be produced twice: never retried once it may have been sent. */
   readonly replayable?: boolean
   /** Decides retries from answers (default `defaultVerdict`): GitHub's secondary rate limits answer 403. */
-  readonly verdict?: (answer: ExchangeResponse, now: number) => AnswerVerdict
+  readonly verdict?: (answer: RetryAnswer, now: number) => AnswerVerdict
   /** Literal secrets kept out of retry lines and the errors thrown. */
   readonly secrets?: readonly string[]
   /**
@@ -140,39 +159,42 @@ export interface RetryingOptions extends ExchangeOptions {
   readonly unreachable?: (cause: unknown, tries: number) => Error
 }
 
-/** An answer, with the number of tries it took: a retryable status returned when retries ran out. */
-export interface RetriedResponse extends ExchangeResponse {
-  readonly tries: number
+/** One try of a call: its method, whether it carries a body, and how to send it. */
+export interface Try<A extends RetryAnswer> {
+  readonly method: string
+  readonly hasBody: boolean
+  readonly send: () => Promise<A>
+  /** Frees a retried answer (its body is not read). */
+  readonly discard?: (answer: A) => void
 }
 
 /**
- * Sends `request()` (called once per try, so each gets a fresh body) through the core
- * exchange, retrying connection failures, timeouts and retryable answers with backoff
- * and jitter, or after the server's Retry-After when it gives one (capped by
- * `maxRetryAfterMs`), while tries and the limits' `retryMs` last. Answers that are not
- * retried, or that outlive the retries, are returned for the caller to judge; the bodies
- * of retried answers are discarded.
+ * Runs `next()` (called once per try, so each gets a fresh body) and retries connection
+ * failures, timeouts and retryable answers with backoff and jitter, or after the
+ * server's Retry-After when it gives one (capped by `maxRetryAfterMs`), while tries and
+ * `retryMs` last. Answers that are not retried, or that outlive the retries, are returned
+ * with the number of tries for the caller to judge.
  */
-export async function sendWithRetry(
-  request: () => ExchangeRequest,
-  options: RetryingOptions,
-): Promise<RetriedResponse> {
-  const deps = options.deps ?? nodeRetryDeps
+export async function retrying<A extends RetryAnswer>(
+  next: () => Try<A>,
+  rules: RetryRules,
+): Promise<A & { readonly tries: number }> {
+  const deps = rules.deps ?? nodeRetryDeps
   const now = deps.now ?? Date.now
-  const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy }
-  const secrets = options.secrets ?? []
-  const verdictOf = options.verdict ?? defaultVerdict
-  const budget = new RetryBudget(options.limits.retryMs, now)
-  const what = redact(options.what, secrets)
+  const policy = { ...DEFAULT_RETRY_POLICY, ...rules.policy }
+  const secrets = rules.secrets ?? []
+  const verdictOf = rules.verdict ?? defaultVerdict
+  const budget = new RetryBudget(rules.retryMs, now)
+  const what = redact(rules.what, secrets)
   for (let attempt = 0; ; attempt++) {
     const tries = attempt + 1
-    const current = request()
-    const repeatable = current.body === undefined || options.replayable !== false
-    const safe = repeatable && (options.idempotent ?? isIdempotentMethod(current.method))
+    const current = next()
+    const repeatable = !current.hasBody || rules.replayable !== false
+    const safe = repeatable && (rules.idempotent ?? isIdempotentMethod(current.method))
     const canRetry = (delayMs: number) => tries < policy.attempts && budget.allows(delayMs)
-    let answer: ExchangeResponse
+    let answer: A
     try {
-      answer = await exchange(current, { ...options, what })
+      answer = await current.send()
     } catch (cause) {
       const delay = backoffMs(attempt, policy, deps.random)
       const retryable = isRetryableError(cause) && (safe || (repeatable && failedBeforeSending(cause)))
@@ -183,24 +205,58 @@ export async function sendWithRetry(
         continue
       }
       if (isNetError(cause)) throw redacted(cause.gaveUp(tries, formatDuration(budget.elapsedMs())), secrets)
-      if (retryable && options.unreachable !== undefined) throw redacted(options.unreachable(cause, tries), secrets)
+      if (retryable && rules.unreachable !== undefined)
+        throw redacted(rules.unreachable(cause, tries), secrets)
       throw redacted(cause instanceof Error ? cause : new Error(String(cause)), secrets)
     }
     const judged = verdictOf(answer, now())
-    if (judged.verdict === 'final') return { ...answer, tries }
+    const done = Object.assign(answer, { tries })
+    if (judged.verdict === 'final') return done
     const mayRepeat = answer.status === 429 ? repeatable : safe
-    if (!mayRepeat) return { ...answer, tries }
-    if (judged.afterMs !== undefined && judged.afterMs > policy.maxRetryAfterMs) return { ...answer, tries }
+    if (!mayRepeat) return done
+    if (judged.afterMs !== undefined && judged.afterMs > policy.maxRetryAfterMs) return done
     const delay = judged.afterMs ?? backoffMs(attempt, policy, deps.random)
-    if (!canRetry(delay)) return { ...answer, tries }
-    answer.body.destroy()
-    announce(deps, 'debug', `${what}: ${answer.url.host} answered ${answer.status}`, delay, tries, policy, secrets)
+    if (!canRetry(delay)) return done
+    current.discard?.(answer)
+    announce(deps, 'debug', `${what}: answered ${answer.status}`, delay, tries, policy, secrets)
     await deps.sleep(delay)
   }
 }
 
+export interface RetryingOptions extends ExchangeOptions, Omit<RetryRules, 'retryMs'> {
+  readonly what: string
+}
+
+/** An exchange's answer, with the number of tries it took. */
+export interface RetriedResponse extends ExchangeResponse {
+  readonly tries: number
+}
+
+/**
+ * `retrying` around core's exchange: `request()` is called once per try; retried
+ * answers' bodies are discarded; `limits.retryMs` bounds the tries.
+ */
+export function sendWithRetry(
+  request: () => ExchangeRequest,
+  options: RetryingOptions,
+): Promise<RetriedResponse> {
+  const what = redact(options.what, options.secrets ?? [])
+  return retrying(
+    () => {
+      const current = request()
+      return {
+        method: current.method,
+        hasBody: current.body !== undefined,
+        send: () => exchange(current, { ...options, what }),
+        discard: (answer) => answer.body.destroy(),
+      }
+    },
+    { ...options, retryMs: options.limits.retryMs },
+  )
+}
+
 /** A response header as one string (the first of repeated ones). */
-export function header(answer: Pick<ExchangeResponse, 'headers'>, name: string): string | undefined {
+export function header(answer: Pick<RetryAnswer, 'headers'>, name: string): string | undefined {
   const value = answer.headers[name]
   return Array.isArray(value) ? value[0] : value
 }

@@ -97,11 +97,15 @@ export {
   isRetryableStatus,
   nodeRetryDeps,
   type RetriedResponse,
+  type RetryAnswer,
   type RetryDeps,
   type RetryingOptions,
   type RetryPolicy,
+  type RetryRules,
   retryAfterMs,
+  retrying,
   sendWithRetry,
+  type Try,
 } from './http-retry.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'

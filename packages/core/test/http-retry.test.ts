@@ -59,7 +59,9 @@ describe('sendWithRetry (loopback server)', () => {
   })
 
   it('retries 503 with backoff, then 200', async () => {
-    const server = await serve((_req, res, n) => (n <= 2 ? res.writeHead(503).end() : res.writeHead(200).end()))
+    const server = await serve((_req, res, n) =>
+      n <= 2 ? res.writeHead(503).end() : res.writeHead(200).end(),
+    )
     const { deps, delays } = recording()
     const answer = await sendWithRetry(get(server.url), {
       limits: LIMITS,
@@ -74,13 +76,22 @@ describe('sendWithRetry (loopback server)', () => {
   it('returns a retryable answer when tries run out, or when Retry-After is past the cap', async () => {
     const down = await serve((_req, res) => res.writeHead(502).end())
     const { deps } = recording()
-    const answer = await sendWithRetry(get(down.url), { limits: LIMITS, what: 'test', deps, policy: { attempts: 3 } })
+    const answer = await sendWithRetry(get(down.url), {
+      limits: LIMITS,
+      what: 'test',
+      deps,
+      policy: { attempts: 3 },
+    })
     expect([answer.status, answer.tries, down.hits()]).toEqual([502, 3, 3])
 
     const later = new Date(Date.now() + 3_600_000).toUTCString()
     const maintenance = await serve((_req, res) => res.writeHead(503, { 'retry-after': later }).end())
     const second = recording()
-    const refused = await sendWithRetry(get(maintenance.url), { limits: LIMITS, what: 'test', deps: second.deps })
+    const refused = await sendWithRetry(get(maintenance.url), {
+      limits: LIMITS,
+      what: 'test',
+      deps: second.deps,
+    })
     expect([refused.status, refused.tries, second.delays]).toEqual([503, 1, []])
   })
 
@@ -89,7 +100,9 @@ describe('sendWithRetry (loopback server)', () => {
     const { deps, delays } = recording()
     const body = new TextEncoder().encode('payload')
     const postTo = (url: URL) => () => ({ method: 'POST', url, body })
-    const error = await sendWithRetry(postTo(server.url), { limits: LIMITS, what: 'test', deps }).catch((e: unknown) => e)
+    const error = await sendWithRetry(postTo(server.url), { limits: LIMITS, what: 'test', deps }).catch(
+      (e: unknown) => e,
+    )
     expect((error as NodeJS.ErrnoException).code).toBe('ECONNRESET')
     expect([server.hits(), delays]).toEqual([1, []])
 
@@ -127,13 +140,19 @@ describe('sendWithRetry (loopback server)', () => {
     await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()))
     for (const socket of sockets) socket.destroy()
     const { deps, delays } = recording()
-    const unreachable = await sendWithRetry(() => ({ method: 'POST', url: closed, body: new Uint8Array(3) }), {
-      limits: LIMITS,
-      what: 'test',
-      deps,
-      policy: { attempts: 3, baseDelayMs: 10 },
-      unreachable: (cause, tries) => new Error(`gave up after ${tries} tries`, { cause }),
-    }).catch((e: unknown) => e as Error)
+    const unreachable = await sendWithRetry(
+      () => ({ method: 'POST', url: closed, body: new Uint8Array(3) }),
+      {
+        limits: LIMITS,
+        what: 'test',
+        deps,
+        policy: { attempts: 3, baseDelayMs: 10 },
+        unreachable: (cause, tries) => new Error(`gave up after ${tries} tries`, { cause }),
+      },
+    ).then(
+      () => new Error('expected a failure'),
+      (e: unknown) => e as Error,
+    )
     expect([unreachable.message, delays]).toEqual(['gave up after 3 tries', [10, 20]])
   })
 

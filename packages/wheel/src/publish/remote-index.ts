@@ -174,6 +174,8 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
         uploadUrl,
         () => ({
           method: 'POST',
+          // a repeated upload is refused as "already exists", then confirmed by hash
+          idempotent: true,
           body: () => body.stream(),
           transferBytes: body.length,
           headers: {
