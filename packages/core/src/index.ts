@@ -77,6 +77,12 @@ export { placeOnce } from './fs/place-once.ts'
 export { makeDirectory, tempNameFor, writeFileAtomic } from './fs/write-atomic.ts'
 export { throwWriteFailure, writeFailure } from './fs/write-failure.ts'
 export {
+  canRequestGithubIdToken,
+  type GithubIdToken,
+  type GithubIdTokenOptions,
+  requestGithubIdToken,
+} from './github-oidc.ts'
+export {
   type ExchangeBody,
   type ExchangeOptions,
   type ExchangeRequest,
