@@ -153,8 +153,9 @@ export interface RetryRules {
   /** Literal secrets kept out of retry lines and the errors thrown. */
   readonly secrets?: readonly string[]
   /**
-   * The error thrown when a connection failure outlives the retries (a NetError is thrown
-   * as it is, saying how many tries); the failure itself otherwise.
+   * The error thrown for a transport failure that is not retried or outlives the retries
+   * (a refusal, a reset, an untrusted certificate); a NetError is thrown as it is, saying
+   * how many tries. Without it, the failure itself.
    */
   readonly unreachable?: (cause: unknown, tries: number) => Error
 }
@@ -205,8 +206,7 @@ export async function retrying<A extends RetryAnswer>(
         continue
       }
       if (isNetError(cause)) throw redacted(cause.gaveUp(tries, formatDuration(budget.elapsedMs())), secrets)
-      if (retryable && rules.unreachable !== undefined)
-        throw redacted(rules.unreachable(cause, tries), secrets)
+      if (rules.unreachable !== undefined) throw redacted(rules.unreachable(cause, tries), secrets)
       throw redacted(cause instanceof Error ? cause : new Error(String(cause)), secrets)
     }
     const judged = verdictOf(answer, now())

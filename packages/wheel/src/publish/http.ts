@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
 import {
   type ExchangeBody,
   type ExchangeRequest,
@@ -39,8 +42,57 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 500 }
 
+/** twine's `ca_cert` and `client_cert` of a .pypirc repository, as absolute paths. */
+export interface IndexTls {
+  /** Where they were set, for messages: `/home/u/.pypirc [private]`. */
+  readonly source: string
+  readonly file: string
+  /** PEM CAs the index's certificate is checked against, instead of node's. */
+  readonly caCert?: string
+  /** PEM client certificate and its private key, in one file. */
+  readonly clientCert?: string
+}
+
+const tlsAgents = new Map<string, { readonly http: http.Agent; readonly https: https.Agent }>()
+
+/** Connection pools presenting `tls`'s client certificate and trusting its CAs; read once per pair of files. */
+function agentsFor(tls: IndexTls): { readonly http: http.Agent; readonly https: https.Agent } {
+  const key = `${tls.caCert ?? ''}\0${tls.clientCert ?? ''}`
+  const known = tlsAgents.get(key)
+  if (known !== undefined) return known
+  const read = (path: string, setting: 'ca_cert' | 'client_cert') => {
+    try {
+      return readFileSync(path)
+    } catch (cause) {
+      throw new WheelError(
+        'WHEEL_PYPIRC_INVALID',
+        `${tls.source} ${setting} ${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+        {
+          hint: `point ${setting} at a PEM file${setting === 'client_cert' ? ' holding the certificate and its private key' : ' of CA certificates'} (a relative path starts at the workspace root)`,
+          source: { file: tls.file },
+          cause,
+        },
+      )
+    }
+  }
+  const ca = tls.caCert === undefined ? undefined : read(tls.caCert, 'ca_cert')
+  const pem = tls.clientCert === undefined ? undefined : read(tls.clientCert, 'client_cert')
+  const agents = {
+    http: new http.Agent(),
+    https: new https.Agent({
+      ...(ca === undefined ? {} : { ca }),
+      // one PEM with both, as requests' `cert=` takes it: OpenSSL picks each block by its type
+      ...(pem === undefined ? {} : { cert: pem, key: pem }),
+    }),
+  }
+  tlsAgents.set(key, agents)
+  return agents
+}
+
 export interface SendOptions {
   readonly deps: HttpDeps
+  /** The repository's `ca_cert` / `client_cert` (.pypirc). */
+  readonly tls?: IndexTls
   readonly retry?: RetryPolicy
   /** Connect, idle, deadline, size and retry-time limits, over the `POLYSHIP_HTTP_*` variables of `deps.env`. */
   readonly limits?: Partial<NetLimits>
@@ -99,6 +151,7 @@ export async function send(url: string, init: () => SendInit, options: SendOptio
         ...(deps.reporter === undefined ? {} : { reporter: deps.reporter }),
       },
       ...(deps.reporter === undefined ? {} : { reporter: deps.reporter }),
+      ...(options.tls === undefined ? {} : { agents: agentsFor(options.tls) }),
       ...(idempotent === undefined ? {} : { idempotent }),
       unreachable: (cause, tries) =>
         new WheelError(
