@@ -31,7 +31,8 @@ export class FakeGitHub {
   /** JSON bodies of release creations and updates, in order. */
   readonly bodies: { readonly request: string; readonly body: Record<string, unknown> }[] = []
   omitDigests = false
-  failNext: number[] = []
+  /** Answers for the next authenticated requests: a status, or a status with headers (rate limits). */
+  failNext: (number | { status: number; headers: Record<string, string>; message?: string })[] = []
   #server: Server | undefined
   #nextId = 1
   url = ''
@@ -99,7 +100,13 @@ export class FakeGitHub {
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return { status: 401, body: { message: 'Bad credentials' } }
     const failure = this.failNext.shift()
-    if (failure !== undefined) return { status: failure, body: { message: 'injected' } }
+    if (typeof failure === 'number') return { status: failure, body: { message: 'injected' } }
+    if (failure !== undefined)
+      return {
+        status: failure.status,
+        body: { message: failure.message ?? 'injected' },
+        headers: { 'content-type': 'application/json', ...failure.headers },
+      }
     if (req.method === 'GET' && url.pathname === '/repos/owner/repo/releases') {
       return { status: 200, body: this.releases.map((r) => this.#view(r)) }
     }
@@ -137,9 +144,20 @@ export class FakeGitHub {
     if (assetsMatch && req.method === 'GET') {
       const match = assetsMatch
       const release = this.releases.find((r) => r.id === Number(match[1]))
+      // GitHub pages lists: per_page (default 30, at most 100), page, Link rel="next"
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30))
+      const page = Number(url.searchParams.get('page') ?? 1)
+      const all = release?.assets ?? []
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (page * perPage < all.length) {
+        const next = new URL(url)
+        next.searchParams.set('page', String(page + 1))
+        headers.link = `<${next.href}>; rel="next", <${url.href}>; rel="first"`
+      }
       return {
         status: 200,
-        body: (release?.assets ?? []).map((a) => ({
+        headers,
+        body: all.slice((page - 1) * perPage, page * perPage).map((a) => ({
           id: a.id,
           name: a.name,
           size: a.size,

@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises'
+import { createServer, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -27,6 +28,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close()
 })
+
+/** A loopback FAKE of GitHub Actions' OIDC token endpoint (GitHub cannot be reached from tests). */
+async function fakeOidcEndpoint(answer: (res: ServerResponse) => void) {
+  const requests: string[] = []
+  const server = createServer((req, res) => {
+    requests.push(`${req.url} ${req.headers.authorization}`)
+    answer(res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/token`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
 
 function fakeSigner() {
   return keylessSigner(
@@ -169,37 +185,30 @@ describe('OIDC token lookup', () => {
     expect(await source()).toBe('header.payload.sig')
   })
 
-  it('surfaces a refused GitHub token as ATTEST_OIDC_TOKEN_MISSING when signing', async () => {
+  it('surfaces a refused GitHub token as ATTEST_OIDC_TOKEN_MISSING when signing (fake OIDC endpoint)', async () => {
+    const endpoint = await fakeOidcEndpoint((res) => res.writeHead(403).end('forbidden'))
     const { deps } = testDeps('/h', {
-      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://actions.example/token',
+      ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.url,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
     })
-    const refusing = { ...deps, fetch: async () => new Response('forbidden', { status: 403 }) }
-    const signer = keylessSigner({ fulcioURL: fake.fulcioURL, rekorURL: fake.rekorURL }, refusing)
+    const signer = keylessSigner({ fulcioURL: fake.fulcioURL, rekorURL: fake.rekorURL }, deps)
     const error = await signer.signBlob(new Uint8Array([1])).catch((e: unknown) => e)
+    await endpoint.close()
     expect(isAttestError(error) && error.code).toBe('ATTEST_OIDC_TOKEN_MISSING')
     expect((error as Error).message).toContain('HTTP 403')
   })
 
-  it('requests the token from GitHub Actions with the sigstore audience', async () => {
-    const requests: string[] = []
+  it('requests the token from GitHub Actions with the sigstore audience (fake OIDC endpoint)', async () => {
+    const endpoint = await fakeOidcEndpoint((res) =>
+      res.writeHead(200).end(JSON.stringify({ value: 'oidc-jwt' })),
+    )
     const { deps } = testDeps('/h', {
-      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://actions.example/token?api-version=2.0',
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${endpoint.url}?api-version=2.0`,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
     })
-    const source = identityTokenSource(
-      {},
-      {
-        ...deps,
-        fetch: async (url, init) => {
-          requests.push(`${String(url)} ${new Headers(init?.headers).get('authorization')}`)
-          return Response.json({ value: 'oidc-jwt' })
-        },
-      },
-    )
+    const source = identityTokenSource({}, deps)
     expect(await source()).toBe('oidc-jwt')
-    expect(requests).toEqual([
-      'https://actions.example/token?api-version=2.0&audience=sigstore Bearer request-token',
-    ])
+    await endpoint.close()
+    expect(endpoint.requests).toEqual(['/token?api-version=2.0&audience=sigstore Bearer request-token'])
   })
 })

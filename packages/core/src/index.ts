@@ -81,6 +81,12 @@ export { placeOnce } from './fs/place-once.ts'
 export { makeDirectory, tempNameFor, writeFileAtomic } from './fs/write-atomic.ts'
 export { throwWriteFailure, writeFailure } from './fs/write-failure.ts'
 export {
+  canRequestGithubIdToken,
+  type GithubIdToken,
+  type GithubIdTokenOptions,
+  requestGithubIdToken,
+} from './github-oidc.ts'
+export {
   type ExchangeBody,
   type ExchangeOptions,
   type ExchangeRequest,
@@ -89,6 +95,28 @@ export {
   formatBytes,
   toFetchResponse,
 } from './http-exchange.ts'
+export {
+  type AnswerVerdict,
+  backoffMs,
+  DEFAULT_RETRY_POLICY,
+  defaultVerdict,
+  failedBeforeSending,
+  header,
+  isIdempotentMethod,
+  isRetryableError,
+  isRetryableStatus,
+  nodeRetryDeps,
+  type RetriedResponse,
+  type RetryAnswer,
+  type RetryDeps,
+  type RetryingOptions,
+  type RetryPolicy,
+  type RetryRules,
+  retryAfterMs,
+  retrying,
+  sendWithRetry,
+  type Try,
+} from './http-retry.ts'
 export { mapLimit } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { networkErrorReason, originOf, readAll } from './net.ts'

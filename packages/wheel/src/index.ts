@@ -52,7 +52,13 @@ export {
   heldConflicts,
   heldCopyOf,
 } from './publish/held-copy.ts'
-export { DEFAULT_RETRY, type HttpDeps, nodeHttpDeps, type RetryPolicy } from './publish/http.ts'
+export {
+  DEFAULT_RETRY,
+  type HttpDeps,
+  type IndexTls,
+  nodeHttpDeps,
+  type RetryPolicy,
+} from './publish/http.ts'
 export { parseIndexUrl } from './publish/index-url.ts'
 export type { AddResult, HeldFile, PackageIndex } from './publish/package-index.ts'
 export { checkPypiPlatformTags, isPypi, pypiRefusedPlatforms } from './publish/platform-tags.ts'

@@ -196,7 +196,7 @@ describe('network failures (loopback fakes)', () => {
   it('reports a closed port as unreachable after retrying with backoff', async () => {
     const port = await freePort()
     const delays: number[] = []
-    const deps: HttpDeps = { ...nodeHttpDeps, sleep: async (ms) => void delays.push(ms) }
+    const deps: HttpDeps = { ...nodeHttpDeps, random: () => 1, sleep: async (ms) => void delays.push(ms) }
     const [file] = await release('demo-unreachable', '1.0.0')
     const error = await caught(
       publishDistributions(

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import {
+  type AnswerVerdict,
   type Digest,
+  defaultVerdict,
   digestFile,
   type ExchangeBody,
-  exchange,
   formatDuration,
+  header,
   isDigest,
   isLoopbackHostname,
   isNetError,
@@ -14,7 +16,11 @@ import {
   netLimits,
   networkErrorReason,
   originOf,
+  type RetryAnswer,
+  type RetryDeps,
   redact,
+  retryAfterMs,
+  sendWithRetry,
   toFetchResponse,
 } from '@polyship/core'
 import { ReleaseError } from '../release/errors.ts'
@@ -51,10 +57,43 @@ export interface GitHubOptions {
   readonly replace?: boolean
   /** Deadline of one API call, in ms (default 60 s or POLYSHIP_HTTP_DEADLINE; transfers get more per byte). */
   readonly timeoutMs?: number
+  /** Sleep (and clock) between retries: tests pass one that does not wait. */
+  readonly retry?: RetryDeps
 }
 
 /** Largest API answer read (a release list page is a few hundred KiB). */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+/** Pages of assets read at most: GitHub keeps up to 1000 assets per release, 100 a page. */
+const MAX_ASSET_PAGES = 20
+
+/**
+ * Core's retry rules plus GitHub's rate limits: a 403 or 429 with `retry-after` (the
+ * secondary limits), or with `x-ratelimit-remaining: 0`, is retried when the limit lifts
+ * (`x-ratelimit-reset`, epoch seconds), if that is soon enough; other 403s are final.
+ */
+export function githubVerdict(answer: RetryAnswer, now: number): AnswerVerdict {
+  if (answer.status !== 403 && answer.status !== 429) return defaultVerdict(answer, now)
+  const after = retryAfterMs(header(answer, 'retry-after'), now)
+  if (after !== undefined) return { verdict: 'retry', afterMs: after }
+  const reset = Number(header(answer, 'x-ratelimit-reset'))
+  if (header(answer, 'x-ratelimit-remaining') === '0' && Number.isFinite(reset))
+    return { verdict: 'retry', afterMs: Math.max(0, reset * 1000 - now) }
+  return answer.status === 429 ? { verdict: 'retry' } : { verdict: 'final' }
+}
+
+/** The `rel="next"` URL of a Link header (RFC 8288), as GitHub pages lists. */
+export function nextLink(link: string | null): string | undefined {
+  for (const part of (link ?? '').split(',')) {
+    const match = /^\s*<([^>]*)>(.*)$/.exec(part)
+    if (match === null) continue
+    const rels = match[2]!
+      .split(';')
+      .map((param) => /^\s*rel\s*=\s*"?([^"]*)"?\s*$/i.exec(param)?.[1])
+      .find((value) => value !== undefined)
+    if (rels?.toLowerCase().split(/\s+/).includes('next')) return match[1]
+  }
+  return undefined
+}
 
 interface SendInit {
   readonly method?: string
@@ -63,6 +102,8 @@ interface SendInit {
   /** Bytes moved (an upload, an asset download): extends the deadline by the slowest accepted rate. */
   readonly transferBytes?: number
   readonly maxBytes?: number
+  /** A non-GET whose repeat is harmless (an asset upload answered 422 the second time, a PATCH). */
+  readonly idempotent?: boolean
 }
 
 /**
@@ -178,23 +219,31 @@ export class GitHubReleases {
   }
 
   /**
-   * One exchange through the core (connect and idle timeouts, the deadline, the size cap,
-   * no redirects followed); a connection refused, reset, timed out or a TLS mismatch
-   * becomes a coded error naming the host and what failed, never a stack trace.
+   * A request through core's retrying send (connect and idle timeouts, the deadline, the
+   * size cap, no redirects followed; 5xx, connection failures and rate limits retried,
+   * see `githubVerdict`); a connection refused, reset, timed out or a TLS mismatch becomes
+   * a coded error naming the host and what failed, never a stack trace.
    */
   async #send(url: string, init: SendInit): Promise<Response> {
     const host = URL.canParse(url) ? new URL(url).host : originOf(url)
     try {
-      const answer = await exchange(
-        {
+      const answer = await sendWithRetry(
+        () => ({
           method: init.method ?? 'GET',
           url: new URL(url),
           headers: { 'user-agent': 'polyship', ...init.headers },
           ...(init.body === undefined ? {} : { body: init.body }),
           ...(init.transferBytes === undefined ? {} : { transferBytes: init.transferBytes }),
           maxBytes: init.maxBytes ?? MAX_ANSWER_BYTES,
+        }),
+        {
+          limits: this.#limits,
+          what: `GitHub ${init.method ?? 'GET'} ${originOf(url)}`,
+          verdict: githubVerdict,
+          secrets: [this.#options.token],
+          ...(init.idempotent === undefined ? {} : { idempotent: init.idempotent }),
+          ...(this.#options.retry === undefined ? {} : { deps: this.#options.retry }),
         },
-        { limits: this.#limits, what: `GitHub ${init.method ?? 'GET'} ${originOf(url)}` },
       )
       return toFetchResponse(answer)
     } catch (error) {
@@ -206,9 +255,10 @@ export class GitHubReleases {
     return URL.canParse(url) ? new URL(url).host : originOf(url)
   }
 
-  async #request(method: string, url: string, body?: unknown, attempt = 0): Promise<Response> {
-    const response = await this.#send(url, {
+  #request(method: string, url: string, body?: unknown): Promise<Response> {
+    return this.#send(url, {
       method,
+      idempotent: method !== 'POST',
       headers: {
         accept: 'application/vnd.github+json',
         authorization: `Bearer ${this.#options.token}`,
@@ -217,17 +267,34 @@ export class GitHubReleases {
       },
       ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
     })
-    if (response.status >= 500 && attempt < 3) {
-      await response.body?.cancel()
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
-      return this.#request(method, url, body, attempt + 1)
-    }
-    return response
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.#request(method, `${this.#api}${path}`, body)
+    return (await this.#jsonPage<T>(method, `${this.#api}${path}`, path, body)).value
+  }
+
+  /** One JSON answer and the URL of the next page (Link rel="next"), on the API's own origin only. */
+  async #jsonPage<T>(
+    method: string,
+    url: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ value: T; next: string | undefined }> {
+    const response = await this.#request(method, url, body)
     if (!response.ok) await this.#fail(`${method} ${path}`, response)
+    const next = nextLink(response.headers.get('link'))
+    if (next !== undefined && (!URL.canParse(next) || new URL(next).origin !== new URL(this.#api).origin)) {
+      await response.body?.cancel()
+      throw new ReleaseError(
+        'RELEASE_GITHUB_FAILED',
+        `GitHub ${method} ${path} points its next page at ${originOf(next)}, not at ${new URL(this.#api).origin}`,
+        { hint: 'GITHUB_API_URL must be the API root the pages come from; the token is not sent elsewhere' },
+      )
+    }
+    return { value: await this.#parse<T>(method, path, response), next }
+  }
+
+  async #parse<T>(method: string, path: string, response: Response): Promise<T> {
     const text = await answerText(response, `${method} ${path}`, this.#host(this.#api), this.#timeoutMs)
     const type = response.headers.get('content-type') ?? 'no content type'
     try {
@@ -251,12 +318,18 @@ export class GitHubReleases {
       this.#timeoutMs,
     ).catch((error: unknown) => (error instanceof ReleaseError ? '(a body too large to show)' : ''))
     const text = redact(body, [this.#options.token]).slice(0, 500)
+    const limited =
+      response.status === 429 ||
+      response.headers.get('x-ratelimit-remaining') === '0' ||
+      response.headers.has('retry-after')
     const hint =
       response.status === 401
         ? 'the token was refused: check GITHUB_TOKEN'
-        : response.status === 403 || response.status === 404
-          ? 'the token needs `contents: write` on the repository (workflow permissions)'
-          : 'GitHub answered an error; re-run to resume, the release is reconciled'
+        : limited
+          ? 'GitHub is rate-limiting this token for longer than polyship waits; re-run later, the release is reconciled'
+          : response.status === 403 || response.status === 404
+            ? 'the token needs `contents: write` on the repository (workflow permissions)'
+            : 'GitHub answered an error; re-run to resume, the release is reconciled'
     throw new ReleaseError('RELEASE_GITHUB_FAILED', `GitHub ${what} answered ${response.status}: ${text}`, {
       hint,
     })
@@ -293,11 +366,26 @@ export class GitHubReleases {
     })
   }
 
+  /** Every asset of `release`, page after page (100 each, following Link rel="next"). */
   async assets(release: GitHubRelease): Promise<GitHubAsset[]> {
-    return this.#json<GitHubAsset[]>(
-      'GET',
-      `/repos/${this.#options.repository}/releases/${release.id}/assets?per_page=100`,
-    )
+    const path = `/repos/${this.#options.repository}/releases/${release.id}/assets`
+    const all: GitHubAsset[] = []
+    let url: string | undefined = `${this.#api}${path}?per_page=100`
+    for (let page = 1; url !== undefined; page++) {
+      if (page > MAX_ASSET_PAGES) {
+        throw new ReleaseError(
+          'RELEASE_GITHUB_FAILED',
+          `GitHub GET ${path} has more than ${MAX_ASSET_PAGES} pages of assets`,
+          { hint: 'GitHub keeps at most 1000 assets per release; check GITHUB_API_URL' },
+        )
+      }
+      const { value, next }: { value: GitHubAsset[]; next: string | undefined } = await this.#jsonPage<
+        GitHubAsset[]
+      >('GET', url, path)
+      all.push(...value)
+      url = next
+    }
+    return all
   }
 
   /** Digest of an uploaded asset: GitHub's own when it has one, else downloaded and hashed. */
@@ -386,6 +474,8 @@ export class GitHubReleases {
       },
       body: () => createReadStream(file.path),
       transferBytes: size,
+      // a repeated upload is answered 422, then reconciled by digest
+      idempotent: true,
     })
     if (response.status === 422) {
       // A concurrent or crashed run uploaded it meanwhile: reconcile again.

@@ -1,4 +1,4 @@
-import { registerSecret } from '@polyship/core'
+import { assertNever, canRequestGithubIdToken, registerSecret, requestGithubIdToken } from '@polyship/core'
 import type { AttestDeps } from '../deps.ts'
 import { AttestError } from '../errors.ts'
 
@@ -15,7 +15,7 @@ const AUDIENCE = 'sigstore'
  */
 export function identityTokenSource(
   options: { readonly tokenEnv?: string },
-  deps: Pick<AttestDeps, 'env' | 'fetch'>,
+  deps: Pick<AttestDeps, 'env' | 'reporter'>,
 ): IdentityTokenSource {
   const tokenEnv = options.tokenEnv ?? TOKEN_ENV
   const token = deps.env[tokenEnv]
@@ -25,11 +25,10 @@ export function identityTokenSource(
     return async () => token
   }
 
-  const requestUrl = deps.env.ACTIONS_ID_TOKEN_REQUEST_URL
-  const requestToken = deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-  if (requestUrl && requestToken) {
-    registerSecret(requestToken)
-    return () => fetchGithubToken(requestUrl, requestToken, deps.fetch)
+  if (canRequestGithubIdToken(deps.env)) {
+    // hidden from now on, before any request is made
+    registerSecret(deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+    return () => fetchGithubToken(deps.env, deps.reporter)
   }
 
   if (deps.env.GITHUB_ACTIONS === 'true') {
@@ -48,29 +47,26 @@ export function identityTokenSource(
   )
 }
 
-async function fetchGithubToken(requestUrl: string, requestToken: string, fetch: AttestDeps['fetch']) {
-  const url = new URL(requestUrl)
-  url.searchParams.set('audience', AUDIENCE)
-  const response = await fetch(url, {
-    headers: { accept: 'application/json', authorization: `Bearer ${requestToken}` },
-  })
-  if (!response.ok) {
-    throw new AttestError(
-      'ATTEST_OIDC_TOKEN_MISSING',
-      `GitHub Actions refused an OIDC token (HTTP ${response.status} from ${url.host})`,
-      { hint: 'check that the job has `permissions: id-token: write`' },
-    )
+async function fetchGithubToken(env: AttestDeps['env'], reporter: AttestDeps['reporter']): Promise<string> {
+  const answer = await requestGithubIdToken(AUDIENCE, { env, reporter })
+  switch (answer.status) {
+    case 'issued':
+      return answer.token
+    case 'refused':
+      throw new AttestError(
+        'ATTEST_OIDC_TOKEN_MISSING',
+        `GitHub Actions refused an OIDC token (HTTP ${answer.httpStatus} from ${answer.host})`,
+        { hint: 'check that the job has `permissions: id-token: write`' },
+      )
+    case 'empty':
+      throw new AttestError(
+        'ATTEST_OIDC_TOKEN_MISSING',
+        `GitHub Actions (${answer.host}) answered without an OIDC token (no JSON "value")`,
+        {
+          hint: 'check ACTIONS_ID_TOKEN_REQUEST_URL: it is set by GitHub Actions for jobs with `id-token: write`',
+        },
+      )
+    default:
+      return assertNever(answer, 'OIDC answer')
   }
-  const body = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined
-  if (typeof body?.value !== 'string' || body.value === '') {
-    throw new AttestError(
-      'ATTEST_OIDC_TOKEN_MISSING',
-      `GitHub Actions (${url.host}) answered without an OIDC token (no JSON "value")`,
-      {
-        hint: 'check ACTIONS_ID_TOKEN_REQUEST_URL: it is set by GitHub Actions for jobs with `id-token: write`',
-      },
-    )
-  }
-  registerSecret(body.value)
-  return body.value
 }

@@ -2,15 +2,13 @@ import type http from 'node:http'
 import {
   DEFAULT_NET_LIMITS,
   exchange,
-  formatDuration,
-  isNetError,
   type NetLimits,
   netLimits,
   networkErrorReason,
   type Reporter,
-  RetryBudget,
   readAll,
   redact,
+  retrying,
 } from '@polyship/core'
 import { NpmError } from '../errors.ts'
 
@@ -77,6 +75,8 @@ export interface SendOptions {
   /** All tries of one call stay within this (the limits' `retryMs`). */
   readonly retryMs?: number
   readonly now?: () => number
+  /** In [0, 1): the backoff's jitter. */
+  readonly random?: () => number
   readonly reporter?: Reporter
   readonly sleep: (ms: number) => Promise<void>
   /** Literal secrets to keep out of messages. */
@@ -86,60 +86,52 @@ export interface SendOptions {
 }
 
 /**
- * Sends with retries of connection failures and 5xx answers (exponential backoff); other
- * answers are returned as they are. Messages never carry credentials.
+ * Sends through core's retry rules: connection failures, timeouts, 408, 429 and 5xx
+ * retried with backoff and jitter, or after Retry-After (PUT and GET are idempotent);
+ * other answers are returned as they are, a 5xx or 429 that outlives the retries is
+ * NPM_REGISTRY_ERROR. Messages never carry credentials.
  */
 export async function send(request: HttpRequest, options: SendOptions): Promise<HttpResponse> {
-  const budget = new RetryBudget(options.retryMs ?? DEFAULT_NET_LIMITS.retryMs, options.now)
   const what = redact(options.what, options.secrets)
-  for (let attempt = 0; ; attempt++) {
-    const delay = options.retry.baseDelayMs * 2 ** attempt
-    // decided after the try: no retry starts after the budget's end
-    const isLast = () => attempt >= options.retry.retries || !budget.allows(delay)
-    let response: HttpResponse
-    try {
-      response = await options.transport(request, what)
-    } catch (cause) {
-      if (isNetError(cause) && !cause.retryable) throw redacted(cause, options.secrets)
-      if (!isLast()) {
-        options.reporter?.emit({
-          type: 'log',
-          level: isNetError(cause) ? 'warn' : 'debug',
-          message: `${isNetError(cause) ? redact(cause.message, options.secrets) : `${what}: ${networkErrorReason(cause)}`}; retrying in ${formatDuration(delay)}`,
-        })
-        await options.sleep(delay)
-        continue
-      }
-      if (isNetError(cause))
-        throw redacted(cause.gaveUp(attempt + 1, formatDuration(budget.elapsedMs())), options.secrets)
-      const code = networkErrorReason(cause)
-      throw new NpmError(
-        'NPM_REGISTRY_UNREACHABLE',
-        redact(
-          `${options.what}: cannot reach ${request.url.origin} (${code}) after ${attempt + 1} attempts`,
-          options.secrets,
+  const response = await retrying(
+    () => ({
+      method: request.method,
+      hasBody: request.body !== undefined,
+      send: () => options.transport(request, what),
+    }),
+    {
+      what: options.what,
+      retryMs: options.retryMs ?? DEFAULT_NET_LIMITS.retryMs,
+      policy: { attempts: options.retry.retries + 1, baseDelayMs: options.retry.baseDelayMs },
+      deps: {
+        sleep: options.sleep,
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.random === undefined ? {} : { random: options.random }),
+        ...(options.reporter === undefined ? {} : { reporter: options.reporter }),
+      },
+      secrets: options.secrets,
+      unreachable: (cause, tries) =>
+        new NpmError(
+          'NPM_REGISTRY_UNREACHABLE',
+          `${options.what}: cannot reach ${request.url.origin} (${networkErrorReason(cause)}) after ${tries} attempts`,
+          { hint: 'check the registry URL and that it is up; polyship retries with backoff', cause },
         ),
-        { hint: 'check the registry URL and that it is up; polyship retries with backoff', cause },
-      )
-    }
-    if (response.status < 500) return response
-    if (isLast()) {
-      throw new NpmError(
-        'NPM_REGISTRY_ERROR',
-        redact(
-          `${options.what}: ${request.url.origin} answered ${response.status} after ${attempt + 1} attempts: ${excerpt(response)}`,
-          options.secrets,
-        ),
-        { hint: 'the registry is failing; run the release again later, it resumes where it stopped' },
-      )
-    }
-    await options.sleep(delay)
-  }
-}
-
-function redacted<E extends Error>(error: E, secrets: readonly string[]): E {
-  if (secrets.length > 0) error.message = redact(error.message, secrets)
-  return error
+    },
+  )
+  if (response.status < 500 && response.status !== 429) return response
+  throw new NpmError(
+    'NPM_REGISTRY_ERROR',
+    redact(
+      `${options.what}: ${request.url.origin} answered ${response.status} after ${response.tries} attempts: ${excerpt(response)}`,
+      options.secrets,
+    ),
+    {
+      hint:
+        response.status === 429
+          ? 'the registry is rate-limiting; run the release again later, it resumes where it stopped'
+          : 'the registry is failing; run the release again later, it resumes where it stopped',
+    },
+  )
 }
 
 /** The start of a response body for messages: npm registries answer `{"error": "..."}`. */

@@ -33,6 +33,7 @@ export function indexFor(destination: WheelDestination, options: DestinationOpti
         ...(resolved.simpleUrl === undefined ? {} : { simpleUrl: resolved.simpleUrl }),
         insecure: resolved.insecure,
         credentials: resolved.credentials,
+        ...(resolved.tls === undefined ? {} : { tls: resolved.tls }),
         deps: options.deps ?? { ...nodeHttpDeps, env },
         ...(options.retry === undefined ? {} : { retry: options.retry }),
       })

@@ -2,6 +2,7 @@ import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { registerCredential, registerSecret, registerSecrets, type WheelDestination } from '@polyship/core'
 import { WheelError } from '../errors.ts'
+import type { IndexTls } from './http.ts'
 import { parseIndexUrl } from './index-url.ts'
 import { pypircRepository, pypircRepositoryNames, readPypirc } from './pypirc.ts'
 import type { IndexCredentials } from './remote-index.ts'
@@ -26,6 +27,8 @@ export interface ResolvedPypiDestination {
   readonly credentialSource?: string
   /** The .pypirc repository consulted, if any. */
   readonly pypirc?: { readonly file: string; readonly name: string }
+  /** The section's `ca_cert` and `client_cert`, as absolute paths (relative ones from the workspace root, as twine reads them from its working directory). */
+  readonly tls?: IndexTls
 }
 
 /** twine's `--config-file` default, `~/.pypirc`, under `$HOME`. */
@@ -120,6 +123,7 @@ export function resolvePypiDestination(
     destination.repository !== undefined || (destination.url === undefined && envUrl === undefined)
   let section: Place | undefined
   let pypirc: { file: string; name: string } | undefined
+  let tls: IndexTls | undefined
   if (wantsSection) {
     const name = destination.repository ?? (env.TWINE_REPOSITORY || 'pypi')
     const file = pypircPath(destination, env, options.root ?? process.cwd())
@@ -156,6 +160,16 @@ export function resolvePypiDestination(
       where,
     )
     pypirc = { file, name }
+    const root = options.root ?? process.cwd()
+    const at = (path: string) => resolve(root, path.replace(/^~(?=$|\/)/, env.HOME || homedir()))
+    if (found.caCert !== undefined || found.clientCert !== undefined) {
+      tls = {
+        source: where,
+        file,
+        ...(found.caCert === undefined ? {} : { caCert: at(found.caCert) }),
+        ...(found.clientCert === undefined ? {} : { clientCert: at(found.clientCert) }),
+      }
+    }
   } else if (destination.url === undefined && envUrl !== undefined) {
     section = placeOf(splitUserinfo(envUrl), '$TWINE_REPOSITORY_URL')
   }
@@ -186,6 +200,7 @@ export function resolvePypiDestination(
     urlSource,
     ...(found === undefined ? {} : { credentialSource: found[1] }),
     ...(pypirc === undefined ? {} : { pypirc }),
+    ...(tls === undefined ? {} : { tls }),
   }
 }
 

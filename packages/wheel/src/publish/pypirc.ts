@@ -16,6 +16,10 @@ export interface PypircRepository {
   readonly repository?: string
   readonly username?: string
   readonly password?: string
+  /** twine's `ca_cert`: a PEM bundle of the CAs the index's certificate is checked against (instead of node's). */
+  readonly caCert?: string
+  /** twine's `client_cert`: a PEM file with the client certificate and its private key. */
+  readonly clientCert?: string
 }
 
 export const PYPI_UPLOAD_URL = 'https://upload.pypi.org/legacy/'
@@ -151,8 +155,13 @@ export function pypircRepository(file: IniFile | undefined, name: string): Pypir
   const repository = section?.get('repository') ?? fallbackUrl
   const username = pick('username')
   const password = pick('password')
+  // like twine, only the repository's own section sets them ([server-login] holds logins)
+  const caCert = section?.get('ca_cert')
+  const clientCert = section?.get('client_cert')
   return {
     name,
+    ...(caCert === undefined || caCert === '' ? {} : { caCert }),
+    ...(clientCert === undefined || clientCert === '' ? {} : { clientCert }),
     ...(repository === undefined ? {} : { repository }),
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),

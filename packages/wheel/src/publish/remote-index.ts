@@ -7,6 +7,7 @@ import {
   basicAuth,
   bodyExcerpt,
   type HttpDeps,
+  type IndexTls,
   isLoopback,
   nodeHttpDeps,
   type RetryPolicy,
@@ -38,6 +39,8 @@ export interface RemoteIndexOptions {
   readonly limits?: Partial<NetLimits>
   /** Allow credentials over plain http to a host that is not loopback. */
   readonly insecure?: boolean
+  /** The .pypirc repository's `ca_cert` and `client_cert`. */
+  readonly tls?: IndexTls
   /**
    * Whether the index takes PEP 740 attestations in the upload form (default: PyPI and
    * TestPyPI do; pypiserver, devpi, Nexus and Artifactory ignore or refuse the field).
@@ -126,6 +129,7 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
     secrets,
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   }
   // reads carry static credentials (private indexes need them); a trusted token is minted only to upload
   const readHeaders =
@@ -174,6 +178,8 @@ export function remoteIndex(options: RemoteIndexOptions): PackageIndex {
         uploadUrl,
         () => ({
           method: 'POST',
+          // a repeated upload is refused as "already exists", then confirmed by hash
+          idempotent: true,
           body: () => body.stream(),
           transferBytes: body.length,
           headers: {

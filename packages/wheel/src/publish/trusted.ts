@@ -1,4 +1,10 @@
-import { isLoopbackHostname, redact, registerSecret } from '@polyship/core'
+import {
+  canRequestGithubIdToken,
+  isLoopbackHostname,
+  redact,
+  registerSecret,
+  requestGithubIdToken,
+} from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import { bodyExcerpt, type HttpDeps, nodeHttpDeps, type RetryPolicy, send } from './http.ts'
 
@@ -46,15 +52,14 @@ export async function mintPypiToken(
       'use the https URL of the index, or an API token or password (destinations.wheels.insecure allows those over http)',
     )
   }
-  const requestUrl = deps.env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-  if (!requestUrl || !requestToken) {
+  if (!canRequestGithubIdToken(deps.env) || requestToken === undefined) {
     failed(
       'no GitHub Actions OIDC credentials (ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are unset)',
       'run in GitHub Actions with `permissions: id-token: write`, or provide an API token instead',
     )
   }
-  const secrets = [requestToken!]
+  const secrets = [requestToken]
   const common = { deps, secrets, ...(retry === undefined ? {} : { retry }) }
 
   const audienceResponse = await send(`${base}/_/oidc/audience`, () => ({}), {
@@ -70,25 +75,29 @@ export async function mintPypiToken(
   const audience = (await json(audienceResponse)).audience
   if (typeof audience !== 'string') failed(`${base}/_/oidc/audience gave no audience`, 'check the index URL')
 
-  const idUrl = new URL(requestUrl!)
-  idUrl.searchParams.set('audience', audience as string)
-  const idResponse = await send(
-    idUrl.href,
-    () => ({ headers: { authorization: `bearer ${requestToken}` } }),
-    {
-      ...common,
-      what: 'requesting the GitHub OIDC token',
+  const id = await requestGithubIdToken(audience as string, {
+    env: deps.env,
+    retry: {
+      sleep: deps.sleep,
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+      ...(deps.reporter === undefined ? {} : { reporter: deps.reporter }),
     },
-  )
-  const idToken = idResponse.ok ? (await json(idResponse)).value : undefined
-  if (typeof idToken !== 'string') {
+    ...(deps.reporter === undefined ? {} : { reporter: deps.reporter }),
+    ...(retry === undefined
+      ? {}
+      : { policy: { attempts: retry.retries + 1, baseDelayMs: retry.baseDelayMs } }),
+  })
+  if (id.status !== 'issued') {
     failed(
-      `GitHub refused the OIDC token request (${idResponse.status} ${idResponse.statusText})`,
+      id.status === 'refused'
+        ? `GitHub refused the OIDC token request (HTTP ${id.httpStatus} from ${id.host})`
+        : `GitHub (${id.host}) answered without an OIDC token`,
       'grant the job `permissions: id-token: write`',
     )
   }
-  secrets.push(idToken as string)
-  registerSecret(idToken as string)
+  const idToken = id.token
+  secrets.push(idToken)
 
   const mintResponse = await send(
     `${base}/_/oidc/mint-token`,

@@ -102,7 +102,8 @@ export async function startFakeTrustedPypi(options: FakeTrustedPypiOptions = {})
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
     }
     if (req.method === 'GET' && url.pathname === '/github/token') {
-      if (req.headers.authorization !== `bearer ${requestToken}`)
+      // the auth scheme is case-insensitive (RFC 9110 11.1)
+      if (req.headers.authorization?.replace(/^bearer /i, 'bearer ') !== `bearer ${requestToken}`)
         return json(401, { message: 'bad request token' })
       return json(200, { value: `fake.jwt.for-${url.searchParams.get('audience')}` })
     }
