@@ -9,6 +9,7 @@ export { buildImage, imageRepository } from './image/build.ts'
 export {
   type BuiltImage,
   type ImageBlob,
+  type InstalledPackage,
   imageArtifacts,
   type PlatformManifest,
 } from './image/built-image.ts'

@@ -206,14 +206,24 @@ describe('a Node server image (pnpm deploy --prod on a Node base)', () => {
     }
   }
 
+  let packages: readonly { ecosystem: string; name: string; version: string }[] = []
   beforeAll(async () => {
     const { built } = await build(first, 'server')
+    packages = built.packages ?? []
     const out = await dirs.make('node-out')
     layout = join(out, 'published')
     await publish(built, layout)
     rootfs = unpack(`oci:${layout}:1.2.3`, join(out, 'unpacked'))
     config = JSON.parse(run('skopeo', ['inspect', '--raw', '--config', `oci:${layout}:1.2.3`]))
   }, 300_000)
+
+  it('lists the production npm packages it deployed (for the image SBOM), not the devDependencies', () => {
+    expect(packages.map((p) => `${p.ecosystem}:${p.name}`)).toEqual(
+      expect.arrayContaining(['npm:@demo/greet', 'npm:ms']),
+    )
+    expect(packages.every((p) => p.ecosystem === 'npm' && /^\d+\.\d+\.\d+/.test(p.version))).toBe(true)
+    expect(packages.map((p) => p.name)).not.toContain('is-number')
+  })
 
   it('runs the bin entry point with node under chroot as 65532, using the workspace sibling and ms', () => {
     expect(config.config.Cmd).toEqual(['/usr/bin/node', '/app/src/main.js'])

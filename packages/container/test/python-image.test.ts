@@ -181,6 +181,13 @@ describe('Python images with dependencies, on a Debian-built Python base (uv res
 
   it('installs greet and its dependencies for linux/amd64 and linux/arm64: dependencies in their own layer below the wheel, non-root, import health check, OCI annotations', async () => {
     const image = await build('greet', greetImage(), [greet])
+    // what the SBOM will list beside the wheel: the dependencies uv resolved, per platform
+    expect(image.packages).toEqual(
+      expect.arrayContaining([
+        { ecosystem: 'pypi', name: 'six', version: '1.17.0', platform: 'linux/amd64' },
+        { ecosystem: 'pypi', name: 'markupsafe', version: '3.0.2', platform: 'linux/arm64' },
+      ]),
+    )
     expect(image.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`)).toEqual([
       'linux/amd64',
       'linux/arm64',

@@ -20,7 +20,7 @@ import {
 import { descriptorOf, RegistryClient, versionTag } from '@polyship/oci'
 import { pullRepository } from '../destinations.ts'
 import type { LoadedUnit } from './build-unit.ts'
-import { binaryComponent } from './components.ts'
+import { binaryComponent, installedComponents } from './components.ts'
 import type { ReleaseContext } from './context.ts'
 import { mergeUnits, type ProjectUnits } from './merge-units.ts'
 import type { ProjectRelease, ReleaseFile } from './release-set.ts'
@@ -220,6 +220,7 @@ async function assembleImage(
       }),
     ),
     ...wheels.flatMap((f) => f.sbom?.components ?? []),
+    ...installedComponents(built.packages ?? []),
     ...baseImages.map((b) =>
       ociImage({ repository: b.reference.split('@')[0]!.replace(/:[^/:]+$/, ''), digest: b.digest }),
     ),

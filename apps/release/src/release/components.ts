@@ -11,6 +11,7 @@ import {
   type SbomComponent,
 } from '@polyship/attest'
 import { type BinaryDependencies, parseCargoLock } from '@polyship/binary'
+import type { InstalledPackage } from '@polyship/container'
 import type { Digest } from '@polyship/core'
 import type { ResolvedDependency } from '@polyship/npm'
 
@@ -82,4 +83,30 @@ export function npmComponents(dependencies: readonly ResolvedDependency[]): Sbom
 /** The purl of an npm package itself: `pkg:npm/%40scope/name@1.0.0`. */
 export function npmPurl(name: string, version: string): string {
   return npmPackage({ name, version }).purl
+}
+
+/**
+ * What an image installed besides its own artifacts (see `BuiltImage.packages`): one
+ * component per package and version, the platforms a Python dependency was resolved for
+ * kept as a property (a compiled wheel differs per platform, the package does not).
+ */
+export function installedComponents(packages: readonly InstalledPackage[]): SbomComponent[] {
+  const byPurl = new Map<string, { component: SbomComponent; platforms: Set<string> }>()
+  for (const p of packages) {
+    const component =
+      p.ecosystem === 'npm'
+        ? npmPackage({ name: p.name, version: p.version, scope: 'required' })
+        : pythonRequirement(parseRequirement(`${p.name}==${p.version}`))
+    const seen = byPurl.get(component.purl) ?? { component, platforms: new Set<string>() }
+    if (p.platform !== undefined) seen.platforms.add(p.platform)
+    byPurl.set(component.purl, seen)
+  }
+  return [...byPurl.values()].map(({ component, platforms }) =>
+    platforms.size === 0
+      ? component
+      : {
+          ...component,
+          properties: { ...component.properties, 'polyship:platforms': [...platforms].sort().join(',') },
+        },
+  )
 }

@@ -23,7 +23,7 @@ import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
 import { exactPythonVersion, parseWheelName } from '../wheel/wheel-tags.ts'
-import { type BuiltImage, disposerOf } from './built-image.ts'
+import { type BuiltImage, disposerOf, type InstalledPackage } from './built-image.ts'
 import { baseTextOf, ImageParts } from './image-parts.ts'
 import { LayerBuilder, platformLayers } from './layers.ts'
 import { imageAnnotations, runtimeConfig } from './runtime.ts'
@@ -152,6 +152,7 @@ export async function assembleImage(
       ...(input.revision === undefined ? {} : { revision: input.revision }),
     })
     const parts = new ImageParts(base, created, annotations)
+    const packages: InstalledPackage[] = []
     for (const [i, platform] of platforms.entries()) {
       const shown = formatPlatform(platform)
       const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
@@ -165,6 +166,8 @@ export async function assembleImage(
         dir: join(work, `python-${i}`),
         env: options.env ?? process.env,
       })
+      for (const pin of pythonDependencies?.pinned ?? [])
+        packages.push({ ecosystem: 'pypi', ...pin, platform: shown })
       const layers = await platformLayers(builder, {
         platform,
         staticBase: base.kind === 'static',
@@ -208,7 +211,7 @@ export async function assembleImage(
 
       parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    return parts.finish(project.name, reporter, dispose)
+    return { ...parts.finish(project.name, reporter, dispose), packages }
   } catch (error) {
     await dispose()
     throw error

@@ -33,8 +33,23 @@ export interface BuiltImage {
   readonly annotations: Readonly<Record<string, string>>
   /** How it was made. */
   readonly backend: 'assembled' | 'buildah' | 'buildx'
+  /**
+   * Third-party packages the image holds besides the project's own binaries and wheels: the
+   * Python dependencies uv resolved (per platform) and the production npm dependencies pnpm
+   * deployed, for the image's SBOM. Empty for Dockerfile builds (what they install is theirs).
+   */
+  readonly packages?: readonly InstalledPackage[]
   /** Removes the build's temp files; the image cannot be published afterwards. */
   dispose(): Promise<void>
+}
+
+/** A package installed into an image, by its ecosystem's name and exact version. */
+export interface InstalledPackage {
+  readonly ecosystem: 'pypi' | 'npm'
+  readonly name: string
+  readonly version: string
+  /** `os/arch[/variant]` when it was resolved for one platform (Python wheels), else every platform. */
+  readonly platform?: string
 }
 
 /** A disposer that removes `dir` once, however often it is called. */

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { open, readFile } from 'node:fs/promises'
 import { posix } from 'node:path'
 import { type ArchiveEntry, formatPlatform, type Platform, treeEntries } from '@polyship/core'
 import { ContainerError } from '../errors.ts'
@@ -12,6 +12,8 @@ export interface DeployedTree {
   readonly app: SourcedEntries
   /** Package name -> ELF machines of its `.node` files (`undefined` for a non-ELF file). */
   readonly addons: ReadonlyMap<string, readonly (number | undefined)[]>
+  /** Every package under node_modules (nested ones too) by the name and version its package.json gives, sorted. */
+  readonly packages: readonly { readonly name: string; readonly version: string }[]
 }
 
 /** ELF e_machine of each Linux architecture an image may be built for. */
@@ -40,7 +42,23 @@ export async function deployedTree(
   const app: ArchiveEntry[] = [{ type: 'directory', path: options.dir }]
   const modules = `${options.dir}/node_modules`
   const addons = new Map<string, (number | undefined)[]>()
+  const packages = new Map<string, { name: string; version: string }>()
   for (const entry of entries) {
+    if (
+      entry.type === 'file' &&
+      entry.source !== undefined &&
+      /\/node_modules\/(?:@[^/]+\/)?[^/]+\/package\.json$/.test(entry.path)
+    ) {
+      const manifest = JSON.parse(await readFile(entry.source, 'utf8')) as {
+        name?: unknown
+        version?: unknown
+      }
+      if (typeof manifest.name === 'string' && typeof manifest.version === 'string')
+        packages.set(`${manifest.name}@${manifest.version}`, {
+          name: manifest.name,
+          version: manifest.version,
+        })
+    }
     if (entry.type === 'symlink') checkLink(entry.path, entry.target, options.dir)
     const inModules = entry.path === modules || entry.path.startsWith(`${modules}/`)
     ;(inModules ? dependencies : app).push(entry)
@@ -53,7 +71,12 @@ export async function deployedTree(
     entries: list,
     origins: new Map(list.map((e) => [e.path, origin])),
   })
-  return { dependencies: sourced(dependencies), app: sourced(app), addons }
+  return {
+    dependencies: sourced(dependencies),
+    app: sourced(app),
+    addons,
+    packages: [...packages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p),
+  }
 }
 
 /**

@@ -173,7 +173,10 @@ export async function nodeImage(
 
       parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    return parts.finish(project.name, reporter, dispose)
+    return {
+      ...parts.finish(project.name, reporter, dispose),
+      packages: deployed.packages.map((p) => ({ ecosystem: 'npm' as const, ...p })),
+    }
   } catch (error) {
     await dispose()
     throw error

@@ -86,7 +86,9 @@ export async function installDependencies(options: {
   readonly dir: string
   readonly env: Readonly<Record<string, string | undefined>>
   readonly where: string
-}): Promise<SourcedEntries | undefined> {
+}): Promise<
+  (SourcedEntries & { readonly pinned: readonly { name: string; version: string }[] }) | undefined
+> {
   const { settings, platform, python } = options
   if (!settings.enabled || options.wheels.length === 0) return undefined
   const metadata = await Promise.all(options.wheels.map((w) => readWheelMetadata(w.path, w.name.filename)))
@@ -150,7 +152,18 @@ export async function installDependencies(options: {
     { cwd: options.dir, env },
     context,
   )
-  return stagedEntries(staging, python, `dependencies of ${options.project} (${pinned.join(', ')})`)
+  const staged = await stagedEntries(
+    staging,
+    python,
+    `dependencies of ${options.project} (${pinned.join(', ')})`,
+  )
+  return { ...staged, pinned: pinned.flatMap(pinnedPackage) }
+}
+
+/** `name==version` as `uv pip compile` writes it (markers and hashes aside). */
+function pinnedPackage(line: string): { name: string; version: string }[] {
+  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;\\]+)/.exec(line)
+  return match === null ? [] : [{ name: match[1]!, version: match[2]! }]
 }
 
 /**
