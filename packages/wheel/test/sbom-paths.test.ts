@@ -64,7 +64,7 @@ function pythonView(path: string): {
   bad: null
   sbom: string
 } {
-  const script = String.raw`
+  const script = `
 import json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 print(json.dumps({'names': z.namelist(), 'methods': [i.compress_type for i in z.infolist()],

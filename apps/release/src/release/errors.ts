@@ -15,5 +15,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_IMAGE_MISSING'
   /** Two artifacts of one release would be written to the same repository:tag. */
   | 'RELEASE_DESTINATION_COLLISION'
+  /** `nx run-many -t polyship-build` (the compile step through Nx) failed. */
+  | 'RELEASE_NX_BUILD_FAILED'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -30,6 +30,7 @@ import {
   reconcileMcp,
 } from './mcp.ts'
 import { projectsWithUnits } from './merge-units.ts'
+import { buildThroughNx } from './nx-build.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
@@ -71,6 +72,8 @@ export interface ReleaseOptions {
   readonly replace?: boolean
   /** Build with empty Go and Cargo caches (a fresh GOCACHE and CARGO_TARGET_DIR, removed afterwards). */
   readonly noCache?: boolean
+  /** `--no-nx`: false compiles in-process even when nx.json names the polyship plugin. */
+  readonly nx?: boolean
 }
 
 /** One step of the run, for the renderer. */
@@ -227,6 +230,15 @@ async function release(
   )
     await assertCommitted(projects, workspace.root, env)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
+  // before the lock: each Nx task is a `polyship build`, which takes it
+  if (options.merge === undefined)
+    await buildThroughNx(
+      projects,
+      options.split ? { ...context, buildDir: shardDir(context, options) } : context,
+      {
+        ...(options.nx === undefined ? {} : { nx: options.nx }),
+      },
+    )
   const lock = await acquireLock(lockFile(context.outDir))
   try {
     // the record this release extends and signs again: refused before anything is built if edited
