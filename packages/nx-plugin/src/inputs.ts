@@ -34,17 +34,22 @@ function binaryInputs(config: ProjectConfig, roots: EnclosingRoots): string[] {
         '!{projectRoot}/**/*_test.go',
         '{projectRoot}/go.mod',
         '{projectRoot}/go.sum',
+        '{projectRoot}/vendor/modules.txt',
       ]
+      // go build uses a go.work it finds above the module (polyship does not set GOWORK=off)
+      const work = ['{workspaceRoot}/go.work', '{workspaceRoot}/go.work.sum']
       const mod = roots.goModule
       // A project inside a module (cmd/podcli of a module above it) compiles the module's packages too.
       return mod === undefined
-        ? own
+        ? [...own, ...work]
         : [
             ...own.slice(0, 2),
             atWorkspace(mod, '**/*.go'),
             `!${atWorkspace(mod, '**/*_test.go')}`,
             atWorkspace(mod, 'go.mod'),
             atWorkspace(mod, 'go.sum'),
+            atWorkspace(mod, 'vendor/modules.txt'),
+            ...work,
           ]
     }
     case 'rust': {
@@ -54,6 +59,7 @@ function binaryInputs(config: ProjectConfig, roots: EnclosingRoots): string[] {
         '{projectRoot}/**/build.rs',
         '{projectRoot}/**/Cargo.toml',
         '{projectRoot}/Cargo.lock',
+        ...cargoSettings('{projectRoot}'),
         '!{projectRoot}/target/**/*',
       ]
       const ws = roots.cargoWorkspace
@@ -67,6 +73,7 @@ function binaryInputs(config: ProjectConfig, roots: EnclosingRoots): string[] {
             atWorkspace(ws, '**/src/**/*'),
             atWorkspace(ws, '**/build.rs'),
             atWorkspace(ws, '**/Cargo.toml'),
+            ...cargoSettings(atWorkspace(ws, '.')),
             `!${atWorkspace(ws, 'target/**/*')}`,
           ]
     }
@@ -75,21 +82,37 @@ function binaryInputs(config: ProjectConfig, roots: EnclosingRoots): string[] {
   }
 }
 
-/** What maturin builds a wheel from: pyproject, the Python package, the Rust core. */
+/**
+ * What a wheel and the sdist are built from: the whole Python project directory, as an
+ * sdist holds it (pyproject.toml and the backend's files: maturin's Rust core, setuptools'
+ * or hatchling's package wherever it lives, tests/ that sdists ship), never build output
+ * or virtualenvs; and cargo's settings for a Rust core.
+ */
 function wheelInputs(config: ProjectConfig): string[] {
   if (config.wheel === undefined) return []
   const at = config.wheel.path
   return [
-    under(at, 'pyproject.toml'),
-    under(at, 'python/**/*'),
-    under(at, '**/src/**/*'),
-    under(at, '**/build.rs'),
-    under(at, '**/Cargo.toml'),
-    under(at, 'Cargo.lock'),
-    under(at, 'README*'),
-    under(at, 'LICENSE*'),
-    `!${under(at, 'target/**/*')}`,
+    under(at, '**/*'),
+    ...cargoSettings(under(at, '.')),
+    ...[
+      'target',
+      '.venv',
+      'venv',
+      'build',
+      'dist',
+      '**/__pycache__',
+      '.pytest_cache',
+      '.mypy_cache',
+      '.ruff_cache',
+    ].map((dir) => `!${under(at, `${dir}/**/*`)}`),
   ]
+}
+
+/** Files besides the sources that change what cargo compiles: the pinned toolchain, `.cargo/config.toml` (rustflags, profiles). */
+function cargoSettings(dir: string): string[] {
+  return ['rust-toolchain.toml', 'rust-toolchain', '.cargo/config.toml', '.cargo/config'].map((file) =>
+    posix.join(dir, file),
+  )
 }
 
 /**

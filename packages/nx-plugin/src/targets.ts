@@ -49,6 +49,8 @@ function toolchainInputs(config: ProjectConfig): InputDefinition[] {
   if (config.binary?.toolchain === 'rust' || config.wheel !== undefined) {
     inputs.push({ runtime: 'rustc --version' }, { env: 'RUSTFLAGS' }, { env: 'CARGO_ENCODED_RUSTFLAGS' })
   }
+  // maturin writes the wheel (tags, metadata, zip, embedded SBOM): another maturin, another wheel
+  if (config.wheel !== undefined) inputs.push({ runtime: 'maturin --version 2>/dev/null || echo no maturin' })
   return inputs
 }
 

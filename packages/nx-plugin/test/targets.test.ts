@@ -42,6 +42,9 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
           "{projectRoot}/**/*.go",
           "{projectRoot}/go.mod",
           "{projectRoot}/go.sum",
+          "{projectRoot}/vendor/modules.txt",
+          "{workspaceRoot}/go.work",
+          "{workspaceRoot}/go.work.sum",
           "{projectRoot}/package.json",
           "!{projectRoot}/**/*_test.go",
           {
@@ -125,20 +128,28 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
     })
   })
 
-  it('builds wheels from pyproject, the Python package and the Rust core, never from target/', async () => {
+  it('builds wheels from the whole Python project, as its sdist holds it, never from target/ or a virtualenv', async () => {
     const wheel = (await inferred())['examples/fastjson-py']
     expect(wheel?.namedInputs?.['polyship-sources']).toEqual([
-      '{projectRoot}/pyproject.toml',
-      '{projectRoot}/python/**/*',
-      '{projectRoot}/**/src/**/*',
-      '{projectRoot}/**/build.rs',
-      '{projectRoot}/**/Cargo.toml',
-      '{projectRoot}/Cargo.lock',
-      '{projectRoot}/README*',
-      '{projectRoot}/LICENSE*',
+      '{projectRoot}/**/*',
+      '{projectRoot}/rust-toolchain.toml',
+      '{projectRoot}/rust-toolchain',
+      '{projectRoot}/.cargo/config.toml',
+      '{projectRoot}/.cargo/config',
       '{projectRoot}/package.json',
       '!{projectRoot}/target/**/*',
+      '!{projectRoot}/.venv/**/*',
+      '!{projectRoot}/venv/**/*',
+      '!{projectRoot}/build/**/*',
+      '!{projectRoot}/dist/**/*',
+      '!{projectRoot}/**/__pycache__/**/*',
+      '!{projectRoot}/.pytest_cache/**/*',
+      '!{projectRoot}/.mypy_cache/**/*',
+      '!{projectRoot}/.ruff_cache/**/*',
     ])
+    expect(wheel?.targets?.['polyship-build']?.inputs).toContainEqual({
+      runtime: 'maturin --version 2>/dev/null || echo no maturin',
+    })
     expect(wheel?.targets?.['polyship-package']?.dependsOn).toEqual(['polyship-build'])
   })
 
@@ -178,12 +189,20 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
         '{workspaceRoot}/mono/**/*.go',
         '{workspaceRoot}/mono/go.mod',
         '{workspaceRoot}/mono/go.sum',
+        '{workspaceRoot}/mono/vendor/modules.txt',
+        '{workspaceRoot}/go.work',
+        '{workspaceRoot}/go.work.sum',
         '{projectRoot}/package.json',
         '!{projectRoot}/**/*_test.go',
         '!{workspaceRoot}/mono/**/*_test.go',
       ])
       expect(inputs('crates/tool')).toEqual(
-        expect.arrayContaining(['{workspaceRoot}/crates/Cargo.lock', '!{workspaceRoot}/crates/target/**/*']),
+        expect.arrayContaining([
+          '{workspaceRoot}/crates/Cargo.lock',
+          '{workspaceRoot}/crates/.cargo/config.toml',
+          '{projectRoot}/rust-toolchain.toml',
+          '!{workspaceRoot}/crates/target/**/*',
+        ]),
       )
     } finally {
       await rm(root, { recursive: true, force: true })

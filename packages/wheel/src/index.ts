@@ -7,6 +7,7 @@ export {
   type SkippedTarget,
   type WheelBuild,
 } from './build/build.ts'
+export { relativizeSbomPaths } from './build/sbom-paths.ts'
 export { planTargets, type TargetPlan } from './build/targets.ts'
 export {
   detectFrontend,

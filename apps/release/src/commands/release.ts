@@ -27,6 +27,7 @@ Options:
   --tag TAG            an extra image tag (repeatable)
   --replace            replace GitHub release assets whose bytes differ
   --no-cache           build with empty Go and Cargo caches
+  --no-nx              compile in-process, not as Nx polyship-build tasks
   --split              build one shard into dist/shards/<id> and stop (CI matrix jobs)
   --shard I/N          with --split: this job's share of the projects
   --platform OS/ARCH   with --split: build only this platform's binaries (repeatable)
@@ -53,6 +54,7 @@ export const RELEASE_OPTIONS = {
   tag: { type: 'string', multiple: true },
   replace: { type: 'boolean', default: false },
   'no-cache': { type: 'boolean', default: false },
+  'no-nx': { type: 'boolean', default: false },
   split: { type: 'boolean', default: false },
   shard: { type: 'string' },
   platform: { type: 'string', multiple: true },
@@ -71,6 +73,7 @@ export interface ReleaseFlags {
   readonly tag?: string[]
   readonly replace?: boolean
   readonly 'no-cache'?: boolean
+  readonly 'no-nx'?: boolean
   readonly split?: boolean
   readonly shard?: string
   readonly platform?: string[]
@@ -124,6 +127,7 @@ export async function releaseCommand(
       snapshot: flags.snapshot ?? false,
       replace: flags.replace ?? false,
       noCache: flags['no-cache'] ?? false,
+      ...(flags['no-nx'] ? { nx: false } : {}),
       split: flags.split ?? false,
       ...parseConcurrency(flags.concurrency),
       ...(flags.only ? { only: list(flags.only)! } : {}),

@@ -21,5 +21,7 @@ export type ReleaseErrorCode =
   | 'RELEASE_VULNERABLE'
   /** nx.json's `release` block would also version and publish projects polyship releases. */
   | 'RELEASE_NX_OVERLAP'
+  /** `nx run-many -t polyship-build` (the compile step through Nx) failed. */
+  | 'RELEASE_NX_BUILD_FAILED'
 
 export class ReleaseError extends PolyshipError<ReleaseErrorCode> {}

@@ -33,6 +33,7 @@ import {
   reconcileMcp,
 } from './mcp.ts'
 import { projectsWithUnits } from './merge-units.ts'
+import { buildThroughNx } from './nx-build.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
@@ -80,6 +81,8 @@ export interface ReleaseOptions {
   readonly noCache?: boolean
   /** Compiles at once (`--concurrency`); default polyship.json `concurrency`, else the cores. */
   readonly concurrency?: number
+  /** `--no-nx`: false compiles in-process even when nx.json names the polyship plugin. */
+  readonly nx?: boolean
 }
 
 /** One step of the run, for the renderer. */
@@ -240,6 +243,15 @@ async function release(
   )
     await assertProjectsCommitted(projects, context)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
+  // before the lock: each Nx task is a `polyship build`, which takes it
+  if (options.merge === undefined)
+    await buildThroughNx(
+      projects,
+      options.split ? { ...context, buildDir: shardDir(context, options) } : context,
+      {
+        ...(options.nx === undefined ? {} : { nx: options.nx }),
+      },
+    )
   const lock = await acquireLock(lockFile(context.outDir))
   let gpg: ReleaseGpg | undefined
   try {

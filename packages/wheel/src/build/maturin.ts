@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { run, SubprocessError } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { FrontendContext, FrontendResult, SkippedTarget } from './build.ts'
+import { relativizeSbomPaths } from './sbom-paths.ts'
 import { planTargets } from './targets.ts'
 import { detectToolchain, type Toolchain } from './toolchain.ts'
 
@@ -18,6 +19,14 @@ export async function buildWithMaturin(
   const { project, python, outDir, env, reporter } = context
   const toolchain = detected ?? (await detectToolchain(env))
   const config = project.config.wheel ?? {}
+  // cargo's package ids in the embedded SBOM are absolute: made relative to this, as rustc's paths are
+  const workspaceRoot = resolve(
+    project.root,
+    ...project.dir
+      .split('/')
+      .filter((part) => part !== '' && part !== '.')
+      .map(() => '..'),
+  )
 
   const maturin = async (step: string, args: readonly string[]): Promise<string[]> => {
     reporter.emit({ type: 'step', project: project.name, step, status: 'start' })
@@ -25,7 +34,10 @@ export async function buildWithMaturin(
     try {
       await run(toolchain.maturin, [...args, '--out', staging], { cwd: python.dir, env })
       const produced = (await readdir(staging)).sort()
-      for (const file of produced) await rename(join(staging, file), join(outDir, file))
+      for (const file of produced) {
+        if (file.endsWith('.whl')) await relativizeSbomPaths(join(staging, file), workspaceRoot)
+        await rename(join(staging, file), join(outDir, file))
+      }
       reporter.emit({ type: 'step', project: project.name, step, status: 'done' })
       return produced.map((file) => join(outDir, file))
     } catch (error) {

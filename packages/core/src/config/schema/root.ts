@@ -98,6 +98,11 @@ export interface ScanConfig {
 /** `polyship.json` at the workspace root. Every field is optional. */
 export interface RootConfig {
   readonly outDir?: string
+  /**
+   * false: `polyship release` compiles in-process even in an Nx workspace. Default: when
+   * nx.json names the polyship plugin, the compile step runs as Nx `polyship-build` tasks.
+   */
+  readonly nx?: boolean
   /** Source repository URL recorded in provenance and image annotations; never with credentials (CONFIG_URL_CREDENTIALS). */
   readonly repository?: string
   readonly signing?: SigningSettings
@@ -155,6 +160,7 @@ export const rootSchema = {
   properties: {
     $schema: { type: 'string' },
     outDir: { type: 'string' },
+    nx: { type: 'boolean' },
     repository: { type: 'string' },
     bases: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     concurrency: { type: 'integer', minimum: 1 },
