@@ -66,4 +66,30 @@ describe('build units record the exact tree they were compiled from', () => {
       await writeFile(main, original)
     }
   })
+
+  // Last: it moves HEAD past the commit the earlier cases released.
+  it('a commit that changes nothing the project builds from reuses its unit, re-stamped to the new HEAD (a PR build reused by the merge commit)', async () => {
+    const file = join(ws.root, 'dist', 'build', 'time-server-go', 'build.json')
+    const clean = await polyship(['build', '--only', 'time-server-go'], ws)
+    expect(clean.code, clean.stderr).toBe(0)
+    const before = JSON.parse(await readFile(file, 'utf8')) as {
+      commit: string
+      sourceCommit: string
+      binaries: unknown
+    }
+    await writeFile(join(ws.root, 'UNRELATED.md'), 'not an input of time-server-go\n')
+    await run('git', ['add', '-A'], { cwd: ws.root })
+    await run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'unrelated'], {
+      cwd: ws.root,
+    })
+    const head = (await run('git', ['rev-parse', 'HEAD'], { cwd: ws.root })).stdout.trim()
+    expect(head).not.toBe(before.commit)
+    const again = await polyship(['build', '--only', 'time-server-go', '--debug'], ws)
+    expect(again.code, again.stderr).toBe(0)
+    const after = JSON.parse(await readFile(file, 'utf8')) as typeof before
+    expect(after.commit).toBe(head)
+    expect(after.sourceCommit).toBe(before.sourceCommit)
+    expect(after.binaries).toEqual(before.binaries)
+    expect(again.stderr).toContain('reusing')
+  })
 })

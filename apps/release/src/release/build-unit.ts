@@ -54,6 +54,13 @@ export interface BuildUnit {
    */
   readonly sourceTree?: string
   readonly clean?: boolean
+  /**
+   * The project's source stamp commit (the last commit that changed its inputs), which is
+   * what its binaries embed; `commit` is HEAD. A unit of another HEAD with the same stamp
+   * commit, source tree, version and SOURCE_DATE_EPOCH holds the bytes this HEAD would build
+   * (the PR build reused by the release of its merge commit). Absent in older units.
+   */
+  readonly sourceCommit?: string
   readonly sourceDateEpoch: number
   readonly binaryName?: string
   readonly toolchain?: 'go' | 'rust'

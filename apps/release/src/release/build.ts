@@ -49,11 +49,13 @@ type CompiledBinaries =
   | { readonly build?: undefined; readonly skipped: Skipped[] }
 
 /**
- * The unit already in `dir` when it was built from this very commit, version and
- * SOURCE_DATE_EPOCH, out of a clean project directory whose content is still exactly that
- * (same git tree), and every file still hashes to what build.json says. Builds are
- * reproducible, so rebuilding it would give the same bytes; a same-commit re-run (resuming
- * a crashed release) skips the toolchains. A unit compiled from uncommitted changes is
+ * The unit already in `dir` when it was built from this very commit (or from another HEAD
+ * with the same source stamp commit: nothing the project builds from changed in between),
+ * version and SOURCE_DATE_EPOCH, out of a clean project directory whose content is still
+ * exactly that (same git tree), and every file still hashes to what build.json says.
+ * Builds are reproducible, so rebuilding it would give the same bytes; a same-commit re-run
+ * (resuming a crashed release) and the release of a merge commit after its PR's build
+ * (restored by Nx's cache) skip the toolchains. A unit compiled from uncommitted changes is
  * never reused, even once the changes are reverted: its bytes came from no commit.
  */
 async function reusableUnit(
@@ -68,9 +70,11 @@ async function reusableUnit(
     if (isPolyshipError(error) || error instanceof SyntaxError) return undefined
     throw error
   })
+  const sameSources =
+    unit?.sourceCommit !== undefined && unit.sourceCommit === context.stampOf(project).commit
   if (
     unit === undefined ||
-    unit.commit !== context.commit ||
+    (unit.commit !== context.commit && !sameSources) ||
     unit.version !== context.versionOf(project) ||
     unit.sourceDateEpoch !== context.stampOf(project).epoch ||
     unit.clean !== true ||
@@ -85,7 +89,12 @@ async function reusableUnit(
     })
     if (found?.digest !== file.digest) return undefined
   }
-  return { dir, unit }
+  if (unit.commit === context.commit) return { dir, unit }
+  // Built at another HEAD from the same sources: the same bytes, now this commit's unit
+  // (shards, --merge and provenance all speak of HEAD).
+  const restamped: BuildUnit = { ...unit, commit: context.commit }
+  await writeBuildUnit(dir, restamped)
+  return { dir, unit: restamped }
 }
 
 /** How one project is built beside others. */
@@ -237,6 +246,7 @@ export async function buildProject(
     version: context.versionOf(project),
     commit: context.commit,
     ...(source === undefined ? {} : { sourceTree: source.tree, clean: source.clean }),
+    ...(context.stampOf(project).commit === '' ? {} : { sourceCommit: context.stampOf(project).commit }),
     sourceDateEpoch: context.stampOf(project).epoch,
     ...(bin === undefined ? {} : { binaryName: bin.build.binaryName, toolchain: bin.build.toolchain }),
     binaries: (bin?.build.binaries ?? []).map((b) => ({
