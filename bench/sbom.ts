@@ -195,7 +195,10 @@ async function targetsOf(released: ReleasedExamples): Promise<Target[]> {
     const dir = await unpack(wheelFile, join(unpacked, 'wheel'))
     targets.push({ artifact: wheel, what: 'wheel (unpacked)', source: `dir:${dir}` })
   }
-  const image = released.record.artifacts.find((a) => a.kind === 'image' && a.name.includes('time-server-go'))
+  // The SBOM is attached to the index (every platform's contents); syft reads one platform of it.
+  const image = released.record.artifacts.find(
+    (a) => a.kind === 'image-index' && a.name.includes('time-server-go'),
+  )
   if (image && released.sboms.has(image.name)) {
     const layout = join(released.root, 'dist', 'oci', 'time-server-go')
     targets.push({
