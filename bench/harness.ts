@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
+import { generateKeyPairSync, randomFillSync } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
+import { cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
@@ -140,4 +141,49 @@ export function timedProcess(
       else resolve({ ms, cpuMs: (Number(user) + Number(system)) * 1000, rssMiB: Number(kib) / 1024 })
     })
   })
+}
+
+/** The polyship CLI from the sources, as the benches run it. */
+export const POLYSHIP_BIN = join(import.meta.dirname, '..', 'apps', 'release', 'src', 'bin.ts')
+
+/**
+ * The environment a bench release runs in, as a CI runner's: `CI=true` (so no key is ever
+ * generated), a throwaway signing key passed in, a fixed SOURCE_DATE_EPOCH and a git identity.
+ */
+export function releaseEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SOURCE_DATE_EPOCH: '1700000000',
+    CI: 'true',
+    POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+    ...extra,
+  }
+}
+
+/** `git init` + one commit of everything in `root`. */
+export async function commitWorkspace(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  await sh('git', ['init', '-q', '-b', 'main'], { cwd: root })
+  await sh('git', ['add', '-A'], { cwd: root })
+  await sh('git', ['commit', '-qm', 'bench'], { cwd: root, env })
+}
+
+/**
+ * A copy of this repository's examples/ as a workspace at `root` (build outputs left out,
+ * the Python base replaced by scratch: no registry here), committed.
+ */
+export async function examplesWorkspace(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const repo = join(import.meta.dirname, '..')
+  await cp(join(repo, 'examples'), join(root, 'examples'), {
+    recursive: true,
+    filter: (src) => !/\/(target|node_modules|dist)(\/|$)/.test(src),
+  })
+  await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - examples/*\n  - examples/charts/*\n')
+  await writeFile(join(root, 'polyship.json'), JSON.stringify({ bases: { python: 'scratch' } }))
+  await commitWorkspace(root, env)
 }

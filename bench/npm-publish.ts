@@ -1,43 +1,19 @@
-/**
- * Publishing a workspace's npm packages: `polyship release` (pack, reconcile against the
- * packument, publish, dist-tags, plus signatures, SBOMs and provenance) vs `pnpm publish -r`
- * to the same loopback Verdaccio, same run; then the no-change re-run of each.
- *
- *   tools/run node bench/npm-publish.ts [packages=10] [runs=3]
- *
- * Each round publishes a fresh scope (`@r<round><contender>/pkg-<n>`), so both contenders
- * always publish N new packages; the re-run repeats the same command with nothing new.
- */
-import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startVerdaccio } from '../packages/npm/src/testing/index.ts'
-import { compare, report, sh } from './harness.ts'
+import { compare, POLYSHIP_BIN, releaseEnv, report, sh } from './harness.ts'
 
 const count = Number(process.argv[2] ?? 10)
 const runs = Number(process.argv[3] ?? 3)
-const bin = join(import.meta.dirname, '..', 'apps', 'release', 'src', 'bin.ts')
+const bin = POLYSHIP_BIN
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-npm-'))
 const verdaccio = await startVerdaccio()
 const host = new URL(verdaccio.url).host
 // The token in a user-level .npmrc, where both read it (pnpm expands no variables in a project one).
 const userconfig = join(work, 'user.npmrc')
 await writeFile(userconfig, `//${host}/:_authToken=${verdaccio.token}\n`)
-const env = {
-  ...process.env,
-  CI: 'true',
-  NPM_CONFIG_USERCONFIG: userconfig,
-  npm_config_userconfig: userconfig,
-  // In CI polyship never generates a key: sign with a throwaway one passed in, as a runner would.
-  POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString(),
-  GIT_AUTHOR_NAME: 'b',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'b',
-  GIT_COMMITTER_EMAIL: 'b@b',
-}
+const env = releaseEnv({ NPM_CONFIG_USERCONFIG: userconfig, npm_config_userconfig: userconfig })
 
 let round = 0
 /** A committed workspace of `count` small packages under a scope of its own. */

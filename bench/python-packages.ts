@@ -9,18 +9,17 @@
  *   tools/run node bench/python-packages.ts [packages=20] [runs=3]
  */
 import { execFile } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { compare, report, sh } from './harness.ts'
+import { commitWorkspace, compare, POLYSHIP_BIN, releaseEnv, report, sh } from './harness.ts'
 
 const { startPypiServer } = await import('../packages/wheel/src/testing/index.ts')
 
 const count = Number(process.argv[2] ?? 20)
 const runs = Number(process.argv[3] ?? 3)
-const repo = join(import.meta.dirname, '..')
-const bin = join(repo, 'apps', 'release', 'src', 'bin.ts')
+const _repo = join(import.meta.dirname, '..')
+const bin = POLYSHIP_BIN
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-python-packages-'))
 const root = join(work, 'ws')
 const server = await startPypiServer({ dir: join(work, 'index') })
@@ -48,24 +47,8 @@ for (const name of names) {
   )
   await writeFile(join(dir, 'src', module, '__init__.py'), `NAME = "${name}"\n`)
 }
-const env = {
-  ...process.env,
-  SOURCE_DATE_EPOCH: '1700000000',
-  CI: 'true',
-  // In CI polyship never generates a key: sign with a throwaway one, as a runner would.
-  POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString(),
-  TWINE_USERNAME: '__token__',
-  TWINE_PASSWORD: 'unused',
-  GIT_AUTHOR_NAME: 'b',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'b',
-  GIT_COMMITTER_EMAIL: 'b@b',
-}
-await sh('git', ['init', '-q', '-b', 'main'], { cwd: root })
-await sh('git', ['add', '-A'], { cwd: root })
-await sh('git', ['commit', '-qm', 'bench'], { cwd: root, env })
+const env = releaseEnv({ TWINE_USERNAME: '__token__', TWINE_PASSWORD: 'unused' })
+await commitWorkspace(root, env)
 
 const empty = async () => {
   for (const f of await readdir(server.dir)) await rm(join(server.dir, f), { recursive: true, force: true })

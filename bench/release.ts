@@ -1,49 +1,17 @@
-/**
- * End-to-end release benchmark (issue 10): `polyship release` of examples/ into a fresh
- * dist/ vs the raw toolchain commands that release runs (go build x5, cargo build, maturin
- * build + sdist), same run, same warm toolchain caches; then the wall time of a re-run
- * with nothing changed (everything reconciled as unchanged). `--cold` adds one interleaved
- * pair with empty Go and Cargo caches on both sides (`release --no-cache` against the raw
- * commands with a fresh GOCACHE and CARGO_TARGET_DIR). Besides wall time, the CPU time of
- * each side (user + system, children included) is printed: on a shared machine it is the
- * steadier figure.
- *   tools/run node bench/release.ts [runs=3] [--cold]
- */
-import { generateKeyPairSync } from 'node:crypto'
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { compare, report, sh, timedProcess } from './harness.ts'
+import { compare, examplesWorkspace, POLYSHIP_BIN, releaseEnv, report, sh, timedProcess } from './harness.ts'
 
 const cold = process.argv.includes('--cold')
 const runs = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3)
-const repo = join(import.meta.dirname, '..')
-const bin = join(repo, 'apps', 'release', 'src', 'bin.ts')
+const _repo = join(import.meta.dirname, '..')
+const bin = POLYSHIP_BIN
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-release-'))
 const root = join(work, 'ws')
-await cp(join(repo, 'examples'), join(root, 'examples'), {
-  recursive: true,
-  filter: (src) => !/\/(target|node_modules|dist)(\/|$)/.test(src),
-})
-await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - examples/*\n  - examples/charts/*\n')
-await writeFile(join(root, 'polyship.json'), JSON.stringify({ bases: { python: 'scratch' } }))
-const env = {
-  ...process.env,
-  SOURCE_DATE_EPOCH: '1700000000',
-  CI: 'true',
-  // In CI polyship never generates a key: sign with a throwaway one passed in, as a runner would.
-  POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString(),
-  GIT_AUTHOR_NAME: 'b',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'b',
-  GIT_COMMITTER_EMAIL: 'b@b',
-}
-await sh('git', ['init', '-q', '-b', 'main'], { cwd: root })
-await sh('git', ['add', '-A'], { cwd: root })
-await sh('git', ['commit', '-qm', 'bench'], { cwd: root, env })
+const env = releaseEnv()
+await examplesWorkspace(root, env)
 
 const release = () => sh(process.execPath, [bin, 'release', '--cwd', root], { cwd: root, env })
 const go = join(root, 'examples', 'time-server-go')

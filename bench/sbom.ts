@@ -1,27 +1,14 @@
-/**
- * SBOM benchmark and cross-check (issue 17): releases examples/ once (embedded destinations),
- * then, on the same artifacts in the same run,
- *   polyship: its SBOM generation, i.e. reading what the build knows (`go version -m -json`
- *             of each Go binary, the Cargo.lock / Requires-Dist the build already parsed) and
- *             rendering CycloneDX + SPDX (`buildSboms`), for every SBOM of the release
- *   syft:     `syft scan <artifact> -o cyclonedx-json` on each: the Go binary, the Rust binary,
- *             the wheel (unpacked, as installed) and the Go image (OCI layout, linux/amd64)
- * and prints time and components found, and the components syft finds that polyship's SBOM
- * lacks (by purl, normalised: lowercase, no qualifiers, `go` prefix off stdlib versions).
- *   tools/run node bench/sbom.ts [runs=3]
- */
-import { generateKeyPairSync } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildSboms, type SbomComponent } from '../packages/attest/src/index.ts'
 import type { RecordedArtifact, ReleaseRecord } from '../packages/core/src/index.ts'
 import { run } from '../packages/core/src/index.ts'
-import { compare, report, sh } from './harness.ts'
+import { compare, examplesWorkspace, POLYSHIP_BIN, releaseEnv, report, sh } from './harness.ts'
 
-const repo = join(import.meta.dirname, '..')
-const bin = join(repo, 'apps', 'release', 'src', 'bin.ts')
+const _repo = join(import.meta.dirname, '..')
+const bin = POLYSHIP_BIN
 
 export interface ReleasedExamples {
   readonly work: string
@@ -47,27 +34,8 @@ interface CycloneDx {
 export async function releaseExamples(): Promise<ReleasedExamples> {
   const work = await mkdtemp(join(tmpdir(), 'polyship-bench-sbom-'))
   const root = join(work, 'ws')
-  await cp(join(repo, 'examples'), join(root, 'examples'), {
-    recursive: true,
-    filter: (src) => !/\/(target|node_modules|dist)(\/|$)/.test(src),
-  })
-  await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - examples/*\n  - examples/charts/*\n')
-  await writeFile(join(root, 'polyship.json'), JSON.stringify({ bases: { python: 'scratch' } }))
-  const env = {
-    ...process.env,
-    SOURCE_DATE_EPOCH: '1700000000',
-    CI: 'true',
-    POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      .privateKey.export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@b',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@b',
-  }
-  await sh('git', ['init', '-q', '-b', 'main'], { cwd: root })
-  await sh('git', ['add', '-A'], { cwd: root })
-  await sh('git', ['commit', '-qm', 'bench'], { cwd: root, env })
+  const env = releaseEnv()
+  await examplesWorkspace(root, env)
   await sh(process.execPath, [bin, 'release', '--skip', 'scan', '--cwd', root], { cwd: root, env })
   const record = JSON.parse(await readFile(join(root, 'dist', 'release.json'), 'utf8')) as ReleaseRecord
   const sboms = new Map<string, { artifact: RecordedArtifact; document: CycloneDx; bytes: Buffer }>()

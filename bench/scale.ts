@@ -1,45 +1,23 @@
-/**
- * Scale benchmark (issue 18): a generated workspace of N projects (mostly Go binaries with
- * images, every 10th a chart deploying the previous image, every 10th a pure-Python wheel),
- * released into its embedded destinations under dist/. Per N: `polyship plan`, a fresh
- * release, a re-run with nothing changed, each as a whole
- * process with its peak RSS (GNU time). The peer, timed in the same run: the raw `go build`
- * loop over the same projects and platforms, as a user's script would run it.
- *   tools/run node bench/scale.ts [N...=1,10,50] [--concurrency K] [--prof DIR]
- * --prof writes a CPU profile of each no-change re-run (node --cpu-prof) into DIR.
- */
-import { generateKeyPairSync } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { sh, timedProcess } from './harness.ts'
+import { POLYSHIP_BIN, releaseEnv, sh, timedProcess } from './harness.ts'
 
 const { values, positionals } = parseArgs({
   options: { concurrency: { type: 'string' }, prof: { type: 'string' } },
   allowPositionals: true,
 })
 const sizes = (positionals.length > 0 ? positionals.join(',') : '1,10,50').split(',').map(Number)
-const repo = join(import.meta.dirname, '..')
-const bin = join(repo, 'apps', 'release', 'src', 'bin.ts')
+const _repo = join(import.meta.dirname, '..')
+const bin = POLYSHIP_BIN
 const GO_PLATFORMS = [
   ['linux', 'amd64'],
   ['linux', 'arm64'],
 ] as const
 
-const baseEnv = {
-  ...process.env,
-  SOURCE_DATE_EPOCH: '1700000000',
-  CI: 'true',
-  POLYSHIP_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString(),
-  GIT_AUTHOR_NAME: 'b',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'b',
-  GIT_COMMITTER_EMAIL: 'b@b',
-}
+const baseEnv = releaseEnv()
 
 type Kind = 'go' | 'chart' | 'wheel'
 
