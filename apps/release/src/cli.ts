@@ -76,6 +76,8 @@ const BUILD_ENV: EnvList = [
   ['POLYSHIP_CACHE', 'tool cache (default: $XDG_CACHE_HOME/polyship, ~/.cache/polyship)'],
   ['MATURIN, ZIG_COMMAND', 'the maturin and zig commands for Rust wheels'],
   ['UV_PYTHON_DOWNLOADS', 'passed to uv (default: never)'],
+  ['POLYSHIP_UV', "the uv command for Python images' dependencies (default: uv on PATH)"],
+  ['TMPDIR', 'temporary files (a private keyring for POLYSHIP_GPG_KEY among them)'],
 ]
 
 const REGISTRY_ENV: EnvList = [
@@ -98,6 +100,8 @@ const SIGNING_ENV: EnvList = [
   ['POLYSHIP_SIGNING_KEY_PASSPHRASE, COSIGN_PASSWORD', "the signing key's passphrase"],
   ['XDG_CONFIG_HOME', 'where the generated key lives (default: ~/.config/polyship/cosign.key)'],
   ['SIGSTORE_ID_TOKEN', 'keyless: the OIDC token to sign with'],
+  ['POLYSHIP_GPG_KEY, POLYSHIP_GPG_PASSPHRASE', 'signing.gpg: an armoured secret key and its passphrase'],
+  ['GNUPGHOME', 'signing.gpg without POLYSHIP_GPG_KEY: the keyring (default: ~/.gnupg)'],
   [
     'ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN',
     "keyless signing and PyPI trusted publishing: GitHub Actions' OIDC token",
@@ -154,6 +158,7 @@ const COMMAND_EXTRAS: Record<string, { readonly examples?: readonly string[]; re
       ],
       ['GITHUB_OUTPUT, GITHUB_STEP_SUMMARY', 'outputs and the job summary, in GitHub Actions'],
       ['CHANGESETS_OUTPUT', 'file the written tags are appended to (changesets/action)'],
+      ['MCP_REGISTRY_TOKEN', "the MCP registry's token (or destinations.mcpRegistry.tokenEnv)"],
     ],
   },
   verify: {

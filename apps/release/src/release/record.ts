@@ -98,6 +98,7 @@ async function writeGoreleaserFiles(
   record: ReleaseRecord,
   released: ReleaseRecord['projects'],
   previous: ReleaseRecord | undefined,
+  release: { readonly name: string; readonly date: string },
 ): Promise<void> {
   await writeJsonAtomic(
     join(outDir, 'artifacts.json'),
@@ -114,11 +115,11 @@ async function writeGoreleaserFiles(
   const earlier = (previous?.projects ?? []).filter((p) => released.some((r) => r.name === p.name))
   const previousTags = previousReleaseTags(released, [...tags, ...earlier.map((p) => p.tag)])
   const metadata = goreleaserMetadata({
-    workspace: basename(dirname(outDir)),
+    workspace: release.name,
     projects: released,
     previousTags,
     commit: record.commit ?? '',
-    date: record.createdAt,
+    date: release.date,
   })
   await writeJsonAtomic(join(outDir, 'metadata.json'), metadata)
 }
@@ -141,6 +142,10 @@ export async function writeRecords(
     readonly projects: ReleaseRecord['projects']
     readonly artifacts: readonly RecordedArtifact[]
     readonly scan?: RecordedScan
+    /** GoReleaser's `project_name` in metadata.json (default: the directory above outDir). */
+    readonly name?: string
+    /** metadata.json's `date` (default: the record's createdAt); SOURCE_DATE_EPOCH's in a reproducible run. */
+    readonly date?: string
   },
   signer: BundleSigner,
   reporter?: Reporter,
@@ -168,6 +173,9 @@ export async function writeRecords(
   await rm(recordSignaturePath(recordPath), { force: true })
   await writeReleaseRecord(recordPath, record)
   await writeJsonAtomic(recordSignaturePath(recordPath), await signer.signBlob(await readFile(recordPath)))
-  await writeGoreleaserFiles(outDir, record, content.projects, previous)
+  await writeGoreleaserFiles(outDir, record, content.projects, previous, {
+    name: content.name ?? basename(dirname(outDir)),
+    date: content.date ?? record.createdAt,
+  })
   return record
 }

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { detectBuilder, npmProvenanceSigner, publishAttester } from '@polyship/attest'
 import {
   type FormatName,
@@ -395,7 +395,14 @@ async function release(
             beforeWrite('release record')
             await writeRecords(
               context.outDir,
-              { commit: context.commit, projects: released, artifacts, scan },
+              {
+                commit: context.commit,
+                projects: released,
+                artifacts,
+                scan,
+                name: workspaceName(workspace),
+                ...(env.SOURCE_DATE_EPOCH ? { date: sourceDate(env.SOURCE_DATE_EPOCH) } : {}),
+              },
               signing.signer,
             )
           },
@@ -484,4 +491,22 @@ export async function buildOrLoadUnits(
     return units
   }
   return buildUnits(projects, context, runSteps, options)
+}
+
+/**
+ * The workspace's name where GoReleaser would write its `project_name`: the repository's
+ * (polyship.json `repository`, as GoReleaser takes the git remote's), else the directory's.
+ */
+function workspaceName(workspace: Workspace): string {
+  const fromRepository = workspace.config.repository
+    ?.replace(/\.git$/, '')
+    .split(/[/:]/)
+    .filter(Boolean)
+    .pop()
+  return fromRepository ?? basename(workspace.root)
+}
+
+/** SOURCE_DATE_EPOCH as RFC 3339 UTC (the date of a reproducible run's metadata). */
+function sourceDate(epoch: string): string {
+  return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z')
 }
