@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { run, writeArchive } from '@polyship/core'
+import { freePort, stopProcess, waitUntilAnswering } from '@polyship/oci/testing'
 
 export interface TestWheelOptions {
   readonly name: string
@@ -166,43 +166,10 @@ export async function startPythonIndex(
       { stdio: 'ignore' },
     )
     const url = `http://127.0.0.1:${port}/simple/`
-    if (await answers(url, child)) return { url, dir, stop: () => stop(child) }
-    await stop(child)
+    if (await waitUntilAnswering(url, child)) return { url, dir, stop: () => stopProcess(child) }
+    await stopProcess(child)
     if (attempt >= 2) throw new Error(`${command} did not start on port ${port}`)
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
-
-async function answers(url: string, child: ChildProcess): Promise<boolean> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      const response = await fetch(url)
-      await response.body?.cancel()
-      if (response.ok) return true
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return false
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
 }
 
 function defaultCache(): string {

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
-import { freePort } from '@polyship/oci/testing'
+import { freePort, stopProcess, waitUntilAnswering } from '@polyship/oci/testing'
 
 /** A running Verdaccio on a loopback port, with one htpasswd user logged in. */
 export interface TestVerdaccio {
@@ -93,7 +92,7 @@ export async function startVerdaccio(
     }
     child.stdout?.on('data', keep)
     child.stderr?.on('data', keep)
-    if (await waitUntilUp(url, child)) {
+    if (await waitUntilAnswering(new URL('-/ping', url).href, child, 60_000)) {
       const token = await login(url, user, password)
       return {
         url,
@@ -101,12 +100,12 @@ export async function startVerdaccio(
         user,
         storageDir,
         stop: async () => {
-          await stop(child)
+          await stopProcess(child)
           await rm(dir, { recursive: true, force: true })
         },
       }
     }
-    await stop(child)
+    await stopProcess(child)
     if (attempt >= 2) {
       await rm(dir, { recursive: true, force: true })
       throw new Error(`verdaccio did not start:\n${output}`)
@@ -132,26 +131,4 @@ async function login(url: string, user: string, password: string): Promise<strin
   if (!response.ok || typeof body.token !== 'string')
     throw new Error(`verdaccio login of ${user} failed: ${response.status} ${body.error ?? ''}`)
   return body.token
-}
-
-async function waitUntilUp(url: string, child: ChildProcess): Promise<boolean> {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      const response = await fetch(new URL('-/ping', url), { signal: AbortSignal.timeout(2_000) })
-      await response.body?.cancel()
-      if (response.ok) return true
-    } catch (error) {
-      if (!(error instanceof TypeError) && (error as Error).name !== 'TimeoutError') throw error
-    }
-    await delay(100)
-  }
-  return false
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
 }

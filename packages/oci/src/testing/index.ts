@@ -30,6 +30,7 @@ export {
   type TestRegistry,
   type TestRegistryAuth,
 } from './registry.ts'
+export { stopProcess, waitUntilAnswering } from './server-process.ts'
 export {
   startTokenIssuer,
   type TokenIssuer,

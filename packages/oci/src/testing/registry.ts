@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { run } from '@polyship/core'
+import { stopProcess } from './server-process.ts'
 import type { TokenIssuer } from './token-issuer.ts'
 
 /** How a test registry authenticates clients. */
@@ -98,12 +99,12 @@ export async function startRegistry(
         url: `http://${host}`,
         storageDir: join(dir, 'data'),
         stop: async () => {
-          await stopChild(child)
+          await stopProcess(child)
           await rm(dir, { recursive: true, force: true })
         },
       }
     }
-    await stopChild(child)
+    await stopProcess(child)
     if (attempt >= 2) {
       const tail = (await readFile(join(dir, 'registry.log'), 'utf8').catch(() => '')).slice(-2000)
       await rm(dir, { recursive: true, force: true })
@@ -131,18 +132,4 @@ async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
     await delay(50)
   }
   return false
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const killed = await Promise.race([
-    exited.then(() => true),
-    delay(5000, undefined, { ref: false }).then(() => false),
-  ])
-  if (!killed) {
-    child.kill('SIGKILL')
-    await exited
-  }
 }

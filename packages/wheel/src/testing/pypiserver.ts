@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { run } from '@polyship/core'
+import { freePort, stopProcess, waitUntilAnswering } from '@polyship/oci/testing'
 
 export interface PypiServer {
   /** Upload URL (the server root), with a trailing slash. */
@@ -23,17 +23,8 @@ export interface PypiServerOptions {
   readonly command?: string
 }
 
-/** A free loopback port (the kernel picks it; a race with another process is possible but rare). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
+/** A free loopback port (one implementation, in @polyship/oci/testing). */
+export { freePort }
 
 /** Starts pypiserver on loopback and waits until it answers. */
 export async function startPypiServer(options: PypiServerOptions): Promise<PypiServer> {
@@ -62,32 +53,10 @@ export async function startPypiServer(options: PypiServerOptions): Promise<PypiS
       stderr = (stderr + chunk.toString()).slice(-4000)
     })
     const url = `http://127.0.0.1:${port}/`
-    if (await waitUntilUp(url, child)) {
-      return { url, simpleUrl: `${url}simple/`, dir: options.dir, stop: () => stop(child) }
+    if (await waitUntilAnswering(url, child)) {
+      return { url, simpleUrl: `${url}simple/`, dir: options.dir, stop: () => stopProcess(child) }
     }
-    await stop(child)
+    await stopProcess(child)
     if (attempt >= 2) throw new Error(`pypi-server did not start (${args.join(' ')}):\n${stderr}`)
   }
-}
-
-async function waitUntilUp(url: string, child: ChildProcess): Promise<boolean> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      const response = await fetch(url)
-      await response.body?.cancel()
-      if (response.ok) return true
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return false
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
 }
