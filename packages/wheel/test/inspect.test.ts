@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -201,12 +201,6 @@ with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as t:
     ])
   })
 })
-
-async function writeTemp(data: Uint8Array): Promise<string> {
-  const path = join(work, `blob-${randomBytes(4).toString('hex')}`)
-  await writeFile(path, data)
-  return path
-}
 
 describe('names, versions, tags', () => {
   it('parses file names with compressed tag sets', () => {
