@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import {
   type Artifact,
@@ -10,7 +8,7 @@ import {
   silentReporter,
   sourceDateEpoch,
 } from '@polyship/core'
-import { RegistryClient } from '@polyship/oci'
+import type { RegistryClient } from '@polyship/oci'
 import { parseBase } from '../base/base-reference.ts'
 import { pythonSettings } from '../base/python.ts'
 import { resolveBase } from '../base/resolve-base.ts'
@@ -23,8 +21,8 @@ import { baseTreeLoader } from '../rootfs/base-tree.ts'
 import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
 import { exactPythonVersion, parseWheelName } from '../wheel/wheel-tags.ts'
-import { type BuiltImage, disposerOf, type InstalledPackage } from './built-image.ts'
-import { baseTextOf, ImageParts } from './image-parts.ts'
+import type { BuiltImage, InstalledPackage } from './built-image.ts'
+import { baseTextOf, ImageParts, imageWorkspace } from './image-parts.ts'
 import { LayerBuilder, platformLayers } from './layers.ts'
 import { imageAnnotations, runtimeConfig } from './runtime.ts'
 import { DEFAULT_USER, healthcheck, imagePlatforms, parseUser, pathOf, timestamp } from './settings.ts'
@@ -124,14 +122,7 @@ export async function assembleImage(
       : healthcheck(config.healthcheck, `${where}.healthcheck`)
   imageTags(project.version, config.tags)
 
-  const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-image-'))
-  // A client made here serves the base's blobs until the image is published, then closes.
-  const client = options.client ?? new RegistryClient()
-  const removeWork = disposerOf(work)
-  const dispose = async () => {
-    if (options.client === undefined) client.close()
-    await removeWork()
-  }
+  const { work, client, dispose } = await imageWorkspace(options, 'polyship-image-')
   try {
     reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
     const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })

@@ -1,7 +1,11 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Digest, Platform, Reporter } from '@polyship/core'
-import { blobSourceOf } from '@polyship/oci'
+import { blobSourceOf, RegistryClient } from '@polyship/oci'
 import type { PlatformBase, ResolvedBase } from '../base/resolve-base.ts'
-import type { BuiltImage, ImageBlob } from './built-image.ts'
+import type { BuildImageOptions } from './assemble.ts'
+import { type BuiltImage, disposerOf, type ImageBlob } from './built-image.ts'
 import { type ComposedManifest, composeIndex, composeManifest } from './compose.ts'
 import type { BuiltLayer } from './layers.ts'
 import type { runtimeConfig } from './runtime.ts'
@@ -112,4 +116,27 @@ export function baseTextOf(
     }
   if (base === alias.name) return { text: alias.text, baseDir: input.project.root, field: alias.field }
   return { text: base, baseDir: input.project.root, field: 'polyship.image.base' }
+}
+
+/**
+ * An image build's temp directory and registry client, and the one `dispose` that removes
+ * the directory and closes the client when the build made it (a client made here serves
+ * the base's blobs until the image is published).
+ */
+export async function imageWorkspace(
+  options: Pick<BuildImageOptions, 'client' | 'tmpDir'>,
+  prefix: string,
+): Promise<{
+  readonly work: string
+  readonly client: RegistryClient
+  readonly dispose: () => Promise<void>
+}> {
+  const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), prefix))
+  const client = options.client ?? new RegistryClient()
+  const removeWork = disposerOf(work)
+  const dispose = async () => {
+    if (options.client === undefined) client.close()
+    await removeWork()
+  }
+  return { work, client, dispose }
 }

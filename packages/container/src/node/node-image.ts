@@ -1,16 +1,14 @@
-import { lstat, mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { lstat, readFile } from 'node:fs/promises'
 import { join, posix, relative } from 'node:path'
 import { formatPlatform, type ImageConfig, silentReporter, sourceDateEpoch } from '@polyship/core'
-import { RegistryClient } from '@polyship/oci'
 import { parseBase } from '../base/base-reference.ts'
 import { pythonSettings } from '../base/python.ts'
 import { resolveBase } from '../base/resolve-base.ts'
 import { ContainerError } from '../errors.ts'
 import type { BuildImageOptions, ImageBuildInput } from '../image/assemble.ts'
-import { type BuiltImage, disposerOf } from '../image/built-image.ts'
+import type { BuiltImage } from '../image/built-image.ts'
 import type { HealthcheckJson } from '../image/config-json.ts'
-import { baseTextOf, ImageParts } from '../image/image-parts.ts'
+import { baseTextOf, ImageParts, imageWorkspace } from '../image/image-parts.ts'
 import { type BuiltLayer, LayerBuilder, platformLayers } from '../image/layers.ts'
 import { imageAnnotations, runtimeConfig } from '../image/runtime.ts'
 import {
@@ -69,17 +67,10 @@ export async function nodeImage(
   imageTags(project.version, config.tags)
   const dir = imagePath(node.dir, `${where}.node.dir`)
 
-  const work = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'polyship-node-image-'))
-  const client = options.client ?? new RegistryClient()
-  const removeWork = disposerOf(work)
-  const dispose = async () => {
-    if (options.client === undefined) client.close()
-    await removeWork()
-  }
+  const { work, client, dispose } = await imageWorkspace(options, 'polyship-node-image-')
   try {
     reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
     const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })
-    const _baseName = base.kind === 'image' ? base.name : undefined
     const stage = join(work, 'deploy')
     await deployPackage(project, {
       out: stage,
@@ -92,7 +83,12 @@ export async function nodeImage(
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? node.dir)
       : undefined
-    const builder = new LayerBuilder({ dir: work, mtime: epoch, gzipLevel: options.gzipLevel ?? 6 })
+    const builder = new LayerBuilder({
+      dir: work,
+      mtime: epoch,
+      gzipLevel: options.gzipLevel ?? 6,
+      ...(options.layerCache === undefined ? {} : { cacheDir: options.layerCache }),
+    })
     const annotations = imageAnnotations({
       created,
       project,
