@@ -17,7 +17,7 @@ import {
   type OciWrite,
   resolveDestinations,
 } from './destinations.ts'
-import { serverJsonFileName } from './release/mcp.ts'
+import { serverJsonFileName } from './release/mcp-names.ts'
 
 /** The binary package's default platforms, as the config writes them. */
 export const DEFAULT_BINARY_PLATFORMS = DEFAULT_PLATFORMS

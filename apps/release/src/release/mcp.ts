@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileComponent, npmPackage, ociImage, pythonRequirement, type SbomComponent } from '@polyship/attest'
-import { projectSlug, releaseVersion } from '@polyship/binary'
+import { projectSlug } from '@polyship/binary'
 import {
   digestHex,
   type McpConfig,
+  netLimits,
   type Project,
   registerSecret,
   type WheelDestination,
@@ -27,6 +28,7 @@ import { pullRepository } from '../destinations.ts'
 import type { Reconciliation } from '../publish/outcome.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
+import { serverJsonFileName } from './mcp-names.ts'
 import type { Finding } from './reconcile.ts'
 import type { ProjectRelease, ReleaseFile } from './release-set.ts'
 
@@ -37,10 +39,7 @@ function mcpConfigOf(project: Project, skip: ReadonlySet<string>): McpConfig | u
   return skip.has('mcp') ? undefined : project.config.mcp
 }
 
-/** `<project>_<version>_server.json`, beside the project's archives and checksums. */
-export function serverJsonFileName(project: string, version: string): string {
-  return `${projectSlug(project)}_${releaseVersion(version)}_server.json`
-}
+export type { serverJsonFileName }
 
 /**
  * Before anything is built: the server.json each MCP project would write, with no packages
@@ -86,7 +85,11 @@ export function openMcpRegistry(context: ReleaseContext): McpRegistryClient | un
   if (destination === undefined) return undefined
   const token = context.env[destination.tokenEnv ?? DEFAULT_TOKEN_ENV] || undefined
   registerSecret(token)
-  return new McpRegistryClient({ url: destination.url, ...(token === undefined ? {} : { token }) })
+  return new McpRegistryClient({
+    url: destination.url,
+    limits: netLimits(context.env),
+    ...(token === undefined ? {} : { token }),
+  })
 }
 
 function pypiBaseUrl(destination: WheelDestination): string | undefined {

@@ -1,4 +1,15 @@
-import { type Digest, isLoopbackHostname, networkErrorReason, originOf, redact, sha256 } from '@polyship/core'
+import {
+  type Digest,
+  isLoopbackHostname,
+  type NetLimits,
+  netLimits,
+  networkErrorReason,
+  originOf,
+  readAll,
+  redact,
+  sendWithRetry,
+  sha256,
+} from '@polyship/core'
 import { McpError } from '../errors.ts'
 import { canonicalJson } from '../server-json/render.ts'
 
@@ -7,7 +18,8 @@ export interface McpRegistryOptions {
   readonly url: string
   /** A registry token (what `mcp-publisher login` or the registry's `/v0/auth/*` exchange gives); needed to publish. */
   readonly token?: string
-  readonly fetch?: typeof fetch
+  /** Deadlines, size cap and retry time of each call (default: POLYSHIP_HTTP_* over core's defaults). */
+  readonly limits?: NetLimits
 }
 
 /** A version the registry holds, and the digest of its canonical JSON (what reconciling compares). */
@@ -32,12 +44,12 @@ const BODY_TAIL = 500
 export class McpRegistryClient {
   readonly url: string
   readonly #token: string | undefined
-  readonly #fetch: typeof fetch
+  readonly #limits: NetLimits
 
   constructor(options: McpRegistryOptions) {
     this.url = options.url.replace(/\/+$/, '')
     this.#token = options.token
-    this.#fetch = options.fetch ?? fetch
+    this.#limits = options.limits ?? netLimits()
     const parsed = URL.canParse(this.url) ? new URL(this.url) : undefined
     if (parsed === undefined || !/^https?:$/.test(parsed.protocol)) {
       throw new McpError(
@@ -62,17 +74,46 @@ export class McpRegistryClient {
     return `${this.url}/v0/servers/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`
   }
 
-  async #request(url: string, init: RequestInit): Promise<{ status: number; text: string }> {
-    let response: Response
-    try {
-      response = await this.#fetch(url, init)
-    } catch (error) {
-      throw new McpError('MCP_REGISTRY_UNREACHABLE', `${originOf(url)}: ${networkErrorReason(error)}`, {
-        hint: 'check destinations.mcpRegistry.url and the network',
-        cause: error,
-      })
-    }
-    return { status: response.status, text: await response.text() }
+  /** One call through core's exchange: deadlines, size cap, retries (429/5xx, Retry-After), the token kept out of messages. */
+  async #request(
+    url: string,
+    init: { readonly method?: string; readonly headers: Record<string, string>; readonly body?: Uint8Array },
+    what: string,
+  ): Promise<{ status: number; text: string }> {
+    const secrets = this.#token === undefined ? [] : [this.#token]
+    const response = await sendWithRetry(
+      () => ({
+        method: init.method ?? 'GET',
+        url: new URL(url),
+        headers: init.headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+      }),
+      {
+        limits: this.#limits,
+        what: `${what} at ${originOf(url)}`,
+        secrets,
+        // a repeated publish of the same bytes is answered as already there
+        idempotent: true,
+        unreachable: (cause) =>
+          new McpError('MCP_REGISTRY_UNREACHABLE', `${originOf(url)}: ${networkErrorReason(cause)}`, {
+            hint: 'check destinations.mcpRegistry.url and the network',
+            cause,
+          }),
+      },
+    )
+    const body = await readAll(
+      response.body,
+      this.#limits.maxBytes,
+      () =>
+        new McpError(
+          'MCP_REGISTRY_ERROR',
+          `${originOf(url)}: the answer is larger than ${this.#limits.maxBytes} bytes`,
+          {
+            hint: 'check that destinations.mcpRegistry.url is an MCP registry',
+          },
+        ),
+    )
+    return { status: response.status, text: body.toString('utf8') }
   }
 
   #failure(url: string, status: number, text: string, what: string): McpError {
@@ -99,7 +140,11 @@ export class McpRegistryClient {
   /** The server.json the registry holds under `name` at `version`, or undefined. */
   async held(name: string, version: string): Promise<HeldServer | undefined> {
     const url = this.versionUrl(name, version)
-    const { status, text } = await this.#request(url, { headers: { accept: 'application/json' } })
+    const { status, text } = await this.#request(
+      url,
+      { headers: { accept: 'application/json' } },
+      `reading ${name} ${version}`,
+    )
     if (status === 404) return undefined
     if (status !== 200) throw this.#failure(url, status, text, `reading ${name} ${version}`)
     let server: unknown
@@ -128,15 +173,19 @@ export class McpRegistryClient {
       )
     }
     const url = `${this.url}/v0/publish`
-    const { status, text } = await this.#request(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${this.#token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
+    const { status, text } = await this.#request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: bytes,
       },
-      body: bytes,
-    })
+      `publishing ${name}`,
+    )
     if (status !== 200 && status !== 201) throw this.#failure(url, status, text, `publishing ${name}`)
   }
 }
