@@ -50,6 +50,11 @@ export type CoreErrorCode =
   | 'NET_TIMEOUT'
   | 'NET_TOO_LARGE'
   | 'NET_TLS_MISMATCH'
+  /** A redirect polyship does not follow: too many or a loop, https to http, a method or body that cannot follow, no URL. */
+  | 'NET_REDIRECT_LIMIT'
+  | 'NET_REDIRECT_DOWNGRADE'
+  | 'NET_REDIRECT_REFUSED'
+  | 'NET_REDIRECT_INVALID'
   /** A file could not be written: no space (ENOSPC, EDQUOT), a read-only filesystem (EROFS), no permission. */
   | 'FS_WRITE_FAILED'
 

@@ -6,6 +6,7 @@ import {
   type ExchangeResponse,
   exchange,
 } from './http-exchange.ts'
+import { exchangeFollowing } from './http-redirect.ts'
 import { networkErrorReason } from './net.ts'
 import { isNetError } from './net-error.ts'
 import { formatDuration, RetryBudget } from './net-limits.ts'
@@ -225,6 +226,13 @@ export async function retrying<A extends RetryAnswer>(
 
 export interface RetryingOptions extends ExchangeOptions, Omit<RetryRules, 'retryMs'> {
   readonly what: string
+  /**
+   * Redirects each try follows under core's rules (`redirectHop`: no https to http,
+   * credential headers only to the first origin, other methods than GET and HEAD only on
+   * 307/308 with a replayable body); default 0: redirect answers are returned for the
+   * caller to judge. `MAX_REDIRECTS` is the usual bound.
+   */
+  readonly maxRedirects?: number
 }
 
 /** An exchange's answer, with the number of tries it took. */
@@ -233,8 +241,9 @@ export interface RetriedResponse extends ExchangeResponse {
 }
 
 /**
- * `retrying` around core's exchange: `request()` is called once per try; retried
- * answers' bodies are discarded; `limits.retryMs` bounds the tries.
+ * `retrying` around core's exchange: `request()` is called once per try (a try follows
+ * up to `maxRedirects` redirects from the first URL again); retried answers' bodies are
+ * discarded; `limits.retryMs` bounds the tries.
  */
 export function sendWithRetry(
   request: () => ExchangeRequest,
@@ -247,7 +256,15 @@ export function sendWithRetry(
       return {
         method: current.method,
         hasBody: current.body !== undefined,
-        send: () => exchange(current, { ...options, what }),
+        send: () =>
+          (options.maxRedirects ?? 0) > 0
+            ? exchangeFollowing(current, {
+                ...options,
+                what,
+                maxRedirects: options.maxRedirects ?? 0,
+                replayable: options.replayable !== false,
+              })
+            : exchange(current, { ...options, what }),
         discard: (answer) => answer.body.destroy(),
       }
     },

@@ -96,6 +96,16 @@ export {
   toFetchResponse,
 } from './http-exchange.ts'
 export {
+  exchangeFollowing,
+  type FollowOptions,
+  isCredentialHeader,
+  MAX_REDIRECTS,
+  type RedirectedRequest,
+  type RedirectHop,
+  redirectHop,
+  withoutCredentials,
+} from './http-redirect.ts'
+export {
   type AnswerVerdict,
   backoffMs,
   DEFAULT_RETRY_POLICY,

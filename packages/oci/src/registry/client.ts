@@ -5,7 +5,9 @@ import {
   type NetLimits,
   netLimits,
   RetryBudget,
+  redirectHop,
   transferDeadlineMs,
+  withoutCredentials,
 } from '@polyship/core'
 import { nodeDeps, type OciDeps } from '../deps.ts'
 import { OciError } from '../errors.ts'
@@ -78,9 +80,6 @@ interface Host {
   readonly auth: HostAuth
   ready: Promise<void> | undefined
 }
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308])
-const MAX_REDIRECTS = 5
 
 /**
  * Talks to OCI registries: one connection pool, credential lookup and token cache per host,
@@ -281,14 +280,19 @@ export class RegistryClient {
     return res
   }
 
-  /** Sends and follows redirects; Authorization goes only to the registry's own origin. */
+  /**
+   * Sends and follows redirects under core's rules (`redirectHop`: at most MAX_REDIRECTS,
+   * never https to http, GET and HEAD only here); Authorization and any other credential
+   * header go only to the registry's own origin, never to the blob storage it redirects to.
+   */
   async #follow(request: RegistryRequest, first: URL, origin: string, authorization: string | undefined) {
     let url = first
-    for (let hop = 0; ; hop++) {
+    const chain = [first]
+    for (;;) {
       checkScheme(url, this.insecureHosts, request.what)
-      const headers: Record<string, string> = { 'user-agent': 'polyship', ...request.headers }
-      if (url.origin !== origin) delete headers.authorization
-      else if (authorization !== undefined) headers.authorization = authorization
+      const own: Record<string, string> = { 'user-agent': 'polyship', ...request.headers }
+      if (authorization !== undefined) own.authorization = authorization
+      const headers = url.origin === origin ? own : withoutCredentials(own)
       const res = await send(
         {
           method: request.method,
@@ -320,15 +324,21 @@ export class RegistryClient {
         level: 'debug',
         message: `${request.method} ${shownUrl(url)} ${res.status}`,
       })
-      const location = header(res, 'location')
-      if (!request.redirects || !REDIRECTS.has(res.status) || location === undefined) return res
+      if (!request.redirects) return res
+      const hop = redirectHop(
+        {
+          method: request.method,
+          chain,
+          hasBody: request.body !== undefined,
+          replayable: true,
+          what: request.what,
+        },
+        res,
+      )
+      if (hop === undefined) return res
       await discard(res)
-      if (hop >= MAX_REDIRECTS) {
-        throw new OciError('OCI_REGISTRY_ERROR', `${request.what}: more than ${MAX_REDIRECTS} redirects`, {
-          hint: 'the registry or a proxy in front of it redirects in a loop',
-        })
-      }
-      url = new URL(location, url)
+      url = hop.url
+      chain.push(url)
     }
   }
 
