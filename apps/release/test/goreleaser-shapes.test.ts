@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type RecordedArtifact, run } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { goreleaserArtifacts, goreleaserMetadata, previousReleaseTags } from '../src/release/goreleaser.ts'
+import {
+  type BuiltBinary,
+  builtBinaries,
+  goreleaserArtifacts,
+  goreleaserMetadata,
+  previousReleaseTags,
+} from '../src/release/goreleaser.ts'
 import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
@@ -158,6 +164,85 @@ describe('GoReleaser shapes (pure)', () => {
     expect(ours[6]!.extra).not.toHaveProperty('Checksum')
   })
 
+  it("built Go and Rust binaries are Binary entries as GoReleaser's go and rust builders add them, before the archives", async () => {
+    const theirs = (await fixture('artifacts.json')) as Entry[]
+    const binary = (b: Partial<BuiltBinary>): BuiltBinary => ({
+      project: 'tool',
+      version: '1.0.0',
+      name: 'tool',
+      platform: 'linux/amd64',
+      target: 'linux/amd64',
+      toolchain: 'go',
+      path: 'build/tool/linux-amd64/tool',
+      ...b,
+    })
+    const archive: RecordedArtifact = {
+      kind: 'archive',
+      name: 'tool_1.0.0_linux_amd64.tar.gz',
+      project: 'tool',
+      version: '1.0.0',
+      platform: 'linux/amd64',
+      digest: digest('a'),
+      size: 10,
+      locations: ['assets/tool_1.0.0_linux_amd64.tar.gz'],
+    }
+    const ours = goreleaserArtifacts([archive], 'dist', [
+      binary({}),
+      binary({
+        platform: 'windows/arm64',
+        target: 'windows/arm64',
+        path: 'build/tool/windows-arm64/tool.exe',
+      }),
+      binary({
+        project: 'rtool',
+        name: 'rtool',
+        toolchain: 'rust',
+        target: 'x86_64-unknown-linux-gnu',
+        path: 'build/rtool/x86_64-unknown-linux-gnu/rtool',
+      }),
+      binary({
+        project: 'rtool',
+        name: 'rtool',
+        toolchain: 'rust',
+        platform: 'linux/arm/v7',
+        target: 'armv7-unknown-linux-musleabihf',
+        path: 'build/rtool/armv7-unknown-linux-musleabihf/rtool',
+      }),
+    ]) as unknown as Entry[]
+    expectGoreleaserShape(ours, theirs)
+    expect(ours.map((e) => e.type)).toEqual(['Binary', 'Binary', 'Binary', 'Binary', 'Archive'])
+    expect(ours[0]).toEqual({
+      name: 'tool',
+      path: 'dist/build/tool/linux-amd64/tool',
+      goos: 'linux',
+      goarch: 'amd64',
+      goamd64: 'v1',
+      target: 'linux_amd64_v1',
+      internal_type: 4,
+      type: 'Binary',
+      extra: { Binary: 'tool', Builder: 'go', Ext: '', ID: 'tool', Project: 'tool', Version: '1.0.0' },
+    })
+    expect(ours[1]).toMatchObject({
+      name: 'tool.exe',
+      goos: 'windows',
+      goarch: 'arm64',
+      target: 'windows_arm64_v8.0',
+      extra: { Binary: 'tool', Ext: '.exe' },
+    })
+    const rust = theirs.find((t) => t.extra?.Builder === 'rust')!
+    const { path: _ours, extra: oursExtra, ...oursRest } = ours[2]!
+    const { path: _theirs, extra: theirsExtra, ...theirsRest } = rust
+    expect(oursRest).toEqual(theirsRest)
+    expect(oursExtra).toEqual({ ...theirsExtra, Project: 'rtool', Version: '1.0.0' })
+    expect(ours[3]).toMatchObject({
+      goos: 'linux',
+      goarch: 'arm',
+      goarm: '7',
+      target: 'armv7-unknown-linux-musleabihf',
+      extra: { Abi: 'musleabihf', Builder: 'rust' },
+    })
+  })
+
   it('metadata.json has GoReleaser fields for one project, and lists each when several are released', async () => {
     const theirs = await fixture('metadata.json')
     const projects = [{ name: 'tool', version: '1.1.0', tag: 'tool@1.1.0' }]
@@ -219,13 +304,42 @@ describe('GoReleaser shapes of a real release', () => {
   }, 120_000)
   afterAll(() => ws?.remove())
 
-  it('artifacts.json lists archives, checksums, signatures, SBOMs and provenance; Checksum is each file sha256', async () => {
+  it('artifacts.json lists binaries, archives, checksums, signatures, SBOMs and provenance; Checksum is each file sha256', async () => {
     const result = await polyship(['release'], ws)
     expect(result.code, result.stderr).toBe(0)
     const ours = JSON.parse(await readFile(join(ws.root, 'dist', 'artifacts.json'), 'utf8')) as Entry[]
     expectGoreleaserShape(ours, await fixture('artifacts.json'))
     const types = ours.map((e) => e.type)
     expect(types.filter((t) => t === 'Archive')).toHaveLength(2)
+    // The binaries the build left in dist/build, as GoReleaser lists its builds' output.
+    const binaries = ours.filter((e) => e.type === 'Binary')
+    expect(binaries.map((e) => [e.name, e.target, e.extra?.Builder])).toEqual([
+      ['tool', 'linux_amd64_v1', 'go'],
+      ['tool', 'linux_arm64_v8.0', 'go'],
+    ])
+    // A unit of another version, or one polyship cannot read, is not this release's.
+    const unitOf = (entry: Entry) => (entry.path as string).split('/')[2]!
+    const dist = join(ws.root, 'dist')
+    await mkdir(join(dist, 'build', 'stale'), { recursive: true })
+    await writeFile(
+      join(dist, 'build', 'stale', 'build.json'),
+      JSON.stringify({
+        ...JSON.parse(await readFile(join(dist, 'build', unitOf(binaries[0]!), 'build.json'), 'utf8')),
+        version: '0.9.0',
+      }),
+    )
+    await mkdir(join(dist, 'build', 'torn'), { recursive: true })
+    await writeFile(join(dist, 'build', 'torn', 'build.json'), '{"schema":')
+    const record = JSON.parse(await readFile(join(dist, 'release.json'), 'utf8'))
+    expect((await builtBinaries(dist, record.artifacts)).map((b) => b.platform)).toEqual([
+      'linux/amd64',
+      'linux/arm64',
+    ])
+    for (const entry of binaries) {
+      expect(entry.path as string).toMatch(/^dist\/build\//)
+      const head = (await readFile(join(ws.root, entry.path as string))).subarray(0, 4)
+      expect(head.toString('latin1')).toBe('\x7fELF')
+    }
     expect(types.filter((t) => t === 'Checksum')).toHaveLength(1)
     expect(types.filter((t) => t === 'Signature')).toHaveLength(3)
     expect(types.filter((t) => t === 'SBOM').length).toBeGreaterThanOrEqual(2)
@@ -234,7 +348,7 @@ describe('GoReleaser shapes of a real release', () => {
       target: 'linux_arm64_v8.0',
     })
     // What the SLSA generator's GoReleaser recipe does: the Archive entries' path and extra.Checksum.
-    for (const entry of ours) {
+    for (const entry of ours.filter((e) => e.extra?.Checksum !== undefined)) {
       const bytes = await readFile(join(ws.root, entry.path as string))
       expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, entry.name as string).toBe(
         entry.extra?.Checksum,

@@ -1,6 +1,10 @@
-import { posix } from 'node:path'
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join, posix, relative, sep } from 'node:path'
 import { type AttestationRef, isSemver, type RecordedArtifact, type RecordedProject } from '@polyship/core'
 import { compareSemVer, parseSemVer } from '@polyship/npm'
+import { readBuildUnit } from './build-unit.ts'
+import { ReleaseError } from './errors.ts'
 
 /**
  * `dist/artifacts.json` and `dist/metadata.json` in GoReleaser's shapes, for tooling written
@@ -98,7 +102,131 @@ function isFile(ref: AttestationRef): boolean {
 }
 
 /**
- * GoReleaser's artifacts.json entries of a release record: every artifact, then its signature,
+ * A binary the build left in dist/build (not in the release record: binaries are not
+ * published, their archives are), for GoReleaser's `Binary` entries.
+ */
+export interface BuiltBinary {
+  readonly project: string
+  readonly version: string
+  /** The executable's name without `.exe`. */
+  readonly name: string
+  /** `linux/amd64`, `linux/arm/v7`. */
+  readonly platform: string
+  /** The toolchain's target: `linux/amd64` (Go) or `x86_64-unknown-linux-gnu` (Rust). */
+  readonly target: string
+  readonly toolchain: 'go' | 'rust'
+  /** Relative to the release's output directory: `build/tool/linux-amd64/tool`. */
+  readonly path: string
+}
+
+/**
+ * The binaries of the build units under `<outDir>/build` whose project and version the
+ * record lists (a unit left from an earlier version is not this release's), in unit order.
+ * A binary file gone from disk (a CI job that restored only the archives) is left out.
+ */
+export async function builtBinaries(
+  outDir: string,
+  artifacts: readonly RecordedArtifact[],
+): Promise<BuiltBinary[]> {
+  const buildDir = join(outDir, 'build')
+  if (!existsSync(buildDir)) return []
+  const released = new Set(artifacts.map((a) => `${a.project}@${a.version}`))
+  const found: BuiltBinary[] = []
+  const entries = await readdir(buildDir, { withFileTypes: true })
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue
+    const dir = join(buildDir, entry.name)
+    // A unit polyship cannot read (an older schema, a torn file) is not this release's: the
+    // release assembled from units it read; the listing must not fail a published release.
+    const unit = await readBuildUnit(dir).catch((error: unknown) => {
+      if (error instanceof SyntaxError) return undefined
+      if (error instanceof ReleaseError && error.code === 'RELEASE_MERGE_INVALID') return undefined
+      throw error
+    })
+    if (unit === undefined || !released.has(`${unit.project}@${unit.version}`)) continue
+    for (const binary of unit.binaries) {
+      const file = join(dir, binary.path)
+      if (!existsSync(file)) continue
+      found.push({
+        project: unit.project,
+        version: unit.version,
+        name: binary.name ?? unit.binaryName ?? unit.project,
+        platform: binary.platform,
+        target: binary.target,
+        toolchain: unit.toolchain ?? (binary.target.includes('-') ? 'rust' : 'go'),
+        path: relative(outDir, file).split(sep).join('/'),
+      })
+    }
+  }
+  return found
+}
+
+/** GoReleaser's Rust builder's fields of a target triple (internal/builders/rust: `Parse`, `convertToGoarch`, `getArmVersion`). */
+const RUST_GOARCH: Readonly<Record<string, string>> = {
+  aarch64: 'arm64',
+  x86_64: 'amd64',
+  i686: '386',
+  i586: '386',
+  i386: '386',
+  powerpc: 'ppc',
+  powerpc64: 'ppc64',
+  powerpc64le: 'ppc64le',
+  riscv64: 'riscv64',
+  s390x: 's390x',
+  arm: 'arm',
+  armv7: 'arm',
+  wasm32: 'wasm',
+}
+const RUST_GOARM: Readonly<Record<string, string>> = {
+  arm: '6',
+  armv5te: '5',
+  armv7: '7',
+  armv7a: '7',
+  armv7r: '7',
+}
+
+function rustFields(triple: string): { fields: Partial<GoReleaserArtifact>; abi: string } {
+  const [arch = '', , os = '', abi = ''] = triple.split('-')
+  const goarm = RUST_GOARM[arch]
+  return {
+    fields: {
+      goos: os,
+      goarch: RUST_GOARCH[arch] ?? arch,
+      ...(goarm === undefined ? {} : { goarm }),
+      target: triple,
+    },
+    abi: abi.split('.')[0] ?? '',
+  }
+}
+
+/**
+ * GoReleaser's `Binary` entry of a built binary, as its Go and Rust builders add them:
+ * `name` with the extension, `extra.Binary` without, `Ext`, `ID` (the project), `Builder`,
+ * and for Rust the triple as `target` and its `Abi`.
+ */
+function binaryEntry(binary: BuiltBinary, pathOf: (location: string) => string): GoReleaserArtifact {
+  const ext = binary.platform.startsWith('windows/') ? '.exe' : ''
+  const rust = binary.toolchain === 'rust' ? rustFields(binary.target) : undefined
+  return {
+    name: `${binary.name}${ext}`,
+    path: pathOf(binary.path),
+    ...(rust === undefined ? platformFields(binary.platform) : rust.fields),
+    ...typed('Binary'),
+    extra: {
+      Binary: binary.name,
+      Builder: binary.toolchain,
+      Ext: ext,
+      ID: binary.project,
+      ...(rust === undefined ? {} : { Abi: rust.abi }),
+      Project: binary.project,
+      Version: binary.version,
+    },
+  }
+}
+
+/**
+ * GoReleaser's artifacts.json entries of a release record: the built binaries first (as
+ * GoReleaser's build pipe adds them before archiving), every artifact, then its signature,
  * SBOM and provenance files beside it (OCI attestations are referrers, not files, and are not
  * listed). `distDir` is how a path inside the record's directory is written (`dist`), so
  * `path` reads as GoReleaser's (`dist/assets/tool_1.0.0_linux_amd64.tar.gz`); URLs stay as
@@ -109,12 +237,14 @@ function isFile(ref: AttestationRef): boolean {
 export function goreleaserArtifacts(
   artifacts: readonly RecordedArtifact[],
   distDir: string,
+  binaries: readonly BuiltBinary[] = [],
 ): GoReleaserArtifact[] {
   const pathOf = (location: string) =>
     /^[a-z][a-z0-9+.-]*:/i.test(location) || posix.isAbsolute(location)
       ? location
       : posix.join(distDir, location)
-  return artifacts.flatMap((a) => {
+  const built = binaries.map((b) => binaryEntry(b, pathOf))
+  const recorded = artifacts.flatMap((a) => {
     const oci = a.kind === 'image' || a.kind === 'image-index' || a.kind === 'chart'
     const format = a.kind === 'archive' ? archiveFormat(a.name) : undefined
     const main: GoReleaserArtifact = {
@@ -156,6 +286,7 @@ export function goreleaserArtifacts(
       ...beside(a.provenance, 'SLSA Provenance'),
     ]
   })
+  return [...built, ...recorded]
 }
 
 /** GoReleaser's dist/metadata.json, field for field. */

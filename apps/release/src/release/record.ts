@@ -14,7 +14,7 @@ import {
   writeJsonAtomic,
   writeReleaseRecord,
 } from '@polyship/core'
-import { goreleaserArtifacts, goreleaserMetadata, previousReleaseTags } from './goreleaser.ts'
+import { builtBinaries, goreleaserArtifacts, goreleaserMetadata, previousReleaseTags } from './goreleaser.ts'
 
 /** The record already in `outDir`, or undefined when there is none. */
 export async function previousRecord(outDir: string): Promise<ReleaseRecord | undefined> {
@@ -102,7 +102,7 @@ async function writeGoreleaserFiles(
 ): Promise<void> {
   await writeJsonAtomic(
     join(outDir, 'artifacts.json'),
-    goreleaserArtifacts(record.artifacts, basename(outDir)),
+    goreleaserArtifacts(record.artifacts, basename(outDir), await builtBinaries(outDir, record.artifacts)),
   )
   const tags = await run('git', ['tag', '--list'], { cwd: outDir, timeoutMs: 60_000 }).then(
     (r) => r.stdout.split('\n').filter(Boolean),
