@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { publishImage } from '@polyship/container'
 import { loadWorkspace, type Project, type Reporter } from '@polyship/core'
@@ -9,6 +9,7 @@ import { createContext, type Env } from './context.ts'
 import type { ProjectRelease } from './release-set.ts'
 import { buildOrLoadUnits, type StepRunner } from './run.ts'
 import { selectProjects } from './selection.ts'
+import { placeFile } from './targets.ts'
 
 /** The projects a chart deploys: their images are assembled (not written) to wire its values. */
 function withDeployed(wanted: readonly Project[], all: readonly Project[]): Project[] {
@@ -24,12 +25,17 @@ function withDeployed(wanted: readonly Project[], all: readonly Project[]): Proj
   return all.filter((p) => names.has(p.name))
 }
 
+/**
+ * A project's package directory, written afresh. Files share the built bytes (`placeFile`:
+ * a clone, else a hard link, else a copy; no second copy of each archive in dist/), which
+ * is safe because polyship replaces files by rename, never writes into them.
+ */
 async function writePackage(release: ProjectRelease, dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
-  for (const file of release.files) await copyFile(file.path, join(dir, file.name))
+  for (const file of release.files) await placeFile(file.path, join(dir, file.name))
   if (release.chart !== undefined)
-    await copyFile(release.chart.chart.file, join(dir, basename(release.chart.chart.file)))
+    await placeFile(release.chart.chart.file, join(dir, basename(release.chart.chart.file)))
   if (release.image !== undefined) {
     await publishImage(release.image.built, new LayoutStore(join(dir, 'oci', release.image.repository)), {
       tags: release.image.tags,
