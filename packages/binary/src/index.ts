@@ -21,7 +21,7 @@ export {
   renderArchiveName,
 } from './names.ts'
 export type { BinaryBuildOptions, Env } from './options.ts'
-export { archiveNaming, type PackageOptions, packageBinaries } from './package/archives.ts'
+export { archiveNaming, checkArchiveNames, type PackageOptions, packageBinaries } from './package/archives.ts'
 export { formatChecksums, writeChecksums } from './package/checksums.ts'
 export { type BinaryPlan, type PlannedTarget, planBinaries } from './plan.ts'
 export { type BinaryRelease, buildBinaryRelease } from './release.ts'

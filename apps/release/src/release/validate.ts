@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { resolveGoBinaries } from '@polyship/binary'
+import { checkArchiveNames, resolveGoBinaries } from '@polyship/binary'
 import { imageRepository } from '@polyship/container'
 import {
   type FormatName,
@@ -23,8 +23,8 @@ export interface InvalidProject {
 }
 
 /**
- * What each format needs before any toolchain runs, read without compiling: Go main packages
- * inside a module, or a Cargo.toml, for binaries, a pyproject.toml polyship can build (name, backend, version)
+ * What each format needs before any toolchain runs, read without compiling: an archive name
+ * template that renders, and Go main packages inside a module or a Cargo.toml, for binaries, a pyproject.toml polyship can build (name, backend, version)
  * for wheels, an image's Dockerfile, a readable chart whose image mappings name projects
  * that have an image.
  */
@@ -38,6 +38,8 @@ async function checkProject(
     throw new ReleaseError('RELEASE_PROJECT_INVALID', `${project.dir}/package.json: ${message}`, { hint })
   }
   if (binary !== undefined && !skip.has('binary')) {
+    // The archive name template renders, to a distinct file name per platform.
+    checkArchiveNames(project)
     // Go: every main package exists inside the project and lies in a module (what go build needs).
     if (binary.toolchain === 'go') await resolveGoBinaries(project, binary)
     if (binary.toolchain === 'rust' && !existsSync(join(project.root, 'Cargo.toml')))

@@ -4,7 +4,9 @@ import {
   type ArchiveEntry,
   formatPlatform,
   mapLimit,
+  type Platform,
   type Project,
+  parsePlatform,
   type Reporter,
   realPathInside,
   silentReporter,
@@ -13,7 +15,14 @@ import {
   writeArchive,
 } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
-import { type ArchiveNaming, archiveFileName, archiveFormatFor, checksumsFileName } from '../names.ts'
+import {
+  type ArchiveNaming,
+  archiveFileName,
+  archiveFormatFor,
+  checksumsFileName,
+  DEFAULT_PLATFORMS,
+  projectSlug,
+} from '../names.ts'
 import type { Env } from '../options.ts'
 import type { BinaryBuild, BinaryPackages, BuiltBinary } from '../result.ts'
 import { writeChecksums } from './checksums.ts'
@@ -52,7 +61,13 @@ export async function packageBinaries(
     const key = formatPlatform(binary.artifact.platform)
     groups.set(key, [...(groups.get(key) ?? []), binary])
   }
-  assertDistinctNames(project, build)
+  assertDistinctNames(
+    project,
+    build.project,
+    build.version,
+    build.binaryName,
+    build.binaries.map((b) => b.artifact.platform),
+  )
   const archives = await mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
     const platform = binaries[0]!.artifact.platform
     const name = archiveFileName(
@@ -110,28 +125,52 @@ export function archiveNaming(project: Project, binary: string): ArchiveNaming {
     : { template, binary, where: `${project.manifestPath}: polyship.binary.archiveName` }
 }
 
-/** Two platforms whose archives would share a name (a template without `{{ .Arch }}`) are refused before any is written. */
-function assertDistinctNames(project: Project, build: BinaryBuild): void {
-  const seen = new Map<string, string>()
-  for (const binary of build.binaries) {
-    const platform = formatPlatform(binary.artifact.platform)
-    const name = archiveFileName(
-      build.project,
-      build.version,
-      binary.artifact.platform,
-      archiveNaming(project, build.binaryName),
+/**
+ * The archive names of `project` for each of `platforms` (its configured ones by default),
+ * refused before anything compiles: a template that does not render (an unclosed block, a
+ * result that is no file name; unknown placeholders are refused when the config loads) or
+ * two platforms under one name is BINARY_PROJECT_INVALID naming the manifest, the field
+ * `polyship.binary.archiveName` and the placeholder. `binary` is `{{ .Binary }}` (default
+ * the first configured bin, else the project slug).
+ */
+export function checkArchiveNames(
+  project: Project,
+  options: { readonly binary?: string; readonly platforms?: readonly Platform[] } = {},
+): void {
+  const config = project.config.binary
+  if (config === undefined) return
+  const platforms =
+    options.platforms ??
+    (config.platforms ?? DEFAULT_PLATFORMS).map((text, i) =>
+      parsePlatform(text, `${project.manifestPath}: polyship.binary.platforms[${i}]`),
     )
-    const other = seen.get(name)
+  const binary = options.binary ?? config.bins?.[0] ?? projectSlug(project.name)
+  assertDistinctNames(project, project.name, project.version, binary, platforms)
+}
+
+/** Two platforms whose archives would share a name (a template without `{{ .Arch }}`) are refused before any is written. */
+function assertDistinctNames(
+  project: Project,
+  name: string,
+  version: string,
+  binary: string,
+  platforms: readonly Platform[],
+): void {
+  const seen = new Map<string, string>()
+  for (const each of platforms) {
+    const platform = formatPlatform(each)
+    const file = archiveFileName(name, version, each, archiveNaming(project, binary))
+    const other = seen.get(file)
     if (other !== undefined && other !== platform) {
       throw new BinaryError(
         'BINARY_PROJECT_INVALID',
-        `${project.manifestPath}: polyship.binary.archiveName names the archives of ${other} and ${platform} both ${name}`,
+        `${project.manifestPath}: polyship.binary.archiveName names the archives of ${other} and ${platform} both ${file}`,
         {
           hint: 'put {{ .Os }} and {{ .Arch }} (and {{ .Arm }} or {{ .Amd64 }} for variants) in the template',
         },
       )
     }
-    seen.set(name, platform)
+    seen.set(file, platform)
   }
 }
 
