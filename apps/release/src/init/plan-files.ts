@@ -1,4 +1,5 @@
 import { parseWorkspacePackages, ROOT_CONFIG_FILE } from '@polyship/core'
+import { cargoBinstall } from './binstall.ts'
 import { changesetConfig, changesetReadme } from './changesets.ts'
 import { parsingAsync } from './manifest-error.ts'
 import { parsePackageJson } from './package-json.ts'
@@ -82,6 +83,8 @@ export async function planFiles(input: PlanInput): Promise<InitPlan> {
     if (project.kind === 'npm' || project.kind === 'configured') continue
     const path = joinPath(project.dir, 'package.json')
     await edit(path, (text) => projectManifest(project, text, path))
+    if (project.kind === 'rust')
+      await edit(project.manifest, (text) => cargoBinstall(project, text, project.manifest))
   }
   await edit('package.json', (text) => rootManifest(text, 'package.json', input.rootName))
   await edit('pnpm-workspace.yaml', (text) =>

@@ -12,7 +12,7 @@ import { rustTriples } from './target.ts'
  * `{ repo }` and `{ version }` left for it to fill), `zip` on windows. Binaries sit at the
  * archive root (`{ bin }{ binary-ext }`, binstall's default).
  */
-export function binstallMetadata(project: Project): string {
+export function binstallMetadata(project: Pick<Project, 'name' | 'config'>): string {
   const config = project.config.binary
   const platforms = (config?.platforms ?? DEFAULT_PLATFORMS).map((p) => parsePlatform(p))
   const tag = encodeURIComponent(`${project.name}@`)
