@@ -6,7 +6,7 @@ import { FILE_SUFFIXES } from '@polyship/attest'
 import {
   type AttestationRef,
   type ExchangeResponse,
-  exchange,
+  exchangeFollowing,
   formatBytes,
   formatDuration,
   isNetError,
@@ -188,15 +188,17 @@ const reasonOf = (error: unknown) =>
   (error as NodeJS.ErrnoException | undefined)?.code ??
   (error instanceof Error ? error.message : String(error))
 
-/** A GET answered 200, after up to `redirects` redirects; other answers are coded errors. */
+/**
+ * A GET answered 200, following redirects under core's rules (at most 5, never https to
+ * http, no credential to another origin); other answers are coded errors.
+ */
 async function get(
   url: URL,
   size: number | undefined,
   limits: NetLimits,
   reporter: Reporter | undefined,
-  redirects = 5,
 ): Promise<ExchangeResponse> {
-  const answer = await exchange(
+  const answer = await exchangeFollowing(
     {
       method: 'GET',
       url,
@@ -206,16 +208,6 @@ async function get(
     { limits, what: `download ${shown(url)}`, ...(reporter === undefined ? {} : { reporter }) },
   )
   const { status } = answer
-  const location = answer.headers.location
-  if (status >= 300 && status < 400 && location !== undefined) {
-    answer.body.destroy()
-    if (redirects === 0) {
-      throw new CliError('CLI_DOWNLOAD_FAILED', `download ${shown(url)}: too many redirects`, {
-        hint: `${url.host} redirects in a loop; check the URL the release record lists`,
-      })
-    }
-    return get(new URL(location, url), size, limits, reporter, redirects - 1)
-  }
   if (status !== 200) {
     answer.body.destroy()
     const error = new CliError(

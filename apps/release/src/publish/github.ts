@@ -19,6 +19,7 @@ import {
   type RetryAnswer,
   type RetryDeps,
   redact,
+  redirectHop,
   retryAfterMs,
   sendWithRetry,
   toFetchResponse,
@@ -400,11 +401,19 @@ export class GitHubReleases {
     let response = first
     if (first.status >= 300 && first.status < 400) {
       await first.body?.cancel()
-      const location = first.headers.get('location') ?? ''
-      response = await this.#send(
-        URL.canParse(location, asset.url) ? new URL(location, asset.url).href : location,
-        transfer,
+      // core's rules: a Location that is an http(s) URL, never from https to plain http
+      const location = first.headers.get('location') ?? undefined
+      const hop = redirectHop(
+        {
+          method: 'GET',
+          chain: [new URL(asset.url)],
+          hasBody: false,
+          replayable: true,
+          what: `download of ${asset.name}`,
+        },
+        { status: first.status, headers: location === undefined ? {} : { location } },
       )
+      response = hop === undefined ? first : await this.#send(hop.url.href, transfer)
     }
     if (!response.ok) await this.#fail(`download of ${asset.name}`, response)
     const hash = createHash('sha256')
