@@ -139,6 +139,14 @@ export {
   semverOfPep440,
 } from './python/pep440.ts'
 export {
+  admitsPythonVersion,
+  comparePythonVersions,
+  isPythonPreRelease,
+  parseSpecifierClause,
+  type SpecifierClause,
+  type SpecifierOperator,
+} from './python/specifier.ts'
+export {
   findVersionInFile,
   type LocatedVersionFile,
   locateVersionFile,
@@ -153,7 +161,9 @@ export {
   vcsVersionEnv,
 } from './python/version-source.ts'
 export {
+  escapePythonName,
   isValidDistributionName,
+  normalizePythonName,
   parseDistributionFilename,
   parseWheelFilename,
   type SdistFilename,

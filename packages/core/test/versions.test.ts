@@ -1,11 +1,17 @@
 import {
+  admitsPythonVersion,
+  comparePythonVersions,
+  escapePythonName,
   isNormalizedPep440,
+  isPythonPreRelease,
   isSemver,
   isValidDistributionName,
   normalizePep440,
+  normalizePythonName,
   parseDistributionFilename,
   parseProjectManifest,
   parseSemver,
+  parseSpecifierClause,
   parseWheelFilename,
   pep440OfSemver,
   samePythonVersion,
@@ -176,5 +182,57 @@ describe('wheel and sdist file names: one parser for the publisher and the image
       expect(isValidDistributionName(name)).toBe(true)
     for (const name of ['..', '.', '.hidden', 'trailing.', 'ünicode', '_lead', ''])
       expect(isValidDistributionName(name)).toBe(false)
+  })
+
+  it('normalizes project names as indexes file them (PEP 503) and as file names write them (PEP 427)', () => {
+    expect(normalizePythonName('Fast_JSON..Utils')).toBe('fast-json-utils')
+    expect(escapePythonName('Fast-JSON.utils')).toBe('fast_json_utils')
+  })
+})
+
+describe('PEP 440 order and specifiers: one reading for Requires-Python and `polyship version`', () => {
+  it('orders dev < pre < final < post, padding release segments, ignoring local labels', () => {
+    const sorted = ['1.0.post1', '1.0', '1.0rc1', '1.0a1', '1.0.dev1', '1.0b2', '0.9', '1!0.1', '1.0.1']
+    expect([...sorted].sort(comparePythonVersions)).toEqual([
+      '0.9',
+      '1.0.dev1',
+      '1.0a1',
+      '1.0b2',
+      '1.0rc1',
+      '1.0',
+      '1.0.post1',
+      '1.0.1',
+      '1!0.1',
+    ])
+    expect(comparePythonVersions('1.0', '1.0.0')).toBe(0)
+    expect(comparePythonVersions('1.0+local.7', '1.0')).toBe(0)
+    expect(isPythonPreRelease('2.0.0rc1')).toBe(true)
+    expect(isPythonPreRelease('2.0.0.dev3')).toBe(true)
+    expect(isPythonPreRelease('2.0.0.post1')).toBe(false)
+  })
+
+  it('reads the clauses PEP 440 allows and refuses the others', () => {
+    expect(parseSpecifierClause(' >= 3.9 ')).toEqual({ operator: '>=', version: '3.9' })
+    expect(parseSpecifierClause('!=3.10.*')).toEqual({ operator: '!=', version: '3.10.*' })
+    expect(parseSpecifierClause('===foo')).toEqual({ operator: '===', version: 'foo' })
+    for (const text of ['>=3.*', '~=3', '>=banana', '3.9', '=>3.9'])
+      expect(parseSpecifierClause(text)).toBeUndefined()
+  })
+
+  it.each([
+    ['>=1.0', '1.2.0', true],
+    ['>=1.0', '2.0.0rc1', false], // a range admits a pre-release only when it names one
+    ['>=2.0.0rc1', '2.0.0rc2', true],
+    ['==2.0.0rc1', '2.0.0rc1', true],
+    ['==1.2.*', '1.2', true], // zero padding
+    ['==1.2.*', '1.3.0', false],
+    ['!=1.2.*', '1.2.5', false],
+    ['!=1.2.*', '1.3.0', true],
+    ['~=1.2', '1.9.0', true],
+    ['~=1.2.0', '1.3.0', false],
+    ['<2', '1.9.9', true],
+    ['===1.0', '1.0.0', false],
+  ])('%s admits %s: %s', (clause, version, expected) => {
+    expect(admitsPythonVersion(parseSpecifierClause(clause)!, version)).toBe(expected)
   })
 })
