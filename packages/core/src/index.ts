@@ -21,7 +21,10 @@ export {
 export {
   formatWheelRecordCsv,
   parseWheelRecordCsv,
+  parseWheelRecordHash,
   WHEEL_RECORD_ALGORITHMS,
+  type WheelRecordHash,
+  wheelRecordHash,
 } from './archive/wheel-record.ts'
 export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchive } from './archive/write.ts'
 export { type ZipOptions, zipStream } from './archive/zip.ts'
