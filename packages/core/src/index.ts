@@ -69,7 +69,15 @@ export {
   ROOT_CONFIG_FILE,
   type Workspace,
 } from './config/workspace.ts'
-export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } from './digest.ts'
+export {
+  type Digest,
+  digestFile,
+  digestHex,
+  digestStream,
+  isDigest,
+  parseDigest,
+  sha256,
+} from './digest.ts'
 export {
   assertNever,
   CoreError,

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
-import { type ArchiveEntry, run, treeEntries } from '@polyship/core'
+import { type ArchiveEntry, digestFile, digestHex, run, treeEntries } from '@polyship/core'
 import { type Descriptor, encodeManifest, LayoutStore, MEDIA_TYPES } from '@polyship/oci'
 import { NONROOT_ID, staticBaseEntries } from '../base/static-base.ts'
 import { writeLayer } from '../layer/layer.ts'
@@ -213,9 +213,7 @@ async function fetchDeb(mirror: string, pkg: DebPackage, cacheDir: string): Prom
   const file = join(cacheDir, 'debs', `${pkg.sha256}.deb`)
   if (existsSync(file)) return file
   await download(`${mirror}/${pkg.filename}`, file)
-  const actual = createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
+  const actual = digestHex((await digestFile(file)).digest)
   if (actual !== pkg.sha256) {
     await rm(file, { force: true })
     throw new Error(`debianBase: ${pkg.filename} has sha256 ${actual}, the index says ${pkg.sha256}`)
