@@ -204,7 +204,7 @@ export {
   writeJsonAtomic,
   writeReleaseRecord,
 } from './release-record.ts'
-export { isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
+export { compareSemver, isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
 export {
   formatCommand,
   hasTool,

@@ -1,6 +1,7 @@
 import {
   admitsPythonVersion,
   comparePythonVersions,
+  compareSemver,
   escapePythonName,
   isNormalizedPep440,
   isPythonPreRelease,
@@ -58,6 +59,35 @@ describe('SemVer: one syntax for config, versioning, npm, Helm and image tags', 
       build: 'sha.5',
     })
     expect(parseSemver('4.5.6')).toEqual({ major: '4', minor: '5', patch: '6' })
+  })
+
+  it('orders versions by SemVer precedence, build metadata ignored', () => {
+    const sorted = [
+      '1.0.0',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta.11',
+      '1.0.0-alpha',
+      '1.0.0-rc.1',
+      '1.0.0-beta.2',
+      '1.0.0-beta',
+      '1.0.0-alpha.1',
+      '0.9.10',
+      '0.10.0',
+    ]
+    expect([...sorted].sort(compareSemver)).toEqual([
+      '0.9.10',
+      '0.10.0',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ])
+    expect(compareSemver('1.2.3+build.5', '1.2.3')).toBe(0)
+    expect(() => compareSemver('v1.2.3', '1.2.3')).toThrow(/v1\.2\.3 is not SemVer/)
   })
 
   it('is the pattern package.json versions are validated with', () => {
