@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeLayer } from '@polyship/container'
+import { pushBaseManifest } from '@polyship/container/testing'
 import {
   type ArchiveEntry,
   type Artifact,
@@ -15,7 +16,6 @@ import {
   type Project,
   parsePlatform,
   parseProjectManifest,
-  sha256,
 } from '@polyship/core'
 import { encodeManifest, LayoutStore, MEDIA_TYPES } from '@polyship/oci'
 
@@ -156,39 +156,19 @@ export async function busyboxLayout(
       ],
       { dir: work, mtime: 0, gzipLevel: 6, createdBy: 'busybox-static' },
     )
-    await store.pushBlob(layer.descriptor, { path: layer.file })
     const layers = [layer]
-    if (options.upper !== undefined) {
-      const upper = await writeLayer(options.upper, { dir: work, mtime: 0, gzipLevel: 6, createdBy: 'upper' })
-      await store.pushBlob(upper.descriptor, { path: upper.file })
-      layers.push(upper)
-    }
+    if (options.upper !== undefined)
+      layers.push(await writeLayer(options.upper, { dir: work, mtime: 0, gzipLevel: 6, createdBy: 'upper' }))
     const manifests = []
     for (const platform of options.platforms ?? [AMD64]) {
-      const config = Buffer.from(
-        JSON.stringify({
-          created: '1970-01-01T00:00:00Z',
-          architecture: platform.architecture,
-          os: platform.os,
+      manifests.push(
+        await pushBaseManifest(store, {
+          platform,
+          layers,
           config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
-          rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-          history: layers.map((l) => ({ created: '1970-01-01T00:00:00Z', created_by: l.createdBy })),
+          created: '1970-01-01T00:00:00Z',
         }),
       )
-      const configDescriptor = {
-        mediaType: MEDIA_TYPES.ociConfig,
-        digest: sha256(config),
-        size: config.length,
-      }
-      await store.pushBlob(configDescriptor, config)
-      const content = encodeManifest({
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPES.ociManifest,
-        config: configDescriptor,
-        layers: layers.map((l) => l.descriptor),
-      })
-      const outcome = await store.putManifest(content)
-      manifests.push({ ...outcome.descriptor, platform })
     }
     await store.putManifest(
       encodeManifest({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests }),

@@ -29,13 +29,28 @@ export function sha256(data: Uint8Array | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`
 }
 
-/** Digest and size of a file, streamed: memory stays constant whatever the size. */
-export async function digestFile(path: string): Promise<{ digest: Digest; size: number }> {
+/** Digest and size of bytes that stream (a file, a download), hashed as they come. */
+export async function digestStream(
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<{ digest: Digest; size: number }> {
   const hash = createHash('sha256')
   let size = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer)
-    size += (chunk as Buffer).length
+  for await (const chunk of chunks) {
+    hash.update(chunk)
+    size += chunk.length
   }
   return { digest: `sha256:${hash.digest('hex')}`, size }
+}
+
+/**
+ * Digest and size of a file, streamed: memory stays constant whatever the size. With
+ * `bytes`, of its first `bytes` bytes only.
+ */
+export function digestFile(path: string, bytes?: number): Promise<{ digest: Digest; size: number }> {
+  return digestStream(
+    createReadStream(path, {
+      highWaterMark: 1 << 20,
+      ...(bytes === undefined ? {} : { start: 0, end: bytes - 1 }),
+    }),
+  )
 }

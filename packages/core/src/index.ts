@@ -21,7 +21,10 @@ export {
 export {
   formatWheelRecordCsv,
   parseWheelRecordCsv,
+  parseWheelRecordHash,
   WHEEL_RECORD_ALGORITHMS,
+  type WheelRecordHash,
+  wheelRecordHash,
 } from './archive/wheel-record.ts'
 export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchive } from './archive/write.ts'
 export { type ZipOptions, zipStream } from './archive/zip.ts'
@@ -66,7 +69,15 @@ export {
   ROOT_CONFIG_FILE,
   type Workspace,
 } from './config/workspace.ts'
-export { type Digest, digestFile, digestHex, isDigest, parseDigest, sha256 } from './digest.ts'
+export {
+  type Digest,
+  digestFile,
+  digestHex,
+  digestStream,
+  isDigest,
+  parseDigest,
+  sha256,
+} from './digest.ts'
 export {
   assertNever,
   CoreError,
@@ -149,6 +160,14 @@ export {
   semverOfPep440,
 } from './python/pep440.ts'
 export {
+  admitsPythonVersion,
+  comparePythonVersions,
+  isPythonPreRelease,
+  parseSpecifierClause,
+  type SpecifierClause,
+  type SpecifierOperator,
+} from './python/specifier.ts'
+export {
   findVersionInFile,
   type LocatedVersionFile,
   locateVersionFile,
@@ -163,7 +182,9 @@ export {
   vcsVersionEnv,
 } from './python/version-source.ts'
 export {
+  escapePythonName,
   isValidDistributionName,
+  normalizePythonName,
   parseDistributionFilename,
   parseWheelFilename,
   type SdistFilename,
@@ -193,7 +214,7 @@ export {
   writeJsonAtomic,
   writeReleaseRecord,
 } from './release-record.ts'
-export { isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
+export { compareSemver, isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
 export {
   formatCommand,
   hasTool,

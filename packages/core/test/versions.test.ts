@@ -1,11 +1,18 @@
 import {
+  admitsPythonVersion,
+  comparePythonVersions,
+  compareSemver,
+  escapePythonName,
   isNormalizedPep440,
+  isPythonPreRelease,
   isSemver,
   isValidDistributionName,
   normalizePep440,
+  normalizePythonName,
   parseDistributionFilename,
   parseProjectManifest,
   parseSemver,
+  parseSpecifierClause,
   parseWheelFilename,
   pep440OfSemver,
   samePythonVersion,
@@ -52,6 +59,35 @@ describe('SemVer: one syntax for config, versioning, npm, Helm and image tags', 
       build: 'sha.5',
     })
     expect(parseSemver('4.5.6')).toEqual({ major: '4', minor: '5', patch: '6' })
+  })
+
+  it('orders versions by SemVer precedence, build metadata ignored', () => {
+    const sorted = [
+      '1.0.0',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta.11',
+      '1.0.0-alpha',
+      '1.0.0-rc.1',
+      '1.0.0-beta.2',
+      '1.0.0-beta',
+      '1.0.0-alpha.1',
+      '0.9.10',
+      '0.10.0',
+    ]
+    expect([...sorted].sort(compareSemver)).toEqual([
+      '0.9.10',
+      '0.10.0',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+    ])
+    expect(compareSemver('1.2.3+build.5', '1.2.3')).toBe(0)
+    expect(() => compareSemver('v1.2.3', '1.2.3')).toThrow(/v1\.2\.3 is not SemVer/)
   })
 
   it('is the pattern package.json versions are validated with', () => {
@@ -176,5 +212,57 @@ describe('wheel and sdist file names: one parser for the publisher and the image
       expect(isValidDistributionName(name)).toBe(true)
     for (const name of ['..', '.', '.hidden', 'trailing.', 'ünicode', '_lead', ''])
       expect(isValidDistributionName(name)).toBe(false)
+  })
+
+  it('normalizes project names as indexes file them (PEP 503) and as file names write them (PEP 427)', () => {
+    expect(normalizePythonName('Fast_JSON..Utils')).toBe('fast-json-utils')
+    expect(escapePythonName('Fast-JSON.utils')).toBe('fast_json_utils')
+  })
+})
+
+describe('PEP 440 order and specifiers: one reading for Requires-Python and `polyship version`', () => {
+  it('orders dev < pre < final < post, padding release segments, ignoring local labels', () => {
+    const sorted = ['1.0.post1', '1.0', '1.0rc1', '1.0a1', '1.0.dev1', '1.0b2', '0.9', '1!0.1', '1.0.1']
+    expect([...sorted].sort(comparePythonVersions)).toEqual([
+      '0.9',
+      '1.0.dev1',
+      '1.0a1',
+      '1.0b2',
+      '1.0rc1',
+      '1.0',
+      '1.0.post1',
+      '1.0.1',
+      '1!0.1',
+    ])
+    expect(comparePythonVersions('1.0', '1.0.0')).toBe(0)
+    expect(comparePythonVersions('1.0+local.7', '1.0')).toBe(0)
+    expect(isPythonPreRelease('2.0.0rc1')).toBe(true)
+    expect(isPythonPreRelease('2.0.0.dev3')).toBe(true)
+    expect(isPythonPreRelease('2.0.0.post1')).toBe(false)
+  })
+
+  it('reads the clauses PEP 440 allows and refuses the others', () => {
+    expect(parseSpecifierClause(' >= 3.9 ')).toEqual({ operator: '>=', version: '3.9' })
+    expect(parseSpecifierClause('!=3.10.*')).toEqual({ operator: '!=', version: '3.10.*' })
+    expect(parseSpecifierClause('===foo')).toEqual({ operator: '===', version: 'foo' })
+    for (const text of ['>=3.*', '~=3', '>=banana', '3.9', '=>3.9'])
+      expect(parseSpecifierClause(text)).toBeUndefined()
+  })
+
+  it.each([
+    ['>=1.0', '1.2.0', true],
+    ['>=1.0', '2.0.0rc1', false], // a range admits a pre-release only when it names one
+    ['>=2.0.0rc1', '2.0.0rc2', true],
+    ['==2.0.0rc1', '2.0.0rc1', true],
+    ['==1.2.*', '1.2', true], // zero padding
+    ['==1.2.*', '1.3.0', false],
+    ['!=1.2.*', '1.2.5', false],
+    ['!=1.2.*', '1.3.0', true],
+    ['~=1.2', '1.9.0', true],
+    ['~=1.2.0', '1.3.0', false],
+    ['<2', '1.9.9', true],
+    ['===1.0', '1.0.0', false],
+  ])('%s admits %s: %s', (clause, version, expected) => {
+    expect(admitsPythonVersion(parseSpecifierClause(clause)!, version)).toBe(expected)
   })
 })

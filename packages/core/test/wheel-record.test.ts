@@ -1,5 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { formatWheelRecordCsv, parseWheelRecordCsv } from '@polyship/core'
+import {
+  formatWheelRecordCsv,
+  parseWheelRecordCsv,
+  parseWheelRecordHash,
+  wheelRecordHash,
+} from '@polyship/core'
 import { describe, expect, it } from 'vitest'
 
 const ROWS = [
@@ -37,5 +42,19 @@ print(json.dumps(list(csv.reader(sys.stdin))))`,
       text,
     )
     expect(JSON.parse(read)).toEqual(ROWS)
+  })
+
+  it('hashes as pip writes RECORD, and reads hash fields (sha256 or stronger, padding dropped)', () => {
+    const data = 'print("hi")\n'
+    const pip = python(
+      `import base64, hashlib, sys
+print('sha256=' + base64.urlsafe_b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).rstrip(b'=').decode(), end='')`,
+      data,
+    )
+    expect(wheelRecordHash(data)).toBe(pip)
+    expect(parseWheelRecordHash(pip)).toEqual({ algorithm: 'sha256', value: pip.slice('sha256='.length) })
+    expect(parseWheelRecordHash('sha512=AbC-_1==')).toEqual({ algorithm: 'sha512', value: 'AbC-_1' })
+    for (const field of ['md5=AbC', 'sha256=', 'sha256', '=AbC', 'sha256=a/b+c'])
+      expect(parseWheelRecordHash(field)).toBeUndefined()
   })
 })

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { cp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { run, sha256 } from '@polyship/core'
 import { HelmError, LOCK_FILE, lockDigest, type PackagedChart, packageChart } from '@polyship/helm'
@@ -325,6 +327,53 @@ describe('dependencies from chart repositories', () => {
     )
     expect(error.code).toBe('HELM_DEPENDENCY_MISSING')
     expect(error.message).toContain('refusing plain HTTP to charts.example.com')
+  })
+
+  it('retries a 503 and follows redirects to the repository; refuses a redirect to plain HTTP elsewhere', async () => {
+    const seen: string[] = []
+    const redirector = createServer((request, response) => {
+      const path = request.url ?? '/'
+      seen.push(path)
+      if (path === '/index.yaml' && seen.filter((p) => p === path).length === 1) {
+        response.writeHead(503, { 'retry-after': '0' }).end()
+        return
+      }
+      const target = path.startsWith('/away/') ? `http://charts.example.com${path}` : `${repo.url}${path}`
+      response.writeHead(302, { location: target }).end()
+    })
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`
+    try {
+      for (const [url, refused] of [
+        [base, false],
+        [`${base}/away`, true],
+      ] as const) {
+        const chartYaml = umbrellaChart().replace(repo.url, url)
+        const entries = [
+          { name: 'redis-lite', version: '1.2.0', repository: url },
+          { name: 'cache-lite', version: '2.0.0', repository: `oci://${host}/${prefix}` },
+        ]
+        const packaged = packageChart(await variant(chartYaml, lockFor(chartYaml, entries)), {
+          outDir: await temp(),
+          env,
+          registry: client,
+          dependencyDir: await temp(),
+        })
+        if (!refused) {
+          const vendored = (await packaged).subcharts.find((c) => c.name === 'redis-lite')
+          expect(vendored?.version).toBe('1.2.0')
+          continue
+        }
+        const error = await failure(packaged)
+        expect(error.code).toBe('HELM_DEPENDENCY_MISSING')
+        expect(error.message).toContain(
+          `${url}/index.yaml redirected to plain HTTP http://charts.example.com`,
+        )
+      }
+      expect(seen.slice(0, 2)).toEqual(['/index.yaml', '/index.yaml'])
+    } finally {
+      redirector.close()
+    }
   })
 
   it('refuses a repository URL with credentials, without printing them', async () => {

@@ -9,7 +9,6 @@ export { type ManifestSyncInput, planManifestChanges } from './manifests/sync.ts
 export { type PendingRelease, type ReleasePlanning, readReleasePlanning } from './plan/read-plan.ts'
 export {
   followPythonRequirement,
-  normalizeDistribution,
   type PythonRequirement,
   parsePythonRequirement,
 } from './python-requirement.ts'

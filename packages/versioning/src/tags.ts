@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { run } from '@polyship/core'
+import { parseSemver, run } from '@polyship/core'
 import { VersioningError } from './errors.ts'
 
 /** The git tag of one project's release: `<name>@<version>`, as changesets writes it. */
@@ -26,9 +26,9 @@ export function parseReleaseTag(tag: string): { name: string; version: string } 
  * 2 or more on a module path without its `/vN` suffix (Go refuses those versions).
  */
 export function goModuleTag(moduleDir: string, modulePath: string, version: string): string | undefined {
-  const match = /^(\d+)\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.exec(version)
-  if (match === null) return undefined
-  const major = Number(match[1])
+  const semver = parseSemver(version)
+  if (semver === undefined || semver.build !== undefined) return undefined
+  const major = Number(semver.major)
   const suffix = /\/v(\d+)$/.exec(modulePath)
   if (major >= 2 ? suffix?.[1] !== String(major) : suffix !== null) return undefined
   let dir = moduleDir.replace(/^\.\/?|\/$/g, '')

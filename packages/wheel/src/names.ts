@@ -1,4 +1,6 @@
 import {
+  escapePythonName,
+  normalizePythonName,
   parseDistributionFilename as parseCoreFilename,
   type SdistFilename,
   type WheelFilename,
@@ -12,15 +14,13 @@ export type NormalizedName = string & { readonly __normalized: unique symbol }
 export type { SdistFilename, WheelFilename, WheelTag } from '@polyship/core'
 export { isValidDistributionName } from '@polyship/core'
 
-/** PEP 503 normalization: runs of `-_.` become one `-`, lowercase. */
+/** PEP 503 normalization (core's `normalizePythonName`), typed as the index's key. */
 export function normalizeName(name: string): NormalizedName {
-  return name.replace(/[-_.]+/g, '-').toLowerCase() as NormalizedName
+  return normalizePythonName(name) as NormalizedName
 }
 
 /** How the name is written in wheel and sdist file names (PEP 427 / PEP 625). */
-export function escapedName(name: string): string {
-  return name.replace(/[-_.]+/g, '_').toLowerCase()
-}
+export const escapedName = escapePythonName
 
 /** Parses a distribution file name; anything that is neither a wheel nor a `.tar.gz` sdist is refused. */
 export function parseDistributionFilename(filename: string): WheelFilename | SdistFilename {

@@ -1,31 +1,17 @@
-import { dirname, join, relative } from 'node:path'
-import {
-  type Artifact,
-  formatPlatform,
-  type ImageConfig,
-  type Project,
-  type Reporter,
-  silentReporter,
-  sourceDateEpoch,
-} from '@polyship/core'
+import { dirname, join } from 'node:path'
+import { type Artifact, formatPlatform, type ImageConfig, type Project, type Reporter } from '@polyship/core'
 import type { RegistryClient } from '@polyship/oci'
-import { parseBase } from '../base/base-reference.ts'
 import { pythonSettings } from '../base/python.ts'
-import { resolveBase } from '../base/resolve-base.ts'
 import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
 import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
-import { imageTags } from '../publish/tags.ts'
 import { checkRequiresPython, dependencySettings, installDependencies } from '../python/dependencies.ts'
 import { checkInterpreter, importHealthcheck } from '../python/interpreter.ts'
-import { baseTreeLoader } from '../rootfs/base-tree.ts'
-import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
 import { chooseWheels } from '../wheel/choose.ts'
 import { exactPythonVersion, parseWheelName } from '../wheel/wheel-tags.ts'
 import type { BuiltImage, InstalledPackage } from './built-image.ts'
-import { baseTextOf, ImageParts, imageWorkspace } from './image-parts.ts'
-import { LayerBuilder, platformLayers } from './layers.ts'
-import { imageAnnotations, runtimeConfig } from './runtime.ts'
-import { DEFAULT_USER, healthcheck, imagePlatforms, parseUser, pathOf, timestamp } from './settings.ts'
+import { assembleWith, imageSettings } from './image-build.ts'
+import { platformLayers } from './layers.ts'
+import { healthcheck } from './settings.ts'
 
 /** What an image is built from. */
 export interface ImageBuildInput {
@@ -87,11 +73,6 @@ export async function assembleImage(
   options: BuildImageOptions = {},
 ): Promise<BuiltImage> {
   const { project } = input
-  const where = `${relative(process.cwd(), project.manifestPath) || project.manifestPath}: polyship.image`
-  const reporter = options.reporter ?? silentReporter
-  const epoch = sourceDateEpoch(options.env ?? process.env)
-  const created = timestamp(epoch)
-  const platforms = imagePlatforms(config, where)
   const artifacts = input.artifacts ?? []
   const wheels = artifacts
     .filter((a) => a.kind === 'wheel')
@@ -103,14 +84,11 @@ export async function assembleImage(
     override: input.bases?.python,
     wheelVersion: exactPythonVersion(wheels.map((w) => w.name)),
   })
-  const baseText = baseTextOf(
-    config.base,
-    { name: 'python', text: python.base, field: 'polyship.image.python.base' },
-    input,
-  )
-  const baseWhere = `${where.replace(/polyship\.image$/, '')}${baseText.field}`
-  const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
-  const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
+  const settings = imageSettings(input, config, {
+    ...options,
+    alias: { name: 'python', text: python.base, field: 'polyship.image.python.base' },
+  })
+  const { where, reporter } = settings
   const dependencies = dependencySettings(
     config.python,
     project.root,
@@ -120,31 +98,14 @@ export async function assembleImage(
     config.healthcheck === undefined
       ? await importHealthcheck(wheels, python)
       : healthcheck(config.healthcheck, `${where}.healthcheck`)
-  imageTags(project.version, config.tags)
 
-  const { work, client, dispose } = await imageWorkspace(options, 'polyship-image-')
-  try {
-    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
-    const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })
-    const baseName = base.kind === 'image' ? base.name : undefined
+  return assembleWith(input, settings, { ...options, prefix: 'polyship-image-' }, async (image) => {
+    const { base, builder, parts } = image
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
       : undefined
-    const builder = new LayerBuilder({
-      dir: work,
-      mtime: epoch,
-      gzipLevel: options.gzipLevel ?? 6,
-      ...(options.layerCache === undefined ? {} : { cacheDir: options.layerCache }),
-    })
-    const annotations = imageAnnotations({
-      created,
-      project,
-      ...(input.source === undefined ? {} : { source: input.source }),
-      ...(input.revision === undefined ? {} : { revision: input.revision }),
-    })
-    const parts = new ImageParts(base, created, annotations)
     const packages: InstalledPackage[] = []
-    for (const [i, platform] of platforms.entries()) {
+    for (const [i, platform] of settings.platforms.entries()) {
       const shown = formatPlatform(platform)
       const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
       const binaries = binaryEntries(artifacts, platform, config.binaryDir ?? '/usr/local/bin')
@@ -154,8 +115,8 @@ export async function assembleImage(
       const pythonDependencies = await installDependencies({
         ...context,
         settings: dependencies,
-        dir: join(work, `python-${i}`),
-        env: options.env ?? process.env,
+        dir: join(image.work, `python-${i}`),
+        env: settings.env,
       })
       for (const pin of pythonDependencies?.pinned ?? [])
         packages.push({ ecosystem: 'pypi', ...pin, platform: shown })
@@ -168,33 +129,14 @@ export async function assembleImage(
         binaries,
         python,
       })
-      const runtime = runtimeConfig({
-        config,
-        baseKind: base.kind,
-        base: platformBase,
-        binaries,
-        user: user.text,
-        healthcheck: check,
-        labels: annotations,
-      })
-      const tree = new ImageTree(
-        layers.map((l) => l.tree),
-        base.kind === 'image' && platformBase !== undefined
-          ? baseTreeLoader(base.store, platformBase.layers, { name: base.name, reporter })
-          : undefined,
-      )
-      await checkEntrypoint(tree, runtime.entrypoint ?? runtime.cmd, {
-        path: pathOf(runtime.env),
-        workdir: runtime.workdir ?? '/',
-        where,
-        platform: shown,
-      })
-      await checkUser(tree, user, `${where}.user`)
+      const runtime = image.runtime(platformBase, { config, binaries, healthcheck: check })
+      const tree = image.tree(platformBase, layers)
+      await image.checkRuntime(tree, runtime, platform)
       if (wheels.length > 0)
         await checkInterpreter(tree, python, {
           project: project.name,
           platform: shown,
-          base: baseName ?? config.base,
+          base: parts.baseName ?? config.base,
           dependencies: pythonDependencies !== undefined,
           reporter,
           where,
@@ -202,9 +144,6 @@ export async function assembleImage(
 
       parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    return { ...parts.finish(project.name, reporter, dispose), packages }
-  } catch (error) {
-    await dispose()
-    throw error
-  }
+    return packages
+  })
 }

@@ -1,32 +1,19 @@
 import { lstat, readFile } from 'node:fs/promises'
-import { join, posix, relative } from 'node:path'
-import { formatPlatform, type ImageConfig, silentReporter, sourceDateEpoch } from '@polyship/core'
-import { parseBase } from '../base/base-reference.ts'
+import { join, posix } from 'node:path'
+import { formatPlatform, type ImageConfig } from '@polyship/core'
 import { pythonSettings } from '../base/python.ts'
-import { resolveBase } from '../base/resolve-base.ts'
 import { ContainerError } from '../errors.ts'
 import type { BuildImageOptions, ImageBuildInput } from '../image/assemble.ts'
 import type { BuiltImage } from '../image/built-image.ts'
 import type { HealthcheckJson } from '../image/config-json.ts'
-import { baseTextOf, ImageParts, imageWorkspace } from '../image/image-parts.ts'
-import { type BuiltLayer, LayerBuilder, platformLayers } from '../image/layers.ts'
-import { imageAnnotations, runtimeConfig } from '../image/runtime.ts'
-import {
-  DEFAULT_USER,
-  healthcheck,
-  imagePlatforms,
-  mergeEnv,
-  parseUser,
-  pathOf,
-  timestamp,
-} from '../image/settings.ts'
+import { assembleWith, imageSettings, imageWhere } from '../image/image-build.ts'
+import { type BuiltLayer, platformLayers } from '../image/layers.ts'
+import { healthcheck, mergeEnv, pathOf } from '../image/settings.ts'
 import { checkDuplicates } from '../layer/duplicates.ts'
 import { imagePath } from '../layer/image-path.ts'
 import { type LayerEntry, withLowerParents } from '../layer/layer.ts'
 import { binaryEntries, projectFileEntries } from '../layer/project-files.ts'
-import { imageTags } from '../publish/tags.ts'
-import { baseTreeLoader } from '../rootfs/base-tree.ts'
-import { checkEntrypoint, checkUser, ImageTree } from '../rootfs/checks.ts'
+import type { ImageTree } from '../rootfs/checks.ts'
 import { deployPackage } from './deploy.ts'
 import { checkAddons, deployedTree } from './deployed-tree.ts'
 import { type NodeEntry, nodeEntry } from './entry.ts'
@@ -46,36 +33,24 @@ export async function nodeImage(
   options: BuildImageOptions = {},
 ): Promise<BuiltImage> {
   const { project } = input
-  const file = relative(process.cwd(), project.manifestPath) || project.manifestPath
-  const where = `${file}: polyship.image`
-  const reporter = options.reporter ?? silentReporter
-  const env = options.env ?? process.env
-  const epoch = sourceDateEpoch(env)
-  const created = timestamp(epoch)
-  const platforms = imagePlatforms(config, where)
+  const { where } = imageWhere(input)
   const node = nodeSettings(config.node, { override: input.bases?.node, where })
-  const baseText = baseTextOf(
-    config.base,
-    { name: 'node', text: node.base, field: 'polyship.image.node.base' },
-    input,
-  )
-  const baseWhere = `${file}: ${baseText.field}`
-  const baseSpec = parseBase(baseText.text, { baseDir: baseText.baseDir, where: baseWhere })
-  const user = parseUser(config.user ?? DEFAULT_USER, `${where}.user`)
+  const settings = imageSettings(input, config, {
+    ...options,
+    alias: { name: 'node', text: node.base, field: 'polyship.image.node.base' },
+  })
+  const { reporter } = settings
   const configuredCheck =
     config.healthcheck === undefined ? undefined : healthcheck(config.healthcheck, `${where}.healthcheck`)
-  imageTags(project.version, config.tags)
   const dir = imagePath(node.dir, `${where}.node.dir`)
 
-  const { work, client, dispose } = await imageWorkspace(options, 'polyship-node-image-')
-  try {
-    reporter.emit({ type: 'step', project: project.name, step: 'image', status: 'start' })
-    const base = await resolveBase(baseSpec, platforms, { client, where: baseWhere })
-    const stage = join(work, 'deploy')
+  return assembleWith(input, settings, { ...options, prefix: 'polyship-node-image-' }, async (image) => {
+    const { base, builder, parts } = image
+    const stage = join(image.work, 'deploy')
     await deployPackage(project, {
       out: stage,
       workspaceRoot: input.workspaceRoot,
-      env,
+      env: settings.env,
       timeoutMs: options.timeoutMs,
     })
     const entry = await deployedEntry(stage, node, { project: project.name, file: project.manifestPath })
@@ -83,20 +58,7 @@ export async function nodeImage(
     const files = config.files?.length
       ? await projectFileEntries(config.files, project.root, config.workdir ?? node.dir)
       : undefined
-    const builder = new LayerBuilder({
-      dir: work,
-      mtime: epoch,
-      gzipLevel: options.gzipLevel ?? 6,
-      ...(options.layerCache === undefined ? {} : { cacheDir: options.layerCache }),
-    })
-    const annotations = imageAnnotations({
-      created,
-      project,
-      ...(input.source === undefined ? {} : { source: input.source }),
-      ...(input.revision === undefined ? {} : { revision: input.revision }),
-    })
-    const parts = new ImageParts(base, created, annotations)
-    for (const [i, platform] of platforms.entries()) {
+    for (const [i, platform] of settings.platforms.entries()) {
       const shown = formatPlatform(platform)
       checkAddons(deployed, platform, where)
       const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
@@ -127,30 +89,21 @@ export async function nodeImage(
         layers.push(built)
         for (const e of built.layer.entries) lower.set(e.path, e)
       }
-      const tree = new ImageTree(
-        layers.map((l) => l.tree),
-        base.kind === 'image' && platformBase !== undefined
-          ? baseTreeLoader(base.store, platformBase.layers, { name: base.name, reporter })
-          : undefined,
-      )
+      const tree = image.tree(platformBase, layers)
       const baseEnv = platformBase?.config.config?.Env ?? []
       const interpreter =
         node.interpreter ??
-        (await findNode(tree, pathOf(mergeEnv(baseEnv, config.env ?? {})), baseWhere, shown))
+        (await findNode(tree, pathOf(mergeEnv(baseEnv, config.env ?? {})), settings.base.where, shown))
       const check = configuredCheck ?? portCheck(interpreter, config.ports)
-      const runtime = runtimeConfig({
+      const runtime = image.runtime(platformBase, {
         config: {
           ...config,
           cmd: config.cmd ?? [interpreter, posix.join(node.dir, entry.path)],
           workdir: config.workdir ?? node.dir,
           env: { NODE_ENV: 'production', ...config.env },
         },
-        baseKind: base.kind,
-        base: platformBase,
         binaries,
-        user: user.text,
         healthcheck: check,
-        labels: annotations,
       })
       if (i === 0 && runtime.healthcheck === undefined) {
         reporter.emit({
@@ -159,24 +112,12 @@ export async function nodeImage(
           message: `${project.name}: the Node image has no health check: set polyship.image.ports (a TCP check on the first port is added) or polyship.image.healthcheck`,
         })
       }
-      await checkEntrypoint(tree, runtime.entrypoint ?? runtime.cmd, {
-        path: pathOf(runtime.env),
-        workdir: runtime.workdir ?? '/',
-        where,
-        platform: shown,
-      })
-      await checkUser(tree, user, `${where}.user`)
+      await image.checkRuntime(tree, runtime, platform)
 
       parts.addPlatform(platform, platformBase, layers, runtime)
     }
-    return {
-      ...parts.finish(project.name, reporter, dispose),
-      packages: deployed.packages.map((p) => ({ ecosystem: 'npm' as const, ...p })),
-    }
-  } catch (error) {
-    await dispose()
-    throw error
-  }
+    return deployed.packages.map((p) => ({ ecosystem: 'npm' as const, ...p }))
+  })
 }
 
 /** The entry point named by config or the deployed package.json, which must be a file of the deployed tree. */

@@ -6,6 +6,7 @@ import {
   CoreError,
   formatPlatform,
   type ImageConfig,
+  normalizePythonName,
   type Platform,
   run,
   SubprocessError,
@@ -236,9 +237,9 @@ function dependencyError(
   },
 ): ContainerError {
   const text = error.stderrTail.replace(/\s+/g, ' ')
-  const ours = new Set(context.metadata.map((m) => normalize(m.name)))
+  const ours = new Set(context.metadata.map((m) => normalizePythonName(m.name)))
   const blamed = (pattern: RegExp) =>
-    [...text.matchAll(pattern)].map((m) => m[1]!).find((name) => !ours.has(normalize(name)))
+    [...text.matchAll(pattern)].map((m) => m[1]!).find((name) => !ours.has(normalizePythonName(name)))
   const from = context.metadata.map((m) => `${m.name} ${m.version}`).join(', ')
   const sdist =
     blamed(/Wheels are required for `([^`]+)`/g) ??
@@ -300,8 +301,4 @@ function withInterpreter(bytes: Buffer, interpreter: string): Buffer {
   const first = bytes.subarray(0, end === -1 ? bytes.length : end).toString('latin1')
   if (!/^#!.*python[0-9.]*\s*$/.test(first)) return bytes
   return Buffer.concat([Buffer.from(`#!${interpreter}`), end === -1 ? Buffer.alloc(0) : bytes.subarray(end)])
-}
-
-function normalize(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-')
 }

@@ -6,10 +6,11 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
-import { type ArchiveEntry, type Digest, run, treeEntries } from '@polyship/core'
+import { type ArchiveEntry, digestFile, digestHex, run, treeEntries } from '@polyship/core'
 import { type Descriptor, encodeManifest, LayoutStore, MEDIA_TYPES } from '@polyship/oci'
 import { NONROOT_ID, staticBaseEntries } from '../base/static-base.ts'
 import { writeLayer } from '../layer/layer.ts'
+import { pushBaseManifest } from './layout-image.ts'
 
 /**
  * A runnable base image built from Debian's own packages, with no registry and no daemon:
@@ -212,9 +213,7 @@ async function fetchDeb(mirror: string, pkg: DebPackage, cacheDir: string): Prom
   const file = join(cacheDir, 'debs', `${pkg.sha256}.deb`)
   if (existsSync(file)) return file
   await download(`${mirror}/${pkg.filename}`, file)
-  const actual = createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
+  const actual = digestHex((await digestFile(file)).digest)
   if (actual !== pkg.sha256) {
     await rm(file, { force: true })
     throw new Error(`debianBase: ${pkg.filename} has sha256 ${actual}, the index says ${pkg.sha256}`)
@@ -264,41 +263,15 @@ async function writeArchitecture(
       gzipLevel: 6,
       createdBy: `polyship test: Debian packages for ${arch}`,
     })
-    const layer = written.descriptor
-    const diffId = written.diffId
-    await store.pushBlob(layer, { path: written.file })
-    const config = new TextEncoder().encode(
-      JSON.stringify({
-        created: CREATED,
-        architecture: platform.architecture,
-        os: 'linux',
-        ...(platform.variant === undefined ? {} : { variant: platform.variant }),
-        config: { Env: [PATH_ENV], User: `${NONROOT_ID}:${NONROOT_ID}` },
-        rootfs: { type: 'layers', diff_ids: [diffId] },
-        history: [{ created: CREATED, created_by: `polyship test: Debian packages for ${arch}` }],
-      }),
-    )
-    const configDescriptor = {
-      mediaType: MEDIA_TYPES.ociConfig,
-      digest: sha256(config),
-      size: config.length,
-    }
-    await store.pushBlob(configDescriptor, config)
-    const content = encodeManifest({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.ociManifest,
-      config: configDescriptor,
-      layers: [layer],
+    return await pushBaseManifest(store, {
+      platform: { os: 'linux', ...platform },
+      layers: [written],
+      config: { Env: [PATH_ENV], User: `${NONROOT_ID}:${NONROOT_ID}` },
+      created: CREATED,
     })
-    const outcome = await store.putManifest(content, {})
-    return { ...outcome.descriptor, platform: { os: 'linux', ...platform } }
   } finally {
     await rm(work, { recursive: true, force: true })
   }
-}
-
-function sha256(bytes: Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
 function defaultCache(): string {

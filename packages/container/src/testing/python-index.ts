@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { run, writeArchive } from '@polyship/core'
+import { run, wheelRecordHash, writeArchive } from '@polyship/core'
 import { freePort, stopProcess, waitUntilAnswering } from '@polyship/oci/testing'
 
 export interface TestWheelOptions {
@@ -50,10 +49,7 @@ export async function writeTestWheel(dir: string, options: TestWheelOptions): Pr
     files.push([`${info}/entry_points.txt`, `[console_scripts]\n${lines.join('\n')}\n`])
   }
   const record = [
-    ...files.map(
-      ([path, text]) =>
-        `${path},sha256=${createHash('sha256').update(text).digest('base64url')},${Buffer.byteLength(text)}`,
-    ),
+    ...files.map(([path, text]) => `${path},${wheelRecordHash(text)},${Buffer.byteLength(text)}`),
     `${info}/RECORD,,`,
     '',
   ].join('\n')

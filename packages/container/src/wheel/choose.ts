@@ -1,4 +1,4 @@
-import { formatPlatform, type Platform } from '@polyship/core'
+import { escapePythonName, formatPlatform, type Platform } from '@polyship/core'
 import { ContainerError } from '../errors.ts'
 import { shownTags, tagFits, type WheelName } from './wheel-tags.ts'
 
@@ -20,7 +20,7 @@ export function chooseWheels(
 ): WheelFile[] {
   const byDistribution = new Map<string, WheelFile[]>()
   for (const wheel of wheels) {
-    const key = wheel.name.distribution.toLowerCase().replace(/[-_.]+/g, '_')
+    const key = escapePythonName(wheel.name.distribution)
     byDistribution.set(key, [...(byDistribution.get(key) ?? []), wheel])
   }
   const chosen: WheelFile[] = []

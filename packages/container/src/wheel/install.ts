@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto'
 import { mkdir, open } from 'node:fs/promises'
 import { join, posix } from 'node:path'
-import { type ArchiveEntry, CoreError, openZip, type ZipEntry, type ZipReader } from '@polyship/core'
+import {
+  type ArchiveEntry,
+  CoreError,
+  openZip,
+  wheelRecordHash,
+  type ZipEntry,
+  type ZipReader,
+} from '@polyship/core'
 import type { PythonSettings } from '../base/python.ts'
 import { ContainerError } from '../errors.ts'
 import { fileIn, fileNameProblem, imagePath } from '../layer/image-path.ts'
 import { launcherScript, parseScriptEntryPoints } from './entry-points.ts'
-import { formatRecord, newRecordHasher, parseRecord, type RecordRow, recordHash } from './record.ts'
+import { formatRecord, newRecordHasher, parseRecord, type RecordRow } from './record.ts'
 import type { WheelName } from './wheel-tags.ts'
 
 /** Written into `<dist-info>/INSTALLER`, as pip writes `pip`. */
@@ -99,7 +106,7 @@ export async function installWheel(
       add(
         `/${fileIn(python.scriptsDir, script.name, `${where}: console script`, 'rename the script in [project.scripts] of pyproject.toml and rebuild the wheel')}`,
         { content, mode: 0o755 },
-        hashOf(content),
+        wheelRecordHash(content),
         Buffer.byteLength(content),
       )
     }
@@ -108,7 +115,7 @@ export async function installWheel(
   add(
     posix.join(python.sitePackages, distInfo, 'INSTALLER'),
     { content: installer },
-    hashOf(installer),
+    wheelRecordHash(installer),
     installer.length,
   )
   const recordPath = posix.join(python.sitePackages, distInfo, 'RECORD')
@@ -164,7 +171,7 @@ async function extract(
     await handle.close()
   }
   if (!check.matches()) throw invalid(where, `${entry.name} does not match its RECORD hash`)
-  return { hash: recordHash(installed), size }
+  return { hash: wheelRecordHash(installed), size }
 }
 
 /** `#!python` / `#!pythonw` (the wheel spec's placeholder) becomes `#!<interpreter>`. */
@@ -216,10 +223,6 @@ function safeParts(name: string, where: string): string[] {
     )
   }
   return parts
-}
-
-function hashOf(content: string): string {
-  return recordHash(createHash('sha256').update(content))
 }
 
 function invalid(where: string, problem: string, cause?: unknown): ContainerError {

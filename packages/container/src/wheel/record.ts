@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { formatWheelRecordCsv, parseWheelRecordCsv, WHEEL_RECORD_ALGORITHMS } from '@polyship/core'
+import { formatWheelRecordCsv, parseWheelRecordCsv, parseWheelRecordHash } from '@polyship/core'
 
 /** One row of a wheel's RECORD: path, `algo=urlsafe-b64-digest` (empty for RECORD itself), size. */
 export interface RecordRow {
@@ -26,21 +26,15 @@ export function formatRecord(rows: readonly RecordRow[]): string {
   )
 }
 
-/** `sha256=<urlsafe base64 without padding>`, the RECORD hash form. */
-export function recordHash(hash: ReturnType<typeof createHash>): string {
-  return `sha256=${hash.digest('base64url')}`
-}
-
 /** Checks a RECORD hash value against bytes hashed with its algorithm; false on a mismatch or an unknown algorithm. */
 export function newRecordHasher(
   value: string,
 ): { update(chunk: Uint8Array): void; matches(): boolean } | undefined {
-  const equals = value.indexOf('=')
-  const algorithm = value.slice(0, equals)
-  if (equals <= 0 || !WHEEL_RECORD_ALGORITHMS.has(algorithm)) return undefined
-  const hash = createHash(algorithm)
+  const expected = parseWheelRecordHash(value)
+  if (expected === undefined) return undefined
+  const hash = createHash(expected.algorithm)
   return {
     update: (chunk) => void hash.update(chunk),
-    matches: () => hash.digest('base64url') === value.slice(equals + 1).replace(/=+$/, ''),
+    matches: () => hash.digest('base64url') === expected.value,
   }
 }

@@ -3,9 +3,37 @@
  * written by Python's csv module. Only the CSV is here; what a row must hold is the caller's
  * to check (a published wheel and an installed one differ on that).
  */
+import { createHash, type Hash } from 'node:crypto'
 
 /** Hash algorithms a RECORD may name: sha256 and stronger, as PEP 427 requires. */
 export const WHEEL_RECORD_ALGORITHMS: ReadonlySet<string> = new Set(['sha256', 'sha384', 'sha512'])
+
+/** A RECORD hash field, `algorithm=urlsafe-base64`, split. */
+export interface WheelRecordHash {
+  readonly algorithm: string
+  /** urlsafe base64 without padding (a padded value is read without its `=`). */
+  readonly value: string
+}
+
+/**
+ * Reads a RECORD hash field; undefined when it is not `algorithm=urlsafe-base64` or names
+ * an algorithm weaker than sha256 (or unknown).
+ */
+export function parseWheelRecordHash(field: string): WheelRecordHash | undefined {
+  const equals = field.indexOf('=')
+  const algorithm = field.slice(0, equals)
+  const value = field.slice(equals + 1).replace(/=+$/, '')
+  if (equals <= 0 || !WHEEL_RECORD_ALGORITHMS.has(algorithm) || !/^[A-Za-z0-9_-]+$/.test(value))
+    return undefined
+  return { algorithm, value }
+}
+
+/** The RECORD hash field of `data` (or of what a sha256 `Hash` was fed): `sha256=<urlsafe base64, no padding>`. */
+export function wheelRecordHash(data: Uint8Array | string | Hash): string {
+  const hash =
+    typeof data === 'string' || data instanceof Uint8Array ? createHash('sha256').update(data) : data
+  return `sha256=${hash.digest('base64url')}`
+}
 
 /**
  * RECORD's rows as fields, unquoted: RFC 4180 as Python's csv module writes it (quotes

@@ -4,6 +4,7 @@
  * build-time check (wheel) and `polyship version` (versioning) resolve through here, so
  * the file one writes is the file the other reads.
  */
+import { escapePythonName } from './wheel-filename.ts'
 
 /** The build backends polyship knows by name; anything else is `other` and built like any PEP 517 backend. */
 export type PythonBackend =
@@ -299,7 +300,7 @@ export function vcsVersionEnv(
   distribution: string,
   version: string,
 ): Record<string, string> {
-  const scoped = distribution.replace(/[-_.]+/g, '_').toUpperCase()
+  const scoped = escapePythonName(distribution).toUpperCase()
   switch (tool) {
     case 'setuptools-scm':
     case 'hatch-vcs':

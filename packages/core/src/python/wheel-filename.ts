@@ -38,6 +38,16 @@ export function isValidDistributionName(name: string): boolean {
   return VALID_NAME.test(name)
 }
 
+/** PEP 503 normalization, how indexes file a project: runs of `-_.` become one `-`, lowercase (`Fast_JSON` -> `fast-json`). */
+export function normalizePythonName(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase()
+}
+
+/** The name as wheel and sdist file names write it (PEP 427 / PEP 625): runs of `-_.` become one `_`, lowercase. */
+export function escapePythonName(name: string): string {
+  return name.replace(/[-_.]+/g, '_').toLowerCase()
+}
+
 const WHEEL = /^([^-]+)-([^-]+)(?:-(\d[^-]*))?-([^-]+)-([^-]+)-([^-]+)\.whl$/
 const SDIST = /^(.+)-([^-]+)\.tar\.gz$/
 

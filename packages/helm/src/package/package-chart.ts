@@ -178,6 +178,7 @@ async function chartTree(
   const fetched = await fetchRemoteDependencies(source, remote, {
     dependencyDir: options.dependencyDir ?? join(dir, '.chart-dependencies'),
     ...(options.registry === undefined ? {} : { registry: options.registry }),
+    ...(options.env === undefined ? {} : { env: options.env }),
   })
   const chartFile = source.chart.source.file
   const chartDoc = source.chart.source.document.clone()

@@ -1,15 +1,20 @@
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
   type Digest,
   digestFile,
+  header,
   isLoopbackHostname,
+  isNetError,
+  type NetLimits,
+  netLimits,
   networkErrorReason,
   originOf,
+  readAll,
   redact,
+  sendWithRetry,
   sha256,
 } from '@polyship/core'
 import { type Descriptor, RegistryClient, versionTag } from '@polyship/oci'
@@ -44,9 +49,14 @@ export interface FetchDependenciesOptions {
   readonly dependencyDir: string
   /** For `oci://` repositories (credentials from the docker config); default a client of its own. */
   readonly registry?: RegistryClient
-  /** Deadline of each HTTP request to a chart repository (default 60 s). */
+  /** Deadline of each HTTP request to a chart repository (default: core's, `POLYSHIP_HTTP_DEADLINE`). */
   readonly timeoutMs?: number
+  /** Read for the `POLYSHIP_HTTP_*` limits (default: the process's environment). */
+  readonly env?: Readonly<Record<string, string | undefined>>
 }
+
+/** Tries of one chart repository GET (core's retrying send, within `POLYSHIP_HTTP_RETRY_TIME`). */
+const ATTEMPTS = 3
 
 /** Largest index.yaml read (Bitnami's full index is ~15 MiB). */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -341,7 +351,15 @@ async function verified(file: string, digest: Digest): Promise<boolean> {
   return exists && (await digestFile(file)).digest === digest
 }
 
-/** GET with a deadline and a size cap; 4xx and network failures become HELM_DEPENDENCY_MISSING. */
+/** Redirects a chart repository GET follows (GitHub Pages and release assets take one or two). */
+const MAX_REDIRECTS = 5
+
+/**
+ * GET through core's retrying send (connect, idle and overall deadlines, the size cap;
+ * network failures, timeouts, 429 and 5xx retried with backoff or after Retry-After),
+ * following redirects that stay on https (or loopback); other answers, and failures that
+ * outlive the retries, become HELM_DEPENDENCY_MISSING.
+ */
 async function get(
   url: URL,
   limit: number,
@@ -349,83 +367,80 @@ async function get(
   missing: (problem: string, hint: string, cause?: unknown) => HelmError,
 ): Promise<Buffer> {
   const shown = originOf(url.href)
-  const timeoutMs = options.timeoutMs ?? 60_000
+  const limits = netLimits(
+    options.env ?? process.env,
+    options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs },
+  )
   const secrets = [url.username, url.password].filter((s) => s !== '')
-  const attempt = async (): Promise<Buffer | { retry: string }> => {
-    let response: Response
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' })
-    } catch (cause) {
-      const reason =
-        (cause as Error).name === 'TimeoutError'
-          ? `no answer within ${timeoutMs / 1000} s`
-          : networkErrorReason(cause)
-      return { retry: redact(reason, secrets) }
-    }
-    if (response.redirected && response.url !== '') {
-      const landed = new URL(response.url)
-      if (landed.protocol === 'http:' && !isLoopbackHostname(landed.hostname)) {
-        await response.body?.cancel()
+  try {
+    return await follow(url, limit, { limits, secrets, shown, missing })
+  } catch (cause) {
+    // timeouts and the size cap name the host; the dependency's context is added here
+    if (!isNetError(cause)) throw cause
+    throw missing(
+      `cannot get ${shown}: ${cause.message}`,
+      'check the repository URL and that the server is up',
+      cause,
+    )
+  }
+}
+
+async function follow(
+  url: URL,
+  limit: number,
+  context: {
+    readonly limits: NetLimits
+    readonly secrets: readonly string[]
+    readonly shown: string
+    readonly missing: (problem: string, hint: string, cause?: unknown) => HelmError
+  },
+): Promise<Buffer> {
+  const { limits, secrets, shown, missing } = context
+  let target = url
+  for (let hop = 0; ; hop++) {
+    const current = target
+    const response = await sendWithRetry(() => ({ method: 'GET', url: current, maxBytes: limit }), {
+      limits,
+      what: `get ${originOf(current.href)}`,
+      secrets,
+      policy: { attempts: ATTEMPTS },
+      unreachable: (cause, tries) =>
+        missing(
+          `cannot get ${shown} (${redact(networkErrorReason(cause), secrets)}) after ${tries} attempts`,
+          'check the repository URL and that the server is up',
+          cause,
+        ),
+    })
+    const location = header(response, 'location')
+    if (response.status >= 300 && response.status < 400 && location !== undefined) {
+      response.body.destroy()
+      const next = new URL(location, current)
+      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && isLoopbackHostname(next.hostname))) {
         throw missing(
-          `${shown} redirected to plain HTTP (${originOf(response.url)}): the chart could be swapped on the way`,
+          `${shown} redirected to ${next.protocol === 'http:' ? 'plain HTTP ' : ''}${originOf(next.href)}: the chart could be swapped on the way`,
           'ask the repository maintainers to serve it over https, or vendor the chart in charts/',
         )
       }
-    }
-    if (response.status >= 500) {
-      await response.body?.cancel()
-      return { retry: `${response.status} ${response.statusText}` }
+      if (hop === MAX_REDIRECTS)
+        throw missing(`${shown} redirected more than ${MAX_REDIRECTS} times`, 'check the repository URL')
+      target = next
+      continue
     }
     if (response.status !== 200) {
-      await response.body?.cancel()
+      response.body.destroy()
       throw missing(
-        `${shown} answered ${response.status} ${response.statusText}`,
+        `${shown} answered ${response.status} ${response.statusText}${response.tries > 1 ? ` after ${response.tries} attempts` : ''}`,
         response.status === 401 || response.status === 403
           ? 'the repository needs credentials, which polyship does not send to chart repositories: vendor the chart in charts/ (helm dependency build)'
-          : 'check the repository URL and the version Chart.lock pins',
+          : response.status >= 500 || response.status === 429
+            ? 'check that the server is up, then run again'
+            : 'check the repository URL and the version Chart.lock pins',
       )
     }
-    const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > limit) {
-      await response.body?.cancel()
-      throw missing(
-        `${shown} is ${declared} bytes, more than the ${limit} polyship reads`,
-        'check the repository URL',
-      )
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    try {
-      for await (const chunk of Readable.fromWeb(
-        response.body! as import('node:stream/web').ReadableStream,
-      )) {
-        size += (chunk as Buffer).length
-        if (size > limit)
-          throw missing(`${shown} is more than the ${limit} bytes polyship reads`, 'check the repository URL')
-        chunks.push(chunk as Buffer)
-      }
-    } catch (cause) {
-      if (cause instanceof HelmError) throw cause
-      return {
-        retry:
-          (cause as Error).name === 'TimeoutError'
-            ? `no answer within ${timeoutMs / 1000} s`
-            : networkErrorReason(cause),
-      }
-    }
-    return Buffer.concat(chunks, size)
+    return readAll(response.body, limit, () =>
+      missing(`${shown} is more than the ${limit} bytes polyship reads`, 'check the repository URL'),
+    )
   }
-  let last = ''
-  for (let i = 0; i < 3; i++) {
-    const result = await attempt()
-    if (Buffer.isBuffer(result)) return result
-    last = result.retry
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** i))
-  }
-  throw missing(
-    `cannot get ${shown} (${last}) after 3 attempts`,
-    'check the repository URL and that the server is up',
-  )
 }
 
 /**

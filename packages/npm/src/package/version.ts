@@ -1,4 +1,4 @@
-import { parseSemver } from '@polyship/core'
+import { compareSemver, parseSemver } from '@polyship/core'
 import { NpmError } from '../errors.ts'
 
 /** A parsed SemVer 2 version (build metadata kept but ignored in comparisons). */
@@ -26,24 +26,9 @@ export function parseSemVer(text: string, where: string): SemVer {
   }
 }
 
-/** SemVer precedence: negative when a < b, 0 when equal, positive when a > b. */
+/** SemVer precedence (core's `compareSemver`): negative when a < b, 0 when equal, positive when a > b. */
 export function compareSemVer(a: SemVer, b: SemVer): number {
-  const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch
-  if (core !== 0) return Math.sign(core)
-  if (a.prerelease.length === 0 || b.prerelease.length === 0)
-    return Math.sign(b.prerelease.length - a.prerelease.length)
-  for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
-    const x = a.prerelease[i]
-    const y = b.prerelease[i]
-    if (x === undefined) return -1
-    if (y === undefined) return 1
-    if (x === y) continue
-    if (typeof x === 'number' && typeof y === 'number') return Math.sign(x - y)
-    if (typeof x === 'number') return -1
-    if (typeof y === 'number') return 1
-    return x < y ? -1 : 1
-  }
-  return 0
+  return compareSemver(a.text, b.text)
 }
 
 export const PRERELEASE_FALLBACK_TAG = 'next'

@@ -3,17 +3,14 @@ import { join, resolve } from 'node:path'
 import {
   assertNever,
   locateVersionFile,
+  normalizePythonName,
   type PythonVersionSource,
   pythonVersionSource,
   replaceVersionInFile,
   type VersionFileSyntax,
 } from '@polyship/core'
 import { VersioningError } from '../errors.ts'
-import {
-  followPythonRequirement,
-  normalizeDistribution,
-  parsePythonRequirement,
-} from '../python-requirement.ts'
+import { followPythonRequirement, parsePythonRequirement } from '../python-requirement.ts'
 import { isPythonVersion, pythonVersionOf } from '../semver.ts'
 import { isTable, readTomlFile, type SyncContext, type SyncProject } from './context.ts'
 import type { TextVersionEditor } from './edit-set.ts'
@@ -158,7 +155,7 @@ export async function syncPythonPins(
       list.forEach((entry: unknown, index) => {
         if (typeof entry !== 'string') return
         const requirement = parsePythonRequirement(entry)
-        const target = requirement && released.get(normalizeDistribution(requirement.name))
+        const target = requirement && released.get(normalizePythonName(requirement.name))
         if (target === undefined || target.project === dependent.project) return
         const followed = followPythonRequirement(entry, target.released!)
         if (followed === entry) return

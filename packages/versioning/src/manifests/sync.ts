@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { Packages } from '@manypkg/get-packages'
-import { type ProjectConfig, parseProjectManifest, type Reporter } from '@polyship/core'
+import { normalizePythonName, type ProjectConfig, parseProjectManifest, type Reporter } from '@polyship/core'
 import type { PendingRelease } from '../plan/read-plan.ts'
-import { normalizeDistribution } from '../python-requirement.ts'
 import { pythonVersionOf } from '../semver.ts'
 import { type CargoUnit, type CrateChange, syncCargoManifest, syncPathDependencies } from './cargo.ts'
 import { syncCargoLock } from './cargo-lock.ts'
@@ -86,7 +85,7 @@ async function pythonSiblings(
     out.push({
       project: name,
       pyproject,
-      distribution: normalizeDistribution(distribution),
+      distribution: normalizePythonName(distribution),
       released:
         release === undefined
           ? undefined

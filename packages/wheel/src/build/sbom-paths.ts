@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import { readFile, realpath, rename, writeFile } from 'node:fs/promises'
 import { crc32, deflateRawSync } from 'node:zlib'
-import { openZip } from '@polyship/core'
+import { openZip, wheelRecordHash } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 const EOCD = 0x06054b50
@@ -62,8 +61,7 @@ function updatedRecord(record: string, replaced: ReadonlyMap<string, Buffer>): B
     const comma = line.indexOf(',')
     const data = comma < 0 ? undefined : replaced.get(line.slice(0, comma))
     if (data === undefined) return line
-    const hash = createHash('sha256').update(data).digest('base64url')
-    return `${line.slice(0, comma)},sha256=${hash},${data.length}${line.endsWith('\r') ? '\r' : ''}`
+    return `${line.slice(0, comma)},${wheelRecordHash(data)},${data.length}${line.endsWith('\r') ? '\r' : ''}`
   })
   return Buffer.from(lines.join('\n'))
 }

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto'
-import { parseWheelRecordCsv, WHEEL_RECORD_ALGORITHMS, ZIP_READ_LIMIT, type ZipReader } from '@polyship/core'
+import {
+  parseWheelRecordCsv,
+  parseWheelRecordHash,
+  WHEEL_RECORD_ALGORITHMS,
+  type WheelRecordHash,
+  ZIP_READ_LIMIT,
+  type ZipReader,
+} from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 /** One row of a wheel's RECORD: `path,sha256=<urlsafe b64 without padding>,size`. */
 export interface RecordRow {
   readonly path: string
-  readonly hash?: { readonly algorithm: string; readonly value: string }
+  readonly hash?: WheelRecordHash
   readonly size?: number
 }
 
@@ -19,16 +26,14 @@ export function parseRecord(text: string, where: string): RecordRow[] {
     if (fields.length !== 3) bad(`line ${i + 1} has ${fields.length} fields, expected path,hash,size`)
     const [path, hash, size] = fields as [string, string, string]
     if (path === '') bad(`line ${i + 1} has an empty path`)
-    let parsedHash: RecordRow['hash']
-    if (hash !== '') {
-      const eq = hash.indexOf('=')
-      const algorithm = hash.slice(0, eq)
-      const value = hash.slice(eq + 1)
-      if (eq < 0 || !/^[A-Za-z0-9_-]+$/.test(value))
-        bad(`line ${i + 1}: "${hash}" is not algorithm=urlsafe-base64`)
-      if (!WHEEL_RECORD_ALGORITHMS.has(algorithm))
-        bad(`line ${i + 1}: hash algorithm ${algorithm} is too weak or unknown (use sha256)`)
-      parsedHash = { algorithm, value }
+    const parsedHash = hash === '' ? undefined : parseWheelRecordHash(hash)
+    if (hash !== '' && parsedHash === undefined) {
+      const algorithm = hash.slice(0, Math.max(0, hash.indexOf('=')))
+      bad(
+        algorithm !== '' && !WHEEL_RECORD_ALGORITHMS.has(algorithm)
+          ? `line ${i + 1}: hash algorithm ${algorithm} is too weak or unknown (use sha256)`
+          : `line ${i + 1}: "${hash}" is not algorithm=urlsafe-base64`,
+      )
     }
     if (size !== '' && !/^\d+$/.test(size)) bad(`line ${i + 1}: size "${size}" is not a number`)
     return {

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { type Digest, isPolyshipError } from '@polyship/core'
+import { type Digest, digestFile, isPolyshipError } from '@polyship/core'
 import { type WheelConflict, WheelConflictError } from '../errors.ts'
 import type { Distribution } from '../inspect/distribution.ts'
 import { parseDistributionFilename } from '../names.ts'
@@ -32,7 +30,7 @@ export async function heldCopyOf(
   if (held.digest === EMPTY_SHA256) return { kind: 'empty', wantedSize }
   const size = held.size ?? (await askSize(index, held))
   if (size === undefined) return { kind: 'different', wantedSize }
-  if (size > 0 && size < wantedSize && (await prefixDigest(distribution.path, size)) === held.digest)
+  if (size > 0 && size < wantedSize && (await digestFile(distribution.path, size)).digest === held.digest)
     return { kind: 'truncated', size, wantedSize }
   return { kind: 'different', size, wantedSize }
 }
@@ -45,13 +43,6 @@ async function askSize(index: PackageIndex, held: HeldFile): Promise<number | un
     if (isPolyshipError(error)) return undefined
     throw error
   }
-}
-
-async function prefixDigest(path: string, size: number): Promise<Digest> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: 1 << 20 }))
-    hash.update(chunk as Buffer)
-  return `sha256:${hash.digest('hex')}`
 }
 
 /**

@@ -1,6 +1,12 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { registerCredential, registerSecret, registerSecrets, type WheelDestination } from '@polyship/core'
+import {
+  canRequestGithubIdToken,
+  registerCredential,
+  registerSecret,
+  registerSecrets,
+  type WheelDestination,
+} from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { IndexTls } from './http.ts'
 import { parseIndexUrl } from './index-url.ts'
@@ -188,10 +194,7 @@ export function resolvePypiDestination(
 
   const found = passwordOf(destination, env, section)
   const credentials: IndexCredentials =
-    found?.[0] ??
-    (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-      ? { type: 'trusted' }
-      : { type: 'none' })
+    found?.[0] ?? (canRequestGithubIdToken(env) ? { type: 'trusted' } : { type: 'none' })
   return {
     uploadUrl,
     ...(destination.simpleUrl === undefined ? {} : { simpleUrl: destination.simpleUrl }),

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import { type Digest, redact } from '@polyship/core'
+import { type Digest, digestStream, redact } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { NormalizedName } from '../names.ts'
 import { bodyExcerpt, type SendOptions, send } from './http.ts'
@@ -189,7 +188,5 @@ export async function digestOf(file: IndexedFile, options: IndexReadOptions): Pr
       file.url,
       `${response.status} ${response.statusText} while downloading it to compare hashes`,
     )
-  const hash = createHash('sha256')
-  for await (const chunk of response.body) hash.update(chunk)
-  return `sha256:${hash.digest('hex')}`
+  return (await digestStream(response.body)).digest
 }

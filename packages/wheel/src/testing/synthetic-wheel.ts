@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { writeArchive } from '@polyship/core'
+import { wheelRecordHash, writeArchive } from '@polyship/core'
 import { escapedName } from '../names.ts'
 
 export interface SyntheticWheelOptions {
@@ -50,10 +50,7 @@ export async function writeSyntheticWheel(dir: string, options: SyntheticWheelOp
   if ((options.size ?? 0) > 0)
     files.push([`${module}/data.bin`, pseudoRandom(options.size!, options.seed ?? options.name)])
   const record = files
-    .map(
-      ([path, data]) =>
-        `${path},sha256=${createHash('sha256').update(data).digest('base64url')},${data.length}`,
-    )
+    .map(([path, data]) => `${path},${wheelRecordHash(data)},${data.length}`)
     .concat(`${info}/RECORD,,`, '')
     .join('\n')
   files.push([`${info}/RECORD`, Buffer.from(record)])
