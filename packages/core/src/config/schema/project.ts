@@ -11,7 +11,7 @@ import { wheelSchema } from './wheel.ts'
 export const projectConfigSchema = {
   title: 'polyship',
   description:
-    'The formats this project releases with polyship: a package.json with this field is a releasable project. See docs/config.md.',
+    'The formats this project releases with polyship: a package.json with this field is a releasable project. See https://github.com/polyship/polyship/blob/main/docs/config.md',
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
