@@ -10,6 +10,7 @@ import {
 } from '@polyship/core'
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
+import { VALIDATORS_FILE, VALIDATORS_TYPES, validatorModule } from '../scripts/validator-code.ts'
 
 const repo = join(import.meta.dirname, '../../..')
 const shipped = join(repo, 'apps/release/schema')
@@ -34,6 +35,14 @@ const examples = [
   'examples/fastjson-py/package.json',
   'examples/charts/mcp-stack/package.json',
 ]
+
+describe('precompiled validators', () => {
+  it(`the committed ${VALIDATORS_FILE} is what the generator writes (pnpm --filter @polyship/core schemas)`, () => {
+    const core = join(import.meta.dirname, '..')
+    expect(readFileSync(join(core, VALIDATORS_FILE), 'utf8')).toBe(validatorModule())
+    expect(readFileSync(join(core, VALIDATORS_FILE.replace(/\.js$/, '.d.ts')), 'utf8')).toBe(VALIDATORS_TYPES)
+  })
+})
 
 describe('editor JSON Schemas', () => {
   it.each(files)(
