@@ -31,6 +31,7 @@ export {
   editorSchemas,
   PACKAGE_SCHEMA_FILE,
   ROOT_SCHEMA_FILE,
+  ROOT_SCHEMA_URL,
   SCHEMA_BASE_URL,
 } from './config/editor-schema.ts'
 export { jsonPointerPosition, jsonSyntaxErrorPosition, type TextPosition } from './config/json-position.ts'

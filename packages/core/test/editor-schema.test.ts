@@ -6,6 +6,7 @@ import {
   parseProjectManifest,
   parseRootConfig,
   ROOT_SCHEMA_FILE,
+  ROOT_SCHEMA_URL,
   SCHEMA_BASE_URL,
 } from '@polyship/core'
 import { Ajv } from 'ajv'
@@ -76,6 +77,12 @@ describe('editor JSON Schemas', () => {
         `${file}: ${JSON.stringify(validatePackage.errors)}`,
       ).toBe(true)
     }
+  })
+
+  it('a polyship.json naming its schema is valid for the editor and for polyship', () => {
+    const config = { $schema: ROOT_SCHEMA_URL, repository: 'https://github.com/org/repo' }
+    expect(validateRoot(config)).toBe(true)
+    expect(parseRootConfig(config, 'polyship.json')).toEqual(config)
   })
 
   it('accepts a package.json without a polyship field (it sits beside the package.json schema)', () => {

@@ -8,6 +8,8 @@ import { rootSchema } from './schema/root.ts'
 export const SCHEMA_BASE_URL = 'https://unpkg.com/polyship/schema/'
 export const ROOT_SCHEMA_FILE = 'polyship.schema.json'
 export const PACKAGE_SCHEMA_FILE = 'package-polyship.schema.json'
+/** The `$schema` of a polyship.json (what `polyship init` writes). */
+export const ROOT_SCHEMA_URL = `${SCHEMA_BASE_URL}${ROOT_SCHEMA_FILE}`
 
 /** The draft the config schemas are written in (ajv's default; `dependencies` is draft-07). */
 const DRAFT = 'http://json-schema.org/draft-07/schema#'
@@ -35,7 +37,7 @@ function withMarkdown(schema: unknown): unknown {
  * schema an editor already applies).
  */
 export function editorSchemas(): Record<typeof ROOT_SCHEMA_FILE | typeof PACKAGE_SCHEMA_FILE, object> {
-  const root = { $schema: DRAFT, $id: `${SCHEMA_BASE_URL}${ROOT_SCHEMA_FILE}`, ...rootSchema }
+  const root = { $schema: DRAFT, $id: ROOT_SCHEMA_URL, ...rootSchema }
   const manifest = {
     $schema: DRAFT,
     $id: `${SCHEMA_BASE_URL}${PACKAGE_SCHEMA_FILE}`,
