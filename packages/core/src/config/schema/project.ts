@@ -25,8 +25,12 @@ export const projectConfigSchema = {
   },
 } as const
 
-/** The `polyship` field of a project's package.json: which formats it ships. */
-export type ProjectConfig = ConfigOf<typeof projectConfigSchema>
+type Sections = typeof projectConfigSchema.properties
+/**
+ * The `polyship` field of a project's package.json: which formats it ships. Mapped over the
+ * schema's sections so each section's type is read off its schema once.
+ */
+export type ProjectConfig = { readonly [K in keyof Sections]?: ConfigOf<Sections[K]> }
 
 export type FormatName = keyof ProjectConfig
 export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm', 'mcp']

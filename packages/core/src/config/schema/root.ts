@@ -308,19 +308,21 @@ export const rootSchema = {
 /** `polyship.json` at the workspace root. Every field is optional. */
 export type RootConfig = ConfigOf<typeof rootSchema>
 
-/** Where each kind of artifact goes. Defaults are embedded destinations under `outDir`. */
-export type ImageDestination = ConfigOf<typeof ociDestinationSchema>
-export type WheelDestination = ConfigOf<typeof wheelDestinationSchema>
-export type FileDestination = ConfigOf<typeof fileDestinationSchema>
+// the parts are read off RootConfig (one FromSchema for the file keeps type-checking cheap)
+type Destinations = NonNullable<RootConfig['destinations']>
+/** Where images (and charts) go: an OCI layout directory or a registry. */
+export type ImageDestination = NonNullable<Destinations['images']>
+export type WheelDestination = NonNullable<Destinations['wheels']>
+export type FileDestination = NonNullable<Destinations['files']>
 /** Where npm packages go: a registry, or a directory of tarballs `npm install` takes. */
-export type NpmDestination = ConfigOf<typeof npmDestinationSchema>
+export type NpmDestination = NonNullable<Destinations['npm']>
 /** An MCP registry that receives the server.json of every project marked `mcp`. */
-export type McpRegistryDestination = ConfigOf<typeof mcpRegistryDestinationSchema>
+export type McpRegistryDestination = NonNullable<Destinations['mcpRegistry']>
 
 /** polyship.json `signing`: the Sigstore mode (default chosen by environment when absent) and GPG. */
-export type SigningSettings = ConfigOf<typeof signingSchema>
+export type SigningSettings = NonNullable<RootConfig['signing']>
 /** OpenPGP signatures made with gpg, beside the Sigstore ones (opt-in). */
-export type GpgSigningConfig = ConfigOf<typeof gpgSigningSchema>
+export type GpgSigningConfig = NonNullable<SigningSettings['gpg']>
 type SigningMode = NonNullable<SigningSettings['mode']>
 /** The Sigstore part of `signing` once a mode is set, one member per mode. */
 export type SigningConfig = {
@@ -328,6 +330,6 @@ export type SigningConfig = {
 }[SigningMode]
 
 /** The vulnerability gate: SBOMs scanned with osv-scanner against an offline OSV database. */
-export type ScanConfig = ConfigOf<typeof scanSchema>
+export type ScanConfig = NonNullable<RootConfig['scan']>
 /** Advisory severities, lowest first (OSV `database_specific.severity`, CVSS bands). */
 export type ScanSeverity = NonNullable<ScanConfig['failOn']>
