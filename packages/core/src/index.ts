@@ -30,6 +30,13 @@ export { type ArchiveFormat, archiveStream, type WriteArchiveOptions, writeArchi
 export { type ZipOptions, zipStream } from './archive/zip.ts'
 export { openZip, ZIP_READ_LIMIT, type ZipEntry, type ZipReader } from './archive/zip-reader.ts'
 export type { Artifact, ArtifactKind } from './artifact.ts'
+export {
+  editorSchemas,
+  PACKAGE_SCHEMA_FILE,
+  ROOT_SCHEMA_FILE,
+  ROOT_SCHEMA_URL,
+  SCHEMA_BASE_URL,
+} from './config/editor-schema.ts'
 export { jsonPointerPosition, jsonSyntaxErrorPosition, type TextPosition } from './config/json-position.ts'
 export {
   addWorkspacePackages,

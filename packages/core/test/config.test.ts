@@ -49,6 +49,11 @@ describe('loadWorkspace', () => {
       /unknown field polyship\.binary\.platfroms/,
     ],
     [
+      'unknown field nested in a list, with the fields it may have',
+      { ...go, polyship: { binary: { toolchain: 'go', binaries: [{ mian: '.' }] } } },
+      /unknown field polyship\.binary\.binaries\[0\]\.mian \(known: main, name, ldflags, tags, strip, env\)/,
+    ],
+    [
       'unknown toolchain',
       { ...go, polyship: { binary: { toolchain: 'zig' } } },
       /polyship\.binary\.toolchain: "zig" is not one of "go", "rust"/,
@@ -95,6 +100,19 @@ describe('loadWorkspace', () => {
     await expect(loadWorkspace(dir)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('polyship.json'),
+    })
+  })
+
+  it('names an unknown polyship.json field and the fields its object may have', async () => {
+    const root = {
+      destinations: { mcpRegistry: { type: 'registry', url: 'https://mcp.test', tokenEnvv: 'T' } },
+    }
+    const dir = await workspace({ srv: go }, root)
+    await expect(loadWorkspace(dir)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining(
+        'unknown field destinations.mcpRegistry.tokenEnvv (known: type, url, tokenEnv)',
+      ),
     })
   })
 

@@ -2,17 +2,29 @@ import { createRequire } from 'node:module'
 import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv'
 import { CoreError, type SourceLocation } from '../errors.ts'
 import { jsonPointerPosition } from './json-position.ts'
+import { projectManifestSchema } from './schema/project.ts'
+import { rootSchema } from './schema/root.ts'
+import { VALIDATOR_OPTIONS } from './validator-options.ts'
+import { project, root } from './validators.generated.js'
+
+/**
+ * The schemas every process validates, compiled ahead of time (ajv standalone code written by
+ * scripts/write-schemas.ts): compiling them took ~200 ms of CPU at each start.
+ */
+const compiled = new WeakMap<object, ValidateFunction>([
+  [rootSchema, root],
+  [projectManifestSchema, project],
+])
 
 let ajv: AjvType | undefined
-const compiled = new WeakMap<object, ValidateFunction>()
 
-/** ajv is created on first validation, so commands that never read config don't pay for it. */
-function validator(): AjvType {
+/** Other schemas are compiled on first use, so commands that never validate them don't load ajv. */
+function compile(schema: object): ValidateFunction {
   if (ajv === undefined) {
     const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv')
-    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
+    ajv = new Ajv(VALIDATOR_OPTIONS)
   }
-  return ajv
+  return ajv.compile(schema)
 }
 
 /** `/polyship/binary/platforms/2` -> `polyship.binary.platforms[2]` */
@@ -24,14 +36,25 @@ export function fieldPath(pointer: string): string {
     .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '')
 }
 
-function describe(error: ErrorObject, value: unknown): string {
+/** The schema node a JSON pointer (`#/properties/a/oneOf/0`) names. */
+function schemaAt(schema: object, pointer: string): unknown {
+  let node: unknown = schema
+  for (const part of pointer.replace(/^#/, '').split('/').slice(1)) {
+    node = (node as Record<string, unknown> | undefined)?.[part.replaceAll('~1', '/').replaceAll('~0', '~')]
+  }
+  return node
+}
+
+function describe(error: ErrorObject, value: unknown, schema: object): string {
   const at = fieldPath(error.instancePath)
   const field = (name: string) => (at ? `${at}.${name}` : name)
   const params = error.params as Record<string, unknown>
   switch (error.keyword) {
     case 'additionalProperties': {
-      const schema = error.parentSchema as { properties?: Record<string, unknown> }
-      const known = Object.keys(schema.properties ?? {}).join(', ')
+      const parent = schemaAt(schema, error.schemaPath.slice(0, error.schemaPath.lastIndexOf('/'))) as
+        | { properties?: Record<string, unknown> }
+        | undefined
+      const known = Object.keys(parent?.properties ?? {}).join(', ')
       return `unknown field ${field(String(params.additionalProperty))} (known: ${known})`
     }
     case 'required':
@@ -82,14 +105,16 @@ function locate(error: ErrorObject | undefined, options: ValidateOptions): Sourc
 export function validateConfig<T>(schema: object, value: unknown, options: ValidateOptions): T {
   let validate = compiled.get(schema)
   if (validate === undefined) {
-    validate = validator().compile(schema)
+    validate = compile(schema)
     compiled.set(schema, validate)
   }
   if (validate(value)) return value as T
   const errors = (validate.errors ?? []).filter(
     (error) => error.keyword !== 'oneOf' && error.keyword !== 'if',
   )
-  const lines = [...new Set(errors.map((error) => describe(error, valueAt(value, error.instancePath))))]
+  const lines = [
+    ...new Set(errors.map((error) => describe(error, valueAt(value, error.instancePath), schema))),
+  ]
   throw new CoreError(
     'CONFIG_INVALID',
     `${options.file}: ${lines.length === 1 ? lines[0] : `\n  - ${lines.join('\n  - ')}`}`,

@@ -1,73 +1,5 @@
 import { platformList, stringList, stringMap } from './common.ts'
-
-/** Go: the `-X` targets polyship fills, and flags of your own appended after them. */
-export interface GoLdflags {
-  /** Variable set to the version (default `main.version`). */
-  readonly version?: string
-  /** Variable set to the full commit hash (default `main.commit`). */
-  readonly commit?: string
-  /** Variable set to the commit date, RFC 3339 UTC (default `main.date`). */
-  readonly date?: string
-  /**
-   * More linker flags, joined with spaces after polyship's (`-X pkg.builtBy=polyship`).
-   * `{{ .Version }}`, `{{ .Commit }}`, `{{ .ShortCommit }}` and `{{ .Date }}` are replaced.
-   */
-  readonly extra?: readonly string[]
-}
-
-/** Go build settings a binary may set; in `binaries[]` they override the section's own. */
-export interface GoBuildSettings {
-  readonly ldflags?: GoLdflags
-  /** Build tags: `go build -tags a,b`. */
-  readonly tags?: readonly string[]
-  /** `false` keeps the symbol table and DWARF (drops `-s -w`). Default true. */
-  readonly strip?: boolean
-  /** Environment for the compiler, merged over the section's `env`. */
-  readonly env?: Readonly<Record<string, string>>
-}
-
-/** One Go binary of a module (GoReleaser's `builds[]`). */
-export interface GoBinarySpec extends GoBuildSettings {
-  /** Main package, relative to the project (`./cmd/podcli`, default `.`); it must stay inside the project. */
-  readonly main?: string
-  /** Executable name (default: the main package's directory, as `go build` names it). */
-  readonly name?: string
-}
-
-/** `polyship.binary`: static Go or Rust binaries, archived per platform. */
-export interface BinaryConfig extends GoBuildSettings {
-  readonly toolchain: 'go' | 'rust'
-  /** Go: the main package path (default `.`); with `binaries`, set `main` there instead. */
-  readonly main?: string
-  /** Binary name (default: the Go main package's directory / the module's last element; Rust: one bin target to ship). */
-  readonly name?: string
-  /** Go: several binaries from the module; each lands in every archive and in the image. */
-  readonly binaries?: readonly GoBinarySpec[]
-  readonly platforms?: readonly string[]
-  /** Go: GOAMD64 levels to build for each amd64 platform (default `v1` only); `v2`-`v4` are named `amd64v3`. */
-  readonly goamd64?: readonly ('v1' | 'v2' | 'v3' | 'v4')[]
-  /** Go: GOARM versions to build for each `arm` platform given without a variant (named `armv6`, `armv7`). */
-  readonly goarm?: readonly ('5' | '6' | '7')[]
-  /** Rust: the workspace members whose bin targets ship (a virtual workspace root; default every member with a bin target). */
-  readonly packages?: readonly string[]
-  /** Rust: the bin targets that ship (default every bin target of the selected packages). */
-  readonly bins?: readonly string[]
-  /**
-   * Extra files to put in every archive, relative to the project. Without it, LICENSE*, README*
-   * and CHANGELOG* of the project are added when present; listed files come beside them;
-   * `[]` ships the binaries alone.
-   */
-  readonly archiveFiles?: readonly string[]
-  /**
-   * Archive file name without its extension (`.tar.gz`/`.zip` is appended), GoReleaser's
-   * `name_template` subset: `{{ .ProjectName }}`, `{{ .Version }}`, `{{ .Os }}`, `{{ .Arch }}`,
-   * `{{ .Arm }}` (`7`), `{{ .Amd64 }}` (`v1`..`v4` on amd64), `{{ .Binary }}`, and
-   * `{{ if .Arm }}...{{ end }}` / `{{ with .Arm }}v{{ . }}{{ end }}`. Default
-   * `{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}`
-   * (plus `v3` etc. for amd64 levels above v1).
-   */
-  readonly archiveName?: string
-}
+import type { ConfigOf } from './config-type.ts'
 
 /** The fields an `archiveName` template may use. */
 export const ARCHIVE_NAME_FIELDS = ['ProjectName', 'Version', 'Os', 'Arch', 'Arm', 'Amd64', 'Binary'] as const
@@ -81,46 +13,133 @@ const ARCHIVE_NAME_PATTERN = `^(?:[^{}/\\\\]|\\{\\{-? *(?:${FIELD}|\\.|(?:if|wit
 
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const
 
+/** Go build settings a binary may set; in `binaries[]` they override the section's own. */
 const goSettings = {
   ldflags: {
+    description: 'Go: the `-X` targets polyship fills, and linker flags of your own appended after them.',
     type: 'object',
     additionalProperties: false,
     properties: {
-      version: { type: 'string' },
-      commit: { type: 'string' },
-      date: { type: 'string' },
-      extra: stringList,
+      version: { description: 'Variable set to the version (default `main.version`).', type: 'string' },
+      commit: {
+        description: 'Variable set to the full commit hash (default `main.commit`).',
+        type: 'string',
+      },
+      date: {
+        description: 'Variable set to the commit date, RFC 3339 UTC (default `main.date`).',
+        type: 'string',
+      },
+      extra: {
+        ...stringList,
+        description:
+          "More linker flags, joined with spaces after polyship's (`-X pkg.builtBy=polyship`). `{{ .Version }}`, `{{ .Commit }}`, `{{ .ShortCommit }}` and `{{ .Date }}` are replaced.",
+      },
     },
   },
-  tags: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } },
-  strip: { type: 'boolean' },
-  env: stringMap,
+  tags: {
+    description: 'Go build tags: `go build -tags a,b`.',
+    type: 'array',
+    items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+  },
+  strip: {
+    description: 'Go: `false` keeps the symbol table and DWARF (drops `-s -w`). Default true.',
+    type: 'boolean',
+  },
+  env: { ...stringMap, description: "Environment for the compiler, merged over the section's `env`." },
 } as const
 
 export const binarySchema = {
+  title: 'polyship.binary',
+  description: 'Static Go or Rust binaries, archived per platform, with checksums.',
   type: 'object',
   required: ['toolchain'],
   additionalProperties: false,
   properties: {
-    toolchain: { enum: ['go', 'rust'] },
-    main: { type: 'string' },
-    name: NAME,
+    toolchain: { description: 'The toolchain that builds the binaries.', enum: ['go', 'rust'] },
+    main: {
+      description:
+        'Go: the main package, relative to the project and inside it (default `.`); with `binaries`, set `main` there instead.',
+      type: 'string',
+    },
+    name: {
+      ...NAME,
+      description:
+        "Binary name. Go: default the main package's directory, or the module's last element. Rust: the one bin target to ship.",
+    },
     binaries: {
+      description:
+        "Go: several binaries from the module (GoReleaser's `builds`); each lands in every archive and in the image, and its fields override the section's own.",
       type: 'array',
       minItems: 1,
       items: {
+        description: 'One Go binary of the module.',
         type: 'object',
         additionalProperties: false,
-        properties: { main: { type: 'string' }, name: NAME, ...goSettings },
+        properties: {
+          main: {
+            description:
+              'Main package, relative to the project (`./cmd/podcli`, default `.`); it must stay inside the project.',
+            type: 'string',
+          },
+          name: {
+            ...NAME,
+            description: "Executable name (default: the main package's directory, as `go build` names it).",
+          },
+          ...goSettings,
+        },
       },
     },
-    platforms: platformList,
-    goamd64: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['v1', 'v2', 'v3', 'v4'] } },
-    goarm: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['5', '6', '7'] } },
-    packages: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
-    bins: { type: 'array', minItems: 1, uniqueItems: true, items: NAME },
+    platforms: {
+      ...platformList,
+      description:
+        '`os/arch[/variant]` to build for (default linux/amd64, linux/arm64, darwin/amd64, darwin/arm64, windows/amd64).',
+    },
+    goamd64: {
+      description:
+        'Go: GOAMD64 levels to build for each amd64 platform (default `v1` only); `v2`-`v4` archives are named `amd64v3` etc.',
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['v1', 'v2', 'v3', 'v4'] },
+    },
+    goarm: {
+      description:
+        'Go: GOARM versions to build for each `arm` platform given without a variant (archives `armv6`, `armv7`).',
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['5', '6', '7'] },
+    },
+    packages: {
+      description:
+        'Rust: the workspace members whose bin targets ship (a virtual workspace root; default every member with a bin target).',
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string' },
+    },
+    bins: {
+      description: 'Rust: the bin targets that ship (default every bin target of the selected packages).',
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: NAME,
+    },
     ...goSettings,
-    archiveFiles: stringList,
-    archiveName: { type: 'string', minLength: 1, pattern: ARCHIVE_NAME_PATTERN },
+    archiveFiles: {
+      ...stringList,
+      description:
+        'Extra files in every archive, relative to the project. Without it, LICENSE*, README* and CHANGELOG* of the project are added when present; listed files come beside them; `[]` ships the binaries alone.',
+    },
+    archiveName: {
+      description:
+        "Archive file name without its extension (`.tar.gz`/`.zip` is appended), GoReleaser's `name_template` subset: `{{ .ProjectName }}`, `{{ .Version }}`, `{{ .Os }}`, `{{ .Arch }}`, `{{ .Arm }}` (`7`), `{{ .Amd64 }}` (`v1`..`v4` on amd64), `{{ .Binary }}`, and `{{ if .Arm }}...{{ end }}` / `{{ with .Arm }}v{{ . }}{{ end }}`. Default `{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}` (plus `v3` etc. for amd64 levels above v1).",
+      type: 'string',
+      minLength: 1,
+      pattern: ARCHIVE_NAME_PATTERN,
+    },
   },
 } as const
+
+/** `polyship.binary`: static Go or Rust binaries, archived per platform. */
+export type BinaryConfig = ConfigOf<typeof binarySchema>

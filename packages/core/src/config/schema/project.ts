@@ -1,21 +1,36 @@
 import { SEMVER } from '../../semver.ts'
-import { type BinaryConfig, binarySchema } from './binary.ts'
-import { type ChartConfig, chartSchema } from './chart.ts'
-import { type ImageConfig, imageSchema } from './image.ts'
-import { type McpConfig, mcpSchema } from './mcp.ts'
-import { type NpmPackageConfig, npmSchema } from './npm.ts'
-import { type WheelConfig, wheelSchema } from './wheel.ts'
+import { binarySchema } from './binary.ts'
+import { chartSchema } from './chart.ts'
+import type { ConfigOf } from './config-type.ts'
+import { imageSchema } from './image.ts'
+import { mcpSchema } from './mcp.ts'
+import { npmSchema } from './npm.ts'
+import { wheelSchema } from './wheel.ts'
 
-/** The `polyship` field of a project's package.json: which formats it ships. */
-export interface ProjectConfig {
-  readonly binary?: BinaryConfig
-  readonly image?: ImageConfig
-  readonly wheel?: WheelConfig
-  readonly chart?: ChartConfig
-  readonly npm?: NpmPackageConfig
-  /** The project is an MCP server: a server.json lists its released packages. */
-  readonly mcp?: McpConfig
-}
+/** The `polyship` field of a project's package.json. */
+export const projectConfigSchema = {
+  title: 'polyship',
+  description:
+    'The formats this project releases with polyship: a package.json with this field is a releasable project. See https://github.com/polyship/polyship/blob/main/docs/config.md',
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    binary: binarySchema,
+    image: imageSchema,
+    wheel: wheelSchema,
+    chart: chartSchema,
+    npm: npmSchema,
+    mcp: mcpSchema,
+  },
+} as const
+
+type Sections = typeof projectConfigSchema.properties
+/**
+ * The `polyship` field of a project's package.json: which formats it ships. Mapped over the
+ * schema's sections so each section's type is read off its schema once.
+ */
+export type ProjectConfig = { readonly [K in keyof Sections]?: ConfigOf<Sections[K]> }
 
 export type FormatName = keyof ProjectConfig
 export const FORMATS: readonly FormatName[] = ['binary', 'image', 'wheel', 'chart', 'npm', 'mcp']
@@ -27,18 +42,6 @@ export const projectManifestSchema = {
   properties: {
     name: { type: 'string', pattern: '^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$' },
     version: { type: 'string', pattern: SEMVER.source },
-    polyship: {
-      type: 'object',
-      additionalProperties: false,
-      minProperties: 1,
-      properties: {
-        binary: binarySchema,
-        image: imageSchema,
-        wheel: wheelSchema,
-        chart: chartSchema,
-        npm: npmSchema,
-        mcp: mcpSchema,
-      },
-    },
+    polyship: projectConfigSchema,
   },
 } as const
