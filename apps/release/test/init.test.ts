@@ -200,6 +200,7 @@ describe('polyship init', () => {
       privatePackages: { version: true, tag: true },
     })
     expect(JSON.parse(await readFile(join(root, 'polyship.json'), 'utf8'))).toEqual({
+      $schema: 'https://unpkg.com/polyship/schema/polyship.schema.json',
       repository: 'https://github.com/acme/monorepo',
     })
     expect(await readFile(join(root, '.gitignore'), 'utf8')).toBe(

@@ -63,6 +63,8 @@ describe('the published polyship package', () => {
     expect(files).toContain('package/dist/index.d.ts')
     expect(files).toContain('package/dist/nx/plugin.js')
     expect(files).toContain('package/generators.json')
+    expect(files).toContain('package/schema/polyship.schema.json')
+    expect(files).toContain('package/schema/package-polyship.schema.json')
     expect(files).toContain('package/LICENSE')
     expect(files).toContain('package/README.md')
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([])

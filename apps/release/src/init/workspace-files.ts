@@ -1,5 +1,10 @@
 import { matchesGlob } from 'node:path'
-import { addWorkspacePackages, parseRootConfig, parseWorkspacePackages } from '@polyship/core'
+import {
+  addWorkspacePackages,
+  parseRootConfig,
+  parseWorkspacePackages,
+  ROOT_SCHEMA_URL,
+} from '@polyship/core'
 import { InitError } from './errors.ts'
 import { addJsonMember, appendJsonItem, formatJson } from './json-edit.ts'
 import { parsing, parsingAsync } from './manifest-error.ts'
@@ -123,7 +128,7 @@ export function nxJson(original: string | undefined, file: string): FileEdit | u
   return { text: appendJsonItem(original, file, ['plugins'], NX_PLUGIN), change: 'add the polyship plugin' }
 }
 
-/** polyship.json: created minimal (the repository URL when git knows it); an existing one is only checked. */
+/** polyship.json: created minimal (`$schema`, and the repository URL when git knows it); an existing one is only checked. */
 export function rootConfig(
   original: string | undefined,
   file: string,
@@ -133,7 +138,8 @@ export function rootConfig(
     parsing(file, () => parseRootConfig(parsePackageJson(original, file), file))
     return { text: original, change: 'kept' }
   }
-  const config = repository === undefined ? {} : { repository }
+  // `$schema` first: editors complete and check the file from the schema the package ships
+  const config = { $schema: ROOT_SCHEMA_URL, ...(repository === undefined ? {} : { repository }) }
   parseRootConfig(config, file)
   return { text: `${formatJson(config)}\n`, change: 'embedded destinations under dist/, key signing' }
 }
