@@ -103,8 +103,11 @@ describe('polyship release through Nx (real nx, real go, real git)', () => {
       NX_NO_CLOUD: 'true',
       NX_TUI: 'false',
       XDG_CONFIG_HOME: join(parent, 'config'),
+      // `go env -w` writes here, not to the user's go env
+      GOENV: join(parent, 'go.env'),
     }
     delete env.CI
+    delete env.GOFLAGS
   })
 
   it('a release after `nx run-many -t polyship-build` compiles nothing', async () => {
@@ -154,6 +157,22 @@ describe('polyship release through Nx (real nx, real go, real git)', () => {
     await nx(a, ['run', 'svc:polyship-build'])
     expect(await builds()).toBe(before + 1)
     expect(existsSync(join(a, 'dist', 'build', 'svc', 'build.json'))).toBe(true)
+  })
+
+  it('GOFLAGS stored with `go env -w` are an input of the Go task (they change the binary)', async () => {
+    const before = await builds()
+    await run('go', ['env', '-w', 'GOFLAGS=-tags=polyshiptag'], { env })
+    // without the unit in dist/, only a cache miss compiles (a hit restores the old binary)
+    await rm(join(a, 'dist'), { recursive: true, force: true })
+    const task = await nx(a, ['run', 'svc:polyship-build'])
+    expect(`${task.stdout}${task.stderr}`).not.toMatch(/local cache|from the cache/)
+    expect(await builds()).toBe(before + 1)
+    const unit = JSON.parse(await readFile(join(a, 'dist', 'build', 'svc', 'build.json'), 'utf8'))
+    const info = await run('go', ['version', '-m', join(a, 'dist', 'build', 'svc', unit.binaries[0].path)], {
+      env,
+    })
+    // merged with polyship's own -mod=readonly, not replaced by it
+    expect(info.stdout).toMatch(/-tags=polyshiptag/)
   })
 })
 
