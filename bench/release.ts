@@ -1,11 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { compare, examplesWorkspace, POLYSHIP_BIN, releaseEnv, report, sh, timedProcess } from './harness.ts'
 
 const cold = process.argv.includes('--cold')
-const runs = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3)
+/** `--against DIR`: also time the polyship of another checkout (the code before a change), interleaved. */
+const againstAt = process.argv.indexOf('--against')
+const against = againstAt < 0 ? undefined : process.argv[againstAt + 1]
+const runs = Number(
+  process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--against') ?? 3,
+)
 const _repo = join(import.meta.dirname, '..')
 const bin = POLYSHIP_BIN
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-release-'))
@@ -14,6 +19,11 @@ const env = releaseEnv()
 await examplesWorkspace(root, env)
 
 const release = () => sh(process.execPath, [bin, 'release', '--cwd', root], { cwd: root, env })
+const againstBin = against === undefined ? undefined : join(against, 'apps', 'release', 'src', 'bin.ts')
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${availableParallelism()} cores`
 const go = join(root, 'examples', 'time-server-go')
 const rust = join(root, 'examples', 'echo-server-rust')
 const py = join(root, 'examples', 'fastjson-py')
@@ -74,6 +84,9 @@ const raw = async (rawEnv: NodeJS.ProcessEnv = env) => {
 // Warm every cache both sides use (Go build cache, cargo target dirs, the signing key).
 await release()
 await raw()
+if (againstBin !== undefined)
+  await sh(process.execPath, [againstBin, 'release', '--cwd', root], { cwd: root, env })
+console.log(`before: ${load()}`)
 const results = await compare(
   [
     {
@@ -86,9 +99,19 @@ const results = await compare(
       before: () => rm(join(work, 'raw'), { recursive: true, force: true }),
       run: () => raw(),
     },
+    ...(againstBin === undefined
+      ? []
+      : [
+          {
+            name: `polyship release of ${against}`,
+            before: () => rm(join(root, 'dist'), { recursive: true, force: true }),
+            run: () => sh(process.execPath, [againstBin, 'release', '--cwd', root], { cwd: root, env }),
+          },
+        ]),
   ],
   runs,
 )
+console.log(`after: ${load()}`)
 report(
   'release of examples/ (4 projects: 6 archives, 2 checksums, wheel + sdist, 3 images, 1 chart, all signed)',
   results,
@@ -97,6 +120,10 @@ const [polyship, peer] = results
 console.log(
   `  overhead of polyship over the raw builds: ${(polyship!.medianMs / peer!.medianMs).toFixed(2)}x (packaging, images, chart, SBOMs, signing, publishing)`,
 )
+if (results[2] !== undefined)
+  console.log(
+    `  overhead of ${against} over the raw builds: ${(results[2].medianMs / peer!.medianMs).toFixed(2)}x`,
+  )
 
 // CPU time of one warm run of each side: polyship as a whole process, the raw commands summed.
 {
@@ -111,6 +138,16 @@ console.log(
   console.log(
     `  cpu (user + system): polyship ${polyshipCpu.cpuMs.toFixed(0)} ms, raw ${rawCpuMs.toFixed(0)} ms -> ${(polyshipCpu.cpuMs / rawCpuMs).toFixed(2)}x; peak RSS polyship ${polyshipCpu.rssMiB.toFixed(0)} MiB`,
   )
+  if (againstBin !== undefined) {
+    await rm(join(root, 'dist'), { recursive: true, force: true })
+    const againstCpu = await timedProcess(process.execPath, [againstBin, 'release', '--cwd', root], {
+      cwd: root,
+      env,
+    })
+    console.log(
+      `  cpu (user + system) of ${against}: ${againstCpu.cpuMs.toFixed(0)} ms -> ${(againstCpu.cpuMs / rawCpuMs).toFixed(2)}x of raw`,
+    )
+  }
 }
 
 if (cold) {

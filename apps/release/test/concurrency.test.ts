@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { glob, readdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
 
@@ -55,7 +55,7 @@ afterAll(async () => {
 async function releaseWith(concurrency: number) {
   const ws = await exampleWorkspace({ projects: [], files: files(), globs: ['packages/*'] })
   workspaces.push(ws)
-  const result = await polyship(['release', '--concurrency', String(concurrency)], {
+  const result = await polyship(['release', '--concurrency', String(concurrency), '--debug'], {
     root: ws.root,
     env: { ...ws.env, SOURCE_DATE_EPOCH: '1700000000' },
   })
@@ -80,12 +80,47 @@ async function releaseWith(concurrency: number) {
   const units: Record<string, string> = {}
   for (const unit of (await readdir(join(dist, 'build'))).filter((n) => !n.startsWith('.')).sort())
     units[unit] = await readFile(join(dist, 'build', unit, 'build.json'), 'utf8')
+  // every image and chart as a registry would serve it: each release tag's digest and every
+  // blob it reaches (the signatures and attestations under sha256-* tags aside)
+  const images: Record<string, { tags: Record<string, string>; blobs: string[] }> = {}
+  const layouts: string[] = []
+  for await (const index of glob('**/index.json', { cwd: join(dist, 'oci') })) layouts.push(dirname(index))
+  for (const repository of layouts.sort()) {
+    const layout = join(dist, 'oci', repository)
+    const blob = (digest: string) => readFile(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)))
+    const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8'))
+    const tags: Record<string, string> = {}
+    const reached = new Set<string>()
+    const walk = async (digest: string): Promise<void> => {
+      if (reached.has(digest)) return
+      reached.add(digest)
+      const bytes = await blob(digest)
+      const manifest = JSON.parse(bytes.toString('utf8'))
+      for (const child of manifest.manifests ?? []) await walk(child.digest)
+      for (const part of [manifest.config, ...(manifest.layers ?? [])])
+        if (part !== undefined) reached.add(part.digest)
+    }
+    for (const entry of index.manifests) {
+      const tag = entry.annotations?.['org.opencontainers.image.ref.name']
+      if (tag === undefined || tag.startsWith('sha256-')) continue
+      tags[tag] = entry.digest
+      await walk(entry.digest)
+    }
+    images[repository] = { tags, blobs: [...reached].sort() }
+  }
   // the outcome table; the record's path and the key differ between the workspaces
-  return { table: result.stdout.split('\n\n')[0], recorded, assets, units }
+  const table = result.stdout.split('\n\n')[0]
+  // what the assembly step shows (--debug: every image's events), durations aside
+  const shown = result.stderr.replaceAll(ws.root, '<ws>').replace(/\d+(\.\d+)?\s?m?s\b/g, '<t>')
+  const assembly = shown.slice(
+    shown.indexOf('❯ assemble images and charts'),
+    shown.indexOf('✔ assemble images and charts'),
+  )
+  return { table, recorded, assets, units, images, assembly }
 }
 
 describe('concurrent builds', () => {
-  it('a release with --concurrency 1 and with --concurrency 4 leaves the same dist/ (signatures aside), in the same order', async () => {
+  it('a release with --concurrency 1 and with --concurrency 4 leaves the same dist/ (images too; signatures aside) and shows the same steps in the same order', async () => {
     const one = await releaseWith(1)
     const four = await releaseWith(4)
     expect(Object.keys(one.units)).toEqual(['stack', 'svc-a', 'svc-b', 'svc-c'])
@@ -94,6 +129,12 @@ describe('concurrent builds', () => {
     expect(four.assets).toEqual(one.assets)
     expect(four.recorded).toEqual(one.recorded)
     expect(four.table).toBe(one.table)
+    // images assembled side by side are byte-identical to those assembled one after another
+    expect(Object.keys(one.images)).toEqual(['charts/stack', 'svc-a', 'svc-b', 'svc-c'])
+    expect(four.images).toEqual(one.images)
+    // and what assembling them shows comes project by project, in the same order
+    expect(one.assembly).toMatch(/svc-a[\s\S]*svc-b[\s\S]*svc-c/)
+    expect(four.assembly).toBe(one.assembly)
   })
 
   it('a project that fails to compile fails the build; the project building beside it finishes its unit first', async () => {

@@ -42,7 +42,8 @@ function toolchainInputs(config: ProjectConfig): InputDefinition[] {
   const inputs: InputDefinition[] = []
   if (config.binary?.toolchain === 'go') {
     inputs.push(
-      { runtime: 'go version' },
+      // `go env GOFLAGS` also sees what `go env -w` stored (GOENV), which no env input does
+      { runtime: 'go version && go env GOFLAGS' },
       ...['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GOEXPERIMENT'].map((env) => ({ env })),
     )
   }

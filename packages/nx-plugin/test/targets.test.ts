@@ -48,7 +48,7 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
           "{projectRoot}/package.json",
           "!{projectRoot}/**/*_test.go",
           {
-            "runtime": "go version",
+            "runtime": "go version && go env GOFLAGS",
           },
           {
             "env": "GOFLAGS",

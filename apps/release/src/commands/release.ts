@@ -230,31 +230,28 @@ export async function buildCommand(
   const { loadWorkspace, parsePlatform } = await import('@polyship/core')
   const { selectProjects } = await import('../release/selection.ts')
   const { createContext } = await import('../release/context.ts')
-  const { buildConcurrency, buildUnits } = await import('../release/build-all.ts')
+  const { BUILD_CONCURRENCY_ENV, buildConcurrency, buildUnits } = await import('../release/build-all.ts')
   const { renderSteps, reporterFor } = await import('../render.ts')
   const workspace = await loadWorkspace(options.cwd)
   const projects = selectProjects(workspace.projects, flags.only ? { only: list(flags.only)! } : {})
   const platforms = list(flags.platform)?.map((p) => parsePlatform(p, '--platform'))
-  const { concurrency } = parseConcurrency(flags.concurrency)
+  // a release running its compiles as Nx tasks gives each task its share of the cores
+  const { concurrency } = parseConcurrency(flags.concurrency ?? context.env[BUILD_CONCURRENCY_ENV])
   const release = await createContext(
     workspace,
     platforms ? { platforms } : {},
     context.env,
     reporterFor(context, options),
   )
-  const { acquireLock, lockFile } = await import('../release/lock.ts')
-  const built: string[] = []
-  // The release's lock: two builds (or a build and a release) never write one unit at once.
-  const lock = await acquireLock(lockFile(release.outDir))
-  try {
-    const units = await buildUnits(projects, release, renderSteps(context, options), {
-      concurrency: buildConcurrency(workspace.config, concurrency),
-      title: (p) => `build ${p.name}`,
-    })
-    built.push(...units.map((u) => u.dir))
-  } finally {
-    await lock.release()
-  }
+  const { assertNoOtherRelease, lockFile } = await import('../release/lock.ts')
+  // Not the release's lock: builds of different projects (Nx's parallel tasks) run side by
+  // side, each unit under its own lock; only a running release (not ours) refuses a build.
+  await assertNoOtherRelease(lockFile(release.outDir), context.env)
+  const units = await buildUnits(projects, release, renderSteps(context, options), {
+    concurrency: buildConcurrency(workspace.config, concurrency),
+    title: (p) => `build ${p.name}`,
+  })
+  const built = units.map((u) => u.dir)
   context.stdout.write(
     options.json ? `${JSON.stringify({ units: built }, null, 2)}\n` : built.map((dir) => `${dir}\n`).join(''),
   )

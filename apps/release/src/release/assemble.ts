@@ -6,8 +6,11 @@ import { buildImage, imageRepository, imageTags } from '@polyship/container'
 import {
   type Artifact,
   type ImageDestination,
+  mapLimit,
+  type PolyshipEvent,
   type Project,
   parsePlatform,
+  type Reporter,
   samePlatform,
 } from '@polyship/core'
 import {
@@ -19,6 +22,7 @@ import {
 } from '@polyship/helm'
 import { descriptorOf, RegistryClient, versionTag } from '@polyship/oci'
 import { pullRepository } from '../destinations.ts'
+import { buildConcurrency } from './build-all.ts'
 import type { LoadedUnit } from './build-unit.ts'
 import { binaryComponent, installedComponents } from './components.ts'
 import type { ReleaseContext } from './context.ts'
@@ -45,12 +49,11 @@ export async function assembleRelease(
   client: RegistryClient,
   /** Images charts deploy that this run does not build: already released (`deployedImages`). */
   deployed: Readonly<Record<string, ReleasedImage>> = {},
+  options: AssembleOptions = {},
 ): Promise<ProjectRelease[]> {
   const stagingRoot = join(context.outDir, 'staging')
   await rm(stagingRoot, { recursive: true, force: true })
   await mkdir(join(context.outDir, 'tmp'), { recursive: true })
-  const releases: ProjectRelease[] = []
-  const images: Record<string, ReleasedImage> = { ...deployed }
   // Wheels this release built: images of packages depending on siblings resolve them here.
   const releaseWheels = units.flatMap(({ dir, unit }) =>
     unit.distributions.filter((d) => d.kind === 'wheel').map((d) => join(dir, d.path)),
@@ -58,71 +61,166 @@ export async function assembleRelease(
   const ordered = [...projects].sort(
     (a, b) => Number(a.config.chart !== undefined) - Number(b.config.chart !== undefined),
   )
-  for (const project of ordered) {
-    const version = context.versionOf(project)
-    const merged = await mergeUnits(
-      project,
-      units.filter((u) => u.unit.project === project.name),
-      context,
-    )
-    const staging = join(stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
-    await mkdir(staging, { recursive: true })
-    // Skipped formats may still have been compiled for the image; they are not released.
-    const files = merged.files.filter(
-      (f) => !context.skip.has(f.kind === 'archive' ? 'binary' : f.kind === 'npm' ? 'npm' : 'wheel'),
-    )
-    const archives = files.filter((f) => f.kind === 'archive')
-    if (archives.length > 0) {
-      const name = checksumsFileName(project.name, version)
-      const written = await writeChecksums(staging, name, archives)
-      files.push({ kind: 'checksums', name, path: written.path, digest: written.digest, size: written.size })
+  const concurrency = Math.max(
+    1,
+    Math.floor(options.concurrency ?? buildConcurrency(context.workspace.config)),
+  )
+  // Files and images side by side, each project's events held back until those before it are shown.
+  const output = inOrder(context.reporter, ordered.length)
+  let releases: Assembled[]
+  try {
+    releases = await mapLimit(ordered, concurrency, async (project, index) => {
+      try {
+        return await assembleProject(
+          project,
+          units,
+          { ...context, reporter: output.reporter(index) },
+          {
+            client,
+            stagingRoot,
+            releaseWheels,
+          },
+        )
+      } finally {
+        output.finish(index)
+      }
+    })
+  } finally {
+    output.finishAll()
+  }
+  // Charts last, one after another, wired to every image of this release (in the projects' order).
+  const images: Record<string, ReleasedImage> = { ...deployed }
+  for (const release of releases) {
+    if (release.image === undefined) continue
+    images[release.project.name] = {
+      repository: pullRepository(context.destinations.images, release.image.repository),
+      tag: versionTag(release.version),
+      digest: release.image.built.index.descriptor.digest,
     }
-    const release: ProjectRelease & { image?: ProjectRelease['image']; chart?: ProjectRelease['chart'] } = {
+  }
+  for (const release of releases) {
+    const { project, version } = release
+    if (project.config.chart === undefined || context.skip.has('chart')) continue
+    const chart = await packageChart(join(project.root, project.config.chart.path ?? '.'), {
+      outDir: release.staging,
+      config: project.config.chart,
+      version,
+      release: {
+        versions: Object.fromEntries(projects.map((p) => [p.name, context.versionOf(p)])),
+        images,
+      },
+      workspaceCharts: workspaceCharts(projects, context),
+      project: project.name,
+      env: context.envOf(project),
+      cwd: context.workspace.root,
+      dependencyDir: chartDependencyDir(context),
+      registry: client,
+    })
+    const manifest = descriptorOf(chartManifest(chart).content)
+    const referenced = Object.entries(project.config.chart.images ?? {}).flatMap(([, name]) =>
+      images[name] ? [images[name]] : [],
+    )
+    release.chart = {
+      chart,
+      sbom: {
+        subject: { kind: 'chart', name: chart.name, version, digest: manifest.digest },
+        components: [...referenced.map((image) => ociImage(image)), ...chart.subcharts.map(helmSubchart)],
+      },
+    }
+  }
+  return releases.map(({ staging: _, ...release }) => release)
+}
+
+export interface AssembleOptions {
+  /** Projects assembled at once (files and images); default polyship.json `concurrency`, else the cores. */
+  readonly concurrency?: number
+}
+
+type Assembled = ProjectRelease & {
+  image?: ProjectRelease['image']
+  chart?: ProjectRelease['chart']
+  readonly staging: string
+}
+
+/** One project's archives, checksums, wheels, npm tarball and image (its chart comes after every image). */
+async function assembleProject(
+  project: Project,
+  units: readonly LoadedUnit[],
+  context: ReleaseContext,
+  shared: {
+    readonly client: RegistryClient
+    readonly stagingRoot: string
+    readonly releaseWheels: readonly string[]
+  },
+): Promise<Assembled> {
+  const version = context.versionOf(project)
+  const merged = await mergeUnits(
+    project,
+    units.filter((u) => u.unit.project === project.name),
+    context,
+  )
+  const staging = join(shared.stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
+  await mkdir(staging, { recursive: true })
+  // Skipped formats may still have been compiled for the image; they are not released.
+  const files = merged.files.filter(
+    (f) => !context.skip.has(f.kind === 'archive' ? 'binary' : f.kind === 'npm' ? 'npm' : 'wheel'),
+  )
+  const archives = files.filter((f) => f.kind === 'archive')
+  if (archives.length > 0) {
+    const name = checksumsFileName(project.name, version)
+    const written = await writeChecksums(staging, name, archives)
+    files.push({ kind: 'checksums', name, path: written.path, digest: written.digest, size: written.size })
+  }
+  const release: Assembled = {
+    project,
+    version,
+    files: files.sort((a, b) => a.name.localeCompare(b.name)),
+    toolchains: merged.toolchains,
+    skipped: merged.skipped,
+    staging,
+  }
+  if (project.config.image !== undefined && !context.skip.has('image'))
+    release.image = await assembleImage(
       project,
       version,
-      files: files.sort((a, b) => a.name.localeCompare(b.name)),
-      toolchains: merged.toolchains,
-      skipped: merged.skipped,
+      merged,
+      context,
+      shared.client,
+      shared.releaseWheels,
+    )
+  return release
+}
+
+/**
+ * Reporters for `count` tasks running at once whose events must read as if they had run one
+ * after another: task i's events pass straight through while every task before it has
+ * finished, and are held until then otherwise.
+ */
+function inOrder(reporter: Reporter, count: number) {
+  const held: PolyshipEvent[][] = Array.from({ length: count }, () => [])
+  const finished: boolean[] = Array.from({ length: count }, () => false)
+  let head = 0
+  const flush = () => {
+    while (head < count) {
+      for (const event of held[head]!.splice(0)) reporter.emit(event)
+      if (!finished[head]) return
+      head++
     }
-    if (project.config.image !== undefined && !context.skip.has('image')) {
-      release.image = await assembleImage(project, version, merged, context, client, releaseWheels)
-      images[project.name] = {
-        repository: pullRepository(context.destinations.images, release.image.repository),
-        tag: versionTag(version),
-        digest: release.image.built.index.descriptor.digest,
-      }
-    }
-    if (project.config.chart !== undefined && !context.skip.has('chart')) {
-      const chart = await packageChart(join(project.root, project.config.chart.path ?? '.'), {
-        outDir: staging,
-        config: project.config.chart,
-        version,
-        release: {
-          versions: Object.fromEntries(projects.map((p) => [p.name, context.versionOf(p)])),
-          images,
-        },
-        workspaceCharts: workspaceCharts(projects, context),
-        project: project.name,
-        env: context.envOf(project),
-        cwd: context.workspace.root,
-        dependencyDir: chartDependencyDir(context),
-        registry: client,
-      })
-      const manifest = descriptorOf(chartManifest(chart).content)
-      const referenced = Object.entries(project.config.chart.images ?? {}).flatMap(([, name]) =>
-        images[name] ? [images[name]] : [],
-      )
-      release.chart = {
-        chart,
-        sbom: {
-          subject: { kind: 'chart', name: chart.name, version, digest: manifest.digest },
-          components: [...referenced.map((image) => ociImage(image)), ...chart.subcharts.map(helmSubchart)],
-        },
-      }
-    }
-    releases.push(release)
   }
-  return releases
+  return {
+    reporter: (index: number): Reporter => ({
+      emit: (event) => (index === head ? reporter.emit(event) : void held[index]!.push(event)),
+    }),
+    finish(index: number) {
+      finished[index] = true
+      flush()
+    },
+    /** After a failure: whatever is held is shown, in order. */
+    finishAll() {
+      finished.fill(true)
+      flush()
+    },
+  }
 }
 
 function workspaceCharts(projects: readonly Project[], context: ReleaseContext): WorkspaceChart[] {
@@ -188,7 +286,7 @@ async function assembleImage(
       reporter: context.reporter,
       tmpDir: join(context.outDir, 'tmp'),
       // --no-cache writes every layer, as it compiles everything
-      ...(context.reuseUnits ? { layerCache: layerCacheDir(context) } : {}),
+      ...(context.reuseUnits ? { layerCache: layerCacheDir(context, project) } : {}),
     },
   )
   const { tags, skipped } = imageTags(version, project.config.image?.tags)
@@ -238,9 +336,13 @@ async function assembleImage(
   }
 }
 
-/** Image layers kept between runs, by their inputs' digests: a re-run re-assembles unchanged images without compressing. */
-function layerCacheDir(context: ReleaseContext): string {
-  return join(context.outDir, 'build', '.layers')
+/**
+ * Image layers kept between runs, by their inputs' digests: a re-run re-assembles unchanged
+ * images without compressing. One directory per project: images assembled at once never
+ * write the same entry (the static base layer they share) at the same moment.
+ */
+function layerCacheDir(context: ReleaseContext, project: Project): string {
+  return join(context.outDir, 'build', '.layers', project.name.replace(/^@/, '').replace('/', '__'))
 }
 
 /** Where charts from chart repositories are downloaded to, by digest, for every chart of the release. */

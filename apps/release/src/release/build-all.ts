@@ -6,6 +6,13 @@ import type { ReleaseContext } from './context.ts'
 import type { StepRunner } from './run.ts'
 
 /**
+ * The compiles each `polyship build` task may run at once, set by a release for the tasks it
+ * runs through Nx (its concurrency shared among them); `--concurrency` still wins. Not an
+ * Nx input: it changes how fast a unit is built, never its bytes.
+ */
+export const BUILD_CONCURRENCY_ENV = 'POLYSHIP_BUILD_CONCURRENCY'
+
+/**
  * How many compiles a release runs at once: `--concurrency`, else polyship.json
  * `concurrency`, else the cores this process may use (`os.availableParallelism()`).
  */

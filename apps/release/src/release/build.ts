@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import {
   type BinaryBuild,
   type BinaryPackages,
@@ -28,6 +28,7 @@ import {
   writeBuildUnit,
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
+import { unitLockFile, withUnitLock } from './lock.ts'
 import { compilesFormat } from './selection.ts'
 import type { SourceTree } from './source-trees.ts'
 import { sourceTreeOf } from './source-trees.ts'
@@ -189,6 +190,20 @@ export async function buildProject(
   options: BuildProjectOptions = {},
 ): Promise<LoadedUnit> {
   const dir = unitDir(context, project)
+  // One writer per unit across processes; builds of other projects go on beside it.
+  return withUnitLock(
+    unitLockFile(context.buildDir, basename(dir)),
+    { project: project.name, reporter: context.reporter },
+    () => buildUnitIn(dir, project, context, options),
+  )
+}
+
+async function buildUnitIn(
+  dir: string,
+  project: Project,
+  context: ReleaseContext,
+  options: BuildProjectOptions,
+): Promise<LoadedUnit> {
   const source = context.commit === '' ? undefined : await sourceTreeOf(project, context)
   const reused =
     context.reuseUnits && source !== undefined ? await reusableUnit(dir, project, context, source) : undefined

@@ -4,8 +4,10 @@ import { basename, join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { type Project, run, SubprocessError } from '@polyship/core'
 import { unitDir } from './build.ts'
+import { BUILD_CONCURRENCY_ENV } from './build-all.ts'
 import type { ReleaseContext } from './context.ts'
 import { ReleaseError } from './errors.ts'
+import { RELEASE_PID_ENV } from './lock.ts'
 
 /** What handing the compile step to Nx did. */
 export type NxBuildOutcome =
@@ -21,6 +23,8 @@ export type NxBuildOutcome =
 export interface NxBuildOptions {
   /** `--no-nx`: false compiles in-process even in an Nx workspace. */
   readonly nx?: boolean
+  /** Tasks Nx runs at once (`--parallel`), and the compiles they share; default 1. */
+  readonly concurrency?: number
 }
 
 interface NxJson {
@@ -93,13 +97,33 @@ export async function buildThroughNx(
     )
 
   const names = compiled.map((p) => p.name)
+  const parallel = Math.max(1, Math.floor(options.concurrency ?? 1))
   let output: string
   try {
-    // one task at a time: each `polyship build` takes the workspace's release lock
+    // Tasks of different projects run side by side (each `polyship build` locks its own
+    // unit), each with its share of the slots for its platforms, as in-process builds do.
     const result = await run(
       nx,
-      ['run-many', '-t', target, `--projects=${names.join(',')}`, '--parallel=1', '--outputStyle=static'],
-      { cwd: root, env: { ...context.env, NX_TUI: 'false' }, timeoutMs: 6 * 60 * 60_000 },
+      [
+        'run-many',
+        '-t',
+        target,
+        `--projects=${names.join(',')}`,
+        `--parallel=${parallel}`,
+        '--outputStyle=static',
+      ],
+      {
+        cwd: root,
+        env: {
+          ...context.env,
+          NX_TUI: 'false',
+          [RELEASE_PID_ENV]: String(process.pid),
+          [BUILD_CONCURRENCY_ENV]: String(
+            Math.max(1, Math.floor(parallel / Math.min(parallel, names.length))),
+          ),
+        },
+        timeoutMs: 6 * 60 * 60_000,
+      },
     )
     output = `${result.stdout}\n${result.stderr}`
   } catch (error) {

@@ -243,15 +243,6 @@ async function release(
   )
     await assertProjectsCommitted(projects, context)
   const signing = publishing ? await releaseSigner(workspace, env) : undefined
-  // before the lock: each Nx task is a `polyship build`, which takes it
-  if (options.merge === undefined)
-    await buildThroughNx(
-      projects,
-      options.split ? { ...context, buildDir: shardDir(context, options) } : context,
-      {
-        ...(options.nx === undefined ? {} : { nx: options.nx }),
-      },
-    )
   const lock = await acquireLock(lockFile(context.outDir))
   let gpg: ReleaseGpg | undefined
   try {
@@ -260,6 +251,13 @@ async function release(
     // the record this release extends and signs again: refused before anything is built if edited
     if (signing !== undefined) await trustedPreviousRecord(context.outDir, signing.signer, reporter)
     const concurrency = buildConcurrency(workspace.config, options.concurrency)
+    // each Nx task is a `polyship build` of this release: it knows the lock is ours
+    if (options.merge === undefined)
+      await buildThroughNx(
+        projects,
+        options.split ? { ...context, buildDir: shardDir(context, options) } : context,
+        { ...(options.nx === undefined ? {} : { nx: options.nx }), concurrency },
+      )
     if (options.split)
       return await buildShard(
         projects,
@@ -296,7 +294,9 @@ async function release(
         {
           title: 'assemble images and charts',
           run: async () => {
-            releases = await assembleRelease(selected, units, context, targets.client, deployed)
+            releases = await assembleRelease(selected, units, context, targets.client, deployed, {
+              concurrency,
+            })
             ;({ releases, manifests } = await addServerJson(releases, context))
             assertDistinctOciPlaces(context.destinations, ociWritesOf(releases))
           },
