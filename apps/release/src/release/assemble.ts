@@ -286,7 +286,7 @@ async function assembleImage(
       reporter: context.reporter,
       tmpDir: join(context.outDir, 'tmp'),
       // --no-cache writes every layer, as it compiles everything
-      ...(context.reuseUnits ? { layerCache: layerCacheDir(context, project) } : {}),
+      ...(context.reuseUnits ? { layerCache: layerCacheDir(context) } : {}),
     },
   )
   const { tags, skipped } = imageTags(version, project.config.image?.tags)
@@ -338,11 +338,12 @@ async function assembleImage(
 
 /**
  * Image layers kept between runs, by their inputs' digests: a re-run re-assembles unchanged
- * images without compressing. One directory per project: images assembled at once never
- * write the same entry (the static base layer they share) at the same moment.
+ * images without compressing. One directory for the workspace: images assembled at once
+ * may write the same entry (the static base layer they share), each through its own temp
+ * file and a rename of identical bytes.
  */
-function layerCacheDir(context: ReleaseContext, project: Project): string {
-  return join(context.outDir, 'build', '.layers', project.name.replace(/^@/, '').replace('/', '__'))
+function layerCacheDir(context: ReleaseContext): string {
+  return join(context.outDir, 'build', '.layers')
 }
 
 /** Where charts from chart repositories are downloaded to, by digest, for every chart of the release. */

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type ArchiveEntry, type Digest, digestFile, normalizeEntries, writeJsonAtomic } from '@polyship/core'
+import {
+  type ArchiveEntry,
+  type Digest,
+  digestFile,
+  normalizeEntries,
+  tempNameFor,
+  writeJsonAtomic,
+} from '@polyship/core'
 import type { Descriptor } from '@polyship/oci'
 import { type Layer, type LayerEntry, type WriteLayerOptions, writeLayer } from '../layer/layer.ts'
 
@@ -72,7 +79,7 @@ export async function cachedWriteLayer(
   const blobs = join(options.cacheDir, 'blobs')
   await mkdir(blobs, { recursive: true })
   const blob = join(blobs, `${layer.descriptor.digest.slice('sha256:'.length)}.tar.gz`)
-  const partial = `${blob}.${process.pid}.tmp`
+  const partial = tempNameFor(blob)
   try {
     await copyFile(layer.file, partial)
     await rename(partial, blob)

@@ -4,8 +4,13 @@ import { throwWriteFailure } from './write-failure.ts'
 
 /** A hidden temp name beside `file`, unique to this process and moment. */
 export function tempNameFor(file: string): string {
-  return join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`)
+  // pid and a per-process counter: two writes of one file at the same moment, by two
+  // processes or by two tasks of one process, never share a temp file
+  temps += 1
+  return join(dirname(file), `.${basename(file)}.${process.pid}.${temps}.tmp`)
 }
+
+let temps = 0
 
 /**
  * Writes `data` to `file` through a temp file beside it and a rename: readers (and a re-run)
