@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync, randomFillSync } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
-import { cp, writeFile } from 'node:fs/promises'
+import { cp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
@@ -146,6 +147,69 @@ export function timedProcess(
 /** The polyship CLI from the sources, as the benches run it. */
 export const POLYSHIP_BIN = join(import.meta.dirname, '..', 'apps', 'release', 'src', 'bin.ts')
 
+const RELEASE_APP = join(import.meta.dirname, '..', 'apps', 'release')
+
+/** The built CLI, what `npm i polyship` installs (`publishConfig.bin`): apps/release/dist/bin.js. */
+export const BUILT_POLYSHIP_BIN = join(RELEASE_APP, 'dist', 'bin.js')
+
+/** Newest modification time of the files under `dir` (node_modules, dist and test left out). */
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || /(^|\/)(node_modules|dist|test)(\/|$)/.test(entry.parentPath.slice(dir.length)))
+      continue
+    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs)
+  }
+  return newest
+}
+
+/**
+ * The built CLI, rebuilt first (`pnpm --filter polyship build`, tsdown) when apps/release or
+ * a workspace package it bundles changed since dist/bin.js was written: benches time what a
+ * user installs, not the type-stripped sources.
+ */
+export async function builtPolyship(): Promise<string> {
+  const built = await stat(BUILT_POLYSHIP_BIN).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  )
+  const repo = join(import.meta.dirname, '..')
+  const sources = [
+    join(RELEASE_APP, 'src'),
+    join(RELEASE_APP, 'package.json'),
+    join(RELEASE_APP, 'tsdown.config.ts'),
+  ]
+  for (const name of await readdir(join(repo, 'packages'))) sources.push(join(repo, 'packages', name, 'src'))
+  let newest = 0
+  for (const source of sources) {
+    const s = await stat(source)
+    newest = Math.max(newest, s.isDirectory() ? await newestMtime(source) : s.mtimeMs)
+  }
+  if (newest > built) {
+    console.log('building the polyship package (apps/release/dist)...')
+    await sh('pnpm', ['--filter', 'polyship', 'run', 'build'], { cwd: repo })
+  }
+  return BUILT_POLYSHIP_BIN
+}
+
+/**
+ * Puts a released workspace back to before its first release: dist/ removed and every git
+ * tag deleted (a release tags the commit; the next one would find the tag and skip).
+ */
+export async function unrelease(root: string, outDir = 'dist'): Promise<void> {
+  await rm(join(root, outDir), { recursive: true, force: true })
+  const tags = await new Promise<string[]>((resolve, reject) => {
+    const child = spawn('git', ['tag', '--list'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', () => resolve(out.split('\n').filter((t) => t !== '')))
+  })
+  if (tags.length > 0) await sh('git', ['tag', '--delete', ...tags], { cwd: root })
+}
+
 /**
  * The environment a bench release runs in, as a CI runner's: `CI=true` (so no key is ever
  * generated), a throwaway signing key passed in, a fixed SOURCE_DATE_EPOCH and a git identity.
@@ -186,4 +250,60 @@ export async function examplesWorkspace(root: string, env: NodeJS.ProcessEnv): P
   await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - examples/*\n  - examples/charts/*\n')
   await writeFile(join(root, 'polyship.json'), JSON.stringify({ bases: { python: 'scratch' } }))
   await commitWorkspace(root, env)
+}
+
+/** A contender that is one whole process (or a few, one after another), its CPU time kept beside the wall time. */
+export interface ProcessContender {
+  readonly name: string
+  readonly run: () => Promise<unknown>
+  readonly before?: () => Promise<unknown>
+  /** CPU time (user + system, children included) of each run, in the order of the runs. */
+  readonly cpuMs: number[]
+}
+
+/**
+ * A contender running `steps` (command, args) one after another as whole processes through
+ * GNU time; its CPU time per run is summed over the steps. `args` may be a function so each
+ * run can name a fresh version or directory.
+ */
+export function processContender(
+  name: string,
+  steps: () => readonly (readonly [command: string, args: readonly string[]])[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; before?: () => Promise<unknown> } = {},
+): ProcessContender {
+  const cpuMs: number[] = []
+  return {
+    name,
+    cpuMs,
+    ...(options.before === undefined ? {} : { before: options.before }),
+    run: async () => {
+      let cpu = 0
+      for (const [command, args] of steps()) {
+        const { cwd, env } = options
+        cpu += (await timedProcess(command, args, { ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) })).cpuMs
+      }
+      cpuMs.push(cpu)
+    },
+  }
+}
+
+/** Prints wall medians (as `report`) and then the CPU medians of process contenders, ratio to the first. */
+export function reportProcesses(
+  title: string,
+  contenders: readonly ProcessContender[],
+  results: readonly Timed[],
+): void {
+  report(title, results)
+  const base = median(contenders[0]!.cpuMs)
+  for (const c of contenders) {
+    const cpu = median(c.cpuMs)
+    console.log(
+      `  ${`${c.name} (cpu)`.padEnd(32)} median ${cpu.toFixed(0).padStart(7)} ms  ${c === contenders[0] ? '' : `peer/polyship = ${(cpu / base).toFixed(2)}`}`,
+    )
+  }
+  console.log(
+    `  load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  )
 }

@@ -1,20 +1,36 @@
 /**
- * Helm chart benchmark: polyship package + push vs `helm package` + `helm push` of the same
- * chart (examples/charts/mcp-stack) to the same loopback registry, in the same run. Each
- * iteration publishes a new chart version for both (fresh blobs, no shortcut), each side in
- * its own repository. polyship is timed in-process (as `polyship release` runs it, modules
- * loaded once) and as a cold process per chart (Node startup and module loading included).
+ * Helm chart benchmark: polyship vs `helm package` + `helm push` of the same chart
+ * (examples/charts/mcp-stack, its image wiring left out) to loopback registries, same run:
+ *   1. first release: `polyship release` (the built package, apps/release/dist, rebuilt
+ *      first when stale) of a workspace holding just the chart, into a fresh registry, as a
+ *      user runs it: package, SBOM, signature and provenance, push, git tag, record; against
+ *      helm package + helm push of a new version. Whole processes, CPU time beside wall time.
+ *   2. the re-run of that release with the chart already in the registry, against helm push
+ *      of the same package again.
+ *   3. for reference, the library calls (packageChart + pushChart) in-process and as a
+ *      process of their own from the type-stripped sources.
  * Also checks reproducibility: two packages of the same sources.
  *   tools/run node bench/helm.ts [runs=7]
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@polyship/core'
 import { chartStore, packageChart, pushChart } from '../packages/helm/src/index.ts'
 import { RegistryClient } from '../packages/oci/src/index.ts'
-import { startRegistry } from '../packages/oci/src/testing/index.ts'
-import { compare, report, sh } from './harness.ts'
+import { startRegistry, type TestRegistry } from '../packages/oci/src/testing/index.ts'
+import {
+  builtPolyship,
+  commitWorkspace,
+  compare,
+  type ProcessContender,
+  processContender,
+  releaseEnv,
+  report,
+  reportProcesses,
+  sh,
+  unrelease,
+} from './harness.ts'
 
 const EXAMPLE = new URL('../examples/charts/mcp-stack', import.meta.url).pathname
 
@@ -41,9 +57,100 @@ const registry = await startRegistry()
 try {
   const chartDir = join(work, 'mcp-stack')
   await cp(EXAMPLE, chartDir, { recursive: true, filter: (src) => !src.includes('node_modules') })
+  const env = releaseEnv()
+  const bin = await builtPolyship()
+  // A workspace of one project, the chart; package.json without the image wiring (no image
+  // projects here), otherwise the example as it is.
+  const ws = join(work, 'ws')
+  await mkdir(join(ws, 'charts'), { recursive: true })
+  await cp(chartDir, join(ws, 'charts', 'mcp-stack'), { recursive: true })
+  const chartManifest = { name: 'mcp-stack', version: '0.1.0', private: true, polyship: { chart: {} } }
+  await writeFile(
+    join(ws, 'charts', 'mcp-stack', 'package.json'),
+    `${JSON.stringify(chartManifest, null, 2)}\n`,
+  )
+  await writeFile(join(ws, 'package.json'), '{ "name": "ws", "private": true }\n')
+  await writeFile(join(ws, 'pnpm-workspace.yaml'), 'packages:\n  - charts/*\n')
+  await writeFile(join(ws, '.gitignore'), 'dist/\n')
+  await writeFile(join(ws, 'polyship.json'), '{}\n')
+  await commitWorkspace(ws, env)
+
+  let timed: TestRegistry | undefined
+  const freshRegistry = async () => {
+    await timed?.stop()
+    timed = await startRegistry()
+  }
+  let helmVersion = 0
+  const helmSteps = (host: () => string, version: () => string) => () => [
+    ['helm', ['package', chartDir, '--version', version(), '--destination', join(work, 'helm')]] as const,
+    [
+      'helm',
+      [
+        'push',
+        join(work, 'helm', `mcp-stack-${version()}.tgz`),
+        `oci://${host()}/bench-helm`,
+        '--plain-http',
+      ],
+    ] as const,
+  ]
+  // `polyship release --registry R` pushes charts under R/charts.
+  const release = (name: string, host: () => string, before?: () => Promise<unknown>) =>
+    processContender(name, () => [[process.execPath, [bin, 'release', '--registry', `${host()}/bench`]]], {
+      cwd: ws,
+      env,
+      ...(before === undefined ? {} : { before }),
+    })
+  const firsts: ProcessContender[] = [
+    release(
+      'polyship release (built)',
+      () => timed!.host,
+      async () => {
+        await freshRegistry()
+        await unrelease(ws)
+      },
+    ),
+    processContender(
+      'helm package + helm push',
+      helmSteps(
+        () => timed!.host,
+        () => `1.0.${helmVersion}`,
+      ),
+      {
+        before: async () => {
+          await freshRegistry()
+          helmVersion++
+        },
+      },
+    ),
+  ]
+  reportProcesses(
+    `first release of mcp-stack into a fresh loopback registry (${runs} runs each)`,
+    firsts,
+    await compare(firsts, runs),
+  )
+  await timed?.stop()
+
+  // Re-run: the chart is in the registry already (the release's, and helm's same version).
+  await unrelease(ws)
+  await sh(process.execPath, [bin, 'release', '--registry', `${registry.host}/bench`], { cwd: ws, env })
+  const reruns: ProcessContender[] = [
+    release('polyship release re-run', () => registry.host),
+    processContender(
+      'helm package + helm push again',
+      helmSteps(
+        () => registry.host,
+        () => '2.0.0',
+      ),
+    ),
+  ]
+  reportProcesses(
+    `re-run, mcp-stack already in the registry (${runs} runs each)`,
+    reruns,
+    await compare(reruns, runs),
+  )
+
   let inProcessRun = 0
   let polyshipRun = 0
-  let helmRun = 0
   const client = new RegistryClient()
   const results = await compare(
     [
@@ -67,7 +174,7 @@ try {
         },
       },
       {
-        name: 'polyship (cold process)',
+        name: 'polyship (sources, cold process)',
         run: () =>
           sh(process.execPath, [
             import.meta.filename,
@@ -78,24 +185,11 @@ try {
             `1.0.${polyshipRun++}`,
           ]),
       },
-      {
-        name: 'helm package + helm push',
-        run: async () => {
-          const version = `1.0.${helmRun++}`
-          await sh('helm', ['package', chartDir, '--version', version, '--destination', join(work, 'helm')])
-          await sh('helm', [
-            'push',
-            join(work, 'helm', `mcp-stack-${version}.tgz`),
-            `oci://${registry.host}/bench-helm`,
-            '--plain-http',
-          ])
-        },
-      },
     ],
     runs,
   )
   client.close()
-  report(`package + push of mcp-stack to a loopback registry (${runs} runs each)`, results)
+  report(`library calls: package + push of mcp-stack (${runs} runs each)`, results)
 
   // Reproducibility: the same sources packaged twice.
   const digests = async (make: (out: string) => Promise<string>) => {

@@ -8,8 +8,10 @@
  *    packed polyship and proxies everything else to npmjs: polyship vs @changesets/cli and
  *    nx. The pnpm store is shared and warm (the first round fills it), as on a developer
  *    machine or a CI cache hit; wall time, then installed size and package count.
- * 2. CLI cold start, `polyship --version`: the built package vs the type-stripped sources
- *    this repository runs (`node apps/release/src/bin.ts`), both as whole processes.
+ * 2. CLI cold start, `polyship --version` and `polyship plan`: the installed package (with
+ *    Node's compile cache warm, as from the second run on, and with NODE_DISABLE_COMPILE_CACHE=1)
+ *    vs the type-stripped sources this repository runs (`node apps/release/src/bin.ts`),
+ *    all as whole processes. `pnpm pack` builds the package first (its prepack is tsdown).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
@@ -76,10 +78,15 @@ try {
   const built = join(user, 'node_modules', '.bin', 'polyship')
   const source = join(REPO, 'apps', 'release', 'src', 'bin.ts')
   report(
-    'polyship --version, whole process (ratio: type-stripped sources / built package)',
+    'polyship --version, whole process (ratio: other / built package)',
     await compare(
       [
         { name: 'built package (dist/)', run: () => sh(built, ['--version'], { cwd: user }) },
+        {
+          name: 'built, no compile cache',
+          run: () =>
+            sh(built, ['--version'], { cwd: user, env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } }),
+        },
         {
           name: 'sources (node src/bin.ts)',
           run: () => sh(process.execPath, [source, '--version'], { cwd: user }),
@@ -93,6 +100,11 @@ try {
     await compare(
       [
         { name: 'built package (dist/)', run: () => sh(built, ['plan'], { cwd: user }) },
+        {
+          name: 'built, no compile cache',
+          run: () =>
+            sh(built, ['plan'], { cwd: user, env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } }),
+        },
         {
           name: 'sources (node src/bin.ts)',
           run: () => sh(process.execPath, [source, 'plan'], { cwd: user }),

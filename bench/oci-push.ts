@@ -4,10 +4,17 @@
  *
  *   tools/run node bench/oci-push.ts
  *
- * 1. A 2-platform image with ~130 MB of random gzip layers, pushed to a fresh repository
- *    each time (ratio of medians).
+ * 1. A 2-platform image with ~130 MB of random gzip layers, pushed to a fresh registry
+ *    each time (ratio of medians). polyship as a user runs it: `polyship release` of a
+ *    workspace holding one image project whose base is that layout (the built package,
+ *    apps/release/dist, rebuilt first when stale; whole process, CPU time beside wall
+ *    time), which also assembles the image (the layout as its base, one small file added),
+ *    writes SBOMs, signs and attests (a release always signs: `signing.mode: none` is
+ *    refused), tags the commit and writes its record; and the library call in-process,
+ *    for reference.
  * 2. Re-push with everything present: same tag (a no-op), and manifests deleted but blobs
- *    present (a crashed run resumed), with the number of HTTP requests polyship sends.
+ *    present (a crashed run resumed), with the number of HTTP requests polyship sends;
+ *    then the re-run of `polyship release` against `crane push` of the same image.
  * 3. Peak RSS while pushing a single 1 GiB layer (chunked upload).
  *
  * `node bench/oci-push.ts push <layout-dir> <tag> <repository>` is the polyship contender:
@@ -15,7 +22,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -34,10 +41,23 @@ import {
   startRegistry,
   type TestRegistry,
 } from '../packages/oci/src/testing/index.ts'
-import { compare, peakRssMiB, report, sh } from './harness.ts'
+import {
+  builtPolyship,
+  commitWorkspace,
+  compare,
+  type ProcessContender,
+  peakRssMiB,
+  processContender,
+  releaseEnv,
+  reportProcesses,
+  sh,
+  unrelease,
+} from './harness.ts'
 
 const CRANE = join(process.env.POLYSHIP_CACHE ?? join(process.env.HOME ?? '', '.cache/polyship'), 'bin/crane')
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+/** Size of each of the 4 layers; BENCH_LAYER_SIZE=1000000 for a quick check of the bench itself. */
+const LAYER_SIZE = Number(process.env.BENCH_LAYER_SIZE ?? 32_500_000)
 
 if (process.argv[2] === 'idle') process.exit(0)
 if (process.argv[2] === 'push') {
@@ -59,6 +79,32 @@ if (process.argv[2] === 'push') {
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-oci-'))
 const registry = await startRegistry()
 const self = new URL(import.meta.url).pathname
+
+const env = releaseEnv()
+
+/**
+ * A workspace of one image project, `app`, whose image is the layout's `bench` image (its
+ * base) plus one small file; committed, the layout git-ignored.
+ */
+async function imageWorkspace(root: string, layout: string): Promise<string> {
+  await mkdir(join(root, 'app'), { recursive: true })
+  await cp(layout, join(root, 'app', 'layout'), { recursive: true })
+  await writeFile(join(root, 'app', 'run'), '#!/bin/sh\n')
+  const image = {
+    base: 'oci:layout:bench',
+    platforms: ['linux/amd64', 'linux/arm64'],
+    entrypoint: ['/run'],
+    files: [{ from: 'run', to: '/run', mode: '0755' }],
+  }
+  const manifest = { name: 'app', version: '1.0.0', private: true, polyship: { image } }
+  await writeFile(join(root, 'app', 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  await writeFile(join(root, 'package.json'), '{ "name": "ws", "private": true }\n')
+  await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - app\n')
+  await writeFile(join(root, '.gitignore'), 'dist/\napp/layout/\n')
+  await writeFile(join(root, 'polyship.json'), '{}\n')
+  await commitWorkspace(root, env)
+  return root
+}
 
 /** The skopeo contender: copies every platform of `layout`'s `bench` tag, digests kept. */
 function skopeoCopy(layout: string, repository: string): Promise<void> {
@@ -95,11 +141,11 @@ function polyshipPush(
 try {
   // 1. ~130 MB, two platforms, two layers each.
   const layout = join(work, 'layout')
-  console.log('building a 2-platform layout with 4 x 32.5 MB random layers...')
+  console.log(`building a 2-platform layout with 4 x ${(LAYER_SIZE / 1e6).toFixed(1)} MB random layers...`)
   const image = await pushTestImage(new LayoutStore(layout), {
     seed: 'bench',
     tag: 'bench',
-    layerSize: 32_500_000,
+    layerSize: LAYER_SIZE,
   })
   const total = image.blobs.reduce((sum, b) => sum + b.size, 0)
   console.log(
@@ -115,36 +161,52 @@ try {
   }
   const fresh = () => `${timed!.host}/bench/app`
   const inProcess = new RegistryClient()
+  const bin = await builtPolyship()
+  const ws = await imageWorkspace(join(work, 'ws'), layout)
+  /** `polyship release` of `root` into `registry`'s `bench/` (the image lands at bench/app:1.0.0). */
+  const release = (name: string, root: string, registryHost: () => string, before?: () => Promise<unknown>) =>
+    processContender(
+      name,
+      () => [[process.execPath, [bin, 'release', '--registry', `${registryHost()}/bench`]]],
+      { cwd: root, env, ...(before === undefined ? {} : { before }) },
+    )
+  const crane = (name: string, repository: () => string, before?: () => Promise<unknown>) =>
+    processContender(name, () => [[CRANE, ['push', '--insecure', layout, `${repository()}:bench`]]], {
+      ...(before === undefined ? {} : { before }),
+    })
+  const processes: ProcessContender[] = [
+    release(
+      'polyship release (built)',
+      ws,
+      () => timed!.host,
+      async () => {
+        await freshRegistry()
+        await unrelease(ws)
+      },
+    ),
+    crane('crane push', fresh, freshRegistry),
+  ]
   const results = await compare(
     [
+      ...processes,
       {
         name: 'polyship copyImage (in-process)',
         before: freshRegistry,
         run: () => copyImage(new LayoutStore(layout), inProcess.repository(fresh()), 'bench'),
       },
       {
-        name: 'crane push',
-        before: freshRegistry,
-        run: () => sh(CRANE, ['push', '--insecure', layout, `${fresh()}:bench`]),
-      },
-      {
         name: 'skopeo copy --all',
         before: freshRegistry,
         run: () => skopeoCopy(layout, fresh()),
       },
-      {
-        name: 'polyship as its own process',
-        before: freshRegistry,
-        run: () => polyshipPush(layout, 'bench', fresh()),
-      },
-      { name: 'node start + load polyship only', run: () => sh(process.execPath, [self, 'idle']) },
     ],
     RUNS,
   )
   await timed?.stop()
   inProcess.close()
-  report(
-    `push ~${(total / 1e6).toFixed(0)} MB 2-platform image to a fresh repository (loopback docker-registry 2.8)`,
+  reportProcesses(
+    `push ~${(total / 1e6).toFixed(0)} MB 2-platform image to a fresh registry (loopback docker-registry 2.8); whole processes`,
+    processes,
     results,
   )
 
@@ -167,14 +229,22 @@ try {
     `re-push, blobs present but manifests gone (a resumed run): ${resumed.status}, requests ${JSON.stringify(resumed.requests)} for ${image.blobs.length} blobs`,
   )
   const again2 = new RegistryClient()
+  // The re-run of a release: the same workspaces, everything already in the registry.
+  await unrelease(ws)
+  await sh(process.execPath, [bin, 'release', '--registry', `${registry.host}/bench`], { cwd: ws, env })
+  const reruns: ProcessContender[] = [
+    release('polyship release re-run', ws, () => registry.host),
+    crane('crane push', () => `${registry.host}/bench/app`),
+  ]
+  await sh(CRANE, ['push', '--insecure', layout, `${registry.host}/bench/app:bench`])
   const repush = await compare(
     [
+      ...reruns,
       {
         name: 'polyship copyImage (in-process)',
         run: () => copyImage(new LayoutStore(layout), again2.repository(target), 'bench'),
       },
-      { name: 'polyship as its own process', run: () => polyshipPush(layout, 'bench', target) },
-      { name: 'crane push', run: () => sh(CRANE, ['push', '--insecure', layout, `${target}:bench`]) },
+      { name: 'polyship push (sources, process)', run: () => polyshipPush(layout, 'bench', target) },
       {
         name: 'skopeo copy --all',
         run: () => skopeoCopy(layout, target),
@@ -183,9 +253,10 @@ try {
     RUNS,
   )
   again2.close()
-  report('re-push, everything present', repush)
+  reportProcesses('re-push, everything present; whole processes', reruns, repush)
 
-  // 3. Peak RSS with a 1 GiB layer.
+  // 3. Peak RSS with a 1 GiB layer (BENCH_RSS=0 leaves it out).
+  if (process.env.BENCH_RSS === '0') process.exit(0)
   const big = join(work, 'big')
   const file = join(work, 'big.bin')
   console.log('\nwriting a 1 GiB random layer...')

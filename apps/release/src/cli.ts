@@ -3,7 +3,7 @@ import manifest from '../package.json' with { type: 'json' }
 import type { CliContext } from './context.ts'
 import type { CliError as CliErrorType } from './errors.ts'
 
-// Nothing but this file and package.json loads for `polyship --version` and `polyship --help`:
+// Nothing but this file and package.json loads for `polyship --version`, `--help` and `help`:
 // core (its redactor, its errors), the context and the commands load on first real use.
 let CliError: typeof CliErrorType
 async function loadCliSupport(): Promise<void> {
@@ -383,9 +383,11 @@ export async function main(args: readonly string[], given: CliContext): Promise<
 
 /**
  * The flags of `polyship`, `polyship --version` and `polyship --help` when that is all the
- * command line holds (no command, no value): answered before anything else is loaded.
+ * command line holds (no command, no value), and a bare `polyship help`: answered before
+ * anything else is loaded.
  */
 function bareGlobals(args: readonly string[]): { version: boolean; help: boolean } | undefined {
+  if (args.length === 1 && args[0] === 'help') return { version: false, help: true }
   const bare = new Set(['--version', '--help', '-h', '--json', '--debug'])
   if (!args.every((arg) => bare.has(arg))) return undefined
   return { version: args.includes('--version'), help: args.includes('--help') || args.includes('-h') }

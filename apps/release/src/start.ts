@@ -1,6 +1,3 @@
-import { enableCompileCache } from 'node:module'
-
-enableCompileCache?.()
 const { main } = await import('./cli.ts')
 // A closed pipe (`polyship plan | head`) ends the output, not the program with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -154,5 +155,21 @@ describe('polyship CLI', () => {
     const run = capture(dir)
     expect(await main(['plan'], run.context)).toBe(1)
     expect(run.stderr()).toMatch(/error CONFIG_INVALID: .*app\/package.json: unknown field polyship\.rpm/)
+  })
+
+  it("enables Node's compile cache in the temp dir, unless NODE_DISABLE_COMPILE_CACHE says not to", async () => {
+    const bin = join(import.meta.dirname, '..', 'src', 'bin.ts')
+    const { NODE_COMPILE_CACHE: _set, NODE_DISABLE_COMPILE_CACHE: _off, ...env } = process.env
+    const cached = async (extra: Record<string, string>): Promise<string[]> => {
+      const tmp = await mkdtemp(join(tmpdir(), 'polyship-cli-cache-'))
+      const out = execFileSync(process.execPath, [bin, '--version'], {
+        env: { ...env, TMPDIR: tmp, ...extra },
+      })
+      expect(out.toString()).toMatch(/^\d+\.\d+\.\d+/)
+      return readdir(join(tmp, 'node-compile-cache'), { recursive: true }).catch(() => [])
+    }
+    // start.ts and cli.ts at least, compiled after bin.ts turned the cache on
+    expect((await cached({})).length).toBeGreaterThanOrEqual(2)
+    expect(await cached({ NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual([])
   })
 })
