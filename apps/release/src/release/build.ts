@@ -237,6 +237,8 @@ async function buildUnitIn(
           env: context.envOf(project),
           sourceDateEpoch: context.stampOf(project).epoch,
           reporter: context.reporter,
+          // a second build only to compare costs as much as the first: opt-in
+          checkReproducible: project.config.wheel?.checkReproducible ?? false,
         })
       : undefined
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })

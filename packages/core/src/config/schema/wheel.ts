@@ -21,6 +21,11 @@ export const wheelSchema = {
       pattern: '^(pypi|linux|manylinux_\\d+_\\d+|musllinux_\\d+_\\d+|manylinux\\d+)$',
     },
     sdist: { description: 'Build the sdist too (default true).', type: 'boolean' },
+    checkReproducible: {
+      description:
+        'Non-maturin backends: build a second time with the same SOURCE_DATE_EPOCH and compare the bytes, warning when the backend is not reproducible (default false: one build, as `uv build` does).',
+      type: 'boolean',
+    },
     interpreters: {
       ...stringList,
       description: 'maturin: interpreters for non-abi3 builds, e.g. `python3.11`.',
