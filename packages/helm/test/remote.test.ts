@@ -329,7 +329,7 @@ describe('dependencies from chart repositories', () => {
     expect(error.message).toContain('refusing plain HTTP to charts.example.com')
   })
 
-  it('retries a 503 and follows redirects to the repository; refuses a redirect to plain HTTP elsewhere', async () => {
+  it('retries a 503 and follows redirects to the repository; refuses a redirect to plain HTTP elsewhere and a redirect loop', async () => {
     const seen: string[] = []
     const redirector = createServer((request, response) => {
       const path = request.url ?? '/'
@@ -338,15 +338,20 @@ describe('dependencies from chart repositories', () => {
         response.writeHead(503, { 'retry-after': '0' }).end()
         return
       }
-      const target = path.startsWith('/away/') ? `http://charts.example.com${path}` : `${repo.url}${path}`
+      const target = path.startsWith('/away/')
+        ? `http://charts.example.com${path}`
+        : path.startsWith('/loop/')
+          ? path
+          : `${repo.url}${path}`
       response.writeHead(302, { location: target }).end()
     })
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve))
     const base = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`
     try {
       for (const [url, refused] of [
-        [base, false],
-        [`${base}/away`, true],
+        [base, undefined],
+        [`${base}/away`, `${base}/away/index.yaml redirected to plain HTTP http://charts.example.com`],
+        [`${base}/loop`, `redirects in a loop (back to ${base.slice('http://'.length)}/loop/index.yaml)`],
       ] as const) {
         const chartYaml = umbrellaChart().replace(repo.url, url)
         const entries = [
@@ -359,16 +364,14 @@ describe('dependencies from chart repositories', () => {
           registry: client,
           dependencyDir: await temp(),
         })
-        if (!refused) {
+        if (refused === undefined) {
           const vendored = (await packaged).subcharts.find((c) => c.name === 'redis-lite')
           expect(vendored?.version).toBe('1.2.0')
           continue
         }
         const error = await failure(packaged)
         expect(error.code).toBe('HELM_DEPENDENCY_MISSING')
-        expect(error.message).toContain(
-          `${url}/index.yaml redirected to plain HTTP http://charts.example.com`,
-        )
+        expect(error.message).toContain(refused)
       }
       expect(seen.slice(0, 2)).toEqual(['/index.yaml', '/index.yaml'])
     } finally {

@@ -267,6 +267,43 @@ describe('network failures (loopback fakes)', () => {
     )
     expect(outcome[0]).toMatchObject({ status: 'unchanged', location: `${fake.url}f/${file!.filename}` })
   })
+
+  it('follows redirects within the index under core rules: a loop is NET_REDIRECT_LIMIT, nothing uploaded (fake index)', async () => {
+    const [file] = await release('demo-moved', '1.0.0')
+    const listing = JSON.stringify({
+      meta: { 'api-version': '1.1' },
+      name: 'demo-moved',
+      files: [
+        { filename: file!.filename, url: `/f/${file!.filename}`, hashes: { sha256: file!.digest.slice(7) } },
+      ],
+    })
+    const moved = await fakeIndex((req, res) => {
+      if (req.url === '/simple/demo-moved/')
+        return res.writeHead(301, { location: '/pypi/demo-moved/' }).end()
+      if (req.url === '/pypi/demo-moved/')
+        return res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' }).end(listing)
+      return res.writeHead(404).end()
+    })
+    const outcome = await publishDistributions(
+      [file!],
+      remoteIndex({ uploadUrl: moved.url, credentials: { type: 'none' }, deps: noSleep }),
+    )
+    expect([outcome[0]?.status, moved.posts()]).toEqual(['unchanged', 0])
+
+    const looping = await fakeIndex((req, res) =>
+      req.method === 'GET' ? res.writeHead(302, { location: req.url }).end() : res.writeHead(200).end(),
+    )
+    await expect(
+      publishDistributions(
+        [file!],
+        remoteIndex({ uploadUrl: looping.url, credentials: { type: 'none' }, deps: noSleep }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'NET_REDIRECT_LIMIT',
+      message: expect.stringContaining('redirects in a loop'),
+    })
+    expect(looping.posts()).toBe(0)
+  })
 })
 
 /** A loopback HTTP server answering with `handle`; `n` counts POSTs. */

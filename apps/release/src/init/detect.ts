@@ -1,5 +1,5 @@
 import type { ImageConfig, ProjectConfig } from '@polyship/core'
-import { parseProjectManifest } from '@polyship/core'
+import { normalizePythonName, parseProjectManifest } from '@polyship/core'
 import { detectCargoCrates, readCargoManifests } from './cargo-crate.ts'
 import { detectCharts } from './chart.ts'
 import { wireChartImages } from './chart-images.ts'
@@ -167,14 +167,10 @@ function named(
     )
   }
   let config: ProjectConfig | undefined = native.config
-  if (native.kind === 'python' && normalized(name) !== normalized(nativeName)) {
+  if (native.kind === 'python' && normalizePythonName(name) !== normalizePythonName(nativeName)) {
     config = { ...config, wheel: { ...config?.wheel, distribution: nativeName } }
   }
   return { ...rest, name, version, config, notes }
-}
-
-function normalized(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-')
 }
 
 /** A Dockerfile beside a Go, Rust or Python project makes it an image, assembled from its own artifacts. */

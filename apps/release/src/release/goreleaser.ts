@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join, posix, relative, sep } from 'node:path'
-import { type AttestationRef, isSemver, type RecordedArtifact, type RecordedProject } from '@polyship/core'
-import { compareSemVer, parseSemVer } from '@polyship/npm'
+import {
+  type AttestationRef,
+  compareSemver,
+  isSemver,
+  type RecordedArtifact,
+  type RecordedProject,
+} from '@polyship/core'
 import { readBuildUnit } from './build-unit.ts'
 import { ReleaseError } from './errors.ts'
 
@@ -360,13 +365,12 @@ export function previousReleaseTags(
   for (const project of projects) {
     const prefix = `${project.name}@`
     if (!isSemver(project.version)) continue
-    const released = parseSemVer(project.version, project.tag)
     const older = tags
-      .filter((t) => t.startsWith(prefix) && isSemver(t.slice(prefix.length)))
-      .map((t) => parseSemVer(t.slice(prefix.length), t))
-      .filter((v) => compareSemVer(v, released) < 0)
-      .sort(compareSemVer)
-    const last = older.at(-1)?.text
+      .filter((t) => t.startsWith(prefix))
+      .map((t) => t.slice(prefix.length))
+      .filter((v) => isSemver(v) && compareSemver(v, project.version) < 0)
+      .sort(compareSemver)
+    const last = older.at(-1)
     if (last !== undefined) found.set(project.name, `${prefix}${last}`)
   }
   return found

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { copyFile, link, mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
-import { type Digest, digestFile } from '@polyship/core'
+import { type Digest, digestFile, parseSemver } from '@polyship/core'
 import { insecureHostsOf, type OciStore, RegistryClient, repositoryStore } from '@polyship/oci'
 import { indexFor, type PackageIndex } from '@polyship/wheel'
 import type { Destinations } from '../destinations.ts'
@@ -109,6 +109,14 @@ function assetDirectoryTarget(dir: string): FileTarget {
   }
 }
 
+/**
+ * Whether a GitHub release of `version` is marked a pre-release: SemVer with a pre-release
+ * part (`1.0.0-rc.1`); build metadata is not one, even with a `-` in it (`1.0.0+build-7`).
+ */
+export function isPrerelease(version: string): boolean {
+  return parseSemver(version)?.prerelease !== undefined
+}
+
 function githubTarget(
   repository: string,
   context: ReleaseContext,
@@ -133,7 +141,7 @@ function githubTarget(
         return github.ensureDraft(tag, {
           name: `${release.project.name} ${release.version}`,
           body: changelogSection(changelog, release.version),
-          prerelease: release.version.includes('-'),
+          prerelease: isPrerelease(release.version),
           ...(context.commit ? { commitish: context.commit } : {}),
         })
       })()

@@ -5,7 +5,6 @@ import { pipeline } from 'node:stream/promises'
 import {
   type Digest,
   digestFile,
-  header,
   isLoopbackHostname,
   isNetError,
   type NetLimits,
@@ -14,6 +13,7 @@ import {
   originOf,
   readAll,
   redact,
+  redirectHop,
   sendWithRetry,
   sha256,
 } from '@polyship/core'
@@ -351,14 +351,12 @@ async function verified(file: string, digest: Digest): Promise<boolean> {
   return exists && (await digestFile(file)).digest === digest
 }
 
-/** Redirects a chart repository GET follows (GitHub Pages and release assets take one or two). */
-const MAX_REDIRECTS = 5
-
 /**
  * GET through core's retrying send (connect, idle and overall deadlines, the size cap;
  * network failures, timeouts, 429 and 5xx retried with backoff or after Retry-After),
- * following redirects that stay on https (or loopback); other answers, and failures that
- * outlive the retries, become HELM_DEPENDENCY_MISSING.
+ * following redirects under core's rules (`redirectHop`: bounded, never from https to
+ * plain http) that also stay off plain HTTP beyond loopback; other answers, refused
+ * redirects and failures that outlive the retries become HELM_DEPENDENCY_MISSING.
  */
 async function get(
   url: URL,
@@ -396,9 +394,9 @@ async function follow(
   },
 ): Promise<Buffer> {
   const { limits, secrets, shown, missing } = context
-  let target = url
-  for (let hop = 0; ; hop++) {
-    const current = target
+  const chain = [url]
+  for (;;) {
+    const current = chain.at(-1)!
     const response = await sendWithRetry(() => ({ method: 'GET', url: current, maxBytes: limit }), {
       limits,
       what: `get ${originOf(current.href)}`,
@@ -411,19 +409,20 @@ async function follow(
           cause,
         ),
     })
-    const location = header(response, 'location')
-    if (response.status >= 300 && response.status < 400 && location !== undefined) {
-      response.body.destroy()
-      const next = new URL(location, current)
-      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && isLoopbackHostname(next.hostname))) {
+    if (response.status >= 300 && response.status < 400) response.body.destroy()
+    const hop = redirectHop(
+      { method: 'GET', chain, hasBody: false, replayable: true, what: `get ${originOf(current.href)}` },
+      response,
+    )
+    if (hop !== undefined) {
+      const next = hop.url
+      if (next.protocol === 'http:' && !isLoopbackHostname(next.hostname)) {
         throw missing(
-          `${shown} redirected to ${next.protocol === 'http:' ? 'plain HTTP ' : ''}${originOf(next.href)}: the chart could be swapped on the way`,
+          `${shown} redirected to plain HTTP ${originOf(next.href)}: the chart could be swapped on the way`,
           'ask the repository maintainers to serve it over https, or vendor the chart in charts/',
         )
       }
-      if (hop === MAX_REDIRECTS)
-        throw missing(`${shown} redirected more than ${MAX_REDIRECTS} times`, 'check the repository URL')
-      target = next
+      chain.push(next)
       continue
     }
     if (response.status !== 200) {

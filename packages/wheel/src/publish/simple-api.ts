@@ -1,4 +1,4 @@
-import { type Digest, digestStream, redact } from '@polyship/core'
+import { type Digest, digestStream, redact, redirectHop } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 import type { NormalizedName } from '../names.ts'
 import { bodyExcerpt, type SendOptions, send } from './http.ts'
@@ -18,7 +18,6 @@ export interface IndexReadOptions extends SendOptions {
 
 const ACCEPT =
   'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1'
-const MAX_REDIRECTS = 5
 /** Largest distribution file downloaded to compare hashes (PyPI's own limit is lower). */
 const MAX_FILE_BYTES = 4 * 1024 ** 3
 
@@ -26,15 +25,17 @@ const MAX_FILE_BYTES = 4 * 1024 ** 3
  * Lists a project's files from a simple repository API: PEP 691 JSON when the index
  * speaks it, PEP 503 HTML otherwise, hashes from `hashes.sha256` or `#sha256=` fragments.
  * Returns an empty map when the project is not on the index (404, or a redirect to
- * another host such as pypiserver's fallback to pypi.org).
+ * another origin such as pypiserver's fallback to pypi.org). Redirects within the index
+ * follow core's rules (`redirectHop`: bounded, never from https to plain http).
  */
 export async function listProjectFiles(
   simpleUrl: string,
   project: NormalizedName,
   options: IndexReadOptions,
 ): Promise<Map<string, IndexedFile>> {
-  let url = new URL(`${project}/`, simpleUrl.endsWith('/') ? simpleUrl : `${simpleUrl}/`).href
-  for (let hop = 0; ; hop++) {
+  const chain = [new URL(`${project}/`, simpleUrl.endsWith('/') ? simpleUrl : `${simpleUrl}/`)]
+  for (;;) {
+    const url = chain.at(-1)!.href
     const response = await send(
       url,
       () => ({ headers: { accept: ACCEPT, ...options.authorize?.(url) } }),
@@ -46,12 +47,15 @@ export async function listProjectFiles(
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel()
-      const location = response.headers.get('location')
-      if (location === null || hop >= MAX_REDIRECTS || !URL.canParse(location, url))
+      const location = response.headers.get('location') ?? undefined
+      const hop = redirectHop(
+        { method: 'GET', chain, hasBody: false, replayable: true, what: options.what },
+        { status: response.status, headers: location === undefined ? {} : { location } },
+      )
+      if (hop === undefined)
         throw badAnswer(options.what, url, `${response.status} without a usable Location`)
-      const next = new URL(location, url)
-      if (next.origin !== new URL(url).origin) return new Map()
-      url = next.href
+      if (hop.url.origin !== chain[0]!.origin) return new Map()
+      chain.push(hop.url)
       continue
     }
     if (response.status === 401 || response.status === 403) {
