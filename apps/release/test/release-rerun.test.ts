@@ -148,6 +148,22 @@ describe('a no-change re-run answered from the record', () => {
     }
   })
 
+  it('an uncommitted polyship.json sends every project through the whole release again', async () => {
+    const config = join(ws.root, 'polyship.json')
+    const before = await readFile(config, 'utf8')
+    const record = await readFile(dist('release.json'))
+    await writeFile(config, `${JSON.stringify({ ...JSON.parse(before), concurrency: 1 }, null, 2)}\n`)
+    try {
+      const again = await polyship(['release'], logged)
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stdout).not.toMatch(/published/)
+      // the whole release writes and signs the record again; an answered re-run leaves it alone
+      expect(await readFile(dist('release.json'))).not.toEqual(record)
+    } finally {
+      await writeFile(config, before)
+    }
+  })
+
   it('an uncommitted change to the service still stops the release', async () => {
     const main = join(ws.root, 'svc', 'main.go')
     const source = await readFile(main, 'utf8')

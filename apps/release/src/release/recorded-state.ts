@@ -6,6 +6,7 @@ import {
   type Project,
   type RecordedArtifact,
   type ReleaseRecord,
+  ROOT_CONFIG_FILE,
   run,
   type Workspace,
 } from '@polyship/core'
@@ -18,8 +19,8 @@ import type { Finding } from './reconcile.ts'
 /**
  * A re-run of the release of HEAD answered from its record, without building, assembling
  * or signing anything: for each project whose record entry is this commit's, sent to the
- * destinations this run would send it to, with none of its inputs changed since that
- * commit, the destinations are asked cheaply whether they still hold every artifact the
+ * destinations this run would send it to, with none of its inputs (nor polyship.json)
+ * changed since that commit, the destinations are asked cheaply whether they still hold every artifact the
  * record lists (a stat and the size of a local file, the tag and blobs of an OCI layout,
  * the link and its digest on a package index page). What answers "all there" is unchanged;
  * every other project goes through the whole release, which publishes what is missing.
@@ -151,8 +152,9 @@ async function changedInputs(
       .map((path) => relative(root, path).split('\\').join('/'))
       .filter((path) => !path.startsWith('..') && !isAbsolute(path))
       .map((path) => (path === '' ? '.' : path))
-  const union = [...new Set(projects.flatMap((p) => specs(p.inputs)))].sort()
-  if (union.length === 0) return new Set()
+  // polyship.json shapes every artifact: changed since HEAD, no project is answered
+  const config = specs([join(root, ROOT_CONFIG_FILE)])
+  const union = [...new Set([...config, ...projects.flatMap((p) => specs(p.inputs))])].sort()
   const { stdout } = await run(
     'git',
     ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...union],
@@ -165,6 +167,7 @@ async function changedInputs(
     .map((entry) => entry.slice(3))
     .map((file) => (top !== '' && file.startsWith(top) ? file.slice(top.length) : file))
   const changed = new Set<string>()
+  if (files.some((file) => config.includes(file))) return new Set(projects.map((p) => p.project.name))
   for (const { project, inputs } of projects) {
     const mine = specs(inputs)
     if (files.some((file) => mine.some((s) => s === '.' || file === s || file.startsWith(`${s}/`))))

@@ -10,6 +10,7 @@ import {
   type RecordedArtifact,
   type RecordedProject,
   type RecordedScan,
+  type ReleaseRecord,
   type Reporter,
   type Workspace,
 } from '@polyship/core'
@@ -483,16 +484,24 @@ async function answeredByRecord(
   )
     return undefined
   const signing = await releaseSigner(workspace, env)
-  const record = await signedRecord(context.outDir, signing.signer)
-  if (record === undefined) return undefined
-  const { unchanged } = await recordedState(projects, record, {
-    workspace,
-    outDir: context.outDir,
-    head: context.commit,
-    env,
-    versionOf: context.versionOf,
-    destinationsOf,
-  })
+  // under the release lock, as a whole release reads the record: never one a running release is rewriting
+  const lock = await acquireLock(lockFile(context.outDir))
+  let unchanged: ReadonlyMap<string, readonly Finding[]>
+  let record: ReleaseRecord | undefined
+  try {
+    record = await signedRecord(context.outDir, signing.signer)
+    if (record === undefined) return undefined
+    ;({ unchanged } = await recordedState(projects, record, {
+      workspace,
+      outDir: context.outDir,
+      head: context.commit,
+      env,
+      versionOf: context.versionOf,
+      destinationsOf,
+    }))
+  } finally {
+    await lock.release()
+  }
   const findings = projects.flatMap((p) => unchanged.get(p.name) ?? [])
   const names = new Set(unchanged.keys())
   return {
