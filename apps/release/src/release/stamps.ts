@@ -46,7 +46,10 @@ export async function lastChanges(
   const { stdout } = await run(
     'git',
     [
+      '-c',
+      'core.quotePath=false',
       'log',
+      '--no-color',
       `--max-count=${WALK_LIMIT}`,
       '--format=%x00%H %ct %P',
       '--name-only',
@@ -76,6 +79,10 @@ export async function lastChanges(
       break
     }
     const changed = files.filter(Boolean)
+    if (changed.some((file) => file.startsWith('"'))) {
+      exhaustive = false // a name git quotes (control characters, quotes): asked one by one
+      break
+    }
     for (const key of [...open]) {
       if (specs.get(key)!.some((spec) => changed.some((file) => touches(spec, file)))) {
         changes.set(key, { commit, epoch: Number(seconds) })
