@@ -12,9 +12,14 @@ import {
 } from '@polyship/core'
 import { versionTag } from '@polyship/oci'
 import { releaseTag } from '@polyship/versioning'
-import type { Env } from './context.ts'
+import type { Env, ReleaseContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
+import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
+import { signedRecord } from './record.ts'
+import { releaseRecordOf } from './released.ts'
+import type { ReleaseOptions, ReleaseSummary } from './run.ts'
+import { releaseSigner } from './signing.ts'
 
 /**
  * A re-run of the release of HEAD answered from its record, without building, assembling
@@ -248,4 +253,84 @@ export async function recordedState(
     if (all) unchanged.set(project.name, artifacts.map(unchangedFinding))
   }
   return { unchanged }
+}
+
+/**
+ * The projects of a re-run of HEAD's release that its signed record answers for (see
+ * `recordedState`): nothing of theirs is built, assembled or signed again. Only for a plain
+ * publishing run (no dry run, snapshot, split, merge, --replace, --tags, --skip, --platform,
+ * --no-cache), and never with GPG signing, a vulnerability gate or an MCP registry. The
+ * record's signature is checked first (a record edited since is refused, as by a release).
+ * `summary` is the run's when every project is answered: every artifact unchanged.
+ */
+export async function answeredByRecord(
+  projects: readonly Project[],
+  options: ReleaseOptions,
+  context: ReleaseContext,
+  destinationsOf: (project: Project) => readonly string[],
+): Promise<
+  | {
+      readonly unchanged: ReadonlyMap<string, readonly Finding[]>
+      readonly findings: readonly Finding[]
+      readonly signing: Awaited<ReturnType<typeof releaseSigner>>
+      readonly summary: ReleaseSummary
+    }
+  | undefined
+> {
+  const { workspace, env } = context
+  const plain =
+    !options.split &&
+    !options.dryRun &&
+    !context.snapshot &&
+    options.merge === undefined &&
+    !options.replace &&
+    options.tags === undefined &&
+    !options.noCache &&
+    options.platforms === undefined &&
+    context.skip.size === 0 &&
+    options.skipScan !== true &&
+    workspace.config.signing?.gpg === undefined &&
+    workspace.config.scan === undefined &&
+    workspace.config.destinations?.mcpRegistry === undefined
+  if (!plain || projects.length === 0 || context.commit === '') return undefined
+  const unsigned = await releaseRecordOf(context.outDir)
+  if (
+    unsigned === undefined ||
+    !unsigned.projects.some((p) => (p.commit ?? unsigned.commit) === context.commit)
+  )
+    return undefined
+  const signing = await releaseSigner(workspace, env)
+  // under the release lock, as a whole release reads the record: never one a running release is rewriting
+  const lock = await acquireLock(lockFile(context.outDir))
+  let unchanged: ReadonlyMap<string, readonly Finding[]>
+  let record: ReleaseRecord | undefined
+  try {
+    record = await signedRecord(context.outDir, signing.signer)
+    if (record === undefined) return undefined
+    ;({ unchanged } = await recordedState(projects, record, {
+      workspace,
+      outDir: context.outDir,
+      head: context.commit,
+      env,
+      versionOf: context.versionOf,
+      destinationsOf,
+    }))
+  } finally {
+    await lock.release()
+  }
+  const findings = projects.flatMap((p) => unchanged.get(p.name) ?? [])
+  const names = new Set(unchanged.keys())
+  return {
+    unchanged,
+    findings,
+    signing,
+    summary: {
+      status: 'released',
+      findings,
+      projects: record.projects.filter((p) => names.has(p.name)),
+      artifacts: record.artifacts.filter((a) => names.has(a.project)),
+      recordPath: join(context.outDir, 'release.json'),
+      ...(signing.publicKey === undefined ? {} : { publicKey: signing.publicKey }),
+    },
+  }
 }

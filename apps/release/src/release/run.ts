@@ -10,7 +10,6 @@ import {
   type RecordedArtifact,
   type RecordedProject,
   type RecordedScan,
-  type ReleaseRecord,
   type Reporter,
   type Workspace,
 } from '@polyship/core'
@@ -37,14 +36,8 @@ import { projectsWithUnits } from './merge-units.ts'
 import { buildThroughNx } from './nx-build.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
-import {
-  hasUnsignedRecord,
-  signedRecord,
-  signUnsignedRecord,
-  trustedPreviousRecord,
-  writeRecords,
-} from './record.ts'
-import { recordedState } from './recorded-state.ts'
+import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
+import { answeredByRecord } from './recorded-state.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
   goModuleTags,
@@ -436,86 +429,6 @@ async function release(
   } finally {
     await gpg?.dispose()
     await lock.release()
-  }
-}
-
-/**
- * The projects of a re-run of HEAD's release that its signed record answers for (see
- * `recordedState`): nothing of theirs is built, assembled or signed again. Only for a plain
- * publishing run (no dry run, snapshot, split, merge, --replace, --tags, --skip, --platform,
- * --no-cache), and never with GPG signing, a vulnerability gate or an MCP registry. The
- * record's signature is checked first (a record edited since is refused, as by a release).
- * `summary` is the run's when every project is answered: every artifact unchanged.
- */
-async function answeredByRecord(
-  projects: readonly Project[],
-  options: ReleaseOptions,
-  context: ReleaseContext,
-  destinationsOf: (project: Project) => readonly string[],
-): Promise<
-  | {
-      readonly unchanged: ReadonlyMap<string, readonly Finding[]>
-      readonly findings: readonly Finding[]
-      readonly signing: Awaited<ReturnType<typeof releaseSigner>>
-      readonly summary: ReleaseSummary
-    }
-  | undefined
-> {
-  const { workspace, env } = context
-  const plain =
-    !options.split &&
-    !options.dryRun &&
-    !context.snapshot &&
-    options.merge === undefined &&
-    !options.replace &&
-    options.tags === undefined &&
-    !options.noCache &&
-    options.platforms === undefined &&
-    context.skip.size === 0 &&
-    options.skipScan !== true &&
-    workspace.config.signing?.gpg === undefined &&
-    workspace.config.scan === undefined &&
-    workspace.config.destinations?.mcpRegistry === undefined
-  if (!plain || projects.length === 0 || context.commit === '') return undefined
-  const unsigned = await releaseRecordOf(context.outDir)
-  if (
-    unsigned === undefined ||
-    !unsigned.projects.some((p) => (p.commit ?? unsigned.commit) === context.commit)
-  )
-    return undefined
-  const signing = await releaseSigner(workspace, env)
-  // under the release lock, as a whole release reads the record: never one a running release is rewriting
-  const lock = await acquireLock(lockFile(context.outDir))
-  let unchanged: ReadonlyMap<string, readonly Finding[]>
-  let record: ReleaseRecord | undefined
-  try {
-    record = await signedRecord(context.outDir, signing.signer)
-    if (record === undefined) return undefined
-    ;({ unchanged } = await recordedState(projects, record, {
-      workspace,
-      outDir: context.outDir,
-      head: context.commit,
-      env,
-      versionOf: context.versionOf,
-      destinationsOf,
-    }))
-  } finally {
-    await lock.release()
-  }
-  const findings = projects.flatMap((p) => unchanged.get(p.name) ?? [])
-  const names = new Set(unchanged.keys())
-  return {
-    unchanged,
-    findings,
-    signing,
-    summary: {
-      status: 'released',
-      findings,
-      projects: record.projects.filter((p) => names.has(p.name)),
-      artifacts: record.artifacts.filter((a) => names.has(a.project)),
-      recordPath: join(context.outDir, 'release.json'),
-      ...(signing.publicKey === undefined ? {} : { publicKey: signing.publicKey }),
-    },
   }
 }
 
