@@ -318,6 +318,12 @@ export async function answeredByRecord(
   } finally {
     await lock.release()
   }
+  for (const [name, found] of unchanged)
+    context.reporter.emit({
+      type: 'log',
+      level: 'debug',
+      message: `${name}: answered from the release record (built from this commit, unchanged since; all ${found.length} artifacts where it says): nothing rebuilt or signed`,
+    })
   const findings = projects.flatMap((p) => unchanged.get(p.name) ?? [])
   const names = new Set(unchanged.keys())
   return {
