@@ -12,8 +12,9 @@ import {
 } from '@polyship/core'
 import { type Destinations, resolveDestinations } from '../destinations.ts'
 import { ReleaseError } from './errors.ts'
-import { lastChange, projectInputs, rfc3339, type SourceStamp } from './inputs.ts'
+import { projectInputs, rfc3339, type SourceStamp } from './inputs.ts'
 import { snapshotVersion } from './selection.ts'
+import { lastChanges } from './stamps.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -77,12 +78,14 @@ async function projectStamps(
   env: Env,
 ): Promise<Map<string, SourceStamp>> {
   const explicit = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : undefined
+  const inputs = new Map<string, readonly string[]>()
+  if (head !== undefined)
+    for (const project of workspace.projects)
+      inputs.set(project.name, await projectInputs(project, workspace))
+  const changes = await lastChanges(workspace.root, inputs, env)
   const stamps = new Map<string, SourceStamp>()
   for (const project of workspace.projects) {
-    const change =
-      head === undefined
-        ? undefined
-        : ((await lastChange(workspace.root, await projectInputs(project, workspace), env)) ?? head)
+    const change = head === undefined ? undefined : (changes.get(project.name) ?? head)
     const epoch = explicit ?? change?.epoch ?? 0
     stamps.set(project.name, { commit: change?.commit ?? '', date: rfc3339(epoch), epoch })
   }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { type BundleSigner, checkPreviousRecord, recordSignaturePath } from '@polyship/attest'
+import type { BundleSigner } from '@polyship/attest'
 import {
   CoreError,
+  parseReleaseRecord,
   RELEASE_RECORD_SCHEMA,
   type RecordedArtifact,
   type RecordedScan,
@@ -15,6 +16,17 @@ import {
   writeReleaseRecord,
 } from '@polyship/core'
 import { builtBinaries, goreleaserArtifacts, goreleaserMetadata, previousReleaseTags } from './goreleaser.ts'
+
+/**
+ * attest (Sigstore, CycloneDX, ajv) is loaded only where a record's signature is checked or
+ * written: `plan`, `status` and reading the record do not pay for it.
+ */
+const attest = () => import('@polyship/attest')
+
+/** The file beside `release.json` holding the signature over its bytes (attest's `recordSignaturePath`). */
+async function signaturePath(recordPath: string): Promise<string> {
+  return (await attest()).recordSignaturePath(recordPath)
+}
 
 /** The record already in `outDir`, or undefined when there is none. */
 export async function previousRecord(outDir: string): Promise<ReleaseRecord | undefined> {
@@ -48,6 +60,7 @@ export async function trustedPreviousRecord(
   const recordPath = join(outDir, 'release.json')
   const bytes = await bytesOf(recordPath)
   if (bytes === undefined) return undefined
+  const { checkPreviousRecord, recordSignaturePath } = await attest()
   const state = await checkPreviousRecord(recordPath, bytes, signer.ownPolicy)
   const record = await previousRecord(outDir)
   if (state === 'unsigned')
@@ -59,10 +72,26 @@ export async function trustedPreviousRecord(
   return record
 }
 
+/**
+ * The record in `outDir` when its signature verifies under the signer's own policy (see
+ * `trustedPreviousRecord`): what a re-run may answer from without asking the build. Undefined
+ * when there is no record or it has no signature (the whole release handles that case); a
+ * signature that does not match is ATTEST_RECORD_SIGNATURE_INVALID, as for a release.
+ */
+export async function signedRecord(outDir: string, signer: BundleSigner): Promise<ReleaseRecord | undefined> {
+  const recordPath = join(outDir, 'release.json')
+  const bytes = await bytesOf(recordPath)
+  if (bytes === undefined) return undefined
+  const { checkPreviousRecord } = await attest()
+  if ((await checkPreviousRecord(recordPath, bytes, signer.ownPolicy)) !== 'signed') return undefined
+  // the bytes the signature covers, not a second read of the file
+  return parseReleaseRecord(JSON.parse(bytes.toString('utf8')), recordPath)
+}
+
 /** True when `outDir` holds a release record without its signature beside it. */
 export async function hasUnsignedRecord(outDir: string): Promise<boolean> {
   const recordPath = join(outDir, 'release.json')
-  return existsSync(recordPath) && !existsSync(recordSignaturePath(recordPath))
+  return existsSync(recordPath) && !existsSync(await signaturePath(recordPath))
 }
 
 /**
@@ -78,9 +107,11 @@ export async function signUnsignedRecord(
 ): Promise<boolean> {
   const recordPath = join(outDir, 'release.json')
   const bytes = await bytesOf(recordPath)
-  if (bytes === undefined || (await bytesOf(recordSignaturePath(recordPath))) !== undefined) return false
+  if (bytes === undefined) return false
+  const signature = await signaturePath(recordPath)
+  if ((await bytesOf(signature)) !== undefined) return false
   await previousRecord(outDir) // a torn record is RECORD_INVALID, not signed
-  await writeJsonAtomic(recordSignaturePath(recordPath), await (await signer()).signBlob(bytes))
+  await writeJsonAtomic(signature, await (await signer()).signBlob(bytes))
   reporter?.emit({
     type: 'log',
     level: 'warn',
@@ -167,12 +198,13 @@ export async function writeRecords(
     ...(content.scan === undefined ? {} : { scan: content.scan }),
   }
   const recordPath = join(outDir, 'release.json')
+  const signature = await signaturePath(recordPath)
   // The old signature goes first: a run killed before the new one is written leaves an
   // unsigned record (accepted once, signed by the next run), never a record and a
   // signature that do not match (refused as edited).
-  await rm(recordSignaturePath(recordPath), { force: true })
+  await rm(signature, { force: true })
   await writeReleaseRecord(recordPath, record)
-  await writeJsonAtomic(recordSignaturePath(recordPath), await signer.signBlob(await readFile(recordPath)))
+  await writeJsonAtomic(signature, await signer.signBlob(await readFile(recordPath)))
   await writeGoreleaserFiles(outDir, record, content.projects, previous, {
     name: content.name ?? basename(dirname(outDir)),
     date: content.date ?? record.createdAt,

@@ -37,6 +37,7 @@ import { buildThroughNx } from './nx-build.ts'
 import { publishProject } from './publish.ts'
 import { assertNoConflicts, type Finding, reconcileRelease } from './reconcile.ts'
 import { hasUnsignedRecord, signUnsignedRecord, trustedPreviousRecord, writeRecords } from './record.ts'
+import { answeredByRecord } from './recorded-state.ts'
 import type { ProjectRelease } from './release-set.ts'
 import {
   goModuleTags,
@@ -221,7 +222,12 @@ async function release(
       reason: `already released at ${r.commit.slice(0, 12)} (${r.source} ${r.tag})${r.destinations === undefined ? '' : ` to ${r.destinations.join(', ')}`}`,
     })
   }
-  const projects = selection.filter((p) => !before.some((r) => r.project === p.name))
+  let projects = selection.filter((p) => !before.some((r) => r.project === p.name))
+  const answered = await answeredByRecord(projects, options, context, destinationsOf)
+  if (answered !== undefined) {
+    projects = projects.filter((p) => !answered.unchanged.has(p.name))
+    if (projects.length === 0) return answered.summary
+  }
   if (projects.length === 0 && before.length > 0) {
     // after an upgrade, the record an older polyship wrote gets its signature here
     if (!options.split && !options.dryRun && !context.snapshot)
@@ -242,7 +248,7 @@ async function release(
     options.merge === undefined
   )
     await assertProjectsCommitted(projects, context)
-  const signing = publishing ? await releaseSigner(workspace, env) : undefined
+  const signing = publishing ? (answered?.signing ?? (await releaseSigner(workspace, env))) : undefined
   const lock = await acquireLock(lockFile(context.outDir))
   let gpg: ReleaseGpg | undefined
   try {
@@ -410,7 +416,7 @@ async function release(
       ])
       return {
         status: 'released',
-        findings,
+        findings: [...(answered?.findings ?? []), ...findings],
         projects: released,
         artifacts,
         recordPath,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library'
+import type { Enums, Models, Serialize } from '@cyclonedx/cyclonedx-library'
 import { assertNoSecrets, type Digest, sha256 } from '@polyship/core'
 import type { ComponentType, SbomComponent } from './component.ts'
 import { type SbomGraph, type SbomOptions, type SbomSubject, sbomGraph } from './graph.ts'
@@ -43,16 +43,33 @@ export function sbomSerialNumber(digest: Digest): string {
   return `urn:uuid:${uuidV5(digest, SBOM_NAMESPACE)}`
 }
 
-const COMPONENT_TYPES: Record<ComponentType, Enums.ComponentType> = {
-  application: Enums.ComponentType.Application,
-  library: Enums.ComponentType.Library,
-  container: Enums.ComponentType.Container,
-  file: Enums.ComponentType.File,
-  framework: Enums.ComponentType.Framework,
+type CycloneDx = typeof import('@cyclonedx/cyclonedx-library')
+
+/** The CycloneDX library (100+ modules), loaded when the first SBOM is written. */
+let library: Promise<{ readonly lib: CycloneDx; readonly serializer: Serialize.JsonSerializer }> | undefined
+function cyclonedx() {
+  library ??= import('@cyclonedx/cyclonedx-library').then((lib) => ({
+    lib,
+    serializer: new lib.Serialize.JsonSerializer(
+      new lib.Serialize.JSON.Normalize.Factory(lib.Spec.Spec1dot6),
+    ),
+  }))
+  return library
 }
 
-function toModel(component: SbomComponent): Models.Component {
-  const model = new Models.Component(COMPONENT_TYPES[component.type], component.name, {
+function componentType(lib: CycloneDx, type: ComponentType): Enums.ComponentType {
+  const types: Record<ComponentType, Enums.ComponentType> = {
+    application: lib.Enums.ComponentType.Application,
+    library: lib.Enums.ComponentType.Library,
+    container: lib.Enums.ComponentType.Container,
+    file: lib.Enums.ComponentType.File,
+    framework: lib.Enums.ComponentType.Framework,
+  }
+  return types[type]
+}
+
+function toModel(lib: CycloneDx, component: SbomComponent): Models.Component {
+  const model = new lib.Models.Component(componentType(lib, component.type), component.name, {
     bomRef: component.purl,
     purl: component.purl,
     ...(component.group === undefined ? {} : { group: component.group }),
@@ -62,37 +79,38 @@ function toModel(component: SbomComponent): Models.Component {
       ? {}
       : {
           scope:
-            component.scope === 'optional' ? Enums.ComponentScope.Optional : Enums.ComponentScope.Required,
+            component.scope === 'optional'
+              ? lib.Enums.ComponentScope.Optional
+              : lib.Enums.ComponentScope.Required,
         }),
   })
   if (component.hashes?.sha256 !== undefined)
-    model.hashes.set(Enums.HashAlgorithm['SHA-256'], component.hashes.sha256)
+    model.hashes.set(lib.Enums.HashAlgorithm['SHA-256'], component.hashes.sha256)
   if (component.hashes?.sha512 !== undefined)
-    model.hashes.set(Enums.HashAlgorithm['SHA-512'], component.hashes.sha512)
-  if (component.license !== undefined) model.licenses.add(new Models.LicenseExpression(component.license))
+    model.hashes.set(lib.Enums.HashAlgorithm['SHA-512'], component.hashes.sha512)
+  if (component.license !== undefined) model.licenses.add(new lib.Models.LicenseExpression(component.license))
   for (const [name, value] of Object.entries(component.properties ?? {})) {
-    model.properties.add(new Models.Property(name, value))
+    model.properties.add(new lib.Models.Property(name, value))
   }
   return model
 }
 
-const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6))
-
 /** Renders the graph as CycloneDX 1.6 JSON, validated against the strict schema. */
 export async function serializeCycloneDx(graph: SbomGraph): Promise<CycloneDxSbom> {
   const { subject } = graph
-  const bom = new Models.Bom({ serialNumber: sbomSerialNumber(subject.digest) })
+  const { lib, serializer } = await cyclonedx()
+  const bom = new lib.Models.Bom({ serialNumber: sbomSerialNumber(subject.digest) })
   if (graph.epoch !== undefined) bom.metadata.timestamp = new Date(graph.epoch * 1000)
   bom.metadata.tools.components.add(
-    new Models.Component(Enums.ComponentType.Application, 'polyship', {
+    new lib.Models.Component(lib.Enums.ComponentType.Application, 'polyship', {
       ...(graph.toolVersion === undefined ? {} : { version: graph.toolVersion }),
     }),
   )
-  const root = toModel(graph.root)
+  const root = toModel(lib, graph.root)
   bom.metadata.component = root
   const models = new Map<string, Models.Component>([[graph.root.purl, root]])
   for (const [purl, component] of graph.components) {
-    const model = toModel(component)
+    const model = toModel(lib, component)
     models.set(purl, model)
     bom.components.add(model)
   }

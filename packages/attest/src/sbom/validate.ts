@@ -1,4 +1,4 @@
-import { Spec, Validation } from '@cyclonedx/cyclonedx-library'
+import type { Validation } from '@cyclonedx/cyclonedx-library'
 import { AttestError } from '../errors.ts'
 
 let validator: Validation.JsonStrictValidator | undefined
@@ -34,7 +34,11 @@ export async function validateSbom(text: string, where: string): Promise<void> {
       { hint: 'polyship writes and checks CycloneDX 1.6 JSON SBOMs' },
     )
   }
-  validator ??= new Validation.JsonStrictValidator(Spec.Version.v1dot6)
+  if (validator === undefined) {
+    // loaded (and its schemas compiled) by the first SBOM validated, not by every import of attest
+    const { Spec, Validation: validation } = await import('@cyclonedx/cyclonedx-library')
+    validator ??= new validation.JsonStrictValidator(Spec.Version.v1dot6)
+  }
   const errors = await validator.validate(text)
   if (errors !== null) {
     throw new AttestError(

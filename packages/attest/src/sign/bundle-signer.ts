@@ -1,5 +1,5 @@
 import { type Bundle, bundleToJSON, type SerializedBundle } from '@sigstore/bundle'
-import { DSSEBundleBuilder, MessageSignatureBundleBuilder, type Signer, type Witness } from '@sigstore/sign'
+import type { Signer, Witness } from '@sigstore/sign'
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../statement/statement.ts'
 import type { VerificationPolicy } from '../verify/policy.ts'
 
@@ -64,16 +64,30 @@ function withoutKeyId(bundle: Bundle): Bundle {
 
 /** A BundleSigner over any @sigstore/sign signer and its witnesses (Rekor, TSA; none for key signing). */
 export function sigstoreBundleSigner(signer: Signer, witnesses: Witness[]): BundleSigner {
-  const message = new MessageSignatureBundleBuilder({ signer, witnesses })
-  const dsse = new DSSEBundleBuilder({ signer, witnesses })
+  // @sigstore/sign (and its fetch stack) is loaded by the first signature, not by every import of attest
+  let builders:
+    | Promise<{
+        readonly message: import('@sigstore/sign').MessageSignatureBundleBuilder
+        readonly dsse: import('@sigstore/sign').DSSEBundleBuilder
+      }>
+    | undefined
+  const built = () => {
+    builders ??= import('@sigstore/sign').then((sign) => ({
+      message: new sign.MessageSignatureBundleBuilder({ signer, witnesses }),
+      dsse: new sign.DSSEBundleBuilder({ signer, witnesses }),
+    }))
+    return builders
+  }
   return {
     async signBlob(data) {
+      const { message } = await built()
       const bundle = await message.create({
         data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
       })
       return bundleToJSON(toV03(bundle))
     },
     async signStatement(value) {
+      const { dsse } = await built()
       const bundle = await dsse.create({
         data: Buffer.from(JSON.stringify(value)),
         type: INTOTO_PAYLOAD_TYPE,

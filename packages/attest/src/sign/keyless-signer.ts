@@ -1,16 +1,13 @@
 import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
-import {
-  DEFAULT_FULCIO_URL,
-  DEFAULT_REKOR_URL,
-  FulcioSigner,
-  RekorWitness,
-  type Signature,
-  type Signer,
-} from '@sigstore/sign'
+import type { Signature, Signer } from '@sigstore/sign'
 import type { AttestDeps } from '../deps.ts'
 import { AttestError } from '../errors.ts'
 import { type BundleSigner, sigstoreBundleSigner } from './bundle-signer.ts'
 import { type IdentityTokenSource, identityTokenSource } from './oidc.ts'
+
+/** @sigstore/sign's DEFAULT_FULCIO_URL and DEFAULT_REKOR_URL, without loading it to name them. */
+const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev'
+const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev'
 
 export interface KeylessOptions {
   readonly fulcioURL?: string
@@ -44,12 +41,15 @@ function certificateReusingSigner(
       key: { $case: 'publicKey', publicKey: publicKeyPem },
     }),
   }
-  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioURL, identityProvider: { getToken }, keyHolder })
+  const fulcio = import('@sigstore/sign').then(
+    ({ FulcioSigner }) =>
+      new FulcioSigner({ fulcioBaseURL: fulcioURL, identityProvider: { getToken }, keyHolder }),
+  )
   let latest: { certificate: string; renewAt: number } | undefined
   let pending: Promise<{ certificate: string; renewAt: number }> | undefined
 
   const request = async () => {
-    const signature: Signature = await fulcio.sign(Buffer.alloc(0))
+    const signature: Signature = await (await fulcio).sign(Buffer.alloc(0))
     if (signature.key.$case !== 'x509Certificate')
       throw new Error('the Fulcio signer returned no certificate')
     const validTo = Date.parse(new X509Certificate(signature.key.certificate).validTo)
@@ -96,15 +96,26 @@ export function keylessSigner(options: KeylessOptions, deps: AttestDeps): Bundle
   const fulcioURL = options.fulcioURL ?? DEFAULT_FULCIO_URL
   const rekorURL = options.rekorURL ?? DEFAULT_REKOR_URL
   const getToken = options.identityToken ?? identityTokenSource(options, deps)
-  const inner = sigstoreBundleSigner(certificateReusingSigner(fulcioURL, getToken, deps), [
-    new RekorWitness({
-      rekorBaseURL: rekorURL,
-      ...(options.rekorEntryType === undefined ? {} : { entryType: options.rekorEntryType }),
-    }),
-  ])
+  let signer: Promise<BundleSigner> | undefined
+  const inner = () => {
+    signer ??= import('@sigstore/sign').then(({ RekorWitness }) =>
+      sigstoreBundleSigner(certificateReusingSigner(fulcioURL, getToken, deps), [
+        new RekorWitness({
+          rekorBaseURL: rekorURL,
+          ...(options.rekorEntryType === undefined ? {} : { entryType: options.rekorEntryType }),
+        }),
+      ]),
+    )
+    return signer
+  }
   return {
-    signBlob: (data) => inner.signBlob(data).catch((error) => keylessError(error, fulcioURL, rekorURL)),
+    signBlob: (data) =>
+      inner()
+        .then((s) => s.signBlob(data))
+        .catch((error) => keylessError(error, fulcioURL, rekorURL)),
     signStatement: (value) =>
-      inner.signStatement(value).catch((error) => keylessError(error, fulcioURL, rekorURL)),
+      inner()
+        .then((s) => s.signStatement(value))
+        .catch((error) => keylessError(error, fulcioURL, rekorURL)),
   }
 }

@@ -14,21 +14,38 @@ export interface GoToolchain {
   readonly goflags: string
 }
 
+const reports = new Map<string, Promise<[string, string]>>()
+
+/**
+ * `go env -json GOVERSION GOFLAGS` and `go tool dist list`, run once per process for an
+ * environment: they run outside any module (so a go.mod asking for a newer Go cannot fail
+ * them) and depend on nothing else, and every Go project of a plan or release asks them.
+ */
+function goReport(env: Env): Promise<[string, string]> {
+  const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  let report = reports.get(key)
+  if (report === undefined) {
+    const options = { cwd: tmpdir(), env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 120_000 }
+    report = Promise.all([
+      run('go', ['env', '-json', 'GOVERSION', 'GOFLAGS'], options),
+      run('go', ['tool', 'dist', 'list'], options),
+    ]).then(([version, dist]) => [version.stdout, dist.stdout])
+    report.catch(() => reports.delete(key))
+    reports.set(key, report)
+  }
+  return report
+}
+
 /**
  * Finds `go` (with GOTOOLCHAIN=local: a release never downloads a toolchain), reads its
  * version and targets, and checks it against go.mod's `go` line (the minimum: older is
  * BINARY_TOOLCHAIN_MISSING). A newer `toolchain` line is only a preference: a warning.
  */
 export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporter): Promise<GoToolchain> {
-  // Outside the module, so a go.mod asking for a newer Go cannot fail these two calls.
-  const options = { cwd: tmpdir(), env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 120_000 }
   let versionOut: string
   let distOut: string
   try {
-    ;[{ stdout: versionOut }, { stdout: distOut }] = await Promise.all([
-      run('go', ['env', '-json', 'GOVERSION', 'GOFLAGS'], options),
-      run('go', ['tool', 'dist', 'list'], options),
-    ])
+    ;[versionOut, distOut] = await goReport(env)
   } catch (error) {
     if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
       throw new BinaryError(
