@@ -94,7 +94,7 @@ export {
   type SourceLocation,
 } from './errors.ts'
 export { collectingReporter, type PolyshipEvent, type Reporter, silentReporter } from './events.ts'
-export { type FileLock, holdsLock, tryFileLock, withFileLock } from './fs/lock-file.ts'
+export { type FileLock, holdsLock, tryFileLock, type WaitForLock, withFileLock } from './fs/lock-file.ts'
 export { placeOnce } from './fs/place-once.ts'
 export { makeDirectory, tempNameFor, writeFileAtomic } from './fs/write-atomic.ts'
 export { throwWriteFailure, writeFailure } from './fs/write-failure.ts'

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
-import { holdsLock, type Reporter, tryFileLock } from '@polyship/core'
+import { holdsLock, type Reporter, tryFileLock, withFileLock } from '@polyship/core'
 import { ReleaseError } from './errors.ts'
 
 /** The workspace lock, under outDir: held by `release` for its whole run. */
@@ -69,49 +68,20 @@ export async function assertNoOtherRelease(
  * build may take as long as its compilers do. Concurrent calls within this process queue
  * on the same file too.
  */
-export async function withUnitLock<T>(
+export function withUnitLock<T>(
   file: string,
   what: { readonly project: string; readonly reporter: Reporter },
   fn: () => Promise<T>,
 ): Promise<T> {
-  const previous = queued.get(file) ?? Promise.resolve()
-  const turn = previous.catch(() => undefined).then(() => holdingUnit(file, what, fn))
-  const tail = turn.catch(() => undefined)
-  queued.set(file, tail)
-  try {
-    return await turn
-  } finally {
-    if (queued.get(file) === tail) queued.delete(file)
-  }
-}
-
-const queued = new Map<string, Promise<unknown>>()
-
-async function holdingUnit<T>(
-  file: string,
-  what: { readonly project: string; readonly reporter: Reporter },
-  fn: () => Promise<T>,
-): Promise<T> {
-  let told = false
-  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
-    const taken = await tryFileLock(file)
-    if ('release' in taken) {
-      try {
-        return await fn()
-      } finally {
-        await taken.release()
-      }
-    }
-    if (!told) {
-      told = true
+  return withFileLock(file, fn, {
+    maxDelayMs: 500,
+    onWait: (holder) =>
       what.reporter.emit({
         type: 'log',
         level: 'info',
-        message: `${what.project}: waiting for pid ${taken.heldBy || '?'}, which is building it (${file})`,
-      })
-    }
-    await delay(wait)
-  }
+        message: `${what.project}: waiting for pid ${holder || '?'}, which is building it (${file})`,
+      }),
+  })
 }
 
 /** Whether `pid` is a live polyship process (core's lock liveness rule). */

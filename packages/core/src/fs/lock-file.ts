@@ -75,16 +75,24 @@ const UNWRITTEN_STALE_MS = 10_000
 
 const inProcess = new Map<string, Promise<unknown>>()
 
+/** How `withFileLock` waits for a lock another live process holds. */
+export interface WaitForLock {
+  /** Give up after this long with `locked(holder)` (default: wait as long as the holder lives). */
+  readonly timeoutMs?: number
+  readonly locked?: (holder: number) => PolyshipError
+  /** Told once, when the lock is first found held: to say who is waited for. */
+  readonly onWait?: (holder: number) => void
+  /** The longest pause between two tries (default 200 ms). */
+  readonly maxDelayMs?: number
+}
+
 /**
  * Runs `fn` holding the lock, waiting (with backoff) while a live process holds it: one
  * writer at a time across this process's async work (a promise chain per file) and across
- * processes. Past `timeoutMs` the error `locked(holder)` makes is thrown.
+ * processes. Past `timeoutMs` the error `locked(holder)` makes is thrown; without it the
+ * wait lasts as long as the holder lives (a dead or foreign holder's lock is taken over).
  */
-export async function withFileLock<T>(
-  file: string,
-  fn: () => Promise<T>,
-  options: { readonly timeoutMs: number; readonly locked: (holder: number) => PolyshipError },
-): Promise<T> {
+export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: WaitForLock): Promise<T> {
   const previous = inProcess.get(file) ?? Promise.resolve()
   const run = previous.catch(() => undefined).then(() => holding(file, fn, options))
   const tail = run.catch(() => undefined)
@@ -96,13 +104,10 @@ export async function withFileLock<T>(
   }
 }
 
-async function holding<T>(
-  file: string,
-  fn: () => Promise<T>,
-  options: { readonly timeoutMs: number; readonly locked: (holder: number) => PolyshipError },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs
-  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+async function holding<T>(file: string, fn: () => Promise<T>, options: WaitForLock): Promise<T> {
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs
+  let told = false
+  for (let wait = 5; ; wait = Math.min(wait * 2, options.maxDelayMs ?? 200)) {
     const taken = await tryFileLock(file)
     if ('release' in taken) {
       try {
@@ -111,7 +116,11 @@ async function holding<T>(
         await taken.release()
       }
     }
-    if (Date.now() > deadline) throw options.locked(taken.heldBy)
+    if (Date.now() > deadline && options.locked !== undefined) throw options.locked(taken.heldBy)
+    if (!told) {
+      told = true
+      options.onWait?.(taken.heldBy)
+    }
     await delay(wait + Math.random() * wait)
   }
 }
