@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { writeFileAtomic } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { placeFile } from '../src/release/targets.ts'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
 
 const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
@@ -61,16 +61,7 @@ describe('dist/ holds one copy of each archive', () => {
     ws = await exampleWorkspace({
       projects: [],
       globs: ['go/one'],
-      files: {
-        'go/one/package.json': `${JSON.stringify({
-          name: 'one',
-          version: '1.0.0',
-          private: true,
-          polyship: { binary: { toolchain: 'go', platforms: ['linux/amd64'] } },
-        })}\n`,
-        'go/one/go.mod': 'module example.com/one\n\ngo 1.22\n',
-        'go/one/main.go': 'package main\n\nfunc main() { println("one") }\n',
-      },
+      files: goProjectFiles('go/one', { main: 'package main\n\nfunc main() { println("one") }\n' }),
     })
   }, 120_000)
   afterAll(() => ws?.remove())

@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path'
 import { loadWorkspace, run, type Workspace } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lastChange, projectInputs } from '../src/release/inputs.ts'
+import { gitIdentity } from './workspace.ts'
 
 /**
  * What a project's artifacts are made from, and so what dates them: a real git repository
@@ -35,15 +36,7 @@ const files: Record<string, string> = {
 const git = (args: readonly string[], date = '2026-01-01T00:00:00Z') =>
   run('git', args, {
     cwd: root,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t.invalid',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t.invalid',
-      GIT_AUTHOR_DATE: date,
-      GIT_COMMITTER_DATE: date,
-    },
+    env: gitIdentity(date),
   })
 const commit = async (message: string, date: string) => {
   await git(['add', '-A'])

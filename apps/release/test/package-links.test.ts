@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { copyFile, link, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { commitAll, exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { commitAll, exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
 
 const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 const ARCHIVE = 'one_1.0.0_linux_amd64.tar.gz'
@@ -34,16 +34,7 @@ describe('dist/package shares the built files', () => {
     ws = await exampleWorkspace({
       projects: [],
       globs: ['go/one'],
-      files: {
-        'go/one/package.json': `${JSON.stringify({
-          name: 'one',
-          version: '1.0.0',
-          private: true,
-          polyship: { binary: { toolchain: 'go', platforms: ['linux/amd64'] } },
-        })}\n`,
-        'go/one/go.mod': 'module example.com/one\n\ngo 1.22\n',
-        'go/one/main.go': 'package main\n\nfunc main() { println("one") }\n',
-      },
+      files: goProjectFiles('go/one', { main: 'package main\n\nfunc main() { println("one") }\n' }),
     })
   }, 120_000)
   afterAll(() => ws?.remove())

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
 
 /**
  * A re-run of the release of HEAD to dist/ is answered from its signed record: the
@@ -15,17 +15,9 @@ import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
  */
 
 const svc = {
-  'svc/package.json': `${JSON.stringify({
-    name: 'svc',
-    version: '1.0.0',
-    private: true,
-    polyship: {
-      binary: { toolchain: 'go', platforms: ['linux/amd64'] },
-      image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] },
-    },
-  })}\n`,
-  'svc/go.mod': 'module example.com/svc\n\ngo 1.22\n',
-  'svc/main.go': 'package main\n\nfunc main() {}\n',
+  ...goProjectFiles('svc', {
+    polyship: { image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] } },
+  }),
   'svc-chart/package.json': `${JSON.stringify({
     name: 'svc-chart',
     version: '1.0.0',

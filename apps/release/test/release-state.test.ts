@@ -3,7 +3,14 @@ import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { commitAll, exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
+import {
+  commitAll,
+  exampleWorkspace,
+  goProjectFiles,
+  polyship,
+  type TestWorkspace,
+  tool,
+} from './workspace.ts'
 
 /**
  * What counts as released, and what a run needs before it compiles: a version released to
@@ -18,17 +25,9 @@ const prefix = `release-test/state-${process.pid}`
 const client = new RegistryClient()
 
 const svc = {
-  'svc/package.json': `${JSON.stringify({
-    name: 'svc',
-    version: '1.0.0',
-    private: true,
-    polyship: {
-      binary: { toolchain: 'go', platforms: ['linux/amd64'] },
-      image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] },
-    },
-  })}\n`,
-  'svc/go.mod': 'module example.com/svc\n\ngo 1.22\n',
-  'svc/main.go': 'package main\n\nfunc main() {}\n',
+  ...goProjectFiles('svc', {
+    polyship: { image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] } },
+  }),
   'svc-chart/package.json': `${JSON.stringify({
     name: 'svc-chart',
     version: '1.0.0',

@@ -5,6 +5,7 @@ import { run } from '@polyship/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { lastChange } from '../src/release/inputs.ts'
 import { lastChanges } from '../src/release/stamps.ts'
+import { gitIdentity } from './workspace.ts'
 
 /**
  * The batch walk dates every project as `git log -1 -- <its inputs>` does alone: real git
@@ -16,15 +17,7 @@ let root: string
 let tick = 0
 const gitEnv = () => {
   const date = new Date(Date.UTC(2026, 0, 1) + tick++ * 60_000).toISOString()
-  return {
-    ...process.env,
-    GIT_AUTHOR_NAME: 't',
-    GIT_AUTHOR_EMAIL: 't@t.invalid',
-    GIT_COMMITTER_NAME: 't',
-    GIT_COMMITTER_EMAIL: 't@t.invalid',
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  }
+  return gitIdentity(date)
 }
 const git = async (...args: string[]) => (await run('git', args, { cwd: root, env: gitEnv() })).stdout.trim()
 const put = async (file: string, content: string) => {

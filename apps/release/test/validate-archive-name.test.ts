@@ -1,20 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
 
-const goProject = (name: string, archiveName: string) => ({
-  [`go/${name}/package.json`]: `${JSON.stringify({
-    name,
-    version: '1.0.0',
-    private: true,
-    polyship: {
-      binary: { toolchain: 'go', platforms: ['linux/amd64', 'linux/arm/v7'], archiveName },
-    },
-  })}\n`,
-  [`go/${name}/go.mod`]: `module example.com/${name}\n\ngo 1.22\n`,
-  [`go/${name}/main.go`]: 'package main\n\nfunc main() {}\n',
-})
+const goProject = (name: string, archiveName: string) =>
+  goProjectFiles(`go/${name}`, { binary: { platforms: ['linux/amd64', 'linux/arm/v7'], archiveName } })
 
 /**
  * An archive name template that loads (known placeholders only) but cannot name the

@@ -53,17 +53,24 @@ const GIT_DATE = '2026-01-02T03:04:05Z'
  * the same commit and SOURCE_DATE_EPOCH in every workspace.
  */
 export async function commitAll(root: string, message: string): Promise<void> {
-  const env = {
+  await run('git', ['add', '-A'], { cwd: root })
+  await run('git', ['commit', '-q', '--allow-empty', '-m', message], {
+    cwd: root,
+    env: gitIdentity(GIT_DATE),
+  })
+}
+
+/** This process's environment with a fixed git author and committer, dated `date` (ISO 8601). */
+export function gitIdentity(date: string): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     GIT_AUTHOR_NAME: 'polyship tests',
     GIT_AUTHOR_EMAIL: 'tests@polyship.invalid',
     GIT_COMMITTER_NAME: 'polyship tests',
     GIT_COMMITTER_EMAIL: 'tests@polyship.invalid',
-    GIT_AUTHOR_DATE: GIT_DATE,
-    GIT_COMMITTER_DATE: GIT_DATE,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
   }
-  await run('git', ['add', '-A'], { cwd: root })
-  await run('git', ['commit', '-q', '--allow-empty', '-m', message], { cwd: root, env })
 }
 
 /** The environment of this process minus anything that would point a release at real accounts. */
@@ -74,6 +81,37 @@ function baseEnv(): Record<string, string> {
     env[name] = value
   }
   return env
+}
+
+/**
+ * The files of a minimal Go binary project at `dir` (a workspace path such as `go/one`):
+ * package.json (version 1.0.0, private, `polyship.binary` for linux/amd64 plus `binary`),
+ * go.mod (`module example.com/<name>`) and a main.go printing nothing.
+ */
+export function goProjectFiles(
+  dir: string,
+  options: {
+    readonly name?: string
+    readonly binary?: object
+    /** Other `polyship` sections (`image`, ...). */
+    readonly polyship?: object
+    readonly main?: string
+  } = {},
+): Record<string, string> {
+  const name = options.name ?? dir.slice(dir.lastIndexOf('/') + 1)
+  return {
+    [`${dir}/package.json`]: `${JSON.stringify({
+      name,
+      version: '1.0.0',
+      private: true,
+      polyship: {
+        binary: { toolchain: 'go', platforms: ['linux/amd64'], ...options.binary },
+        ...options.polyship,
+      },
+    })}\n`,
+    [`${dir}/go.mod`]: `module example.com/${name}\n\ngo 1.22\n`,
+    [`${dir}/main.go`]: options.main ?? 'package main\n\nfunc main() {}\n',
+  }
 }
 
 /**
