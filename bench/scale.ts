@@ -8,14 +8,14 @@ import { startVerdaccio } from '../packages/npm/src/testing/index.ts'
 import { median, POLYSHIP_BIN, releaseEnv, sh, timedProcess } from './harness.ts'
 
 /**
- * `scale.ts [N,N...] [--goreleaser] [--nx-release] [--nx-cache] [--runs R] [--concurrency C]`
+ * `scale.ts [N,N...] [--goreleaser] [--nx-release] [--nx-cache] [--no-curve] [--runs R] [--concurrency C]`
  *
  * A generated workspace of N projects (Go binaries with images, charts, hatchling wheels, npm
  * packages) released by polyship, against the raw `go build` loop over the same Go projects;
  * with --goreleaser the Go part against a GoReleaser loop, with --nx-release the npm part
  * against `nx release`, with --nx-cache a release through Nx with a warm vs a cold Nx cache.
  * Every figure is wall and CPU time (user + system, children included): on a shared machine
- * the CPU time is the steady one. Prints markdown tables to paste into bench/README.md.
+ * the CPU time is the steady one. --no-curve measures only the peers asked for. Prints markdown tables to paste into bench/README.md.
  */
 const { values, positionals } = parseArgs({
   options: {
@@ -25,6 +25,7 @@ const { values, positionals } = parseArgs({
     'nx-release': { type: 'boolean', default: false },
     'nx-cache': { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
+    'no-curve': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 })
@@ -102,9 +103,8 @@ function nxReleaseJson(npm: readonly string[]): string {
       release: {
         projects: npm,
         projectsRelationship: 'fixed',
-        version: { currentVersionResolver: 'disk' },
+        version: { currentVersionResolver: 'disk', git: { commit: false, tag: false } },
         changelog: { workspaceChangelog: false, projectChangelogs: false },
-        git: { commit: false, tag: false, push: false },
       },
     },
     null,
@@ -349,26 +349,28 @@ try {
         { cwd, env },
       )
     const fresh = (cwd: string) => rm(join(cwd, 'dist'), { recursive: true, force: true })
-    // Warm the Go build cache (standard library for both platforms) for every side; each
-    // project's own package is compiled by whichever side comes first.
-    await rawGo(root, go.slice(0, 1), join(work, 'warm'))
-    const plan = await polyship(['plan'])
-    const raw = await rawGo(root, go, join(work, 'raw-1'))
-    const release = await polyship(['release', ...concurrency])
-    const rerun = await polyship(['release', ...concurrency], root, baseEnv, values.prof)
-    // a second raw loop, the faster of the two, where it is cheap next to the rest
-    const peer =
-      n <= 10 ? [raw, await rawGo(root, go, join(work, 'raw-2'))].sort((a, b) => a.ms - b.ms)[0]! : raw
-    row('curve', [
-      String(n),
-      mix(kinds),
-      cell(plan),
-      cell(release),
-      cell(rerun),
-      `${plan.rssMiB.toFixed(0)} / ${release.rssMiB.toFixed(0)} / ${rerun.rssMiB.toFixed(0)} MiB`,
-      cell(peer),
-      ratio(release, peer),
-    ])
+    // Warm the Go build cache for every side: the standard library for both platforms, and with
+    // --no-curve (no raw loop before the peers) every project's own package too.
+    await rawGo(root, values['no-curve'] ? go : go.slice(0, 1), join(work, 'warm'))
+    if (!values['no-curve']) {
+      const plan = await polyship(['plan'])
+      const raw = await rawGo(root, go, join(work, 'raw-1'))
+      const release = await polyship(['release', ...concurrency])
+      const rerun = await polyship(['release', ...concurrency], root, baseEnv, values.prof)
+      // a second raw loop, the faster of the two, where it is cheap next to the rest
+      const peer =
+        n <= 10 ? [raw, await rawGo(root, go, join(work, 'raw-2'))].sort((a, b) => a.ms - b.ms)[0]! : raw
+      row('curve', [
+        String(n),
+        mix(kinds),
+        cell(plan),
+        cell(release),
+        cell(rerun),
+        `${plan.rssMiB.toFixed(0)} / ${release.rssMiB.toFixed(0)} / ${rerun.rssMiB.toFixed(0)} MiB`,
+        cell(peer),
+        ratio(release, peer),
+      ])
+    }
 
     if (verdaccio !== undefined && npm.length > 0) {
       // nx release in a clone with nx + @nx/js installed, the registry a loopback Verdaccio
@@ -418,7 +420,9 @@ try {
       const nxBin = join(clone, 'node_modules', '.bin', 'nx')
       const nx = (args: readonly string[]) =>
         timedProcess(nxBin, [...args, '--outputStyle=static'], { cwd: clone, env })
-      const build = await nx(['run-many', '-t', 'polyship-build'])
+      // one task at a time, as polyship's own run-many: each `polyship build` takes the
+      // workspace's release lock, and Nx's default --parallel=3 fails with RELEASE_LOCKED
+      const build = await nx(['run-many', '-t', 'polyship-build', '--parallel=1'])
       const [cold, warm] = await interleaved([
         {
           before: async () => {
