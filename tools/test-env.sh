@@ -3,7 +3,7 @@
 # $POLYSHIP_CACHE (Go and Python tools) or the system (Debian packages).
 #   tools/test-env.sh                  everything the test suite needs
 #   tools/test-env.sh --release-only   only what `pnpm release` of examples/ needs (maturin, uv, zig)
-#   tools/test-env.sh --bench          the test tools plus the peers only bench/ runs (syft)
+#   tools/test-env.sh --bench          the test tools plus the peers only bench/ runs (syft, goreleaser, nx release)
 # Idempotent; fails loudly naming the package that could not be installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,6 +66,23 @@ go_tool crane "$CRANE_MODULE"
 go_tool actionlint "$ACTIONLINT_MODULE"
 go_tool cosign "$COSIGN_MODULE"
 go_tool osv-scanner "$OSV_SCANNER_MODULE"
-# syft is a peer for bench/sbom.ts only: the suite never runs it, so CI does not build it.
-if $bench; then go_tool syft "$SYFT_MODULE"; fi
+# syft (bench/sbom.ts) and goreleaser (bench/scale.ts --goreleaser) are peers for bench/ only:
+# the suite never runs them, so CI does not build them.
+# nx release (nx with @nx/js) is bench/scale.ts's peer for npm packages, installed apart from the
+# workspace's nx: @nx/js is not served at the workspace's nx version.
+nx_release_peer() {
+  local dir="$POLYSHIP_CACHE/nx-release-$NX_RELEASE_PEER_VERSION"
+  [ -x "$dir/node_modules/.bin/nx" ] && [ -f "$dir/node_modules/@nx/js/package.json" ] && return
+  log "npm install nx@$NX_RELEASE_PEER_VERSION @nx/js@$NX_RELEASE_PEER_VERSION into $dir"
+  mkdir -p "$dir"
+  printf '{ "name": "nx-release-peer", "private": true }\n' >"$dir/package.json"
+  (cd "$dir" && npm install --no-audit --no-fund --ignore-scripts --save-exact \
+    "nx@$NX_RELEASE_PEER_VERSION" "@nx/js@$NX_RELEASE_PEER_VERSION") >&2 \
+    || die "npm could not install nx@$NX_RELEASE_PEER_VERSION @nx/js@$NX_RELEASE_PEER_VERSION"
+}
+if $bench; then
+  go_tool syft "$SYFT_MODULE"
+  go_tool goreleaser "$GORELEASER_MODULE"
+  nx_release_peer
+fi
 log "tools ready in $POLYSHIP_CACHE"

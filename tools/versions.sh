@@ -18,3 +18,5 @@ APT_PACKAGES="time docker-registry skopeo umoci buildah busybox-static file zip 
 POLYSHIP_CACHE="${POLYSHIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polyship}"
 OSV_SCANNER_MODULE=github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.1  # the vulnerability gate's scanner (offline OSV DB); v2.6 needs Go 1.27
 SYFT_MODULE=github.com/anchore/syft/cmd/syft@v1.57.2  # peer SBOM generator, bench/ and the SBOM cross-check only
+GORELEASER_MODULE=github.com/goreleaser/goreleaser/v2@v2.17.0  # peer for bench/scale.ts --goreleaser only (the Go part of the generated workspace)
+NX_RELEASE_PEER_VERSION=23.3.1  # nx + @nx/js for bench/scale.ts --nx-release only (@nx/js, which nx release needs for npm packages, is not served at the workspace's nx version)
