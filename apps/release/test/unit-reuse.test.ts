@@ -5,12 +5,15 @@ import { run } from '@polyship/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitAll, polyship } from './workspace.ts'
 
-/** One Go project whose binary prints `tag=x` when built with `-tags x`, else `tag=none`. */
-async function goWorkspace(parent: string): Promise<string> {
+/**
+ * Go projects (`svc`, then `others`) whose binaries print `tag=x` when built with `-tags x`,
+ * else `tag=none`.
+ */
+async function goWorkspace(parent: string, others: readonly string[] = []): Promise<string> {
   const root = join(parent, 'repo')
   const files: Record<string, string> = {
     'package.json': '{ "name": "reuse-ws", "private": true }\n',
-    'pnpm-workspace.yaml': 'packages:\n  - svc\n',
+    'pnpm-workspace.yaml': `packages:\n${['svc', ...others].map((p) => `  - ${p}\n`).join('')}`,
     'polyship.json': '{}\n',
     '.gitignore': 'dist/\n',
     'svc/package.json': `${JSON.stringify({
@@ -23,6 +26,10 @@ async function goWorkspace(parent: string): Promise<string> {
     'svc/main.go':
       'package main\n\nvar tag = "none"\n\nvar extra = ""\n\nfunc main() { println("tag=" + tag + extra) }\n',
     'svc/tagged.go': '//go:build x\n\npackage main\n\nfunc init() { tag = "x" }\n',
+  }
+  for (const other of others) {
+    for (const [file, content] of Object.entries(files))
+      if (file.startsWith('svc/')) files[file.replace('svc/', `${other}/`)] = content.replaceAll('svc', other)
   }
   for (const [file, content] of Object.entries(files)) {
     await mkdir(dirname(join(root, file)), { recursive: true })
@@ -38,24 +45,27 @@ async function goWorkspace(parent: string): Promise<string> {
  * when FAKE_GOVERSION is set, reports that version to `go env` (a fake of a toolchain upgrade:
  * the one part of this test that is not the real thing).
  */
-async function goShim(dir: string): Promise<{ bin: string; log: string }> {
+async function goShim(dir: string): Promise<{ bin: string; log: string; envLog: string }> {
   const real = (await run('sh', ['-c', 'command -v go'])).stdout.trim()
   const bin = join(dir, 'shim')
   const log = join(dir, 'go-builds.log')
+  const envLog = join(dir, 'go-env.log')
   await mkdir(bin, { recursive: true })
   await writeFile(log, '')
+  await writeFile(envLog, '')
   await writeFile(
     join(bin, 'go'),
     [
       '#!/bin/sh',
       `if [ "$1" = build ]; then echo "$PWD" >> '${log}'; fi`,
+      `if [ "$1" = env ] && [ "$2" = -json ]; then echo "$*" >> '${envLog}'; fi`,
       `if [ "$1" = env ] && [ -n "$FAKE_GOVERSION" ]; then '${real}' "$@" | sed "s/\\"go1[^\\"]*\\"/\\"$FAKE_GOVERSION\\"/"; exit; fi`,
       `exec '${real}' "$@"`,
       '',
     ].join('\n'),
   )
   await chmod(join(bin, 'go'), 0o755)
-  return { bin, log }
+  return { bin, log, envLog }
 }
 
 describe('a build unit is reused only when the toolchain, flags and config are the same (real go, real git)', () => {
@@ -69,7 +79,8 @@ describe('a build unit is reused only when the toolchain, flags and config are t
     expect(result.code, result.stderr).toBe(0)
     return result
   }
-  const unit = async () => JSON.parse(await readFile(join(root, 'dist', 'build', 'svc', 'build.json'), 'utf8'))
+  const unit = async () =>
+    JSON.parse(await readFile(join(root, 'dist', 'build', 'svc', 'build.json'), 'utf8'))
   /** What the unit's linux/amd64 binary prints (this machine runs it). */
   const printed = async () => {
     const binary = join(root, 'dist', 'build', 'svc', (await unit()).binaries[0].path)
@@ -177,5 +188,35 @@ describe('a build unit is reused only when the toolchain, flags and config are t
     expect(await printed()).toBe('tag=none+ld')
     await release()
     expect(await builds()).toBe(before + 3)
+  })
+})
+
+describe('checking the toolchain costs one `go env` per release, not one per project (real go, real git)', () => {
+  it('a no-change re-run of three Go projects runs `go env` once and compiles nothing', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'polyship-unit-reuse-'))
+    try {
+      const root = await goWorkspace(parent, ['svc2', 'svc3'])
+      const shim = await goShim(parent)
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        PATH: `${shim.bin}:${process.env.PATH}`,
+        XDG_CONFIG_HOME: join(parent, 'config'),
+        GOENV: join(parent, 'go.env'),
+        SOURCE_DATE_EPOCH: '1700000000',
+      }
+      for (const name of ['CI', 'GOFLAGS', 'GOAMD64', 'GOEXPERIMENT', 'FAKE_GOVERSION']) delete env[name]
+      const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean).length
+      const first = await polyship(['release', '--dry-run'], { root, env })
+      expect(first.code, first.stderr).toBe(0)
+      expect(await lines(shim.log)).toBe(3)
+      await writeFile(shim.envLog, '')
+      const again = await polyship(['release', '--dry-run', '--debug'], { root, env })
+      expect(again.code, again.stderr).toBe(0)
+      expect(await lines(shim.log)).toBe(3)
+      expect(again.stderr.match(/reusing /g)).toHaveLength(3)
+      expect(await lines(shim.envLog)).toBe(1)
+    } finally {
+      await rm(parent, { recursive: true, force: true })
+    }
   })
 })
