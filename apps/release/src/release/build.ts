@@ -55,12 +55,13 @@ type CompiledBinaries =
  * The unit already in `dir` when it was built from this very commit (or from another HEAD
  * with the same source stamp commit: nothing the project builds from changed in between),
  * version and SOURCE_DATE_EPOCH, out of a clean project directory whose content is still
- * exactly that (same git tree), with the same toolchains, build flags and compile config
- * (`inputs`: a mismatch is logged with its reason), and every file still hashes to what
- * build.json says. Builds are reproducible, so rebuilding it would give the same bytes; a same-commit re-run
- * (resuming a crashed release) and the release of a merge commit after its PR's build
- * (restored by Nx's cache) skip the toolchains. A unit compiled from uncommitted changes is
- * never reused, even once the changes are reverted: its bytes came from no commit.
+ * exactly that (same git tree), built with the same toolchains, build flags and compile
+ * config (`inputs`; a mismatch is logged with its reason), and every file still hashes to
+ * what build.json says. Builds are reproducible, so rebuilding it would give the same bytes;
+ * a same-commit re-run (resuming a crashed release) and the release of a merge commit after
+ * its PR's build (restored by Nx's cache) skip the toolchains. A unit compiled from
+ * uncommitted changes is never reused, even once the changes are reverted: its bytes came
+ * from no commit.
  */
 async function reusableUnit(
   dir: string,
@@ -92,7 +93,7 @@ async function reusableUnit(
     context.reporter.emit({
       type: 'log',
       level: 'info',
-      message: `${project.name}: rebuilding ${dir} (built from this commit, but ${changed})`,
+      message: `${project.name}: rebuilding ${dir} (same sources, but ${changed})`,
     })
     return undefined
   }
