@@ -32,6 +32,19 @@ export interface UnitTarball extends BuiltFile {
   readonly filename: string
 }
 
+/**
+ * What besides the sources decides a unit's bytes, compared before the unit is reused: a
+ * mismatch rebuilds it. Units written before it was recorded are never reused.
+ */
+export interface UnitInputs {
+  /** Versions of the tools that build the unit (`go: go1.26.8`, `rustc: rustc 1.95.0 (...)`, `maturin: 1.16.0`). */
+  readonly toolchains: Readonly<Record<string, string>>
+  /** Build variables in effect: GOFLAGS as go sees them (environment, else `go env -w`), GOAMD64, RUSTFLAGS, CARGO_PROFILE_* ... */
+  readonly env: Readonly<Record<string, string>>
+  /** Digests of the project's compile config sections (`binary`, `wheel`, `npm`), their env included. */
+  readonly config: Readonly<Record<string, Digest>>
+}
+
 export interface UnitDistribution extends BuiltFile {
   readonly kind: 'wheel' | 'sdist'
   readonly filename: string
@@ -72,6 +85,8 @@ export interface BuildUnit {
   readonly skipped: readonly { readonly what: string; readonly reason: string }[]
   /** Tool versions for provenance (`go1.26.8`, `rustc 1.95.0`, `maturin 1.16.0`). */
   readonly toolchains: Readonly<Record<string, string>>
+  /** What besides the sources the unit was built with; absent in older units (never reused). */
+  readonly inputs?: UnitInputs
 }
 
 export const BUILD_UNIT_FILE = 'build.json'

@@ -25,6 +25,7 @@ import {
   type BuildUnit,
   type LoadedUnit,
   readBuildUnit,
+  type UnitInputs,
   writeBuildUnit,
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
@@ -32,6 +33,7 @@ import { unitLockFile, withUnitLock } from './lock.ts'
 import { compilesFormat } from './selection.ts'
 import type { SourceTree } from './source-trees.ts'
 import { sourceTreeOf } from './source-trees.ts'
+import { inputsChanged, type UnitFormats, unitInputs, wheelTools } from './unit-inputs.ts'
 
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
 export function unitDir(context: ReleaseContext, project: Project): string {
@@ -53,17 +55,20 @@ type CompiledBinaries =
  * The unit already in `dir` when it was built from this very commit (or from another HEAD
  * with the same source stamp commit: nothing the project builds from changed in between),
  * version and SOURCE_DATE_EPOCH, out of a clean project directory whose content is still
- * exactly that (same git tree), and every file still hashes to what build.json says.
- * Builds are reproducible, so rebuilding it would give the same bytes; a same-commit re-run
- * (resuming a crashed release) and the release of a merge commit after its PR's build
- * (restored by Nx's cache) skip the toolchains. A unit compiled from uncommitted changes is
- * never reused, even once the changes are reverted: its bytes came from no commit.
+ * exactly that (same git tree), built with the same toolchains, build flags and compile
+ * config (`inputs`; a mismatch is logged with its reason), and every file still hashes to
+ * what build.json says. Builds are reproducible, so rebuilding it would give the same bytes;
+ * a same-commit re-run (resuming a crashed release) and the release of a merge commit after
+ * its PR's build (restored by Nx's cache) skip the toolchains. A unit compiled from
+ * uncommitted changes is never reused, even once the changes are reverted: its bytes came
+ * from no commit.
  */
 async function reusableUnit(
   dir: string,
   project: Project,
   context: ReleaseContext,
   source: SourceTree,
+  inputs: UnitInputs,
 ): Promise<LoadedUnit | undefined> {
   if (context.commit === '') return undefined
   // An unreadable unit is rebuilt, never trusted.
@@ -83,6 +88,15 @@ async function reusableUnit(
     unit.sourceTree !== source.tree
   )
     return undefined
+  const changed = inputsChanged(unit.inputs, inputs)
+  if (changed !== undefined) {
+    context.reporter.emit({
+      type: 'log',
+      level: 'info',
+      message: `${project.name}: rebuilding ${dir} (same sources, but ${changed})`,
+    })
+    return undefined
+  }
   for (const file of [...unit.binaries, ...unit.archives, ...unit.distributions, ...(unit.tarballs ?? [])]) {
     const found = await digestFile(join(dir, file.path)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined
@@ -205,8 +219,16 @@ async function buildUnitIn(
   options: BuildProjectOptions,
 ): Promise<LoadedUnit> {
   const source = context.commit === '' ? undefined : await sourceTreeOf(project, context)
+  const formats: UnitFormats = {
+    binary: compilesFormat(project, 'binary', context.skip),
+    wheel: compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context),
+    npm: project.config.npm !== undefined && !context.skip.has('npm') && buildsOnHost(context),
+  }
+  const inputs = await unitInputs(project, context, formats, () => pnpmVersion(context))
   const reused =
-    context.reuseUnits && source !== undefined ? await reusableUnit(dir, project, context, source) : undefined
+    context.reuseUnits && source !== undefined
+      ? await reusableUnit(dir, project, context, source, inputs)
+      : undefined
   if (reused !== undefined) {
     context.reporter.emit({
       type: 'log',
@@ -221,7 +243,7 @@ async function buildUnitIn(
   const toolchains: Record<string, string> = {}
   const skipped: Skipped[] = []
 
-  const compiled = compilesFormat(project, 'binary', context.skip)
+  const compiled = formats.binary
     ? await binaries(project, context, dir, Math.max(1, options.platformConcurrency ?? 1))
     : undefined
   skipped.push(...(compiled?.skipped ?? []))
@@ -230,31 +252,30 @@ async function buildUnitIn(
   if (deps?.toolchain === 'go') toolchains.go = deps.goVersion
   if (deps?.toolchain === 'rust') toolchains.rustc = deps.rustc
 
-  const wheels =
-    compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context)
-      ? await buildWheels(project, {
-          outDir: dir,
-          env: context.envOf(project),
-          sourceDateEpoch: context.stampOf(project).epoch,
-          reporter: context.reporter,
-          // a second build only to compare costs as much as the first: opt-in
-          checkReproducible: project.config.wheel?.checkReproducible ?? false,
-        })
-      : undefined
+  const wheels = formats.wheel
+    ? await buildWheels(project, {
+        ...(await wheelTools(project, context)).options,
+        outDir: dir,
+        env: context.envOf(project),
+        sourceDateEpoch: context.stampOf(project).epoch,
+        reporter: context.reporter,
+        // a second build only to compare costs as much as the first: opt-in
+        checkReproducible: project.config.wheel?.checkReproducible ?? false,
+      })
+    : undefined
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
   if (wheels !== undefined) Object.assign(toolchains, wheels.toolchains)
 
   // packed once, like wheels; `pnpm pack` runs the package's prepack and prepare scripts
-  const tarball =
-    project.config.npm !== undefined && !context.skip.has('npm') && buildsOnHost(context)
-      ? await packPackage(project.root, {
-          outDir: join(dir, 'npm'),
-          name: project.name,
-          // pnpm packs package.json's version: a --snapshot (never published) keeps it
-          version: context.snapshot ? project.version : context.versionOf(project),
-          env: context.envOf(project),
-        })
-      : undefined
+  const tarball = formats.npm
+    ? await packPackage(project.root, {
+        outDir: join(dir, 'npm'),
+        name: project.name,
+        // pnpm packs package.json's version: a --snapshot (never published) keeps it
+        version: context.snapshot ? project.version : context.versionOf(project),
+        env: context.envOf(project),
+      })
+    : undefined
   if (tarball !== undefined) toolchains.pnpm = await pnpmVersion(context)
 
   const unit: BuildUnit = {
@@ -303,6 +324,7 @@ async function buildUnitIn(
         }),
     skipped,
     toolchains,
+    inputs,
   }
   // The unit's own checksums file is not kept: checksums cover every platform and are written at assembly.
   if (bin !== undefined) await rm(bin.packages.checksums.path, { force: true })
