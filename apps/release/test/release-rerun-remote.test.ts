@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
 import type {} from '@polyship/oci/testing'
+import { type PypiServer, startPypiServer } from '@polyship/wheel/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { registryState } from './destination-state.ts'
 import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
@@ -14,7 +16,8 @@ import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspac
  * referrers, nothing built, assembled or signed again (no `go`, `helm` or any other tool
  * than git runs, counted through logging wrappers on PATH). A manifest the registry lost,
  * or the referrers of one, or a release tag gone from git, send the project through the
- * whole release, which puts back the same digests.
+ * whole release, which puts back the same digests. Likewise a pure-Python wheel and sdist on
+ * a loopback pypiserver: one read of the project's simple page.
  */
 
 const { host } = inject('ociRegistry')
@@ -78,6 +81,27 @@ async function deleteManifest(repository: string, digest: string): Promise<void>
   expect(res.status).toBe(202)
 }
 
+/** `workspace` with logging wrappers of TOOLS first on PATH (they log to `log`). */
+async function withShims(workspace: TestWorkspace): Promise<TestWorkspace> {
+  const shims = join(workspace.root, '..', 'shims')
+  log = join(workspace.root, '..', 'tools.log')
+  await mkdir(shims)
+  for (const name of TOOLS) {
+    let real: string
+    try {
+      real = execFileSync('sh', ['-c', `command -v ${name}`], { env: workspace.env, encoding: 'utf8' }).trim()
+    } catch {
+      continue // not installed: nothing to count
+    }
+    await writeFile(join(shims, name), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${real}' "$@"\n`)
+    await chmod(join(shims, name), 0o755)
+  }
+  return {
+    ...workspace,
+    env: { ...workspace.env, PATH: `${shims}:${workspace.env.PATH ?? process.env.PATH}` },
+  }
+}
+
 beforeAll(async () => {
   ws = await exampleWorkspace({
     projects: [],
@@ -90,20 +114,7 @@ beforeAll(async () => {
       },
     },
   })
-  const shims = join(ws.root, '..', 'shims')
-  log = join(ws.root, '..', 'tools.log')
-  await mkdir(shims)
-  for (const name of TOOLS) {
-    let real: string
-    try {
-      real = execFileSync('sh', ['-c', `command -v ${name}`], { env: ws.env, encoding: 'utf8' }).trim()
-    } catch {
-      continue // not installed: nothing to count
-    }
-    await writeFile(join(shims, name), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${real}' "$@"\n`)
-    await chmod(join(shims, name), 0o755)
-  }
-  logged = { ...ws, env: { ...ws.env, PATH: `${shims}:${ws.env.PATH ?? process.env.PATH}` } }
+  logged = await withShims(ws)
 }, 120_000)
 afterAll(async () => {
   client.close()
@@ -189,5 +200,76 @@ describe('a no-change re-run to a registry answered from the record', () => {
     expect(again.stdout).not.toMatch(/published/)
     const head = (await tool('git', ['rev-parse', 'HEAD'], ws.root)).trim()
     expect((await tool('git', ['rev-parse', 'svc@1.0.0^{commit}'], ws.root)).trim()).toBe(head)
+  })
+})
+
+const py = {
+  'py/package.json': `${JSON.stringify({ name: 'acme-greet', version: '1.0.0', private: true, polyship: { wheel: {} } })}\n`,
+  'py/pyproject.toml': `[build-system]
+requires = ["hatchling==1.33.0"]
+build-backend = "hatchling.build"
+
+[project]
+name = "acme-greet"
+version = "1.0.0"
+requires-python = ">=3.9"
+`,
+  'py/src/acme_greet/__init__.py': 'GREETING = "hi"\n',
+}
+
+describe('a no-change re-run to a package index answered from the record', () => {
+  let pyWs: TestWorkspace
+  let pyLogged: TestWorkspace
+  let pypi: PypiServer
+  const files = async () => (existsSync(pypi.dir) ? (await readdir(pypi.dir)).sort() : [])
+
+  beforeAll(async () => {
+    pypi = await startPypiServer({ dir: join(tmpdir(), `polyship-rerun-remote-pypi-${process.pid}`) })
+    pyWs = await exampleWorkspace({
+      projects: [],
+      files: py,
+      globs: ['py'],
+      config: { destinations: { wheels: { type: 'pypi', url: pypi.url } } },
+    })
+    pyLogged = await withShims(pyWs)
+  }, 120_000)
+  afterAll(async () => {
+    await pypi?.stop()
+    if (pypi !== undefined) await rm(pypi.dir, { recursive: true, force: true })
+    await pyWs?.remove()
+  })
+
+  it('the first release builds and uploads the wheel and the sdist', async () => {
+    const first = await polyship(['release'], pyLogged)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/ published; record: /)
+    expect(await files()).toEqual(['acme_greet-1.0.0-py3-none-any.whl', 'acme_greet-1.0.0.tar.gz'])
+    await toolsRun()
+  })
+
+  it('a re-run asks the index, runs only git and uploads nothing', async () => {
+    const record = await readFile(join(pyWs.root, 'dist', 'release.json'))
+    const before = await files()
+    const again = await polyship(['release', '--debug'], pyLogged)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/\n\d+ unchanged; record: /)
+    expect(again.stdout).not.toMatch(/published/)
+    expect(again.stderr).toContain('acme-greet: answered from the release record')
+    expect(await toolsRun()).toEqual(['git'])
+    expect(await readFile(join(pyWs.root, 'dist', 'release.json'))).toEqual(record)
+    expect(await files()).toEqual(before)
+  })
+
+  it('a wheel the index lost is uploaded again, the same bytes', async () => {
+    const wheel = join(pypi.dir, 'acme_greet-1.0.0-py3-none-any.whl')
+    const bytes = await readFile(wheel)
+    await rm(wheel)
+    const again = await polyship(['release', '--debug'], pyLogged)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toContain('acme-greet: answered from the release record')
+    expect(again.stdout).toMatch(/acme-greet\s+wheel\s+acme_greet-1\.0\.0-py3-none-any\.whl\s+published/)
+    expect(await readFile(wheel)).toEqual(bytes)
+    const verify = await polyship(['verify'], pyWs)
+    expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0)
   })
 })
