@@ -4,7 +4,7 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
-import type {} from '@polyship/oci/testing'
+import { startRegistry, type TestRegistry } from '@polyship/oci/testing'
 import { type PypiServer, startPypiServer } from '@polyship/wheel/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { registryState } from './destination-state.ts'
@@ -271,5 +271,42 @@ describe('a no-change re-run to a package index answered from the record', () =>
     expect(await readFile(wheel)).toEqual(bytes)
     const verify = await polyship(['verify'], pyWs)
     expect(verify.code, `${verify.stdout}${verify.stderr}`).toBe(0)
+  })
+})
+
+describe('a registry that cannot be reached on the re-run', () => {
+  let own: TestRegistry
+  let downWs: TestWorkspace
+
+  beforeAll(async () => {
+    own = await startRegistry()
+    downWs = await exampleWorkspace({
+      projects: [],
+      files: {
+        'svc/package.json': svc['svc/package.json'],
+        'svc/go.mod': svc['svc/go.mod'],
+        'svc/main.go': svc['svc/main.go'],
+      },
+      globs: ['svc'],
+      config: { destinations: { images: { type: 'registry', repository: `${own.host}/${prefix}` } } },
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await own?.stop()
+    await downWs?.remove()
+  })
+
+  it('is left to the whole release, which stops with its own error before publishing anything', async () => {
+    const first = await polyship(['release'], downWs)
+    expect(first.code, first.stderr).toBe(0)
+    const record = await readFile(join(downWs.root, 'dist', 'release.json'))
+    await own.stop()
+    const env = { ...downWs.env, POLYSHIP_HTTP_RETRY_TIME: '2s' }
+    const again = await polyship(['release', '--debug'], { ...downWs, env })
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('svc: not answered from the release record (')
+    expect(again.stderr).not.toContain('svc: answered from the release record')
+    expect(again.stderr).toMatch(new RegExp(`error \\w+: .*${own.host.replaceAll('.', '\\.')}`))
+    expect(await readFile(join(downWs.root, 'dist', 'release.json'))).toEqual(record)
   })
 })
