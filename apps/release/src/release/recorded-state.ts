@@ -3,6 +3,8 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import {
   type AttestationRef,
   CoreError,
+  type Digest,
+  isNetError,
   type Project,
   type RecordedArtifact,
   type ReleaseRecord,
@@ -10,8 +12,17 @@ import {
   run,
   type Workspace,
 } from '@polyship/core'
-import { versionTag } from '@polyship/oci'
+import { insecureHostsOf, OciError, RegistryClient, versionTag } from '@polyship/oci'
 import { releaseTag } from '@polyship/versioning'
+import {
+  type HeldFile,
+  indexFor,
+  normalizeName,
+  type PackageIndex,
+  parseDistributionFilename,
+  WheelError,
+} from '@polyship/wheel'
+import type { Destinations } from '../destinations.ts'
 import type { Env, ReleaseContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -30,8 +41,14 @@ import { releaseSigner } from './signing.ts'
  * the link and its digest on a package index page). What answers "all there" is unchanged;
  * every other project goes through the whole release, which publishes what is missing.
  *
- * Only destinations inside the workspace (dist/) are answered so: a registry, PyPI, npm
- * or a GitHub release is asked by the whole release. Projects with npm, MCP or extra image
+ * Destinations inside the workspace (dist/) are asked with a stat; an OCI registry with one
+ * HEAD of the version tag per image or chart (it must resolve to the recorded digest) and
+ * one listing of its referrers (every recorded attestation among them); a remote package
+ * index with one read of the project's simple-API page (every file with its recorded
+ * sha256). Where the release tags commits (it leaves the workspace), the project's git tags
+ * must point at HEAD. A destination that cannot be asked (network, 401) answers "not all
+ * there": the whole release asks it again, and refuses or publishes as it does. npm and
+ * GitHub releases are asked by the whole release. Projects with npm, MCP or extra image
  * tags, and workspaces with GPG signing or a vulnerability gate, are never answered so.
  */
 export interface RecordedState {
@@ -46,12 +63,123 @@ export interface RecordedStateOptions {
   readonly env: Env
   readonly versionOf: (project: Project) => string
   readonly destinationsOf: (project: Project) => readonly string[]
+  /** The run's destinations: registries and remote indexes are asked through them. */
+  readonly destinations: Destinations
+  readonly reporter: ReleaseContext['reporter']
 }
 
-/** Destinations inside the workspace: `dir:`, `oci-layout:`, `simple-index:` (what a stat can answer). */
-const LOCAL_DESTINATION = /^(binary|wheel|image|chart)=(oci-layout|simple-index|dir):/
+/**
+ * Destinations the record can answer for: files in a directory, images and charts in an OCI
+ * layout or a registry, wheels in a simple-index directory or a remote index (not GitHub
+ * releases, not npm).
+ */
+const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=)/
+
+/** An image or chart in a registry, as the record locates it: `host/repo@sha256:...`. */
+const REGISTRY_LOCATION = /^([^@\s]+)@(sha256:[0-9a-f]{64})$/
+
+/** Tries of one registry request before the whole release is left to ask (it retries by itself). */
+const REMOTE_ATTEMPTS = 2
+
+/** Whether the release writes git tags (it leaves the workspace), as run.ts decides it. */
+function tagsCommits(destinations: Destinations): boolean {
+  const { images, charts, wheels, files, npm } = destinations
+  return (
+    npm.type === 'registry' ||
+    images.type === 'registry' ||
+    charts.type === 'registry' ||
+    wheels.type === 'pypi' ||
+    files.type === 'github'
+  )
+}
+
+/**
+ * The remote destinations of the run, opened on first use: one registry client for every
+ * registry (connections and tokens shared), one package index, its pages read once per project.
+ */
+function remoteDestinations(options: RecordedStateOptions) {
+  let client: RegistryClient | undefined
+  let index: PackageIndex | undefined
+  const pages = new Map<string, Promise<ReadonlyMap<string, HeldFile>>>()
+  return {
+    registry(): RegistryClient {
+      client ??= new RegistryClient({
+        insecureHosts: insecureHostsOf([options.destinations.images, options.destinations.charts]),
+        retry: { attempts: REMOTE_ATTEMPTS },
+        // DOCKER_CONFIG, REGISTRY_AUTH_FILE, GITHUB_TOKEN and POLYSHIP_HTTP_* of the release's environment
+        deps: { env: options.env, reporter: options.reporter },
+      })
+      return client
+    },
+    /** The files of `project`'s distributions (`filenames`) the index holds. */
+    held(project: string, filenames: readonly string[]): Promise<ReadonlyMap<string, HeldFile>> {
+      const key = `${project}\0${filenames.join('\0')}`
+      let page = pages.get(key)
+      if (page === undefined) {
+        index ??= indexFor(options.destinations.wheels, {
+          root: options.workspace.root,
+          env: options.env,
+          retry: { retries: REMOTE_ATTEMPTS - 1, baseDelayMs: 200 },
+        })
+        page = index.held(normalizeName(project), filenames)
+        pages.set(key, page)
+      }
+      return page
+    },
+    close(): void {
+      client?.close()
+    },
+  }
+}
+
+type Remote = ReturnType<typeof remoteDestinations>
+
+/**
+ * Whether the registry holds an image or chart as recorded: its version tag resolves to the
+ * recorded digest (a tag resolving proves the manifest is there: a registry deletes a
+ * manifest's tags with it), and its referrers list every recorded attestation.
+ */
+async function inRegistry(
+  location: string,
+  expected: { readonly digest: Digest; readonly tag: string },
+  attestations: readonly AttestationRef[],
+  remote: Remote,
+): Promise<boolean> {
+  const parsed = REGISTRY_LOCATION.exec(location)
+  if (parsed === null || parsed[2] !== expected.digest) return false
+  const repository = parsed[1]!
+  // attestations live beside their subject: a record saying otherwise is asked by the whole release
+  if (attestations.some((a) => a.location !== `${repository}@${a.digest}`)) return false
+  const store = remote.registry().repository(repository)
+  const [tagged, referrers] = await Promise.all([
+    store.resolve(expected.tag),
+    attestations.length === 0 ? Promise.resolve([]) : store.listReferrers(expected.digest),
+  ])
+  if (tagged?.digest !== expected.digest) return false
+  const listed = new Set(referrers.map((r) => r.digest))
+  return attestations.every((a) => listed.has(a.digest))
+}
+
+/** Whether a remote index lists a wheel or sdist with the recorded sha256. */
+async function onIndex(artifact: RecordedArtifact, siblings: readonly string[], remote: Remote) {
+  const { distribution } = parseDistributionFilename(artifact.name)
+  const held = await remote.held(distribution, siblings)
+  return held.get(artifact.name)?.digest === artifact.digest
+}
+
+/** A destination that could not be asked: the network, its credentials, what it answered. */
+function unanswered(error: unknown): boolean {
+  return error instanceof OciError || error instanceof WheelError || isNetError(error)
+}
 
 const ATTESTATIONS = ['signature', 'sbom', 'spdx', 'provenance'] as const
+
+function attestationsOf(artifact: RecordedArtifact): AttestationRef[] {
+  return ATTESTATIONS.flatMap((k): AttestationRef[] => {
+    const ref = artifact[k]
+    return ref === undefined ? [] : [ref]
+  })
+}
 
 function eligible(project: Project): boolean {
   const { npm, mcp, image } = project.config
@@ -135,15 +263,56 @@ async function listed(
   return page?.includes(href) ?? false
 }
 
-/** The finding a whole re-run would report for an artifact the destination holds. */
-function unchangedFinding(artifact: RecordedArtifact): Finding {
+/**
+ * The finding a whole re-run would report for an artifact the destination holds: an image or
+ * chart in a registry is named under its destination (`app:1.0.0`) and located by its tag.
+ */
+function unchangedFinding(artifact: RecordedArtifact, destinations: Destinations): Finding {
   const tagged = artifact.kind === 'image-index' || artifact.kind === 'chart'
+  const location = artifact.locations[0] ?? ''
+  const destination = artifact.kind === 'chart' ? destinations.charts : destinations.images
+  if (tagged && destination.type === 'registry' && REGISTRY_LOCATION.test(location)) {
+    const under = `${destination.repository.replace(/\/+$/, '')}/`
+    const tag = versionTag(artifact.version)
+    const name = artifact.name.startsWith(under) ? artifact.name.slice(under.length) : artifact.name
+    return {
+      project: artifact.project,
+      kind: artifact.kind === 'image-index' ? 'image' : artifact.kind,
+      artifact: `${name}:${tag}`,
+      state: { status: 'unchanged', location: `${artifact.name}:${tag}`, digest: artifact.digest },
+    }
+  }
   return {
     project: artifact.project,
     kind: artifact.kind === 'image-index' ? 'image' : artifact.kind,
     artifact: tagged ? `${artifact.name}:${versionTag(artifact.version)}` : artifact.name,
-    state: { status: 'unchanged', location: artifact.locations[0] ?? '', digest: artifact.digest },
+    state: { status: 'unchanged', location, digest: artifact.digest },
   }
+}
+
+/** The projects whose release tag (and Go module tags) do not all point at `head` (one `git for-each-ref`). */
+async function untagged(
+  entries: readonly { readonly name: string; readonly tags: readonly string[] }[],
+  root: string,
+  head: string,
+  env: Env,
+): Promise<Set<string>> {
+  if (entries.length === 0) return new Set()
+  const { stdout } = await run(
+    'git',
+    [
+      'for-each-ref',
+      '--format=%(refname:strip=2) %(objectname) %(*objectname)',
+      ...entries.flatMap((e) => e.tags.map((t) => `refs/tags/${t}`)),
+    ],
+    { cwd: root, env },
+  )
+  const at = new Map<string, string>()
+  for (const line of stdout.split('\n')) {
+    const [tag, object, peeled] = line.split(' ')
+    if (tag && object) at.set(tag, peeled || object)
+  }
+  return new Set(entries.filter((e) => !e.tags.every((t) => at.get(t) === head)).map((e) => e.name))
 }
 
 /** The projects among `projects` with an input git sees changed since HEAD (one `git status`). */
@@ -181,6 +350,43 @@ async function changedInputs(
   return changed
 }
 
+/** Whether the destinations hold every one of a project's recorded artifacts and attestations. */
+async function holdsAll(
+  artifacts: readonly RecordedArtifact[],
+  options: RecordedStateOptions,
+  read: (path: string) => Promise<string | undefined>,
+  remote: Remote,
+): Promise<boolean> {
+  const distributions = artifacts.filter((a) => a.kind === 'wheel' || a.kind === 'sdist').map((a) => a.name)
+  for (const artifact of artifacts) {
+    const location = artifact.locations[0]
+    if (location === undefined || artifact.locations.length !== 1) return false
+    const tagged = artifact.kind === 'image-index' || artifact.kind === 'chart'
+    const refs = attestationsOf(artifact)
+    const destination = artifact.kind === 'chart' ? options.destinations.charts : options.destinations.images
+    if (tagged && destination.type === 'registry') {
+      const tag = versionTag(artifact.version)
+      if (!(await inRegistry(location, { digest: artifact.digest, tag }, refs, remote))) return false
+      continue
+    }
+    const distribution = artifact.kind === 'wheel' || artifact.kind === 'sdist'
+    if (distribution && options.destinations.wheels.type === 'pypi') {
+      if (!(await onIndex(artifact, distributions, remote))) return false
+    } else {
+      const main = {
+        digest: artifact.digest,
+        size: artifact.size,
+        ...(tagged ? { tag: versionTag(artifact.version) } : {}),
+      }
+      if (!(await holds(location, main, options.outDir, read))) return false
+      if (distribution && !(await listed(artifact, location, options.outDir, read))) return false
+    }
+    for (const ref of refs)
+      if (!(await holds(ref.location, { digest: ref.digest }, options.outDir, read))) return false
+  }
+  return true
+}
+
 /**
  * The projects of `projects` the record of HEAD answers for (see `RecordedState`). `record`
  * must already be trusted: its signature checked by the caller.
@@ -192,7 +398,12 @@ export async function recordedState(
 ): Promise<RecordedState> {
   const unchanged = new Map<string, readonly Finding[]>()
   if (options.head === '') return { unchanged }
-  const candidates: { project: Project; artifacts: RecordedArtifact[]; inputs: readonly string[] }[] = []
+  const candidates: {
+    project: Project
+    artifacts: RecordedArtifact[]
+    inputs: readonly string[]
+    tags: readonly string[]
+  }[] = []
   for (const project of projects) {
     if (!eligible(project)) continue
     const version = options.versionOf(project)
@@ -200,11 +411,11 @@ export async function recordedState(
     const entry = record.projects.find((p) => p.tag === tag)
     if ((entry?.commit ?? record.commit) !== options.head || entry?.destinations === undefined) continue
     const wanted = options.destinationsOf(project)
-    if (wanted.length === 0 || !wanted.every((d) => LOCAL_DESTINATION.test(d))) continue
+    if (wanted.length === 0 || !wanted.every((d) => ANSWERABLE_DESTINATION.test(d))) continue
     if ([...wanted].sort().join('\n') !== [...entry.destinations].sort().join('\n')) continue
     const artifacts = record.artifacts.filter((a) => a.project === project.name && a.version === version)
     if (artifacts.length === 0) continue
-    candidates.push({ project, artifacts, inputs: [] })
+    candidates.push({ project, artifacts, inputs: [], tags: [tag, ...(entry.goTags ?? [])] })
   }
   if (candidates.length === 0) return { unchanged }
   for (const candidate of candidates)
@@ -215,42 +426,40 @@ export async function recordedState(
       throw error
     },
   )
+  // where the release tags commits, a project whose tags are missing is tagged by the whole release
+  if (tagsCommits(options.destinations)) {
+    const missing = await untagged(
+      candidates
+        .filter((c) => !changed.has(c.project.name))
+        .map((c) => ({ name: c.project.name, tags: c.tags })),
+      options.workspace.root,
+      options.head,
+      options.env,
+    )
+    for (const name of missing) changed.add(name)
+  }
   const read = fileCache()
-  for (const { project, artifacts } of candidates) {
-    if (changed.has(project.name)) continue
-    let all = true
-    for (const artifact of artifacts) {
-      const tagged = artifact.kind === 'image-index' || artifact.kind === 'chart'
-      const main = {
-        digest: artifact.digest,
-        size: artifact.size,
-        ...(tagged ? { tag: versionTag(artifact.version) } : {}),
-      }
-      const location = artifact.locations[0]
-      const refs = ATTESTATIONS.flatMap((k): AttestationRef[] => {
-        const ref = artifact[k]
-        return ref === undefined ? [] : [ref]
+  const remote = remoteDestinations(options)
+  try {
+    for (const { project, artifacts } of candidates) {
+      if (changed.has(project.name)) continue
+      const present = await holdsAll(artifacts, options, read, remote).catch((error: unknown) => {
+        if (!unanswered(error)) throw error
+        options.reporter.emit({
+          type: 'log',
+          level: 'debug',
+          message: `${project.name}: not answered from the release record (${error instanceof Error ? error.message : String(error)}): the whole release asks its destinations`,
+        })
+        return false
       })
-      const present =
-        location !== undefined &&
-        artifact.locations.length === 1 &&
-        (await holds(location, main, options.outDir, read)) &&
-        (artifact.kind !== 'wheel' && artifact.kind !== 'sdist'
-          ? true
-          : await listed(artifact, location, options.outDir, read))
-      if (!present) {
-        all = false
-        break
-      }
-      for (const ref of refs) {
-        if (!(await holds(ref.location, { digest: ref.digest }, options.outDir, read))) {
-          all = false
-          break
-        }
-      }
-      if (!all) break
+      if (present)
+        unchanged.set(
+          project.name,
+          artifacts.map((a) => unchangedFinding(a, options.destinations)),
+        )
     }
-    if (all) unchanged.set(project.name, artifacts.map(unchangedFinding))
+  } finally {
+    remote.close()
   }
   return { unchanged }
 }
@@ -314,6 +523,8 @@ export async function answeredByRecord(
       env,
       versionOf: context.versionOf,
       destinationsOf,
+      destinations: context.destinations,
+      reporter: context.reporter,
     }))
   } finally {
     await lock.release()
