@@ -168,3 +168,19 @@ export function embeddedPullNote(destinations: Destinations, wiresImages: boolea
   const dir = destinations.images.path
   return `charts name the embedded images ${EMBEDDED_PULL_REGISTRY}/<image>: copy each there (skopeo copy --all oci:${dir}/<image>:<tag> docker://${EMBEDDED_PULL_REGISTRY}/<image>:<tag>), or set destinations.images to the registry clusters pull from`
 }
+
+/**
+ * Whether a release to `destinations` leaves the workspace (a registry, PyPI, npm, GitHub, an
+ * MCP registry): then it writes git tags for what it released.
+ */
+export function publishesOutside(destinations: Destinations, config: RootConfig): boolean {
+  const { images, charts, wheels, files, npm } = destinations
+  return (
+    npm.type === 'registry' ||
+    images.type === 'registry' ||
+    charts.type === 'registry' ||
+    wheels.type === 'pypi' ||
+    files.type === 'github' ||
+    config.destinations?.mcpRegistry !== undefined
+  )
+}

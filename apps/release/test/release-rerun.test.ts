@@ -39,11 +39,15 @@ let log: string
 const dist = (...path: string[]) => join(ws.root, 'dist', ...path)
 const archive = () => dist('assets', 'svc_1.0.0_linux_amd64.tar.gz')
 
-/** The tools the run started, by name, from the wrappers' log (emptied after). */
+/**
+ * The tools the run started, by name, from the wrappers' log (emptied after). `go env` is
+ * a question (the unit reuse key reads the effective GOFLAGS), not a build: not counted.
+ */
 async function toolsRun(): Promise<string[]> {
   const text = existsSync(log) ? await readFile(log, 'utf8') : ''
   await rm(log, { force: true })
-  return [...new Set(text.split('\n').filter(Boolean))].sort()
+  const calls = text.split('\n').filter((line) => line !== '' && line !== 'go env')
+  return [...new Set(calls.map((line) => line.split(' ')[0]!))].sort()
 }
 
 beforeAll(async () => {
@@ -58,7 +62,7 @@ beforeAll(async () => {
     } catch {
       continue // not installed: nothing to count
     }
-    await writeFile(join(shims, tool), `#!/bin/sh\necho ${tool} >> '${log}'\nexec '${real}' "$@"\n`)
+    await writeFile(join(shims, tool), `#!/bin/sh\necho "${tool} $1" >> '${log}'\nexec '${real}' "$@"\n`)
     await chmod(join(shims, tool), 0o755)
   }
   logged = { ...ws, env: { ...ws.env, PATH: `${shims}:${ws.env.PATH ?? process.env.PATH}` } }

@@ -3,8 +3,6 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import {
   type AttestationRef,
   CoreError,
-  type Digest,
-  isNetError,
   type Project,
   type RecordedArtifact,
   type ReleaseRecord,
@@ -12,22 +10,22 @@ import {
   run,
   type Workspace,
 } from '@polyship/core'
-import { insecureHostsOf, OciError, RegistryClient, versionTag } from '@polyship/oci'
+import { versionTag } from '@polyship/oci'
 import { releaseTag } from '@polyship/versioning'
-import {
-  type HeldFile,
-  indexFor,
-  normalizeName,
-  type PackageIndex,
-  parseDistributionFilename,
-  WheelError,
-} from '@polyship/wheel'
-import type { Destinations } from '../destinations.ts'
+import { type Destinations, publishesOutside } from '../destinations.ts'
 import type { Env, ReleaseContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
 import { signedRecord } from './record.ts'
+import {
+  inRegistry,
+  onIndex,
+  REGISTRY_LOCATION,
+  type Remote,
+  remoteDestinations,
+  unanswered,
+} from './recorded-remote.ts'
 import { releaseRecordOf } from './released.ts'
 import type { ReleaseOptions, ReleaseSummary } from './run.ts'
 import { releaseSigner } from './signing.ts'
@@ -74,103 +72,6 @@ export interface RecordedStateOptions {
  * releases, not npm).
  */
 const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=)/
-
-/** An image or chart in a registry, as the record locates it: `host/repo@sha256:...`. */
-const REGISTRY_LOCATION = /^([^@\s]+)@(sha256:[0-9a-f]{64})$/
-
-/** Tries of one registry request before the whole release is left to ask (it retries by itself). */
-const REMOTE_ATTEMPTS = 2
-
-/** Whether the release writes git tags (it leaves the workspace), as run.ts decides it. */
-function tagsCommits(destinations: Destinations): boolean {
-  const { images, charts, wheels, files, npm } = destinations
-  return (
-    npm.type === 'registry' ||
-    images.type === 'registry' ||
-    charts.type === 'registry' ||
-    wheels.type === 'pypi' ||
-    files.type === 'github'
-  )
-}
-
-/**
- * The remote destinations of the run, opened on first use: one registry client for every
- * registry (connections and tokens shared), one package index, its pages read once per project.
- */
-function remoteDestinations(options: RecordedStateOptions) {
-  let client: RegistryClient | undefined
-  let index: PackageIndex | undefined
-  const pages = new Map<string, Promise<ReadonlyMap<string, HeldFile>>>()
-  return {
-    registry(): RegistryClient {
-      client ??= new RegistryClient({
-        insecureHosts: insecureHostsOf([options.destinations.images, options.destinations.charts]),
-        retry: { attempts: REMOTE_ATTEMPTS },
-        // DOCKER_CONFIG, REGISTRY_AUTH_FILE, GITHUB_TOKEN and POLYSHIP_HTTP_* of the release's environment
-        deps: { env: options.env, reporter: options.reporter },
-      })
-      return client
-    },
-    /** The files of `project`'s distributions (`filenames`) the index holds. */
-    held(project: string, filenames: readonly string[]): Promise<ReadonlyMap<string, HeldFile>> {
-      const key = `${project}\0${filenames.join('\0')}`
-      let page = pages.get(key)
-      if (page === undefined) {
-        index ??= indexFor(options.destinations.wheels, {
-          root: options.workspace.root,
-          env: options.env,
-          retry: { retries: REMOTE_ATTEMPTS - 1, baseDelayMs: 200 },
-        })
-        page = index.held(normalizeName(project), filenames)
-        pages.set(key, page)
-      }
-      return page
-    },
-    close(): void {
-      client?.close()
-    },
-  }
-}
-
-type Remote = ReturnType<typeof remoteDestinations>
-
-/**
- * Whether the registry holds an image or chart as recorded: its version tag resolves to the
- * recorded digest (a tag resolving proves the manifest is there: a registry deletes a
- * manifest's tags with it), and its referrers list every recorded attestation.
- */
-async function inRegistry(
-  location: string,
-  expected: { readonly digest: Digest; readonly tag: string },
-  attestations: readonly AttestationRef[],
-  remote: Remote,
-): Promise<boolean> {
-  const parsed = REGISTRY_LOCATION.exec(location)
-  if (parsed === null || parsed[2] !== expected.digest) return false
-  const repository = parsed[1]!
-  // attestations live beside their subject: a record saying otherwise is asked by the whole release
-  if (attestations.some((a) => a.location !== `${repository}@${a.digest}`)) return false
-  const store = remote.registry().repository(repository)
-  const [tagged, referrers] = await Promise.all([
-    store.resolve(expected.tag),
-    attestations.length === 0 ? Promise.resolve([]) : store.listReferrers(expected.digest),
-  ])
-  if (tagged?.digest !== expected.digest) return false
-  const listed = new Set(referrers.map((r) => r.digest))
-  return attestations.every((a) => listed.has(a.digest))
-}
-
-/** Whether a remote index lists a wheel or sdist with the recorded sha256. */
-async function onIndex(artifact: RecordedArtifact, siblings: readonly string[], remote: Remote) {
-  const { distribution } = parseDistributionFilename(artifact.name)
-  const held = await remote.held(distribution, siblings)
-  return held.get(artifact.name)?.digest === artifact.digest
-}
-
-/** A destination that could not be asked: the network, its credentials, what it answered. */
-function unanswered(error: unknown): boolean {
-  return error instanceof OciError || error instanceof WheelError || isNetError(error)
-}
 
 const ATTESTATIONS = ['signature', 'sbom', 'spdx', 'provenance'] as const
 
@@ -427,7 +328,7 @@ export async function recordedState(
     },
   )
   // where the release tags commits, a project whose tags are missing is tagged by the whole release
-  if (tagsCommits(options.destinations)) {
+  if (publishesOutside(options.destinations, options.workspace.config)) {
     const missing = await untagged(
       candidates
         .filter((c) => !changed.has(c.project.name))

@@ -14,7 +14,7 @@ import {
   type Workspace,
 } from '@polyship/core'
 import { createReleaseTags, releaseTag } from '@polyship/versioning'
-import { assertDistinctOciPlaces, ociWritesOf } from '../destinations.ts'
+import { assertDistinctOciPlaces, ociWritesOf, publishesOutside } from '../destinations.ts'
 import { assertNoNxReleaseOverlap } from '../nx/release-config.ts'
 import { assembleRelease, prefetchChartDependencies } from './assemble.ts'
 import { buildConcurrency, buildUnits } from './build-all.ts'
@@ -364,7 +364,7 @@ async function release(
       }
       const previous = await releaseRecordOf(context.outDir)
       // Written (and recorded) only where the release tags are: releases leaving the workspace.
-      const goTags = publishesOutside(context)
+      const goTags = publishesOutside(context.destinations, context.workspace.config)
         ? await goModuleTags(releases, workspace.root, env)
         : new Map<string, string[]>()
       const released = releases.map((r) => {
@@ -379,7 +379,7 @@ async function release(
         }
       })
       if (gpg !== undefined) artifacts.push(...(await recordGpgPublicKey(context.outDir, gpg, released)))
-      if (publishesOutside(context)) {
+      if (publishesOutside(context.destinations, context.workspace.config)) {
         await runSteps([
           {
             title: 'tag the release commit',
@@ -450,19 +450,6 @@ async function signRecordIfUnsigned(
   } finally {
     await lock.release()
   }
-}
-
-/** Git tags are written when the release leaves the workspace (a registry, PyPI, npm, GitHub). */
-function publishesOutside(context: ReleaseContext): boolean {
-  const { images, charts, wheels, files, npm } = context.destinations
-  return (
-    npm.type === 'registry' ||
-    images.type === 'registry' ||
-    charts.type === 'registry' ||
-    wheels.type === 'pypi' ||
-    files.type === 'github' ||
-    context.workspace.config.destinations?.mcpRegistry !== undefined
-  )
 }
 
 async function buildShard(
