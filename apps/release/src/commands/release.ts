@@ -239,7 +239,8 @@ export async function buildCommand(
   const { concurrency } = parseConcurrency(flags.concurrency ?? context.env[BUILD_CONCURRENCY_ENV])
   const release = await createContext(
     workspace,
-    platforms ? { platforms } : {},
+    // stamps and source trees of the selection and what it is made from only: a task's cost is its project's, not the workspace's
+    { ...(platforms ? { platforms } : {}), projects },
     context.env,
     reporterFor(context, options),
   )

@@ -12,7 +12,7 @@ import {
 } from '@polyship/core'
 import { type Destinations, resolveDestinations } from '../destinations.ts'
 import { ReleaseError } from './errors.ts'
-import { projectInputs, rfc3339, type SourceStamp } from './inputs.ts'
+import { inputClosure, projectInputs, rfc3339, type SourceStamp } from './inputs.ts'
 import { snapshotVersion } from './selection.ts'
 import { lastChanges } from './stamps.ts'
 
@@ -36,6 +36,11 @@ export interface ReleaseContext {
   readonly skip: ReadonlySet<FormatName>
   /** `--platform`: build only these (split jobs). */
   readonly platforms?: readonly Platform[]
+  /**
+   * The projects stamps and source trees were read for: a run's selection and every project
+   * its inputs come from (`build --only`); every workspace project when undefined (a release).
+   */
+  readonly scope?: readonly Project[]
   /** The version a project is released at (a pre-release for --snapshot). */
   versionOf(project: Project): string
   /**
@@ -54,6 +59,12 @@ export interface ContextOptions {
   readonly snapshot?: boolean
   readonly skip?: readonly FormatName[]
   readonly platforms?: readonly Platform[]
+  /**
+   * The projects the run works on (`build --only`): stamps and source trees are read for
+   * them and the projects their inputs come from, so the run costs what they cost, not what
+   * the workspace does. Default: every project.
+   */
+  readonly projects?: readonly Project[]
 }
 
 /** HEAD and its date, or undefined when the workspace is not a git repository (or has no commit). */
@@ -74,17 +85,18 @@ async function readHead(root: string, env: Env): Promise<{ commit: string; epoch
  */
 async function projectStamps(
   workspace: Workspace,
+  projects: readonly Project[],
   head: { commit: string; epoch: number } | undefined,
   env: Env,
 ): Promise<Map<string, SourceStamp>> {
   const explicit = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : undefined
   const inputs = new Map<string, readonly string[]>()
   if (head !== undefined)
-    for (const project of workspace.projects)
-      inputs.set(project.name, await projectInputs(project, workspace))
+    for (const project of projects) inputs.set(project.name, await projectInputs(project, workspace))
+  // each key's answer is its own `git log -1` (see lastChanges): the same whatever else is asked
   const changes = await lastChanges(workspace.root, inputs, env)
   const stamps = new Map<string, SourceStamp>()
-  for (const project of workspace.projects) {
+  for (const project of projects) {
     const change = head === undefined ? undefined : (changes.get(project.name) ?? head)
     const epoch = explicit ?? change?.epoch ?? 0
     stamps.set(project.name, { commit: change?.commit ?? '', date: rfc3339(epoch), epoch })
@@ -133,10 +145,12 @@ export async function createContext(
   await checkOutDir(workspace.root, absoluteOut, env)
   const head = await readHead(workspace.root, env)
   const commit = head?.commit ?? ''
-  const stamps = await projectStamps(workspace, head, env)
+  const scope = options.projects === undefined ? undefined : await inputClosure(options.projects, workspace)
+  const stamps = await projectStamps(workspace, scope ?? workspace.projects, head, env)
   const stampOf = (project: Project): SourceStamp => {
     const stamp = stamps.get(project.name)
-    if (stamp === undefined) throw new Error(`no source stamp for ${project.name}`)
+    if (stamp === undefined)
+      throw new Error(`no source stamp for ${project.name}${scope === undefined ? '' : ' (not in the run)'}`)
     return stamp
   }
   const snapshot = options.snapshot ?? false
@@ -152,6 +166,7 @@ export async function createContext(
     reuseUnits: options.reuseUnits ?? true,
     skip: new Set(options.skip ?? []),
     ...(options.platforms === undefined ? {} : { platforms: options.platforms }),
+    ...(scope === undefined ? {} : { scope }),
     versionOf: (project) => (snapshot ? snapshotVersion(project.version, commit) : project.version),
     stampOf,
     envOf: (project) => ({ ...env, SOURCE_DATE_EPOCH: String(stampOf(project).epoch) }),

@@ -63,15 +63,27 @@ async function chartSiblings(project: Project): Promise<string[]> {
   return [...text.matchAll(/repository:\s*["']?file:\/\/([^"'\s]+)/g)].map((m) => resolve(chartDir, m[1]!))
 }
 
-/**
- * Everything a project's artifacts are made from, as absolute paths: its directory, the
- * directories of the workspace projects it depends on (package.json dependencies, the
- * projects whose images a chart deploys, its file:// charts), local Go replacements and
- * Cargo path dependencies, and an enclosing Cargo workspace or go.work. Transitively.
- */
-export async function projectInputs(project: Project, workspace: Workspace): Promise<string[]> {
-  const byName = new Map(workspace.projects.map((p) => [p.name, p]))
-  const byRoot = new Map(workspace.projects.map((p) => [resolve(p.root), p]))
+/** A workspace's projects by name and by absolute root, computed once per workspace. */
+const indexes = new WeakMap<Workspace, { byName: Map<string, Project>; byRoot: Map<string, Project> }>()
+
+function indexOf(workspace: Workspace): { byName: Map<string, Project>; byRoot: Map<string, Project> } {
+  let index = indexes.get(workspace)
+  if (index === undefined) {
+    index = {
+      byName: new Map(workspace.projects.map((p) => [p.name, p])),
+      byRoot: new Map(workspace.projects.map((p) => [resolve(p.root), p])),
+    }
+    indexes.set(workspace, index)
+  }
+  return index
+}
+
+/** The paths of `projectInputs` and the names of the workspace projects they were collected from (the project itself included). */
+async function collectInputs(
+  project: Project,
+  workspace: Workspace,
+): Promise<{ paths: string[]; projects: string[] }> {
+  const { byName, byRoot } = indexOf(workspace)
   const paths = new Set<string>()
   const seen = new Set<string>()
   const visit = async (p: Project): Promise<void> => {
@@ -104,7 +116,30 @@ export async function projectInputs(project: Project, workspace: Workspace): Pro
     }
   }
   await visit(project)
-  return [...paths].sort()
+  return { paths: [...paths].sort(), projects: [...seen].sort() }
+}
+
+/**
+ * Everything a project's artifacts are made from, as absolute paths: its directory, the
+ * directories of the workspace projects it depends on (package.json dependencies, the
+ * projects whose images a chart deploys, its file:// charts), local Go replacements and
+ * Cargo path dependencies, and an enclosing Cargo workspace or go.work. Transitively.
+ */
+export async function projectInputs(project: Project, workspace: Workspace): Promise<string[]> {
+  return (await collectInputs(project, workspace)).paths
+}
+
+/**
+ * `projects` and every workspace project their inputs come from (the same relations as
+ * `projectInputs`: dependencies, deployed images, appVersionFrom, local Go replacements,
+ * Cargo paths, file:// charts), transitively, in workspace order: what a run restricted to
+ * `projects` (`build --only`) needs stamps and source trees of.
+ */
+export async function inputClosure(projects: readonly Project[], workspace: Workspace): Promise<Project[]> {
+  const names = new Set<string>()
+  for (const project of projects)
+    for (const name of (await collectInputs(project, workspace)).projects) names.add(name)
+  return workspace.projects.filter((p) => names.has(p.name))
 }
 
 /**

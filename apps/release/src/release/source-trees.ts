@@ -74,21 +74,23 @@ export async function readSourceTrees(
 const memo = new WeakMap<ReleaseContext, Promise<Map<string, SourceTree>>>()
 
 /**
- * The source tree of every workspace project, read once per release (before its first
- * build): what each build starts from, whatever the builds before it write.
+ * The source tree of every project of the run (`context.scope`, else every workspace
+ * project), read once per release (before its first build): what each build starts from,
+ * whatever the builds before it write. A directory's tree id depends on its files alone, so
+ * reading fewer directories changes none of them.
  */
 export async function sourceTreeOf(project: Project, context: ReleaseContext): Promise<SourceTree> {
   let trees = memo.get(context)
   if (trees === undefined) {
     trees = readSourceTrees(
       context.workspace.root,
-      context.workspace.projects.map((p) => resolve(p.root)),
+      (context.scope ?? context.workspace.projects).map((p) => resolve(p.root)),
       context.env,
     )
     memo.set(context, trees)
   }
   const tree = (await trees).get(resolve(project.root))
-  if (tree === undefined) throw new Error(`${project.name} is not a project of the release's workspace`)
+  if (tree === undefined) throw new Error(`${project.name} is not a project of the release's run`)
   return tree
 }
 
