@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RegistryClient } from '@polyship/oci'
@@ -8,7 +7,14 @@ import { startRegistry, type TestRegistry } from '@polyship/oci/testing'
 import { type PypiServer, startPypiServer } from '@polyship/wheel/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { registryState } from './destination-state.ts'
-import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspace.ts'
+import {
+  exampleWorkspace,
+  loggingTools,
+  polyship,
+  serviceWithChartFiles,
+  type TestWorkspace,
+  tool,
+} from './workspace.ts'
 
 /**
  * A re-run of the release of HEAD to a registry (the shared loopback docker-registry) is
@@ -23,46 +29,14 @@ import { exampleWorkspace, polyship, type TestWorkspace, tool } from './workspac
 const { host } = inject('ociRegistry')
 const prefix = `release-test/rerun-remote-${process.pid}`
 
-const svc = {
-  'svc/package.json': `${JSON.stringify({
-    name: 'svc',
-    version: '1.0.0',
-    private: true,
-    polyship: {
-      binary: { toolchain: 'go', platforms: ['linux/amd64'] },
-      image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] },
-    },
-  })}\n`,
-  'svc/go.mod': 'module example.com/svc\n\ngo 1.22\n',
-  'svc/main.go': 'package main\n\nfunc main() {}\n',
-  'svc-chart/package.json': `${JSON.stringify({
-    name: 'svc-chart',
-    version: '1.0.0',
-    private: true,
-    dependencies: { svc: 'workspace:*' },
-    polyship: { chart: { images: { image: 'svc' } } },
-  })}\n`,
-  'svc-chart/Chart.yaml': 'apiVersion: v2\nname: svc-chart\nversion: 1.0.0\nappVersion: "1.0.0"\n',
-  'svc-chart/values.yaml': 'image:\n  repository: svc\n  tag: latest\n  digest: ""\n',
-  'svc-chart/templates/configmap.yaml':
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  image: "{{ .Values.image.repository }}@{{ .Values.image.digest }}"\n',
-}
-
-const TOOLS = ['git', 'go', 'helm', 'cosign', 'crane', 'skopeo', 'docker', 'cargo', 'python3', 'uv']
+const svc = serviceWithChartFiles()
 const REPOSITORIES = [`${host}/${prefix}/svc`, `${host}/${prefix}/charts/svc-chart`]
 
 let ws: TestWorkspace
 let logged: TestWorkspace
-let log: string
+let toolsRun: () => Promise<string[]>
 const client = new RegistryClient()
 const dist = (...path: string[]) => join(ws.root, 'dist', ...path)
-
-/** The tools the run started, by name, from the wrappers' log (emptied after). */
-async function toolsRun(): Promise<string[]> {
-  const text = existsSync(log) ? await readFile(log, 'utf8') : ''
-  await rm(log, { force: true })
-  return [...new Set(text.split('\n').filter(Boolean))].sort()
-}
 
 /** The registry requests a `--debug` run logged, as `METHOD /v2/<path> status` (the host left out). */
 function registryRequests(stderr: string): string[] {
@@ -81,27 +55,6 @@ async function deleteManifest(repository: string, digest: string): Promise<void>
   expect(res.status).toBe(202)
 }
 
-/** `workspace` with logging wrappers of TOOLS first on PATH (they log to `log`). */
-async function withShims(workspace: TestWorkspace): Promise<TestWorkspace> {
-  const shims = join(workspace.root, '..', 'shims')
-  log = join(workspace.root, '..', 'tools.log')
-  await mkdir(shims)
-  for (const name of TOOLS) {
-    let real: string
-    try {
-      real = execFileSync('sh', ['-c', `command -v ${name}`], { env: workspace.env, encoding: 'utf8' }).trim()
-    } catch {
-      continue // not installed: nothing to count
-    }
-    await writeFile(join(shims, name), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${real}' "$@"\n`)
-    await chmod(join(shims, name), 0o755)
-  }
-  return {
-    ...workspace,
-    env: { ...workspace.env, PATH: `${shims}:${workspace.env.PATH ?? process.env.PATH}` },
-  }
-}
-
 beforeAll(async () => {
   ws = await exampleWorkspace({
     projects: [],
@@ -114,7 +67,7 @@ beforeAll(async () => {
       },
     },
   })
-  logged = await withShims(ws)
+  ;({ logged, toolsRun } = await loggingTools(ws))
 }, 120_000)
 afterAll(async () => {
   client.close()
@@ -231,7 +184,7 @@ describe('a no-change re-run to a package index answered from the record', () =>
       globs: ['py'],
       config: { destinations: { wheels: { type: 'pypi', url: pypi.url } } },
     })
-    pyLogged = await withShims(pyWs)
+    ;({ logged: pyLogged, toolsRun } = await loggingTools(pyWs))
   }, 120_000)
   afterAll(async () => {
     await pypi?.stop()
@@ -282,11 +235,7 @@ describe('a registry that cannot be reached on the re-run', () => {
     own = await startRegistry()
     downWs = await exampleWorkspace({
       projects: [],
-      files: {
-        'svc/package.json': svc['svc/package.json'],
-        'svc/go.mod': svc['svc/go.mod'],
-        'svc/main.go': svc['svc/main.go'],
-      },
+      files: Object.fromEntries(Object.entries(svc).filter(([path]) => path.startsWith('svc/'))),
       globs: ['svc'],
       config: { destinations: { images: { type: 'registry', repository: `${own.host}/${prefix}` } } },
     })

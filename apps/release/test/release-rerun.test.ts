@@ -1,9 +1,13 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
+import {
+  exampleWorkspace,
+  loggingTools,
+  polyship,
+  serviceWithChartFiles,
+  type TestWorkspace,
+} from './workspace.ts'
 
 /**
  * A re-run of the release of HEAD to dist/ is answered from its signed record: the
@@ -14,58 +18,17 @@ import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from '
  * One small Go service with an image and a chart deploying it.
  */
 
-const svc = {
-  ...goProjectFiles('svc', {
-    polyship: { image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] } },
-  }),
-  'svc-chart/package.json': `${JSON.stringify({
-    name: 'svc-chart',
-    version: '1.0.0',
-    private: true,
-    dependencies: { svc: 'workspace:*' },
-    polyship: { chart: { images: { image: 'svc' } } },
-  })}\n`,
-  'svc-chart/Chart.yaml': 'apiVersion: v2\nname: svc-chart\nversion: 1.0.0\nappVersion: "1.0.0"\n',
-  'svc-chart/values.yaml': 'image:\n  repository: svc\n  tag: latest\n  digest: ""\n',
-  'svc-chart/templates/configmap.yaml':
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  image: "{{ .Values.image.repository }}@{{ .Values.image.digest }}"\n',
-}
-
-const TOOLS = ['git', 'go', 'helm', 'cosign', 'crane', 'skopeo', 'docker', 'cargo', 'python3', 'uv']
+const svc = serviceWithChartFiles()
 
 let ws: TestWorkspace
 let logged: TestWorkspace
-let log: string
+let toolsRun: () => Promise<string[]>
 const dist = (...path: string[]) => join(ws.root, 'dist', ...path)
 const archive = () => dist('assets', 'svc_1.0.0_linux_amd64.tar.gz')
 
-/**
- * The tools the run started, by name, from the wrappers' log (emptied after). `go env` is
- * a question (the unit reuse key reads the effective GOFLAGS), not a build: not counted.
- */
-async function toolsRun(): Promise<string[]> {
-  const text = existsSync(log) ? await readFile(log, 'utf8') : ''
-  await rm(log, { force: true })
-  const calls = text.split('\n').filter((line) => line !== '' && line !== 'go env')
-  return [...new Set(calls.map((line) => line.split(' ')[0]!))].sort()
-}
-
 beforeAll(async () => {
   ws = await exampleWorkspace({ projects: [], files: svc, globs: ['svc', 'svc-chart'], config: {} })
-  const shims = join(ws.root, '..', 'shims')
-  log = join(ws.root, '..', 'tools.log')
-  await mkdir(shims)
-  for (const tool of TOOLS) {
-    let real: string
-    try {
-      real = execFileSync('sh', ['-c', `command -v ${tool}`], { env: ws.env, encoding: 'utf8' }).trim()
-    } catch {
-      continue // not installed: nothing to count
-    }
-    await writeFile(join(shims, tool), `#!/bin/sh\necho "${tool} $1" >> '${log}'\nexec '${real}' "$@"\n`)
-    await chmod(join(shims, tool), 0o755)
-  }
-  logged = { ...ws, env: { ...ws.env, PATH: `${shims}:${ws.env.PATH ?? process.env.PATH}` } }
+  ;({ logged, toolsRun } = await loggingTools(ws))
 }, 120_000)
 afterAll(async () => {
   await ws?.remove()

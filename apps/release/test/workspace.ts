@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { generateSigningKey } from '@polyship/attest'
@@ -236,4 +237,77 @@ export function polyshipProcess(
 /** Runs a tool and returns its stdout; throws with its stderr on failure. */
 export async function tool(command: string, args: readonly string[], cwd?: string): Promise<string> {
   return (await run(command, args, { ...(cwd === undefined ? {} : { cwd }), timeoutMs: 120_000 })).stdout
+}
+
+/** The tools a test run may start that `loggingTools` counts. */
+export const COUNTED_TOOLS = [
+  'git',
+  'go',
+  'helm',
+  'cosign',
+  'crane',
+  'skopeo',
+  'docker',
+  'cargo',
+  'python3',
+  'uv',
+]
+
+/**
+ * `workspace` with logging wrappers of `tools` (those installed here) first on PATH, and
+ * `toolsRun()`: the tools started since the last call, by name, sorted (the log emptied).
+ * `go env` is a question (the unit reuse key reads the effective GOFLAGS), not a build: not counted.
+ */
+export async function loggingTools(
+  workspace: TestWorkspace,
+  tools: readonly string[] = COUNTED_TOOLS,
+): Promise<{ readonly logged: TestWorkspace; toolsRun(): Promise<string[]> }> {
+  const shims = join(workspace.root, '..', 'shims')
+  const log = join(workspace.root, '..', 'tools.log')
+  await mkdir(shims, { recursive: true })
+  for (const name of tools) {
+    let real: string
+    try {
+      real = execFileSync('sh', ['-c', `command -v ${name}`], { env: workspace.env, encoding: 'utf8' }).trim()
+    } catch {
+      continue // not installed: nothing to count
+    }
+    await writeFile(join(shims, name), `#!/bin/sh\necho "${name} $1" >> '${log}'\nexec '${real}' "$@"\n`)
+    await chmod(join(shims, name), 0o755)
+  }
+  return {
+    logged: {
+      ...workspace,
+      env: { ...workspace.env, PATH: `${shims}:${workspace.env.PATH ?? process.env.PATH}` },
+    },
+    async toolsRun() {
+      const text = existsSync(log) ? await readFile(log, 'utf8') : ''
+      await rm(log, { force: true })
+      const calls = text.split('\n').filter((line) => line !== '' && line !== 'go env')
+      return [...new Set(calls.map((line) => line.split(' ')[0]!))].sort()
+    },
+  }
+}
+
+/**
+ * A Go service `svc` with a static-base image for linux/amd64, and a chart `svc-chart`
+ * depending on it whose ConfigMap names the image by digest.
+ */
+export function serviceWithChartFiles(): Record<string, string> {
+  return {
+    ...goProjectFiles('svc', {
+      polyship: { image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] } },
+    }),
+    'svc-chart/package.json': `${JSON.stringify({
+      name: 'svc-chart',
+      version: '1.0.0',
+      private: true,
+      dependencies: { svc: 'workspace:*' },
+      polyship: { chart: { images: { image: 'svc' } } },
+    })}\n`,
+    'svc-chart/Chart.yaml': 'apiVersion: v2\nname: svc-chart\nversion: 1.0.0\nappVersion: "1.0.0"\n',
+    'svc-chart/values.yaml': 'image:\n  repository: svc\n  tag: latest\n  digest: ""\n',
+    'svc-chart/templates/configmap.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  image: "{{ .Values.image.repository }}@{{ .Values.image.digest }}"\n',
+  }
 }

@@ -26,7 +26,7 @@ import {
   remoteDestinations,
   unanswered,
 } from './recorded-remote.ts'
-import { releaseRecordOf } from './released.ts'
+import { type ReleasedOptions, releaseRecordOf } from './released.ts'
 import type { ReleaseOptions, ReleaseSummary } from './run.ts'
 import { releaseSigner } from './signing.ts'
 
@@ -54,13 +54,8 @@ export interface RecordedState {
   readonly unchanged: ReadonlyMap<string, readonly Finding[]>
 }
 
-export interface RecordedStateOptions {
+export interface RecordedStateOptions extends Omit<ReleasedOptions, 'root'> {
   readonly workspace: Workspace
-  readonly outDir: string
-  readonly head: string
-  readonly env: Env
-  readonly versionOf: (project: Project) => string
-  readonly destinationsOf: (project: Project) => readonly string[]
   /** The run's destinations: registries and remote indexes are asked through them. */
   readonly destinations: Destinations
   readonly reporter: ReleaseContext['reporter']
