@@ -387,22 +387,42 @@ describe('bad input is a coded error and publishes nothing', () => {
 
   it('refuses a second release while one runs in the same workspace', async () => {
     const bin = join(import.meta.dirname, '..', 'src', 'bin.ts')
-    // --replace is never answered from the record (which holds the lock only while it is
-    // read): the first run goes through the whole release, under the lock from assembly on
-    const first = spawn(process.execPath, [bin, 'release', '--replace'], {
+    // The first release is held inside its compile (under the lock) until the second one has
+    // been refused: a `go` wrapper whose `go build` waits for a gate file. Without its build
+    // unit the Go project compiles again (the same bytes), and --replace is never answered
+    // from the record.
+    const shims = await mkdtemp(join(tmpdir(), 'polyship-lock-shims-'))
+    const gate = join(shims, 'gate')
+    const realGo = (await tool('sh', ['-c', 'command -v go'], ws.root)).trim()
+    await writeFile(
+      join(shims, 'go'),
+      `#!/bin/sh\nif [ "$1" = build ]; then while [ ! -f '${gate}' ]; do sleep 0.05; done; fi\nexec '${realGo}' "$@"\n`,
+      { mode: 0o755 },
+    )
+    await rm(dist('build', 'time-server-go'), { recursive: true, force: true })
+    const first = spawn(process.execPath, [bin, 'release', '--replace', '--only', 'time-server-go'], {
       cwd: ws.root,
-      env: ws.env,
-      stdio: 'ignore',
+      env: { ...ws.env, PATH: `${shims}:${ws.env.PATH ?? process.env.PATH}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let firstErr = ''
+    first.stderr?.on('data', (chunk: Buffer) => {
+      firstErr += chunk.toString()
     })
     const exited = new Promise<number | null>((resolve) => first.on('exit', resolve))
     const lock = dist('.polyship.lock')
-    while (!existsSync(lock) && first.exitCode === null) await delay(20)
-    const second = await polyship(['release'], ws)
-    expect(second.code).toBe(1)
-    expect(second.stderr).toContain(
-      `error RELEASE_LOCKED: another polyship release (pid ${first.pid}) is running`,
-    )
-    expect(await exited).toBe(0)
+    try {
+      while (!existsSync(lock) && first.exitCode === null) await delay(20)
+      const second = await polyship(['release'], ws)
+      expect(second.code).toBe(1)
+      expect(second.stderr).toContain(
+        `error RELEASE_LOCKED: another polyship release (pid ${first.pid}) is running`,
+      )
+    } finally {
+      await writeFile(gate, '')
+    }
+    expect(await exited, firstErr).toBe(0)
+    await rm(shims, { recursive: true, force: true })
     expect(existsSync(lock)).toBe(false)
   })
 })
