@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { CoreError, type Reporter, run } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
 import type { Env } from '../options.ts'
@@ -22,7 +24,11 @@ const reports = new Map<string, Promise<[string, string]>>()
  * them) and depend on nothing else, and every Go project of a plan or release asks them.
  */
 function goReport(env: Env): Promise<[string, string]> {
-  const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  // `go env -w` changes the answers without changing the environment: its file is in the key
+  const key = JSON.stringify([
+    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    goEnvFileStamp(env),
+  ])
   let report = reports.get(key)
   if (report === undefined) {
     const options = { cwd: tmpdir(), env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 120_000 }
@@ -34,6 +40,22 @@ function goReport(env: Env): Promise<[string, string]> {
     reports.set(key, report)
   }
   return report
+}
+
+/**
+ * Size and mtime of the file `go env -w` writes (GOENV, else os.UserConfigDir()/go/env), or
+ * '' when there is none.
+ */
+function goEnvFileStamp(env: Env): string {
+  const configDir = env.XDG_CONFIG_HOME || (env.HOME === undefined ? undefined : join(env.HOME, '.config'))
+  const file = env.GOENV || (configDir === undefined ? undefined : join(configDir, 'go', 'env'))
+  if (file === undefined || file === 'off') return ''
+  try {
+    const { size, mtimeMs } = statSync(file)
+    return `${size}:${mtimeMs}`
+  } catch {
+    return ''
+  }
 }
 
 /**
