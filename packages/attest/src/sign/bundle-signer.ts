@@ -6,7 +6,6 @@ import {
   toDSSEBundle,
   toMessageSignatureBundle,
 } from '@sigstore/bundle'
-import { dsse, pem } from '@sigstore/core'
 import type { Signature, Signer, Witness } from '@sigstore/sign'
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../statement/statement.ts'
 import type { VerificationPolicy } from '../verify/policy.ts'
@@ -86,7 +85,7 @@ export function sigstoreBundleSigner(signer: Signer, witnesses: Witness[]): Bund
     },
     async signStatement(value) {
       const artifact = Buffer.from(JSON.stringify(value))
-      const signature = await signer.sign(dsse.preAuthEncoding(INTOTO_PAYLOAD_TYPE, artifact))
+      const signature = await signer.sign(preAuthEncoding(INTOTO_PAYLOAD_TYPE, artifact))
       const bundle = toDSSEBundle({
         artifact,
         artifactType: INTOTO_PAYLOAD_TYPE,
@@ -103,7 +102,7 @@ export function sigstoreBundleSigner(signer: Signer, witnesses: Witness[]): Bund
 function keyMaterial(key: Signature['key']): { certificate?: Buffer; keyHint?: string } {
   switch (key.$case) {
     case 'x509Certificate':
-      return { certificate: pem.toDER(key.certificate) }
+      return { certificate: pemToDer(key.certificate) }
     case 'publicKey':
       return key.hint === undefined ? {} : { keyHint: key.hint }
   }
@@ -126,4 +125,20 @@ async function witnessed(
     rfc3161Timestamps: materials.flatMap((m) => m.rfc3161Timestamps ?? []),
   }
   return bundle
+}
+
+/** DSSE's pre-authentication encoding (PAE) of a payload, the bytes that are signed. */
+function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType, 'utf8')
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'ascii'),
+    type,
+    Buffer.from(` ${payload.length} `, 'ascii'),
+    payload,
+  ])
+}
+
+/** The DER bytes of a PEM certificate (its base64 body). */
+function pemToDer(text: string): Buffer {
+  return Buffer.from(text.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64')
 }
