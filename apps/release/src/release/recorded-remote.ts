@@ -1,3 +1,4 @@
+import { homedir } from 'node:os'
 import {
   type AttestationRef,
   type Digest,
@@ -5,6 +6,18 @@ import {
   type RecordedArtifact,
   type Workspace,
 } from '@polyship/core'
+import {
+  credentialFor,
+  inspectTarball,
+  type NpmConfig,
+  type NpmDestination,
+  NpmError,
+  npmRegistry,
+  type PackageName,
+  planPublish,
+  readNpmConfig,
+  scopeRegistryFor,
+} from '@polyship/npm'
 import { insecureHostsOf, OciError, RegistryClient } from '@polyship/oci'
 import {
   type HeldFile,
@@ -20,7 +33,7 @@ import type { Env, ReleaseContext } from './context.ts'
 /**
  * The remote destinations a re-run answered from the record asks (recorded-state.ts): an OCI
  * registry for the tag and referrers of each image and chart, a package index for the files
- * of each Python project. Each question is cheap and bounded, and a destination that cannot
+ * of each Python project, an npm registry for the packument of each npm package. Each question is cheap and bounded, and a destination that cannot
  * be asked answers "not verifiably there" (`unanswered`), never a failure of the run.
  */
 
@@ -46,6 +59,8 @@ export function remoteDestinations(options: RemoteOptions) {
   let client: RegistryClient | undefined
   let index: PackageIndex | undefined
   const pages = new Map<string, Promise<ReadonlyMap<string, HeldFile>>>()
+  let npmConfig: Promise<NpmConfig> | undefined
+  const npmRegistries = new Map<string, NpmDestination>()
   return {
     registry(): RegistryClient {
       client ??= new RegistryClient({
@@ -70,6 +85,35 @@ export function remoteDestinations(options: RemoteOptions) {
         pages.set(key, page)
       }
       return page
+    },
+    /**
+     * The npm registry `name` is published to, as the release's npm target opens it: the
+     * scope's registry when .npmrc names one, with the .npmrc (or NPM_TOKEN) credential.
+     */
+    async npm(name: PackageName): Promise<NpmDestination | undefined> {
+      const destination = options.destinations.npm
+      if (destination.type !== 'registry') return undefined
+      npmConfig ??= readNpmConfig({
+        projectDir: options.workspace.root,
+        home: options.env.HOME ?? homedir(),
+        env: options.env,
+      })
+      const found = await npmConfig
+      const url = scopeRegistryFor(name, found) ?? destination.url
+      let registry = npmRegistries.get(url)
+      if (registry === undefined) {
+        const credential = credentialFor(url, found)
+        registry = npmRegistry({
+          url,
+          ...(credential === undefined ? {} : { credential }),
+          ...(destination.insecure === undefined ? {} : { insecure: destination.insecure }),
+          retry: { retries: REMOTE_ATTEMPTS - 1, baseDelayMs: 200 },
+          env: options.env,
+          reporter: options.reporter,
+        })
+        npmRegistries.set(url, registry)
+      }
+      return registry
     },
     close(): void {
       client?.close()
@@ -112,7 +156,42 @@ export async function onIndex(artifact: RecordedArtifact, siblings: readonly str
   return held.get(artifact.name)?.digest === artifact.digest
 }
 
+/**
+ * Whether an npm registry holds a package as recorded, judged as the release reconciles it:
+ * the tarball this commit packed (`packed`, still in the build directory, with the recorded
+ * sha256) is `unchanged` there (same integrity, at the recorded tarball URL), and no
+ * dist-tag would move. One GET of the packument.
+ */
+export async function inNpmRegistry(
+  artifact: RecordedArtifact,
+  packed: string,
+  options: { readonly stableTag?: string },
+  remote: Remote,
+): Promise<boolean> {
+  const tarball = await inspectTarball(packed, { name: artifact.project, version: artifact.version }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined
+      throw error
+    },
+  )
+  if (tarball === undefined || tarball.digest !== artifact.digest) return false
+  const destination = await remote.npm(tarball.name)
+  if (destination === undefined) return false
+  const plan = planPublish(tarball, {
+    lookup: await destination.lookup(tarball.name, tarball.version.text),
+    destination,
+    ...(options.stableTag === undefined ? {} : { stableTag: options.stableTag }),
+  })
+  return (
+    plan.state.status === 'unchanged' &&
+    plan.state.location === artifact.locations[0] &&
+    plan.move === undefined
+  )
+}
+
 /** A destination that could not be asked: the network, its credentials, what it answered. */
 export function unanswered(error: unknown): boolean {
-  return error instanceof OciError || error instanceof WheelError || isNetError(error)
+  return (
+    error instanceof OciError || error instanceof WheelError || error instanceof NpmError || isNetError(error)
+  )
 }

@@ -19,6 +19,7 @@ import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
 import { signedRecord } from './record.ts'
 import {
+  inNpmRegistry,
   inRegistry,
   onIndex,
   REGISTRY_LOCATION,
@@ -43,11 +44,12 @@ import { releaseSigner } from './signing.ts'
  * HEAD of the version tag per image or chart (it must resolve to the recorded digest) and
  * one listing of its referrers (every recorded attestation among them); a remote package
  * index with one read of the project's simple-API page (every file with its recorded
- * sha256). Where the release tags commits (it leaves the workspace), the project's git tags
+ * sha256); an npm registry with one read of the package's packument (the tarball this commit
+ * packed, still in the build directory with the recorded sha256, is `unchanged` there as the
+ * release reconciles it, and no dist-tag would move). Where the release tags commits (it leaves the workspace), the project's git tags
  * must point at HEAD. A destination that cannot be asked (network, 401) answers "not all
- * there": the whole release asks it again, and refuses or publishes as it does. npm and
- * GitHub releases are asked by the whole release. Projects with npm, MCP or extra image
- * tags, and workspaces with GPG signing or a vulnerability gate, are never answered so.
+ * there": the whole release asks it again, and refuses or publishes as it does. GitHub
+ * releases are asked by the whole release. Projects with MCP or extra image tags, and workspaces with GPG signing or a vulnerability gate, are never answered so.
  */
 export interface RecordedState {
   /** Projects the record answers for: their findings, every one unchanged. */
@@ -59,14 +61,16 @@ export interface RecordedStateOptions extends Omit<ReleasedOptions, 'root'> {
   /** The run's destinations: registries and remote indexes are asked through them. */
   readonly destinations: Destinations
   readonly reporter: ReleaseContext['reporter']
+  /** Where the units are built (`<outDir>/build`): an npm package's packed tarball is read there. */
+  readonly buildDir: string
 }
 
 /**
  * Destinations the record can answer for: files in a directory, images and charts in an OCI
- * layout or a registry, wheels in a simple-index directory or a remote index (not GitHub
- * releases, not npm).
+ * layout or a registry, wheels in a simple-index directory or a remote index, npm packages
+ * in a tarball directory or a registry (not GitHub releases).
  */
-const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=)/
+const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=|npm=)/
 
 const ATTESTATIONS = ['signature', 'sbom', 'spdx', 'provenance'] as const
 
@@ -78,8 +82,13 @@ function attestationsOf(artifact: RecordedArtifact): AttestationRef[] {
 }
 
 function eligible(project: Project): boolean {
-  const { npm, mcp, image } = project.config
-  return npm === undefined && mcp === undefined && (image?.tags ?? []).length === 0
+  const { mcp, image } = project.config
+  return mcp === undefined && (image?.tags ?? []).length === 0
+}
+
+/** A project's unit directory under the build directory, as the build names it (no platform shard). */
+function unitName(project: Project): string {
+  return project.name.replace(/^@/, '').replace('/', '__')
 }
 
 /** Reads each file once, undefined when absent. */
@@ -248,6 +257,7 @@ async function changedInputs(
 
 /** Whether the destinations hold every one of a project's recorded artifacts and attestations. */
 async function holdsAll(
+  project: Project,
   artifacts: readonly RecordedArtifact[],
   options: RecordedStateOptions,
   read: (path: string) => Promise<string | undefined>,
@@ -266,7 +276,17 @@ async function holdsAll(
       continue
     }
     const distribution = artifact.kind === 'wheel' || artifact.kind === 'sdist'
-    if (distribution && options.destinations.wheels.type === 'pypi') {
+    if (artifact.kind === 'npm' && options.destinations.npm.type === 'registry') {
+      const stableTag = project.config.npm?.tag
+      const packed = join(options.buildDir, unitName(project), 'npm', artifact.name)
+      const found = await inNpmRegistry(
+        artifact,
+        packed,
+        stableTag === undefined ? {} : { stableTag },
+        remote,
+      )
+      if (!found) return false
+    } else if (distribution && options.destinations.wheels.type === 'pypi') {
       if (!(await onIndex(artifact, distributions, remote))) return false
     } else {
       const main = {
@@ -339,7 +359,7 @@ export async function recordedState(
   try {
     for (const { project, artifacts } of candidates) {
       if (changed.has(project.name)) continue
-      const present = await holdsAll(artifacts, options, read, remote).catch((error: unknown) => {
+      const present = await holdsAll(project, artifacts, options, read, remote).catch((error: unknown) => {
         if (!unanswered(error)) throw error
         options.reporter.emit({
           type: 'log',
@@ -421,6 +441,7 @@ export async function answeredByRecord(
       destinationsOf,
       destinations: context.destinations,
       reporter: context.reporter,
+      buildDir: context.buildDir,
     }))
   } finally {
     await lock.release()
