@@ -11,7 +11,7 @@ import {
   type Workspace,
 } from '@polyship/core'
 import { versionTag } from '@polyship/oci'
-import { releaseTag } from '@polyship/versioning'
+import { releaseTag } from '@polyship/versioning/tags'
 import { type Destinations, publishesOutside } from '../destinations.ts'
 import type { Env, ReleaseContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
@@ -27,7 +27,7 @@ import {
   remoteDestinations,
   unanswered,
 } from './recorded-remote.ts'
-import { type ReleasedOptions, releaseRecordOf } from './released.ts'
+import { gitTags, type ReleasedOptions, releaseRecordOf } from './released.ts'
 import type { ReleaseOptions, ReleaseSummary } from './run.ts'
 import { releaseSigner } from './signing.ts'
 
@@ -195,28 +195,12 @@ function unchangedFinding(artifact: RecordedArtifact, destinations: Destinations
   }
 }
 
-/** The projects whose release tag (and Go module tags) do not all point at `head` (one `git for-each-ref`). */
-async function untagged(
+/** The projects whose release tag (and Go module tags) do not all point at `head`. */
+function untagged(
   entries: readonly { readonly name: string; readonly tags: readonly string[] }[],
-  root: string,
+  at: ReadonlyMap<string, string>,
   head: string,
-  env: Env,
-): Promise<Set<string>> {
-  if (entries.length === 0) return new Set()
-  const { stdout } = await run(
-    'git',
-    [
-      'for-each-ref',
-      '--format=%(refname:strip=2) %(objectname) %(*objectname)',
-      ...entries.flatMap((e) => e.tags.map((t) => `refs/tags/${t}`)),
-    ],
-    { cwd: root, env },
-  )
-  const at = new Map<string, string>()
-  for (const line of stdout.split('\n')) {
-    const [tag, object, peeled] = line.split(' ')
-    if (tag && object) at.set(tag, peeled || object)
-  }
+): Set<string> {
   return new Set(entries.filter((e) => !e.tags.every((t) => at.get(t) === head)).map((e) => e.name))
 }
 
@@ -239,10 +223,11 @@ async function changedInputs(
     ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...union],
     { cwd: root, env, timeoutMs: 120_000 },
   )
+  const entries = stdout.split('\0').filter((entry) => entry.length > 3)
+  if (entries.length === 0) return new Set() // nothing changed: no need to know where the workspace sits in the repository
+  // porcelain paths are the repository's: the workspace's own start after its prefix
   const top = (await run('git', ['rev-parse', '--show-prefix'], { cwd: root, env })).stdout.trim()
-  const files = stdout
-    .split('\0')
-    .filter((entry) => entry.length > 3)
+  const files = entries
     .map((entry) => entry.slice(3))
     .map((file) => (top !== '' && file.startsWith(top) ? file.slice(top.length) : file))
   const changed = new Set<string>()
@@ -344,13 +329,12 @@ export async function recordedState(
   )
   // where the release tags commits, a project whose tags are missing is tagged by the whole release
   if (publishesOutside(options.destinations, options.workspace.config)) {
-    const missing = await untagged(
+    const missing = untagged(
       candidates
         .filter((c) => !changed.has(c.project.name))
         .map((c) => ({ name: c.project.name, tags: c.tags })),
-      options.workspace.root,
+      options.tags ?? (await gitTags(options.workspace.root, options.env)),
       options.head,
-      options.env,
     )
     for (const name of missing) changed.add(name)
   }
@@ -360,7 +344,7 @@ export async function recordedState(
     for (const { project, artifacts } of candidates) {
       if (changed.has(project.name)) continue
       const present = await holdsAll(project, artifacts, options, read, remote).catch((error: unknown) => {
-        if (!unanswered(error)) throw error
+        if (!unanswered(error, remote)) throw error
         options.reporter.emit({
           type: 'log',
           level: 'debug',
@@ -380,6 +364,15 @@ export async function recordedState(
   return { unchanged }
 }
 
+/** What the signed record answered in a re-run (`answeredByRecord`). */
+export interface RecordAnswer {
+  readonly unchanged: ReadonlyMap<string, readonly Finding[]>
+  readonly findings: readonly Finding[]
+  readonly signing: Awaited<ReturnType<typeof releaseSigner>>
+  /** The run's when every project is answered. */
+  readonly summary: ReleaseSummary
+}
+
 /**
  * The projects of a re-run of HEAD's release that its signed record answers for (see
  * `recordedState`): nothing of theirs is built, assembled or signed again. Only for a plain
@@ -392,16 +385,8 @@ export async function answeredByRecord(
   projects: readonly Project[],
   options: ReleaseOptions,
   context: ReleaseContext,
-  destinationsOf: (project: Project) => readonly string[],
-): Promise<
-  | {
-      readonly unchanged: ReadonlyMap<string, readonly Finding[]>
-      readonly findings: readonly Finding[]
-      readonly signing: Awaited<ReturnType<typeof releaseSigner>>
-      readonly summary: ReleaseSummary
-    }
-  | undefined
-> {
+  run: Pick<RecordedStateOptions, 'destinationsOf' | 'tags'>,
+): Promise<RecordAnswer | undefined> {
   const { workspace, env } = context
   const plain =
     !options.split &&
@@ -438,7 +423,7 @@ export async function answeredByRecord(
       head: context.commit,
       env,
       versionOf: context.versionOf,
-      destinationsOf,
+      ...run,
       destinations: context.destinations,
       reporter: context.reporter,
       buildDir: context.buildDir,
