@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import {
   COUNTED_TOOLS,
   commitAll,
-  exampleWorkspace,
   loggingTools,
+  npmWorkspace,
   polyship,
   type TestWorkspace,
 } from './workspace.ts'
@@ -36,17 +36,14 @@ const stored = () => join(verdaccio.storageDir, SCOPE, 'lib', 'package.json')
 const packed = (outDir: string) => join(ws.root, outDir, 'build', `${SCOPE.slice(1)}__lib`, 'npm', FILE)
 
 beforeAll(async () => {
-  const host = new URL(verdaccio.url).host
-  ws = await exampleWorkspace({
-    projects: [],
-    globs: ['packages/*'],
-    files: {
-      '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN?}\n`,
+  ws = await npmWorkspace(
+    verdaccio.url,
+    {
       'packages/lib/package.json': `${JSON.stringify({ name: NAME, version: '1.0.0', license: 'MIT', polyship: { npm: {} } }, null, 2)}\n`,
       'packages/lib/index.js': 'module.exports = "lib"\n',
     },
-    config: { destinations: { npm: { type: 'registry', url: verdaccio.url } } },
-  })
+    { destinations: { npm: { type: 'registry', url: verdaccio.url } } },
+  )
   ;({ logged, toolsRun } = await loggingTools(ws, TOOLS))
   logged = { ...logged, env: { ...logged.env, NPM_TOKEN: verdaccio.token } }
 }, 120_000)

@@ -239,6 +239,23 @@ export async function tool(command: string, args: readonly string[], cwd?: strin
   return (await run(command, args, { ...(cwd === undefined ? {} : { cwd }), timeoutMs: 120_000 })).stdout
 }
 
+/**
+ * A workspace of npm packages under packages/ (`files` by workspace path), whose .npmrc takes
+ * the token of `registryUrl` from NPM_TOKEN (`\${NPM_TOKEN?}`), as users write it.
+ */
+export function npmWorkspace(
+  registryUrl: string,
+  files: Readonly<Record<string, string>>,
+  config?: object,
+): Promise<TestWorkspace> {
+  return exampleWorkspace({
+    projects: [],
+    globs: ['packages/*'],
+    files: { '.npmrc': `//${new URL(registryUrl).host}/:_authToken=\${NPM_TOKEN?}\n`, ...files },
+    ...(config === undefined ? {} : { config }),
+  })
+}
+
 /** The tools a test run may start that `loggingTools` counts. */
 export const COUNTED_TOOLS = [
   'git',
