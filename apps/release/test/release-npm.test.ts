@@ -5,14 +5,7 @@ import { join } from 'node:path'
 import { parseReleaseRecord, run } from '@polyship/core'
 import type {} from '@polyship/npm/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import {
-  commitAll,
-  exampleWorkspace,
-  polyship,
-  polyshipProcess,
-  type TestWorkspace,
-  tool,
-} from './workspace.ts'
+import { commitAll, npmWorkspace, polyship, polyshipProcess, type TestWorkspace, tool } from './workspace.ts'
 
 /**
  * A workspace with two non-private npm packages (one depending on the other with
@@ -30,19 +23,13 @@ const manifest = (name: string, extra: object = {}) =>
   `${JSON.stringify({ name, version: '1.2.0', license: 'MIT', polyship: { npm: {} }, ...extra }, null, 2)}\n`
 
 beforeAll(async () => {
-  const host = new URL(verdaccio.url).host
-  ws = await exampleWorkspace({
-    projects: [],
-    globs: ['packages/*'],
-    files: {
-      '.npmrc': `//${host}/:_authToken=\${NPM_TOKEN?}\n`,
-      'packages/lib/package.json': manifest(`${SCOPE}/lib`),
-      'packages/lib/index.js': 'module.exports = "lib"\n',
-      'packages/app/package.json': manifest(`${SCOPE}/app`, {
-        dependencies: { [`${SCOPE}/lib`]: 'workspace:^' },
-      }),
-      'packages/app/index.js': `module.exports = require('${SCOPE}/lib')\n`,
-    },
+  ws = await npmWorkspace(verdaccio.url, {
+    'packages/lib/package.json': manifest(`${SCOPE}/lib`),
+    'packages/lib/index.js': 'module.exports = "lib"\n',
+    'packages/app/package.json': manifest(`${SCOPE}/app`, {
+      dependencies: { [`${SCOPE}/lib`]: 'workspace:^' },
+    }),
+    'packages/app/index.js': `module.exports = require('${SCOPE}/lib')\n`,
   })
   home = await mkdtemp(join(tmpdir(), 'polyship-release-npm-home-'))
   // a committed lockfile, as users keep one: the SBOM resolves dependencies through it

@@ -239,6 +239,23 @@ export async function tool(command: string, args: readonly string[], cwd?: strin
   return (await run(command, args, { ...(cwd === undefined ? {} : { cwd }), timeoutMs: 120_000 })).stdout
 }
 
+/**
+ * A workspace of npm packages under packages/ (`files` by workspace path), whose .npmrc takes
+ * the token of `registryUrl` from NPM_TOKEN (`\${NPM_TOKEN?}`), as users write it.
+ */
+export function npmWorkspace(
+  registryUrl: string,
+  files: Readonly<Record<string, string>>,
+  config?: object,
+): Promise<TestWorkspace> {
+  return exampleWorkspace({
+    projects: [],
+    globs: ['packages/*'],
+    files: { '.npmrc': `//${new URL(registryUrl).host}/:_authToken=\${NPM_TOKEN?}\n`, ...files },
+    ...(config === undefined ? {} : { config }),
+  })
+}
+
 /** The tools a test run may start that `loggingTools` counts. */
 export const COUNTED_TOOLS = [
   'git',
@@ -261,7 +278,12 @@ export const COUNTED_TOOLS = [
 export async function loggingTools(
   workspace: TestWorkspace,
   tools: readonly string[] = COUNTED_TOOLS,
-): Promise<{ readonly logged: TestWorkspace; toolsRun(): Promise<string[]> }> {
+): Promise<{
+  readonly logged: TestWorkspace
+  toolsRun(): Promise<string[]>
+  /** Like `toolsRun`, every start (`git status`, `git log`, ...) in the order they ran. */
+  callsRun(): Promise<string[]>
+}> {
   const shims = join(workspace.root, '..', 'shims')
   const log = join(workspace.root, '..', 'tools.log')
   await mkdir(shims, { recursive: true })
@@ -275,17 +297,20 @@ export async function loggingTools(
     await writeFile(join(shims, name), `#!/bin/sh\necho "${name} $1" >> '${log}'\nexec '${real}' "$@"\n`)
     await chmod(join(shims, name), 0o755)
   }
+  const calls = async () => {
+    const text = existsSync(log) ? await readFile(log, 'utf8') : ''
+    await rm(log, { force: true })
+    return text.split('\n').filter((line) => line !== '' && line !== 'go env')
+  }
   return {
     logged: {
       ...workspace,
       env: { ...workspace.env, PATH: `${shims}:${workspace.env.PATH ?? process.env.PATH}` },
     },
     async toolsRun() {
-      const text = existsSync(log) ? await readFile(log, 'utf8') : ''
-      await rm(log, { force: true })
-      const calls = text.split('\n').filter((line) => line !== '' && line !== 'go env')
-      return [...new Set(calls.map((line) => line.split(' ')[0]!))].sort()
+      return [...new Set((await calls()).map((line) => line.split(' ')[0]!))].sort()
     },
+    callsRun: calls,
   }
 }
 

@@ -7,9 +7,10 @@ import { assembleRelease } from './assemble.ts'
 import { buildConcurrency } from './build-all.ts'
 import { createContext, type Env } from './context.ts'
 import type { ProjectRelease } from './release-set.ts'
-import { buildOrLoadUnits, type StepRunner } from './run.ts'
+import type { StepRunner } from './run.ts'
 import { selectProjects } from './selection.ts'
 import { placeFile } from './targets.ts'
+import { buildOrLoadUnits } from './whole-release.ts'
 
 /** The projects a chart deploys: their images are assembled (not written) to wire its values. */
 function withDeployed(wanted: readonly Project[], all: readonly Project[]): Project[] {

@@ -11,7 +11,7 @@ import {
   type Workspace,
 } from '@polyship/core'
 import { versionTag } from '@polyship/oci'
-import { releaseTag } from '@polyship/versioning'
+import { releaseTag } from '@polyship/versioning/tags'
 import { type Destinations, publishesOutside } from '../destinations.ts'
 import type { Env, ReleaseContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
@@ -19,6 +19,7 @@ import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
 import { signedRecord } from './record.ts'
 import {
+  inNpmRegistry,
   inRegistry,
   onIndex,
   REGISTRY_LOCATION,
@@ -26,7 +27,7 @@ import {
   remoteDestinations,
   unanswered,
 } from './recorded-remote.ts'
-import { type ReleasedOptions, releaseRecordOf } from './released.ts'
+import { gitTags, type ReleasedOptions, releaseRecordOf } from './released.ts'
 import type { ReleaseOptions, ReleaseSummary } from './run.ts'
 import { releaseSigner } from './signing.ts'
 
@@ -43,11 +44,12 @@ import { releaseSigner } from './signing.ts'
  * HEAD of the version tag per image or chart (it must resolve to the recorded digest) and
  * one listing of its referrers (every recorded attestation among them); a remote package
  * index with one read of the project's simple-API page (every file with its recorded
- * sha256). Where the release tags commits (it leaves the workspace), the project's git tags
+ * sha256); an npm registry with one read of the package's packument (the tarball this commit
+ * packed, still in the build directory with the recorded sha256, is `unchanged` there as the
+ * release reconciles it, and no dist-tag would move). Where the release tags commits (it leaves the workspace), the project's git tags
  * must point at HEAD. A destination that cannot be asked (network, 401) answers "not all
- * there": the whole release asks it again, and refuses or publishes as it does. npm and
- * GitHub releases are asked by the whole release. Projects with npm, MCP or extra image
- * tags, and workspaces with GPG signing or a vulnerability gate, are never answered so.
+ * there": the whole release asks it again, and refuses or publishes as it does. GitHub
+ * releases are asked by the whole release. Projects with MCP or extra image tags, and workspaces with GPG signing or a vulnerability gate, are never answered so.
  */
 export interface RecordedState {
   /** Projects the record answers for: their findings, every one unchanged. */
@@ -59,14 +61,16 @@ export interface RecordedStateOptions extends Omit<ReleasedOptions, 'root'> {
   /** The run's destinations: registries and remote indexes are asked through them. */
   readonly destinations: Destinations
   readonly reporter: ReleaseContext['reporter']
+  /** Where the units are built (`<outDir>/build`): an npm package's packed tarball is read there. */
+  readonly buildDir: string
 }
 
 /**
  * Destinations the record can answer for: files in a directory, images and charts in an OCI
- * layout or a registry, wheels in a simple-index directory or a remote index (not GitHub
- * releases, not npm).
+ * layout or a registry, wheels in a simple-index directory or a remote index, npm packages
+ * in a tarball directory or a registry (not GitHub releases).
  */
-const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=)/
+const ANSWERABLE_DESTINATION = /^(binary=dir:|wheel=|image=|chart=|npm=)/
 
 const ATTESTATIONS = ['signature', 'sbom', 'spdx', 'provenance'] as const
 
@@ -78,8 +82,13 @@ function attestationsOf(artifact: RecordedArtifact): AttestationRef[] {
 }
 
 function eligible(project: Project): boolean {
-  const { npm, mcp, image } = project.config
-  return npm === undefined && mcp === undefined && (image?.tags ?? []).length === 0
+  const { mcp, image } = project.config
+  return mcp === undefined && (image?.tags ?? []).length === 0
+}
+
+/** A project's unit directory under the build directory, as the build names it (no platform shard). */
+function unitName(project: Project): string {
+  return project.name.replace(/^@/, '').replace('/', '__')
 }
 
 /** Reads each file once, undefined when absent. */
@@ -186,28 +195,12 @@ function unchangedFinding(artifact: RecordedArtifact, destinations: Destinations
   }
 }
 
-/** The projects whose release tag (and Go module tags) do not all point at `head` (one `git for-each-ref`). */
-async function untagged(
+/** The projects whose release tag (and Go module tags) do not all point at `head`. */
+function untagged(
   entries: readonly { readonly name: string; readonly tags: readonly string[] }[],
-  root: string,
+  at: ReadonlyMap<string, string>,
   head: string,
-  env: Env,
-): Promise<Set<string>> {
-  if (entries.length === 0) return new Set()
-  const { stdout } = await run(
-    'git',
-    [
-      'for-each-ref',
-      '--format=%(refname:strip=2) %(objectname) %(*objectname)',
-      ...entries.flatMap((e) => e.tags.map((t) => `refs/tags/${t}`)),
-    ],
-    { cwd: root, env },
-  )
-  const at = new Map<string, string>()
-  for (const line of stdout.split('\n')) {
-    const [tag, object, peeled] = line.split(' ')
-    if (tag && object) at.set(tag, peeled || object)
-  }
+): Set<string> {
   return new Set(entries.filter((e) => !e.tags.every((t) => at.get(t) === head)).map((e) => e.name))
 }
 
@@ -230,10 +223,11 @@ async function changedInputs(
     ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...union],
     { cwd: root, env, timeoutMs: 120_000 },
   )
+  const entries = stdout.split('\0').filter((entry) => entry.length > 3)
+  if (entries.length === 0) return new Set() // nothing changed: no need to know where the workspace sits in the repository
+  // porcelain paths are the repository's: the workspace's own start after its prefix
   const top = (await run('git', ['rev-parse', '--show-prefix'], { cwd: root, env })).stdout.trim()
-  const files = stdout
-    .split('\0')
-    .filter((entry) => entry.length > 3)
+  const files = entries
     .map((entry) => entry.slice(3))
     .map((file) => (top !== '' && file.startsWith(top) ? file.slice(top.length) : file))
   const changed = new Set<string>()
@@ -248,6 +242,7 @@ async function changedInputs(
 
 /** Whether the destinations hold every one of a project's recorded artifacts and attestations. */
 async function holdsAll(
+  project: Project,
   artifacts: readonly RecordedArtifact[],
   options: RecordedStateOptions,
   read: (path: string) => Promise<string | undefined>,
@@ -266,7 +261,17 @@ async function holdsAll(
       continue
     }
     const distribution = artifact.kind === 'wheel' || artifact.kind === 'sdist'
-    if (distribution && options.destinations.wheels.type === 'pypi') {
+    if (artifact.kind === 'npm' && options.destinations.npm.type === 'registry') {
+      const stableTag = project.config.npm?.tag
+      const packed = join(options.buildDir, unitName(project), 'npm', artifact.name)
+      const found = await inNpmRegistry(
+        artifact,
+        packed,
+        stableTag === undefined ? {} : { stableTag },
+        remote,
+      )
+      if (!found) return false
+    } else if (distribution && options.destinations.wheels.type === 'pypi') {
       if (!(await onIndex(artifact, distributions, remote))) return false
     } else {
       const main = {
@@ -324,13 +329,12 @@ export async function recordedState(
   )
   // where the release tags commits, a project whose tags are missing is tagged by the whole release
   if (publishesOutside(options.destinations, options.workspace.config)) {
-    const missing = await untagged(
+    const missing = untagged(
       candidates
         .filter((c) => !changed.has(c.project.name))
         .map((c) => ({ name: c.project.name, tags: c.tags })),
-      options.workspace.root,
+      options.tags ?? (await gitTags(options.workspace.root, options.env)),
       options.head,
-      options.env,
     )
     for (const name of missing) changed.add(name)
   }
@@ -339,8 +343,8 @@ export async function recordedState(
   try {
     for (const { project, artifacts } of candidates) {
       if (changed.has(project.name)) continue
-      const present = await holdsAll(artifacts, options, read, remote).catch((error: unknown) => {
-        if (!unanswered(error)) throw error
+      const present = await holdsAll(project, artifacts, options, read, remote).catch((error: unknown) => {
+        if (!unanswered(error, remote)) throw error
         options.reporter.emit({
           type: 'log',
           level: 'debug',
@@ -360,6 +364,15 @@ export async function recordedState(
   return { unchanged }
 }
 
+/** What the signed record answered in a re-run (`answeredByRecord`). */
+export interface RecordAnswer {
+  readonly unchanged: ReadonlyMap<string, readonly Finding[]>
+  readonly findings: readonly Finding[]
+  readonly signing: Awaited<ReturnType<typeof releaseSigner>>
+  /** The run's when every project is answered. */
+  readonly summary: ReleaseSummary
+}
+
 /**
  * The projects of a re-run of HEAD's release that its signed record answers for (see
  * `recordedState`): nothing of theirs is built, assembled or signed again. Only for a plain
@@ -372,16 +385,8 @@ export async function answeredByRecord(
   projects: readonly Project[],
   options: ReleaseOptions,
   context: ReleaseContext,
-  destinationsOf: (project: Project) => readonly string[],
-): Promise<
-  | {
-      readonly unchanged: ReadonlyMap<string, readonly Finding[]>
-      readonly findings: readonly Finding[]
-      readonly signing: Awaited<ReturnType<typeof releaseSigner>>
-      readonly summary: ReleaseSummary
-    }
-  | undefined
-> {
+  run: Pick<RecordedStateOptions, 'destinationsOf' | 'tags'>,
+): Promise<RecordAnswer | undefined> {
   const { workspace, env } = context
   const plain =
     !options.split &&
@@ -418,9 +423,10 @@ export async function answeredByRecord(
       head: context.commit,
       env,
       versionOf: context.versionOf,
-      destinationsOf,
+      ...run,
       destinations: context.destinations,
       reporter: context.reporter,
+      buildDir: context.buildDir,
     }))
   } finally {
     await lock.release()

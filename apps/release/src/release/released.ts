@@ -11,7 +11,7 @@ import {
   run,
   type Workspace,
 } from '@polyship/core'
-import { goModuleTag, releaseTag } from '@polyship/versioning'
+import { goModuleTag, releaseTag } from '@polyship/versioning/tags'
 import {
   type Destinations,
   describeDestination,
@@ -90,6 +90,21 @@ export function recordedDestinations(
   return [...new Set([...before, ...now])].sort()
 }
 
+/** Every tag of the repository at `root` and the commit it points at (annotated tags peeled): one `git for-each-ref`. */
+export async function gitTags(root: string, env: Env): Promise<ReadonlyMap<string, string>> {
+  const { stdout } = await run(
+    'git',
+    ['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)'],
+    { cwd: root, env },
+  )
+  const tags = new Map<string, string>()
+  for (const line of stdout.split('\n')) {
+    const [tag, object, peeled] = line.split(' ')
+    if (tag && object) tags.set(tag, peeled || object)
+  }
+  return tags
+}
+
 export interface ReleasedOptions {
   readonly root: string
   readonly outDir: string
@@ -98,6 +113,8 @@ export interface ReleasedOptions {
   readonly versionOf: (project: Project) => string
   /** Where this run would send each project (`projectDestinations`). */
   readonly destinationsOf: (project: Project) => readonly string[]
+  /** The repository's tags (`gitTags`), when the run has read them already. */
+  readonly tags?: ReadonlyMap<string, string>
 }
 
 /**
@@ -117,16 +134,7 @@ export async function releasedBefore(
   const { root, head, env } = options
   if (head === '') return []
   const record = await releaseRecordOf(options.outDir)
-  const { stdout } = await run(
-    'git',
-    ['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)'],
-    { cwd: root, env },
-  )
-  const tags = new Map<string, string>()
-  for (const line of stdout.split('\n')) {
-    const [tag, object, peeled] = line.split(' ')
-    if (tag && object) tags.set(tag, peeled || object)
-  }
+  const tags = options.tags ?? (await gitTags(root, env))
   return projects.flatMap((project): ReleasedBefore[] => {
     const version = options.versionOf(project)
     const tag = releaseTag(project.name, version)
