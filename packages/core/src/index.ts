@@ -159,6 +159,7 @@ export {
   transferDeadlineMs,
 } from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
+export { cachedProbe, type ProbeSpec, probeCacheDir } from './probe-cache.ts'
 export {
   isNormalizedPep440,
   normalizePep440,

@@ -22,9 +22,13 @@ export async function planCommand(
   const { validateProjects } = await import('../release/validate.ts')
   await validateProjects(workspace.projects, workspace)
   const { workspaceReleaseState } = await import('../release/released.ts')
-  const states = await workspaceReleaseState(workspace, context.env)
+  // what is released (git, the record) and the toolchain probes are independent: ask both at once
+  const [states, planned] = await Promise.all([
+    workspaceReleaseState(workspace, context.env),
+    planWorkspace(workspace, context.env),
+  ])
   const releasedOf = (name: string) => states.find((s) => s.project === name)?.released
-  const plans = (await planWorkspace(workspace, context.env)).map((plan) => {
+  const plans = planned.map((plan) => {
     const released = releasedOf(plan.name)
     return released === undefined ? plan : { ...plan, released }
   })
