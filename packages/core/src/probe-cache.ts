@@ -43,15 +43,13 @@ interface Entry {
 }
 
 /**
- * The probe cache directory: `$POLYSHIP_CACHE_DIR`, else `$POLYSHIP_CACHE/probes` (the tool
- * cache tools/bootstrap.sh uses), else `$XDG_CACHE_HOME/polyship/probes`, else
- * `~/.cache/polyship/probes`.
+ * The probe cache directory: `probes` under the tool cache (`$POLYSHIP_CACHE`, else
+ * `$XDG_CACHE_HOME/polyship`, else `~/.cache/polyship`).
  */
 export function probeCacheDir(env: Env = process.env): string {
-  if (env.POLYSHIP_CACHE_DIR) return resolve(env.POLYSHIP_CACHE_DIR)
   const root =
     env.POLYSHIP_CACHE || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'polyship')
-  return join(root, 'probes')
+  return join(resolve(root), 'probes')
 }
 
 /** Answers asked in this process, by key: concurrent askers share one run. */

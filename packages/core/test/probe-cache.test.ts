@@ -46,7 +46,7 @@ async function install(source: string): Promise<void> {
 }
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${bin}${delimiter}${process.env.PATH}`, POLYSHIP_CACHE_DIR: cache, ...extra }
+  return { PATH: `${bin}${delimiter}${process.env.PATH}`, POLYSHIP_CACHE: cache, ...extra }
 }
 
 async function runs(): Promise<number> {
@@ -93,7 +93,7 @@ describe('cachedProbe', () => {
     expect(await runs()).toBe(2) // ANSWER is in the environment, so in the key
     expect(await probeInFreshProcess()).toEqual({ version: '1' })
     expect(await runs()).toBe(2)
-    expect(await readdir(cache)).toHaveLength(2)
+    expect(await readdir(join(cache, 'probes'))).toHaveLength(2)
 
     await install(FALSE)
     expect(await probeInFreshProcess()).toEqual({ version: '1' })
@@ -117,7 +117,7 @@ describe('cachedProbe', () => {
     await probeInFreshProcess()
     await probeInFreshProcess()
     expect(await runs()).toBe(2)
-    expect(await readdir(cache).catch(() => [])).toEqual([])
+    expect(await readdir(join(cache, 'probes')).catch(() => [])).toEqual([])
   })
 
   it('asks again when a file in the key or a file the answer depends on changes', async () => {
@@ -154,7 +154,7 @@ describe('cachedProbe', () => {
     const answer = await cachedProbe({
       name: 'tool --version',
       command: 'tool',
-      env: env({ POLYSHIP_CACHE_DIR: join(blocker, 'probes') }),
+      env: env({ POLYSHIP_CACHE: blocker }),
       run: async () => 'ok',
     })
     expect(answer).toBe('ok')
@@ -171,8 +171,8 @@ describe('cachedProbe', () => {
     ).rejects.toMatchObject({ code: 'SUBPROCESS_NOT_FOUND' })
   })
 
-  it('lives under POLYSHIP_CACHE_DIR, else the user cache directory', () => {
-    expect(probeCacheDir({ POLYSHIP_CACHE_DIR: '/x/probes' })).toBe('/x/probes')
+  it('lives in the tool cache: POLYSHIP_CACHE, else the user cache directory', () => {
+    expect(probeCacheDir({ POLYSHIP_CACHE: '/x' })).toBe('/x/probes')
     expect(probeCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/polyship/probes')
     expect(probeCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/polyship/probes')
   })

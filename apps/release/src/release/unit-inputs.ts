@@ -51,7 +51,7 @@ function missingAs<T>(fallback: T): (error: unknown) => T {
 /** GOVERSION and the effective build variables: one `go env` per process (and probe cache entry), asked once per release. */
 function goEnv(context: ReleaseContext): Promise<Readonly<Record<string, string>>> {
   return oncePerRelease(context, 'go env', () =>
-    goReport(context.env).then((report) => report.env, missingAs({ GOVERSION: MISSING })),
+    goReport(context.env).then((report) => report.variables, missingAs({ GOVERSION: MISSING })),
   )
 }
 

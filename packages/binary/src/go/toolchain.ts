@@ -20,7 +20,7 @@ export const GO_BUILD_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 
 
 /** What `go env -json` reports for GOVERSION and {@link GO_BUILD_ENV}, and `go tool dist list`. */
 export interface GoReport {
-  readonly env: Readonly<Record<string, string>>
+  readonly variables: Readonly<Record<string, string>>
   readonly dist: string
 }
 
@@ -46,7 +46,7 @@ export function goReport(env: Env): Promise<GoReport> {
         run('go', ['env', '-json', 'GOVERSION', ...GO_BUILD_ENV], options),
         run('go', ['tool', 'dist', 'list'], options),
       ])
-      return { env: JSON.parse(version.stdout) as Record<string, string>, dist: dist.stdout }
+      return { variables: JSON.parse(version.stdout) as Record<string, string>, dist: dist.stdout }
     },
   })
 }
@@ -77,8 +77,8 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
     }
     throw error
   }
-  const raw = (report.env.GOVERSION ?? '').trim()
-  const goflags = report.env.GOFLAGS ?? ''
+  const raw = (report.variables.GOVERSION ?? '').trim()
+  const goflags = report.variables.GOFLAGS ?? ''
   const version = /^go(\d+(?:\.\d+)*(?:(?:beta|rc)\d+)?)/.exec(raw)?.[1]
   const targets = new Set(report.dist.split('\n').filter((line) => line.includes('/')))
   if (version === undefined) {
