@@ -44,9 +44,7 @@ export {
 export { planRustTarget, type RustTargetFacts, type RustTargetPlan, rustTriples } from './rust/target.ts'
 export {
   findZigbuild,
-  type RustcReport,
   type RustToolchain,
   readRustToolchain,
-  rustcReport,
   type Zigbuild,
 } from './rust/toolchain.ts'

@@ -222,6 +222,7 @@ export {
   writeJsonAtomic,
   writeReleaseRecord,
 } from './release-record.ts'
+export { type RustcReport, rustcReport } from './rustc-report.ts'
 export { compareSemver, isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
 export {
   formatCommand,

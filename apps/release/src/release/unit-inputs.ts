@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { GO_BUILD_ENV, goReport, rustcReport } from '@polyship/binary'
-import { CoreError, type Digest, isPolyshipError, isSecretName, type Project } from '@polyship/core'
+import { GO_BUILD_ENV, goReport } from '@polyship/binary'
+import {
+  CoreError,
+  type Digest,
+  isPolyshipError,
+  isSecretName,
+  type Project,
+  rustcReport,
+} from '@polyship/core'
 import {
   detectFrontend,
   detectToolchain,
