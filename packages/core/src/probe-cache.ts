@@ -58,7 +58,8 @@ const asked = new Map<string, Promise<Entry>>()
 /**
  * Runs `spec.run` unless the same question was answered before, in this process or (for a
  * native executable) on disk, keyed by what decides it: the executable's real path, inode,
- * size, mtime and ctime, the environment, the cwd and the stat of `spec.files`. A script
+ * size, mtime and ctime, the environment, the cwd, the stat of `spec.files` and the text of
+ * `spec.run`. A script
  * (a version manager's shim, a test's fake) may choose its tool from anything, so its
  * answer is kept for this process only. A failed probe is never kept; a cache that cannot
  * be read or written is a miss, not an error.
@@ -94,7 +95,7 @@ async function answer<T>(spec: ProbeSpec<T>, file: string | undefined): Promise<
 
 /** The key's digest and whether the executable is native, or undefined when it is not found. */
 async function probeKey(
-  spec: Omit<ProbeSpec<unknown>, 'run' | 'dependsOn'>,
+  spec: Omit<ProbeSpec<unknown>, 'run' | 'dependsOn'> & { readonly run: () => unknown },
 ): Promise<{ digest: string; native: boolean } | undefined> {
   const executable = await findExecutable(spec.command, spec.env, spec.cwd)
   if (executable === undefined) return undefined
@@ -109,7 +110,8 @@ async function probeKey(
     stamp(real),
     Promise.all(paths.map(async (f) => [f, await stamp(f)])),
   ])
-  const key = [FORMAT, spec.name, executable, real, exe, spec.cwd ?? '', env, files]
+  // the probe's own code is in the key: a polyship whose probe reads or shapes the answer differently starts afresh
+  const key = [FORMAT, spec.name, spec.run.toString(), executable, real, exe, spec.cwd ?? '', env, files]
   return { digest: createHash('sha256').update(JSON.stringify(key)).digest('hex'), native }
 }
 

@@ -138,6 +138,17 @@ describe('cachedProbe', () => {
     expect(await runs()).toBe(3)
   })
 
+  it('asks again when the probe itself is different code (a polyship that reads the answer differently)', async () => {
+    await probe()
+    await probe({
+      run: async () => {
+        await appendFile(log, 'ran\n')
+        return { version: 2 }
+      },
+    })
+    expect(await runs()).toBe(2)
+  })
+
   it('keeps no failed answer, and answers when the cache directory cannot be written', async () => {
     const failing = probe({
       run: async () => {
