@@ -16,9 +16,6 @@ import { cachedProbe, probeCacheDir, run } from '@polyship/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const CORE = join(import.meta.dirname, '..', 'src', 'index.ts')
-// two different native executables to stand in for a toolchain and its upgrade
-const TRUE = '/bin/true'
-const FALSE = '/bin/false'
 
 let dir: string
 let bin: string
@@ -31,7 +28,8 @@ beforeEach(async () => {
   cache = join(dir, 'cache')
   log = join(dir, 'ran.log')
   await run('mkdir', ['-p', bin])
-  await install(TRUE)
+  // two different native executables stand in for a toolchain and its upgrade
+  await install('/bin/true')
 })
 
 afterEach(async () => {
@@ -95,7 +93,7 @@ describe('cachedProbe', () => {
     expect(await runs()).toBe(2)
     expect(await readdir(join(cache, 'probes'))).toHaveLength(2)
 
-    await install(FALSE)
+    await install('/bin/false')
     expect(await probeInFreshProcess()).toEqual({ version: '1' })
     expect(await runs()).toBe(3)
     expect(await probeInFreshProcess()).toEqual({ version: '1' })
