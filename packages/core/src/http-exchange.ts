@@ -1,6 +1,5 @@
-import type http from 'node:http'
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type https from 'node:https'
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import https from 'node:https'
 import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { connect as tlsConnect } from 'node:tls'
@@ -77,9 +76,7 @@ export function exchange(request: ExchangeRequest, options: ExchangeOptions): Pr
     if (request.body instanceof Uint8Array) headers['content-length'] = String(request.body.length)
     const agent =
       options.agents === undefined ? undefined : secure ? options.agents.https : options.agents.http
-    // loaded here, not imported: importing node:http costs every process ~35 ms (it loads undici)
-    const client = secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')
-    const req = client.request(url, {
+    const req = (secure ? https : http).request(url, {
       method: request.method,
       headers,
       ...(agent === undefined ? {} : { agent }),

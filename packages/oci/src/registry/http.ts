@@ -1,6 +1,5 @@
-import type http from 'node:http'
-import type { IncomingHttpHeaders } from 'node:http'
-import type https from 'node:https'
+import http, { type IncomingHttpHeaders } from 'node:http'
+import https from 'node:https'
 import type { Readable } from 'node:stream'
 import {
   type ExchangeBody,
@@ -42,12 +41,7 @@ export interface Agents {
 
 export function createAgents(): Agents {
   const options = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 10_000 }
-  // loaded here, not imported: importing node:http costs every process ~35 ms (it loads undici)
-  const [{ Agent }, { Agent: TlsAgent }] = [
-    process.getBuiltinModule('node:http'),
-    process.getBuiltinModule('node:https'),
-  ]
-  return { http: new Agent(options), https: new TlsAgent(options) }
+  return { http: new http.Agent(options), https: new https.Agent(options) }
 }
 
 export interface SendOptions {

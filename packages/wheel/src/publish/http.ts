@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type http from 'node:http'
-import type https from 'node:https'
+import http from 'node:http'
+import https from 'node:https'
 import {
   type ExchangeBody,
   type ExchangeRequest,
@@ -77,10 +77,9 @@ function agentsFor(tls: IndexTls): { readonly http: http.Agent; readonly https: 
   }
   const ca = tls.caCert === undefined ? undefined : read(tls.caCert, 'ca_cert')
   const pem = tls.clientCert === undefined ? undefined : read(tls.clientCert, 'client_cert')
-  // loaded here, not imported: importing node:http costs every process ~35 ms (it loads undici)
   const agents = {
-    http: new (process.getBuiltinModule('node:http').Agent)(),
-    https: new (process.getBuiltinModule('node:https').Agent)({
+    http: new http.Agent(),
+    https: new https.Agent({
       ...(ca === undefined ? {} : { ca }),
       // one PEM with both, as requests' `cert=` takes it: OpenSSL picks each block by its type
       ...(pem === undefined ? {} : { cert: pem, key: pem }),
