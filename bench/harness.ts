@@ -193,6 +193,16 @@ export async function builtPolyship(): Promise<string> {
 }
 
 /**
+ * An earlier build of the CLI to time beside the current one in the same run, interleaved:
+ * `BENCH_BASELINE=<path of its bin.js>` (inside a checkout whose node_modules resolve its
+ * dependencies, e.g. a copy of apps/release/dist kept as apps/release/dist-before).
+ */
+export function baselinePolyship(): string | undefined {
+  const bin = process.env.BENCH_BASELINE
+  return bin === undefined || bin === '' ? undefined : bin
+}
+
+/**
  * Puts a released workspace back to before its first release: dist/ removed and every git
  * tag deleted (a release tags the commit; the next one would find the tag and skip).
  */

@@ -20,6 +20,7 @@ import { chartStore, packageChart, pushChart } from '../packages/helm/src/index.
 import { RegistryClient } from '../packages/oci/src/index.ts'
 import { startRegistry, type TestRegistry } from '../packages/oci/src/testing/index.ts'
 import {
+  baselinePolyship,
   builtPolyship,
   commitWorkspace,
   compare,
@@ -94,21 +95,19 @@ try {
     ] as const,
   ]
   // `polyship release --registry R` pushes charts under R/charts.
-  const release = (name: string, host: () => string, before?: () => Promise<unknown>) =>
-    processContender(name, () => [[process.execPath, [bin, 'release', '--registry', `${host()}/bench`]]], {
+  const baseline = baselinePolyship()
+  const release = (name: string, host: () => string, before?: () => Promise<unknown>, cli = bin) =>
+    processContender(name, () => [[process.execPath, [cli, 'release', '--registry', `${host()}/bench`]]], {
       cwd: ws,
       env,
       ...(before === undefined ? {} : { before }),
     })
+  const firstRelease = async () => {
+    await freshRegistry()
+    await unrelease(ws)
+  }
   const firsts: ProcessContender[] = [
-    release(
-      'polyship release (built)',
-      () => timed!.host,
-      async () => {
-        await freshRegistry()
-        await unrelease(ws)
-      },
-    ),
+    release('polyship release (built)', () => timed!.host, firstRelease),
     processContender(
       'helm package + helm push',
       helmSteps(
@@ -122,6 +121,9 @@ try {
         },
       },
     ),
+    ...(baseline === undefined
+      ? []
+      : [release('polyship release (baseline)', () => timed!.host, firstRelease, baseline)]),
   ]
   reportProcesses(
     `first release of mcp-stack into a fresh loopback registry (${runs} runs each)`,
@@ -142,6 +144,9 @@ try {
         () => '2.0.0',
       ),
     ),
+    ...(baseline === undefined
+      ? []
+      : [release('polyship re-run (baseline)', () => registry.host, undefined, baseline)]),
   ]
   reportProcesses(
     `re-run, mcp-stack already in the registry (${runs} runs each)`,

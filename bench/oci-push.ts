@@ -42,6 +42,7 @@ import {
   type TestRegistry,
 } from '../packages/oci/src/testing/index.ts'
 import {
+  baselinePolyship,
   builtPolyship,
   commitWorkspace,
   compare,
@@ -164,27 +165,33 @@ try {
   const bin = await builtPolyship()
   const ws = await imageWorkspace(join(work, 'ws'), layout)
   /** `polyship release` of `root` into `registry`'s `bench/` (the image lands at bench/app:1.0.0). */
-  const release = (name: string, root: string, registryHost: () => string, before?: () => Promise<unknown>) =>
+  const baseline = baselinePolyship()
+  const release = (
+    name: string,
+    root: string,
+    registryHost: () => string,
+    before?: () => Promise<unknown>,
+    cli = bin,
+  ) =>
     processContender(
       name,
-      () => [[process.execPath, [bin, 'release', '--registry', `${registryHost()}/bench`]]],
+      () => [[process.execPath, [cli, 'release', '--registry', `${registryHost()}/bench`]]],
       { cwd: root, env, ...(before === undefined ? {} : { before }) },
     )
   const crane = (name: string, repository: () => string, before?: () => Promise<unknown>) =>
     processContender(name, () => [[CRANE, ['push', '--insecure', layout, `${repository()}:bench`]]], {
       ...(before === undefined ? {} : { before }),
     })
+  const firstRelease = async () => {
+    await freshRegistry()
+    await unrelease(ws)
+  }
   const processes: ProcessContender[] = [
-    release(
-      'polyship release (built)',
-      ws,
-      () => timed!.host,
-      async () => {
-        await freshRegistry()
-        await unrelease(ws)
-      },
-    ),
+    release('polyship release (built)', ws, () => timed!.host, firstRelease),
     crane('crane push', fresh, freshRegistry),
+    ...(baseline === undefined
+      ? []
+      : [release('polyship release (baseline)', ws, () => timed!.host, firstRelease, baseline)]),
   ]
   const results = await compare(
     [
@@ -235,6 +242,9 @@ try {
   const reruns: ProcessContender[] = [
     release('polyship release re-run', ws, () => registry.host),
     crane('crane push', () => `${registry.host}/bench/app`),
+    ...(baseline === undefined
+      ? []
+      : [release('polyship re-run (baseline)', ws, () => registry.host, undefined, baseline)]),
   ]
   await sh(CRANE, ['push', '--insecure', layout, `${registry.host}/bench/app:bench`])
   const repush = await compare(

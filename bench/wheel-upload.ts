@@ -23,6 +23,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  baselinePolyship,
   builtPolyship,
   commitWorkspace,
   compare,
@@ -154,17 +155,19 @@ try {
       ],
     ] as const,
   ]
-  const release = (name: string, before?: () => Promise<unknown>) =>
-    processContender(name, () => [[process.execPath, [bin, 'release']]], {
+  const baseline = baselinePolyship()
+  const release = (name: string, before?: () => Promise<unknown>, cli = bin) =>
+    processContender(name, () => [[process.execPath, [cli, 'release']]], {
       cwd: ws,
       env,
       ...(before === undefined ? {} : { before }),
     })
+  const firstRelease = async () => {
+    await empty()
+    await unrelease(ws)
+  }
   const firsts: ProcessContender[] = [
-    release('polyship release (built)', async () => {
-      await empty()
-      await unrelease(ws)
-    }),
+    release('polyship release (built)', firstRelease),
     processContender('uv build --wheel each + twine', script, {
       env,
       before: async () => {
@@ -172,6 +175,7 @@ try {
         await rm(built, { recursive: true, force: true })
       },
     }),
+    ...(baseline === undefined ? [] : [release('polyship release (baseline)', firstRelease, baseline)]),
   ]
   // untimed warm-up of both: uv's cache of hatchling, the compile cache, .pyc files
   for (const c of firsts) {
@@ -183,7 +187,10 @@ try {
   await empty()
   await unrelease(ws)
   await sh(process.execPath, [bin, 'release'], { cwd: ws, env })
-  const rerun = [release('polyship release re-run')]
+  const rerun = [
+    release('polyship release re-run'),
+    ...(baseline === undefined ? [] : [release('polyship re-run (baseline)', undefined, baseline)]),
+  ]
   reportProcesses('re-run: everything already published', rerun, await compare(rerun, 3))
   await empty()
 

@@ -159,9 +159,10 @@ describe('polyship release through Nx (real nx, real go, real git)', () => {
     expect(existsSync(join(a, 'dist', 'build', 'svc', 'build.json'))).toBe(true)
   })
 
-  it('GOFLAGS stored with `go env -w` are an input of the Go task (they change the binary)', async () => {
+  /** `go env -w <setting>`, then the task again: a cache miss that compiles; the binary's build info. */
+  async function afterGoEnvWrite(setting: string): Promise<string> {
     const before = await builds()
-    await run('go', ['env', '-w', 'GOFLAGS=-tags=polyshiptag'], { env })
+    await run('go', ['env', '-w', setting], { env })
     // without the unit in dist/, only a cache miss compiles (a hit restores the old binary)
     await rm(join(a, 'dist'), { recursive: true, force: true })
     const task = await nx(a, ['run', 'svc:polyship-build'])
@@ -171,8 +172,16 @@ describe('polyship release through Nx (real nx, real go, real git)', () => {
     const info = await run('go', ['version', '-m', join(a, 'dist', 'build', 'svc', unit.binaries[0].path)], {
       env,
     })
+    return info.stdout
+  }
+
+  it('GOFLAGS stored with `go env -w` are an input of the Go task (they change the binary)', async () => {
     // merged with polyship's own -mod=readonly, not replaced by it
-    expect(info.stdout).toMatch(/-tags=polyshiptag/)
+    expect(await afterGoEnvWrite('GOFLAGS=-tags=polyshiptag')).toMatch(/-tags=polyshiptag/)
+  })
+
+  it('GOAMD64 stored with `go env -w` is an input of the Go task (another instruction set, another binary)', async () => {
+    expect(await afterGoEnvWrite('GOAMD64=v3')).toMatch(/GOAMD64=v3/)
   })
 })
 

@@ -257,9 +257,9 @@ describe('tampered image attestations', () => {
     })
     const attestations = attestationStore(store)
     for (const stored of await readBundles(original.attestations, original.root.digest)) {
-      await attestations.attach(
+      await attestations.attach([
         bundleReferrer(impostor.root, stored.bundle as never, stored.predicateType!, new Date()),
-      )
+      ])
     }
     const ref = `${host}/attest-test/impostor@${impostor.root.digest}`
     expect((await cosign(['verify', '--key', publicKeyPath, ...HTTP, ref])).ok).toBe(false)

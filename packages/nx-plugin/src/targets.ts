@@ -38,13 +38,17 @@ const BUILD_ENV: InputDefinition[] = [{ env: 'SOURCE_DATE_EPOCH' }]
  * What else decides a compiler's output: its version and the flags users set in the
  * environment. A cached binary from another toolchain or other flags is another binary.
  */
+/** `go env` variables that change a Go binary's bytes (the release's build units record the same). */
+export const GO_BUILD_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOEXPERIMENT'] as const
+
 function toolchainInputs(config: ProjectConfig): InputDefinition[] {
   const inputs: InputDefinition[] = []
   if (config.binary?.toolchain === 'go') {
     inputs.push(
-      // `go env GOFLAGS` also sees what `go env -w` stored (GOENV), which no env input does
-      { runtime: 'go version && go env GOFLAGS' },
-      ...['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GOEXPERIMENT'].map((env) => ({ env })),
+      // `go env` also sees what `go env -w` stored (GOENV), which no env input does: a
+      // `go env -w GOAMD64=v3` changes the binary as much as GOAMD64=v3 in the environment
+      { runtime: `go env GOVERSION ${GO_BUILD_ENV.join(' ')}` },
+      ...GO_BUILD_ENV.map((env) => ({ env })),
     )
   }
   if (config.binary?.toolchain === 'rust' || config.wheel !== undefined) {

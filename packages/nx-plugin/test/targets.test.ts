@@ -48,7 +48,7 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
           "{projectRoot}/package.json",
           "!{projectRoot}/**/*_test.go",
           {
-            "runtime": "go version && go env GOFLAGS",
+            "runtime": "go env GOVERSION GOFLAGS GOAMD64 GOARM GOARM64 GO386 GOEXPERIMENT",
           },
           {
             "env": "GOFLAGS",
@@ -61,6 +61,9 @@ describe('Nx plugin: targets inferred from the polyship field', () => {
           },
           {
             "env": "GOARM64",
+          },
+          {
+            "env": "GO386",
           },
           {
             "env": "GOEXPERIMENT",

@@ -64,6 +64,7 @@ export interface ReferrerStore {
   /**
    * Stores a manifest that has a `subject` and makes it discoverable from that subject:
    * through the registry's referrers API when it has one, else the `sha256-<hex>` tag index.
+   * Referrers of one subject attached at the same time are listed in the order of the calls.
    */
   attachReferrer(content: ManifestContent): Promise<AttachOutcome>
   /** Descriptors of the manifests attached to `subject`, optionally only those of one artifactType. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { run, sha256 } from '@polyship/core'
+import { collectingReporter, run, sha256 } from '@polyship/core'
 import {
   type Descriptor,
   EMPTY_DESCRIPTOR,
@@ -82,6 +82,36 @@ describe('referrers through the sha256-<hex> tag fallback (docker-registry 2.8 h
     )
     await Promise.all(manifests.map((m) => store.attachReferrer(m)))
     expect(await store.listReferrers(image.root.digest)).toHaveLength(6)
+  })
+
+  it('writes the fallback index once for referrers attached together, listed in call order', async () => {
+    const reporter = collectingReporter()
+    const counted = new RegistryClient({ deps: { reporter } })
+    try {
+      const store = counted.repository(`${host}/oci-test/referrers-together`)
+      const image = await pushTestImage(store, {
+        seed: 'referrers-together',
+        platforms: [{ os: 'linux', architecture: 'amd64' }],
+      })
+      const manifests = await Promise.all(
+        [0, 1, 2, 3].map((i) => referrer(store, image.root, SIGNATURE, `together-${i}`)),
+      )
+      reporter.events.length = 0
+      const outcomes = await Promise.all(manifests.map((m) => store.attachReferrer(m)))
+      expect(outcomes.map((o) => o.added)).toEqual([true, true, true, true])
+      const tag = fallbackTag(image.root.digest)
+      const indexPuts = reporter.events.filter(
+        (e) => e.type === 'log' && e.message.startsWith('PUT ') && e.message.includes(`/manifests/${tag}`),
+      )
+      expect(indexPuts).toHaveLength(1)
+      expect((await store.listReferrers(image.root.digest)).map((d) => d.digest)).toEqual(
+        manifests.map((m) => sha256(m.bytes)),
+      )
+      const again = await Promise.all(manifests.map((m) => store.attachReferrer(m)))
+      expect(again.map((o) => o.added)).toEqual([false, false, false, false])
+    } finally {
+      counted.close()
+    }
   })
 
   it('works the same in an OCI layout', async () => {

@@ -283,8 +283,8 @@ export async function publishProject(
     const { chart } = release.chart
     const store = targets.chartStore(chart.name)
     const manifest = chartManifest(chart)
-    await store.pushBlob(manifest.config, manifest.config.bytes)
-    await store.pushBlob(manifest.chart, { path: manifest.chart.path })
+    const { config, chart: layer } = manifest
+    await Promise.all([store.pushBlob(config, config.bytes), store.pushBlob(layer, { path: layer.path })])
     await store.putManifest(manifest.content)
     const name = publishedRepository(context.destinations.charts, chart.name)
     const tags = [{ tag: versionTag(chart.version), moving: false }]

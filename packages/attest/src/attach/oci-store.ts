@@ -15,13 +15,14 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 export function attestationStore(store: OciStore): AttestationStore {
   return {
     location: store.location,
-    async attach(referrer) {
-      for (const blob of referrer.blobs) await store.pushBlob(blob.descriptor, blob.bytes)
-      const outcome = await store.attachReferrer({
-        bytes: referrer.manifest,
-        mediaType: MEDIA_TYPES.ociManifest,
-      })
-      return { digest: outcome.descriptor.digest, added: outcome.added }
+    async attach(referrers) {
+      const blobs = new Map(referrers.flatMap((r) => r.blobs).map((b) => [b.descriptor.digest, b]))
+      await Promise.all([...blobs.values()].map((blob) => store.pushBlob(blob.descriptor, blob.bytes)))
+      // issued together: the store lists them in this order and can update its index once
+      const outcomes = await Promise.all(
+        referrers.map((r) => store.attachReferrer({ bytes: r.manifest, mediaType: MEDIA_TYPES.ociManifest })),
+      )
+      return outcomes.map((outcome) => ({ digest: outcome.descriptor.digest, added: outcome.added }))
     },
     list: (subject: Digest, artifactType: string): Promise<OciDescriptor[]> =>
       store.listReferrers(subject, artifactType),

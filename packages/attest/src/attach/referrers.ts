@@ -28,8 +28,13 @@ export interface ReferrerArtifact {
 export interface AttestationStore {
   /** For messages and refs: `ghcr.io/acme/app`, `oci-layout:dist/oci`. */
   readonly location: string
-  /** Pushes the blobs, then the manifest, and makes it discoverable from its subject (referrers API or `sha256-<hex>` tag). */
-  attach(referrer: ReferrerArtifact): Promise<{ readonly digest: Digest; readonly added: boolean }>
+  /**
+   * Pushes the blobs, then the manifests, and makes them discoverable from their subject
+   * (referrers API or `sha256-<hex>` tag), listed in this order; outcomes in the same order.
+   */
+  attach(
+    referrers: readonly ReferrerArtifact[],
+  ): Promise<readonly { readonly digest: Digest; readonly added: boolean }[]>
   /** Descriptors of the manifests referring to `subject` with this artifactType. */
   list(subject: Digest, artifactType: string): Promise<readonly OciDescriptor[]>
   /** Bytes of a manifest or blob, checked against the descriptor's digest. */
@@ -182,30 +187,38 @@ export async function attestImage(
   request: ImageAttestRequest = {},
 ): Promise<AttestedImage> {
   const created = request.created ?? new Date()
-  const existing = await readBundles(store, subject.digest)
-  const attach = async (value: Statement): Promise<AttestationRef> => {
-    const bundle = await signer.signStatement(value)
-    // Provenance records when its build ran, so its payload differs run to run: one per
-    // signer is kept, or every re-run (and every resumed crash) would attach another.
-    const same = existing.find(
+  const statements: Statement[] = [cosignSignStatement(subject.digest)]
+  if (request.sbom !== undefined) statements.push(sbomStatement(request.sbom, subject.digest))
+  if (request.spdx !== undefined) statements.push(sbomStatement(request.spdx, subject.digest))
+  if (request.provenance !== undefined) statements.push(request.provenance)
+  const [existing, bundles] = await Promise.all([
+    readBundles(store, subject.digest),
+    Promise.all(statements.map((s) => signer.signStatement(s))),
+  ])
+  // Provenance records when its build ran, so its payload differs run to run: one per
+  // signer is kept, or every re-run (and every resumed crash) would attach another.
+  const present = statements.map((value, i) =>
+    existing.find(
       (stored) =>
         stored.predicateType === value.predicateType &&
         (value.predicateType === PREDICATE_TYPES.slsaProvenance ||
-          payloadOf(stored.bundle) === payloadOf(bundle)) &&
-        signerIdentity(stored.bundle) === signerIdentity(bundle),
-    )
-    if (same !== undefined)
-      return { location: `${store.location}@${same.descriptor.digest}`, digest: same.descriptor.digest }
-    const { digest } = await store.attach(bundleReferrer(subject, bundle, value.predicateType, created))
+          payloadOf(stored.bundle) === payloadOf(bundles[i])) &&
+        signerIdentity(stored.bundle) === signerIdentity(bundles[i]),
+    ),
+  )
+  const missing = statements.flatMap((value, i) =>
+    present[i] === undefined ? [bundleReferrer(subject, bundles[i]!, value.predicateType, created)] : [],
+  )
+  // every missing referrer in one call: blobs pushed together, the fallback index written once
+  const attached = [...(await store.attach(missing))]
+  const refs = present.map((same): AttestationRef => {
+    const digest = same?.descriptor.digest ?? attached.shift()!.digest
     return { location: `${store.location}@${digest}`, digest }
-  }
-
-  const signature = await attach(cosignSignStatement(subject.digest))
-  const sbom =
-    request.sbom === undefined ? undefined : await attach(sbomStatement(request.sbom, subject.digest))
-  const spdx =
-    request.spdx === undefined ? undefined : await attach(sbomStatement(request.spdx, subject.digest))
-  const provenance = request.provenance === undefined ? undefined : await attach(request.provenance)
+  })
+  const [signature, ...rest] = refs as [AttestationRef, ...AttestationRef[]]
+  const sbom = request.sbom === undefined ? undefined : rest.shift()
+  const spdx = request.spdx === undefined ? undefined : rest.shift()
+  const provenance = request.provenance === undefined ? undefined : rest.shift()
   return {
     digest: subject.digest,
     signature,

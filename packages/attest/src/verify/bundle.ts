@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { assertBundle, type Bundle, bundleFromJSON } from '@sigstore/bundle'
-import { PolicyError, toSignedEntity, VerificationError, Verifier } from '@sigstore/verify'
 import { AttestError } from '../errors.ts'
 import { INTOTO_PAYLOAD_TYPE, parseStatement, type Statement } from '../statement/statement.ts'
 import { describeKey, singleKeyTrust, type VerificationPolicy } from './policy.ts'
+
+/**
+ * @sigstore/verify (CommonJS, with @sigstore/core) is required by the first verification,
+ * not by every import of attest: a release that verifies nothing never loads it.
+ */
+const requireVerify = createRequire(import.meta.url)
+const sigstoreVerify = () => requireVerify('@sigstore/verify') as typeof import('@sigstore/verify')
 
 export interface VerifiedBundle {
   /** Who signed, for the report: a key source or the certificate identity. */
@@ -55,6 +62,7 @@ function verifyWithKeys(
   policy: Extract<VerificationPolicy, { mode: 'key' }>,
   where: string,
 ): string {
+  const { toSignedEntity, VerificationError, Verifier } = sigstoreVerify()
   const entity = toSignedEntity(bundle, artifact === undefined ? undefined : Buffer.from(artifact))
   if (entity.key.$case !== 'public-key') {
     throw signatureError(
@@ -89,6 +97,7 @@ function verifyKeyless(
   policy: Extract<VerificationPolicy, { mode: 'keyless' }>,
   where: string,
 ): string {
+  const { PolicyError, toSignedEntity, VerificationError, Verifier } = sigstoreVerify()
   const entity = toSignedEntity(bundle, artifact === undefined ? undefined : Buffer.from(artifact))
   const verifier = new Verifier(policy.trustMaterial, {
     tlogThreshold: 1,

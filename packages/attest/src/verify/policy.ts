@@ -1,10 +1,16 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { basename } from 'node:path'
-import { X509Certificate } from '@sigstore/core'
+import type { X509Certificate } from '@sigstore/core'
 import type { TrustMaterial } from '@sigstore/verify'
 import { AttestError } from '../errors.ts'
 import { publicKeyHint } from '../key/signing-key.ts'
+
+/** @sigstore/core's certificate parser, required when a trusted root is read (keyless verification). */
+const requireCore = createRequire(import.meta.url)
+const sigstoreX509 = () =>
+  (requireCore('@sigstore/core') as typeof import('@sigstore/core')).X509Certificate as typeof X509Certificate
 
 /** Who must have signed: holders of one of these keys, or a keyless identity under a trusted root. */
 export type VerificationPolicy =
@@ -107,7 +113,7 @@ export function trustMaterialFromJson(json: unknown, source: string): TrustMater
     }
     const authority = (entry: AuthorityJson) => ({
       certChain: (entry.certChain?.certificates ?? []).map((c) =>
-        X509Certificate.parse(Buffer.from(c.rawBytes ?? '', 'base64')),
+        sigstoreX509().parse(Buffer.from(c.rawBytes ?? '', 'base64')),
       ),
       validFor: validity(entry.validFor),
     })

@@ -1,4 +1,7 @@
-import semver from 'semver'
+// the three functions, not semver's index (which loads every function and class)
+import satisfies from 'semver/functions/satisfies.js'
+import minVersion from 'semver/ranges/min-version.js'
+import validRange from 'semver/ranges/valid.js'
 
 /**
  * Helm writes version constraints in Masterminds/semver syntax (`>= 1.2, < 2`, `^1.2`,
@@ -10,13 +13,13 @@ export function toRange(constraint: string): string | undefined {
     .split('||')
     .map((part) => part.replaceAll(',', ' ').trim())
     .join(' || ')
-  return semver.validRange(range) === null ? undefined : range
+  return validRange(range) === null ? undefined : range
 }
 
 /** Whether `version` satisfies a Helm constraint (false when the constraint is unreadable). */
 export function satisfiesConstraint(version: string, constraint: string): boolean {
   const range = toRange(constraint)
-  return range !== undefined && semver.satisfies(version, range, { includePrerelease: true })
+  return range !== undefined && satisfies(version, range, { includePrerelease: true })
 }
 
 /**
@@ -26,8 +29,8 @@ export function satisfiesConstraint(version: string, constraint: string): boolea
 export function lowestVersion(constraint: string): string | undefined {
   const range = toRange(constraint)
   if (range === undefined) return undefined
-  const lowest = semver.minVersion(range)
+  const lowest = minVersion(range)
   if (lowest === null) return undefined
   const release = `${lowest.major}.${lowest.minor}.${lowest.patch}`
-  return semver.satisfies(release, range, { includePrerelease: true }) ? release : lowest.version
+  return satisfies(release, range, { includePrerelease: true }) ? release : lowest.version
 }

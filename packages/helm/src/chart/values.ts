@@ -1,6 +1,7 @@
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
-import { Ajv2019 } from 'ajv/dist/2019.js'
-import { Ajv2020 } from 'ajv/dist/2020.js'
+import { createRequire } from 'node:module'
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv'
+import type { Ajv2019 } from 'ajv/dist/2019.js'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { at, HelmError } from '../errors.ts'
 import { isRecord } from './field-checker.ts'
 import { formatPath, lineOf, plainValue, type YamlPath, type YamlSource } from './yaml-source.ts'
@@ -37,6 +38,16 @@ export class ValuesSchemaError extends HelmError {
 }
 
 const AJV_OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, logger: false }
+
+/** ajv (CommonJS, ~35 ms of CPU to load) is required when a chart has a values.schema.json, not by every import of helm. */
+const requireAjv = createRequire(import.meta.url)
+const ajvClass = {
+  draft7: () => (requireAjv('ajv') as typeof import('ajv')).Ajv as typeof Ajv,
+  draft2019: () =>
+    (requireAjv('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js')).Ajv2019 as typeof Ajv2019,
+  draft2020: () =>
+    (requireAjv('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020 as typeof Ajv2020,
+}
 
 /**
  * Compiles values.schema.json like Helm (santhosh-tekuri/jsonschema): the draft named by
@@ -77,10 +88,11 @@ function compileSchema(text: string, file: string): ValidateFunction {
   }
   const dialect = isRecord(schema) && typeof schema.$schema === 'string' ? schema.$schema : ''
   try {
-    if (dialect.includes('2019-09')) return new Ajv2019(AJV_OPTIONS).compile(schema)
-    if (dialect === '' || dialect.includes('2020-12')) return new Ajv2020(AJV_OPTIONS).compile(schema)
+    if (dialect.includes('2019-09')) return new (ajvClass.draft2019())(AJV_OPTIONS).compile(schema)
+    if (dialect === '' || dialect.includes('2020-12'))
+      return new (ajvClass.draft2020())(AJV_OPTIONS).compile(schema)
     const { $schema: _, ...rest } = schema as Record<string, unknown>
-    return new Ajv(AJV_OPTIONS).compile(rest)
+    return new (ajvClass.draft7())(AJV_OPTIONS).compile(rest)
   } catch (error) {
     throw new HelmError(
       'HELM_SCHEMA_INVALID',

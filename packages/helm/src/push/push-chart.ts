@@ -46,10 +46,12 @@ export async function pushChart(
         ? { status: 'unchanged', location, descriptor }
         : { status: 'conflict', location, descriptor, existing: current.digest }
   } else {
-    await store.pushBlob(manifest.config, manifest.config.bytes)
-    await store.pushBlob(manifest.chart, { path: manifest.chart.path })
-    if (manifest.provenance !== undefined)
-      await store.pushBlob(manifest.provenance, manifest.provenance.bytes)
+    const { config, chart: layer, provenance: signed } = manifest
+    await Promise.all([
+      store.pushBlob(config, config.bytes),
+      store.pushBlob(layer, { path: layer.path }),
+      ...(signed === undefined ? [] : [store.pushBlob(signed, signed.bytes)]),
+    ])
     outcome = await store.putManifest(manifest.content, { tag })
   }
   if (outcome.status === 'conflict' && options.onConflict !== 'report') {

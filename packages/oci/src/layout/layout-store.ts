@@ -22,7 +22,7 @@ import {
   filterReferrers,
   parseReferrer,
   parseReferrersIndex,
-  withReferrer,
+  withReferrers,
 } from '../referrers/fallback.ts'
 import type {
   AttachOutcome,
@@ -46,6 +46,7 @@ export class LayoutStore implements OciStore {
   readonly dir: string
   readonly location: string
   #initialized: Promise<void> | undefined
+  #attaching: Promise<unknown> = Promise.resolve()
 
   constructor(dir: string) {
     this.dir = resolvePath(dir)
@@ -174,7 +175,14 @@ export class LayoutStore implements OciStore {
       .sort()
   }
 
-  async attachReferrer(content: ManifestContent): Promise<AttachOutcome> {
+  /** Attaches run one after another in call order, so referrers attached together are listed in that order. */
+  attachReferrer(content: ManifestContent): Promise<AttachOutcome> {
+    const attached = this.#attaching.then(() => this.#attach(content))
+    this.#attaching = attached.catch(() => undefined)
+    return attached
+  }
+
+  async #attach(content: ManifestContent): Promise<AttachOutcome> {
     const descriptor = descriptorOf(content)
     const where = `referrer ${descriptor.digest} for ${this.location}`
     const { subject, entry } = parseReferrer(content, where)
@@ -182,7 +190,7 @@ export class LayoutStore implements OciStore {
     const tag = fallbackTag(subject.digest)
     return this.#update<AttachOutcome>(async (index) => {
       const current = await this.#referrersIndex(index, subject.digest)
-      const next = withReferrer(current, entry)
+      const next = withReferrers(current, [entry])
       if (next === undefined) return [undefined, { descriptor, via: 'tag-fallback', added: false }]
       await this.pushBlob(descriptorOf(next), next.bytes)
       return [withTag(index, tag, descriptorOf(next)), { descriptor, via: 'tag-fallback', added: true }]

@@ -54,10 +54,19 @@ function referrerEntry(parsed: ParsedManifest, content: ManifestContent): Descri
   }
 }
 
-/** The fallback index with `entry` appended, or undefined when it is already listed. */
-export function withReferrer(index: ImageIndex, entry: Descriptor): ManifestContent | undefined {
-  if (index.manifests.some((d) => d.digest === entry.digest)) return undefined
-  return encodeManifest({ ...EMPTY_REFERRERS, manifests: [...index.manifests, entry] })
+/** The fallback index with the `entries` it lacks appended in order, or undefined when it lists them all. */
+export function withReferrers(
+  index: ImageIndex,
+  entries: readonly Descriptor[],
+): ManifestContent | undefined {
+  const missing = unlisted(index, entries)
+  if (missing.length === 0) return undefined
+  return encodeManifest({ ...EMPTY_REFERRERS, manifests: [...index.manifests, ...missing] })
+}
+
+/** The `entries` the index does not list. */
+export function unlisted(index: ImageIndex, entries: readonly Descriptor[]): Descriptor[] {
+  return entries.filter((entry) => !index.manifests.some((d) => d.digest === entry.digest))
 }
 
 export function filterReferrers(

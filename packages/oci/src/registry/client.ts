@@ -25,6 +25,7 @@ import {
   type RequestBody,
   send,
 } from './http.ts'
+import { ReferrerBatches } from './referrers.ts'
 import { RegistryStore } from './registry-store.ts'
 import {
   backoffMs,
@@ -96,6 +97,9 @@ export class RegistryClient {
   readonly #agents: Agents = createAgents()
   readonly #hosts = new Map<string, Host>()
   readonly #queues = new Map<string, Promise<unknown>>()
+  readonly #running = new Map<string, Promise<unknown>>()
+  /** Fallback referrers index updates being gathered (see ReferrerBatches). */
+  readonly referrerBatches = new ReferrerBatches()
 
   constructor(options: RegistryClientOptions = {}) {
     this.deps = { ...nodeDeps, ...options.deps }
@@ -122,6 +126,19 @@ export class RegistryClient {
       if (this.#queues.get(key) === tail) this.#queues.delete(key)
     })
     return result
+  }
+
+  /**
+   * Runs `task` unless a task with the same key is running, whose result is then shared
+   * (`first` false): concurrent pushes of one blob to one repository check and upload it
+   * once. Nothing is remembered once it settles.
+   */
+  once<T>(key: string, task: () => Promise<T>): { readonly result: Promise<T>; readonly first: boolean } {
+    const running = this.#running.get(key) as Promise<T> | undefined
+    if (running !== undefined) return { result: running, first: false }
+    const result = task().finally(() => this.#running.delete(key))
+    this.#running.set(key, result)
+    return { result, first: true }
   }
 
   /** Closes idle keep-alive connections. */

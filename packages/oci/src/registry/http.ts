@@ -1,5 +1,5 @@
-import http, { type IncomingHttpHeaders } from 'node:http'
-import https from 'node:https'
+import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http'
+import type { Agent as HttpsAgent } from 'node:https'
 import type { Readable } from 'node:stream'
 import {
   type ExchangeBody,
@@ -35,12 +35,16 @@ export interface HttpResponse {
 
 /** Keep-alive connection pools for one client. */
 export interface Agents {
-  readonly http: http.Agent
-  readonly https: https.Agent
+  readonly http: HttpAgent
+  readonly https: HttpsAgent
 }
 
 export function createAgents(): Agents {
   const options = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 10_000 }
+  // CommonJS, not an ESM import: importing node:http reads every export, and Node 24's lazy
+  // WebSocket/CloseEvent/MessageEvent getters then load undici (~25 ms of CPU per process)
+  const http = process.getBuiltinModule('node:http')
+  const https = process.getBuiltinModule('node:https')
   return { http: new http.Agent(options), https: new https.Agent(options) }
 }
 

@@ -12,7 +12,6 @@ import {
 } from '../manifest.ts'
 import { isManifestMediaType, MANIFEST_ACCEPT } from '../media-types.ts'
 import { parseTag } from '../reference.ts'
-import { parseReferrer } from '../referrers/fallback.ts'
 import type {
   AttachOutcome,
   BlobOutcome,
@@ -57,9 +56,14 @@ export class RegistryStore implements OciStore {
     source: BlobSource,
     options: PushBlobOptions = {},
   ): Promise<BlobOutcome> {
-    if (await this.hasBlob(descriptor.digest)) return 'exists'
-    const mountFrom = options.mountFrom === this.repository ? undefined : options.mountFrom
-    return uploadBlob(this, descriptor, source, mountFrom)
+    // the same blob pushed twice at once (the empty config of several referrers) is checked and sent once
+    const { result, first } = this.client.once(`${this.location}@${descriptor.digest}`, async () => {
+      if (await this.hasBlob(descriptor.digest)) return 'exists'
+      const mountFrom = options.mountFrom === this.repository ? undefined : options.mountFrom
+      return uploadBlob(this, descriptor, source, mountFrom)
+    })
+    const outcome = await result
+    return first ? outcome : 'exists'
   }
 
   /** Streams the blob, resuming with a Range request when the connection drops; checked against the descriptor. */
@@ -181,12 +185,11 @@ export class RegistryStore implements OciStore {
   }
 
   /**
-   * Serialized per subject within this client: the tag fallback is a read-modify-write
-   * that distribution cannot make conditional.
+   * Fallback index updates are serialized per subject within this client (a read-modify-write
+   * that distribution cannot make conditional) and coalesced for referrers attached together.
    */
-  async attachReferrer(content: ManifestContent): Promise<AttachOutcome> {
-    const { subject } = parseReferrer(content, `referrer for ${this.location}`)
-    return this.client.serialize(`${this.location}@${subject.digest}`, () => attachToRegistry(this, content))
+  attachReferrer(content: ManifestContent): Promise<AttachOutcome> {
+    return attachToRegistry(this, content)
   }
 
   listReferrers(subject: Digest, artifactType?: string): Promise<Descriptor[]> {

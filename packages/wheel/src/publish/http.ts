@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
+import type { Agent as HttpAgent } from 'node:http'
+import type { Agent as HttpsAgent } from 'node:https'
 import {
   type ExchangeBody,
   type ExchangeRequest,
@@ -53,10 +53,10 @@ export interface IndexTls {
   readonly clientCert?: string
 }
 
-const tlsAgents = new Map<string, { readonly http: http.Agent; readonly https: https.Agent }>()
+const tlsAgents = new Map<string, { readonly http: HttpAgent; readonly https: HttpsAgent }>()
 
 /** Connection pools presenting `tls`'s client certificate and trusting its CAs; read once per pair of files. */
-function agentsFor(tls: IndexTls): { readonly http: http.Agent; readonly https: https.Agent } {
+function agentsFor(tls: IndexTls): { readonly http: HttpAgent; readonly https: HttpsAgent } {
   const key = `${tls.caCert ?? ''}\0${tls.clientCert ?? ''}`
   const known = tlsAgents.get(key)
   if (known !== undefined) return known
@@ -77,9 +77,10 @@ function agentsFor(tls: IndexTls): { readonly http: http.Agent; readonly https: 
   }
   const ca = tls.caCert === undefined ? undefined : read(tls.caCert, 'ca_cert')
   const pem = tls.clientCert === undefined ? undefined : read(tls.clientCert, 'client_cert')
+  // CommonJS, not an ESM import of node:http, which loads undici (see oci's registry/http.ts)
   const agents = {
-    http: new http.Agent(),
-    https: new https.Agent({
+    http: new (process.getBuiltinModule('node:http').Agent)(),
+    https: new (process.getBuiltinModule('node:https').Agent)({
       ...(ca === undefined ? {} : { ca }),
       // one PEM with both, as requests' `cert=` takes it: OpenSSL picks each block by its type
       ...(pem === undefined ? {} : { cert: pem, key: pem }),
