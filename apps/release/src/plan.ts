@@ -157,10 +157,11 @@ type Env = Readonly<Record<string, string | undefined>>
 export async function planWorkspace(workspace: Workspace, env: Env = process.env): Promise<ProjectPlan[]> {
   const destinations = resolveDestinations(workspace.config)
   assertDistinctOciPlaces(destinations, plannedOciWrites(workspace.projects))
-  const plans: ProjectPlan[] = []
-  for (const project of workspace.projects)
-    plans.push(await planProject(project, destinations, env, workspace.config.destinations?.mcpRegistry?.url))
-  return plans
+  // all at once: a project's plan waits on toolchain probes, which are shared and cached
+  const mcpRegistry = workspace.config.destinations?.mcpRegistry?.url
+  return Promise.all(
+    workspace.projects.map((project) => planProject(project, destinations, env, mcpRegistry)),
+  )
 }
 
 /** The images and charts of a plan (a chart named as its project until its Chart.yaml is read). */

@@ -137,7 +137,15 @@ describe('polyship CLI', () => {
     await main(['help'], overview.context)
     const documented = [overview.stdout(), ...helps.values()].join('\n')
     const source = await productSource()
-    const internal = new Set(['HOME', 'PATH', 'GOARM', 'GOAMD64', 'GOENV', 'POLYSHIP_CRASH_AFTER']) // GOARM, GOAMD64: a platform's, not the user's; GOENV: go's own, read only to see `go env -w` changes
+    const internal = new Set([
+      'HOME',
+      'PATH',
+      'GOARM',
+      'GOAMD64',
+      'GOENV',
+      'RUSTUP_HOME',
+      'POLYSHIP_CRASH_AFTER',
+    ]) // GOARM, GOAMD64: a platform's, not the user's; GOENV, RUSTUP_HOME: go's and rustup's own, read only to see `go env -w` and rustup default changes
     expect([...source.read].filter((v) => !internal.has(v) && !documented.includes(v))).toEqual([])
     const named = new Set(documented.match(/(?<!\*)\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b/g))
     const unknown = [...named].filter((v) => !v.startsWith('CLI_') && !source.text.includes(v))

@@ -192,7 +192,7 @@ describe('a build unit is reused only when the toolchain, flags and config are t
 })
 
 describe('checking the toolchain costs one `go env` per release, not one per project (real go, real git)', () => {
-  it('a no-change re-run of three Go projects runs `go env` once and compiles nothing', async () => {
+  it('a release of three Go projects runs `go env` once, a no-change re-run in the same process not at all, and compiles nothing', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'polyship-unit-reuse-'))
     try {
       const root = await goWorkspace(parent, ['svc2', 'svc3'])
@@ -209,12 +209,15 @@ describe('checking the toolchain costs one `go env` per release, not one per pro
       const first = await polyship(['release', '--dry-run'], { root, env })
       expect(first.code, first.stderr).toBe(0)
       expect(await lines(shim.log)).toBe(3)
+      // the toolchain check and the unit inputs of all three projects share one `go env`
+      expect(await lines(shim.envLog)).toBe(1)
       await writeFile(shim.envLog, '')
       const again = await polyship(['release', '--dry-run', '--debug'], { root, env })
       expect(again.code, again.stderr).toBe(0)
       expect(await lines(shim.log)).toBe(3)
       expect(again.stderr.match(/reusing /g)).toHaveLength(3)
-      expect(await lines(shim.envLog)).toBe(1)
+      // same process, same go, environment and go env file: answered without asking go again
+      expect(await lines(shim.envLog)).toBe(0)
     } finally {
       await rm(parent, { recursive: true, force: true })
     }

@@ -5,7 +5,13 @@ export { buildGoBinaries, goLdflags, readonlyGoflags } from './go/build.ts'
 export { type GoBuildInfo, type GoModule, parseGoBuildInfo, readGoBuildInfo } from './go/build-info.ts'
 export { compareGoVersions, type GoMod, parseGoMod, readGoMod, readGoModFile } from './go/go-mod.ts'
 export { type GoTarget, goPlatforms, goTarget } from './go/target.ts'
-export { checkGoToolchain, type GoToolchain } from './go/toolchain.ts'
+export {
+  checkGoToolchain,
+  GO_BUILD_ENV,
+  type GoReport,
+  type GoToolchain,
+  goReport,
+} from './go/toolchain.ts'
 export {
   type ArchiveNaming,
   archiveFileName,
@@ -36,4 +42,9 @@ export {
   readRustDependencies,
 } from './rust/dependencies.ts'
 export { planRustTarget, type RustTargetFacts, type RustTargetPlan, rustTriples } from './rust/target.ts'
-export { findZigbuild, type RustToolchain, readRustToolchain, type Zigbuild } from './rust/toolchain.ts'
+export {
+  findZigbuild,
+  type RustToolchain,
+  readRustToolchain,
+  type Zigbuild,
+} from './rust/toolchain.ts'

@@ -159,6 +159,7 @@ export {
   transferDeadlineMs,
 } from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
+export { cachedProbe, type ProbeSpec, probeCacheDir } from './probe-cache.ts'
 export {
   isNormalizedPep440,
   normalizePep440,
@@ -221,6 +222,7 @@ export {
   writeJsonAtomic,
   writeReleaseRecord,
 } from './release-record.ts'
+export { type RustcReport, rustcReport } from './rustc-report.ts'
 export { compareSemver, isSemver, parseSemver, SEMVER, type SemverParts } from './semver.ts'
 export {
   formatCommand,

@@ -1,5 +1,4 @@
 import type { VersionType } from '@changesets/types'
-import { writeChangeset } from '@changesets/write'
 import { VersioningError } from './errors.ts'
 import { readPackages } from './plan/read-plan.ts'
 
@@ -52,5 +51,6 @@ export async function addChangeset(cwd: string, input: ChangesetInput): Promise<
       hint: 'pass -m "what changed"',
     })
   }
+  const { writeChangeset } = await import('@changesets/write')
   return writeChangeset({ summary: input.summary, releases: [...input.releases] }, packages.rootDir)
 }

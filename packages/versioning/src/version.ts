@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { applyReleasePlan } from '@changesets/apply-release-plan'
 import { type Reporter, silentReporter } from '@polyship/core'
 import { withPlacedChangelogs } from './changelog.ts'
 import { planManifestChanges } from './manifests/sync.ts'
@@ -40,6 +39,7 @@ export async function versionWorkspace(cwd: string, options: VersionOptions = {}
   const dirs = planning.packages.packages
     .filter((p) => planning.releases.some((r) => r.name === p.packageJson.name))
     .map((p) => p.dir)
+  const { applyReleasePlan } = await import('@changesets/apply-release-plan')
   const touched = await withPlacedChangelogs(dirs, () =>
     applyReleasePlan(planning.plan, planning.packages, planning.config, undefined, import.meta.dirname),
   )

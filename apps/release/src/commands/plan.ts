@@ -19,12 +19,21 @@ export async function planCommand(
   options: { json: boolean; cwd: string },
 ): Promise<number> {
   const workspace = await loadWorkspace(options.cwd)
-  const { validateProjects } = await import('../release/validate.ts')
-  await validateProjects(workspace.projects, workspace)
-  const { workspaceReleaseState } = await import('../release/released.ts')
-  const states = await workspaceReleaseState(workspace, context.env)
+  const [{ validateProjects }, { workspaceReleaseState }] = await Promise.all([
+    import('../release/validate.ts'),
+    import('../release/released.ts'),
+  ])
+  // Checking the projects, what is released (git, the record) and the toolchain probes are
+  // independent reads: asked at once, so one's subprocesses overlap the others' work. A
+  // project that is refused is still reported first, as its own error.
+  const validated = validateProjects(workspace.projects, workspace)
+  const released = workspaceReleaseState(workspace, context.env)
+  const planning = planWorkspace(workspace, context.env)
+  for (const pending of [released, planning]) pending.catch(() => undefined)
+  await validated
+  const [states, planned] = await Promise.all([released, planning])
   const releasedOf = (name: string) => states.find((s) => s.project === name)?.released
-  const plans = (await planWorkspace(workspace, context.env)).map((plan) => {
+  const plans = planned.map((plan) => {
     const released = releasedOf(plan.name)
     return released === undefined ? plan : { ...plan, released }
   })

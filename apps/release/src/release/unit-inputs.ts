@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CoreError, type Digest, isPolyshipError, isSecretName, type Project, run } from '@polyship/core'
+import { GO_BUILD_ENV, goReport } from '@polyship/binary'
+import {
+  CoreError,
+  type Digest,
+  isPolyshipError,
+  isSecretName,
+  type Project,
+  rustcReport,
+} from '@polyship/core'
 import {
   detectFrontend,
   detectToolchain,
@@ -48,30 +55,18 @@ function missingAs<T>(fallback: T): (error: unknown) => T {
   }
 }
 
-/** `go env` variables that change a Go binary's bytes, as go sees them (environment over `go env -w`). */
-const GO_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOEXPERIMENT'] as const
-
-/** One `go env` call per release: GOVERSION and the effective build variables. */
+/** GOVERSION and the effective build variables: one `go env` per process (and probe cache entry), asked once per release. */
 function goEnv(context: ReleaseContext): Promise<Readonly<Record<string, string>>> {
-  return oncePerRelease(context, 'go env', async () => {
-    // as the build asks it: outside any module, without downloading a toolchain
-    const { stdout } = await run('go', ['env', '-json', 'GOVERSION', ...GO_ENV], {
-      cwd: tmpdir(),
-      env: { ...context.env, GOTOOLCHAIN: 'local' },
-      timeoutMs: 120_000,
-    }).catch(missingAs({ stdout: `{"GOVERSION":"${MISSING}"}` }))
-    return JSON.parse(stdout) as Record<string, string>
-  })
+  return oncePerRelease(context, 'go env', () =>
+    goReport(context.env).then((report) => report.variables, missingAs({ GOVERSION: MISSING })),
+  )
 }
 
 /** `rustc --version` where cargo or maturin runs (a rust-toolchain.toml there applies). */
 function rustcVersion(context: ReleaseContext, cwd: string): Promise<string> {
-  return oncePerRelease(context, `rustc ${cwd}`, async () => {
-    const { stdout } = await run('rustc', ['-vV'], { cwd, env: context.env, timeoutMs: 120_000 }).catch(
-      missingAs({ stdout: MISSING }),
-    )
-    return stdout.split('\n')[0]!.trim()
-  })
+  return oncePerRelease(context, `rustc ${cwd}`, () =>
+    rustcReport(cwd, context.env).then((report) => report.verbose.split('\n')[0]!.trim(), missingAs(MISSING)),
+  )
 }
 
 /** Variables cargo and rustc read that change what they compile (never credentials). */
@@ -140,7 +135,7 @@ export async function unitInputs(
     if (binary.toolchain === 'go') {
       const go = await goEnv(context)
       toolchains.go = go.GOVERSION ?? MISSING
-      for (const name of GO_ENV) if (go[name]) env[name] = go[name]
+      for (const name of GO_BUILD_ENV) if (go[name]) env[name] = go[name]
     } else {
       toolchains.rustc = await rustcVersion(context, project.root)
       Object.assign(env, rustEnv(context))

@@ -9,7 +9,7 @@ import {
   type Project,
   type Workspace,
 } from '@polyship/core'
-import { type ReleasedImage, readChart } from '@polyship/helm'
+import type { ReleasedImage } from '@polyship/helm'
 import { versionTag } from '@polyship/oci'
 import { readPythonProject } from '@polyship/wheel'
 import { pullRepository } from '../destinations.ts'
@@ -59,7 +59,9 @@ async function checkProject(
       'name the Dockerfile relative to the project directory',
     )
   if (chart !== undefined && !skip.has('chart')) {
-    await readChart(join(project.root, chart.path ?? '.'), { cwd: workspace.root })
+    await (await import('@polyship/helm')).readChart(join(project.root, chart.path ?? '.'), {
+      cwd: workspace.root,
+    })
     for (const [path, name] of Object.entries(chart.images ?? {})) {
       const target = workspace.projects.find((p) => p.name === name)
       if (target?.config.image === undefined)

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { CoreError, type Reporter, run } from '@polyship/core'
+import { dirname, join } from 'node:path'
+import { CoreError, cachedProbe, type Reporter, run } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
 import type { Env } from '../options.ts'
 import { compareGoVersions, type GoMod, isGoVersion } from './go-mod.ts'
@@ -16,46 +15,47 @@ export interface GoToolchain {
   readonly goflags: string
 }
 
-const reports = new Map<string, Promise<[string, string]>>()
+/** `go env` variables that change a Go binary's bytes, as go sees them (environment over `go env -w`). */
+export const GO_BUILD_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOEXPERIMENT'] as const
 
-/**
- * `go env -json GOVERSION GOFLAGS` and `go tool dist list`, run once per process for an
- * environment: they run outside any module (so a go.mod asking for a newer Go cannot fail
- * them) and depend on nothing else, and every Go project of a plan or release asks them.
- */
-function goReport(env: Env): Promise<[string, string]> {
-  // `go env -w` changes the answers without changing the environment: its file is in the key
-  const key = JSON.stringify([
-    Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    goEnvFileStamp(env),
-  ])
-  let report = reports.get(key)
-  if (report === undefined) {
-    const options = { cwd: tmpdir(), env: { ...env, GOTOOLCHAIN: 'local' }, timeoutMs: 120_000 }
-    report = Promise.all([
-      run('go', ['env', '-json', 'GOVERSION', 'GOFLAGS'], options),
-      run('go', ['tool', 'dist', 'list'], options),
-    ]).then(([version, dist]) => [version.stdout, dist.stdout])
-    report.catch(() => reports.delete(key))
-    reports.set(key, report)
-  }
-  return report
+/** What `go env -json` reports for GOVERSION and {@link GO_BUILD_ENV}, and `go tool dist list`. */
+export interface GoReport {
+  readonly variables: Readonly<Record<string, string>>
+  readonly dist: string
 }
 
 /**
- * Size and mtime of the file `go env -w` writes (GOENV, else os.UserConfigDir()/go/env), or
- * '' when there is none.
+ * `go env -json GOVERSION <GO_BUILD_ENV>` and `go tool dist list`, asked once per process and
+ * kept in the probe cache across processes: they run outside any module (so a go.mod asking
+ * for a newer Go cannot fail them) and depend on nothing else, and every Go project of a plan
+ * or release asks them. The key holds the go executable, the environment, the file
+ * `go env -w` writes and `$GOROOT/go.env`.
  */
-function goEnvFileStamp(env: Env): string {
+export function goReport(env: Env): Promise<GoReport> {
+  const envFile = goEnvFile(env)
+  const probeEnv = { ...env, GOTOOLCHAIN: 'local' }
+  const options = { cwd: tmpdir(), env: probeEnv, timeoutMs: 120_000 }
+  return cachedProbe({
+    name: 'go env + go tool dist list',
+    command: 'go',
+    env: probeEnv,
+    // `go env -w` changes the answers without changing the environment: its file is in the key
+    files: (go) => [join(dirname(go), '..', 'go.env'), ...(envFile === undefined ? [] : [envFile])],
+    run: async () => {
+      const [version, dist] = await Promise.all([
+        run('go', ['env', '-json', 'GOVERSION', ...GO_BUILD_ENV], options),
+        run('go', ['tool', 'dist', 'list'], options),
+      ])
+      return { variables: JSON.parse(version.stdout) as Record<string, string>, dist: dist.stdout }
+    },
+  })
+}
+
+/** The file `go env -w` writes (GOENV, else os.UserConfigDir()/go/env), undefined when off or unknown. */
+function goEnvFile(env: Env): string | undefined {
   const configDir = env.XDG_CONFIG_HOME || (env.HOME === undefined ? undefined : join(env.HOME, '.config'))
   const file = env.GOENV || (configDir === undefined ? undefined : join(configDir, 'go', 'env'))
-  if (file === undefined || file === 'off') return ''
-  try {
-    const { size, mtimeMs } = statSync(file)
-    return `${size}:${mtimeMs}`
-  } catch {
-    return ''
-  }
+  return file === 'off' ? undefined : file
 }
 
 /**
@@ -64,10 +64,9 @@ function goEnvFileStamp(env: Env): string {
  * BINARY_TOOLCHAIN_MISSING). A newer `toolchain` line is only a preference: a warning.
  */
 export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporter): Promise<GoToolchain> {
-  let versionOut: string
-  let distOut: string
+  let report: GoReport
   try {
-    ;[versionOut, distOut] = await goReport(env)
+    report = await goReport(env)
   } catch (error) {
     if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
       throw new BinaryError(
@@ -78,11 +77,10 @@ export async function checkGoToolchain(goMod: GoMod, env: Env, reporter: Reporte
     }
     throw error
   }
-  const goEnv = JSON.parse(versionOut) as { GOVERSION?: string; GOFLAGS?: string }
-  const raw = (goEnv.GOVERSION ?? '').trim()
-  const goflags = goEnv.GOFLAGS ?? ''
+  const raw = (report.variables.GOVERSION ?? '').trim()
+  const goflags = report.variables.GOFLAGS ?? ''
   const version = /^go(\d+(?:\.\d+)*(?:(?:beta|rc)\d+)?)/.exec(raw)?.[1]
-  const targets = new Set(distOut.split('\n').filter((line) => line.includes('/')))
+  const targets = new Set(report.dist.split('\n').filter((line) => line.includes('/')))
   if (version === undefined) {
     reporter.emit({
       type: 'log',

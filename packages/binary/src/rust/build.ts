@@ -308,7 +308,7 @@ export async function rustTargetPlans(
   toolchain: RustToolchain,
   zigbuildSetting: string | false | undefined,
 ): Promise<{ zigbuild: Zigbuild | undefined; plans: RustTargetPlan[] }> {
-  const zigbuild = await zigbuildIfUseful(context, toolchain.host, zigbuildSetting)
+  const zigbuild = await zigbuildIfUseful(context, toolchain, zigbuildSetting)
   const linkers = configuredLinkers(toolEnv(context, {}))
   const plans = context.platforms.map((platform, i) =>
     planRustTarget(
@@ -320,14 +320,24 @@ export async function rustTargetPlans(
   return { zigbuild, plans }
 }
 
-/** Probes cargo-zigbuild only when some platform could use it (a linux target other than the host). */
+/**
+ * Probes cargo-zigbuild only when some platform could use it: a linux target other than the
+ * host whose musl standard library is installed (zig links musl; it provides no std).
+ */
 async function zigbuildIfUseful(
   context: BuildContext,
-  host: string,
+  toolchain: RustToolchain,
   setting: string | false | undefined,
 ): Promise<Zigbuild | undefined> {
   if (setting === false) return undefined
-  const useful = context.platforms.some((p) => p.os === 'linux' && !rustTriples(p).includes(host))
+  const useful = context.platforms.some((p) => {
+    const triples = rustTriples(p)
+    return (
+      p.os === 'linux' &&
+      !triples.includes(toolchain.host) &&
+      triples.some((t) => t.includes('-musl') && toolchain.installed.has(t))
+    )
+  })
   return useful ? findZigbuild(context.env, setting) : undefined
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
-import { CoreError, run } from '@polyship/core'
+import { CoreError, run, rustcReport } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
 import type { Env } from '../options.ts'
 
@@ -20,19 +20,15 @@ export interface RustToolchain {
 /** Reads `rustc -vV` and the sysroot (in `cwd`, so a rust-toolchain.toml there applies). */
 export async function readRustToolchain(cwd: string, env: Env): Promise<RustToolchain> {
   let verbose: string
-  let sysrootOut: string
+  let sysroot: string
   try {
-    ;[{ stdout: verbose }, { stdout: sysrootOut }] = await Promise.all([
-      run('rustc', ['-vV'], { cwd, env, timeoutMs: 120_000 }),
-      run('rustc', ['--print', 'sysroot'], { cwd, env, timeoutMs: 120_000 }),
-    ])
+    ;({ verbose, sysroot } = await rustcReport(cwd, env))
   } catch (error) {
     throw missingRust(error, 'rustc')
   }
   const field = (name: string) => new RegExp(`^${name}: (.+)$`, 'm').exec(verbose)?.[1]?.trim()
   const release = field('release') ?? ''
   const host = field('host') ?? ''
-  const sysroot = sysrootOut.trim()
   const rustlib = join(sysroot, 'lib', 'rustlib')
   const installed = new Set<string>()
   for (const entry of existsSync(rustlib) ? await readdir(rustlib, { withFileTypes: true }) : []) {

@@ -1,12 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { assembleReleasePlan } from '@changesets/assemble-release-plan'
-import { readConfig } from '@changesets/config'
-import { parseChangesetFile } from '@changesets/parse'
-import { readPreState } from '@changesets/pre'
-import { readChangesets } from '@changesets/read'
 import type { Config, NewChangeset, PreState, ReleasePlan } from '@changesets/types'
-import { getPackages, type Packages } from '@manypkg/get-packages'
+import type { Packages } from '@manypkg/get-packages'
 import { VersioningError } from '../errors.ts'
 import { isSemver } from '../semver.ts'
 import { releaseTag } from '../tags.ts'
@@ -39,6 +34,9 @@ export interface ReleasePlanning {
   readonly pending: boolean
 }
 
+// The changesets and manypkg modules are loaded where they are used: a command that only
+// formats tags (plan's release state) never pays for them.
+
 /**
  * Reads the pending release with the changesets 3 API (getPackages, readConfig,
  * readChangesets, readPreState, assembleReleasePlan) and turns every way it can fail
@@ -51,7 +49,7 @@ export async function readReleasePlanning(cwd: string): Promise<ReleasePlanning>
   const changesets = await readAllChangesets(root)
   checkProjectNames(changesets, packages)
   const preState = await readPre(root)
-  const plan = assemble(changesets, packages, config, preState)
+  const plan = await assemble(changesets, packages, config, preState)
   const dirs = new Map(packages.packages.map((p) => [p.packageJson.name, p.dir]))
   const releases = plan.releases
     .flatMap((release) =>
@@ -79,6 +77,7 @@ export async function readReleasePlanning(cwd: string): Promise<ReleasePlanning>
 export async function readPackages(cwd: string): Promise<Packages> {
   let packages: Packages
   try {
+    const { getPackages } = await import('@manypkg/get-packages')
     packages = await getPackages(cwd)
   } catch (cause) {
     throw new VersioningError(
@@ -105,6 +104,7 @@ export async function readPackages(cwd: string): Promise<Packages> {
 
 async function readChangesetsConfig(packages: Packages): Promise<Config> {
   const file = '.changeset/config.json'
+  const { readConfig } = await import('@changesets/config')
   let result: Awaited<ReturnType<typeof readConfig>>
   try {
     result = await readConfig(packages.rootDir, packages)
@@ -130,6 +130,7 @@ async function readChangesetsConfig(packages: Packages): Promise<Config> {
 
 async function readAllChangesets(root: string): Promise<NewChangeset[]> {
   try {
+    const { readChangesets } = await import('@changesets/read')
     return await readChangesets(root)
   } catch (cause) {
     if ((cause as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') {
@@ -154,6 +155,7 @@ async function readAllChangesets(root: string): Promise<NewChangeset[]> {
 /** readChangesets fails without naming the file; parse each one again to find it. */
 async function findInvalidChangeset(root: string): Promise<{ file: string; problem: string } | undefined> {
   const dir = join(root, '.changeset')
+  const { parseChangesetFile } = await import('@changesets/parse')
   const names = [
     ...(await readdir(dir)),
     ...(await readdir(join(dir, 'pre')).catch(() => [])).map((n) => `pre/${n}`),
@@ -188,6 +190,7 @@ function checkProjectNames(changesets: readonly NewChangeset[], packages: Packag
 
 async function readPre(root: string): Promise<PreState | undefined> {
   try {
+    const { readPreState } = await import('@changesets/pre')
     return await readPreState(root)
   } catch (cause) {
     if (!(cause instanceof SyntaxError)) throw cause
@@ -202,12 +205,13 @@ async function readPre(root: string): Promise<PreState | undefined> {
   }
 }
 
-function assemble(
+async function assemble(
   changesets: NewChangeset[],
   packages: Packages,
   config: Config,
   preState: PreState | undefined,
-): ReleasePlan {
+): Promise<ReleasePlan> {
+  const { assembleReleasePlan } = await import('@changesets/assemble-release-plan')
   try {
     return assembleReleasePlan(changesets, packages, config, preState)
   } catch (cause) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CoreError, run } from '@polyship/core'
+import { CoreError, cachedProbe, run, rustcReport } from '@polyship/core'
 import { WheelError } from '../errors.ts'
 
 /** What this machine can build wheels with. */
@@ -36,7 +36,7 @@ export interface Frontend {
 export async function detectFrontend(env: Env = process.env): Promise<Frontend> {
   const uv = env.UV || 'uv'
   try {
-    const { stdout } = await run(uv, ['--version'], { env, timeoutMs: 60_000 })
+    const stdout = await versionOf(uv, env)
     return { uv, uvVersion: /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1] ?? stdout.trim() }
   } catch (error) {
     if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
@@ -49,9 +49,19 @@ export async function detectFrontend(env: Env = process.env): Promise<Frontend> 
   }
 }
 
+/** `<command> --version`, kept in the probe cache (keyed by the executable and the environment). */
+function versionOf(command: string, env: Env): Promise<string> {
+  return cachedProbe({
+    name: `${command} --version`,
+    command,
+    env,
+    run: async () => (await run(command, ['--version'], { env, timeoutMs: 60_000 })).stdout,
+  })
+}
+
 async function maturinVersion(maturin: string, env: Env): Promise<string> {
   try {
-    const { stdout } = await run(maturin, ['--version'], { env, timeoutMs: 60_000 })
+    const stdout = await versionOf(maturin, env)
     return /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1] ?? stdout.trim()
   } catch (error) {
     if (error instanceof CoreError && error.code === 'SUBPROCESS_NOT_FOUND') {
@@ -86,8 +96,7 @@ async function hasZig(env: Env): Promise<boolean> {
 }
 
 /** Rust targets with a standard library under the sysroot (what `rustup target list --installed` shows). */
-async function installedTargets(env: Env): Promise<Set<string>> {
-  const sysroot = (await run('rustc', ['--print', 'sysroot'], { env, timeoutMs: 60_000 })).stdout.trim()
+async function installedTargets(sysroot: string): Promise<Set<string>> {
   const rustlib = join(sysroot, 'lib', 'rustlib')
   const names = await readdir(rustlib).catch(() => [] as string[])
   const out = new Set<string>()
@@ -101,15 +110,18 @@ async function installedTargets(env: Env): Promise<Set<string>> {
 /** Finds maturin, rustc's host and installed targets, and zig. */
 export async function detectToolchain(env: Env = process.env): Promise<Toolchain> {
   const maturin = env.MATURIN || 'maturin'
-  const version = await maturinVersion(maturin, env)
-  const rustc = (await run('rustc', ['-vV'], { env, timeoutMs: 60_000 })).stdout
+  // asked at once; awaited in this order, so a missing maturin is the error reported first
+  const asked = [maturinVersion(maturin, env), rustcReport(process.cwd(), env), hasZig(env)] as const
+  for (const answer of asked) answer.catch(() => undefined)
+  const version = await asked[0]
+  const { verbose: rustc, sysroot } = await asked[1]
   const hostTriple = /^host:\s*(\S+)/m.exec(rustc)?.[1]
   if (hostTriple === undefined) throw new Error(`rustc -vV printed no host line:\n${rustc}`)
   return {
     maturin,
     maturinVersion: version,
     hostTriple,
-    installedTargets: await installedTargets(env),
-    zig: await hasZig(env),
+    installedTargets: await installedTargets(sysroot),
+    zig: await asked[2],
   }
 }
