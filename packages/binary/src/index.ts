@@ -7,7 +7,6 @@ export { compareGoVersions, type GoMod, parseGoMod, readGoMod, readGoModFile } f
 export { type GoTarget, goPlatforms, goTarget } from './go/target.ts'
 export {
   checkGoToolchain,
-  GO_BUILD_ENV,
   type GoReport,
   type GoToolchain,
   goReport,

@@ -159,7 +159,7 @@ export {
   transferDeadlineMs,
 } from './net-limits.ts'
 export { formatPlatform, hostPlatform, type Platform, parsePlatform, samePlatform } from './platform.ts'
-export { cachedProbe, type ProbeSpec, probeCacheDir } from './probe-cache.ts'
+export { cachedProbe, PROBE_CACHE_ENTRIES, type ProbeSpec, probeCacheDir } from './probe-cache.ts'
 export {
   isNormalizedPep440,
   normalizePep440,
@@ -232,4 +232,5 @@ export {
   run,
   SubprocessError,
 } from './subprocess.ts'
+export { GO_BUILD_ENV } from './toolchain-env.ts'
 export { hasUrlCredentials, maskUrlCredentials, urlCredentialParts, withoutUserinfo } from './userinfo.ts'

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises'
+import {
+  access,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
 
@@ -35,6 +46,12 @@ const VOLATILE = new Set(['PWD', 'OLDPWD', 'SHLVL', '_'])
 
 /** Bumped when the entry format or the keying changes. */
 const FORMAT = 1
+
+/**
+ * Entries kept: every changed environment or toolchain writes a new one, so past this many the
+ * least recently written go (a pruned probe is only asked again).
+ */
+export const PROBE_CACHE_ENTRIES = 256
 
 interface Entry {
   readonly format: typeof FORMAT
@@ -193,7 +210,26 @@ async function writeEntry(file: string, entry: Entry): Promise<void> {
     await mkdir(join(file, '..'), { recursive: true })
     await writeFile(temporary, JSON.stringify(entry))
     await rename(temporary, file)
+    await prune(join(file, '..'))
   } catch {
     // read-only home, full disk: the probe is simply asked again next time
   }
+}
+
+/** Removes the oldest entries beyond PROBE_CACHE_ENTRIES. */
+async function prune(dir: string): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.json'))
+  if (names.length <= PROBE_CACHE_ENTRIES) return
+  const written = await Promise.all(
+    names.map(async (name) => ({
+      name,
+      at: (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
+  )
+  written.sort((a, b) => a.at - b.at)
+  await Promise.all(
+    written
+      .slice(0, written.length - PROBE_CACHE_ENTRIES)
+      .map(({ name }) => rm(join(dir, name), { force: true })),
+  )
 }

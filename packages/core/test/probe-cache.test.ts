@@ -12,7 +12,7 @@ import {
 } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { cachedProbe, probeCacheDir, run } from '@polyship/core'
+import { cachedProbe, PROBE_CACHE_ENTRIES, probeCacheDir, run } from '@polyship/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const CORE = join(import.meta.dirname, '..', 'src', 'index.ts')
@@ -98,6 +98,26 @@ describe('cachedProbe', () => {
     expect(await runs()).toBe(3)
     expect(await probeInFreshProcess()).toEqual({ version: '1' })
     expect(await runs()).toBe(3)
+  })
+
+  it('keeps at most PROBE_CACHE_ENTRIES entries, dropping the least recently written', async () => {
+    const probes = join(cache, 'probes')
+    await run('mkdir', ['-p', probes])
+    const old = new Date('2020-01-01T00:00:00Z')
+    for (let i = 0; i < PROBE_CACHE_ENTRIES; i++) {
+      const file = join(probes, `old-${String(i).padStart(3, '0')}.json`)
+      await writeFile(file, '{}')
+      const at = new Date(old.getTime() + i * 1000)
+      await utimes(file, at, at)
+    }
+    await probeInFreshProcess()
+    const left = await readdir(probes)
+    expect(left).toHaveLength(PROBE_CACHE_ENTRIES)
+    expect(left).not.toContain('old-000.json')
+    expect(left).toContain('old-001.json')
+    // the entry just written stays, and answers the next process
+    await probeInFreshProcess()
+    expect(await runs()).toBe(1)
   })
 
   it('asks again in the same process when the executable is rewritten in place (same size, new mtime)', async () => {

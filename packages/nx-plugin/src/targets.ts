@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit'
-import type { ProjectConfig } from '@polyship/core'
+import { GO_BUILD_ENV, type ProjectConfig } from '@polyship/core'
 import { buildInputs, type EnclosingRoots, SOURCES_INPUT, sourceInputs } from './inputs.ts'
 
 type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>
@@ -38,9 +38,6 @@ const BUILD_ENV: InputDefinition[] = [{ env: 'SOURCE_DATE_EPOCH' }]
  * What else decides a compiler's output: its version and the flags users set in the
  * environment. A cached binary from another toolchain or other flags is another binary.
  */
-/** `go env` variables that change a Go binary's bytes (the release's build units record the same). */
-export const GO_BUILD_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOEXPERIMENT'] as const
-
 function toolchainInputs(config: ProjectConfig): InputDefinition[] {
   const inputs: InputDefinition[] = []
   if (config.binary?.toolchain === 'go') {

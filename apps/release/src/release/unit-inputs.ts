@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { GO_BUILD_ENV, goReport } from '@polyship/binary'
+import { goReport } from '@polyship/binary'
 import {
   CoreError,
   type Digest,
+  GO_BUILD_ENV,
   isPolyshipError,
   isSecretName,
   type Project,

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { CoreError, cachedProbe, type Reporter, run } from '@polyship/core'
+import { CoreError, cachedProbe, GO_BUILD_ENV, type Reporter, run } from '@polyship/core'
 import { BinaryError } from '../errors.ts'
 import type { Env } from '../options.ts'
 import { compareGoVersions, type GoMod, isGoVersion } from './go-mod.ts'
@@ -14,9 +14,6 @@ export interface GoToolchain {
   /** The user's GOFLAGS as go sees them: the environment's, else `go env -w GOFLAGS=...`. */
   readonly goflags: string
 }
-
-/** `go env` variables that change a Go binary's bytes, as go sees them (environment over `go env -w`). */
-export const GO_BUILD_ENV = ['GOFLAGS', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOEXPERIMENT'] as const
 
 /** What `go env -json` reports for GOVERSION and {@link GO_BUILD_ENV}, and `go tool dist list`. */
 export interface GoReport {
