@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { CoreError } from './errors.ts'
 import { redact, secretValues } from './redact.ts'
 
@@ -10,8 +11,6 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** Extra literal secrets to keep out of error messages (secret-looking env values are added). */
   readonly secrets?: readonly string[]
-  /** Return bytes instead of text on stdout. */
-  readonly binary?: boolean
   readonly signal?: AbortSignal
   /** Exit codes besides 0 that are results, not failures (e.g. a linter's 1 = findings); see `RunResult.exitCode`. */
   readonly okExitCodes?: readonly number[]
@@ -40,6 +39,96 @@ function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }
 
+/** How a child ended: its output, and why it stopped when it did not exit with 0. */
+interface Ended {
+  readonly stdout: string
+  readonly stderr: string
+  /** Undefined when a signal ended it or it never started. */
+  readonly exitCode: number | undefined
+  readonly signal: NodeJS.Signals | undefined
+  readonly timedOut: boolean
+  /** Set when the child could not be started (ENOENT, EACCES). */
+  readonly spawnError?: NodeJS.ErrnoException
+}
+
+/** A child killed with SIGTERM that is still running this long after gets SIGKILL. */
+const FORCE_KILL_AFTER_MS = 5_000
+
+/** Children still running, killed when polyship exits before them (a failed release's other compiles). */
+const running = new Set<ChildProcess>()
+let killOnExit = false
+
+function watch(child: ChildProcess): void {
+  running.add(child)
+  child.once('close', () => running.delete(child))
+  if (killOnExit) return
+  killOnExit = true
+  process.once('exit', () => {
+    for (const orphan of running) orphan.kill('SIGKILL')
+  })
+}
+
+/**
+ * Spawns the tool, argv only, with exactly `env`; collects stdout and stderr as UTF-8 (decoded
+ * whole, so a character split across chunks survives); SIGTERM at the time limit or on abort,
+ * SIGKILL 5 s later if it still runs. node:child_process, not execa: this is all polyship
+ * needs of a subprocess library, and execa's 111 modules cost ~70 ms of every process's
+ * start-up (every command runs git), more than a `polyship plan` of a small workspace should take.
+ */
+function spawnTool(command: string, args: readonly string[], options: RunOptions): Promise<Ended> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      env: (options.env ?? process.env) as NodeJS.ProcessEnv,
+      stdio: options.interactive
+        ? 'inherit'
+        : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
+    let timedOut = false
+    let forceKill: NodeJS.Timeout | undefined
+    const stop = () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref()
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS).unref()
+    options.signal?.addEventListener('abort', stop, { once: true })
+    if (options.signal?.aborted) stop()
+    const settle = (ended: Omit<Ended, 'stdout' | 'stderr' | 'timedOut'>) => {
+      clearTimeout(timer)
+      clearTimeout(forceKill)
+      options.signal?.removeEventListener('abort', stop)
+      resolve({
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+        ...ended,
+      })
+    }
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      // not started: no 'close' follows for certain; a running child's errors end in 'close'
+      if (child.pid === undefined) settle({ exitCode: undefined, signal: undefined, spawnError: error })
+    })
+    child.once('close', (code, signal) =>
+      settle({ exitCode: code ?? undefined, signal: signal ?? undefined }),
+    )
+    if (child.pid !== undefined) watch(child)
+    if (child.stdin) {
+      // a tool that exits without reading all its input is not an error of ours (EPIPE)
+      child.stdin.on('error', () => {})
+      child.stdin.end(options.input)
+    }
+  })
+}
+
 /**
  * The one boundary through which polyship runs external tools: argv only, never a shell;
  * errors carry the escaped command, the exit code and the tail of stderr, with credentials
@@ -53,40 +142,16 @@ export async function run(
   const env = options.env ?? process.env
   const secrets = [...(options.secrets ?? []), ...secretValues(env), ...secretValues(process.env)]
   const shown = redact(formatCommand(command, args), secrets)
-  // Loaded on first use: execa costs ~150 ms of start-up that commands without tools never need.
-  const { execa } = await import('execa')
-  const result = await execa(command, args, {
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-    ...(options.interactive
-      ? { stdio: 'inherit' as const }
-      : options.input === undefined
-        ? { stdin: 'ignore' as const }
-        : { input: options.input }),
-    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
-    env: env as Record<string, string>,
-    extendEnv: false,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    reject: false,
-    stripFinalNewline: false,
-  })
-  // Inherited streams are not captured: execa reports them as undefined.
-  const stdout = result.stdout ?? ''
-  const stderrText = result.stderr ?? ''
-  if (!result.failed) return { stdout, stderr: stderrText }
-  if (
-    result.exitCode !== undefined &&
-    !result.timedOut &&
-    result.signal === undefined &&
-    options.okExitCodes?.includes(result.exitCode)
-  ) {
+  const result = await spawnTool(command, args, options)
+  const { stdout, stderr: stderrText } = result
+  const clean = !result.timedOut && result.signal === undefined && result.spawnError === undefined
+  if (clean && result.exitCode === 0) return { stdout, stderr: stderrText }
+  if (clean && result.exitCode !== undefined && options.okExitCodes?.includes(result.exitCode)) {
     return { stdout, stderr: stderrText, exitCode: result.exitCode }
   }
 
   const where = options.cwd === undefined ? '' : ` (in ${options.cwd})`
-  if (
-    (result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' &&
-    result.exitCode === undefined
-  ) {
+  if (result.spawnError?.code === 'ENOENT') {
     throw new CoreError('SUBPROCESS_NOT_FOUND', `${command}: command not found, running: ${shown}${where}`, {
       hint: `install ${command} or put it on PATH (tools/bootstrap.sh --test installs the tools polyship's tests use)`,
     })
@@ -100,7 +165,12 @@ export async function run(
       },
     )
   }
-  const status = result.exitCode === undefined ? `killed by ${result.signal}` : `exit code ${result.exitCode}`
+  const status =
+    result.spawnError !== undefined
+      ? `${result.spawnError.code ?? 'an error'} (${result.spawnError.message})`
+      : result.exitCode === undefined
+        ? `killed by ${result.signal}`
+        : `exit code ${result.exitCode}`
   // Some tools (helm lint) print the finding on stdout and only a summary on stderr: show both.
   const stderr = redact(
     tail([stdout, stderrText].filter((t) => t.trim() !== '').join('\n'), STDERR_TAIL_LINES),

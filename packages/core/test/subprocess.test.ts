@@ -1,5 +1,12 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { run, SubprocessError } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
+
+const CORE = join(import.meta.dirname, '..', 'src', 'index.ts')
 
 describe('run', () => {
   it('returns the output of an exit code listed in okExitCodes instead of throwing', async () => {
@@ -58,5 +65,53 @@ describe('run', () => {
     await expect(run('sleep', ['5'], { timeoutMs: 200 })).rejects.toMatchObject({
       code: 'SUBPROCESS_TIMEOUT',
     })
+  })
+
+  it('writes input to stdin, and decodes UTF-8 split across output chunks whole', async () => {
+    const result = await run('sh', ['-c', 'cat; printf "\\303"; sleep 0.1; printf "\\251\\n"'], {
+      input: 'héllo ',
+    })
+    expect(result.stdout).toBe('héllo é\n')
+  })
+
+  it('kills the command when the signal aborts, and says so', async () => {
+    const controller = new AbortController()
+    const started = run('sleep', ['5'], { signal: controller.signal })
+    setTimeout(() => controller.abort(), 100)
+    await expect(started).rejects.toMatchObject({ code: 'SUBPROCESS_FAILED', message: /killed by SIGTERM/ })
+    await expect(run('sleep', ['5'], { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'SUBPROCESS_FAILED',
+    })
+  })
+
+  it('says which command could not be started, and why', async () => {
+    await expect(run(tmpdir(), [])).rejects.toMatchObject({
+      code: 'SUBPROCESS_FAILED',
+      message: expect.stringMatching(/EACCES/),
+    })
+  })
+
+  it('kills the tools still running when polyship exits (a failed release leaves no compile behind)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'polyship-orphan-'))
+    const pidFile = join(dir, 'pid')
+    const script = `import { run } from ${JSON.stringify(CORE)}
+run('sh', ['-c', 'echo $$ > ${pidFile}; exec sleep 30']).catch(() => {})
+setTimeout(() => process.exit(1), 500)`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    expect(child.status).toBe(1)
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    // a zombie (killed, not yet reaped by init) is dead: only a running or sleeping sleep is left behind
+    const alive = () => {
+      try {
+        return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+      } catch {
+        return false
+      }
+    }
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+    const left = alive()
+    if (left) process.kill(pid, 'SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+    expect(left).toBe(false)
   })
 })
