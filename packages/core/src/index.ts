@@ -42,6 +42,7 @@ export {
   addWorkspacePackages,
   parseWorkspacePackages,
   readWorkspacePackages,
+  simpleWorkspacePackages,
 } from './config/pnpm-workspace.ts'
 export { ARCHIVE_NAME_FIELDS, type BinaryConfig } from './config/schema/binary.ts'
 export type { ChartConfig } from './config/schema/chart.ts'

@@ -1,5 +1,6 @@
-import { addWorkspacePackages, parseWorkspacePackages } from '@polyship/core'
+import { addWorkspacePackages, parseWorkspacePackages, simpleWorkspacePackages } from '@polyship/core'
 import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
 
 describe('pnpm-workspace.yaml', () => {
   it('appends packages and keeps comments, other settings and existing globs', async () => {
@@ -34,5 +35,42 @@ describe('pnpm-workspace.yaml', () => {
       code: 'CONFIG_INVALID',
       message: 'w.yaml: not a map of settings',
     })
+  })
+
+  it('reads a plain list of globs without the YAML library, exactly as the library reads it', () => {
+    const simple = [
+      'packages:\n  - apps/*\n  - packages/**\n',
+      '# the workspace\n\npackages: # globs\n    - "apps/*"   # quoted\n    - \'!**/test/**\'\n\n',
+      '\uFEFFpackages:\r\n  - services/api\r\n  - examples/charts/*\r\n',
+      'packages:\n',
+      'packages:\n  - "*"\n  - \'@scope/*\'\n  - a-b_c.d/+e\n',
+    ]
+    for (const text of simple) {
+      const fast = simpleWorkspacePackages(text)
+      expect(fast, text).toBeDefined()
+      expect(fast, text).toEqual(parse(text.replace(/^\uFEFF/, ''))?.packages ?? [])
+    }
+    // whatever YAML could read otherwise goes to the library
+    const other = [
+      'packages:\n  - *alias\n',
+      'packages:\n  - !tag a\n',
+      'packages:\n  - 123\n',
+      'packages:\n  - true\n',
+      'packages:\n  - null\n',
+      'packages:\n  - .5\n',
+      'packages:\n  - a#b\n',
+      'packages:\n  - "a"#b\n',
+      'packages:\n  - "a\\tb"\n',
+      'packages:\n  - a: b\n',
+      'packages:\n  - a\n   - b\n',
+      'packages:\n- a\n',
+      'packages:\n\t- a\n',
+      'packages: [a, b]\n',
+      'packages:\n  - a\ncatalog:\n  react: ^19\n',
+      '---\npackages:\n  - a\n',
+      'packages:\n  - a\n---\npackages:\n  - b\n',
+      'catalog: {}\npackages:\n  - a\n',
+    ]
+    for (const text of other) expect(simpleWorkspacePackages(text), text).toBeUndefined()
   })
 })
