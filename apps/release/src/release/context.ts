@@ -1,5 +1,4 @@
 import { isAbsolute, join, relative } from 'node:path'
-import { readGitStamp } from '@polyship/binary'
 import {
   CoreError,
   type FormatName,
@@ -77,15 +76,22 @@ export interface ContextOptions {
   readonly projects?: readonly Project[]
 }
 
-/** HEAD and its date, or undefined when the workspace is not a git repository (or has no commit). */
+/**
+ * HEAD and its date (one `git log -1`, asked here rather than through @polyship/binary, which
+ * a run with nothing to build never loads), or undefined when the workspace is not a git
+ * repository (or has no commit).
+ */
 async function readHead(root: string, env: Env): Promise<{ commit: string; epoch: number } | undefined> {
-  try {
-    return await readGitStamp(root, env)
-  } catch (error) {
-    if (!(error instanceof CoreError) && !(error as { code?: string }).code?.startsWith('BINARY_'))
-      throw error
-    return undefined
-  }
+  const { stdout } = await run('git', ['log', '-1', '--format=%H %ct'], {
+    cwd: root,
+    env,
+    timeoutMs: 60_000,
+  }).catch((error: unknown) => {
+    if (error instanceof CoreError) return { stdout: '' }
+    throw error
+  })
+  const [commit, seconds] = stdout.trim().split(' ')
+  return commit && seconds ? { commit, epoch: Number(seconds) } : undefined
 }
 
 /**
