@@ -21,7 +21,7 @@ describe('start-up cost', () => {
       'await writeFile(record, bytes)',
       'await writeFile(a.recordSignaturePath(record), JSON.stringify(await signer.signBlob(bytes)))',
       'const verdict = await a.checkPreviousRecord(record, bytes, signer.ownPolicy)',
-      "const unneeded = loaded.filter((url) => /\\/(packageurl-js|@sigstore\\/verify)\\//.test(url))",
+      'const unneeded = loaded.filter((url) => /\\/(packageurl-js|@sigstore\\/verify)\\//.test(url))',
       'console.log(JSON.stringify({ verdict, unneeded }))',
     ].join('\n')
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script])
