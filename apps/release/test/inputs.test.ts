@@ -77,6 +77,14 @@ describe('projectInputs', () => {
   it('a chart: its directory and everything the image it deploys is made from', async () => {
     expect(await inputsOf('chart')).toEqual(['chart', 'go/api', 'go/lib'])
   })
+
+  it('is read once per workspace: the record check and the stamps get the same answer, not a second walk', async () => {
+    const api = workspace.projects.find((p) => p.name === 'api')!
+    const first = await projectInputs(api, workspace)
+    expect(await projectInputs(api, workspace)).toBe(first)
+    // another load of the workspace reads its files again
+    expect(await projectInputs(api, await loadWorkspace(root))).not.toBe(first)
+  })
 })
 
 describe('lastChange', () => {

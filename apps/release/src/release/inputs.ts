@@ -63,26 +63,45 @@ async function chartSiblings(project: Project): Promise<string[]> {
   return [...text.matchAll(/repository:\s*["']?file:\/\/([^"'\s]+)/g)].map((m) => resolve(chartDir, m[1]!))
 }
 
-/** A workspace's projects by name and by absolute root, computed once per workspace. */
-const indexes = new WeakMap<Workspace, { byName: Map<string, Project>; byRoot: Map<string, Project> }>()
+type Inputs = { paths: string[]; projects: string[] }
 
-function indexOf(workspace: Workspace): { byName: Map<string, Project>; byRoot: Map<string, Project> } {
+/**
+ * A workspace's projects by name and by absolute root, and each project's inputs once
+ * collected (the record check and the stamps ask the same): computed once per workspace.
+ */
+interface WorkspaceIndex {
+  readonly byName: Map<string, Project>
+  readonly byRoot: Map<string, Project>
+  readonly inputs: Map<string, Promise<Inputs>>
+}
+
+const indexes = new WeakMap<Workspace, WorkspaceIndex>()
+
+function indexOf(workspace: Workspace): WorkspaceIndex {
   let index = indexes.get(workspace)
   if (index === undefined) {
     index = {
       byName: new Map(workspace.projects.map((p) => [p.name, p])),
       byRoot: new Map(workspace.projects.map((p) => [resolve(p.root), p])),
+      inputs: new Map(),
     }
     indexes.set(workspace, index)
   }
   return index
 }
 
-/** The paths of `projectInputs` and the names of the workspace projects they were collected from (the project itself included). */
-async function collectInputs(
-  project: Project,
-  workspace: Workspace,
-): Promise<{ paths: string[]; projects: string[] }> {
+/** The paths of `projectInputs` and the names of the workspace projects they were collected from (the project itself included), read once per workspace. */
+function collectInputs(project: Project, workspace: Workspace): Promise<Inputs> {
+  const { inputs } = indexOf(workspace)
+  let collected = inputs.get(project.name)
+  if (collected === undefined) {
+    collected = readInputs(project, workspace)
+    inputs.set(project.name, collected)
+  }
+  return collected
+}
+
+async function readInputs(project: Project, workspace: Workspace): Promise<Inputs> {
   const { byName, byRoot } = indexOf(workspace)
   const paths = new Set<string>()
   const seen = new Set<string>()
@@ -125,7 +144,7 @@ async function collectInputs(
  * projects whose images a chart deploys, its file:// charts), local Go replacements and
  * Cargo path dependencies, and an enclosing Cargo workspace or go.work. Transitively.
  */
-export async function projectInputs(project: Project, workspace: Workspace): Promise<string[]> {
+export async function projectInputs(project: Project, workspace: Workspace): Promise<readonly string[]> {
   return (await collectInputs(project, workspace)).paths
 }
 

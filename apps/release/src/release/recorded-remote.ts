@@ -10,7 +10,7 @@ import type { NpmConfig, NpmDestination, PackageName } from '@polyship/npm'
 import type { RegistryClient } from '@polyship/oci'
 import type { HeldFile, PackageIndex } from '@polyship/wheel'
 import type { Destinations } from '../destinations.ts'
-import type { Env, ReleaseContext } from './context.ts'
+import type { Env, FrontContext } from './context.ts'
 
 /**
  * The remote destinations a re-run answered from the record asks (recorded-state.ts): an OCI
@@ -26,7 +26,7 @@ export interface RemoteOptions {
   readonly workspace: Workspace
   readonly env: Env
   readonly destinations: Destinations
-  readonly reporter: ReleaseContext['reporter']
+  readonly reporter: FrontContext['reporter']
 }
 
 /** An image or chart in a registry, as the record locates it: `host/repo@sha256:...`. */

@@ -13,7 +13,7 @@ import {
 import { versionTag } from '@polyship/oci'
 import { releaseTag } from '@polyship/versioning/tags'
 import { type Destinations, publishesOutside } from '../destinations.ts'
-import type { Env, ReleaseContext } from './context.ts'
+import type { Env, FrontContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
@@ -60,7 +60,7 @@ export interface RecordedStateOptions extends Omit<ReleasedOptions, 'root'> {
   readonly workspace: Workspace
   /** The run's destinations: registries and remote indexes are asked through them. */
   readonly destinations: Destinations
-  readonly reporter: ReleaseContext['reporter']
+  readonly reporter: FrontContext['reporter']
   /** Where the units are built (`<outDir>/build`): an npm package's packed tarball is read there. */
   readonly buildDir: string
 }
@@ -384,7 +384,7 @@ export interface RecordAnswer {
 export async function answeredByRecord(
   projects: readonly Project[],
   options: ReleaseOptions,
-  context: ReleaseContext,
+  context: FrontContext,
   run: Pick<RecordedStateOptions, 'destinationsOf' | 'tags'>,
 ): Promise<RecordAnswer | undefined> {
   const { workspace, env } = context

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { isAbsolute, join, relative, sep } from 'node:path'
-import { readGoModFile } from '@polyship/binary'
 import {
   CoreError,
   type FormatName,
@@ -240,7 +239,7 @@ export async function goModuleTags(
   const top = (await run('git', ['rev-parse', '--show-toplevel'], { cwd: root, env })).stdout.trim()
   const repository = await realpath(top)
   for (const { project, version } of modules) {
-    const mod = await readGoModFile(join(project.root, 'go.mod'))
+    const mod = await (await import('@polyship/binary')).readGoModFile(join(project.root, 'go.mod'))
     const dir = relative(repository, await realpath(project.root))
       .split(sep)
       .join('/')

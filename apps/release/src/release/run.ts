@@ -13,7 +13,7 @@ import {
 } from '@polyship/core'
 import { assertNoNxReleaseOverlap } from '../nx/release-config.ts'
 import type { LoadedUnit } from './build-unit.ts'
-import { createContext, type Env, type ReleaseContext } from './context.ts'
+import { checkOutDirUntracked, completeContext, type Env, type FrontContext, openContext } from './context.ts'
 import { acquireLock, lockFile } from './lock.ts'
 import type { Finding } from './reconcile.ts'
 import { hasUnsignedRecord, signUnsignedRecord } from './record.ts'
@@ -151,7 +151,8 @@ async function release(
     ...(options.shard ? { shard: options.shard } : {}),
   })
   await assertNoNxReleaseOverlap(workspace.root, selection)
-  const context = await createContext(
+  // HEAD only: stamps and the outDir listing wait until something is left to build
+  const front = await openContext(
     workspace,
     {
       snapshot: options.snapshot ?? false,
@@ -162,17 +163,16 @@ async function release(
     env,
     reporter,
   )
-  const destinationsOf = (project: Project) =>
-    projectDestinations(project, context.destinations, context.skip)
+  const destinationsOf = (project: Project) => projectDestinations(project, front.destinations, front.skip)
   // one listing of the tags, for what was released elsewhere and what the record answers
-  const tags = context.commit === '' ? undefined : await gitTags(workspace.root, env)
+  const tags = front.commit === '' ? undefined : await gitTags(workspace.root, env)
   const before = await releasedBefore(selection, {
     ...(tags === undefined ? {} : { tags }),
     root: workspace.root,
-    outDir: context.outDir,
-    head: context.commit,
+    outDir: front.outDir,
+    head: front.commit,
     env,
-    versionOf: context.versionOf,
+    versionOf: front.versionOf,
     destinationsOf,
   })
   for (const r of before) {
@@ -184,7 +184,7 @@ async function release(
     })
   }
   let projects = selection.filter((p) => !before.some((r) => r.project === p.name))
-  const answered = await answeredByRecord(projects, options, context, {
+  const answered = await answeredByRecord(projects, options, front, {
     destinationsOf,
     ...(tags === undefined ? {} : { tags }),
   })
@@ -194,23 +194,25 @@ async function release(
   }
   if (projects.length === 0 && before.length > 0) {
     // after an upgrade, the record an older polyship wrote gets its signature here
-    if (!options.split && !options.dryRun && !context.snapshot)
-      await signRecordIfUnsigned(context, workspace, env, reporter)
+    if (!options.split && !options.dryRun && !front.snapshot)
+      await signRecordIfUnsigned(front, workspace, env, reporter)
     return { status: 'up-to-date', released: before }
   }
   // the build, assembly, attestation and publishing code is loaded only for what is left
   const { wholeRelease } = await import('./whole-release.ts')
+  const context = await completeContext(front)
   return wholeRelease({ options, env, reporter, runSteps, context, projects, destinationsOf, answered })
 }
 
 /** Signs the record of an earlier release that has no signature, under the release lock. */
 async function signRecordIfUnsigned(
-  context: ReleaseContext,
+  context: FrontContext,
   workspace: Workspace,
   env: Env,
   reporter: Reporter,
 ) {
   if (!(await hasUnsignedRecord(context.outDir))) return
+  await checkOutDirUntracked(workspace.root, context.outDir, env)
   const lock = await acquireLock(lockFile(context.outDir))
   try {
     await signUnsignedRecord(

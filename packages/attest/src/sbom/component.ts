@@ -1,6 +1,24 @@
+import { createRequire } from 'node:module'
 import { type Digest, digestHex } from '@polyship/core'
-import { PackageURL } from 'packageurl-js'
 import { AttestError } from '../errors.ts'
+
+/**
+ * packageurl-js (CommonJS, 15 modules) is required by the first package URL made, not by
+ * every import of attest: a re-run that only checks the record's signature never loads it.
+ */
+const requirePurl = createRequire(import.meta.url)
+
+/** `pkg:<type>/<namespace>/<name>@<version>?<qualifiers>`, encoded as the purl spec says. */
+export function packageUrl(
+  type: string,
+  namespace: string | undefined,
+  name: string,
+  version?: string,
+  qualifiers?: Record<string, string>,
+): string {
+  const { PackageURL } = requirePurl('packageurl-js') as typeof import('packageurl-js')
+  return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString()
+}
 
 /** CycloneDX component types polyship uses. */
 export type ComponentType = 'application' | 'library' | 'container' | 'file' | 'framework'
@@ -36,7 +54,7 @@ function purl(
   qualifiers?: Record<string, string>,
 ) {
   try {
-    return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString()
+    return packageUrl(type, namespace, name, version, qualifiers)
   } catch (cause) {
     throw new AttestError(
       'ATTEST_INPUT_INVALID',

@@ -7,9 +7,8 @@ import {
   type Platform,
   sourceDateEpoch,
 } from '@polyship/core'
-import { PackageURL } from 'packageurl-js'
 import { AttestError } from '../errors.ts'
-import { type ComponentType, ociPurl, type SbomComponent } from './component.ts'
+import { type ComponentType, ociPurl, packageUrl, type SbomComponent } from './component.ts'
 
 /** The artifact an SBOM describes: CycloneDX's `metadata.component`, the package SPDX's document DESCRIBES. */
 export interface SbomSubject {
@@ -83,24 +82,10 @@ function subjectPurl(subject: SbomSubject): string {
     case 'wheel':
     case 'sdist': {
       const distribution = subject.name.split('-')[0] ?? subject.name
-      return new PackageURL(
-        'pypi',
-        undefined,
-        distribution,
-        subject.version,
-        { file_name: subject.name },
-        undefined,
-      ).toString()
+      return packageUrl('pypi', undefined, distribution, subject.version, { file_name: subject.name })
     }
     default:
-      return new PackageURL(
-        'generic',
-        undefined,
-        subject.name,
-        subject.version,
-        { checksum: subject.digest },
-        undefined,
-      ).toString()
+      return packageUrl('generic', undefined, subject.name, subject.version, { checksum: subject.digest })
   }
 }
 

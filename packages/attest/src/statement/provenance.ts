@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Digest, digestHex, withoutUserinfo } from '@polyship/core'
-import { PackageURL } from 'packageurl-js'
+import { packageUrl } from '../sbom/component.ts'
 import { PREDICATE_TYPES, type Statement, statement, subjectOf } from './statement.ts'
 
 /** Our SLSA buildType: how to read externalParameters and internalParameters below. */
@@ -111,8 +111,8 @@ function imageDependency(image: { reference: string; digest: Digest }): Resource
   const repository =
     lastColon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, lastColon) : withoutDigest
   const name = repository.split('/').pop()!.toLowerCase()
-  const purl = new PackageURL('oci', undefined, name, image.digest, { repository_url: repository }, undefined)
-  return { uri: purl.toString(), digest: { sha256: digestHex(image.digest) }, name: image.reference }
+  const purl = packageUrl('oci', undefined, name, image.digest, { repository_url: repository })
+  return { uri: purl, digest: { sha256: digestHex(image.digest) }, name: image.reference }
 }
 
 /**
@@ -127,7 +127,7 @@ export function provenanceStatement(input: ProvenanceInput): Statement<SlsaProve
   const resolvedDependencies: ResourceDescriptor[] = [
     ...sourceDependency(source),
     ...(input.toolchains ?? []).map((tool) => ({
-      uri: new PackageURL('generic', undefined, tool.name, tool.version, undefined, undefined).toString(),
+      uri: packageUrl('generic', undefined, tool.name, tool.version),
       name: tool.name,
     })),
     ...(input.baseImages ?? []).map(imageDependency),
