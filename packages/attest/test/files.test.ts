@@ -110,6 +110,14 @@ describe('files signed and attested with a key', () => {
     expect(summary(results)).toEqual(['signature ok', 'provenance ok', 'sbom ok', 'spdx ok'])
   })
 
+  it('pass polyship verification when the policy also holds a key of another type (Ed25519) first', async () => {
+    const ed25519 = { key: generateKeyPairSync('ed25519').publicKey, source: 'ed25519.pub' }
+    const results = await verifyFile(archive, keyPolicy([ed25519, await readPublicKey(publicKeyPath)]))
+    expect(summary(results)).toEqual(['signature ok', 'provenance ok', 'sbom ok', 'spdx ok'])
+    const alone = await verifyFile(archive, keyPolicy([ed25519]))
+    expect(alone[0]).toMatchObject({ status: 'failed', code: 'ATTEST_SIGNATURE_INVALID' })
+  })
+
   it('fail in cosign and in polyship, naming the file, when one byte of the artifact changes', async () => {
     const path = await copySet('flipped-artifact')
     await flipByte(path, 100)

@@ -84,7 +84,14 @@ function plainKeySigner(
   )
     return undefined
   const signature = content.messageSignature.signature
-  const entry = policy.keys.find((k) => verify('sha256', artifact, k.key, signature))
+  const entry = policy.keys.find((k) => {
+    try {
+      return verify('sha256', artifact, k.key, signature)
+    } catch {
+      // a key sha256 cannot be used with (Ed25519): as @sigstore/core's verify, not this key
+      return false
+    }
+  })
   return entry === undefined ? undefined : describeKey(entry)
 }
 
