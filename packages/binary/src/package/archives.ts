@@ -51,6 +51,32 @@ export async function packageBinaries(
   build: BinaryBuild,
   options: PackageOptions,
 ): Promise<BinaryPackages> {
+  const reporter = options.reporter ?? silentReporter
+  const archives = await archiveBinaries(project, build, options)
+  const checksumsName = checksumsFileName(build.project, build.version)
+  const written = await writeChecksums(options.outDir, checksumsName, archives)
+  const checksums = {
+    kind: 'checksums' as const,
+    name: checksumsName,
+    project: build.project,
+    version: build.version,
+    ...written,
+    mediaType: 'text/plain; charset=utf-8',
+  }
+  reporter.emit({ type: 'artifact', artifact: checksums })
+  return { archives, checksums }
+}
+
+/**
+ * The archives of `packageBinaries` without the checksums file: one per platform of
+ * `build`, in the order of its binaries. A build of one platform (`onPlatform`) gives that
+ * platform's archive, so archives can be written while other platforms compile.
+ */
+export async function archiveBinaries(
+  project: Project,
+  build: BinaryBuild,
+  options: PackageOptions,
+): Promise<ArchiveArtifact[]> {
   const env = options.env ?? process.env
   const reporter = options.reporter ?? silentReporter
   const mtime = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : Math.floor(Date.parse(build.date) / 1000) || 0
@@ -68,7 +94,7 @@ export async function packageBinaries(
     build.binaryName,
     build.binaries.map((b) => b.artifact.platform),
   )
-  const archives = await mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
+  return mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
     const platform = binaries[0]!.artifact.platform
     const name = archiveFileName(
       build.project,
@@ -103,19 +129,9 @@ export async function packageBinaries(
     reporter.emit({ type: 'artifact', artifact })
     return artifact
   })
-  const checksumsName = checksumsFileName(build.project, build.version)
-  const written = await writeChecksums(options.outDir, checksumsName, archives)
-  const checksums = {
-    kind: 'checksums' as const,
-    name: checksumsName,
-    project: build.project,
-    version: build.version,
-    ...written,
-    mediaType: 'text/plain; charset=utf-8',
-  }
-  reporter.emit({ type: 'artifact', artifact: checksums })
-  return { archives, checksums }
 }
+
+type ArchiveArtifact = BinaryPackages['archives'][number]
 
 /** How `project` names its archives (`polyship.binary.archiveName`), for `archiveFileName`. */
 export function archiveNaming(project: Project, binary: string): ArchiveNaming {
