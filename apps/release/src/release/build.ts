@@ -273,13 +273,16 @@ async function buildUnitIn(
   context: ReleaseContext,
   options: BuildProjectOptions,
 ): Promise<LoadedUnit> {
-  const source = context.commit === '' ? undefined : await sourceTreeOf(project, context)
   const formats: UnitFormats = {
     binary: compilesFormat(project, 'binary', context.skip),
     wheel: compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context),
     npm: project.config.npm !== undefined && !context.skip.has('npm') && buildsOnHost(context),
   }
-  const inputs = await unitInputs(project, context, formats, () => pnpmVersion(context))
+  // the source tree (git) and the toolchain questions are asked at once
+  const [source, inputs] = await Promise.all([
+    context.commit === '' ? undefined : sourceTreeOf(project, context),
+    unitInputs(project, context, formats, () => pnpmVersion(context)),
+  ])
   const reused =
     context.reuseUnits && source !== undefined
       ? await reusableUnit(dir, project, context, source, inputs)
