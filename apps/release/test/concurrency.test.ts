@@ -151,27 +151,24 @@ describe('concurrent builds', () => {
     expect(unit.binaries).toHaveLength(2)
   })
 
-  it('writes each platform’s archive and image layers while later platforms compile', async () => {
+  it('writes each platform’s archive while later platforms compile', async () => {
     const ws = await exampleWorkspace({
       projects: [],
       files: goProjectFiles('packages/svc', {
         binary: { platforms: ['linux/amd64', 'linux/arm64', 'darwin/arm64'] },
-        polyship: {
-          image: { base: 'static', platforms: ['linux/amd64'], entrypoint: ['/usr/local/bin/svc'] },
-        },
       }),
       globs: ['packages/*'],
     })
     workspaces.push(ws)
     // a go that, compiling the last platform, waits (20 s at most) for the first platform's
-    // archive and cached image layers (static base, binaries) and notes what it found
+    // archive and notes whether it came
     const build = join(ws.root, 'dist', 'build')
     const archive = join(build, 'svc', 'svc_1.0.0_linux_amd64.tar.gz')
     const seen = join(ws.root, '..', 'seen.log')
     const shims = join(ws.root, '..', 'shims')
     await mkdir(shims)
     const go = execFileSync('sh', ['-c', 'command -v go'], { env: ws.env, encoding: 'utf8' }).trim()
-    const found = `[ -e '${archive}' ] && [ "$(ls '${build}/.layers' 2>/dev/null | grep -c json)" -ge 2 ]`
+    const found = `[ -e '${archive}' ]`
     await writeFile(
       join(shims, 'go'),
       `#!/bin/sh

@@ -14,7 +14,6 @@ export {
   type PlatformManifest,
 } from './image/built-image.ts'
 export { DEFAULT_PLATFORMS as DEFAULT_IMAGE_PLATFORMS } from './image/settings.ts'
-export { warmImageLayers } from './image/warm-layers.ts'
 export { type Layer, type LayerEntry, type WriteLayerOptions, writeLayer } from './layer/layer.ts'
 export { type NodeEntry, nodeEntry } from './node/entry.ts'
 export { isNodeImage, type NodeSettings, nodeSettings } from './node/node-settings.ts'

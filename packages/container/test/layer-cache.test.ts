@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type BuiltImage, buildImage, warmImageLayers } from '@polyship/container'
+import { type BuiltImage, buildImage } from '@polyship/container'
 import type { Artifact, ImageConfig, Project } from '@polyship/core'
 import { RegistryClient } from '@polyship/oci'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,20 +92,5 @@ describe('layer cache (dist/build/.layers)', () => {
     const healed = await built({ layerCache: cache })
     expect(healed.digest).toBe(plain.digest)
     expect(healed.files.every((f) => f.startsWith(blobs))).toBe(true)
-  })
-
-  it('layers warmed platform by platform (warmImageLayers) are the ones the build then takes from the cache', async () => {
-    const warmed = join(await dirs.make('warmed'), '.layers')
-    for (const platform of [AMD64, ARM64])
-      await warmImageLayers(
-        { project, artifacts: artifacts.filter((a) => a.platform === platform) },
-        platform,
-        { env, layerCache: warmed },
-      )
-    const plain = await built()
-    const image = await built({ layerCache: warmed })
-    expect(image.digest).toBe(plain.digest)
-    expect(image.files).toHaveLength(3)
-    for (const file of image.files) expect(file.startsWith(join(warmed, 'blobs'))).toBe(true)
   })
 })

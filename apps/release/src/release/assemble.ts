@@ -342,7 +342,7 @@ async function assembleImage(
  * may write the same entry (the static base layer they share), each through its own temp
  * file and a rename of identical bytes.
  */
-export function layerCacheDir(context: Pick<ReleaseContext, 'outDir'>): string {
+function layerCacheDir(context: ReleaseContext): string {
   return join(context.outDir, 'build', '.layers')
 }
 

@@ -10,7 +10,6 @@ import {
   type Slots,
   unlimitedSlots,
 } from '@polyship/binary'
-import { warmImageLayers } from '@polyship/container'
 import {
   digestFile,
   formatPlatform,
@@ -25,7 +24,6 @@ import {
 import { packPackage } from '@polyship/npm'
 import { buildWheels } from '@polyship/wheel'
 import { DEFAULT_BINARY_PLATFORMS } from '../plan.ts'
-import { layerCacheDir } from './assemble.ts'
 import {
   BUILD_UNIT_SCHEMA,
   type BuildUnit,
@@ -163,12 +161,9 @@ async function binaries(
     concurrency: Math.max(1, options.concurrency ?? 1),
     slots: options.slots ?? unlimitedSlots,
     onPlatform: async (built: BinaryBuild) => {
-      const [written] = await Promise.all([
-        packaging.run(() =>
-          archiveBinaries(project, built, { outDir: dir, env, reporter: context.reporter }),
-        ),
-        warmsImage(project, context) ? packaging.run(() => warmImage(project, built, context)) : undefined,
-      ])
+      const written = await packaging.run(() =>
+        archiveBinaries(project, built, { outDir: dir, env, reporter: context.reporter }),
+      )
       archives.push(...written)
     },
   }
@@ -193,38 +188,6 @@ async function binaries(
     archives: archives.sort((a, b) => position(a) - position(b)),
     skipped: build.skipped.map((s) => ({ what: `binary ${formatPlatform(s.platform)}`, reason: s.reason })),
   }
-}
-
-/**
- * A release (not a split shard, whose images are assembled elsewhere) with the layer cache
- * on writes each platform's image layers as soon as its binaries are built, while the next
- * platform compiles: assembling the image then finds them in the cache.
- */
-function warmsImage(project: Project, context: ReleaseContext): boolean {
-  return (
-    project.config.image !== undefined &&
-    !context.skip.has('image') &&
-    context.reuseUnits &&
-    context.buildDir === join(context.outDir, 'build')
-  )
-}
-
-/** The image layers of one compiled platform, into the layer cache (`warmImageLayers`). */
-async function warmImage(project: Project, built: BinaryBuild, context: ReleaseContext): Promise<void> {
-  const version = context.versionOf(project)
-  const [first] = built.binaries
-  if (first === undefined) return
-  await warmImageLayers(
-    {
-      project: { ...project, version },
-      // as assembleImage passes them: the unit's binary names, without .exe
-      artifacts: built.binaries.map((b) => ({ ...b.artifact, name: b.name })),
-      workspaceRoot: context.workspace.root,
-      ...(context.workspace.config.bases === undefined ? {} : { bases: context.workspace.config.bases }),
-    },
-    first.artifact.platform,
-    { env: context.envOf(project), tmpDir: join(context.outDir, 'tmp'), layerCache: layerCacheDir(context) },
-  )
 }
 
 /**
