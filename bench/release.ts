@@ -2,9 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { compare, examplesWorkspace, POLYSHIP_BIN, releaseEnv, report, sh, timedProcess } from './harness.ts'
+import {
+  builtPolyship,
+  compare,
+  examplesWorkspace,
+  POLYSHIP_BIN,
+  releaseEnv,
+  report,
+  sh,
+  timedProcess,
+} from './harness.ts'
 
 const cold = process.argv.includes('--cold')
+/** `--built`: time the built package (apps/release/dist, what users install) instead of the type-stripped sources. */
+const built = process.argv.includes('--built')
 /** `--against DIR`: also time the polyship of another checkout (the code before a change), interleaved. */
 const againstAt = process.argv.indexOf('--against')
 const against = againstAt < 0 ? undefined : process.argv[againstAt + 1]
@@ -12,7 +23,7 @@ const runs = Number(
   process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--against') ?? 3,
 )
 const _repo = join(import.meta.dirname, '..')
-const bin = POLYSHIP_BIN
+const bin = built ? await builtPolyship() : POLYSHIP_BIN
 const work = await mkdtemp(join(tmpdir(), 'polyship-bench-release-'))
 const root = join(work, 'ws')
 const env = releaseEnv()
@@ -90,7 +101,7 @@ console.log(`before: ${load()}`)
 const results = await compare(
   [
     {
-      name: 'polyship release (fresh dist/)',
+      name: `polyship release (fresh dist/${built ? ', built' : ''})`,
       before: () => rm(join(root, 'dist'), { recursive: true, force: true }),
       run: release,
     },

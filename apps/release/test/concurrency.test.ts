@@ -1,7 +1,8 @@
-import { glob, readdir, readFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { chmod, glob, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { exampleWorkspace, polyship, type TestWorkspace } from './workspace.ts'
+import { exampleWorkspace, goProjectFiles, polyship, type TestWorkspace } from './workspace.ts'
 
 /** Three small Go projects with 2-platform images, and a chart deploying one of them. */
 function files(): Record<string, string> {
@@ -148,6 +149,45 @@ describe('concurrent builds', () => {
     // svc-a started with svc-b and was not abandoned: its unit is whole
     const unit = JSON.parse(await readFile(join(ws.root, 'dist', 'build', 'svc-a', 'build.json'), 'utf8'))
     expect(unit.binaries).toHaveLength(2)
+  })
+
+  it('writes each platform’s archive while later platforms compile', async () => {
+    const ws = await exampleWorkspace({
+      projects: [],
+      files: goProjectFiles('packages/svc', {
+        binary: { platforms: ['linux/amd64', 'linux/arm64', 'darwin/arm64'] },
+      }),
+      globs: ['packages/*'],
+    })
+    workspaces.push(ws)
+    // a go that, compiling the last platform, waits (20 s at most) for the first platform's
+    // archive and notes whether it came
+    const build = join(ws.root, 'dist', 'build')
+    const archive = join(build, 'svc', 'svc_1.0.0_linux_amd64.tar.gz')
+    const seen = join(ws.root, '..', 'seen.log')
+    const shims = join(ws.root, '..', 'shims')
+    await mkdir(shims)
+    const go = execFileSync('sh', ['-c', 'command -v go'], { env: ws.env, encoding: 'utf8' }).trim()
+    const found = `[ -e '${archive}' ]`
+    await writeFile(
+      join(shims, 'go'),
+      `#!/bin/sh
+if [ "$1" = build ] && [ "$GOOS" = darwin ]; then
+  i=0
+  until ${found} || [ $i -ge 200 ]; do sleep 0.1; i=$((i+1)); done
+  if ${found}; then echo found >> '${seen}'; else echo missing >> '${seen}'; fi
+fi
+exec '${go}' "$@"
+`,
+    )
+    await chmod(join(shims, 'go'), 0o755)
+    const result = await polyship(['build', '--concurrency', '1'], {
+      root: ws.root,
+      env: { ...ws.env, PATH: `${shims}:${ws.env.PATH ?? process.env.PATH}` },
+    })
+    expect(result.stderr).not.toMatch(/error /)
+    expect(result.code).toBe(0)
+    expect((await readFile(seen, 'utf8')).trim()).toBe('found')
   })
 
   it('refuses a --concurrency that is not a whole number from 1, before doing anything', async () => {

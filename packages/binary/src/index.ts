@@ -25,8 +25,14 @@ export {
   releaseVersion,
   renderArchiveName,
 } from './names.ts'
-export type { BinaryBuildOptions, Env } from './options.ts'
-export { archiveNaming, checkArchiveNames, type PackageOptions, packageBinaries } from './package/archives.ts'
+export { type BinaryBuildOptions, type Env, type Slots, unlimitedSlots } from './options.ts'
+export {
+  archiveBinaries,
+  archiveNaming,
+  checkArchiveNames,
+  type PackageOptions,
+  packageBinaries,
+} from './package/archives.ts'
 export { formatChecksums, writeChecksums } from './package/checksums.ts'
 export { type BinaryPlan, type PlannedTarget, planBinaries } from './plan.ts'
 export { type BinaryRelease, buildBinaryRelease } from './release.ts'

@@ -8,8 +8,20 @@ import {
 } from '@polyship/core'
 import { BinaryError } from './errors.ts'
 import { DEFAULT_PLATFORMS, releaseVersion } from './names.ts'
+import type { BinaryBuild } from './result.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Where each task waits its turn. A release hands one set of compile slots to every project
+ * it builds, so a project's platforms take the slots other projects leave free.
+ */
+export interface Slots {
+  run<T>(compile: () => Promise<T>): Promise<T>
+}
+
+/** Compiles run as soon as they are started: what a build without shared slots gets. */
+export const unlimitedSlots: Slots = { run: (compile) => compile() }
 
 /** What every binary build takes. */
 export interface BinaryBuildOptions {
@@ -32,6 +44,14 @@ export interface BinaryBuildOptions {
   readonly requireCleanTree?: boolean
   /** Platforms compiled at once (Go; cargo serializes on its target directory anyway). Default 1. */
   readonly concurrency?: number
+  /** Shared with other builds: each compile (`go build`, `cargo build`) runs in one of these. */
+  readonly slots?: Slots
+  /**
+   * Called once per platform as soon as every binary of it is built, with a build holding
+   * just that platform's binaries (the caller archives it while other platforms compile).
+   * The build settles only after every promise it returned has.
+   */
+  readonly onPlatform?: (built: BinaryBuild) => Promise<unknown>
   /** The environment tools run in; default this process's. */
   readonly env?: Env
   readonly reporter?: Reporter
@@ -51,6 +71,7 @@ export interface BuildContext {
   readonly env: Env
   readonly reporter: Reporter
   readonly concurrency: number
+  readonly slots: Slots
 }
 
 export function buildContext(
@@ -94,10 +115,20 @@ export function buildContext(
     env: options.env ?? process.env,
     reporter: options.reporter ?? silentReporter,
     concurrency: options.concurrency ?? 1,
+    slots: options.slots ?? unlimitedSlots,
   }
 }
 
 /** The build environment: `env`, then the project's `polyship.binary.env`, then what polyship forces. */
 export function toolEnv(context: BuildContext, forced: Env): Record<string, string | undefined> {
   return { ...context.env, ...context.config.env, ...forced }
+}
+
+/**
+ * Waits for every promise, then throws the first rejection: work started beside a build
+ * (its platforms' archives) never runs on after the build has failed.
+ */
+export async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
 }

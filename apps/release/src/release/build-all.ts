@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import type { Slots } from '@polyship/binary'
 import { mapLimit, type Project, type RootConfig } from '@polyship/core'
 import { buildProject } from './build.ts'
 import type { LoadedUnit } from './build-unit.ts'
@@ -21,12 +22,37 @@ export function buildConcurrency(config: RootConfig, requested?: number): number
 }
 
 /**
- * Builds `projects` into their units, up to `concurrency` compiles at once: projects side by
- * side, and the platforms of one project when fewer projects than slots are left (a project's
- * archives overlap with the next project's compile). The steps are shown, and their outcomes
- * reported, in the projects' order whatever order they finish in; the units come back in that
- * order too, so everything assembled from them is independent of timing. After the first
- * failure no new project starts; the ones running finish before the failure is reported.
+ * `count` slots: a task runs as soon as one is free, else waits for one in the order the
+ * tasks asked (first come, first served).
+ */
+export function slotsOf(count: number): Slots {
+  let free = Math.max(1, Math.floor(count))
+  const waiting: (() => void)[] = []
+  return {
+    async run(task) {
+      if (free > 0) free--
+      else await new Promise<void>((resolve) => waiting.push(resolve))
+      try {
+        return await task()
+      } finally {
+        const next = waiting.shift()
+        if (next === undefined) free++
+        else next()
+      }
+    },
+  }
+}
+
+/**
+ * Builds `projects` into their units, up to `concurrency` compiles at once across every
+ * project and platform (one set of slots: a project's platforms take the slots others leave
+ * free), each platform's archive written as soon as it is built while the next compiles
+ * (as many archives at once as compiles). Twice as many projects as slots are under way, so
+ * a slot a project leaves while it archives or writes its unit is taken at once. The steps
+ * are shown, and their outcomes reported, in the projects' order whatever order they finish
+ * in; the units come back in that order too, so everything assembled from them is
+ * independent of timing. After the first failure no new project starts; the ones running
+ * finish before the failure is reported.
  */
 export async function buildUnits(
   projects: readonly Project[],
@@ -34,13 +60,12 @@ export async function buildUnits(
   runSteps: StepRunner,
   options: { readonly concurrency: number; readonly title?: (project: Project) => string },
 ): Promise<LoadedUnit[]> {
-  const slots = Math.max(1, Math.floor(options.concurrency))
-  const side = Math.min(slots, projects.length)
-  const platformConcurrency = Math.max(1, Math.floor(slots / Math.max(1, side)))
+  const count = Math.max(1, Math.floor(options.concurrency))
+  const shared = { concurrency: count, slots: slotsOf(count), packaging: slotsOf(count) }
   const outcomes = projects.map(() => settleable<LoadedUnit>())
-  const pool = mapLimit(projects, side, async (project, index) => {
+  const pool = mapLimit(projects, 2 * count, async (project, index) => {
     try {
-      const unit = await buildProject(project, context, { platformConcurrency })
+      const unit = await buildProject(project, context, shared)
       outcomes[index]!.resolve(unit)
       return unit
     } catch (error) {

@@ -1,17 +1,21 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path'
 import {
+  archiveBinaries,
   type BinaryBuild,
   type BinaryPackages,
   buildGoBinaries,
   buildRustBinaries,
-  packageBinaries,
+  checkArchiveNames,
+  type Slots,
+  unlimitedSlots,
 } from '@polyship/binary'
 import {
   digestFile,
   formatPlatform,
   hostPlatform,
   isPolyshipError,
+  type Platform,
   type Project,
   platformsOf,
   run,
@@ -48,7 +52,11 @@ type Skipped = { what: string; reason: string }
 
 /** What compiling a project's binaries gave: the build and its archives, or (platform shards) only skips. */
 type CompiledBinaries =
-  | { readonly build: BinaryBuild; readonly packages: BinaryPackages; readonly skipped: Skipped[] }
+  | {
+      readonly build: BinaryBuild
+      readonly archives: BinaryPackages['archives']
+      readonly skipped: Skipped[]
+    }
   | { readonly build?: undefined; readonly skipped: Skipped[] }
 
 /**
@@ -114,18 +122,19 @@ async function reusableUnit(
 
 /** How one project is built beside others. */
 export interface BuildProjectOptions {
-  /**
-   * Platforms compiled and archived at once (default 1): the toolchains are single-threaded
-   * in their link and compress steps. `buildUnits` gives each project its share of the cores.
-   */
-  readonly platformConcurrency?: number
+  /** Platforms of this project compiled at once (default 1); `slots` bounds them with every other project's. */
+  readonly concurrency?: number
+  /** Where every compile (go, cargo, maturin, pnpm pack) waits its turn; `buildUnits` shares one set. */
+  readonly slots?: Slots
+  /** Where archives wait theirs: each platform's is written as soon as it is built, while others compile. */
+  readonly packaging?: Slots
 }
 
 async function binaries(
   project: Project,
   context: ReleaseContext,
   dir: string,
-  concurrency: number,
+  options: BuildProjectOptions,
 ): Promise<CompiledBinaries | undefined> {
   const config = project.config.binary!
   const configured = platformsOf(config, DEFAULT_BINARY_PLATFORMS)
@@ -134,24 +143,36 @@ async function binaries(
       ? configured
       : configured.filter((p) => context.platforms!.some((q) => samePlatform(p, q)))
   if (platforms.length === 0) return undefined
+  // archives are written one platform at a time: two platforms under one name are refused first
+  checkArchiveNames(project, { platforms })
   const stamp = context.stampOf(project)
-  const options = {
+  const env = context.envOf(project)
+  const packaging = options.packaging ?? unlimitedSlots
+  const archives: BinaryPackages['archives'][number][] = []
+  const buildOptions = {
     outDir: dir,
     commit: stamp.commit,
     date: stamp.date,
     version: context.versionOf(project),
     platforms,
     snapshot: context.snapshot,
-    env: context.envOf(project),
+    env,
     reporter: context.reporter,
-    concurrency,
+    concurrency: Math.max(1, options.concurrency ?? 1),
+    slots: options.slots ?? unlimitedSlots,
+    onPlatform: async (built: BinaryBuild) => {
+      const written = await packaging.run(() =>
+        archiveBinaries(project, built, { outDir: dir, env, reporter: context.reporter }),
+      )
+      archives.push(...written)
+    },
   }
   let build: BinaryBuild
   try {
     build =
       config.toolchain === 'go'
-        ? await buildGoBinaries(project, options)
-        : await buildRustBinaries(project, options)
+        ? await buildGoBinaries(project, buildOptions)
+        : await buildRustBinaries(project, buildOptions)
   } catch (error) {
     // A platform shard may hold only platforms this runner cannot build; the merge checks
     // that some shard built (or skipped) every platform, as a single run would.
@@ -159,15 +180,12 @@ async function binaries(
       throw error
     return { skipped: platforms.map((p) => ({ what: `binary ${formatPlatform(p)}`, reason: error.message })) }
   }
-  const packages: BinaryPackages = await packageBinaries(project, build, {
-    outDir: dir,
-    env: context.envOf(project),
-    reporter: context.reporter,
-    concurrency,
-  })
+  // in the build's platform order, whatever order the archives were finished in
+  const order = [...new Set(build.binaries.map((b) => formatPlatform(b.artifact.platform)))]
+  const position = (a: { readonly platform: Platform }) => order.indexOf(formatPlatform(a.platform))
   return {
     build,
-    packages,
+    archives: archives.sort((a, b) => position(a) - position(b)),
     skipped: build.skipped.map((s) => ({ what: `binary ${formatPlatform(s.platform)}`, reason: s.reason })),
   }
 }
@@ -218,13 +236,16 @@ async function buildUnitIn(
   context: ReleaseContext,
   options: BuildProjectOptions,
 ): Promise<LoadedUnit> {
-  const source = context.commit === '' ? undefined : await sourceTreeOf(project, context)
   const formats: UnitFormats = {
     binary: compilesFormat(project, 'binary', context.skip),
     wheel: compilesFormat(project, 'wheel', context.skip) && buildsOnHost(context),
     npm: project.config.npm !== undefined && !context.skip.has('npm') && buildsOnHost(context),
   }
-  const inputs = await unitInputs(project, context, formats, () => pnpmVersion(context))
+  // the source tree (git) and the toolchain questions are asked at once
+  const [source, inputs] = await Promise.all([
+    context.commit === '' ? undefined : sourceTreeOf(project, context),
+    unitInputs(project, context, formats, () => pnpmVersion(context)),
+  ])
   const reused =
     context.reuseUnits && source !== undefined
       ? await reusableUnit(dir, project, context, source, inputs)
@@ -243,38 +264,43 @@ async function buildUnitIn(
   const toolchains: Record<string, string> = {}
   const skipped: Skipped[] = []
 
-  const compiled = formats.binary
-    ? await binaries(project, context, dir, Math.max(1, options.platformConcurrency ?? 1))
-    : undefined
+  const compiled = formats.binary ? await binaries(project, context, dir, options) : undefined
   skipped.push(...(compiled?.skipped ?? []))
   const bin = compiled?.build === undefined ? undefined : compiled
   const deps = bin?.build.binaries[0]?.dependencies
   if (deps?.toolchain === 'go') toolchains.go = deps.goVersion
   if (deps?.toolchain === 'rust') toolchains.rustc = deps.rustc
 
-  const wheels = formats.wheel
-    ? await buildWheels(project, {
-        ...(await wheelTools(project, context)).options,
-        outDir: dir,
-        env: context.envOf(project),
-        sourceDateEpoch: context.stampOf(project).epoch,
-        reporter: context.reporter,
-        // a second build only to compare costs as much as the first: opt-in
-        checkReproducible: project.config.wheel?.checkReproducible ?? false,
-      })
-    : undefined
+  const slots = options.slots ?? unlimitedSlots
+  const wheelOptions = formats.wheel ? (await wheelTools(project, context)).options : undefined
+  const wheels =
+    wheelOptions === undefined
+      ? undefined
+      : await slots.run(() =>
+          buildWheels(project, {
+            ...wheelOptions,
+            outDir: dir,
+            env: context.envOf(project),
+            sourceDateEpoch: context.stampOf(project).epoch,
+            reporter: context.reporter,
+            // a second build only to compare costs as much as the first: opt-in
+            checkReproducible: project.config.wheel?.checkReproducible ?? false,
+          }),
+        )
   for (const s of wheels?.skipped ?? []) skipped.push({ what: `wheel ${s.target}`, reason: s.reason })
   if (wheels !== undefined) Object.assign(toolchains, wheels.toolchains)
 
   // packed once, like wheels; `pnpm pack` runs the package's prepack and prepare scripts
   const tarball = formats.npm
-    ? await packPackage(project.root, {
-        outDir: join(dir, 'npm'),
-        name: project.name,
-        // pnpm packs package.json's version: a --snapshot (never published) keeps it
-        version: context.snapshot ? project.version : context.versionOf(project),
-        env: context.envOf(project),
-      })
+    ? await slots.run(() =>
+        packPackage(project.root, {
+          outDir: join(dir, 'npm'),
+          name: project.name,
+          // pnpm packs package.json's version: a --snapshot (never published) keeps it
+          version: context.snapshot ? project.version : context.versionOf(project),
+          env: context.envOf(project),
+        }),
+      )
     : undefined
   if (tarball !== undefined) toolchains.pnpm = await pnpmVersion(context)
 
@@ -296,7 +322,7 @@ async function buildUnitIn(
       target: b.target,
       dependencies: b.dependencies,
     })),
-    archives: (bin?.packages.archives ?? []).map((a) => ({
+    archives: (bin?.archives ?? []).map((a) => ({
       path: rel(a.path),
       name: a.name,
       digest: a.digest,
@@ -326,8 +352,7 @@ async function buildUnitIn(
     toolchains,
     inputs,
   }
-  // The unit's own checksums file is not kept: checksums cover every platform and are written at assembly.
-  if (bin !== undefined) await rm(bin.packages.checksums.path, { force: true })
+  // No checksums file in the unit: checksums cover every platform and are written at assembly.
   await writeBuildUnit(dir, unit)
   return { dir, unit }
 }

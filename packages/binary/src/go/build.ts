@@ -5,7 +5,7 @@ import { digestFile, formatCommand, formatPlatform, mapLimit, type Project, run 
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
-import { type BinaryBuildOptions, type BuildContext, buildContext } from '../options.ts'
+import { type BinaryBuildOptions, type BuildContext, buildContext, settleAll } from '../options.ts'
 import type { BinaryBuild, BuiltBinary } from '../result.ts'
 import { type GoBinary, resolveGoBinaries } from './binaries.ts'
 import { readGoBuildInfo } from './build-info.ts'
@@ -32,7 +32,7 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     goTarget(platform, toolchain.targets, `${project.manifestPath}: platform ${i + 1}`, goamd64),
   )
   const values = { version: context.version, commit: options.commit, date: options.date }
-  const builds: TargetBuild[] = specs.map((spec) => ({
+  const targetBuilds: TargetBuild[] = specs.map((spec) => ({
     spec,
     ldflags: goLdflags(values, spec.ldflags, {
       strip: spec.strip,
@@ -43,22 +43,8 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     signal: options.signal,
     showName: specs.length > 1,
   }))
-  const jobs = targets.flatMap((target) => builds.map((build) => ({ target, build })))
-  // Each binary is hashed and its build info read while the next one compiles.
-  const described: Promise<BuiltBinary>[] = []
-  try {
-    await mapLimit(jobs, context.concurrency, async ({ target, build }, index) => {
-      const compiled = await compileTarget(context, target, build)
-      const binary = describeBinary(context, compiled)
-      binary.catch(() => {}) // awaited below; no unhandled rejection while later targets compile
-      described[index] = binary
-    })
-  } catch (error) {
-    await Promise.allSettled(described)
-    throw error
-  }
-  const binaries = await Promise.all(described)
-  return {
+  const jobs = targets.flatMap((target, t) => targetBuilds.map((build) => ({ target, build, t })))
+  const buildOf = (binaries: readonly BuiltBinary[]): BinaryBuild => ({
     project: project.name,
     version: context.version,
     toolchain: 'go',
@@ -68,7 +54,33 @@ export async function buildGoBinaries(project: Project, options: BinaryBuildOpti
     date: options.date,
     binaries,
     skipped: [],
+  })
+  // Each binary is hashed and its build info read while the next one compiles, and each
+  // platform goes to `onPlatform` (its archive) once its last binary is described.
+  const described: Promise<BuiltBinary>[] = []
+  const platforms: Promise<unknown>[] = []
+  const left = targets.map(() => targetBuilds.length)
+  try {
+    await mapLimit(jobs, context.concurrency, async ({ target, build, t }, index) => {
+      const compiled = await context.slots.run(() => compileTarget(context, target, build))
+      const binary = describeBinary(context, compiled)
+      binary.catch(() => {}) // awaited below; no unhandled rejection while later targets compile
+      described[index] = binary
+      left[t]! -= 1
+      if (options.onPlatform !== undefined && left[t] === 0) {
+        const ofTarget = described.slice(t * targetBuilds.length, (t + 1) * targetBuilds.length)
+        const done = Promise.all(ofTarget).then((binaries) => options.onPlatform!(buildOf(binaries)))
+        done.catch(() => {})
+        platforms.push(done)
+      }
+    })
+  } catch (error) {
+    await Promise.allSettled([...described, ...platforms])
+    throw error
   }
+  const binaries = await Promise.all(described)
+  await settleAll(platforms)
+  return buildOf(binaries)
 }
 
 interface TargetBuild {

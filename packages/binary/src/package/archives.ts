@@ -37,6 +37,12 @@ export interface PackageOptions {
   readonly reporter?: Reporter
 }
 
+/**
+ * zlib level of archives, tar.gz and zip alike: zlib's (and Go's) default. Level 9 costs
+ * three times the CPU for about 0.3 % smaller Go binaries.
+ */
+const ARCHIVE_LEVEL = 6
+
 /** GoReleaser's default extra files: LICENSE*, README*, CHANGELOG* at the project root, any case. */
 const DEFAULT_EXTRA = /^(licen[cs]e|readme|changelog)([.-].*)?$/i
 
@@ -51,6 +57,32 @@ export async function packageBinaries(
   build: BinaryBuild,
   options: PackageOptions,
 ): Promise<BinaryPackages> {
+  const reporter = options.reporter ?? silentReporter
+  const archives = await archiveBinaries(project, build, options)
+  const checksumsName = checksumsFileName(build.project, build.version)
+  const written = await writeChecksums(options.outDir, checksumsName, archives)
+  const checksums = {
+    kind: 'checksums' as const,
+    name: checksumsName,
+    project: build.project,
+    version: build.version,
+    ...written,
+    mediaType: 'text/plain; charset=utf-8',
+  }
+  reporter.emit({ type: 'artifact', artifact: checksums })
+  return { archives, checksums }
+}
+
+/**
+ * The archives of `packageBinaries` without the checksums file: one per platform of
+ * `build`, in the order of its binaries. A build of one platform (`onPlatform`) gives that
+ * platform's archive, so archives can be written while other platforms compile.
+ */
+export async function archiveBinaries(
+  project: Project,
+  build: BinaryBuild,
+  options: PackageOptions,
+): Promise<ArchiveArtifact[]> {
   const env = options.env ?? process.env
   const reporter = options.reporter ?? silentReporter
   const mtime = env.SOURCE_DATE_EPOCH ? sourceDateEpoch(env) : Math.floor(Date.parse(build.date) / 1000) || 0
@@ -68,7 +100,7 @@ export async function packageBinaries(
     build.binaryName,
     build.binaries.map((b) => b.artifact.platform),
   )
-  const archives = await mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
+  return mapLimit([...groups.values()], options.concurrency ?? 1, async (binaries) => {
     const platform = binaries[0]!.artifact.platform
     const name = archiveFileName(
       build.project,
@@ -81,6 +113,7 @@ export async function packageBinaries(
     const { digest, size } = await writeArchive(path, [...binaries.map(binaryEntry), ...extras], {
       format,
       mtime,
+      gzipLevel: ARCHIVE_LEVEL,
     })
     const [first] = binaries
     const artifact = {
@@ -103,19 +136,9 @@ export async function packageBinaries(
     reporter.emit({ type: 'artifact', artifact })
     return artifact
   })
-  const checksumsName = checksumsFileName(build.project, build.version)
-  const written = await writeChecksums(options.outDir, checksumsName, archives)
-  const checksums = {
-    kind: 'checksums' as const,
-    name: checksumsName,
-    project: build.project,
-    version: build.version,
-    ...written,
-    mediaType: 'text/plain; charset=utf-8',
-  }
-  reporter.emit({ type: 'artifact', artifact: checksums })
-  return { archives, checksums }
 }
+
+type ArchiveArtifact = BinaryPackages['archives'][number]
 
 /** How `project` names its archives (`polyship.binary.archiveName`), for `archiveFileName`. */
 export function archiveNaming(project: Project, binary: string): ArchiveNaming {

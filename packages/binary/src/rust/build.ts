@@ -5,7 +5,14 @@ import { type BinaryConfig, digestFile, formatPlatform, type Project, run } from
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
-import { type BinaryBuildOptions, type BuildContext, buildContext, type Env, toolEnv } from '../options.ts'
+import {
+  type BinaryBuildOptions,
+  type BuildContext,
+  buildContext,
+  type Env,
+  settleAll,
+  toolEnv,
+} from '../options.ts'
 import type { BinaryBuild, BuiltBinary, SkippedTarget } from '../result.ts'
 import {
   binTargets,
@@ -72,19 +79,32 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
   const skipped: SkippedTarget[] = []
   const binaries: BuiltBinary[] = []
   const targetDir = options.targetDir ?? cargo.targetDirectory
-  for (const plan of plans) {
-    if (plan.status === 'skipped') {
-      skipped.push({ platform: plan.platform, target: plan.triple, reason: plan.reason })
-      context.reporter.emit({
-        type: 'skipped',
-        project: project.name,
-        what: `binary ${formatPlatform(plan.platform)} (${plan.triple})`,
-        reason: plan.reason,
-      })
-      continue
-    }
-    binaries.push(
-      ...(await buildTarget(context, plan, {
+  const buildOf = (built: readonly BuiltBinary[], skips: readonly SkippedTarget[]): BinaryBuild => ({
+    project: project.name,
+    version: context.version,
+    toolchain: 'rust',
+    binaryName: binaryNames[0]!,
+    binaryNames,
+    commit: options.commit,
+    date: options.date,
+    binaries: built,
+    skipped: skips,
+  })
+  // each platform's archive is written (`onPlatform`) while the next platform compiles
+  const platforms: Promise<unknown>[] = []
+  try {
+    for (const plan of plans) {
+      if (plan.status === 'skipped') {
+        skipped.push({ platform: plan.platform, target: plan.triple, reason: plan.reason })
+        context.reporter.emit({
+          type: 'skipped',
+          project: project.name,
+          what: `binary ${formatPlatform(plan.platform)} (${plan.triple})`,
+          reason: plan.reason,
+        })
+        continue
+      }
+      const built = await buildTarget(context, plan, {
         selected,
         cargo,
         targetDir,
@@ -93,9 +113,19 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
         zigbuild,
         outDir: options.outDir,
         signal: options.signal,
-      })),
-    )
+      })
+      binaries.push(...built)
+      if (options.onPlatform !== undefined) {
+        const done = options.onPlatform(buildOf(built, []))
+        done.catch(() => {}) // awaited below
+        platforms.push(done)
+      }
+    }
+  } catch (error) {
+    await Promise.allSettled(platforms)
+    throw error
   }
+  await settleAll(platforms)
   if (binaries.length === 0) {
     throw new BinaryError(
       'BINARY_NOTHING_BUILT',
@@ -103,17 +133,7 @@ export async function buildRustBinaries(project: Project, options: RustBuildOpti
       { hint: 'install a listed standard library or linker, or build on a runner of the target platform' },
     )
   }
-  return {
-    project: project.name,
-    version: context.version,
-    toolchain: 'rust',
-    binaryName: binaryNames[0]!,
-    binaryNames,
-    commit: options.commit,
-    date: options.date,
-    binaries,
-    skipped,
-  }
+  return buildOf(binaries, skipped)
 }
 
 interface TargetBuild {
@@ -157,11 +177,13 @@ async function buildTarget(
     ...bins.flatMap((bin) => ['--bin', bin]),
   ])
   try {
-    await run(command, [subcommand, '--release', '--locked', '--target', plan.triple, ...selection], {
-      cwd: project.root,
-      env,
-      ...(build.signal === undefined ? {} : { signal: build.signal }),
-    })
+    await context.slots.run(() =>
+      run(command, [subcommand, '--release', '--locked', '--target', plan.triple, ...selection], {
+        cwd: project.root,
+        env,
+        ...(build.signal === undefined ? {} : { signal: build.signal }),
+      }),
+    )
   } catch (error) {
     throw buildFailed(error, `cargo build for ${plan.triple} of ${project.name} failed`)
   }

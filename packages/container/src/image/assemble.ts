@@ -105,9 +105,8 @@ export async function assembleImage(
       ? await projectFileEntries(config.files, project.root, config.workdir ?? '/')
       : undefined
     const packages: InstalledPackage[] = []
+    const prepared = []
     for (const [i, platform] of settings.platforms.entries()) {
-      const shown = formatPlatform(platform)
-      const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
       const binaries = binaryEntries(artifacts, platform, config.binaryDir ?? '/usr/local/bin')
       const chosen = chooseWheels(wheels, platform, python.version, where)
       const context = { project: project.name, wheels: chosen, platform, python, where }
@@ -118,17 +117,28 @@ export async function assembleImage(
         dir: join(image.work, `python-${i}`),
         env: settings.env,
       })
+      prepared.push({ platform, binaries, chosen, pythonDependencies })
+    }
+    // every platform's layers compressed at once (a layer they share is written once)
+    const layersOf = await inPlatformOrder(
+      prepared.map(({ platform, binaries, chosen, pythonDependencies }) =>
+        platformLayers(builder, {
+          platform,
+          staticBase: base.kind === 'static',
+          files,
+          wheels: chosen,
+          dependencies: pythonDependencies,
+          binaries,
+          python,
+        }),
+      ),
+    )
+    for (const [i, { platform, binaries, pythonDependencies }] of prepared.entries()) {
+      const shown = formatPlatform(platform)
+      const platformBase = base.kind === 'image' ? base.platforms[i] : undefined
       for (const pin of pythonDependencies?.pinned ?? [])
         packages.push({ ecosystem: 'pypi', ...pin, platform: shown })
-      const layers = await platformLayers(builder, {
-        platform,
-        staticBase: base.kind === 'static',
-        files,
-        wheels: chosen,
-        dependencies: pythonDependencies,
-        binaries,
-        python,
-      })
+      const layers = layersOf[i]!
       const runtime = image.runtime(platformBase, { config, binaries, healthcheck: check })
       const tree = image.tree(platformBase, layers)
       await image.checkRuntime(tree, runtime, platform)
@@ -146,4 +156,12 @@ export async function assembleImage(
     }
     return packages
   })
+}
+
+/** Waits for every platform's work; a failure is the first platform's in order, whichever failed first in time. */
+async function inPlatformOrder<T>(work: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work)
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value)
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { copyFile, link, mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type ArchiveEntry,
@@ -81,7 +81,8 @@ export async function cachedWriteLayer(
   const blob = join(blobs, `${layer.descriptor.digest.slice('sha256:'.length)}.tar.gz`)
   const partial = tempNameFor(blob)
   try {
-    await copyFile(layer.file, partial)
+    // the same bytes under a second name: nothing writes into a blob once it is written
+    await link(layer.file, partial).catch(() => copyFile(layer.file, partial))
     await rename(partial, blob)
   } catch (error) {
     await rm(partial, { force: true })

@@ -13,6 +13,7 @@ export interface WriteArchiveOptions {
   readonly format: ArchiveFormat
   /** Entry mtime in seconds; see `sourceDateEpoch()`. */
   readonly mtime: number
+  /** zlib level of the tar.gz stream, or of each zip entry (defaults: 6 and 9). */
   readonly gzipLevel?: number
 }
 
@@ -30,7 +31,10 @@ export function archiveStream(
         options.gzipLevel === undefined ? {} : { level: options.gzipLevel },
       )
     case 'zip':
-      return zipStream(entries, options)
+      return zipStream(entries, {
+        mtime: options.mtime,
+        ...(options.gzipLevel === undefined ? {} : { level: options.gzipLevel }),
+      })
   }
 }
 

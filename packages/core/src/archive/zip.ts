@@ -16,6 +16,8 @@ const STORE = 0
 export interface ZipOptions {
   /** mtime of every entry in Unix seconds; times before 1980 (the DOS epoch) are written as 1980-01-01. */
   readonly mtime: number
+  /** zlib level of each file's deflate stream, 1-9 (default 9). Changing it changes the bytes. */
+  readonly level?: number
 }
 
 interface CentralRecord {
@@ -84,7 +86,8 @@ export async function* zipStream(
         yield chunk
       }
     })()
-    const data = method === DEFLATE ? throughZlib(createDeflateRaw({ level: 9 }), counted) : counted
+    const data =
+      method === DEFLATE ? throughZlib(createDeflateRaw({ level: options.level ?? 9 }), counted) : counted
     for await (const chunk of data) {
       compressedSize += chunk.length
       yield emit(chunk)
