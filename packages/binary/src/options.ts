@@ -1,5 +1,6 @@
 import {
   type BinaryConfig,
+  type Limiter,
   type Platform,
   type Project,
   parsePlatform,
@@ -13,12 +14,11 @@ import type { BinaryBuild } from './result.ts'
 export type Env = Readonly<Record<string, string | undefined>>
 
 /**
- * Where each task waits its turn. A release hands one set of compile slots to every project
- * it builds, so a project's platforms take the slots other projects leave free.
+ * Where each compile waits its turn (core's `limiter`). A release hands one set of compile
+ * slots to every project it builds, so a project's platforms take the slots other projects
+ * leave free.
  */
-export interface Slots {
-  run<T>(compile: () => Promise<T>): Promise<T>
-}
+export type Slots = Limiter
 
 /** Compiles run as soon as they are started: what a build without shared slots gets. */
 export const unlimitedSlots: Slots = { run: (compile) => compile() }
@@ -122,13 +122,4 @@ export function buildContext(
 /** The build environment: `env`, then the project's `polyship.binary.env`, then what polyship forces. */
 export function toolEnv(context: BuildContext, forced: Env): Record<string, string | undefined> {
   return { ...context.env, ...context.config.env, ...forced }
-}
-
-/**
- * Waits for every promise, then throws the first rejection: work started beside a build
- * (its platforms' archives) never runs on after the build has failed.
- */
-export async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(promises)).find((r) => r.status === 'rejected')
-  if (failed !== undefined) throw failed.reason
 }

@@ -146,7 +146,7 @@ export {
   sendWithRetry,
   type Try,
 } from './http-retry.ts'
-export { mapLimit } from './limit.ts'
+export { type Limiter, limiter, mapLimit, settleAll } from './limit.ts'
 export { isLoopbackHostname } from './loopback.ts'
 export { networkErrorReason, originOf, readAll } from './net.ts'
 export { isNetError, NetError, type NetFailure } from './net-error.ts'

@@ -1,4 +1,4 @@
-import { isDigest } from '@polyship/core'
+import { isDigest, limiter } from '@polyship/core'
 import { blobSourceOf, mountFromOf } from './blob-source.ts'
 import { OciError } from './errors.ts'
 import { childrenOf, type Descriptor, type ManifestContent, parseManifest } from './manifest.ts'
@@ -44,7 +44,7 @@ export async function copyImage(
   const mountFrom = mountFromOf(from, to)
 
   const copyBlob = (blob: Descriptor) =>
-    limit(() => to.pushBlob(blob, blobSourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
+    limit.run(() => to.pushBlob(blob, blobSourceOf(from, blob), mountFrom === undefined ? {} : { mountFrom }))
 
   const copyChildren = async (content: ManifestContent, digest: string): Promise<void> => {
     const parsed = parseManifest(content.bytes, content.mediaType, `${from.location}@${digest}`)
@@ -64,20 +64,4 @@ export async function copyImage(
     ...(tag === undefined ? {} : { tag }),
     ...(options.moveTag === undefined ? {} : { moveTag: options.moveTag }),
   })
-}
-
-/** Runs at most `max` of the given tasks at once. */
-function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0
-  const waiting: (() => void)[] = []
-  return async (task) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve))
-    active++
-    try {
-      return await task()
-    } finally {
-      active--
-      waiting.shift()?.()
-    }
-  }
 }

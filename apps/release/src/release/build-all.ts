@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os'
-import type { Slots } from '@polyship/binary'
-import { mapLimit, type Project, type RootConfig } from '@polyship/core'
+import { limiter, mapLimit, type Project, type RootConfig } from '@polyship/core'
 import { buildProject } from './build.ts'
 import type { LoadedUnit } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
@@ -22,28 +21,6 @@ export function buildConcurrency(config: RootConfig, requested?: number): number
 }
 
 /**
- * `count` slots: a task runs as soon as one is free, else waits for one in the order the
- * tasks asked (first come, first served).
- */
-export function slotsOf(count: number): Slots {
-  let free = Math.max(1, Math.floor(count))
-  const waiting: (() => void)[] = []
-  return {
-    async run(task) {
-      if (free > 0) free--
-      else await new Promise<void>((resolve) => waiting.push(resolve))
-      try {
-        return await task()
-      } finally {
-        const next = waiting.shift()
-        if (next === undefined) free++
-        else next()
-      }
-    },
-  }
-}
-
-/**
  * Builds `projects` into their units, up to `concurrency` compiles at once across every
  * project and platform (one set of slots: a project's platforms take the slots others leave
  * free), each platform's archive written as soon as it is built while the next compiles
@@ -61,7 +38,7 @@ export async function buildUnits(
   options: { readonly concurrency: number; readonly title?: (project: Project) => string },
 ): Promise<LoadedUnit[]> {
   const count = Math.max(1, Math.floor(options.concurrency))
-  const shared = { concurrency: count, slots: slotsOf(count), packaging: slotsOf(count) }
+  const shared = { concurrency: count, slots: limiter(count), packaging: limiter(count) }
   const outcomes = projects.map(() => settleable<LoadedUnit>())
   const pool = mapLimit(projects, 2 * count, async (project, index) => {
     try {

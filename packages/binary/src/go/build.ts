@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs'
 import { chmod, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { digestFile, formatCommand, formatPlatform, mapLimit, type Project, run } from '@polyship/core'
+import {
+  digestFile,
+  formatCommand,
+  formatPlatform,
+  mapLimit,
+  type Project,
+  run,
+  settleAll,
+} from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
-import { type BinaryBuildOptions, type BuildContext, buildContext, settleAll } from '../options.ts'
+import { type BinaryBuildOptions, type BuildContext, buildContext } from '../options.ts'
 import type { BinaryBuild, BuiltBinary } from '../result.ts'
 import { type GoBinary, resolveGoBinaries } from './binaries.ts'
 import { readGoBuildInfo } from './build-info.ts'

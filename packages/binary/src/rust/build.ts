@@ -1,18 +1,11 @@
 import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative } from 'node:path'
-import { type BinaryConfig, digestFile, formatPlatform, type Project, run } from '@polyship/core'
+import { type BinaryConfig, digestFile, formatPlatform, type Project, run, settleAll } from '@polyship/core'
 import { BinaryError, buildFailed } from '../errors.ts'
 import { assertCleanTree } from '../git.ts'
 import { buildDirName, executableName } from '../names.ts'
-import {
-  type BinaryBuildOptions,
-  type BuildContext,
-  buildContext,
-  type Env,
-  settleAll,
-  toolEnv,
-} from '../options.ts'
+import { type BinaryBuildOptions, type BuildContext, buildContext, type Env, toolEnv } from '../options.ts'
 import type { BinaryBuild, BuiltBinary, SkippedTarget } from '../result.ts'
 import {
   binTargets,

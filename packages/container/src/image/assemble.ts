@@ -1,5 +1,12 @@
 import { dirname, join } from 'node:path'
-import { type Artifact, formatPlatform, type ImageConfig, type Project, type Reporter } from '@polyship/core'
+import {
+  type Artifact,
+  formatPlatform,
+  type ImageConfig,
+  type Project,
+  type Reporter,
+  settleAll,
+} from '@polyship/core'
 import type { RegistryClient } from '@polyship/oci'
 import { pythonSettings } from '../base/python.ts'
 import type { DockerfileBackend } from '../dockerfile/dockerfile-image.ts'
@@ -120,7 +127,7 @@ export async function assembleImage(
       prepared.push({ platform, binaries, chosen, pythonDependencies })
     }
     // every platform's layers compressed at once (a layer they share is written once)
-    const layersOf = await inPlatformOrder(
+    const layersOf = await settleAll(
       prepared.map(({ platform, binaries, chosen, pythonDependencies }) =>
         platformLayers(builder, {
           platform,
@@ -156,12 +163,4 @@ export async function assembleImage(
     }
     return packages
   })
-}
-
-/** Waits for every platform's work; a failure is the first platform's in order, whichever failed first in time. */
-async function inPlatformOrder<T>(work: readonly Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(work)
-  const failed = settled.find((r) => r.status === 'rejected')
-  if (failed !== undefined) throw failed.reason
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value)
 }
