@@ -23,7 +23,7 @@ import {
 import { descriptorOf, RegistryClient, versionTag } from '@polyship/oci'
 import { pullRepository } from '../destinations.ts'
 import { buildConcurrency } from './build-all.ts'
-import type { LoadedUnit } from './build-unit.ts'
+import { type LoadedUnit, unitName } from './build-unit.ts'
 import { binaryComponent, installedComponents } from './components.ts'
 import type { ReleaseContext } from './context.ts'
 import { mergeUnits, type ProjectUnits } from './merge-units.ts'
@@ -159,7 +159,7 @@ async function assembleProject(
     units.filter((u) => u.unit.project === project.name),
     context,
   )
-  const staging = join(shared.stagingRoot, project.name.replace(/^@/, '').replace('/', '__'))
+  const staging = join(shared.stagingRoot, unitName(project))
   await mkdir(staging, { recursive: true })
   // Skipped formats may still have been compiled for the image; they are not released.
   const files = merged.files.filter(

@@ -5,6 +5,11 @@ import type { BinaryDependencies } from '@polyship/binary'
 import { type Digest, isDigest, writeJsonAtomic } from '@polyship/core'
 import { ReleaseError } from './errors.ts'
 
+/** A project's directory under the build and staging directories: `@scope/name` is `scope__name`. */
+export function unitName(project: { readonly name: string }): string {
+  return project.name.replace(/^@/, '').replace('/', '__')
+}
+
 export const BUILD_UNIT_SCHEMA = 'https://polyship.dev/build-unit/v1'
 
 /** A file a build produced, relative to its unit directory. */

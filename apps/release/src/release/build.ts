@@ -30,6 +30,7 @@ import {
   type LoadedUnit,
   readBuildUnit,
   type UnitInputs,
+  unitName,
   writeBuildUnit,
 } from './build-unit.ts'
 import type { ReleaseContext } from './context.ts'
@@ -42,10 +43,7 @@ import { inputsChanged, type UnitFormats, unitInputs, wheelTools } from './unit-
 /** The directory of a project's unit: `<buildDir>/<name>`, or `<name>--<os>-<arch>` for a platform shard. */
 export function unitDir(context: ReleaseContext, project: Project): string {
   const suffix = context.platforms?.map((p) => formatPlatform(p).replaceAll('/', '-')).join('+')
-  return join(
-    context.buildDir,
-    `${project.name.replace(/^@/, '').replace('/', '__')}${suffix ? `--${suffix}` : ''}`,
-  )
+  return join(context.buildDir, `${unitName(project)}${suffix ? `--${suffix}` : ''}`)
 }
 
 type Skipped = { what: string; reason: string }

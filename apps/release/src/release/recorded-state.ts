@@ -13,6 +13,7 @@ import {
 import { versionTag } from '@polyship/oci'
 import { releaseTag } from '@polyship/versioning/tags'
 import { type Destinations, publishesOutside } from '../destinations.ts'
+import { unitName } from './build-unit.ts'
 import type { Env, FrontContext } from './context.ts'
 import { projectInputs } from './inputs.ts'
 import { acquireLock, lockFile } from './lock.ts'
@@ -84,11 +85,6 @@ function attestationsOf(artifact: RecordedArtifact): AttestationRef[] {
 function eligible(project: Project): boolean {
   const { mcp, image } = project.config
   return mcp === undefined && (image?.tags ?? []).length === 0
-}
-
-/** A project's unit directory under the build directory, as the build names it (no platform shard). */
-function unitName(project: Project): string {
-  return project.name.replace(/^@/, '').replace('/', '__')
 }
 
 /** Reads each file once, undefined when absent. */
