@@ -41,8 +41,12 @@ export interface ProbeSpec<T> {
   readonly dependsOn?: (answer: T) => readonly string[]
 }
 
-/** Variables a shell or runner sets per invocation, which no probe reads. */
-const VOLATILE = new Set(['PWD', 'OLDPWD', 'SHLVL', '_'])
+/**
+ * Variables no probe reads that change from one invocation or project to the next: the
+ * shell's bookkeeping, and SOURCE_DATE_EPOCH, which polyship sets per project (its last
+ * change) while a toolchain's version and settings are the same for every project.
+ */
+const VOLATILE = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'SOURCE_DATE_EPOCH'])
 
 /** Bumped when the entry format or the keying changes. */
 const FORMAT = 1

@@ -120,6 +120,12 @@ describe('cachedProbe', () => {
     expect(await runs()).toBe(1)
   })
 
+  it("asks once for every project's SOURCE_DATE_EPOCH (polyship sets it per project; no toolchain answer depends on it)", async () => {
+    expect(await probeInFreshProcess({ SOURCE_DATE_EPOCH: '1700000000' })).toEqual({ version: '1' })
+    expect(await probeInFreshProcess({ SOURCE_DATE_EPOCH: '1800000000' })).toEqual({ version: '1' })
+    expect(await runs()).toBe(1)
+  })
+
   it('asks again in the same process when the executable is rewritten in place (same size, new mtime)', async () => {
     await probe()
     await probe()
