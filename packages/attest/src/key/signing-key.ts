@@ -61,7 +61,8 @@ function pemType(text: string): string | undefined {
   return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1]
 }
 
-function pemBody(text: string): Buffer {
+/** The DER bytes of the first PEM block of `text` (its base64 body). */
+export function pemBody(text: string): Buffer {
   const body = /-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END/.exec(text)?.[1] ?? ''
   return Buffer.from(body.replace(/\s+/g, ''), 'base64')
 }

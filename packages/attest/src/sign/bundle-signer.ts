@@ -7,6 +7,7 @@ import {
   toMessageSignatureBundle,
 } from '@sigstore/bundle'
 import type { Signature, Signer, Witness } from '@sigstore/sign'
+import { pemBody } from '../key/signing-key.ts'
 import { INTOTO_PAYLOAD_TYPE, type Statement } from '../statement/statement.ts'
 import type { VerificationPolicy } from '../verify/policy.ts'
 
@@ -102,7 +103,7 @@ export function sigstoreBundleSigner(signer: Signer, witnesses: Witness[]): Bund
 function keyMaterial(key: Signature['key']): { certificate?: Buffer; keyHint?: string } {
   switch (key.$case) {
     case 'x509Certificate':
-      return { certificate: pemToDer(key.certificate) }
+      return { certificate: pemBody(key.certificate) }
     case 'publicKey':
       return key.hint === undefined ? {} : { keyHint: key.hint }
   }
@@ -136,9 +137,4 @@ function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
     Buffer.from(` ${payload.length} `, 'ascii'),
     payload,
   ])
-}
-
-/** The DER bytes of a PEM certificate (its base64 body). */
-function pemToDer(text: string): Buffer {
-  return Buffer.from(text.replace(/-----(BEGIN|END) [A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64')
 }
